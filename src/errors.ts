@@ -1,0 +1,155 @@
+/**
+ * Typed errors. Every failure kind has its own class with a stable `code`
+ * (`PLEX_ERR_*`); callers and tests branch on `code`, never on message text.
+ * The full list lives in `docs/errors.md`.
+ */
+
+export const ErrorCode = {
+  InvalidTuple: 'PLEX_ERR_INVALID_TUPLE',
+  InvalidTemplate: 'PLEX_ERR_INVALID_TEMPLATE',
+  TupleTooLarge: 'PLEX_ERR_TUPLE_TOO_LARGE',
+  InvalidArgument: 'PLEX_ERR_INVALID_ARGUMENT',
+  InvalidName: 'PLEX_ERR_INVALID_NAME',
+  SpaceClosed: 'PLEX_ERR_SPACE_CLOSED',
+  SpaceNotFound: 'PLEX_ERR_SPACE_NOT_FOUND',
+  SpaceExists: 'PLEX_ERR_SPACE_EXISTS',
+  Aborted: 'PLEX_ERR_ABORTED',
+  LeaseExpired: 'PLEX_ERR_LEASE_EXPIRED',
+  AlreadySettled: 'PLEX_ERR_ALREADY_SETTLED',
+  WatchOverflow: 'PLEX_ERR_WATCH_OVERFLOW',
+  Storage: 'PLEX_ERR_STORAGE',
+  Usage: 'PLEX_ERR_USAGE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class of every error the platform throws on purpose. */
+export class PlexError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A tuple or template that breaks the contract of DESIGN.md §3. `path` names
+ * the offending position, e.g. `[2]`, `[1][0]` or `[3].name`.
+ */
+export class InvalidTupleError extends PlexError {
+  readonly path: string;
+  /** The message without the position prefix. */
+  readonly detail: string;
+  constructor(path: string, detail: string) {
+    super(ErrorCode.InvalidTuple, `invalid tuple at ${path}: ${detail}`);
+    this.path = path;
+    this.detail = detail;
+  }
+}
+
+export class InvalidTemplateError extends PlexError {
+  readonly path: string;
+  readonly detail: string;
+  constructor(path: string, detail: string) {
+    super(ErrorCode.InvalidTemplate, `invalid template at ${path}: ${detail}`);
+    this.path = path;
+    this.detail = detail;
+  }
+}
+
+/** A tuple over the configured size, depth or field-count limit. */
+export class TupleTooLargeError extends PlexError {
+  readonly path: string;
+  readonly limit: string;
+  readonly detail: string;
+  constructor(path: string, limit: string, detail: string) {
+    super(ErrorCode.TupleTooLarge, `tuple over the ${limit} limit at ${path}: ${detail}`);
+    this.path = path;
+    this.limit = limit;
+    this.detail = detail;
+  }
+}
+
+/** An option or argument with a wrong type or value; `message` names it. */
+export class InvalidArgumentError extends PlexError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidArgument, message, options);
+  }
+}
+
+/** A tenant, namespace or space name that is not a safe identifier. */
+export class InvalidNameError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.InvalidName, message);
+  }
+}
+
+/** An operation on a closed space, or a pending one cut short by `close()`. */
+export class SpaceClosedError extends PlexError {
+  constructor(message = 'the tuple space is closed') {
+    super(ErrorCode.SpaceClosed, message);
+  }
+}
+
+export class SpaceNotFoundError extends PlexError {
+  constructor(key: string) {
+    super(ErrorCode.SpaceNotFound, `no tuple space named ${key}`);
+  }
+}
+
+export class SpaceExistsError extends PlexError {
+  constructor(key: string) {
+    super(ErrorCode.SpaceExists, `a tuple space named ${key} is already open`);
+  }
+}
+
+/**
+ * A blocking operation cancelled through its AbortSignal. `name` is
+ * `AbortError`, as with the platform's own abortable APIs, so code written
+ * for `fetch` keeps working; `cause` is the signal's reason.
+ */
+export class AbortError extends PlexError {
+  constructor(reason?: unknown) {
+    super(ErrorCode.Aborted, 'the operation was aborted', { cause: reason });
+    this.name = 'AbortError';
+  }
+}
+
+/** `ack()`/`nack()` after the lease ran out: the tuple was already returned. */
+export class LeaseExpiredError extends PlexError {
+  constructor() {
+    super(ErrorCode.LeaseExpired, 'the lease of this take expired; the tuple was returned to the space');
+  }
+}
+
+/** A second `ack()`/`nack()` on the same delivery. */
+export class AlreadySettledError extends PlexError {
+  constructor() {
+    super(ErrorCode.AlreadySettled, 'this delivery was already acked or nacked');
+  }
+}
+
+/** A watcher with `overflow: 'error'` fell more than its buffer behind. */
+export class WatchOverflowError extends PlexError {
+  readonly dropped: number;
+  constructor(bufferSize: number) {
+    super(ErrorCode.WatchOverflow, `the watch fell more than ${bufferSize} events behind its producer`);
+    this.dropped = 1;
+  }
+}
+
+/** The storage adapter failed; the operation did not take effect. */
+export class StorageError extends PlexError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Storage, message, options);
+  }
+}
+
+/** Wrong command-line use; the CLI exits with status 2. */
+export class UsageError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.Usage, message);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The public surface of `plexspaces`: values first, then types.
+ */
+export { TupleSpace } from './space/tuple-space.js';
+export { SpaceRegistry, spaceKey } from './space/space-registry.js';
+export { sqlite, SqliteStore } from './space/storage/sqlite-store.js';
+export { any, FieldTypes } from './tuple/types.js';
+export { DEFAULT_TUPLE_LIMITS } from './tuple/limits.js';
+export { DEFAULT_SPACE_OPTIONS } from './space/options.js';
+export { fieldsEqual } from './tuple/equality.js';
+export {
+  ErrorCode,
+  PlexError,
+  InvalidTupleError,
+  InvalidTemplateError,
+  TupleTooLargeError,
+  InvalidArgumentError,
+  InvalidNameError,
+  SpaceClosedError,
+  SpaceNotFoundError,
+  SpaceExistsError,
+  AbortError,
+  LeaseExpiredError,
+  AlreadySettledError,
+  WatchOverflowError,
+  StorageError,
+  UsageError,
+} from './errors.js';
+
+export type { Field, Tuple, Template, TemplateField, TemplateOperator, FieldTypeName, RangeBound, Any } from './tuple/types.js';
+export type { TupleLimits } from './tuple/limits.js';
+export type {
+  WriteOptions,
+  BlockingOptions,
+  AckTakeOptions,
+  BulkOptions,
+  SpaceStats,
+} from './space/tuple-space.js';
+export type { TupleSpaceOptions } from './space/options.js';
+export type { Delivery } from './space/deliveries.js';
+export type { SpaceTransaction } from './space/transaction.js';
+export type { WatchEvent, WatchEventType, WatchOptions, WatchOverflowPolicy } from './space/watch.js';
+export type { SpaceRef, SpaceRegistryOptions } from './space/space-registry.js';
+export type { SpaceStorage, StoredRecord } from './space/storage/space-storage.js';
+export type { SqliteOptions, SqliteSynchronous } from './space/storage/sqlite-store.js';

@@ -1,0 +1,75 @@
+import { InvalidArgumentError } from '../errors.js';
+import { resolveTupleLimits, type TupleLimits } from '../tuple/limits.js';
+import type { SpaceStorage } from './storage/space-storage.js';
+
+export interface TupleSpaceOptions {
+  /** A name for messages and metrics. Default `space`. */
+  name?: string;
+  /** Tuple and template limits. Default 1 MiB encoded, depth 32, 1024 fields. */
+  limits?: Partial<TupleLimits>;
+  /** Durable storage, e.g. `sqlite(path)`. Default: none (in-memory only). */
+  storage?: SpaceStorage;
+  /** Deliveries of a crash-safe take before the tuple moves to the dead-letter space. Default 5. */
+  maxDeliveries?: number;
+  /** Lease of a crash-safe take when the call gives none. Default 30 000 ms. */
+  defaultLeaseMs?: number;
+  /** Events a watcher buffers before its overflow policy applies. Default 1024. */
+  watchBufferSize?: number;
+  /** Epoch-ms clock, for tests. Default `Date.now`. */
+  clock?: () => number;
+}
+
+export interface ResolvedSpaceOptions {
+  readonly name: string;
+  readonly limits: TupleLimits;
+  readonly storage: SpaceStorage | undefined;
+  readonly maxDeliveries: number;
+  readonly defaultLeaseMs: number;
+  readonly watchBufferSize: number;
+  readonly clock: () => number;
+}
+
+export const DEFAULT_SPACE_OPTIONS = Object.freeze({
+  name: 'space',
+  maxDeliveries: 5,
+  defaultLeaseMs: 30_000,
+  watchBufferSize: 1024,
+  clock: (): number => Date.now(),
+});
+
+/** Merges options over the defaults without touching the caller's object, naming any bad option. */
+export function resolveSpaceOptions(options: TupleSpaceOptions = {}): ResolvedSpaceOptions {
+  const merged = { ...DEFAULT_SPACE_OPTIONS, ...stripUndefined(options) };
+  positiveInteger('maxDeliveries', merged.maxDeliveries);
+  positiveInteger('defaultLeaseMs', merged.defaultLeaseMs);
+  positiveInteger('watchBufferSize', merged.watchBufferSize);
+  if (typeof merged.clock !== 'function') throw new InvalidArgumentError('clock must be a function returning epoch milliseconds');
+  return {
+    name: String(merged.name),
+    limits: resolveTupleLimits(options.limits),
+    storage: options.storage,
+    maxDeliveries: merged.maxDeliveries,
+    defaultLeaseMs: merged.defaultLeaseMs,
+    watchBufferSize: merged.watchBufferSize,
+    clock: merged.clock,
+  };
+}
+
+export function positiveInteger(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+/** `timeoutMs`, `ttlMs`, `leaseMs`: a finite number ≥ 0, or undefined. */
+export function optionalDuration(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError(`${name} must be a finite number of milliseconds ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function stripUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,73 @@
+/** Something that can sit in buckets and be removed from all of them at once. */
+export interface Removable {
+  /** Set once by the owner when the item leaves the space; buckets skip dead items. */
+  dead: boolean;
+}
+
+/**
+ * An insertion-ordered list with O(1) append and O(1) amortized removal.
+ *
+ * An item can sit in several buckets (one per index position). Removing it
+ * sets `item.dead` once; each bucket that holds it is told through
+ * `noteRemoved()` and keeps the dead slot until it is cheap to drop:
+ *
+ *     items: [ d d d | a d b c d e ]      d = dead, head = 3
+ *                      ^head
+ *
+ * Dead items at the front are skipped by moving `head`, so a FIFO workload
+ * (take the oldest) costs O(1). Dead items in the middle are compacted away
+ * once they outnumber the live ones, so a scan never walks more than twice
+ * the live items. `Set` would give the same order, but V8 leaves deleted
+ * slots in its table until the next rehash, and a queue-shaped workload then
+ * scans up to a table's worth of holes before its first live item.
+ */
+export class OrderedBucket<T extends Removable> {
+  private items: T[] = [];
+  private head = 0;
+  /** Number of items not yet removed. */
+  live = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+    this.live++;
+  }
+
+  /** Call once for each bucket holding `item`, after setting `item.dead`. */
+  noteRemoved(): void {
+    this.live--;
+    const items = this.items;
+    while (this.head < items.length && items[this.head].dead) this.head++;
+    if (this.live === 0) {
+      this.items = [];
+      this.head = 0;
+      return;
+    }
+    const deadInside = items.length - this.head - this.live;
+    if (deadInside > 32 && deadInside > this.live) {
+      this.items = items.slice(this.head).filter((item) => !item.dead);
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The first live item, oldest first, for which `visit` returns true. */
+  find(visit: (item: T) => boolean): T | undefined {
+    const items = this.items;
+    for (let i = this.head; i < items.length; i++) {
+      const item = items[i];
+      if (!item.dead && visit(item)) return item;
+    }
+    return undefined;
+  }
+
+  /** Calls `visit` on live items in order until it returns false. */
+  forEach(visit: (item: T) => boolean): void {
+    const items = this.items;
+    for (let i = this.head; i < items.length; i++) {
+      const item = items[i];
+      if (!item.dead && !visit(item)) return;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import { InvalidNameError } from '../errors.js';
+import type { TupleSpaceOptions } from './options.js';
+import { SqliteStore, type SqliteSynchronous } from './storage/sqlite-store.js';
+import { TupleSpace } from './tuple-space.js';
+
+/** Where a named space lives. Tenants never see each other's spaces. */
+export interface SpaceRef {
+  readonly tenant: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface SpaceRegistryOptions {
+  /**
+   * Directory for durable spaces (one SQLite file, `spaces.sqlite`, holds them
+   * all). Default: none — every space is in-memory.
+   */
+  dataDir?: string;
+  /** Durability of SQLite commits. Default `full`. */
+  synchronous?: SqliteSynchronous;
+  /** Options for every space the registry opens (storage excepted). */
+  space?: Omit<TupleSpaceOptions, 'storage' | 'name'>;
+}
+
+/** Tenant, namespace and space names: 1–64 of `A–Z a–z 0–9 _ . -`, not starting with `.`. */
+const NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * Named tuple spaces keyed by tenant / namespace / name. Every access names
+ * the tenant, and a tenant's listing shows only its own spaces, so one
+ * tenant cannot reach another's tuples through the registry.
+ */
+export class SpaceRegistry {
+  private readonly spaces = new Map<string, TupleSpace>();
+  private readonly store: SqliteStore | undefined;
+  private closed = false;
+
+  constructor(private readonly options: SpaceRegistryOptions = {}) {
+    if (options.dataDir !== undefined) {
+      this.store = new SqliteStore(join(options.dataDir, 'spaces.sqlite'), { synchronous: options.synchronous });
+    }
+  }
+
+  get durable(): boolean {
+    return this.store !== undefined;
+  }
+
+  /** The space named by `ref`, created (or reloaded from disk) on first use. */
+  open(ref: SpaceRef): TupleSpace {
+    if (this.closed) throw new InvalidNameError('the space registry is closed');
+    const key = spaceKey(ref);
+    let space = this.spaces.get(key);
+    if (space === undefined) {
+      space = new TupleSpace({ ...this.options.space, name: key, storage: this.store?.space(key) });
+      this.spaces.set(key, space);
+    }
+    return space;
+  }
+
+  /** The space if it is open now. */
+  get(ref: SpaceRef): TupleSpace | undefined {
+    return this.spaces.get(spaceKey(ref));
+  }
+
+  /** The spaces of one tenant (optionally one namespace), open or stored on disk. */
+  list(tenant: string, namespace?: string): SpaceRef[] {
+    checkName('tenant', tenant);
+    if (namespace !== undefined) checkName('namespace', namespace);
+    const keys = new Set(this.spaces.keys());
+    for (const stored of this.store?.spaceNames() ?? []) if (!stored.includes('#')) keys.add(stored);
+    const out: SpaceRef[] = [];
+    for (const key of keys) {
+      const [t, ns, name] = key.split('/');
+      if (t === tenant && (namespace === undefined || ns === namespace)) out.push({ tenant: t, namespace: ns, name });
+    }
+    return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  }
+
+  /** Closes the space and deletes its tuples (and its dead letters) for good. */
+  async delete(ref: SpaceRef): Promise<boolean> {
+    const key = spaceKey(ref);
+    const space = this.spaces.get(key);
+    this.spaces.delete(key);
+    await space?.close();
+    if (this.store !== undefined) {
+      const existed = this.store.spaceNames().some((s) => s === key || s === `${key}#dead-letter`);
+      await this.store.dropSpace(key);
+      await this.store.dropSpace(`${key}#dead-letter`);
+      return existed || space !== undefined;
+    }
+    return space !== undefined;
+  }
+
+  /** Closes every space and the storage file; pending operations reject with `SpaceClosedError`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.spaces.values()].map((s) => s.close()));
+    this.spaces.clear();
+    await this.store?.close();
+  }
+}
+
+export function spaceKey(ref: SpaceRef): string {
+  if (typeof ref !== 'object' || ref === null) throw new InvalidNameError('a space reference needs tenant, namespace and name');
+  checkName('tenant', ref.tenant);
+  checkName('namespace', ref.namespace);
+  checkName('name', ref.name);
+  return `${ref.tenant}/${ref.namespace}/${ref.name}`;
+}
+
+function checkName(what: string, value: unknown): void {
+  if (typeof value !== 'string' || !NAME.test(value)) {
+    throw new InvalidNameError(`${what} must be 1–64 characters of A–Z a–z 0–9 _ . - (not starting with .), got ${JSON.stringify(value)}`);
+  }
+}

@@ -1,0 +1,193 @@
+import type { IndexKey } from '../tuple/index-key.js';
+import type { CompiledTemplate } from '../tuple/template.js';
+import type { Tuple } from '../tuple/types.js';
+import { OrderedBucket, type Removable } from './ordered-bucket.js';
+
+/** A tuple stored in a space. */
+export interface StoredEntry extends Removable {
+  /** Write order; FIFO results follow it. */
+  readonly seq: number;
+  readonly tuple: Tuple;
+  /** `indexKey` of each top-level field, computed once at write. */
+  readonly keys: readonly IndexKey[];
+  readonly hasBytes: boolean;
+  /** Epoch ms after which the tuple is gone; 0 = no lease. */
+  readonly expiresAt: number;
+  /** How many times a crash-safe take has delivered this tuple before. */
+  readonly deliveries: number;
+  /** Hidden from everyone while a transaction holds it as taken. */
+  hidden: boolean;
+}
+
+/**
+ * The stored-tuple index.
+ *
+ *     byArity ─┬─ 3 ─► ArityIndex
+ *              │        all:        [t1 t2 t5 t9 …]              every 3-tuple, write order
+ *              │        positions:  [0] Map "job"  ─► [t1 t5 t9]
+ *              │                        Map "done" ─► [t2]
+ *              │                    [1] Map 42     ─► [t1]
+ *              │                        Map 43     ─► [t5 t9]
+ *              │                    [2] …
+ *              └─ 2 ─► ArityIndex …
+ *
+ * Every tuple sits in its arity's `all` bucket and in one bucket per
+ * position, keyed by `indexKey(field)`. A template with actual values at
+ * some positions looks up each one's bucket and scans only the smallest, in
+ * write order, testing the rest of the template on each candidate. A missing
+ * bucket proves there is no match without scanning anything. `$in`
+ * positions scan the union of their buckets; templates with only wildcards,
+ * ranges, prefixes or type tests scan the arity's `all` bucket, never
+ * tuples of other arities.
+ */
+export class TupleIndex {
+  private readonly byArity = new Map<number, ArityIndex>();
+  /** Live tuples in the index. */
+  size = 0;
+
+  insert(entry: StoredEntry): void {
+    const arity = entry.tuple.length;
+    let index = this.byArity.get(arity);
+    if (index === undefined) {
+      index = new ArityIndex(arity);
+      this.byArity.set(arity, index);
+    }
+    index.all.push(entry);
+    const keys = entry.keys;
+    for (let pos = 0; pos < arity; pos++) {
+      const map = index.positions[pos];
+      const key = keys[pos];
+      let bucket = map.get(key);
+      if (bucket === undefined) {
+        bucket = new OrderedBucket<StoredEntry>();
+        map.set(key, bucket);
+      }
+      bucket.push(entry);
+    }
+    this.size++;
+  }
+
+  remove(entry: StoredEntry): void {
+    if (entry.dead) return;
+    entry.dead = true;
+    const index = this.byArity.get(entry.tuple.length)!;
+    index.all.noteRemoved();
+    const keys = entry.keys;
+    for (let pos = 0; pos < keys.length; pos++) {
+      const map = index.positions[pos];
+      const bucket = map.get(keys[pos])!;
+      bucket.noteRemoved();
+      // Drop empty buckets so positions holding unique ids do not grow forever.
+      if (bucket.live === 0) map.delete(keys[pos]);
+    }
+    this.size--;
+  }
+
+  /**
+   * Visits the tuples matching `template`, oldest first, until `visit`
+   * returns true; returns that entry.
+   */
+  find(template: CompiledTemplate, visit: (entry: StoredEntry) => boolean): StoredEntry | undefined {
+    const plan = this.plan(template);
+    if (plan === undefined) return undefined;
+    const test = (entry: StoredEntry) => template.matches(entry.tuple) && visit(entry);
+    if (plan.length === 1) return plan[0].find(test);
+    // A `$in` union: candidates from several buckets, merged into write order.
+    const candidates: StoredEntry[] = [];
+    for (const bucket of plan) {
+      bucket.forEach((entry) => {
+        if (template.matches(entry.tuple)) candidates.push(entry);
+        return true;
+      });
+    }
+    candidates.sort((a, b) => a.seq - b.seq);
+    return candidates.find(visit);
+  }
+
+  /** Live entries matching `template` for which `accept` holds, oldest first, at most `limit`. */
+  collect(template: CompiledTemplate, accept: (entry: StoredEntry) => boolean, limit = Infinity): StoredEntry[] {
+    const out: StoredEntry[] = [];
+    if (limit <= 0) return out;
+    const plan = this.plan(template);
+    if (plan === undefined) return out;
+    if (plan.length === 1) {
+      plan[0].forEach((entry) => {
+        if (template.matches(entry.tuple) && accept(entry)) out.push(entry);
+        return out.length < limit;
+      });
+      return out;
+    }
+    for (const bucket of plan) {
+      bucket.forEach((entry) => {
+        if (template.matches(entry.tuple) && accept(entry)) out.push(entry);
+        return true;
+      });
+    }
+    out.sort((a, b) => a.seq - b.seq);
+    if (out.length > limit) out.length = limit;
+    return out;
+  }
+
+  /**
+   * The number of matching tuples when a bucket's live count answers it
+   * exactly (the template constrains one position to one value, or nothing
+   * but the arity); `undefined` when a scan is needed.
+   */
+  exactCount(template: CompiledTemplate): number | undefined {
+    const index = this.byArity.get(template.arity);
+    if (index === undefined) return 0;
+    if (template.tests.length === 0) return index.all.live;
+    if (template.tests.length === 1 && template.keyed.length === 1) {
+      const { pos, key } = template.keyed[0];
+      return index.positions[pos].get(key)?.live ?? 0;
+    }
+    return undefined;
+  }
+
+  /** How many distinct values position `pos` of `arity`-tuples holds now: a selectivity estimate. */
+  cardinality(arity: number, pos: number): number {
+    return this.byArity.get(arity)?.positions[pos].size ?? 0;
+  }
+
+  /** The buckets to scan for `template`, or `undefined` when no tuple can match. */
+  private plan(template: CompiledTemplate): OrderedBucket<StoredEntry>[] | undefined {
+    const index = this.byArity.get(template.arity);
+    if (index === undefined) return undefined;
+    let best: OrderedBucket<StoredEntry>[] = [index.all];
+    let bestSize = index.all.live;
+    for (const { pos, key } of template.keyed) {
+      const bucket = index.positions[pos].get(key);
+      if (bucket === undefined) return undefined;
+      if (bucket.live < bestSize) {
+        best = [bucket];
+        bestSize = bucket.live;
+      }
+    }
+    for (const { pos, keys } of template.keySets) {
+      const buckets: OrderedBucket<StoredEntry>[] = [];
+      let size = 0;
+      for (const key of keys) {
+        const bucket = index.positions[pos].get(key);
+        if (bucket !== undefined) {
+          buckets.push(bucket);
+          size += bucket.live;
+        }
+      }
+      if (buckets.length === 0) return undefined;
+      if (size < bestSize) {
+        best = buckets;
+        bestSize = size;
+      }
+    }
+    return best;
+  }
+}
+
+class ArityIndex {
+  readonly all = new OrderedBucket<StoredEntry>();
+  readonly positions: Map<IndexKey, OrderedBucket<StoredEntry>>[];
+
+  constructor(arity: number) {
+    this.positions = Array.from({ length: arity }, () => new Map());
+  }
+}
