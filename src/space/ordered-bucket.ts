@@ -26,7 +26,6 @@ export class OrderedBucket<T extends Removable> {
   private head = 0;
   /** Number of items not yet removed. */
   live = 0;
-
   push(item: T): void {
     this.items.push(item);
     this.live++;
@@ -38,7 +37,8 @@ export class OrderedBucket<T extends Removable> {
     const items = this.items;
     while (this.head < items.length && items[this.head].dead) this.head++;
     if (this.live === 0) {
-      this.items = [];
+      // Reuse the array: a work-queue key empties and refills constantly.
+      items.length = 0;
       this.head = 0;
       return;
     }

@@ -77,6 +77,11 @@ export class SpaceRegistry {
     return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   }
 
+  /** How many spaces (of every tenant) the storage file holds. */
+  storedSpaceCount(): number {
+    return (this.store?.spaceNames() ?? []).filter((s) => !s.includes('#')).length;
+  }
+
   /** Closes the space and deletes its tuples (and its dead letters) for good. */
   async delete(ref: SpaceRef): Promise<boolean> {
     const key = spaceKey(ref);

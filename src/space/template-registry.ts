@@ -1,6 +1,7 @@
 import type { IndexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
+import { BucketMap } from './bucket-map.js';
 import { OrderedBucket, type Removable } from './ordered-bucket.js';
 
 /** A standing template: a blocked read/take, or a watcher. */
@@ -26,7 +27,7 @@ export interface Subscription extends Removable {
  */
 export class TemplateRegistry<S extends Subscription> {
   private readonly byArity = new Map<number, ArityRegistry<S>>();
-  private readonly homes = new Map<S, { bucket: OrderedBucket<S>; map?: Map<IndexKey, OrderedBucket<S>>; key?: IndexKey }>();
+  private readonly homes = new Map<S, { bucket: OrderedBucket<S>; map?: BucketMap<S> }>();
 
   get size(): number {
     return this.homes.size;
@@ -47,13 +48,7 @@ export class TemplateRegistry<S extends Subscription> {
     }
     const key = sub.template.keyed.find((k) => k.pos === keyPos)!.key;
     const map = registry.positions[keyPos];
-    let bucket = map.get(key);
-    if (bucket === undefined) {
-      bucket = new OrderedBucket<S>();
-      map.set(key, bucket);
-    }
-    bucket.push(sub);
-    this.homes.set(sub, { bucket, map, key });
+    this.homes.set(sub, { bucket: map.push(key, sub), map });
   }
 
   remove(sub: S): void {
@@ -61,8 +56,8 @@ export class TemplateRegistry<S extends Subscription> {
     if (home === undefined) return;
     this.homes.delete(sub);
     sub.dead = true;
-    home.bucket.noteRemoved();
-    if (home.map !== undefined && home.bucket.live === 0) home.map.delete(home.key!);
+    if (home.map !== undefined) home.map.removed(home.bucket);
+    else home.bucket.noteRemoved();
   }
 
   /** The subscriptions whose template matches `tuple`, in arrival order. */
@@ -81,7 +76,7 @@ export class TemplateRegistry<S extends Subscription> {
     }
     for (let pos = 0; pos < keys.length; pos++) {
       const map = registry.positions[pos];
-      if (map.size === 0) continue;
+      if (map.liveKeys === 0) continue;
       const bucket = map.get(keys[pos]);
       if (bucket !== undefined) {
         bucket.forEach(collect);
@@ -100,9 +95,9 @@ export class TemplateRegistry<S extends Subscription> {
 
 class ArityRegistry<S extends Subscription> {
   readonly unkeyed = new OrderedBucket<S>();
-  readonly positions: Map<IndexKey, OrderedBucket<S>>[];
+  readonly positions: BucketMap<S>[];
 
   constructor(arity: number) {
-    this.positions = Array.from({ length: arity }, () => new Map());
+    this.positions = Array.from({ length: arity }, () => new BucketMap<S>());
   }
 }

@@ -1,6 +1,7 @@
 import type { IndexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
+import { BucketMap } from './bucket-map.js';
 import { OrderedBucket, type Removable } from './ordered-bucket.js';
 
 /** A tuple stored in a space. */
@@ -54,16 +55,7 @@ export class TupleIndex {
     }
     index.all.push(entry);
     const keys = entry.keys;
-    for (let pos = 0; pos < arity; pos++) {
-      const map = index.positions[pos];
-      const key = keys[pos];
-      let bucket = map.get(key);
-      if (bucket === undefined) {
-        bucket = new OrderedBucket<StoredEntry>();
-        map.set(key, bucket);
-      }
-      bucket.push(entry);
-    }
+    for (let pos = 0; pos < arity; pos++) index.positions[pos].push(keys[pos], entry);
     this.size++;
   }
 
@@ -74,11 +66,8 @@ export class TupleIndex {
     index.all.noteRemoved();
     const keys = entry.keys;
     for (let pos = 0; pos < keys.length; pos++) {
-      const map = index.positions[pos];
-      const bucket = map.get(keys[pos])!;
-      bucket.noteRemoved();
-      // Drop empty buckets so positions holding unique ids do not grow forever.
-      if (bucket.live === 0) map.delete(keys[pos]);
+      const positions = index.positions[pos];
+      positions.removed(positions.get(keys[pos])!);
     }
     this.size--;
   }
@@ -146,7 +135,7 @@ export class TupleIndex {
 
   /** How many distinct values position `pos` of `arity`-tuples holds now: a selectivity estimate. */
   cardinality(arity: number, pos: number): number {
-    return this.byArity.get(arity)?.positions[pos].size ?? 0;
+    return this.byArity.get(arity)?.positions[pos].liveKeys ?? 0;
   }
 
   /** The buckets to scan for `template`, or `undefined` when no tuple can match. */
@@ -185,9 +174,9 @@ export class TupleIndex {
 
 class ArityIndex {
   readonly all = new OrderedBucket<StoredEntry>();
-  readonly positions: Map<IndexKey, OrderedBucket<StoredEntry>>[];
+  readonly positions: BucketMap<StoredEntry>[];
 
   constructor(arity: number) {
-    this.positions = Array.from({ length: arity }, () => new Map());
+    this.positions = Array.from({ length: arity }, () => new BucketMap<StoredEntry>());
   }
 }

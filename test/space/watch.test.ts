@@ -33,7 +33,7 @@ describe('watch', () => {
     await space.writeAll([['a', 1], ['a', 2]]);
     const w = space.watch(['a', any], { includeExisting: true });
     await space.write(['a', 3]);
-    expect((await drain(w, 3)).map((e) => (e as { tuple: unknown[] }).tuple[1])).toEqual([1, 2, 3]);
+    expect((await drain(w, 3)).map((e) => (e as { tuple: readonly unknown[] }).tuple[1])).toEqual([1, 2, 3]);
     await space.close();
   });
 
@@ -43,7 +43,7 @@ describe('watch', () => {
     for (let i = 0; i < 10; i++) await space.write(['n', i]);
     const events = await drain(w, 4);
     expect(events[0]).toEqual({ type: 'overflow', dropped: 7 });
-    expect(events.slice(1).map((e) => (e as { tuple: unknown[] }).tuple[1])).toEqual([7, 8, 9]);
+    expect(events.slice(1).map((e) => (e as { tuple: readonly unknown[] }).tuple[1])).toEqual([7, 8, 9]);
     await space.close();
   });
 

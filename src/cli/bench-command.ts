@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { markdownTable, saveReport, type BenchReport } from '../bench/report.js';
+import { runTuplespaceSuite, type SuiteOptions } from '../bench/tuplespace-suite.js';
+import { parseCommandArgs } from './parse.js';
+
+/** Suites that exist so far; later ones (runtime, shard, kernels, remote) register here. */
+const SUITES: Record<string, (options: SuiteOptions) => Promise<BenchReport>> = {
+  tuplespace: runTuplespaceSuite,
+};
+
+const HELP = `usage: plexspaces bench <suite|all> [options]
+
+suites: ${Object.keys(SUITES).join(', ')}, all
+
+options:
+  --quick          a shorter run (each suite under a minute)
+  --json FILE      write the JSON report to FILE (and FILE.md) instead of the results directory
+  --out DIR        results directory (default native-bench/results)
+  --no-save        print only
+  -h, --help       this text
+`;
+
+export async function benchCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'string' },
+      out: { type: 'string' },
+      'no-save': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const [suite] = positionals;
+  if (suite === undefined) throw new UsageError(`bench needs a suite\n\n${HELP}`);
+  const names = suite === 'all' ? Object.keys(SUITES) : [suite];
+  for (const name of names) {
+    const run = SUITES[name];
+    if (run === undefined) throw new UsageError(`unknown suite "${name}" (available: ${Object.keys(SUITES).join(', ')}, all)`);
+    process.stderr.write(`bench ${name}${values.quick ? ' (quick)' : ''}\n`);
+    const report = await run({ quick: values.quick ?? false, log: (line) => process.stderr.write(`${line}\n`) });
+    process.stdout.write(markdownTable(report));
+    if (!values['no-save']) {
+      const files = saveReport(report, resolve(values.out ?? 'native-bench/results'), values.json && resolve(values.json));
+      process.stderr.write(`wrote ${files.join(', ')}\n`);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { PlexError, UsageError } from '../errors.js';
+import { benchCommand } from './bench-command.js';
+import { startCommand } from './start-command.js';
+
+/**
+ * `plexspaces <command>`. Exit codes: 0 success, 1 failure, 2 wrong usage.
+ */
+const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  start: { summary: 'start a node on embedded defaults (in-memory + SQLite)', run: startCommand },
+  bench: { summary: 'run a benchmark suite and write results to native-bench/results/', run: benchCommand },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `usage: plexspaces <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "plexspaces <command> --help" for a command's options.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`plexspaces: ${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof PlexError) {
+      process.stderr.write(`plexspaces: ${error.code}: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`plexspaces: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
