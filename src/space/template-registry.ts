@@ -1,7 +1,7 @@
 import type { IndexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
-import { BucketMap } from './bucket-map.js';
+import { BucketMap, forEachInSlot } from './bucket-map.js';
 import { OrderedBucket, type Removable } from './ordered-bucket.js';
 
 /** A standing template: a blocked read/take, or a watcher. */
@@ -27,7 +27,8 @@ export interface Subscription extends Removable {
  */
 export class TemplateRegistry<S extends Subscription> {
   private readonly byArity = new Map<number, ArityRegistry<S>>();
-  private readonly homes = new Map<S, { bucket: OrderedBucket<S>; map?: BucketMap<S> }>();
+  /** Where each subscription is filed: the unkeyed bucket, or a key of a position map. */
+  private readonly homes = new Map<S, OrderedBucket<S> | { map: BucketMap<S>; key: IndexKey }>();
 
   get size(): number {
     return this.homes.size;
@@ -43,12 +44,13 @@ export class TemplateRegistry<S extends Subscription> {
     }
     if (keyPos < 0) {
       registry.unkeyed.push(sub);
-      this.homes.set(sub, { bucket: registry.unkeyed });
+      this.homes.set(sub, registry.unkeyed);
       return;
     }
     const key = sub.template.keyed.find((k) => k.pos === keyPos)!.key;
     const map = registry.positions[keyPos];
-    this.homes.set(sub, { bucket: map.push(key, sub), map });
+    map.add(key, sub);
+    this.homes.set(sub, { map, key });
   }
 
   remove(sub: S): void {
@@ -56,8 +58,8 @@ export class TemplateRegistry<S extends Subscription> {
     if (home === undefined) return;
     this.homes.delete(sub);
     sub.dead = true;
-    if (home.map !== undefined) home.map.removed(home.bucket);
-    else home.bucket.noteRemoved();
+    if (home instanceof OrderedBucket) home.noteRemoved();
+    else home.map.remove(home.key, sub);
   }
 
   /** The subscriptions whose template matches `tuple`, in arrival order. */
@@ -77,9 +79,9 @@ export class TemplateRegistry<S extends Subscription> {
     for (let pos = 0; pos < keys.length; pos++) {
       const map = registry.positions[pos];
       if (map.liveKeys === 0) continue;
-      const bucket = map.get(keys[pos]);
-      if (bucket !== undefined) {
-        bucket.forEach(collect);
+      const slot = map.get(keys[pos]);
+      if (slot !== undefined) {
+        forEachInSlot(slot, collect);
         sources++;
       }
     }

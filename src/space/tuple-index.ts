@@ -1,7 +1,7 @@
 import type { IndexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
-import { BucketMap } from './bucket-map.js';
+import { BucketMap, findInSlot, forEachInSlot, slotSize, type Slot } from './bucket-map.js';
 import { OrderedBucket, type Removable } from './ordered-bucket.js';
 
 /** A tuple stored in a space. */
@@ -55,7 +55,7 @@ export class TupleIndex {
     }
     index.all.push(entry);
     const keys = entry.keys;
-    for (let pos = 0; pos < arity; pos++) index.positions[pos].push(keys[pos], entry);
+    for (let pos = 0; pos < arity; pos++) index.positions[pos].add(keys[pos], entry);
     this.size++;
   }
 
@@ -65,10 +65,7 @@ export class TupleIndex {
     const index = this.byArity.get(entry.tuple.length)!;
     index.all.noteRemoved();
     const keys = entry.keys;
-    for (let pos = 0; pos < keys.length; pos++) {
-      const positions = index.positions[pos];
-      positions.removed(positions.get(keys[pos])!);
-    }
+    for (let pos = 0; pos < keys.length; pos++) index.positions[pos].remove(keys[pos], entry);
     this.size--;
   }
 
@@ -80,11 +77,11 @@ export class TupleIndex {
     const plan = this.plan(template);
     if (plan === undefined) return undefined;
     const test = (entry: StoredEntry) => template.matches(entry.tuple) && visit(entry);
-    if (plan.length === 1) return plan[0].find(test);
+    if (plan.length === 1) return findInSlot(plan[0], test);
     // A `$in` union: candidates from several buckets, merged into write order.
     const candidates: StoredEntry[] = [];
-    for (const bucket of plan) {
-      bucket.forEach((entry) => {
+    for (const slot of plan) {
+      forEachInSlot(slot, (entry) => {
         if (template.matches(entry.tuple)) candidates.push(entry);
         return true;
       });
@@ -100,14 +97,14 @@ export class TupleIndex {
     const plan = this.plan(template);
     if (plan === undefined) return out;
     if (plan.length === 1) {
-      plan[0].forEach((entry) => {
+      forEachInSlot(plan[0], (entry) => {
         if (template.matches(entry.tuple) && accept(entry)) out.push(entry);
         return out.length < limit;
       });
       return out;
     }
-    for (const bucket of plan) {
-      bucket.forEach((entry) => {
+    for (const slot of plan) {
+      forEachInSlot(slot, (entry) => {
         if (template.matches(entry.tuple) && accept(entry)) out.push(entry);
         return true;
       });
@@ -125,10 +122,11 @@ export class TupleIndex {
   exactCount(template: CompiledTemplate): number | undefined {
     const index = this.byArity.get(template.arity);
     if (index === undefined) return 0;
-    if (template.tests.length === 0) return index.all.live;
-    if (template.tests.length === 1 && template.keyed.length === 1) {
+    if (template.constrained === 0) return index.all.live;
+    if (template.constrained === 1 && template.keyed.length === 1) {
       const { pos, key } = template.keyed[0];
-      return index.positions[pos].get(key)?.live ?? 0;
+      const slot = index.positions[pos].get(key);
+      return slot === undefined ? 0 : slotSize(slot);
     }
     return undefined;
   }
@@ -139,27 +137,28 @@ export class TupleIndex {
   }
 
   /** The buckets to scan for `template`, or `undefined` when no tuple can match. */
-  private plan(template: CompiledTemplate): OrderedBucket<StoredEntry>[] | undefined {
+  private plan(template: CompiledTemplate): Slot<StoredEntry>[] | undefined {
     const index = this.byArity.get(template.arity);
     if (index === undefined) return undefined;
-    let best: OrderedBucket<StoredEntry>[] = [index.all];
+    let best: Slot<StoredEntry>[] = [index.all];
     let bestSize = index.all.live;
     for (const { pos, key } of template.keyed) {
-      const bucket = index.positions[pos].get(key);
-      if (bucket === undefined) return undefined;
-      if (bucket.live < bestSize) {
-        best = [bucket];
-        bestSize = bucket.live;
+      const slot = index.positions[pos].get(key);
+      if (slot === undefined) return undefined;
+      const size = slotSize(slot);
+      if (size < bestSize) {
+        best = [slot];
+        bestSize = size;
       }
     }
     for (const { pos, keys } of template.keySets) {
-      const buckets: OrderedBucket<StoredEntry>[] = [];
+      const buckets: Slot<StoredEntry>[] = [];
       let size = 0;
       for (const key of keys) {
-        const bucket = index.positions[pos].get(key);
-        if (bucket !== undefined) {
-          buckets.push(bucket);
-          size += bucket.live;
+        const slot = index.positions[pos].get(key);
+        if (slot !== undefined) {
+          buckets.push(slot);
+          size += slotSize(slot);
         }
       }
       if (buckets.length === 0) return undefined;

@@ -144,7 +144,7 @@ export class TupleSpace implements AsyncDisposable {
       if (entry !== undefined) {
         // Hand out now, before any await, so no other take can see the entry.
         const out = this.handOut(entry, ack, false);
-        return this.durable().then(() => out);
+        return this.whenDurable(out);
       }
       return this.block('take', compiled, options, (e) => this.handOut(e, ack, true));
     });
@@ -168,7 +168,7 @@ export class TupleSpace implements AsyncDisposable {
       const entry = this.core.findLive(compiled);
       if (entry === undefined) return Promise.resolve(null);
       const out = this.handOut(entry, ack, false);
-      return this.durable().then(() => out);
+      return this.whenDurable(out);
     });
   }
 
@@ -186,7 +186,7 @@ export class TupleSpace implements AsyncDisposable {
       const entries = this.core.collectLive(this.compile(template), bulkLimit(options));
       for (const entry of entries) this.core.take(entry);
       const out = entries.map(exportTuple);
-      return this.durable().then(() => out);
+      return this.whenDurable(out);
     });
   }
 
@@ -250,7 +250,7 @@ export class TupleSpace implements AsyncDisposable {
         throw error;
       }
       tx.commit();
-      return this.durable().then(() => result);
+      return this.whenDurable(result);
     });
   }
 
@@ -258,7 +258,7 @@ export class TupleSpace implements AsyncDisposable {
   releaseHolder(holder: string): Promise<number> {
     return this.run(() => {
       const n = this.deliveries.release(holder);
-      return this.durable().then(() => n);
+      return this.whenDurable(n);
     });
   }
 
@@ -326,6 +326,12 @@ export class TupleSpace implements AsyncDisposable {
     const ttl = optionalDuration('ttlMs', ttlMs);
     const { tuple: accepted, hasBytes } = acceptTuple(tuple, this.options.limits);
     return { tuple: accepted, hasBytes, expiresAt: ttl === undefined ? 0 : this.options.clock() + ttl, deliveries: 0 };
+  }
+
+  /** `value`, once every change so far is durable. */
+  private whenDurable<T>(value: T): Promise<T> {
+    const storage = this.options.storage;
+    return storage === undefined ? Promise.resolve(value) : storage.flush().then(() => value);
   }
 
   private durable(): Promise<void> {

@@ -29,8 +29,8 @@ export interface CompiledTemplate {
   readonly arity: number;
   readonly keyed: readonly KeyedPosition[];
   readonly keySets: readonly KeySetPosition[];
-  /** Every non-wildcard position, keyed ones included. */
-  readonly tests: readonly { readonly pos: number; readonly test: FieldTest }[];
+  /** How many positions are not wildcards. */
+  readonly constrained: number;
   matches(tuple: Tuple): boolean;
 }
 
@@ -52,6 +52,59 @@ export function compileTemplate(input: unknown, limits: TupleLimits): CompiledTe
     throw new InvalidTemplateError('[]', `a template must be an array, got ${describe(input)}`);
   }
   if (input.length === 0) throw new InvalidTemplateError('[]', 'a template must have at least one position');
+  return compileFlat(input, limits) ?? compileGeneral(input, limits);
+}
+
+/**
+ * The common case without closures: every position a wildcard or a
+ * primitive actual (string, number, boolean, int64 bigint). `undefined`
+ * when the template has anything else.
+ */
+function compileFlat(input: readonly unknown[], limits: TupleLimits): CompiledTemplate | undefined {
+  const arity = input.length;
+  if (arity > limits.maxFields) return undefined;
+  const keyed: KeyedPosition[] = [];
+  const positions: number[] = [];
+  const values: (string | number | boolean | bigint)[] = [];
+  for (let pos = 0; pos < arity; pos++) {
+    const value = input[pos];
+    if (value === null || value === any) continue;
+    switch (typeof value) {
+      case 'string':
+      case 'number':
+      case 'boolean':
+        break;
+      case 'bigint':
+        if (value < INT64_MIN || value > INT64_MAX) return undefined;
+        break;
+      default:
+        return undefined;
+    }
+    const field = value as string | number | boolean | bigint;
+    keyed.push({ pos, key: indexKey(field) });
+    positions.push(pos);
+    values.push(field);
+  }
+  const n = positions.length;
+  return {
+    arity,
+    keyed,
+    keySets: [],
+    constrained: n,
+    matches(tuple: Tuple): boolean {
+      if (tuple.length !== arity) return false;
+      for (let i = 0; i < n; i++) {
+        const expected = values[i];
+        const field = tuple[positions[i]];
+        // SameValueZero: NaN is the only value unequal to itself.
+        if (field !== expected && (expected === expected || field === field)) return false;
+      }
+      return true;
+    },
+  };
+}
+
+function compileGeneral(input: readonly unknown[], limits: TupleLimits): CompiledTemplate {
   const compiler = new TemplateCompiler(limits);
   compiler.enter(input, '[]', 1);
   const keyed: KeyedPosition[] = [];
@@ -80,7 +133,7 @@ export function compileTemplate(input: unknown, limits: TupleLimits): CompiledTe
     arity,
     keyed,
     keySets,
-    tests,
+    constrained: tests.length,
     matches(tuple: Tuple): boolean {
       if (tuple.length !== arity) return false;
       for (let i = 0; i < tests.length; i++) {

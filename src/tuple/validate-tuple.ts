@@ -22,6 +22,8 @@ export function acceptTuple(input: unknown, limits: TupleLimits): AcceptedTuple 
     throw new InvalidTupleError('[]', `a tuple must be an array, got ${describe(input)}`);
   }
   if (input.length === 0) throw new InvalidTupleError('[]', 'a tuple must have at least one field');
+  const flat = acceptFlat(input, limits);
+  if (flat !== undefined) return flat;
   const walk = new TupleWalk(limits);
   const tuple = walk.copyArray(input, '', 1);
   if (walk.sizeBound > limits.maxEncodedBytes) {
@@ -31,6 +33,42 @@ export function acceptTuple(input: unknown, limits: TupleLimits): AcceptedTuple 
     }
   }
   return { tuple, hasBytes: walk.hasBytes };
+}
+
+/**
+ * The common case without a walker: a tuple of strings, numbers, booleans
+ * and nulls whose size bound is under the limit. `undefined` otherwise.
+ */
+function acceptFlat(input: readonly unknown[], limits: TupleLimits): AcceptedTuple | undefined {
+  const n = input.length;
+  if (n > limits.maxFields) return undefined;
+  let size = 6;
+  let negativeZero = false;
+  for (let i = 0; i < n; i++) {
+    const value = input[i];
+    switch (typeof value) {
+      case 'string':
+        size += 5 + value.length * 3;
+        break;
+      case 'number':
+        size += 9;
+        if (value === 0 && 1 / value < 0) negativeZero = true;
+        break;
+      case 'boolean':
+        size += 1;
+        break;
+      case 'object':
+        if (value !== null) return undefined;
+        size += 1;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  if (size > limits.maxEncodedBytes) return undefined;
+  const tuple = input.slice();
+  if (negativeZero) for (let i = 0; i < n; i++) if (tuple[i] === 0) tuple[i] = 0;
+  return { tuple: Object.freeze(tuple) as Tuple, hasBytes: false };
 }
 
 /**
