@@ -48,7 +48,7 @@ export function linkBaselines(report: BenchReport): void {
     if (r.baseline === undefined) return;
     const base = byId.get(r.baseline);
     if (base !== undefined && base.value !== 0) {
-      (report.results as BenchResult[])[i] = { ...r, ratio: round(r.value / base.value, 3) };
+      (report.results as BenchResult[])[i] = { ...r, ratio: Number((r.value / base.value).toPrecision(3)) };
     }
   });
 }

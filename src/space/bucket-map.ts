@@ -65,6 +65,11 @@ export class BucketMap<T extends Removable> {
       this.map.set(key, EMPTY as T);
     } else if (slot instanceof OrderedBucket) {
       slot.noteRemoved();
+      if (slot.live === 1) {
+        // Back to a single item: drop the bucket, so a key that holds one
+        // resident tuple plus passing work tuples keeps no bucket alive.
+        this.map.set(key, slot.find(() => true)!);
+      }
       if (slot.live > 0) return;
     } else {
       return;

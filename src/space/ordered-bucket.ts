@@ -15,7 +15,8 @@ export interface Removable {
  *                      ^head
  *
  * Dead items at the front are skipped by moving `head`, so a FIFO workload
- * (take the oldest) costs O(1). Dead items in the middle are compacted away
+ * (take the oldest) costs O(1); dead items at the back are popped, so a
+ * LIFO workload (take what was just written) does too. Dead items in the middle are compacted away
  * once they outnumber the live ones, so a scan never walks more than twice
  * the live items. `Set` would give the same order, but V8 leaves deleted
  * slots in its table until the next rehash, and a queue-shaped workload then
@@ -36,6 +37,10 @@ export class OrderedBucket<T extends Removable> {
     this.live--;
     const items = this.items;
     while (this.head < items.length && items[this.head].dead) this.head++;
+    // Also trim from the tail: a tuple taken soon after its write (the usual
+    // work-queue case) is the newest item, and keeping it referenced would
+    // make the garbage collector promote every short-lived tuple.
+    while (items.length > this.head && items[items.length - 1].dead) items.pop();
     if (this.live === 0) {
       // Reuse the array: a work-queue key empties and refills constantly.
       items.length = 0;

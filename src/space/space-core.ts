@@ -1,4 +1,3 @@
-import { indexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
 import { ExpiryQueue } from './expiry-queue.js';
@@ -66,11 +65,9 @@ export class SpaceCore {
    */
   put(item: NewTuple): void {
     const tuple = item.tuple;
-    const keys = tuple.map(indexKey);
     const entry: StoredEntry = {
       seq: this.nextSeq++,
       tuple,
-      keys,
       hasBytes: item.hasBytes,
       expiresAt: item.expiresAt,
       deliveries: item.deliveries,
@@ -80,7 +77,7 @@ export class SpaceCore {
     this.emit('write', entry);
     if (this.waiters.size > 0) {
       let taker: Waiter | undefined;
-      for (const waiter of this.waiters.matching(tuple, keys)) {
+      for (const waiter of this.waiters.matching(tuple)) {
         if (waiter.kind === 'read') {
           this.waiters.remove(waiter);
           waiter.deliver(entry);
@@ -171,7 +168,7 @@ export class SpaceCore {
 
   emit(type: WatchEventType, entry: StoredEntry): void {
     if (this.watchers.size === 0) return;
-    for (const watcher of this.watchers.matching(entry.tuple, entry.keys)) {
+    for (const watcher of this.watchers.matching(entry.tuple)) {
       if (watcher.wants(type)) watcher.push({ type, tuple: exportTuple(entry) });
     }
   }

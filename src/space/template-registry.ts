@@ -1,4 +1,4 @@
-import type { IndexKey } from '../tuple/index-key.js';
+import { indexKey, type IndexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
 import { BucketMap, forEachInSlot } from './bucket-map.js';
@@ -63,7 +63,7 @@ export class TemplateRegistry<S extends Subscription> {
   }
 
   /** The subscriptions whose template matches `tuple`, in arrival order. */
-  matching(tuple: Tuple, keys: readonly IndexKey[]): S[] {
+  matching(tuple: Tuple): S[] {
     const registry = this.byArity.get(tuple.length);
     if (registry === undefined) return [];
     const out: S[] = [];
@@ -76,10 +76,10 @@ export class TemplateRegistry<S extends Subscription> {
       registry.unkeyed.forEach(collect);
       sources++;
     }
-    for (let pos = 0; pos < keys.length; pos++) {
+    for (let pos = 0; pos < tuple.length; pos++) {
       const map = registry.positions[pos];
       if (map.liveKeys === 0) continue;
-      const slot = map.get(keys[pos]);
+      const slot = map.get(indexKey(tuple[pos]));
       if (slot !== undefined) {
         forEachInSlot(slot, collect);
         sources++;

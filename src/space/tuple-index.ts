@@ -1,4 +1,4 @@
-import type { IndexKey } from '../tuple/index-key.js';
+import { indexKey, type IndexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
 import { BucketMap, findInSlot, forEachInSlot, slotSize, type Slot } from './bucket-map.js';
@@ -9,8 +9,6 @@ export interface StoredEntry extends Removable {
   /** Write order; FIFO results follow it. */
   readonly seq: number;
   readonly tuple: Tuple;
-  /** `indexKey` of each top-level field, computed once at write. */
-  readonly keys: readonly IndexKey[];
   readonly hasBytes: boolean;
   /** Epoch ms after which the tuple is gone; 0 = no lease. */
   readonly expiresAt: number;
@@ -54,8 +52,11 @@ export class TupleIndex {
       this.byArity.set(arity, index);
     }
     index.all.push(entry);
-    const keys = entry.keys;
-    for (let pos = 0; pos < arity; pos++) index.positions[pos].add(keys[pos], entry);
+    // Keys are recomputed rather than stored: for the usual primitive fields
+    // indexKey is the field itself, and a stored array would cost an
+    // allocation per tuple and memory per tuple.
+    const tuple = entry.tuple;
+    for (let pos = 0; pos < arity; pos++) index.positions[pos].add(indexKey(tuple[pos]), entry);
     this.size++;
   }
 
@@ -64,8 +65,8 @@ export class TupleIndex {
     entry.dead = true;
     const index = this.byArity.get(entry.tuple.length)!;
     index.all.noteRemoved();
-    const keys = entry.keys;
-    for (let pos = 0; pos < keys.length; pos++) index.positions[pos].remove(keys[pos], entry);
+    const tuple = entry.tuple;
+    for (let pos = 0; pos < tuple.length; pos++) index.positions[pos].remove(indexKey(tuple[pos]), entry);
     this.size--;
   }
 

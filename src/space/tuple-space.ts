@@ -1,5 +1,4 @@
 import { AbortError, InvalidArgumentError, InvalidTupleError, SpaceClosedError, TupleTooLargeError } from '../errors.js';
-import { indexKey } from '../tuple/index-key.js';
 import { compileTemplate, type CompiledTemplate } from '../tuple/template.js';
 import type { Template, Tuple } from '../tuple/types.js';
 import { acceptTuple } from '../tuple/validate-tuple.js';
@@ -392,7 +391,6 @@ export class TupleSpace implements AsyncDisposable {
       this.core.restore({
         seq: record.seq,
         tuple: record.tuple,
-        keys: record.tuple.map(indexKey),
         hasBytes: record.hasBytes,
         expiresAt: record.expiresAt,
         deliveries: record.deliveries,
