@@ -89,12 +89,6 @@ export function slotSize<T extends Removable>(slot: Slot<T>): number {
   return slot instanceof OrderedBucket ? slot.live : 1;
 }
 
-/** The first live item of `slot`, oldest first, for which `visit` returns true. */
-export function findInSlot<T extends Removable>(slot: Slot<T>, visit: (item: T) => boolean): T | undefined {
-  if (slot instanceof OrderedBucket) return slot.find(visit);
-  return !slot.dead && visit(slot) ? slot : undefined;
-}
-
 /** Calls `visit` on the live items of `slot` in order until it returns false. */
 export function forEachInSlot<T extends Removable>(slot: Slot<T>, visit: (item: T) => boolean): void {
   if (slot instanceof OrderedBucket) slot.forEach(visit);

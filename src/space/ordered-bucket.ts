@@ -57,6 +57,20 @@ export class OrderedBucket<T extends Removable> {
     }
   }
 
+  /** Index of the first slot to look at; with `end` and `at`, lets hot loops scan without a callback. */
+  get start(): number {
+    return this.head;
+  }
+
+  get end(): number {
+    return this.items.length;
+  }
+
+  /** The item at slot `i` (`start <= i < end`); it may be dead. */
+  at(i: number): T {
+    return this.items[i];
+  }
+
   /** The first live item, oldest first, for which `visit` returns true. */
   find(visit: (item: T) => boolean): T | undefined {
     const items = this.items;

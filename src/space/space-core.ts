@@ -100,22 +100,30 @@ export class SpaceCore {
 
   /** The oldest live match, skipping (and expiring) tuples whose lease ended. */
   findLive(template: CompiledTemplate): StoredEntry | undefined {
-    let expired: StoredEntry[] | undefined;
-    let now = 0;
-    const found = this.index.find(template, (entry) => {
-      if (entry.hidden) return false;
-      if (entry.expiresAt !== 0) {
-        if (now === 0) now = this.clock();
-        if (entry.expiresAt <= now) {
-          (expired ??= []).push(entry);
-          return false;
-        }
-      }
-      return true;
-    });
-    if (expired !== undefined) for (const entry of expired) this.expire(entry, true);
+    this.scanNow = 0;
+    const found = this.index.find(template, this.isLive);
+    if (this.expiredDuringScan.length > 0) {
+      for (const entry of this.expiredDuringScan.splice(0)) this.expire(entry, true);
+    }
     return found;
   }
+
+  // One visitor for every scan (no closure per operation); it reads the
+  // clock at most once per scan and defers expiring, which changes buckets,
+  // until the scan is over.
+  private scanNow = 0;
+  private readonly expiredDuringScan: StoredEntry[] = [];
+  private readonly isLive = (entry: StoredEntry): boolean => {
+    if (entry.hidden) return false;
+    if (entry.expiresAt !== 0) {
+      if (this.scanNow === 0) this.scanNow = this.clock();
+      if (entry.expiresAt <= this.scanNow) {
+        this.expiredDuringScan.push(entry);
+        return false;
+      }
+    }
+    return true;
+  };
 
   /** Live matches, oldest first, at most `limit`. */
   collectLive(template: CompiledTemplate, limit = Infinity): StoredEntry[] {

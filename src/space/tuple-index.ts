@@ -1,7 +1,7 @@
 import { indexKey, type IndexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
-import { BucketMap, findInSlot, forEachInSlot, slotSize, type Slot } from './bucket-map.js';
+import { BucketMap, forEachInSlot, slotSize, type Slot } from './bucket-map.js';
 import { OrderedBucket, type Removable } from './ordered-bucket.js';
 
 /** A tuple stored in a space. */
@@ -77,8 +77,15 @@ export class TupleIndex {
   find(template: CompiledTemplate, visit: (entry: StoredEntry) => boolean): StoredEntry | undefined {
     const plan = this.plan(template);
     if (plan === undefined) return undefined;
-    const test = (entry: StoredEntry) => template.matches(entry.tuple) && visit(entry);
-    if (plan.length === 1) return findInSlot(plan[0], test);
+    if (!Array.isArray(plan)) {
+      // The hot path, written out without a callback per call.
+      if (!(plan instanceof OrderedBucket)) return !plan.dead && template.matches(plan.tuple) && visit(plan) ? plan : undefined;
+      for (let i = plan.start, end = plan.end; i < end; i++) {
+        const entry = plan.at(i);
+        if (!entry.dead && template.matches(entry.tuple) && visit(entry)) return entry;
+      }
+      return undefined;
+    }
     // A `$in` union: candidates from several buckets, merged into write order.
     const candidates: StoredEntry[] = [];
     for (const slot of plan) {
@@ -97,8 +104,8 @@ export class TupleIndex {
     if (limit <= 0) return out;
     const plan = this.plan(template);
     if (plan === undefined) return out;
-    if (plan.length === 1) {
-      forEachInSlot(plan[0], (entry) => {
+    if (!Array.isArray(plan)) {
+      forEachInSlot(plan, (entry) => {
         if (template.matches(entry.tuple) && accept(entry)) out.push(entry);
         return out.length < limit;
       });
@@ -137,18 +144,22 @@ export class TupleIndex {
     return this.byArity.get(arity)?.positions[pos].liveKeys ?? 0;
   }
 
-  /** The buckets to scan for `template`, or `undefined` when no tuple can match. */
-  private plan(template: CompiledTemplate): Slot<StoredEntry>[] | undefined {
+  /**
+   * What to scan for `template`: one slot (the usual case), several (a `$in`
+   * union), or `undefined` when no tuple can match.
+   */
+  private plan(template: CompiledTemplate): Slot<StoredEntry> | Slot<StoredEntry>[] | undefined {
     const index = this.byArity.get(template.arity);
     if (index === undefined) return undefined;
-    let best: Slot<StoredEntry>[] = [index.all];
+    let best: Slot<StoredEntry> | Slot<StoredEntry>[] = index.all;
     let bestSize = index.all.live;
-    for (const { pos, key } of template.keyed) {
-      const slot = index.positions[pos].get(key);
+    const keyed = template.keyed;
+    for (let i = 0; i < keyed.length; i++) {
+      const slot = index.positions[keyed[i].pos].get(keyed[i].key);
       if (slot === undefined) return undefined;
       const size = slotSize(slot);
       if (size < bestSize) {
-        best = [slot];
+        best = slot;
         bestSize = size;
       }
     }

@@ -91,7 +91,7 @@ export class TupleSpace implements AsyncDisposable {
   }
 
   /** Writes a tuple. Resolves once it is durable (at once for an in-memory space). */
-  write(tuple: Tuple, options: WriteOptions = {}): Promise<void> {
+  write(tuple: Tuple, options: WriteOptions = NO_OPTIONS): Promise<void> {
     try {
       this.assertOpen();
       this.core.put(this.accept(tuple, options.ttlMs));
@@ -121,54 +121,65 @@ export class TupleSpace implements AsyncDisposable {
   }
 
   /** The oldest matching tuple, left in place; waits for one. `null` on timeout. */
-  read(template: Template, options: BlockingOptions = {}): Promise<Tuple | null> {
-    return this.run(() => {
+  read(template: Template, options: BlockingOptions = NO_OPTIONS): Promise<Tuple | null> {
+    // The hot paths below use try/catch rather than `run(() => …)`: no closure per call.
+    try {
+      this.assertOpen();
       const compiled = this.compile(template);
       checkBlockingOptions(options);
       const entry = this.core.findLive(compiled);
       if (entry !== undefined) return Promise.resolve(exportTuple(entry));
-      return this.block('read', compiled, options, (e) => exportTuple(e));
-    });
+      return this.block('read', compiled, options, exportTuple);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Removes and returns the oldest matching tuple; waits for one. `null` on timeout. */
   take(template: Template, options?: BlockingOptions): Promise<Tuple | null>;
   take(template: Template, options: AckTakeOptions): Promise<Delivery | null>;
-  take(template: Template, options: BlockingOptions | AckTakeOptions = {}): Promise<Tuple | Delivery | null> {
-    return this.run(() => {
+  take(template: Template, options: BlockingOptions | AckTakeOptions = NO_OPTIONS): Promise<Tuple | Delivery | null> {
+    try {
+      this.assertOpen();
       const compiled = this.compile(template);
       checkBlockingOptions(options);
       const ack = this.ackOptions(options);
       const entry = this.core.findLive(compiled);
       if (entry !== undefined) {
         // Hand out now, before any await, so no other take can see the entry.
-        const out = this.handOut(entry, ack, false);
-        return this.whenDurable(out);
+        return this.whenDurable(this.handOut(entry, ack, false));
       }
       return this.block('take', compiled, options, (e) => this.handOut(e, ack, true));
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Non-blocking read (Linda `rdp`): the oldest match or `null`. */
   tryRead(template: Template): Promise<Tuple | null> {
-    return this.run(() => {
+    try {
+      this.assertOpen();
       const entry = this.core.findLive(this.compile(template));
       return Promise.resolve(entry === undefined ? null : exportTuple(entry));
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Non-blocking take (Linda `inp`): the oldest match or `null`. */
   tryTake(template: Template): Promise<Tuple | null>;
   tryTake(template: Template, options: AckTakeOptions): Promise<Delivery | null>;
   tryTake(template: Template, options?: AckTakeOptions): Promise<Tuple | Delivery | null> {
-    return this.run(() => {
+    try {
+      this.assertOpen();
       const compiled = this.compile(template);
       const ack = options === undefined ? undefined : this.ackOptions(options);
       const entry = this.core.findLive(compiled);
       if (entry === undefined) return Promise.resolve(null);
-      const out = this.handOut(entry, ack, false);
-      return this.whenDurable(out);
-    });
+      return this.whenDurable(this.handOut(entry, ack, false));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Every matching tuple, oldest first, left in place. */
@@ -337,8 +348,10 @@ export class TupleSpace implements AsyncDisposable {
     return this.options.storage === undefined ? Promise.resolve() : this.options.storage.flush();
   }
 
-  private ackOptions(options: BlockingOptions | AckTakeOptions): { leaseMs: number; holder: string | undefined } | undefined {
-    if (!('ack' in options) || !options.ack) return undefined;
+  private ackOptions(blocking: BlockingOptions | AckTakeOptions): { leaseMs: number; holder: string | undefined } | undefined {
+    const options = blocking as Partial<AckTakeOptions>;
+    if (options.ack === undefined || options.ack === (false as never)) return undefined;
+    if (options.ack !== true) throw new InvalidArgumentError(`ack must be true or false, got ${String(options.ack)}`);
     const leaseMs = optionalDuration('leaseMs', options.leaseMs) ?? this.options.defaultLeaseMs;
     if (options.holder !== undefined && typeof options.holder !== 'string') throw new InvalidArgumentError('holder must be a string');
     return { leaseMs, holder: options.holder };
@@ -452,6 +465,8 @@ export class TupleSpace implements AsyncDisposable {
     });
   }
 }
+
+const NO_OPTIONS = Object.freeze({});
 
 /** Marks the companion dead-letter space a `TupleSpace` makes for itself. */
 const DEAD_LETTER_ROLE = Symbol('dead-letter');

@@ -3,7 +3,7 @@ import { fieldsEqual } from './equality.js';
 import { fieldKind, INT64_MAX, INT64_MIN, isPlainObject, type FieldKind } from './field-kind.js';
 import { indexKey, type IndexKey } from './index-key.js';
 import type { TupleLimits } from './limits.js';
-import { any, FieldTypes, type Field, type Template, type Tuple } from './types.js';
+import { any, FieldTypes, type Any, type Field, type Tuple } from './types.js';
 import { acceptField, describe } from './validate-tuple.js';
 
 /** A test of one field against one template position. */
@@ -63,9 +63,7 @@ export function compileTemplate(input: unknown, limits: TupleLimits): CompiledTe
 function compileFlat(input: readonly unknown[], limits: TupleLimits): CompiledTemplate | undefined {
   const arity = input.length;
   if (arity > limits.maxFields) return undefined;
-  const keyed: KeyedPosition[] = [];
-  const positions: number[] = [];
-  const values: (string | number | boolean | bigint)[] = [];
+  let n = 0;
   for (let pos = 0; pos < arity; pos++) {
     const value = input[pos];
     if (value === null || value === any) continue;
@@ -80,28 +78,47 @@ function compileFlat(input: readonly unknown[], limits: TupleLimits): CompiledTe
       default:
         return undefined;
     }
-    const field = value as string | number | boolean | bigint;
-    keyed.push({ pos, key: indexKey(field) });
-    positions.push(pos);
-    values.push(field);
+    n++;
   }
-  const n = positions.length;
-  return {
-    arity,
-    keyed,
-    keySets: [],
-    constrained: n,
-    matches(tuple: Tuple): boolean {
-      if (tuple.length !== arity) return false;
-      for (let i = 0; i < n; i++) {
-        const expected = values[i];
-        const field = tuple[positions[i]];
-        // SameValueZero: NaN is the only value unequal to itself.
-        if (field !== expected && (expected === expected || field === field)) return false;
-      }
-      return true;
-    },
-  };
+  // Exact-size arrays: this runs once per operation, and push-grown arrays
+  // reserve 17 slots each.
+  const keyed = new Array<KeyedPosition>(n);
+  const values = new Array<string | number | boolean | bigint>(n);
+  for (let pos = 0, i = 0; pos < arity; pos++) {
+    const value = input[pos] as string | number | boolean | bigint | null | Any;
+    if (value === null || value === any) continue;
+    keyed[i] = { pos, key: indexKey(value) };
+    values[i++] = value;
+  }
+  return new FlatTemplate(arity, keyed, values);
+}
+
+const NO_KEY_SETS: readonly KeySetPosition[] = Object.freeze([]);
+
+/** A template of wildcards and primitive actuals; `matches` compares with SameValueZero. */
+class FlatTemplate implements CompiledTemplate {
+  readonly keySets = NO_KEY_SETS;
+  readonly constrained: number;
+
+  constructor(
+    readonly arity: number,
+    readonly keyed: readonly KeyedPosition[],
+    private readonly values: readonly (string | number | boolean | bigint)[],
+  ) {
+    this.constrained = keyed.length;
+  }
+
+  matches(tuple: Tuple): boolean {
+    if (tuple.length !== this.arity) return false;
+    const { keyed, values } = this;
+    for (let i = 0; i < values.length; i++) {
+      const expected = values[i];
+      const field = tuple[keyed[i].pos];
+      // NaN is the only value unequal to itself.
+      if (field !== expected && (expected === expected || field === field)) return false;
+    }
+    return true;
+  }
 }
 
 function compileGeneral(input: readonly unknown[], limits: TupleLimits): CompiledTemplate {
