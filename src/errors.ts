@@ -11,8 +11,6 @@ export const ErrorCode = {
   InvalidArgument: 'PLEX_ERR_INVALID_ARGUMENT',
   InvalidName: 'PLEX_ERR_INVALID_NAME',
   SpaceClosed: 'PLEX_ERR_SPACE_CLOSED',
-  SpaceNotFound: 'PLEX_ERR_SPACE_NOT_FOUND',
-  SpaceExists: 'PLEX_ERR_SPACE_EXISTS',
   Aborted: 'PLEX_ERR_ABORTED',
   LeaseExpired: 'PLEX_ERR_LEASE_EXPIRED',
   AlreadySettled: 'PLEX_ERR_ALREADY_SETTLED',
@@ -90,18 +88,6 @@ export class InvalidNameError extends PlexError {
 export class SpaceClosedError extends PlexError {
   constructor(message = 'the tuple space is closed') {
     super(ErrorCode.SpaceClosed, message);
-  }
-}
-
-export class SpaceNotFoundError extends PlexError {
-  constructor(key: string) {
-    super(ErrorCode.SpaceNotFound, `no tuple space named ${key}`);
-  }
-}
-
-export class SpaceExistsError extends PlexError {
-  constructor(key: string) {
-    super(ErrorCode.SpaceExists, `a tuple space named ${key} is already open`);
   }
 }
 

@@ -17,8 +17,6 @@ export {
   InvalidArgumentError,
   InvalidNameError,
   SpaceClosedError,
-  SpaceNotFoundError,
-  SpaceExistsError,
   AbortError,
   LeaseExpiredError,
   AlreadySettledError,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InvalidNameError } from '../errors.js';
+import { InvalidNameError, SpaceClosedError } from '../errors.js';
 import type { TupleSpaceOptions } from './options.js';
 import { SqliteStore, type SqliteSynchronous } from './storage/sqlite-store.js';
 import { TupleSpace } from './tuple-space.js';
@@ -48,7 +48,7 @@ export class SpaceRegistry {
 
   /** The space named by `ref`, created (or reloaded from disk) on first use. */
   open(ref: SpaceRef): TupleSpace {
-    if (this.closed) throw new InvalidNameError('the space registry is closed');
+    if (this.closed) throw new SpaceClosedError('the space registry is closed');
     const key = spaceKey(ref);
     let space = this.spaces.get(key);
     if (space === undefined) {
