@@ -17,6 +17,16 @@ export const ErrorCode = {
   WatchOverflow: 'PLEX_ERR_WATCH_OVERFLOW',
   Storage: 'PLEX_ERR_STORAGE',
   Usage: 'PLEX_ERR_USAGE',
+  InvalidModule: 'PLEX_ERR_INVALID_MODULE',
+  ModuleNotFound: 'PLEX_ERR_MODULE_NOT_FOUND',
+  ActorNotFound: 'PLEX_ERR_ACTOR_NOT_FOUND',
+  ActorExists: 'PLEX_ERR_ACTOR_EXISTS',
+  ActorTrapped: 'PLEX_ERR_ACTOR_TRAPPED',
+  ActorTimeout: 'PLEX_ERR_ACTOR_TIMEOUT',
+  ActorMemoryLimit: 'PLEX_ERR_ACTOR_MEMORY_LIMIT',
+  ActorFailed: 'PLEX_ERR_ACTOR_FAILED',
+  AskTimeout: 'PLEX_ERR_ASK_TIMEOUT',
+  RuntimeClosed: 'PLEX_ERR_RUNTIME_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -137,5 +147,57 @@ export class StorageError extends PlexError {
 export class UsageError extends PlexError {
   constructor(message: string) {
     super(ErrorCode.Usage, message);
+  }
+}
+
+/** A WASM module rejected at deploy time; the message says what is missing or wrong. */
+export class InvalidModuleError extends PlexError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidModule, message, options);
+  }
+}
+
+export class ModuleNotFoundError extends PlexError {
+  constructor(name: string) {
+    super(ErrorCode.ModuleNotFound, `no module named ${JSON.stringify(name)} is deployed`);
+  }
+}
+
+export class ActorNotFoundError extends PlexError {
+  constructor(actorId: string) {
+    super(ErrorCode.ActorNotFound, `no actor ${JSON.stringify(actorId)} is running`);
+  }
+}
+
+export class ActorExistsError extends PlexError {
+  constructor(actorId: string) {
+    super(ErrorCode.ActorExists, `an actor ${JSON.stringify(actorId)} is already running`);
+  }
+}
+
+/**
+ * An actor died: a trap (`PLEX_ERR_ACTOR_TRAPPED`), its watchdog
+ * (`PLEX_ERR_ACTOR_TIMEOUT`), its memory cap (`PLEX_ERR_ACTOR_MEMORY_LIMIT`),
+ * or a failing `init`/`handle` status (`PLEX_ERR_ACTOR_FAILED`). Only that
+ * actor is gone; its worker and the other actors keep running.
+ */
+export class ActorCrashedError extends PlexError {
+  readonly actorId: string;
+  constructor(code: ErrorCode, actorId: string, message: string) {
+    super(code, `actor ${JSON.stringify(actorId)}: ${message}`);
+    this.actorId = actorId;
+  }
+}
+
+/** An `ask` that got no reply within its timeout. The actor may still process the message. */
+export class AskTimeoutError extends PlexError {
+  constructor(actorId: string, timeoutMs: number) {
+    super(ErrorCode.AskTimeout, `actor ${JSON.stringify(actorId)} did not reply within ${timeoutMs} ms`);
+  }
+}
+
+export class RuntimeClosedError extends PlexError {
+  constructor() {
+    super(ErrorCode.RuntimeClosed, 'the actor runtime is closed');
   }
 }

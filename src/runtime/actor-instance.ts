@@ -1,0 +1,176 @@
+import { ErrorCode } from '../errors.js';
+import { FUEL_PER_TICK } from './instrument.js';
+import type { WorkerSetup } from './protocol.js';
+import { fromUtf8, utf8 } from './protocol.js';
+
+export type ModuleSetup = Extract<WorkerSetup, { setup: 'module' }>;
+
+/** Thrown inside the worker when an actor dies; `code` is one of the actor error codes. */
+export class ActorFault extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by the watchdog's tick import; unwinds the WASM stack of the runaway handler. */
+class WatchdogExpired extends Error {}
+
+/** What an instance needs from its worker. */
+export interface InstanceHost {
+  /** `plex.call`: returns the status; a result goes to `lastResult`. */
+  hostCall(instance: ActorInstance, op: number, request: Uint8Array): number;
+  log(actorId: string, level: number, message: string): void;
+}
+
+/**
+ * One core-module actor inside a worker: its WASM instance, its memory, and
+ * the calls of the ABI (core-abi.ts). Every call runs under a deadline that
+ * the watchdog's tick enforces; a trap, an expired deadline or an exhausted
+ * memory is turned into an `ActorFault`, and the instance must then be
+ * dropped (its memory may be half-written).
+ */
+export class ActorInstance {
+  readonly exports: {
+    memory?: WebAssembly.Memory;
+    plex_alloc(size: number): number;
+    plex_handle(typePtr: number, typeLen: number, payloadPtr: number, payloadLen: number): number;
+    plex_reply_ptr(): number;
+    plex_init?(ptr: number, len: number): number;
+    plex_get_state?(): number;
+    plex_set_state?(ptr: number, len: number): number;
+  };
+  readonly memory: WebAssembly.Memory;
+  /** The result of the last host call, copied out by `plex.result`. */
+  lastResult: Uint8Array = new Uint8Array(0);
+  private deadline = Infinity;
+
+  constructor(
+    readonly id: string,
+    readonly spec: ModuleSetup,
+    host: InstanceHost,
+    private readonly budgetMs: number,
+    sharedMemory: WebAssembly.Memory | undefined,
+  ) {
+    let memory: WebAssembly.Memory | undefined;
+    if (spec.importedMemory !== undefined) {
+      memory =
+        sharedMemory ??
+        new WebAssembly.Memory({
+          initial: spec.importedMemory.initial,
+          maximum: Math.min(spec.importedMemory.maximum ?? spec.maxMemoryPages, spec.maxMemoryPages),
+          shared: spec.importedMemory.shared,
+        } as WebAssembly.MemoryDescriptor);
+    }
+    const imports: WebAssembly.Imports = {
+      plex: {
+        call: (op: number, ptr: number, len: number) => host.hostCall(this, op, this.bytes(ptr, len).slice()),
+        result: (dst: number) => this.view().set(this.lastResult, dst),
+        log: (level: number, ptr: number, len: number) => host.log(id, level, fromUtf8.decode(this.bytes(ptr, len))),
+        now_ms: () => Date.now(),
+      },
+      env: {
+        abort: (msg: number, file: number, line: number, column: number) => {
+          throw new ActorFault(ErrorCode.ActorTrapped, `aborted at ${this.asString(file)}:${line}:${column}: ${this.asString(msg)}`);
+        },
+        ...(memory ? { memory } : {}),
+      },
+      plex_rt: {
+        tick: () => {
+          if (performance.now() > this.deadline) throw new WatchdogExpired();
+          return FUEL_PER_TICK;
+        },
+      },
+    };
+    const instance = this.guard(() => new WebAssembly.Instance(spec.module, imports));
+    this.exports = instance.exports as unknown as ActorInstance['exports'];
+    this.memory = memory ?? this.exports.memory!;
+  }
+
+  /** Runs `plex_init` with `config`; a non-zero status fails the spawn. */
+  init(config: Uint8Array): void {
+    const init = this.exports.plex_init;
+    if (init === undefined) return;
+    const status = this.guard(() => {
+      const ptr = this.input(config);
+      return init(ptr, config.byteLength);
+    });
+    if (status !== 0) throw new ActorFault(ErrorCode.ActorFailed, `plex_init returned ${status}`);
+  }
+
+  /** Handles one message; `null` when the handler returned a negative status (the actor lives on). */
+  handle(type: string, payload: Uint8Array): Uint8Array | null {
+    return this.guard(() => {
+      const typeBytes = utf8.encode(type);
+      const ptr = this.exports.plex_alloc(typeBytes.byteLength + payload.byteLength);
+      const view = this.view();
+      view.set(typeBytes, ptr);
+      view.set(payload, ptr + typeBytes.byteLength);
+      const n = this.exports.plex_handle(ptr, typeBytes.byteLength, ptr + typeBytes.byteLength, payload.byteLength);
+      if (n < 0) return null;
+      return this.bytes(this.exports.plex_reply_ptr(), n).slice();
+    });
+  }
+
+  getState(): Uint8Array | null {
+    const get = this.exports.plex_get_state;
+    if (get === undefined) return null;
+    return this.guard(() => {
+      const n = get();
+      return n < 0 ? null : this.bytes(this.exports.plex_reply_ptr(), n).slice();
+    });
+  }
+
+  /** Copies `bytes` into the module's input buffer. */
+  private input(bytes: Uint8Array): number {
+    const ptr = this.exports.plex_alloc(bytes.byteLength);
+    this.view().set(bytes, ptr);
+    return ptr;
+  }
+
+  private view(): Uint8Array {
+    // Re-read every time: memory.grow replaces the buffer.
+    return new Uint8Array(this.memory.buffer);
+  }
+
+  private bytes(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, len);
+  }
+
+  private asString(ptr: number): string {
+    // AssemblyScript strings: UTF-16, length in bytes at ptr - 4.
+    if (ptr === 0) return '';
+    const buffer = this.memory.buffer;
+    const len = new Uint32Array(buffer, ptr - 4, 1)[0];
+    return Buffer.from(buffer, ptr, len).toString('utf16le');
+  }
+
+  /** Runs a call into WASM under the watchdog's deadline and turns failures into faults. */
+  private guard<T>(call: () => T): T {
+    this.deadline = performance.now() + this.budgetMs;
+    try {
+      return call();
+    } catch (error) {
+      throw this.classify(error);
+    } finally {
+      this.deadline = Infinity;
+    }
+  }
+
+  private classify(error: unknown): ActorFault {
+    if (error instanceof ActorFault) return error;
+    if (error instanceof WatchdogExpired) {
+      return new ActorFault(ErrorCode.ActorTimeout, `the handler ran past its ${this.budgetMs} ms budget and was stopped by the watchdog`);
+    }
+    const pages = this.memory === undefined ? 0 : this.memory.buffer.byteLength / 65536;
+    if (pages >= this.spec.maxMemoryPages) {
+      return new ActorFault(ErrorCode.ActorMemoryLimit, `the actor reached its memory limit of ${this.spec.maxMemoryPages} pages (${(this.spec.maxMemoryPages * 65536) / 2 ** 20} MiB): ${(error as Error).message}`);
+    }
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      return new ActorFault(ErrorCode.ActorTrapped, `stack overflow: ${error.message}`);
+    }
+    return new ActorFault(ErrorCode.ActorTrapped, `trap: ${(error as Error)?.message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,409 @@
+import { availableParallelism } from 'node:os';
+import {
+  AbortError,
+  ActorCrashedError,
+  ActorExistsError,
+  ActorNotFoundError,
+  AskTimeoutError,
+  ErrorCode,
+  InvalidArgumentError,
+  InvalidModuleError,
+  ModuleNotFoundError,
+  PlexError,
+  RuntimeClosedError,
+} from '../errors.js';
+import { TupleSpace } from '../space/tuple-space.js';
+import { prepareCoreModule, type CoreModule, type CoreModuleOptions } from './core-module.js';
+import { hostServices } from './host-services.js';
+import { ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
+import { WorkerLink } from './worker-link.js';
+
+export interface ActorRuntimeOptions {
+  /** Worker threads. Default: `os.availableParallelism()`. */
+  workers?: number;
+  /** The space host calls (`ts-*`) reach. Default: a new in-memory space, closed with the runtime. */
+  space?: TupleSpace;
+  /** Time budget of one message (and of `plex_init`); the watchdog stops a handler past it. Default 1000 ms. */
+  watchdogMs?: number;
+  /** Default ask timeout. Default 5000 ms. */
+  askTimeoutMs?: number;
+}
+
+export interface SpawnOptions {
+  /** Actor id; default `<module>-<n>`. */
+  id?: string;
+  /** Bytes (or UTF-8 text) handed to `plex_init`. */
+  config?: Uint8Array | string;
+  /** Pin to this worker index instead of the placement policy. */
+  worker?: number;
+  /** A shared memory registered with `shareMemory`, for modules that import `env.memory`. */
+  memory?: string;
+}
+
+export interface AskOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Where an actor lives; `placement()` returns one per actor. */
+export interface ActorPlacement {
+  readonly actorId: string;
+  readonly module: string;
+  readonly worker: number;
+}
+
+export interface WorkerStats {
+  readonly worker: number;
+  readonly actors: number;
+  /** Operations queued for the worker and not yet flushed. */
+  readonly queued: number;
+  /** Asks, spawns and stops sent and not yet answered. */
+  readonly inFlight: number;
+}
+
+export interface CrashReport {
+  readonly actorId: string;
+  readonly module: string;
+  readonly worker: number;
+  readonly error: ActorCrashedError;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  link: WorkerLink;
+  actorId?: string;
+  timer?: NodeJS.Timeout;
+  cleanup?: () => void;
+}
+
+/**
+ * Runs WebAssembly actors on a pool of worker threads.
+ *
+ * Placement policy: an actor is placed once, at spawn, on the worker that
+ * hosts the fewest actors (ties: the lowest index), unless `worker` pins it;
+ * it stays there for life, because its state lives in that worker's WASM
+ * instance. `placement()` and `workerStats()` show where actors live and
+ * how deep each worker's queue is.
+ *
+ * Messages to one actor are handled one at a time, in the order sent. A
+ * crash (trap, watchdog, memory cap) removes only that actor: the worker
+ * and its other actors keep running, pending asks to it reject with an
+ * `ActorCrashedError`, and `onCrash` listeners hear about it (supervision
+ * builds on this).
+ */
+export class ActorRuntime {
+  readonly space: TupleSpace;
+  private readonly links: WorkerLink[];
+  private readonly modules = new Map<string, CoreModule>();
+  private readonly actors = new Map<string, { module: string; link: WorkerLink }>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly crashListeners = new Set<(report: CrashReport) => void>();
+  private readonly ownsSpace: boolean;
+  private readonly askTimeoutMs: number;
+  private nextRequest = 1;
+  private nextActor = 1;
+  private memoriesShared = new Set<string>();
+  private closed = false;
+
+  constructor(options: ActorRuntimeOptions = {}) {
+    const workers = options.workers ?? availableParallelism();
+    if (!Number.isSafeInteger(workers) || workers < 1) throw new InvalidArgumentError(`workers must be a positive integer, got ${workers}`);
+    const watchdogMs = options.watchdogMs ?? 1000;
+    if (!(watchdogMs > 0)) throw new InvalidArgumentError(`watchdogMs must be > 0, got ${watchdogMs}`);
+    this.askTimeoutMs = options.askTimeoutMs ?? 5000;
+    this.ownsSpace = options.space === undefined;
+    this.space = options.space ?? new TupleSpace({ name: 'runtime' });
+    const services = hostServices({ space: this.space, ask: (to, type, payload, timeoutMs) => this.ask(to, type, payload, { timeoutMs }) });
+    this.links = Array.from(
+      { length: workers },
+      (_, i) =>
+        new WorkerLink(
+          i,
+          watchdogMs,
+          services,
+          (ops) => this.onBatch(ops),
+          (entry) => this.onLog(entry),
+          (link, error) => this.onWorkerExit(link, error),
+        ),
+    );
+  }
+
+  get workerCount(): number {
+    return this.links.length;
+  }
+
+  /**
+   * Validates, instruments and compiles a core module and ships it to every
+   * worker. Rejects with `InvalidModuleError` saying what is wrong.
+   */
+  async deploy(name: string, wasm: Uint8Array, options: CoreModuleOptions = {}): Promise<void> {
+    this.assertOpen();
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a module needs a non-empty name');
+    if (this.modules.has(name)) throw new InvalidModuleError(`a module named ${JSON.stringify(name)} is already deployed`);
+    const prepared = await prepareCoreModule(name, wasm, options);
+    this.modules.set(name, prepared);
+    for (const link of this.links) {
+      link.setup({
+        setup: 'module',
+        name,
+        module: prepared.module,
+        watchdog: prepared.watchdog,
+        maxMemoryPages: prepared.maxMemoryPages,
+        importedMemory: prepared.importedMemory,
+        has: prepared.has,
+      });
+    }
+  }
+
+  /** Makes a shared `WebAssembly.Memory` available to actors spawned with `{ memory: id }` (zero-copy data). */
+  shareMemory(id: string, memory: WebAssembly.Memory): void {
+    this.assertOpen();
+    if (!(memory.buffer instanceof SharedArrayBuffer)) throw new InvalidArgumentError('shareMemory needs a shared WebAssembly.Memory ({ shared: true })');
+    this.memoriesShared.add(id);
+    for (const link of this.links) link.setup({ setup: 'memory', id, memory });
+  }
+
+  /** Starts an actor; resolves with its id once `plex_init` succeeded. */
+  async spawn(moduleName: string, options: SpawnOptions = {}): Promise<string> {
+    this.assertOpen();
+    if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
+    const id = options.id ?? `${moduleName}-${this.nextActor++}`;
+    if (this.actors.has(id)) throw new ActorExistsError(id);
+    if (options.memory !== undefined && !this.memoriesShared.has(options.memory)) {
+      throw new InvalidArgumentError(`no shared memory ${JSON.stringify(options.memory)}; register it with shareMemory first`);
+    }
+    const link = this.place(options.worker);
+    // Reserve the id now so a concurrent spawn of the same id fails.
+    this.actors.set(id, { module: moduleName, link });
+    link.actors.add(id);
+    const requestId = this.nextRequest++;
+    try {
+      await this.request(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null]));
+    } catch (error) {
+      this.forget(id);
+      throw error;
+    }
+    return id;
+  }
+
+  /** Fire-and-forget. Throws `ActorNotFoundError` for an actor that is not running. */
+  tell(actorId: string, type: string, payload?: Uint8Array | string, from = ''): void {
+    this.assertOpen();
+    const actor = this.actors.get(actorId);
+    if (actor === undefined) throw new ActorNotFoundError(actorId);
+    actor.link.send([ToWorker.Message, actorId, type, toBytes(payload), 0, from]);
+  }
+
+  /** Request/reply: resolves with the handler's reply bytes. */
+  ask(actorId: string, type: string, payload?: Uint8Array | string, options: AskOptions = {}): Promise<Uint8Array> {
+    try {
+      this.assertOpen();
+      const actor = this.actors.get(actorId);
+      if (actor === undefined) throw new ActorNotFoundError(actorId);
+      const timeoutMs = options.timeoutMs ?? this.askTimeoutMs;
+      const requestId = this.nextRequest++;
+      const bytes = toBytes(payload);
+      return this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.Message, actorId, type, bytes, requestId, '']), {
+        actorId,
+        timeoutMs,
+        signal: options.signal,
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The actor's `plex_get_state` snapshot. */
+  getState(actorId: string): Promise<Uint8Array> {
+    try {
+      this.assertOpen();
+      const actor = this.actors.get(actorId);
+      if (actor === undefined) throw new ActorNotFoundError(actorId);
+      const requestId = this.nextRequest++;
+      return this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.GetState, requestId, actorId]), { actorId });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Stops an actor after the messages already sent to it. */
+  async stop(actorId: string): Promise<void> {
+    this.assertOpen();
+    const actor = this.actors.get(actorId);
+    if (actor === undefined) throw new ActorNotFoundError(actorId);
+    this.forget(actorId);
+    const requestId = this.nextRequest++;
+    await this.request(actor.link, requestId, () => actor.link.send([ToWorker.Stop, requestId, actorId]));
+  }
+
+  has(actorId: string): boolean {
+    return this.actors.has(actorId);
+  }
+
+  placement(): ActorPlacement[] {
+    return [...this.actors].map(([actorId, a]) => ({ actorId, module: a.module, worker: a.link.index }));
+  }
+
+  workerStats(): WorkerStats[] {
+    return this.links.map((l) => ({ worker: l.index, actors: l.actors.size, queued: l.queueDepth, inFlight: l.inFlight }));
+  }
+
+  /** Calls `listener` whenever an actor dies; returns a function that unsubscribes. */
+  onCrash(listener: (report: CrashReport) => void): () => void {
+    this.crashListeners.add(listener);
+    return () => this.crashListeners.delete(listener);
+  }
+
+  /** Stops every worker; pending asks reject with `RuntimeClosedError`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.cleanup?.();
+      p.reject(new RuntimeClosedError());
+    }
+    await Promise.all(this.links.map((l) => l.close()));
+    if (this.ownsSpace) await this.space.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────
+
+  private assertOpen(): void {
+    if (this.closed) throw new RuntimeClosedError();
+  }
+
+  private place(pinned: number | undefined): WorkerLink {
+    if (pinned !== undefined) {
+      const link = this.links[pinned];
+      if (link === undefined) throw new InvalidArgumentError(`worker must be in 0..${this.links.length - 1}, got ${pinned}`);
+      return link;
+    }
+    let best = this.links[0];
+    for (const link of this.links) if (link.actors.size < best.actors.size) best = link;
+    return best;
+  }
+
+  private forget(actorId: string): void {
+    const actor = this.actors.get(actorId);
+    if (actor === undefined) return;
+    this.actors.delete(actorId);
+    actor.link.actors.delete(actorId);
+  }
+
+  private request<T>(
+    link: WorkerLink,
+    requestId: number,
+    send: () => void,
+    options: { actorId?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = { resolve: resolve as (v: unknown) => void, reject, link, actorId: options.actorId };
+      const onAbort = () => {
+        this.settle(requestId);
+        reject(new AbortError(signal!.reason));
+      };
+      if (options.timeoutMs !== undefined) {
+        const timeoutMs = options.timeoutMs;
+        entry.timer = setTimeout(() => {
+          this.settle(requestId);
+          reject(new AskTimeoutError(options.actorId ?? '?', timeoutMs));
+        }, timeoutMs);
+      }
+      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
+      entry.cleanup = () => {
+        if (entry.timer !== undefined) clearTimeout(entry.timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.pending.set(requestId, entry);
+      link.inFlight++;
+      send();
+    });
+  }
+
+  /** Removes a pending request; returns it if it was still pending. */
+  private settle(requestId: number): Pending | undefined {
+    const entry = this.pending.get(requestId);
+    if (entry === undefined) return undefined;
+    this.pending.delete(requestId);
+    entry.link.inFlight--;
+    entry.cleanup?.();
+    return entry;
+  }
+
+  private onBatch(ops: MainOp[]): void {
+    for (const op of ops) {
+      switch (op[0]) {
+        case ToMain.Reply:
+        case ToMain.State:
+        case ToMain.Spawned: {
+          const entry = this.settle(op[1]);
+          if (entry === undefined) break; // timed out or aborted already
+          const [, , code, value] = op;
+          if (code === null) entry.resolve(value);
+          else entry.reject(this.errorFor(code, entry.actorId ?? '', value as string));
+          break;
+        }
+        case ToMain.Stopped:
+          this.settle(op[1])?.resolve(undefined);
+          break;
+        case ToMain.Crashed: {
+          const [, actorId, code, message] = op;
+          const actor = this.actors.get(actorId);
+          this.forget(actorId);
+          const error = new ActorCrashedError(code as ErrorCode, actorId, message);
+          if (actor !== undefined) {
+            for (const listener of this.crashListeners) listener({ actorId, module: actor.module, worker: actor.link.index, error });
+          }
+          break;
+        }
+        case ToMain.Route: {
+          const [, to, type, payload, from] = op;
+          const target = this.actors.get(to);
+          if (target !== undefined) target.link.send([ToWorker.Message, to, type, payload, 0, from]);
+          break;
+        }
+      }
+    }
+  }
+
+  private errorFor(code: string, actorId: string, message: string): PlexError {
+    switch (code) {
+      case ErrorCode.ActorNotFound:
+        return new ActorNotFoundError(actorId);
+      case ErrorCode.ModuleNotFound:
+        return new ModuleNotFoundError(message);
+      default:
+        return new ActorCrashedError(code as ErrorCode, actorId, message);
+    }
+  }
+
+  private onLog(entry: { actorId: string; level: number; message: string }): void {
+    process.stderr.write(`[actor ${entry.actorId}] ${entry.message}\n`);
+  }
+
+  private onWorkerExit(link: WorkerLink, error: Error | undefined): void {
+    if (this.closed) return;
+    // A worker died (not an actor: those are caught inside it). Its actors are gone.
+    const reason = error?.message ?? 'the worker thread exited';
+    for (const actorId of [...link.actors]) {
+      const actor = this.actors.get(actorId)!;
+      this.forget(actorId);
+      const crash = new ActorCrashedError(ErrorCode.ActorTrapped, actorId, `worker ${link.index} died: ${reason}`);
+      for (const listener of this.crashListeners) listener({ actorId, module: actor.module, worker: link.index, error: crash });
+    }
+    for (const [id, p] of this.pending) {
+      if (p.link === link) {
+        this.settle(id);
+        p.reject(new ActorCrashedError(ErrorCode.ActorTrapped, p.actorId ?? '', `worker ${link.index} died: ${reason}`));
+      }
+    }
+  }
+}

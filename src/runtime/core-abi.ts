@@ -1,0 +1,53 @@
+/**
+ * The PlexSpaces core-module ABI (docs/core-abi.md): a small contract for
+ * fast compute actors written in AssemblyScript, C or anything that
+ * targets wasm32.
+ *
+ * Exports (required): `memory` (or an imported `env.memory`),
+ * `plex_alloc(size) -> ptr`, `plex_handle(type_ptr, type_len, payload_ptr,
+ * payload_len) -> reply_len` (negative = the message failed),
+ * `plex_reply_ptr() -> ptr`.
+ * Exports (optional): `plex_init(cfg_ptr, cfg_len) -> status` (0 = ok),
+ * `plex_get_state() -> len` (bytes at `plex_reply_ptr()`),
+ * `plex_set_state(ptr, len) -> status`.
+ * Imports (all optional): `plex.call(op, ptr, len) -> result_len` (negative =
+ * error; copy the result out with `plex.result(dst)`), `plex.result(dst)`,
+ * `plex.log(level, ptr, len)`, `plex.now_ms() -> f64`, and `env.abort` (the
+ * AssemblyScript abort hook).
+ */
+export const REQUIRED_EXPORTS = ['plex_alloc', 'plex_handle', 'plex_reply_ptr'] as const;
+export const OPTIONAL_EXPORTS = ['plex_init', 'plex_get_state', 'plex_set_state'] as const;
+
+/** Operation codes of `plex.call`. */
+export const HostOp = {
+  TsWrite: 1,
+  TsRead: 2,
+  TsTake: 3,
+  TsReadAll: 4,
+  Send: 5,
+  Ask: 6,
+  SelfId: 7,
+  /** Take, waiting: input is `pattern-json` or `pattern-json\ntimeout-ms`. Blocks the actor's worker, not the main thread. */
+  TsTakeWait: 8,
+} as const;
+export type HostOp = (typeof HostOp)[keyof typeof HostOp];
+
+/** Negative results of `plex.call`. */
+export const HostStatus = {
+  Error: -1,
+  UnknownOp: -2,
+  TooLarge: -3,
+} as const;
+
+/** Imports a core module may declare; anything else is rejected at deploy. */
+export const ALLOWED_IMPORTS: ReadonlySet<string> = new Set([
+  'plex.call',
+  'plex.result',
+  'plex.log',
+  'plex.now_ms',
+  'env.abort',
+  'env.memory',
+]);
+
+/** The import the watchdog instrumentation adds. */
+export const TICK_IMPORT = { module: 'plex_rt', name: 'tick' } as const;

@@ -1,0 +1,78 @@
+import { InvalidModuleError } from '../errors.js';
+import { ALLOWED_IMPORTS, OPTIONAL_EXPORTS, REQUIRED_EXPORTS } from './core-abi.js';
+import { instrumentCoreModule, type InstrumentResult } from './instrument.js';
+
+export interface CoreModuleOptions {
+  /** Insert watchdog checks (default true). Turn off only for trusted kernels whose loops are hot. */
+  watchdog?: boolean;
+  /** Largest linear memory in MiB (default 64). */
+  maxMemoryMb?: number;
+}
+
+/** A validated, instrumented and compiled core module, ready to send to workers. */
+export interface CoreModule {
+  readonly kind: 'core';
+  readonly name: string;
+  readonly module: WebAssembly.Module;
+  readonly watchdog: boolean;
+  readonly maxMemoryPages: number;
+  readonly importedMemory: InstrumentResult['importedMemory'];
+  /** Which optional exports it has. */
+  readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number], boolean>>;
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const COMPONENT_LAYER = 0x0d;
+
+/**
+ * Checks a core module against the ABI (core-abi.ts) and prepares it; every
+ * rejection names what is missing or wrong.
+ */
+export async function prepareCoreModule(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<CoreModule> {
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength < 8 || WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new InvalidModuleError(`${name}: not a WebAssembly binary (no \\0asm header)`);
+  }
+  if (bytes[6] === COMPONENT_LAYER) {
+    throw new InvalidModuleError(`${name}: this is a WebAssembly component; deploy it as a component, not a core module`);
+  }
+  let original: WebAssembly.Module;
+  try {
+    original = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch (cause) {
+    throw new InvalidModuleError(`${name}: does not compile: ${(cause as Error).message}`, { cause });
+  }
+  const exports = new Map(WebAssembly.Module.exports(original).map((e) => [e.name, e.kind]));
+  const missing = REQUIRED_EXPORTS.filter((e) => exports.get(e) !== 'function');
+  if (missing.length > 0) {
+    throw new InvalidModuleError(`${name}: missing required export${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (see docs/core-abi.md)`);
+  }
+  const imports = WebAssembly.Module.imports(original);
+  const unknown = imports.map((i) => `${i.module}.${i.name}`).filter((i) => !ALLOWED_IMPORTS.has(i));
+  if (unknown.length > 0) {
+    throw new InvalidModuleError(`${name}: imports the host does not provide: ${unknown.join(', ')}`);
+  }
+  const importsMemory = imports.some((i) => i.module === 'env' && i.name === 'memory');
+  if (!importsMemory && exports.get('memory') !== 'memory') {
+    throw new InvalidModuleError(`${name}: neither exports "memory" nor imports "env.memory"`);
+  }
+  const watchdog = options.watchdog ?? true;
+  const maxMemoryMb = options.maxMemoryMb ?? 64;
+  if (!Number.isFinite(maxMemoryMb) || maxMemoryMb <= 0 || maxMemoryMb > 4096) {
+    throw new InvalidModuleError(`maxMemoryMb must be in (0, 4096], got ${maxMemoryMb}`);
+  }
+  const maxMemoryPages = Math.floor((maxMemoryMb * 1024 * 1024) / 65536);
+  const instrumented = await instrumentCoreModule(bytes, { watchdog, maxMemoryPages });
+  return {
+    kind: 'core',
+    name,
+    module: new WebAssembly.Module(instrumented.bytes as Uint8Array<ArrayBuffer>),
+    watchdog,
+    maxMemoryPages,
+    importedMemory: instrumented.importedMemory,
+    has: {
+      plex_init: exports.get('plex_init') === 'function',
+      plex_get_state: exports.get('plex_get_state') === 'function',
+      plex_set_state: exports.get('plex_set_state') === 'function',
+    },
+  };
+}

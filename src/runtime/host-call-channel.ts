@@ -1,0 +1,151 @@
+/**
+ * A synchronous request/response channel from one worker to the main thread
+ * over a SharedArrayBuffer, for host calls made by WASM code that cannot
+ * await.
+ *
+ *     Int32 control words              data (bytes)
+ *     [0] requests issued (worker)     request, then response, in place
+ *     [1] responses written (main)
+ *     [2] op / status   [3] length
+ *
+ * The worker writes a request, bumps word 0 and notifies; it then spins on
+ * word 1 for a short while (host calls usually finish in microseconds) and
+ * only then sleeps in `Atomics.wait`. The main thread watches word 0 with
+ * `Atomics.waitAsync`, so it never blocks its event loop; after answering it
+ * keeps polling for a few microseconds, which catches back-to-back calls
+ * without a trip through the event loop. One request is in flight per
+ * worker at a time (the worker is blocked while it waits), so the data
+ * region needs no further locking.
+ */
+
+const REQUESTS = 0;
+const RESPONSES = 1;
+const OP_OR_STATUS = 2;
+const LENGTH = 3;
+const CONTROL_BYTES = 16;
+
+export const DEFAULT_CHANNEL_BYTES = 2 * 1024 * 1024 + CONTROL_BYTES;
+
+export function createChannelBuffer(bytes = DEFAULT_CHANNEL_BYTES): SharedArrayBuffer {
+  return new SharedArrayBuffer(bytes);
+}
+
+/** Worker side. */
+export class HostCallClient {
+  private readonly control: Int32Array;
+  private readonly data: Uint8Array;
+  private issued = 0;
+
+  constructor(
+    buffer: SharedArrayBuffer,
+    private readonly spinIterations = 20_000,
+  ) {
+    this.control = new Int32Array(buffer, 0, 4);
+    this.data = new Uint8Array(buffer, CONTROL_BYTES);
+  }
+
+  /** Largest request or response, in bytes. */
+  get capacity(): number {
+    return this.data.byteLength;
+  }
+
+  /**
+   * Sends `request` and blocks this thread until the main thread answers.
+   * Returns the status (≥ 0: a length of result bytes in `result()`).
+   */
+  call(op: number, request: Uint8Array): number {
+    const control = this.control;
+    this.data.set(request, 0);
+    control[OP_OR_STATUS] = op;
+    control[LENGTH] = request.byteLength;
+    const seq = ++this.issued;
+    Atomics.store(control, REQUESTS, seq);
+    Atomics.notify(control, REQUESTS);
+    for (let i = 0; i < this.spinIterations; i++) {
+      if (Atomics.load(control, RESPONSES) === seq) return control[OP_OR_STATUS];
+    }
+    while (Atomics.load(control, RESPONSES) !== seq) Atomics.wait(control, RESPONSES, seq - 1);
+    return control[OP_OR_STATUS];
+  }
+
+  /** The bytes of the last response (valid until the next call). */
+  result(length: number): Uint8Array {
+    return this.data.subarray(0, length);
+  }
+}
+
+/** What the main thread does with one request: the status and the response bytes. */
+export type HostCallHandler = (op: number, request: Uint8Array) => { status: number; data?: Uint8Array } | Promise<{ status: number; data?: Uint8Array }>;
+
+/** Main-thread side: serves one worker's channel until `stop()`. */
+export class HostCallServer {
+  private readonly control: Int32Array;
+  private readonly data: Uint8Array;
+  private served = 0;
+  private stopped = false;
+
+  constructor(
+    buffer: SharedArrayBuffer,
+    private readonly handler: HostCallHandler,
+    /** How long to keep polling after an answer before going back to the event loop. */
+    private readonly pollMicros = 50,
+  ) {
+    this.control = new Int32Array(buffer, 0, 4);
+    this.data = new Uint8Array(buffer, CONTROL_BYTES);
+    void this.loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    // Wake the pending waitAsync so the loop can see `stopped`.
+    Atomics.notify(this.control, REQUESTS);
+  }
+
+  private async loop(): Promise<void> {
+    const control = this.control;
+    while (!this.stopped) {
+      if (Atomics.load(control, REQUESTS) === this.served) {
+        const waited = Atomics.waitAsync(control, REQUESTS, this.served);
+        if (waited.async) await waited.value;
+        continue;
+      }
+      await this.serveOne();
+      // Poll briefly: a worker in a loop of host calls sends the next one
+      // within microseconds, and catching it here skips the event loop.
+      const until = performance.now() + this.pollMicros / 1000;
+      while (!this.stopped && Atomics.load(control, REQUESTS) === this.served && performance.now() < until) {
+        /* spin */
+      }
+    }
+  }
+
+  private async serveOne(): Promise<void> {
+    const control = this.control;
+    const seq = Atomics.load(control, REQUESTS);
+    const op = control[OP_OR_STATUS];
+    const length = control[LENGTH];
+    // Copy: the handler may be async and the region is reused for the answer.
+    const request = this.data.slice(0, length);
+    let status: number;
+    let data: Uint8Array | undefined;
+    try {
+      const out = this.handler(op, request);
+      ({ status, data } = out instanceof Promise ? await out : out);
+    } catch {
+      status = -1;
+      data = undefined;
+    }
+    if (data !== undefined && status >= 0) {
+      if (data.byteLength > this.data.byteLength) {
+        status = -3;
+      } else {
+        this.data.set(data, 0);
+        status = data.byteLength;
+      }
+    }
+    control[OP_OR_STATUS] = status;
+    this.served = seq;
+    Atomics.store(control, RESPONSES, seq);
+    Atomics.notify(control, RESPONSES);
+  }
+}

@@ -1,0 +1,84 @@
+import type { TupleSpace } from '../space/tuple-space.js';
+import { parseTupleJson, tupleToJson } from '../tuple/json.js';
+import type { Template, Tuple } from '../tuple/types.js';
+import { HostOp, HostStatus } from './core-abi.js';
+import type { HostCallHandler } from './host-call-channel.js';
+import { fromUtf8, utf8 } from './protocol.js';
+
+/** What host calls reach on the main thread. */
+export interface HostServiceTargets {
+  readonly space: TupleSpace;
+  ask(to: string, type: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Serves `plex.call` operations that need the main thread's state. Inputs
+ * and results of tuple-space calls are the JSON forms of `tuple/json.ts`
+ * (the WIT world's convention); an empty result means "no match". Failures
+ * return `HostStatus.Error` with the message as the result, so an actor can
+ * log it.
+ */
+export function hostServices(targets: HostServiceTargets): HostCallHandler {
+  return (op, request) => {
+    switch (op) {
+      case HostOp.TsWrite:
+        return targets.space.write(parseTupleJson(fromUtf8.decode(request)) as Tuple).then(ok, failed);
+      case HostOp.TsRead:
+        return targets.space.tryRead(parseTupleJson(fromUtf8.decode(request)) as Template).then(tupleResult, failed);
+      case HostOp.TsTake:
+        return targets.space.tryTake(parseTupleJson(fromUtf8.decode(request)) as Template).then(tupleResult, failed);
+      case HostOp.TsReadAll:
+        return targets.space
+          .readAll(parseTupleJson(fromUtf8.decode(request)) as Template)
+          .then((tuples) => ({ status: 0, data: utf8.encode(`[${tuples.map(tupleToJson).join(',')}]`) }), failed);
+      case HostOp.TsTakeWait: {
+        const text = fromUtf8.decode(request);
+        const newline = text.lastIndexOf('\n');
+        const timeoutMs = newline < 0 ? undefined : Number(text.slice(newline + 1));
+        const pattern = newline < 0 ? text : text.slice(0, newline);
+        return targets.space.take(parseTupleJson(pattern) as Template, { timeoutMs }).then(tupleResult, failed);
+      }
+      case HostOp.Ask: {
+        // to\ntype\ntimeout-ms\npayload
+        const parts = splitLines(request, 3);
+        if (parts === undefined) return { status: HostStatus.Error, data: utf8.encode('ask needs to\\ntype\\ntimeout\\npayload') };
+        const [to, type, timeout, payload] = parts;
+        return targets.ask(fromUtf8.decode(to), fromUtf8.decode(type), payload, Number(fromUtf8.decode(timeout)) || 5000).then(
+          (data) => ({ status: 0, data }),
+          failed,
+        );
+      }
+      default:
+        return { status: HostStatus.UnknownOp, data: utf8.encode(`unknown host operation ${op}`) };
+    }
+  };
+}
+
+function ok(): { status: number; data: Uint8Array } {
+  return { status: 0, data: EMPTY };
+}
+
+function tupleResult(tuple: Tuple | null): { status: number; data: Uint8Array } {
+  return { status: 0, data: tuple === null ? EMPTY : utf8.encode(tupleToJson(tuple)) };
+}
+
+function failed(error: unknown): { status: number; data: Uint8Array } {
+  const e = error as { code?: string; message?: string };
+  return { status: HostStatus.Error, data: utf8.encode(`ERROR ${e.code ?? 'PLEX_ERR'}: ${e.message ?? String(error)}`) };
+}
+
+/** Splits off the first `count` newline-terminated fields; the rest is the last part. */
+function splitLines(bytes: Uint8Array, count: number): Uint8Array[] | undefined {
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const end = bytes.indexOf(10, start);
+    if (end < 0) return undefined;
+    parts.push(bytes.subarray(start, end));
+    start = end + 1;
+  }
+  parts.push(bytes.slice(start));
+  return parts;
+}

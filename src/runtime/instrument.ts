@@ -1,0 +1,130 @@
+import wabtInit from 'wabt';
+import { InvalidModuleError } from '../errors.js';
+import { TICK_IMPORT } from './core-abi.js';
+
+type Wabt = Awaited<ReturnType<typeof wabtInit>>;
+let wabtPromise: Promise<Wabt> | undefined;
+
+const FEATURES = {
+  simd: true,
+  bulk_memory: true,
+  sign_extension: true,
+  sat_float_to_int: true,
+  mutable_globals: true,
+  multi_value: true,
+  reference_types: true,
+  threads: true,
+} as const;
+
+/** Loop iterations between two watchdog checks: ≈1 ms of a tight loop, so a check costs nothing measurable. */
+export const FUEL_PER_TICK = 1 << 20;
+
+export interface InstrumentOptions {
+  /** Insert the watchdog's loop checks. */
+  watchdog: boolean;
+  /** Largest linear memory, in 64 KiB pages; the module's own maximum is clamped to it. */
+  maxMemoryPages: number;
+}
+
+export interface InstrumentResult {
+  readonly bytes: Uint8Array;
+  /** The module's memory limits after clamping (`undefined` when it imports its memory). */
+  readonly definedMemory?: { initial: number; maximum: number; shared: boolean };
+  readonly importedMemory?: { initial: number; maximum: number | undefined; shared: boolean };
+}
+
+/**
+ * Rewrites a core module so that a runaway loop and a memory bomb can be
+ * stopped without stopping the worker that runs it.
+ *
+ * Watchdog: every `loop` gets a fuel counter at its head; when the counter
+ * runs out (every `FUEL_PER_TICK` iterations) the module calls the imported
+ * `plex_rt.tick`, which throws once the message's time budget is spent, and
+ * otherwise returns fresh fuel. Throwing from an import unwinds the WASM
+ * stack, so only the actor whose handler ran away is lost.
+ *
+ * Memory: the maximum of a memory the module defines is clamped to
+ * `maxMemoryPages` (a module with no maximum gets that one), so `memory.grow`
+ * fails inside the module instead of taking the process's memory.
+ *
+ * Done on the text form (wabt): names are generated first, so inserting an
+ * import does not shift any index a reference depends on.
+ */
+export async function instrumentCoreModule(bytes: Uint8Array, options: InstrumentOptions): Promise<InstrumentResult> {
+  const wabt = await (wabtPromise ??= wabtInit());
+  let text: string;
+  try {
+    const module = wabt.readWasm(new Uint8Array(bytes), { readDebugNames: false, check: true, ...FEATURES });
+    module.generateNames();
+    module.applyNames();
+    text = module.toText({ foldExprs: false, inlineExport: false });
+    module.destroy();
+  } catch (cause) {
+    throw new InvalidModuleError(`not a valid WebAssembly module: ${(cause as Error).message.trim()}`, { cause });
+  }
+  const out: string[] = [];
+  let definedMemory: InstrumentResult['definedMemory'];
+  let importedMemory: InstrumentResult['importedMemory'];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (i === 0 && options.watchdog) {
+      out.push(line, `  (import "${TICK_IMPORT.module}" "${TICK_IMPORT.name}" (func $__plex_tick (result i32)))`);
+      continue;
+    }
+    const memory = /^(\s*\(memory\s+(?:\$\S+\s+)?)(\d+)(?:\s+(\d+))?(\s+shared)?\)\s*$/.exec(line);
+    if (memory) {
+      const initial = Number(memory[2]);
+      const declaredMax = memory[3] === undefined ? undefined : Number(memory[3]);
+      const maximum = Math.min(declaredMax ?? options.maxMemoryPages, options.maxMemoryPages);
+      if (initial > maximum) {
+        throw new InvalidModuleError(`the module needs ${initial} memory pages at start; the limit is ${options.maxMemoryPages}`);
+      }
+      definedMemory = { initial, maximum, shared: memory[4] !== undefined };
+      out.push(`${memory[1]}${initial} ${maximum}${memory[4] ?? ''})`);
+      continue;
+    }
+    const imported = /\(import\s+"env"\s+"memory"\s+\(memory\s+(?:\$\S+\s+)?(\d+)(?:\s+(\d+))?(\s+shared)?\)\)/.exec(line);
+    if (imported) {
+      importedMemory = {
+        initial: Number(imported[1]),
+        maximum: imported[2] === undefined ? undefined : Number(imported[2]),
+        shared: imported[3] !== undefined,
+      };
+    }
+    out.push(line);
+    if (options.watchdog && /^\s*loop\b/.test(line)) {
+      const indent = /^\s*/.exec(line)![0] + '  ';
+      out.push(
+        `${indent}global.get $__plex_fuel`,
+        `${indent}i32.const 1`,
+        `${indent}i32.sub`,
+        `${indent}global.set $__plex_fuel`,
+        `${indent}global.get $__plex_fuel`,
+        `${indent}i32.eqz`,
+        `${indent}if`,
+        `${indent}  call $__plex_tick`,
+        `${indent}  global.set $__plex_fuel`,
+        `${indent}end`,
+      );
+    }
+  }
+  if (options.watchdog) {
+    // Add the fuel global just before the module's final paren, which ends
+    // the last non-empty line.
+    let last = out.length - 1;
+    while (last > 0 && out[last].trim() === '') last--;
+    const closingAt = out[last].lastIndexOf(')');
+    out[last] = `${out[last].slice(0, closingAt)}\n  (global $__plex_fuel (mut i32) (i32.const ${FUEL_PER_TICK})))`;
+  }
+  try {
+    const parsed = wabt.parseWat('instrumented.wat', out.join('\n'), FEATURES);
+    parsed.resolveNames();
+    parsed.validate();
+    const { buffer } = parsed.toBinary({ write_debug_names: false });
+    parsed.destroy();
+    return { bytes: buffer, definedMemory, importedMemory };
+  } catch (cause) {
+    throw new InvalidModuleError(`the module could not be instrumented: ${(cause as Error).message.trim()}`, { cause });
+  }
+}

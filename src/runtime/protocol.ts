@@ -1,0 +1,76 @@
+import { Packr } from 'msgpackr';
+
+/**
+ * Control messages between the main thread and the workers. Each direction
+ * batches: operations queued during one turn of the event loop travel as one
+ * msgpackr-encoded array in one `postMessage`. Compiled modules and shared
+ * memories, which msgpack cannot carry, go by structured clone as
+ * `WorkerSetup` messages, in order with the batches.
+ */
+export const ToWorker = {
+  Spawn: 1,
+  Message: 2,
+  Stop: 3,
+  GetState: 4,
+} as const;
+
+export const ToMain = {
+  Spawned: 1,
+  Reply: 2,
+  Crashed: 3,
+  Stopped: 4,
+  Route: 5,
+  State: 6,
+} as const;
+
+/** [Spawn, requestId, actorId, moduleName, config, memoryId] */
+export type SpawnOp = [typeof ToWorker.Spawn, number, string, string, Uint8Array, string | null];
+/** [Message, actorId, type, payload, replyId (0 = tell), fromActor] */
+export type MessageOp = [typeof ToWorker.Message, string, string, Uint8Array, number, string];
+export type StopOp = [typeof ToWorker.Stop, number, string];
+export type GetStateOp = [typeof ToWorker.GetState, number, string];
+export type WorkerOp = SpawnOp | MessageOp | StopOp | GetStateOp;
+
+/** [Spawned, requestId, errorCode | null, errorMessage] */
+export type SpawnedOp = [typeof ToMain.Spawned, number, string | null, string];
+/** [Reply, replyId, errorCode | null, payload or error message] */
+export type ReplyOp = [typeof ToMain.Reply, number, string | null, Uint8Array | string];
+/** [Crashed, actorId, errorCode, message] */
+export type CrashedOp = [typeof ToMain.Crashed, string, string, string];
+export type StoppedOp = [typeof ToMain.Stopped, number];
+/** [Route, toActor, type, payload, fromActor]: a send to an actor this worker does not host. */
+export type RouteOp = [typeof ToMain.Route, string, string, Uint8Array, string];
+/** [State, requestId, errorCode | null, state or message] */
+export type StateOp = [typeof ToMain.State, number, string | null, Uint8Array | string];
+export type MainOp = SpawnedOp | ReplyOp | CrashedOp | StoppedOp | RouteOp | StateOp;
+
+export type WorkerSetup =
+  | { readonly setup: 'module'; readonly name: string; readonly module: WebAssembly.Module; readonly watchdog: boolean; readonly maxMemoryPages: number; readonly importedMemory?: { initial: number; maximum: number | undefined; shared: boolean }; readonly has: Record<string, boolean> }
+  | { readonly setup: 'memory'; readonly id: string; readonly memory: WebAssembly.Memory };
+
+export interface WorkerInit {
+  readonly index: number;
+  readonly channel: SharedArrayBuffer;
+  readonly watchdogMs: number;
+}
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+export function encodeBatch(ops: readonly (WorkerOp | MainOp)[]): Uint8Array {
+  return packr.pack(ops);
+}
+
+export function decodeBatch<T>(bytes: Uint8Array): T[] {
+  return packr.unpack(bytes) as T[];
+}
+
+export const utf8 = new TextEncoder();
+export const fromUtf8 = new TextDecoder();
+
+/** Payloads are bytes; strings travel as UTF-8. */
+export function toBytes(payload: Uint8Array | string | undefined): Uint8Array {
+  if (payload === undefined) return new Uint8Array(0);
+  if (typeof payload === 'string') return utf8.encode(payload);
+  if (payload instanceof Uint8Array) return payload;
+  throw new TypeError('a payload must be a Uint8Array or a string');
+}

@@ -1,0 +1,93 @@
+// The PlexSpaces core-module ABI, AssemblyScript side (see docs/core-abi.md).
+//
+// The host writes a message into a buffer it gets from `plex_alloc`, calls
+// `plex_handle`, and reads the reply from `plex_reply_ptr()` for the length
+// `plex_handle` returned. Host calls go through the single `plex.call`
+// import; a result is copied out with `plex.result`.
+
+@external("plex", "call")
+declare function hostCall(op: i32, ptr: usize, len: i32): i32;
+@external("plex", "result")
+declare function hostResult(dst: usize): void;
+@external("plex", "log")
+declare function hostLog(level: i32, ptr: usize, len: i32): void;
+@external("plex", "now_ms")
+declare function hostNowMs(): f64;
+
+export const OP_TS_WRITE: i32 = 1;
+export const OP_TS_READ: i32 = 2;
+export const OP_TS_TAKE: i32 = 3;
+export const OP_TS_READ_ALL: i32 = 4;
+export const OP_SEND: i32 = 5;
+export const OP_ASK: i32 = 6;
+export const OP_SELF_ID: i32 = 7;
+export const OP_TS_TAKE_WAIT: i32 = 8;
+
+let inputPtr: usize = 0;
+let inputCap: i32 = 0;
+let replyPtr: usize = 0;
+let replyCap: i32 = 0;
+
+/** The host asks for room for `size` input bytes; one buffer, reused. */
+export function plex_alloc(size: i32): usize {
+  if (size > inputCap) {
+    if (inputPtr != 0) heap.free(inputPtr);
+    inputCap = size < 256 ? 256 : size;
+    inputPtr = heap.alloc(<usize>inputCap);
+  }
+  return inputPtr;
+}
+
+export function plex_reply_ptr(): usize {
+  return replyPtr;
+}
+
+/** Copies `bytes` into the reply buffer and returns the length for `plex_handle` to return. */
+export function reply(bytes: Uint8Array): i32 {
+  const n = bytes.length;
+  ensureReply(n);
+  memory.copy(replyPtr, bytes.dataStart, <usize>n);
+  return n;
+}
+
+export function replyString(s: string): i32 {
+  return reply(Uint8Array.wrap(String.UTF8.encode(s)));
+}
+
+/** Reserves `n` reply bytes and returns where to write them. */
+export function replyBuffer(n: i32): usize {
+  ensureReply(n);
+  return replyPtr;
+}
+
+function ensureReply(n: i32): void {
+  if (n > replyCap) {
+    if (replyPtr != 0) heap.free(replyPtr);
+    replyCap = n < 256 ? 256 : n;
+    replyPtr = heap.alloc(<usize>replyCap);
+  }
+}
+
+export function readString(ptr: usize, len: i32): string {
+  return String.UTF8.decodeUnsafe(ptr, <usize>len);
+}
+
+/** A host call with a string argument; returns the result as a string, or null on an error code. */
+export function call(op: i32, arg: string): string | null {
+  const bytes = String.UTF8.encode(arg);
+  const n = hostCall(op, changetype<usize>(bytes), bytes.byteLength);
+  if (n < 0) return null;
+  if (n == 0) return "";
+  const out = new ArrayBuffer(n);
+  hostResult(changetype<usize>(out));
+  return String.UTF8.decode(out);
+}
+
+export function log(message: string): void {
+  const bytes = String.UTF8.encode(message);
+  hostLog(1, changetype<usize>(bytes), bytes.byteLength);
+}
+
+export function nowMs(): f64 {
+  return hostNowMs();
+}

@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The AssemblyScript actors `npm run build` puts in dist/wasm (see src/wasm/actors/). */
+export function builtActor(name: 'counter' | 'simd-dot' | 'misbehaving' | 'space-user'): Uint8Array {
+  const path = join(import.meta.dirname, '../../dist/wasm', `${name}.wasm`);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (cause) {
+    throw new Error(`${path} is missing: run npm run build (npm ci does it) before the tests`, { cause });
+  }
+}
