@@ -1,5 +1,5 @@
 import { ErrorCode } from '../errors.js';
-import { FUEL_PER_TICK } from './instrument.js';
+import { FUEL_PER_TICK, OOM_EXPORT } from './instrument.js';
 import type { WorkerSetup } from './protocol.js';
 import { fromUtf8, utf8 } from './protocol.js';
 
@@ -165,7 +165,8 @@ export class ActorInstance {
       return new ActorFault(ErrorCode.ActorTimeout, `the handler ran past its ${this.budgetMs} ms budget and was stopped by the watchdog`);
     }
     const pages = this.memory === undefined ? 0 : this.memory.buffer.byteLength / 65536;
-    if (pages >= this.spec.maxMemoryPages) {
+    const growRefused = (this.exports?.[OOM_EXPORT as keyof ActorInstance['exports']] as WebAssembly.Global | undefined)?.value === 1;
+    if (growRefused || pages >= this.spec.maxMemoryPages) {
       return new ActorFault(ErrorCode.ActorMemoryLimit, `the actor reached its memory limit of ${this.spec.maxMemoryPages} pages (${(this.spec.maxMemoryPages * 65536) / 2 ** 20} MiB): ${(error as Error).message}`);
     }
     if (error instanceof RangeError && /call stack/i.test(error.message)) {

@@ -22,7 +22,9 @@ export interface CoreModule {
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
-const COMPONENT_LAYER = 0x0d;
+/** A component's header: version 0x0d, layer 1 (a core module has version 1, layer 0). */
+const COMPONENT_VERSION = 0x0d;
+const COMPONENT_LAYER = 0x01;
 
 /**
  * Checks a core module against the ABI (core-abi.ts) and prepares it; every
@@ -32,7 +34,7 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
   if (!(bytes instanceof Uint8Array) || bytes.byteLength < 8 || WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new InvalidModuleError(`${name}: not a WebAssembly binary (no \\0asm header)`);
   }
-  if (bytes[6] === COMPONENT_LAYER) {
+  if (bytes[4] === COMPONENT_VERSION && bytes[6] === COMPONENT_LAYER) {
     throw new InvalidModuleError(`${name}: this is a WebAssembly component; deploy it as a component, not a core module`);
   }
   let original: WebAssembly.Module;

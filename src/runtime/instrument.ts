@@ -16,6 +16,9 @@ const FEATURES = {
   threads: true,
 } as const;
 
+/** Exported global that is 1 once `memory.grow` was refused (the memory cap was hit). */
+export const OOM_EXPORT = '__plex_oom';
+
 /** Loop iterations between two watchdog checks: ≈1 ms of a tight loop, so a check costs nothing measurable. */
 export const FUEL_PER_TICK = 1 << 20;
 
@@ -92,6 +95,12 @@ export async function instrumentCoreModule(bytes: Uint8Array, options: Instrumen
         shared: imported[3] !== undefined,
       };
     }
+    if (/^\s*memory\.grow\s*$/.test(line)) {
+      // Route growth through a helper that remembers a refusal, so a crash
+      // after it can be reported as the memory cap rather than a bare trap.
+      out.push(line.replace('memory.grow', 'call $__plex_grow'));
+      continue;
+    }
     out.push(line);
     if (options.watchdog && /^\s*loop\b/.test(line)) {
       const indent = /^\s*/.exec(line)![0] + '  ';
@@ -109,14 +118,28 @@ export async function instrumentCoreModule(bytes: Uint8Array, options: Instrumen
       );
     }
   }
-  if (options.watchdog) {
-    // Add the fuel global just before the module's final paren, which ends
-    // the last non-empty line.
-    let last = out.length - 1;
-    while (last > 0 && out[last].trim() === '') last--;
-    const closingAt = out[last].lastIndexOf(')');
-    out[last] = `${out[last].slice(0, closingAt)}\n  (global $__plex_fuel (mut i32) (i32.const ${FUEL_PER_TICK})))`;
-  }
+  // New definitions go just before the module's final paren, which ends
+  // the last non-empty line.
+  const additions = [
+    `  (global $__plex_oom (mut i32) (i32.const 0))`,
+    `  (export "${OOM_EXPORT}" (global $__plex_oom))`,
+    `  (func $__plex_grow (param $pages i32) (result i32) (local $before i32)`,
+    `    local.get $pages`,
+    `    memory.grow`,
+    `    local.tee $before`,
+    `    i32.const -1`,
+    `    i32.eq`,
+    `    if`,
+    `      i32.const 1`,
+    `      global.set $__plex_oom`,
+    `    end`,
+    `    local.get $before)`,
+  ];
+  if (options.watchdog) additions.push(`  (global $__plex_fuel (mut i32) (i32.const ${FUEL_PER_TICK}))`);
+  let last = out.length - 1;
+  while (last > 0 && out[last].trim() === '') last--;
+  const closingAt = out[last].lastIndexOf(')');
+  out[last] = `${out[last].slice(0, closingAt)}\n${additions.join('\n')})`;
   try {
     const parsed = wabt.parseWat('instrumented.wat', out.join('\n'), FEATURES);
     parsed.resolveNames();

@@ -17,7 +17,7 @@ export function plex_handle(typePtr: usize, typeLen: i32, payloadPtr: usize, pay
     }
   }
   if (first == 0x62 /* b */) {
-    while (memory.grow(256) >= 0) {
+    while (memory.grow(16) >= 0) {
       store<u8>(<usize>memory.size() * 65536 - 1, 1);
     }
     unreachable();
