@@ -1,12 +1,14 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { markdownTable, saveReport, type BenchReport } from '../bench/report.js';
+import { runRuntimeSuite } from '../bench/runtime-suite.js';
 import { runTuplespaceSuite, type SuiteOptions } from '../bench/tuplespace-suite.js';
 import { parseCommandArgs } from './parse.js';
 
-/** Suites that exist so far; later ones (runtime, shard, kernels, remote) register here. */
+/** Suites that exist so far; later ones (shard, kernels, remote) register here. */
 const SUITES: Record<string, (options: SuiteOptions) => Promise<BenchReport>> = {
   tuplespace: runTuplespaceSuite,
+  runtime: runRuntimeSuite,
 };
 
 const HELP = `usage: plexspaces bench <suite|all> [options]

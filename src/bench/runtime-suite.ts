@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { ActorRuntime } from '../runtime/actor-runtime.js';
+import { HostOp } from '../runtime/core-abi.js';
+import { createChannelBuffer, HostCallServer } from '../runtime/host-call-channel.js';
+import { hostServices } from '../runtime/host-services.js';
+import { TupleSpace } from '../space/tuple-space.js';
+import { newReport, linkBaselines, round, type BenchReport, type BenchResult } from './report.js';
+import type { SuiteOptions } from './tuplespace-suite.js';
+
+const decoder = new TextDecoder();
+const actorWasm = (name: string) => new Uint8Array(readFileSync(new URL(`../wasm/${name}.wasm`, import.meta.url)));
+
+/**
+ * `plexspaces bench runtime`: the actor runtime against piscina running the
+ * same trivial work, in one run.
+ */
+export async function runRuntimeSuite(options: SuiteOptions): Promise<BenchReport> {
+  const { quick, log } = options;
+  const report = newReport('runtime', quick);
+  const workers = 2;
+  report.notes.push(`${workers} worker threads for the runtime and for piscina.`);
+
+  log('piscina baseline…');
+  report.results.push(...(await piscinaBaseline(workers, quick)));
+
+  const runtime = new ActorRuntime({ workers });
+  try {
+    await runtime.deploy('counter', actorWasm('counter'));
+    await runtime.deploy('pinger', actorWasm('pinger'));
+    log('ask round trips…');
+    report.results.push(...(await askLatency(runtime, quick)));
+    log('tells across workers…');
+    report.results.push(await tellThroughput(runtime, quick));
+    log('actor-to-actor sends across workers…');
+    report.results.push(await actorToActor(runtime, quick));
+    log('host calls from WASM…');
+    report.results.push(await hostCallsFromWasm(runtime, quick));
+    log('spawn time…');
+    report.results.push(...(await spawnTime(runtime, quick)));
+  } finally {
+    await runtime.close();
+  }
+  log('host-call channel latency…');
+  report.results.push(...(await channelLatency(quick)));
+  report.notes.push(
+    'Component actors (jco) are not in this runtime yet, so component spawn time is not measured.',
+    'Actor-to-actor sends go worker → main thread → worker in batches; direct worker-to-worker ports are not in yet.',
+  );
+  linkBaselines(report);
+  return report;
+}
+
+async function piscinaBaseline(threads: number, quick: boolean): Promise<BenchResult[]> {
+  const pool = new Piscina({ filename: new URL('./piscina-task.js', import.meta.url).href, minThreads: threads, maxThreads: threads });
+  try {
+    const total = quick ? 20_000 : 100_000;
+    const inFlight = 256 * threads;
+    let wrong = 0;
+    // Warm up.
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.run(i)));
+    const t0 = performance.now();
+    for (let base = 0; base < total; base += inFlight) {
+      const wave = Array.from({ length: Math.min(inFlight, total - base) }, (_, i) => pool.run(base + i).then((v: number) => v === base + i + 1 || wrong++));
+      await Promise.all(wave);
+    }
+    const rate = (total * 1000) / (performance.now() - t0);
+    const samples: number[] = [];
+    for (let i = 0; i < (quick ? 500 : 2000); i++) {
+      const s0 = performance.now();
+      const v = await pool.run(i);
+      samples.push(performance.now() - s0);
+      if (v !== i + 1) wrong++;
+    }
+    samples.sort((a, b) => a - b);
+    const check = `${wrong} wrong results`;
+    return [
+      { id: 'tasks.piscina.2-threads', value: Math.round(rate), unit: 'tasks/s', check },
+      { id: 'roundtrip.piscina.p50', value: us(pct(samples, 0.5)), unit: 'µs', check },
+      { id: 'roundtrip.piscina.p99', value: us(pct(samples, 0.99)), unit: 'µs', check },
+    ];
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function askLatency(runtime: ActorRuntime, quick: boolean): Promise<BenchResult[]> {
+  const id = await runtime.spawn('counter');
+  const samples: number[] = [];
+  let expected = 0;
+  let wrong = 0;
+  for (let i = 0; i < (quick ? 2000 : 10_000); i++) {
+    const t0 = performance.now();
+    const reply = await runtime.ask(id, 'inc', '1');
+    samples.push(performance.now() - t0);
+    if (decoder.decode(reply) !== String(++expected)) wrong++;
+  }
+  await runtime.stop(id);
+  samples.sort((a, b) => a - b);
+  const check = `${wrong} wrong counts over ${samples.length} asks`;
+  return [
+    { id: 'ask-roundtrip.core-actor.p50', value: us(pct(samples, 0.5)), unit: 'µs', baseline: 'roundtrip.piscina.p50', check },
+    { id: 'ask-roundtrip.core-actor.p99', value: us(pct(samples, 0.99)), unit: 'µs', baseline: 'roundtrip.piscina.p99', check },
+  ];
+}
+
+/** Tells from the main thread to two actors on two workers, batched per turn. */
+async function tellThroughput(runtime: ActorRuntime, quick: boolean): Promise<BenchResult> {
+  const a = await runtime.spawn('counter', { worker: 0 });
+  const b = await runtime.spawn('counter', { worker: 1 });
+  const total = quick ? 200_000 : 1_000_000;
+  const wave = 10_000;
+  const t0 = performance.now();
+  for (let sent = 0; sent < total; sent += wave) {
+    for (let i = 0; i < wave; i += 2) {
+      runtime.tell(a, 'inc');
+      runtime.tell(b, 'inc');
+    }
+    // Let the batch go and keep at most one wave in flight.
+    await runtime.ask(a, 'get');
+  }
+  const [ca, cb] = await Promise.all([runtime.ask(a, 'get'), runtime.ask(b, 'get')]);
+  const elapsed = performance.now() - t0;
+  const counted = Number(decoder.decode(ca)) + Number(decoder.decode(cb));
+  await Promise.all([runtime.stop(a), runtime.stop(b)]);
+  return {
+    id: 'tells.main-to-2-workers',
+    value: Math.round((total * 1000) / elapsed),
+    unit: 'msgs/s',
+    baseline: 'tasks.piscina.2-threads',
+    check: `actors counted ${counted}/${total}`,
+  };
+}
+
+/** An actor on worker 0 sends to an actor on worker 1 through the host `send` call. */
+async function actorToActor(runtime: ActorRuntime, quick: boolean): Promise<BenchResult> {
+  const sender = await runtime.spawn('pinger', { worker: 0 });
+  const receiver = await runtime.spawn('counter', { worker: 1, id: 'a2a-receiver' });
+  const total = quick ? 200_000 : 1_000_000;
+  const burst = 10_000;
+  const t0 = performance.now();
+  for (let sent = 0; sent < total; sent += burst) await runtime.ask(sender, 'fire', `${receiver}\n${burst}`);
+  let counted = 0;
+  while (counted < total) counted = Number(decoder.decode(await runtime.ask(receiver, 'get')));
+  const elapsed = performance.now() - t0;
+  await Promise.all([runtime.stop(sender), runtime.stop(receiver)]);
+  return {
+    id: 'actor-to-actor.2-workers',
+    value: Math.round((total * 1000) / elapsed),
+    unit: 'msgs/s',
+    baseline: 'tasks.piscina.2-threads',
+    check: `receiver counted ${counted}/${total}`,
+    target: '≥ 1000000',
+  };
+}
+
+async function hostCallsFromWasm(runtime: ActorRuntime, quick: boolean): Promise<BenchResult> {
+  await runtime.space.write(['config', 'threshold', 42]);
+  const id = await runtime.spawn('pinger');
+  const count = quick ? 20_000 : 100_000;
+  await runtime.ask(id, 'hostcalls', `1000\n["config", "threshold", null]`);
+  const t0 = performance.now();
+  const found = Number(decoder.decode(await runtime.ask(id, 'hostcalls', `${count}\n["config", "threshold", null]`, { timeoutMs: 60_000 })));
+  const elapsed = performance.now() - t0;
+  await runtime.stop(id);
+  return {
+    id: 'host-call.ts-read.from-wasm.mean',
+    value: round((elapsed * 1000) / count, 3),
+    unit: 'µs',
+    check: `${found}/${count} reads found the tuple`,
+    target: '≤ 10 (p50)',
+  };
+}
+
+async function spawnTime(runtime: ActorRuntime, quick: boolean): Promise<BenchResult[]> {
+  const n = quick ? 200 : 1000;
+  const t0 = performance.now();
+  const ids = await Promise.all(Array.from({ length: n }, () => runtime.spawn('counter')));
+  const batched = (performance.now() - t0) / n;
+  const sequential: number[] = [];
+  for (let i = 0; i < (quick ? 100 : 300); i++) {
+    const s0 = performance.now();
+    ids.push(await runtime.spawn('counter'));
+    sequential.push(performance.now() - s0);
+  }
+  const alive = runtime.placement().length;
+  await Promise.all(ids.map((id) => runtime.stop(id)));
+  sequential.sort((a, b) => a - b);
+  const check = `${alive} actors alive after spawning`;
+  return [
+    { id: 'spawn.core-module.concurrent-mean', value: round(batched * 1000, 2), unit: 'µs', check, target: '≤ 100' },
+    { id: 'spawn.core-module.sequential.p50', value: us(pct(sequential, 0.5)), unit: 'µs', check },
+  ];
+}
+
+/** Round trip of one `ts-read` through the SAB channel, timed per call inside a worker. */
+async function channelLatency(quick: boolean): Promise<BenchResult[]> {
+  const space = new TupleSpace();
+  await space.write(['config', 'threshold', 42]);
+  const channel = createChannelBuffer();
+  const server = new HostCallServer(channel, hostServices({ space, ask: () => Promise.reject(new Error('no actors here')) }));
+  const count = quick ? 20_000 : 100_000;
+  const worker = new Worker(new URL('./host-call-probe.js', import.meta.url), {
+    workerData: { channel, op: HostOp.TsRead, request: new TextEncoder().encode('["config", "threshold", null]'), count },
+  });
+  const { samples, failures } = await new Promise<{ samples: Float64Array; failures: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  server.stop();
+  await space.close();
+  const sorted = Array.from(samples.subarray(Math.floor(count / 10))).sort((a, b) => a - b);
+  const check = `${failures} calls failed; first 10% dropped as warm-up`;
+  return [
+    { id: 'host-call.ts-read.channel.p50', value: us(pct(sorted, 0.5)), unit: 'µs', check, target: '≤ 10' },
+    { id: 'host-call.ts-read.channel.p99', value: us(pct(sorted, 0.99)), unit: 'µs', check },
+  ];
+}
+
+function pct(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function us(ms: number): number {
+  return round(ms * 1000, 2);
+}
