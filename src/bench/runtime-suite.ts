@@ -115,8 +115,8 @@ async function tellThroughput(runtime: ActorRuntime, quick: boolean): Promise<Be
   const t0 = performance.now();
   for (let sent = 0; sent < total; sent += wave) {
     for (let i = 0; i < wave; i += 2) {
-      runtime.tell(a, 'inc');
-      runtime.tell(b, 'inc');
+      runtime.tell(a, 'add1');
+      runtime.tell(b, 'add1');
     }
     // Let the batch go and keep at most one wave in flight.
     await runtime.ask(a, 'get');

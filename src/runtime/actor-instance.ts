@@ -15,6 +15,19 @@ export class ActorFault extends Error {
   }
 }
 
+const NO_REPLY = new Uint8Array(0);
+
+/** Message types are few and repeat: keep their UTF-8 bytes. */
+const typeBytesCache = new Map<string, Uint8Array>();
+function typeBytesOf(type: string): Uint8Array {
+  let bytes = typeBytesCache.get(type);
+  if (bytes === undefined) {
+    bytes = utf8.encode(type);
+    if (typeBytesCache.size < 1024) typeBytesCache.set(type, bytes);
+  }
+  return bytes;
+}
+
 /** Thrown by the watchdog's tick import; unwinds the WASM stack of the runaway handler. */
 class WatchdogExpired extends Error {}
 
@@ -100,16 +113,21 @@ export class ActorInstance {
     if (status !== 0) throw new ActorFault(ErrorCode.ActorFailed, `plex_init returned ${status}`);
   }
 
-  /** Handles one message; `null` when the handler returned a negative status (the actor lives on). */
-  handle(type: string, payload: Uint8Array): Uint8Array | null {
+  /**
+   * Handles one message; `null` when the handler returned a negative status
+   * (the actor lives on). Without `wantReply` (a tell) the reply is not
+   * copied out.
+   */
+  handle(type: string, payload: Uint8Array, wantReply = true): Uint8Array | null {
     return this.guard(() => {
-      const typeBytes = utf8.encode(type);
+      const typeBytes = typeBytesOf(type);
       const ptr = this.exports.plex_alloc(typeBytes.byteLength + payload.byteLength);
       const view = this.view();
       view.set(typeBytes, ptr);
-      view.set(payload, ptr + typeBytes.byteLength);
+      if (payload.byteLength > 0) view.set(payload, ptr + typeBytes.byteLength);
       const n = this.exports.plex_handle(ptr, typeBytes.byteLength, ptr + typeBytes.byteLength, payload.byteLength);
       if (n < 0) return null;
+      if (!wantReply) return NO_REPLY;
       return this.bytes(this.exports.plex_reply_ptr(), n).slice();
     });
   }
@@ -130,9 +148,13 @@ export class ActorInstance {
     return ptr;
   }
 
+  private cachedView = new Uint8Array(0);
+
   private view(): Uint8Array {
-    // Re-read every time: memory.grow replaces the buffer.
-    return new Uint8Array(this.memory.buffer);
+    // memory.grow replaces the buffer: refresh the view when it changed.
+    const buffer = this.memory.buffer;
+    if (this.cachedView.buffer !== buffer) this.cachedView = new Uint8Array(buffer);
+    return this.cachedView;
   }
 
   private bytes(ptr: number, len: number): Uint8Array {

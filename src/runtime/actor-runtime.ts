@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import {
   AbortError,
   ActorCrashedError,
@@ -115,12 +116,24 @@ export class ActorRuntime {
     this.ownsSpace = options.space === undefined;
     this.space = options.space ?? new TupleSpace({ name: 'runtime' });
     const services = hostServices({ space: this.space, ask: (to, type, payload, timeoutMs) => this.ask(to, type, payload, { timeoutMs }) });
+    const doorbells = new SharedArrayBuffer(4 * workers);
+    // One channel per pair of workers, for actor-to-actor batches that skip the main thread.
+    const peers: (MessagePort | null)[][] = Array.from({ length: workers }, () => new Array(workers).fill(null));
+    for (let i = 0; i < workers; i++) {
+      for (let j = i + 1; j < workers; j++) {
+        const { port1, port2 } = new MessageChannel();
+        peers[i][j] = port1;
+        peers[j][i] = port2;
+      }
+    }
     this.links = Array.from(
       { length: workers },
       (_, i) =>
         new WorkerLink(
           i,
           watchdogMs,
+          doorbells,
+          peers[i],
           services,
           (ops) => this.onBatch(ops),
           (entry) => this.onLog(entry),
@@ -184,6 +197,7 @@ export class ActorRuntime {
       this.forget(id);
       throw error;
     }
+    this.announce(id, link.index);
     return id;
   }
 
@@ -294,6 +308,13 @@ export class ActorRuntime {
     if (actor === undefined) return;
     this.actors.delete(actorId);
     actor.link.actors.delete(actorId);
+    this.announce(actorId, null);
+  }
+
+  /** Tells every worker where an actor lives (or that it is gone), so their actors can send to it directly. */
+  private announce(actorId: string, worker: number | null): void {
+    if (this.closed) return;
+    for (const link of this.links) link.send([ToWorker.Placement, actorId, worker ?? -1]);
   }
 
   private request<T>(
@@ -359,9 +380,7 @@ export class ActorRuntime {
           const actor = this.actors.get(actorId);
           this.forget(actorId);
           const error = new ActorCrashedError(code as ErrorCode, actorId, message);
-          if (actor !== undefined) {
-            for (const listener of this.crashListeners) listener({ actorId, module: actor.module, worker: actor.link.index, error });
-          }
+          if (actor !== undefined) this.reportCrash({ actorId, module: actor.module, worker: actor.link.index, error });
           break;
         }
         case ToMain.Route: {
@@ -385,6 +404,14 @@ export class ActorRuntime {
     }
   }
 
+  /** Tells the crash listeners; with none, says it on stderr so a crash is never silent. */
+  private reportCrash(report: CrashReport): void {
+    if (this.crashListeners.size === 0) {
+      process.stderr.write(`plexspaces: actor ${report.actorId} (${report.module}, worker ${report.worker}) crashed: ${report.error.code}: ${report.error.message}\n`);
+    }
+    for (const listener of this.crashListeners) listener(report);
+  }
+
   private onLog(entry: { actorId: string; level: number; message: string }): void {
     process.stderr.write(`[actor ${entry.actorId}] ${entry.message}\n`);
   }
@@ -397,7 +424,7 @@ export class ActorRuntime {
       const actor = this.actors.get(actorId)!;
       this.forget(actorId);
       const crash = new ActorCrashedError(ErrorCode.ActorTrapped, actorId, `worker ${link.index} died: ${reason}`);
-      for (const listener of this.crashListeners) listener({ actorId, module: actor.module, worker: link.index, error: crash });
+      this.reportCrash({ actorId, module: actor.module, worker: link.index, error: crash });
     }
     for (const [id, p] of this.pending) {
       if (p.link === link) {

@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import type { MessagePort } from 'node:worker_threads';
 
 /**
  * Control messages between the main thread and the workers. Each direction
@@ -12,6 +13,7 @@ export const ToWorker = {
   Message: 2,
   Stop: 3,
   GetState: 4,
+  Placement: 5,
 } as const;
 
 export const ToMain = {
@@ -29,7 +31,9 @@ export type SpawnOp = [typeof ToWorker.Spawn, number, string, string, Uint8Array
 export type MessageOp = [typeof ToWorker.Message, string, string, Uint8Array, number, string];
 export type StopOp = [typeof ToWorker.Stop, number, string];
 export type GetStateOp = [typeof ToWorker.GetState, number, string];
-export type WorkerOp = SpawnOp | MessageOp | StopOp | GetStateOp;
+/** [Placement, actorId, worker index, or -1 when the actor is gone] */
+export type PlacementOp = [typeof ToWorker.Placement, string, number];
+export type WorkerOp = SpawnOp | MessageOp | StopOp | GetStateOp | PlacementOp;
 
 /** [Spawned, requestId, errorCode | null, errorMessage] */
 export type SpawnedOp = [typeof ToMain.Spawned, number, string | null, string];
@@ -52,6 +56,21 @@ export interface WorkerInit {
   readonly index: number;
   readonly channel: SharedArrayBuffer;
   readonly watchdogMs: number;
+  /**
+   * One Int32 doorbell per worker. Whoever posts to worker i (the main
+   * thread or a peer) bumps word i and notifies it; an idle worker sleeps in
+   * `Atomics.wait` on its word instead of in its event loop, which wakes it
+   * several times faster.
+   */
+  readonly doorbells: SharedArrayBuffer;
+  /** Ports to the other workers, by index (`null` at this worker's own index), for direct actor-to-actor batches. */
+  readonly peers: (MessagePort | null)[];
+}
+
+/** Bumps worker `index`'s doorbell after posting to it. */
+export function ring(doorbells: Int32Array, index: number): void {
+  Atomics.add(doorbells, index, 1);
+  Atomics.notify(doorbells, index);
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false });

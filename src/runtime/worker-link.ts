@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { createChannelBuffer, HostCallServer, type HostCallHandler } from './host-call-channel.js';
-import { decodeBatch, encodeBatch, type MainOp, type WorkerInit, type WorkerOp, type WorkerSetup } from './protocol.js';
+import { decodeBatch, encodeBatch, ring, type MainOp, type WorkerInit, type WorkerOp, type WorkerSetup } from './protocol.js';
 
 /**
  * The main thread's end of one worker: its thread, its host-call channel,
@@ -19,17 +19,22 @@ export class WorkerLink {
   private flushScheduled = false;
   private exited = false;
 
+  private readonly doorbells: Int32Array;
+
   constructor(
     readonly index: number,
     watchdogMs: number,
+    doorbells: SharedArrayBuffer,
+    peers: (MessagePort | null)[],
     hostCalls: HostCallHandler,
     onBatch: (ops: MainOp[]) => void,
     onLog: (entry: { actorId: string; level: number; message: string }) => void,
     onExit: (link: WorkerLink, error: Error | undefined) => void,
   ) {
     const channel = createChannelBuffer();
-    const init: WorkerInit = { index, channel, watchdogMs };
-    this.worker = startWorker(init);
+    this.doorbells = new Int32Array(doorbells);
+    const init: WorkerInit = { index, channel, watchdogMs, doorbells, peers };
+    this.worker = startWorker(init, peers.filter((p): p is MessagePort => p !== null));
     this.server = new HostCallServer(channel, hostCalls);
     this.worker.on('message', (message: Uint8Array | { log: { actorId: string; level: number; message: string } }) => {
       if (message instanceof Uint8Array) onBatch(decodeBatch<MainOp>(message));
@@ -62,6 +67,7 @@ export class WorkerLink {
   setup(message: WorkerSetup): void {
     this.flush();
     this.worker.postMessage(message);
+    ring(this.doorbells, this.index);
   }
 
   flush(): void {
@@ -70,6 +76,7 @@ export class WorkerLink {
     const batch = this.queue;
     this.queue = [];
     this.worker.postMessage(encodeBatch(batch));
+    ring(this.doorbells, this.index);
   }
 
   async close(): Promise<void> {
@@ -83,14 +90,15 @@ export class WorkerLink {
  * sources are TypeScript, which a worker cannot load by itself, so it
  * registers tsx first.
  */
-function startWorker(workerData: WorkerInit): Worker {
+function startWorker(workerData: WorkerInit, transferList: MessagePort[]): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const url = new URL('./actor-worker.ts', here).href;
     return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); })`, {
       eval: true,
       workerData,
+      transferList,
     });
   }
-  return new Worker(new URL('./actor-worker.js', here), { workerData });
+  return new Worker(new URL('./actor-worker.js', here), { workerData, transferList });
 }

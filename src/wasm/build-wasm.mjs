@@ -18,7 +18,7 @@ for (const file of readdirSync(sources).filter((f) => f.endsWith('.ts')).sort())
     join(sources, file),
     '--enable', 'simd',
     '-O3',
-    '--runtime', 'minimal',
+    '--runtime', 'incremental',
     '--noAssert',
     '--outFile', join(out, `${name}.wasm`),
   ]);

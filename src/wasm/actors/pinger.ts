@@ -1,5 +1,5 @@
 // Sends messages to another actor through the host: "fire" with payload
-// "target\ncount" sends `count` "inc" messages (payload "1") to `target`.
+// "target\ncount" sends `count` "add1" messages to `target`.
 // "hostcalls" with payload "count\npattern-json" makes `count` synchronous
 // ts-read host calls and replies with how many found a tuple.
 import { call, OP_SEND, OP_TS_READ, readString, replyString } from "../assembly/plex";
@@ -16,7 +16,7 @@ export function plex_handle(typePtr: usize, typeLen: i32, payloadPtr: usize, pay
   if (type == "fire") {
     const target = payload.substring(0, newline);
     const count = I32.parseInt(payload.substring(newline + 1));
-    const message = String.UTF8.encode(target + "\ninc\n1");
+    const message = String.UTF8.encode(target + "\nadd1\n");
     const ptr = changetype<usize>(message);
     const len = message.byteLength;
     for (let i = 0; i < count; i++) hostCall(OP_SEND, ptr, len);
