@@ -36,6 +36,7 @@ import {
 
 const init = workerData as WorkerInit;
 const port: MessagePort = parentPort!;
+const toMain: MessagePort = init.toMain;
 const channel = new HostCallClient(init.channel);
 const modules = new Map<string, ModuleSetup>();
 const memories = new Map<string, WebAssembly.Memory>();
@@ -186,7 +187,7 @@ function flush(): void {
   if (outgoing.length === 0) return;
   const batch = outgoing;
   outgoing = [];
-  port.postMessage(encodeBatch(batch));
+  toMain.postMessage(encodeBatch(batch));
 }
 
 function receive(message: Uint8Array | WorkerSetup | { sends: Uint8Array }): void {

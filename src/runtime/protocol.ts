@@ -65,6 +65,8 @@ export interface WorkerInit {
   readonly doorbells: SharedArrayBuffer;
   /** Ports to the other workers, by index (`null` at this worker's own index), for direct actor-to-actor batches. */
   readonly peers: (MessagePort | null)[];
+  /** Where batches for the main thread go; the main thread can poll it (see WorkerLink). */
+  readonly toMain: MessagePort;
 }
 
 /** Bumps worker `index`'s doorbell after posting to it. */
