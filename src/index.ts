@@ -2,6 +2,8 @@
  * The public surface of `plexspaces`: values first, then types.
  */
 export { TupleSpace } from './space/tuple-space.js';
+export { ActorRuntime } from './runtime/actor-runtime.js';
+export { HostOp } from './runtime/core-abi.js';
 export { SpaceRegistry, spaceKey } from './space/space-registry.js';
 export { sqlite, SqliteStore } from './space/storage/sqlite-store.js';
 export { any, FieldTypes } from './tuple/types.js';
@@ -23,6 +25,13 @@ export {
   WatchOverflowError,
   StorageError,
   UsageError,
+  InvalidModuleError,
+  ModuleNotFoundError,
+  ActorNotFoundError,
+  ActorExistsError,
+  ActorCrashedError,
+  AskTimeoutError,
+  RuntimeClosedError,
 } from './errors.js';
 
 export type { Field, Tuple, Template, TemplateField, TemplateOperator, FieldTypeName, RangeBound, Any } from './tuple/types.js';
@@ -41,3 +50,5 @@ export type { WatchEvent, WatchEventType, WatchOptions, WatchOverflowPolicy } fr
 export type { SpaceRef, SpaceRegistryOptions } from './space/space-registry.js';
 export type { SpaceStorage, StoredRecord } from './space/storage/space-storage.js';
 export type { SqliteOptions, SqliteSynchronous } from './space/storage/sqlite-store.js';
+export type { ActorRuntimeOptions, SpawnOptions, AskOptions, ActorPlacement, WorkerStats, CrashReport } from './runtime/actor-runtime.js';
+export type { CoreModuleOptions } from './runtime/core-module.js';
