@@ -118,7 +118,7 @@ export class ActorInstance {
    * (the actor lives on). Without `wantReply` (a tell) the reply is not
    * copied out.
    */
-  handle(type: string, payload: Uint8Array, wantReply = true): Uint8Array | null {
+  handle(type: string, payload: Uint8Array, wantReply = true, _from = ''): Uint8Array | null {
     return this.guard(() => {
       const typeBytes = typeBytesOf(type);
       const ptr = this.exports.plex_alloc(typeBytes.byteLength + payload.byteLength);

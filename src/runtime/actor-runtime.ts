@@ -14,7 +14,8 @@ import {
   RuntimeClosedError,
 } from '../errors.js';
 import { TupleSpace } from '../space/tuple-space.js';
-import { prepareCoreModule, type CoreModule, type CoreModuleOptions } from './core-module.js';
+import { prepareComponent, type ComponentModule } from './component-module.js';
+import { isComponent, prepareCoreModule, type CoreModule, type CoreModuleOptions } from './core-module.js';
 import { hostServices } from './host-services.js';
 import { ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
 import { WorkerLink } from './worker-link.js';
@@ -96,7 +97,7 @@ interface Pending {
 export class ActorRuntime {
   readonly space: TupleSpace;
   private readonly links: WorkerLink[];
-  private readonly modules = new Map<string, CoreModule>();
+  private readonly modules = new Map<string, CoreModule | ComponentModule>();
   private readonly actors = new Map<string, { module: string; link: WorkerLink }>();
   private readonly pending = new Map<number, Pending>();
   private readonly crashListeners = new Set<(report: CrashReport) => void>();
@@ -147,13 +148,21 @@ export class ActorRuntime {
   }
 
   /**
-   * Validates, instruments and compiles a core module and ships it to every
-   * worker. Rejects with `InvalidModuleError` saying what is wrong.
+   * Validates and prepares a module and ships it to every worker: a core
+   * module (docs/core-abi.md) is instrumented and compiled; a component for
+   * the `plexspaces:simple-actor@0.1.0` world is transpiled with jco.
+   * Rejects with `InvalidModuleError` saying what is wrong.
    */
   async deploy(name: string, wasm: Uint8Array, options: CoreModuleOptions = {}): Promise<void> {
     this.assertOpen();
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a module needs a non-empty name');
     if (this.modules.has(name)) throw new InvalidModuleError(`a module named ${JSON.stringify(name)} is already deployed`);
+    if (isComponent(wasm)) {
+      const component = await prepareComponent(name, wasm);
+      this.modules.set(name, component);
+      for (const link of this.links) link.setup({ setup: 'component', name, source: component.source, coreModules: component.coreModules });
+      return;
+    }
     const prepared = await prepareCoreModule(name, wasm, options);
     this.modules.set(name, prepared);
     for (const link of this.links) {

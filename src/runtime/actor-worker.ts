@@ -18,6 +18,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { ErrorCode } from '../errors.js';
 import { ActorFault, ActorInstance, type InstanceHost, type ModuleSetup } from './actor-instance.js';
 import { HostOp, HostStatus } from './core-abi.js';
+import { ComponentActor, type ComponentServices, type ComponentSetup } from './component-actor.js';
 import { HostCallClient } from './host-call-channel.js';
 import { readSendBatch, SendBatchWriter } from './send-batch.js';
 import {
@@ -38,9 +39,9 @@ const init = workerData as WorkerInit;
 const port: MessagePort = parentPort!;
 const toMain: MessagePort = init.toMain;
 const channel = new HostCallClient(init.channel);
-const modules = new Map<string, ModuleSetup>();
+const modules = new Map<string, ModuleSetup | ComponentSetup>();
 const memories = new Map<string, WebAssembly.Memory>();
-const actors = new Map<string, ActorInstance>();
+const actors = new Map<string, ActorInstance | ComponentActor>();
 const local: [string, string, Uint8Array, string][] = [];
 let outgoing: MainOp[] = [];
 const doorbells = new Int32Array(init.doorbells);
@@ -69,6 +70,22 @@ const host: InstanceHost = {
   log(actorId, level, message) {
     port.postMessage({ log: { actorId, level, message } });
   },
+};
+
+const componentServices: ComponentServices = {
+  call(op, request) {
+    const status = channel.call(op, request);
+    const bytes = status >= 0 ? channel.result(status) : new Uint8Array(0);
+    return { status, result: fromUtf8.decode(bytes) };
+  },
+  send(from, to, type, payload) {
+    const head = utf8.encode(`${to}\n${type}\n`);
+    const request = new Uint8Array(head.byteLength + payload.byteLength);
+    request.set(head, 0);
+    request.set(payload, head.byteLength);
+    send(from, request);
+  },
+  log: (actorId, level, message) => host.log(actorId, level, message),
 };
 
 /** `to\ntype\npayload`: delivered after the current batch, locally or through the main thread. */
@@ -104,14 +121,14 @@ function idBytes(id: string): Uint8Array {
   return bytes;
 }
 
-function deliver(actorId: string, type: string, payload: Uint8Array, replyId: number): void {
+function deliver(actorId: string, type: string, payload: Uint8Array, replyId: number, from: string): void {
   const actor = actors.get(actorId);
   if (actor === undefined) {
     if (replyId !== 0) outgoing.push([ToMain.Reply, replyId, ErrorCode.ActorNotFound, `no actor ${actorId} on this worker`]);
     return;
   }
   try {
-    const reply = actor.handle(type, payload, replyId !== 0);
+    const reply = actor.handle(type, payload, replyId !== 0, from);
     if (replyId !== 0) {
       outgoing.push(
         reply === null
@@ -130,7 +147,7 @@ function deliver(actorId: string, type: string, payload: Uint8Array, replyId: nu
 function apply(op: WorkerOp): void {
   switch (op[0]) {
     case ToWorker.Message:
-      deliver(op[1], op[2], op[3], op[4]);
+      deliver(op[1], op[2], op[3], op[4], op[5]);
       break;
     case ToWorker.Spawn: {
       const [, requestId, actorId, moduleName, config, memoryId] = op;
@@ -140,7 +157,10 @@ function apply(op: WorkerOp): void {
         break;
       }
       try {
-        const actor = new ActorInstance(actorId, spec, host, init.watchdogMs, memoryId === null ? undefined : memories.get(memoryId));
+        const actor =
+          spec.setup === 'component'
+            ? new ComponentActor(actorId, spec, componentServices)
+            : new ActorInstance(actorId, spec, host, init.watchdogMs, memoryId === null ? undefined : memories.get(memoryId));
         actor.init(config);
         actors.set(actorId, actor);
         outgoing.push([ToMain.Spawned, requestId, null, '']);
@@ -166,7 +186,7 @@ function apply(op: WorkerOp): void {
       }
       try {
         const state = actor.getState();
-        outgoing.push(state === null ? [ToMain.State, op[1], ErrorCode.ActorFailed, 'the actor exports no plex_get_state'] : [ToMain.State, op[1], null, state]);
+        outgoing.push(state === null ? [ToMain.State, op[1], ErrorCode.ActorFailed, 'the actor exports no state snapshot'] : [ToMain.State, op[1], null, state]);
       } catch (error) {
         const fault = error as ActorFault;
         actors.delete(op[2]);
@@ -192,7 +212,7 @@ function flush(): void {
 
 function receive(message: Uint8Array | WorkerSetup | { sends: Uint8Array }): void {
   if ('sends' in message) {
-    readSendBatch(message.sends, (from, to, type, payload) => deliver(to, type, payload, 0));
+    readSendBatch(message.sends, (from, to, type, payload) => deliver(to, type, payload, 0, from));
     runLocalSends();
     return;
   }
@@ -203,6 +223,7 @@ function receive(message: Uint8Array | WorkerSetup | { sends: Uint8Array }): voi
   }
   switch (message.setup) {
     case 'module':
+    case 'component':
       modules.set(message.name, message);
       break;
     case 'memory':
@@ -215,7 +236,7 @@ function receive(message: Uint8Array | WorkerSetup | { sends: Uint8Array }): voi
 function runLocalSends(): void {
   while (local.length > 0) {
     const batch = local.splice(0);
-    for (const [to, type, payload] of batch) deliver(to, type, payload, 0);
+    for (const [to, type, payload, from] of batch) deliver(to, type, payload, 0, from);
   }
 }
 

@@ -26,6 +26,11 @@ const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const COMPONENT_VERSION = 0x0d;
 const COMPONENT_LAYER = 0x01;
 
+/** True for a WebAssembly component binary (as opposed to a core module). */
+export function isComponent(bytes: Uint8Array): boolean {
+  return bytes instanceof Uint8Array && bytes.byteLength >= 8 && WASM_MAGIC.every((b, i) => bytes[i] === b) && bytes[4] === COMPONENT_VERSION && bytes[6] === COMPONENT_LAYER;
+}
+
 /**
  * Checks a core module against the ABI (core-abi.ts) and prepares it; every
  * rejection names what is missing or wrong.
@@ -34,8 +39,8 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
   if (!(bytes instanceof Uint8Array) || bytes.byteLength < 8 || WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new InvalidModuleError(`${name}: not a WebAssembly binary (no \\0asm header)`);
   }
-  if (bytes[4] === COMPONENT_VERSION && bytes[6] === COMPONENT_LAYER) {
-    throw new InvalidModuleError(`${name}: this is a WebAssembly component; deploy it as a component, not a core module`);
+  if (isComponent(bytes)) {
+    throw new InvalidModuleError(`${name}: this is a WebAssembly component, not a core module`);
   }
   let original: WebAssembly.Module;
   try {

@@ -1,0 +1,161 @@
+import * as wasi from '@bytecodealliance/preview2-shim';
+import { ErrorCode } from '../errors.js';
+import { ActorFault } from './actor-instance.js';
+import { HostOp } from './core-abi.js';
+import { fromUtf8, utf8, type WorkerSetup } from './protocol.js';
+
+export type ComponentSetup = Extract<WorkerSetup, { setup: 'component' }>;
+
+/** What a component's host functions reach inside the worker. */
+export interface ComponentServices {
+  /** A host call served by the main thread; `status < 0` is a failure whose text is in `result`. */
+  call(op: number, request: Uint8Array): { status: number; result: string };
+  send(from: string, to: string, type: string, payload: Uint8Array): void;
+  log(actorId: string, level: number, message: string): void;
+}
+
+interface ActorExports {
+  init(configJson: string): string;
+  handle(fromActor: string, msgType: string, payloadJson: string): string;
+  getState(): string;
+  setState(stateJson: string): string;
+}
+
+type Instantiate = (
+  getCoreModule: (file: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore?: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
+) => Record<string, ActorExports>;
+
+/** Evaluated once per component per worker. */
+const instantiators = new Map<string, Instantiate>();
+
+/** Services of later layers (links, timers, groups, kv, locks, blobs) answer with a clear error until they land. */
+function unavailable(fn: string, service: string): () => string {
+  return () => `ERROR: ${fn} is not available on this node yet (${service} arrives with the coordination layer)`;
+}
+
+/**
+ * A component actor for the `plexspaces:simple-actor@0.1.0` world inside a
+ * worker. Its host functions follow the world's conventions: JSON strings in
+ * and out, failures as strings starting with `ERROR`, `ts-read`/`ts-take`
+ * never block and return "" when nothing matches.
+ *
+ * Components are not instrumented like core modules (their core module is a
+ * whole JS engine), so the loop watchdog does not apply to them; traps still
+ * kill only the actor.
+ */
+export class ComponentActor {
+  private readonly actor: ActorExports;
+
+  constructor(
+    readonly id: string,
+    spec: ComponentSetup,
+    services: ComponentServices,
+  ) {
+    let instantiate = instantiators.get(spec.name);
+    if (instantiate === undefined) {
+      instantiate = new Function(spec.source)() as Instantiate;
+      instantiators.set(spec.name, instantiate);
+    }
+    const viaMain = (op: number, text: string): string => {
+      const { status, result } = services.call(op, utf8.encode(text));
+      return status < 0 ? (result.startsWith('ERROR') ? result : `ERROR: ${result}`) : result;
+    };
+    const host = {
+      send: (to: string, type: string, payload: string) => {
+        services.send(id, to, type, utf8.encode(payload));
+        return 'ok';
+      },
+      ask: (to: string, type: string, payload: string, timeoutMs: bigint) => viaMain(HostOp.Ask, `${to}\n${type}\n${timeoutMs}\n${payload}`),
+      spawn: unavailable('spawn', 'spawning from inside an actor'),
+      stop: unavailable('stop', 'stopping from inside an actor'),
+      selfId: () => id,
+      link: unavailable('link', 'links'),
+      monitor: unavailable('monitor', 'monitors'),
+      sendAfter: unavailable('send-after', 'timers'),
+      pgJoin: unavailable('pg-join', 'process groups'),
+      pgBroadcast: unavailable('pg-broadcast', 'process groups'),
+      kvGet: unavailable('kv-get', 'the key-value store'),
+      kvPut: unavailable('kv-put', 'the key-value store'),
+      kvDelete: unavailable('kv-delete', 'the key-value store'),
+      kvList: unavailable('kv-list', 'the key-value store'),
+      tsWrite: (tuple: string) => viaMain(HostOp.TsWrite, tuple),
+      tsRead: (pattern: string) => viaMain(HostOp.TsRead, pattern),
+      tsTake: (pattern: string) => viaMain(HostOp.TsTake, pattern),
+      tsReadAll: (pattern: string) => viaMain(HostOp.TsReadAll, pattern),
+      lockAcquire: unavailable('lock-acquire', 'locks'),
+      lockRelease: unavailable('lock-release', 'locks'),
+      blobUpload: unavailable('blob-upload', 'blob storage'),
+      blobDownload: unavailable('blob-download', 'blob storage'),
+      log: (level: string, message: string) => services.log(id, level === 'error' ? 3 : level === 'warn' ? 2 : 1, message),
+      nowMs: () => BigInt(Date.now()),
+    };
+    const imports: Record<string, unknown> = {
+      // jco reads the key without the @version suffix; pass both.
+      'plexspaces:simple-actor/host': host,
+      'plexspaces:simple-actor/host@0.1.0': host,
+      ...wasiImports(),
+    };
+    try {
+      const exports = instantiate(
+        (file) => spec.coreModules[file],
+        imports,
+        (module, moduleImports) => new WebAssembly.Instance(module, moduleImports),
+      );
+      this.actor = exports['plexspaces:simple-actor/actor@0.1.0'] ?? exports.actor;
+    } catch (error) {
+      throw fault(error);
+    }
+  }
+
+  /** Calls `init`; a reply starting with ERROR fails the spawn. */
+  init(config: Uint8Array): void {
+    const reply = this.guard(() => this.actor.init(config.byteLength === 0 ? '{}' : fromUtf8.decode(config)));
+    if (reply.startsWith('ERROR')) throw new ActorFault(ErrorCode.ActorFailed, `init returned ${reply}`);
+  }
+
+  handle(type: string, payload: Uint8Array, wantReply: boolean, from: string): Uint8Array | null {
+    const reply = this.guard(() => this.actor.handle(from, type, payload.byteLength === 0 ? '{}' : fromUtf8.decode(payload)));
+    return wantReply ? utf8.encode(reply) : EMPTY;
+  }
+
+  getState(): Uint8Array | null {
+    return utf8.encode(this.guard(() => this.actor.getState()));
+  }
+
+  private guard<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      throw fault(error);
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function fault(error: unknown): ActorFault {
+  if (error instanceof ActorFault) return error;
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return new ActorFault(ErrorCode.ActorTrapped, `stack overflow: ${error.message}`);
+  return new ActorFault(ErrorCode.ActorTrapped, `trap: ${(error as Error)?.message ?? String(error)}`);
+}
+
+/**
+ * WASI from preview2-shim, keyed as jco asks (`wasi:cli/stdout` →
+ * `cli.stdout`), except the file system: an actor gets no preopened
+ * directories, so it cannot touch the host's files.
+ */
+function wasiImports(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const packages = wasi as unknown as Record<string, Record<string, unknown>>;
+  for (const pkg of ['cli', 'clocks', 'filesystem', 'io', 'random']) {
+    for (const [iface, impl] of Object.entries(packages[pkg] ?? {})) {
+      if (iface.startsWith('_')) continue;
+      const kebab = iface.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      out[`wasi:${pkg}/${kebab}`] = impl;
+    }
+  }
+  out['wasi:filesystem/preopens'] = { getDirectories: () => [] };
+  return out;
+}

@@ -1,0 +1,61 @@
+import { transpile } from '@bytecodealliance/jco';
+import { InvalidModuleError } from '../errors.js';
+
+/** The world every component actor must export (shared/WIT-CONTRACT.md, wit/simple-actor.wit). */
+export const ACTOR_INTERFACE = 'plexspaces:simple-actor/actor@0.1.0';
+export const HOST_INTERFACE = 'plexspaces:simple-actor/host';
+
+/** A component transpiled by jco, with its core modules compiled, ready to send to workers. */
+export interface ComponentModule {
+  readonly kind: 'component';
+  readonly name: string;
+  /** The transpiled JS, rewritten into the body of a function that returns `instantiate`. */
+  readonly source: string;
+  /** Core modules by the file name the JS asks for. */
+  readonly coreModules: Readonly<Record<string, WebAssembly.Module>>;
+}
+
+/**
+ * Validates a component for the `plexspaces:simple-actor@0.1.0` world and
+ * transpiles it with jco (synchronous instantiation, so a worker can create
+ * instances without returning to its event loop). Rejects a component that
+ * exports another world or imports anything but the host interface and WASI.
+ */
+export async function prepareComponent(name: string, bytes: Uint8Array): Promise<ComponentModule> {
+  let output: Awaited<ReturnType<typeof transpile>>;
+  try {
+    output = await transpile(bytes, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true });
+  } catch (cause) {
+    throw new InvalidModuleError(`${name}: not a valid component: ${(cause as Error).message}`, { cause });
+  }
+  const exported = output.exports.map(([n]) => n);
+  if (!exported.includes(ACTOR_INTERFACE)) {
+    throw new InvalidModuleError(
+      `${name}: wrong world: the component exports ${exported.length > 0 ? exported.join(', ') : 'nothing'}, but an actor must export ${ACTOR_INTERFACE} (init, handle, get-state, set-state)`,
+    );
+  }
+  const foreign = output.imports.filter((i) => i !== HOST_INTERFACE && !i.startsWith('wasi:'));
+  if (foreign.length > 0) throw new InvalidModuleError(`${name}: imports interfaces the host does not provide: ${foreign.join(', ')}`);
+  const coreModules: Record<string, WebAssembly.Module> = {};
+  let js: string | undefined;
+  for (const [file, content] of Object.entries(output.files)) {
+    if (file.endsWith('.wasm')) coreModules[file] = await WebAssembly.compile(content as Uint8Array<ArrayBuffer>);
+    else if (file === 'component.js') js = new TextDecoder().decode(content as Uint8Array);
+  }
+  if (js === undefined) throw new InvalidModuleError(`${name}: jco produced no JavaScript for the component`);
+  return { kind: 'component', name, source: toFunctionBody(js), coreModules };
+}
+
+/**
+ * jco's instantiation-mode output is an ES module with no imports whose only
+ * exports are `instantiate` and `_util`; as a function body it can be
+ * evaluated synchronously in a worker.
+ */
+function toFunctionBody(js: string): string {
+  const body = js
+    .replace(/^"use components";/, '')
+    .replace(/^export function instantiate\(/m, 'function instantiate(')
+    .replace(/^export const _util\b/m, 'const _util');
+  if (/^export\s/m.test(body)) throw new InvalidModuleError('unexpected exports in the transpiled component');
+  return `${body}\nreturn instantiate;`;
+}

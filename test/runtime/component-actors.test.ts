@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
+import { buildComponent } from '../support/components.js';
+import { builtActor } from '../support/wasm-fixtures.js';
+
+const json = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
+let calculator: Uint8Array;
+let runtime: ActorRuntime;
+
+beforeAll(async () => {
+  calculator = await buildComponent('calculator.js');
+  runtime = new ActorRuntime({ workers: 2 });
+  await runtime.deploy('calculator', calculator);
+  await runtime.deploy('counter', builtActor('counter'));
+}, 120_000);
+afterAll(async () => {
+  await runtime?.close();
+});
+
+describe('component actors for plexspaces:simple-actor@0.1.0', () => {
+  it('answers the seed calculator messages with JSON replies', async () => {
+    const id = await runtime.spawn('calculator');
+    expect(json(await runtime.ask(id, 'add', JSON.stringify({ a: 25, b: 35 })))).toEqual({ result: 60, operation: 'add' });
+    expect(json(await runtime.ask(id, 'divide', JSON.stringify({ a: 1, b: 0 })))).toEqual({ error: 'Division by zero' });
+    expect(json(await runtime.getState(id))).toEqual({ operations: 2 });
+    expect(json(await runtime.ask(id, 'whoami'))).toEqual({ self: id, from: '' });
+  });
+
+  it('reaches the tuple space through the host interface', async () => {
+    const id = await runtime.spawn('calculator');
+    const reply = json(await runtime.ask(id, 'publish', JSON.stringify({ tuple: ['order', 1, 'pending'], pattern: ['order', null, 'pending'] })));
+    expect(reply).toEqual({ write: '', read: '["order",1,"pending"]' });
+    expect(await runtime.space.tryRead(['order', 1, 'pending'])).toEqual(['order', 1, 'pending']);
+  });
+
+  it('host functions of later services return a clear ERROR string, never a fake success', async () => {
+    const id = await runtime.spawn('calculator');
+    const reply = json(await runtime.ask(id, 'kv'));
+    expect(reply.put).toMatch(/^ERROR: kv-put is not available/);
+  });
+
+  it('sends to a core-module actor on another worker', async () => {
+    const calc = await runtime.spawn('calculator', { worker: 0 });
+    const counter = await runtime.spawn('counter', { worker: 1 });
+    expect(json(await runtime.ask(calc, 'tell', JSON.stringify({ to: counter, type: 'add1', payload: {} })))).toEqual({ sent: 'ok' });
+    let count = '0';
+    for (let i = 0; i < 100 && count !== '1'; i++) count = new TextDecoder().decode(await runtime.ask(counter, 'get'));
+    expect(count).toBe('1');
+  });
+
+  it('a throwing handler kills only that actor; init returning ERROR fails the spawn', async () => {
+    const victim = await runtime.spawn('calculator', { worker: 0 });
+    const neighbour = await runtime.spawn('calculator', { worker: 0 });
+    await expect(runtime.ask(victim, 'crash')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TRAPPED' });
+    expect(json(await runtime.ask(neighbour, 'add', JSON.stringify({ a: 1, b: 2 })))).toEqual({ result: 3, operation: 'add' });
+    await expect(runtime.spawn('calculator', { config: JSON.stringify({ fail: true }) })).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_FAILED' });
+  });
+
+  it('rejects a broken component, and a valid component of another world naming what is missing', async () => {
+    await expect(runtime.deploy('broken', Uint8Array.from([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0, 9, 9]))).rejects.toMatchObject({
+      code: 'PLEX_ERR_INVALID_MODULE',
+    });
+    const greeter = await buildComponent('other-world/greeter.js', { wit: 'other-world/other.wit', name: 'greeter' });
+    const error = await runtime.deploy('greeter', greeter).catch((e) => e);
+    expect(error).toMatchObject({ code: 'PLEX_ERR_INVALID_MODULE' });
+    expect(error.message).toMatch(/wrong world: .* must export plexspaces:simple-actor\/actor@0.1.0/);
+    await expect(runtime.spawn('greeter')).rejects.toMatchObject({ code: 'PLEX_ERR_MODULE_NOT_FOUND' });
+  }, 60_000);
+});
