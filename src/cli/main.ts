@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { PlexError, UsageError } from '../errors.js';
 import { benchCommand } from './bench-command.js';
+import { buildCommand } from './build-command.js';
 import { startCommand } from './start-command.js';
 
 /**
@@ -9,6 +10,7 @@ import { startCommand } from './start-command.js';
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   start: { summary: 'start a node on embedded defaults (in-memory + SQLite)', run: startCommand },
   bench: { summary: 'run a benchmark suite and write results to native-bench/results/', run: benchCommand },
+  build: { summary: 'build a TypeScript SDK actor into a WebAssembly component', run: buildCommand },
 };
 
 function usage(): string {

@@ -1,0 +1,32 @@
+import { UsageError } from '../errors.js';
+import { buildActorTo } from '../sdk/build-actor.js';
+import { parseCommandArgs } from './parse.js';
+
+const HELP = `usage: plexspaces build <actor.ts> -o <actor.wasm>
+
+Builds a TypeScript actor written with the SDK (plexspaces/sdk: a default-
+exported PlexSpacesActor subclass) into a WebAssembly component for the
+plexspaces:simple-actor@0.1.0 world. Takes about ten seconds.
+
+options:
+  -o, --out FILE   where to write the component (required)
+  -h, --help       this text
+`;
+
+export async function buildCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`build needs exactly one actor source file\n\n${HELP}`);
+  if (values.out === undefined) throw new UsageError(`build needs -o <actor.wasm>\n\n${HELP}`);
+  process.stderr.write(`building ${positionals[0]}…\n`);
+  const result = await buildActorTo(positionals[0], values.out);
+  process.stdout.write(`wrote ${values.out}: ${(result.component.byteLength / 2 ** 20).toFixed(1)} MiB component in ${(result.millis / 1000).toFixed(1)} s\n`);
+  return 0;
+}
