@@ -29,6 +29,15 @@ export async function startCommand(args: string[]): Promise<number> {
   const dataDir = values.memory ? null : (values['data-dir'] ?? process.env.PLEXSPACES_DATA_DIR ?? DEFAULT_DATA_DIR);
   const node = new PlexNode({ dataDir });
   const stored = dataDir === null ? 0 : countStoredSpaces(node);
+  // Handlers first: a supervisor may signal as soon as it reads "ready".
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`received ${signal}, stopping…\n`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
   process.stdout.write(`plexspaces node ready (pid ${process.pid})\n`);
   process.stdout.write(
     node.dataDir === null
@@ -37,14 +46,7 @@ export async function startCommand(args: string[]): Promise<number> {
   );
   // Keep the event loop alive until a signal arrives.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`received ${signal}, stopping…\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await stopped;
   clearInterval(keepAlive);
   await node.stop();
   process.stdout.write('stopped; durable state flushed\n');
