@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -8,6 +9,7 @@ import { prepareCoreModule } from '../runtime/core-module.js';
 import { HostOp } from '../runtime/core-abi.js';
 import { createChannelBuffer, HostCallServer } from '../runtime/host-call-channel.js';
 import { hostServices } from '../runtime/host-services.js';
+import { buildActor } from '../sdk/build-actor.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import { newReport, linkBaselines, round, type BenchReport, type BenchResult } from './report.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
@@ -45,11 +47,13 @@ export async function runRuntimeSuite(options: SuiteOptions): Promise<BenchRepor
   } finally {
     await runtime.close();
   }
+  log('component actors (building one with the SDK)…');
+  report.results.push(...(await componentTimes(workers, quick)));
   log('host-call channel latency…');
   report.results.push(...(await channelLatency(quick)));
   report.notes.push(
-    'Component actors (jco) are not in this runtime yet, so component spawn time is not measured.',
-    'Actor-to-actor sends go worker → main thread → worker in batches; direct worker-to-worker ports are not in yet.',
+    'Actor-to-actor sends go straight from worker to worker in transferred binary batches; tells from the main thread go in msgpackr batches.',
+    'Component actors are componentize-js (SpiderMonkey) components of examples/actors/calculator.ts, built with `plexspaces build` during the run.',
   );
   linkBaselines(report);
   return report;
@@ -222,6 +226,46 @@ async function spawnTime(runtime: ActorRuntime, quick: boolean): Promise<BenchRe
     { id: 'spawn.core-module.concurrent-mean', value: round(batched * 1000, 2), unit: 'µs', check },
     { id: 'spawn.core-module.sequential.p50', value: us(pct(sequential, 0.5)), unit: 'µs', check },
   ];
+}
+
+/** Deploy (jco transpile + compile), spawn and ask for a component actor built with the SDK. */
+async function componentTimes(workers: number, quick: boolean): Promise<BenchResult[]> {
+  const { component } = await buildActor(fileURLToPath(new URL('../../examples/actors/calculator.ts', import.meta.url)));
+  const runtime = new ActorRuntime({ workers });
+  try {
+    const d0 = performance.now();
+    await runtime.deploy('calculator', component);
+    const deployMs = performance.now() - d0;
+    // The first spawn on each worker evaluates the transpiled JS and compiles lazily.
+    const f0 = performance.now();
+    const first = await Promise.all(Array.from({ length: workers }, (_, w) => runtime.spawn('calculator', { worker: w })));
+    const firstMs = performance.now() - f0;
+    const spawns: number[] = [];
+    for (let i = 0; i < (quick ? 20 : 100); i++) {
+      const s0 = performance.now();
+      await runtime.spawn('calculator');
+      spawns.push(performance.now() - s0);
+    }
+    spawns.sort((a, b) => a - b);
+    const asks: number[] = [];
+    let wrong = 0;
+    for (let i = 0; i < (quick ? 500 : 5000); i++) {
+      const s0 = performance.now();
+      const reply = JSON.parse(decoder.decode(await runtime.ask(first[0], 'add', `{"a":${i},"b":1}`)));
+      asks.push(performance.now() - s0);
+      if (reply.result !== i + 1) wrong++;
+    }
+    asks.sort((a, b) => a - b);
+    const check = `${wrong} wrong sums; ${runtime.placement().length} component actors alive`;
+    return [
+      { id: 'component.deploy', value: round(deployMs, 1), unit: 'ms', check: `${(component.byteLength / 2 ** 20).toFixed(1)} MiB component` },
+      { id: 'spawn.component.first-per-worker', value: round(firstMs, 1), unit: 'ms', check },
+      { id: 'spawn.component.p50', value: round(pct(spawns, 0.5), 2), unit: 'ms', check, target: '≤ 5' },
+      { id: 'ask-roundtrip.component.p50', value: us(pct(asks, 0.5)), unit: 'µs', baseline: 'ask-roundtrip.core-actor.p50', check },
+    ];
+  } finally {
+    await runtime.close();
+  }
 }
 
 /** Round trip of one `ts-read` through the SAB channel, timed per call inside a worker. */

@@ -20,6 +20,9 @@ import { hostServices } from './host-services.js';
 import { ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
 import { WorkerLink } from './worker-link.js';
 
+/** Ids of pooled task instances start with this; `spawn` refuses ids that do. */
+const TASK_PREFIX = '$task:';
+
 export interface ActorRuntimeOptions {
   /** Worker threads. Default: `os.availableParallelism()`. */
   workers?: number;
@@ -106,6 +109,8 @@ export class ActorRuntime {
   private nextRequest = 1;
   private nextActor = 1;
   private memoriesShared = new Set<string>();
+  /** Pooled task instances by id, resolved once spawned. */
+  private readonly taskInstances = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(options: ActorRuntimeOptions = {}) {
@@ -188,6 +193,11 @@ export class ActorRuntime {
 
   /** Starts an actor; resolves with its id once `plex_init` succeeded. */
   async spawn(moduleName: string, options: SpawnOptions = {}): Promise<string> {
+    if (options.id?.startsWith(TASK_PREFIX)) throw new InvalidArgumentError(`actor ids starting with ${TASK_PREFIX} are reserved for task instances`);
+    return this.spawnActor(moduleName, options);
+  }
+
+  private async spawnActor(moduleName: string, options: SpawnOptions): Promise<string> {
     this.assertOpen();
     if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
     const id = options.id ?? `${moduleName}-${this.nextActor++}`;
@@ -235,6 +245,38 @@ export class ActorRuntime {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Stateless work (a parallel map task, Linda `eval`): runs `type` on an
+   * instance of `moduleName` on whichever worker has the least work in
+   * flight. Each worker keeps one pooled instance per module for tasks, so a
+   * task must not rely on state left by an earlier one.
+   */
+  runTask(moduleName: string, type: string, payload?: Uint8Array | string, options: AskOptions = {}): Promise<Uint8Array> {
+    try {
+      this.assertOpen();
+      if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
+      let link = this.links[0];
+      for (const candidate of this.links) if (candidate.inFlight + candidate.queueDepth < link.inFlight + link.queueDepth) link = candidate;
+      const id = `${TASK_PREFIX}${moduleName}@${link.index}`;
+      const ready = this.taskInstances.get(id) ?? this.startTaskInstance(id, moduleName, link);
+      return ready.then(() => this.ask(id, type, payload, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private startTaskInstance(id: string, moduleName: string, link: WorkerLink): Promise<void> {
+    const ready = this.spawnActor(moduleName, { id, worker: link.index }).then(
+      () => undefined,
+      (error: unknown) => {
+        this.taskInstances.delete(id);
+        throw error;
+      },
+    );
+    this.taskInstances.set(id, ready);
+    return ready;
   }
 
   /** The actor's `plex_get_state` snapshot. */
@@ -313,6 +355,7 @@ export class ActorRuntime {
   }
 
   private forget(actorId: string): void {
+    this.taskInstances.delete(actorId);
     const actor = this.actors.get(actorId);
     if (actor === undefined) return;
     this.actors.delete(actorId);

@@ -21,6 +21,7 @@ import { HostOp, HostStatus } from './core-abi.js';
 import { ComponentActor, type ComponentServices, type ComponentSetup } from './component-actor.js';
 import { HostCallClient } from './host-call-channel.js';
 import { readSendBatch, SendBatchWriter } from './send-batch.js';
+import { enableWasmFeatures } from './wasm-features.js';
 import {
   decodeBatch,
   encodeBatch,
@@ -35,6 +36,7 @@ import {
   type WorkerSetup,
 } from './protocol.js';
 
+enableWasmFeatures();
 const init = workerData as WorkerInit;
 const port: MessagePort = parentPort!;
 const toMain: MessagePort = init.toMain;

@@ -1,5 +1,6 @@
 import { transpile } from '@bytecodealliance/jco';
 import { InvalidModuleError } from '../errors.js';
+import { enableWasmFeatures } from './wasm-features.js';
 
 /** The world every component actor must export (shared/WIT-CONTRACT.md, wit/simple-actor.wit). */
 export const ACTOR_INTERFACE = 'plexspaces:simple-actor/actor@0.1.0';
@@ -22,6 +23,7 @@ export interface ComponentModule {
  * exports another world or imports anything but the host interface and WASI.
  */
 export async function prepareComponent(name: string, bytes: Uint8Array): Promise<ComponentModule> {
+  enableWasmFeatures();
   let output: Awaited<ReturnType<typeof transpile>>;
   try {
     output = await transpile(bytes, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true });

@@ -102,3 +102,20 @@ describe('ActorRuntime with core-module actors', () => {
     expect(text(await runtime.ask(id, 'get', '["never"]'))).toBe('');
   });
 });
+
+describe('stateless tasks', () => {
+  it('runTask spreads work over the workers and survives a crashing task', async () => {
+    runtime = new ActorRuntime({ workers: 2 });
+    await runtime.deploy('simd', builtActor('simd-dot'));
+    await runtime.deploy('bad', builtActor('misbehaving'));
+    const n = 64;
+    const payload = new Float32Array(2 * n).fill(1);
+    const results = await Promise.all(Array.from({ length: 200 }, () => runtime!.runTask('simd', 'dot', new Uint8Array(payload.buffer))));
+    for (const r of results) expect(new Float32Array(r.slice().buffer)[0]).toBe(n);
+    expect(new Set(runtime.placement().map((p) => p.worker))).toEqual(new Set([0, 1]));
+    // A task that traps takes its pooled instance down; the next task gets a fresh one.
+    await expect(runtime.runTask('bad', 'trap')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TRAPPED' });
+    expect(text(await runtime.runTask('bad', 'echo', 'ok'))).toBe('ok');
+    await expect(runtime.spawn('bad', { id: '$task:bad@0' })).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_ARGUMENT' });
+  });
+});
