@@ -53,7 +53,7 @@ export async function runRuntimeSuite(options: SuiteOptions): Promise<BenchRepor
   report.results.push(...(await channelLatency(quick)));
   report.notes.push(
     'Actor-to-actor sends go straight from worker to worker in transferred binary batches; tells from the main thread go in msgpackr batches.',
-    'Component actors are componentize-js (SpiderMonkey) components of examples/actors/calculator.ts, built with `plexspaces build` during the run.',
+    'Component actors are QuickJS components of examples/actors/calculator.ts, built with `plexspaces build` (componentize-qjs) during the run.',
   );
   linkBaselines(report);
   return report;
