@@ -79,7 +79,8 @@ export class ActorInstance {
     }
     const imports: WebAssembly.Imports = {
       plex: {
-        call: (op: number, ptr: number, len: number) => host.hostCall(this, op, this.bytes(ptr, len).slice()),
+        // A view, not a copy: every host call consumes its request before returning.
+        call: (op: number, ptr: number, len: number) => host.hostCall(this, op, this.bytes(ptr, len)),
         result: (dst: number) => this.view().set(this.lastResult, dst),
         log: (level: number, ptr: number, len: number) => host.log(id, level, fromUtf8.decode(this.bytes(ptr, len))),
         now_ms: () => Date.now(),

@@ -95,8 +95,7 @@ function send(from: string, request: Uint8Array): number {
   const first = request.indexOf(10);
   const second = first < 0 ? -1 : request.indexOf(10, first + 1);
   if (second < 0) return HostStatus.Error;
-  const text = Buffer.from(request.buffer, request.byteOffset, second);
-  const to = text.toString('utf8', 0, first);
+  const to = recipient(request, first);
   if (!actors.has(to)) {
     const worker = placement.get(to);
     if (worker !== undefined && peers[worker] !== null) {
@@ -104,12 +103,35 @@ function send(from: string, request: Uint8Array): number {
       return 0;
     }
   }
+  const text = Buffer.from(request.buffer, request.byteOffset, second);
   const type = text.toString('utf8', first + 1, second);
   const payload = request.slice(second + 1);
   if (actors.has(to)) local.push([to, type, payload, from]);
   // Not known yet (just spawned) or gone: the main thread knows.
   else outgoing.push([ToMain.Route, to, type, payload, from]);
   return 0;
+}
+
+/**
+ * The recipient id of a send request, decoded once per run of sends to the
+ * same actor: an actor sending in a loop repeats the same bytes.
+ */
+let lastRecipientBytes = new Uint8Array(0);
+let lastRecipient = '';
+function recipient(request: Uint8Array, length: number): string {
+  if (length === lastRecipientBytes.byteLength) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (request[i] !== lastRecipientBytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastRecipient;
+  }
+  lastRecipientBytes = request.slice(0, length);
+  lastRecipient = Buffer.from(lastRecipientBytes.buffer, 0, length).toString('utf8');
+  return lastRecipient;
 }
 
 const idBytesCache = new Map<string, Uint8Array>();
