@@ -1,6 +1,9 @@
-// Builds the AssemblyScript actors in src/wasm/actors/ into dist/wasm/*.wasm
-// (part of `npm run build`). Uses asc's API in one process: starting asc
-// once per file costs seconds each.
+// Builds the actors of src/wasm into dist/wasm/*.wasm (part of `npm run
+// build`): the AssemblyScript ones in actors/ with asc (npm only; its API in
+// one process, since starting asc once per file costs seconds each), and the
+// C ones in c/ with clang when clang can target wasm32 — when it cannot, they
+// are skipped with the reason printed.
+import { spawnSync } from 'node:child_process';
 import asc from 'assemblyscript/asc';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -29,3 +32,25 @@ for (const file of readdirSync(sources).filter((f) => f.endsWith('.ts')).sort())
   }
 }
 process.stdout.write(`built AssemblyScript actors into dist/wasm in ${Date.now() - started} ms\n`);
+
+const cSources = join(root, 'src', 'wasm', 'c');
+const clang = process.env.CLANG ?? 'clang';
+const probe = spawnSync(clang, ['--target=wasm32', '-print-targets'], { encoding: 'utf8' });
+if (probe.error || probe.status !== 0 || !/wasm32/.test(probe.stdout)) {
+  process.stdout.write(`skipped the C actors: ${clang} with a wasm32 target is not installed (Debian: apt-get install clang lld)\n`);
+} else {
+  for (const file of readdirSync(cSources).filter((f) => f.endsWith('.c')).sort()) {
+    const name = basename(file, '.c');
+    const result = spawnSync(
+      clang,
+      ['--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-nostdlib', '-Wl,--no-entry', '-o', join(out, `c-${name}.wasm`), join(cSources, file)],
+      { encoding: 'utf8' },
+    );
+    if (result.status !== 0) {
+      process.stderr.write(result.stderr);
+      process.stderr.write(`clang failed on ${file}\n`);
+      process.exit(1);
+    }
+  }
+  process.stdout.write('built C actors into dist/wasm with clang\n');
+}
