@@ -66,6 +66,8 @@ export class ActorInstance {
     host: InstanceHost,
     private readonly budgetMs: number,
     sharedMemory: WebAssembly.Memory | undefined,
+    /** Start of this instance's private slot in a shared memory; -1 when it has its own memory. */
+    slotBase = -1,
   ) {
     let memory: WebAssembly.Memory | undefined;
     if (spec.importedMemory !== undefined) {
@@ -101,6 +103,7 @@ export class ActorInstance {
     const instance = this.guard(() => new WebAssembly.Instance(spec.module, imports));
     this.exports = instance.exports as unknown as ActorInstance['exports'];
     this.memory = memory ?? this.exports.memory!;
+    if (slotBase >= 0) (instance.exports.plex_base as WebAssembly.Global).value = slotBase;
   }
 
   /** Runs `plex_init` with `config`; a non-zero status fails the spawn. */

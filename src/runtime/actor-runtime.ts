@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import { prepareComponent, type ComponentModule } from './component-module.js';
+import { SHARED_SLOT_BYTES } from './core-abi.js';
 import { isComponent, prepareCoreModule, type CoreModule, type CoreModuleOptions } from './core-module.js';
 import { hostServices } from './host-services.js';
 import { ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
@@ -108,7 +109,7 @@ export class ActorRuntime {
   private readonly askTimeoutMs: number;
   private nextRequest = 1;
   private nextActor = 1;
-  private memoriesShared = new Set<string>();
+  private readonly memoriesShared = new Map<string, WebAssembly.Memory>();
   /** Pooled task instances by id, resolved once spawned. */
   private readonly taskInstances = new Map<string, Promise<void>>();
   private closed = false;
@@ -187,8 +188,29 @@ export class ActorRuntime {
   shareMemory(id: string, memory: WebAssembly.Memory): void {
     this.assertOpen();
     if (!(memory.buffer instanceof SharedArrayBuffer)) throw new InvalidArgumentError('shareMemory needs a shared WebAssembly.Memory ({ shared: true })');
-    this.memoriesShared.add(id);
+    if (this.memoriesShared.has(id)) throw new InvalidArgumentError(`a shared memory ${JSON.stringify(id)} is already registered`);
+    this.memoriesShared.set(id, memory);
     for (const link of this.links) link.setup({ setup: 'memory', id, memory });
+  }
+
+  /**
+   * Gives a new instance of `moduleName` on shared memory `memoryId` a
+   * private slot for its message buffers: the memory grows by one slot, so
+   * the caller's data layout below it is untouched.
+   */
+  private reserveSlot(moduleName: string, memoryId: string): number {
+    const memory = this.memoriesShared.get(memoryId);
+    if (memory === undefined) throw new InvalidArgumentError(`no shared memory ${JSON.stringify(memoryId)}; register it with shareMemory first`);
+    const module = this.modules.get(moduleName)!;
+    if (module.kind !== 'core' || module.importedMemory === undefined || !module.importedMemory.shared) {
+      throw new InvalidArgumentError(`${moduleName} does not import a shared env.memory, so it cannot run on shared memory ${JSON.stringify(memoryId)}`);
+    }
+    if (!module.has.plex_base) throw new InvalidModuleError(`${moduleName} must export a mutable global plex_base to run on a shared memory (see docs/core-abi.md)`);
+    try {
+      return memory.grow(SHARED_SLOT_BYTES / 65536) * 65536;
+    } catch (cause) {
+      throw new InvalidArgumentError(`shared memory ${JSON.stringify(memoryId)} cannot grow by another actor slot: ${(cause as Error).message}`);
+    }
   }
 
   /** Starts an actor; resolves with its id once `plex_init` succeeded. */
@@ -202,16 +224,14 @@ export class ActorRuntime {
     if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
     const id = options.id ?? `${moduleName}-${this.nextActor++}`;
     if (this.actors.has(id)) throw new ActorExistsError(id);
-    if (options.memory !== undefined && !this.memoriesShared.has(options.memory)) {
-      throw new InvalidArgumentError(`no shared memory ${JSON.stringify(options.memory)}; register it with shareMemory first`);
-    }
+    const slotBase = options.memory === undefined ? -1 : this.reserveSlot(moduleName, options.memory);
     const link = this.place(options.worker);
     // Reserve the id now so a concurrent spawn of the same id fails.
     this.actors.set(id, { module: moduleName, link });
     link.actors.add(id);
     const requestId = this.nextRequest++;
     try {
-      await this.request(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null]));
+      await this.request(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase]));
     } catch (error) {
       this.forget(id);
       throw error;

@@ -174,7 +174,7 @@ function apply(op: WorkerOp): void {
       deliver(op[1], op[2], op[3], op[4], op[5]);
       break;
     case ToWorker.Spawn: {
-      const [, requestId, actorId, moduleName, config, memoryId] = op;
+      const [, requestId, actorId, moduleName, config, memoryId, slotBase] = op;
       const spec = modules.get(moduleName);
       if (spec === undefined) {
         outgoing.push([ToMain.Spawned, requestId, ErrorCode.ModuleNotFound, `module ${moduleName} is not on worker ${init.index}`]);
@@ -184,7 +184,7 @@ function apply(op: WorkerOp): void {
         const actor =
           spec.setup === 'component'
             ? new ComponentActor(actorId, spec, componentServices)
-            : new ActorInstance(actorId, spec, host, init.watchdogMs, memoryId === null ? undefined : memories.get(memoryId));
+            : new ActorInstance(actorId, spec, host, init.watchdogMs, memoryId === null ? undefined : memories.get(memoryId), slotBase);
         actor.init(config);
         actors.set(actorId, actor);
         outgoing.push([ToMain.Spawned, requestId, null, '']);

@@ -18,6 +18,13 @@
 export const REQUIRED_EXPORTS = ['plex_alloc', 'plex_handle', 'plex_reply_ptr'] as const;
 export const OPTIONAL_EXPORTS = ['plex_init', 'plex_get_state', 'plex_set_state'] as const;
 
+/**
+ * Bytes of the private slot an instance on a shared memory gets (its
+ * message buffers); the runtime grows the memory by this much per spawn and
+ * writes the slot's start into the instance's exported `plex_base` global.
+ */
+export const SHARED_SLOT_BYTES = 65536;
+
 /** Operation codes of `plex.call`. */
 export const HostOp = {
   TsWrite: 1,

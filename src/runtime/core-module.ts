@@ -18,7 +18,7 @@ export interface CoreModule {
   readonly maxMemoryPages: number;
   readonly importedMemory: InstrumentResult['importedMemory'];
   /** Which optional exports it has. */
-  readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number], boolean>>;
+  readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number] | 'plex_base', boolean>>;
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -69,10 +69,16 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
   }
   const maxMemoryPages = Math.floor((maxMemoryMb * 1024 * 1024) / 65536);
   const instrumented = await instrumentCoreModule(bytes, { watchdog, maxMemoryPages });
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(instrumented.bytes as Uint8Array<ArrayBuffer>);
+  } catch (cause) {
+    throw new InvalidModuleError(`${name}: the instrumented module does not compile: ${(cause as Error).message}`, { cause });
+  }
   return {
     kind: 'core',
     name,
-    module: new WebAssembly.Module(instrumented.bytes as Uint8Array<ArrayBuffer>),
+    module,
     watchdog,
     maxMemoryPages,
     importedMemory: instrumented.importedMemory,
@@ -80,6 +86,7 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
       plex_init: exports.get('plex_init') === 'function',
       plex_get_state: exports.get('plex_get_state') === 'function',
       plex_set_state: exports.get('plex_set_state') === 'function',
+      plex_base: exports.get('plex_base') === 'global',
     },
   };
 }

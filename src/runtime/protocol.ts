@@ -25,8 +25,8 @@ export const ToMain = {
   State: 6,
 } as const;
 
-/** [Spawn, requestId, actorId, moduleName, config, memoryId] */
-export type SpawnOp = [typeof ToWorker.Spawn, number, string, string, Uint8Array, string | null];
+/** [Spawn, requestId, actorId, moduleName, config, memoryId, slot base in the shared memory (-1 = none)] */
+export type SpawnOp = [typeof ToWorker.Spawn, number, string, string, Uint8Array, string | null, number];
 /** [Message, actorId, type, payload, replyId (0 = tell), fromActor] */
 export type MessageOp = [typeof ToWorker.Message, string, string, Uint8Array, number, string];
 export type StopOp = [typeof ToWorker.Stop, number, string];

@@ -31,6 +31,30 @@ for (const file of readdirSync(sources).filter((f) => f.endsWith('.ts')).sort())
     process.exit(1);
   }
 }
+// Kernels on a shared memory (see docs/core-abi.md, "Zero-copy data"): they
+// import the memory the runtime shares and allocate nothing.
+const sharedSources = join(sources, 'shared');
+for (const file of readdirSync(sharedSources).filter((f) => f.endsWith('.ts')).sort()) {
+  const name = basename(file, '.ts');
+  const { error, stderr } = await asc.main([
+    join(sharedSources, file),
+    '--enable', 'simd',
+    '--enable', 'threads',
+    '--importMemory',
+    '--sharedMemory',
+    '--initialMemory', '1',
+    '--maximumMemory', '65536',
+    '-O3',
+    '--runtime', 'stub',
+    '--noAssert',
+    '--outFile', join(out, `shared-${name}.wasm`),
+  ]);
+  if (error) {
+    process.stderr.write(stderr.toString());
+    process.stderr.write(`asc failed on shared/${file}: ${error.message}\n`);
+    process.exit(1);
+  }
+}
 process.stdout.write(`built AssemblyScript actors into dist/wasm in ${Date.now() - started} ms\n`);
 
 const cSources = join(root, 'src', 'wasm', 'c');
