@@ -1,19 +1,12 @@
 import { ErrorCode } from '../errors.js';
+import { ActorFault, classifyFault, WatchdogExpired } from './actor-fault.js';
 import { FUEL_PER_TICK, OOM_EXPORT } from './instrument.js';
+
+export { ActorFault };
 import type { WorkerSetup } from './protocol.js';
 import { fromUtf8, utf8 } from './protocol.js';
 
 export type ModuleSetup = Extract<WorkerSetup, { setup: 'module' }>;
-
-/** Thrown inside the worker when an actor dies; `code` is one of the actor error codes. */
-export class ActorFault extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const NO_REPLY = new Uint8Array(0);
 
@@ -27,9 +20,6 @@ function typeBytesOf(type: string): Uint8Array {
   }
   return bytes;
 }
-
-/** Thrown by the watchdog's tick import; unwinds the WASM stack of the runaway handler. */
-class WatchdogExpired extends Error {}
 
 /** What an instance needs from its worker. */
 export interface InstanceHost {
@@ -186,18 +176,12 @@ export class ActorInstance {
   }
 
   private classify(error: unknown): ActorFault {
-    if (error instanceof ActorFault) return error;
-    if (error instanceof WatchdogExpired) {
-      return new ActorFault(ErrorCode.ActorTimeout, `the handler ran past its ${this.budgetMs} ms budget and was stopped by the watchdog`);
-    }
     const pages = this.memory === undefined ? 0 : this.memory.buffer.byteLength / 65536;
-    const growRefused = (this.exports?.[OOM_EXPORT as keyof ActorInstance['exports']] as WebAssembly.Global | undefined)?.value === 1;
-    if (growRefused || pages >= this.spec.maxMemoryPages) {
-      return new ActorFault(ErrorCode.ActorMemoryLimit, `the actor reached its memory limit of ${this.spec.maxMemoryPages} pages (${(this.spec.maxMemoryPages * 65536) / 2 ** 20} MiB): ${(error as Error).message}`);
-    }
-    if (error instanceof RangeError && /call stack/i.test(error.message)) {
-      return new ActorFault(ErrorCode.ActorTrapped, `stack overflow: ${error.message}`);
-    }
-    return new ActorFault(ErrorCode.ActorTrapped, `trap: ${(error as Error)?.message ?? String(error)}`);
+    return classifyFault(error, {
+      budgetMs: this.budgetMs,
+      growRefused: (this.exports?.[OOM_EXPORT as keyof ActorInstance['exports']] as WebAssembly.Global | undefined)?.value === 1,
+      atMemoryCap: pages >= this.spec.maxMemoryPages,
+      maxMemoryPages: this.spec.maxMemoryPages,
+    });
   }
 }

@@ -164,9 +164,11 @@ export class ActorRuntime {
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a module needs a non-empty name');
     if (this.modules.has(name)) throw new InvalidModuleError(`a module named ${JSON.stringify(name)} is already deployed`);
     if (isComponent(wasm)) {
-      const component = await prepareComponent(name, wasm);
+      const component = await prepareComponent(name, wasm, options);
       this.modules.set(name, component);
-      for (const link of this.links) link.setup({ setup: 'component', name, source: component.source, coreModules: component.coreModules });
+      for (const link of this.links) {
+        link.setup({ setup: 'component', name, source: component.source, coreModules: component.coreModules, maxMemoryPages: component.maxMemoryPages });
+      }
       return;
     }
     const prepared = await prepareCoreModule(name, wasm, options);

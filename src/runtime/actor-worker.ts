@@ -183,7 +183,7 @@ function apply(op: WorkerOp): void {
       try {
         const actor =
           spec.setup === 'component'
-            ? new ComponentActor(actorId, spec, componentServices)
+            ? new ComponentActor(actorId, spec, componentServices, init.watchdogMs)
             : new ActorInstance(actorId, spec, host, init.watchdogMs, memoryId === null ? undefined : memories.get(memoryId), slotBase);
         actor.init(config);
         actors.set(actorId, actor);

@@ -1,7 +1,8 @@
 import * as wasi from '@bytecodealliance/preview2-shim';
 import { ErrorCode } from '../errors.js';
-import { ActorFault } from './actor-instance.js';
+import { ActorFault, classifyFault, WatchdogExpired } from './actor-fault.js';
 import { HostOp } from './core-abi.js';
+import { FUEL_PER_TICK, OOM_EXPORT } from './instrument.js';
 import { fromUtf8, utf8, type WorkerSetup } from './protocol.js';
 
 export type ComponentSetup = Extract<WorkerSetup, { setup: 'component' }>;
@@ -41,17 +42,21 @@ function unavailable(fn: string, service: string): () => string {
  * and out, failures as strings starting with `ERROR`, `ts-read`/`ts-take`
  * never block and return "" when nothing matches.
  *
- * Components are not instrumented like core modules (their core module is a
- * whole JS engine), so the loop watchdog does not apply to them; traps still
- * kill only the actor.
+ * Its core modules were instrumented at deploy like core-module actors, so
+ * the watchdog stops a runaway handler (the tick import is added to every
+ * core instance here) and a refused memory growth is reported as the memory
+ * cap; either way only this actor dies.
  */
 export class ComponentActor {
   private readonly actor: ActorExports;
+  private readonly cores: WebAssembly.Instance[] = [];
+  private deadline = Infinity;
 
   constructor(
     readonly id: string,
-    spec: ComponentSetup,
+    private readonly spec: ComponentSetup,
     services: ComponentServices,
+    private readonly budgetMs: number,
   ) {
     let instantiate = instantiators.get(spec.name);
     if (instantiate === undefined) {
@@ -97,16 +102,24 @@ export class ComponentActor {
       'plexspaces:simple-actor/host@0.1.0': host,
       ...wasiImports(),
     };
-    try {
+    const tick = {
+      tick: () => {
+        if (performance.now() > this.deadline) throw new WatchdogExpired();
+        return FUEL_PER_TICK;
+      },
+    };
+    this.actor = this.guard(() => {
       const exports = instantiate(
         (file) => spec.coreModules[file],
         imports,
-        (module, moduleImports) => new WebAssembly.Instance(module, moduleImports),
+        (module, moduleImports) => {
+          const instance = new WebAssembly.Instance(module, { ...moduleImports, plex_rt: tick });
+          this.cores.push(instance);
+          return instance;
+        },
       );
-      this.actor = exports['plexspaces:simple-actor/actor@0.1.0'] ?? exports.actor;
-    } catch (error) {
-      throw fault(error);
-    }
+      return exports['plexspaces:simple-actor/actor@0.1.0'] ?? exports.actor;
+    });
   }
 
   /** Calls `init`; a reply starting with ERROR fails the spawn. */
@@ -124,22 +137,21 @@ export class ComponentActor {
     return utf8.encode(this.guard(() => this.actor.getState()));
   }
 
+  /** Runs a call into the component under the watchdog's deadline and turns failures into faults. */
   private guard<T>(call: () => T): T {
+    this.deadline = performance.now() + this.budgetMs;
     try {
       return call();
     } catch (error) {
-      throw fault(error);
+      const growRefused = this.cores.some((core) => (core.exports[OOM_EXPORT] as WebAssembly.Global | undefined)?.value === 1);
+      throw classifyFault(error, { budgetMs: this.budgetMs, growRefused, atMemoryCap: false, maxMemoryPages: this.spec.maxMemoryPages });
+    } finally {
+      this.deadline = Infinity;
     }
   }
 }
 
 const EMPTY = new Uint8Array(0);
-
-function fault(error: unknown): ActorFault {
-  if (error instanceof ActorFault) return error;
-  if (error instanceof RangeError && /call stack/i.test(error.message)) return new ActorFault(ErrorCode.ActorTrapped, `stack overflow: ${error.message}`);
-  return new ActorFault(ErrorCode.ActorTrapped, `trap: ${(error as Error)?.message ?? String(error)}`);
-}
 
 /**
  * WASI from preview2-shim, keyed as jco asks (`wasi:cli/stdout` →

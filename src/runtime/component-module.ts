@@ -1,5 +1,7 @@
 import { transpile } from '@bytecodealliance/jco';
 import { InvalidModuleError } from '../errors.js';
+import type { CoreModuleOptions } from './core-module.js';
+import { instrumentCoreModule } from './instrument.js';
 import { enableWasmFeatures } from './wasm-features.js';
 
 /** The world every component actor must export (shared/WIT-CONTRACT.md, wit/simple-actor.wit). */
@@ -12,8 +14,9 @@ export interface ComponentModule {
   readonly name: string;
   /** The transpiled JS, rewritten into the body of a function that returns `instantiate`. */
   readonly source: string;
-  /** Core modules by the file name the JS asks for. */
+  /** Core modules by the file name the JS asks for, instrumented like core-module actors. */
   readonly coreModules: Readonly<Record<string, WebAssembly.Module>>;
+  readonly maxMemoryPages: number;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface ComponentModule {
  * instances without returning to its event loop). Rejects a component that
  * exports another world or imports anything but the host interface and WASI.
  */
-export async function prepareComponent(name: string, bytes: Uint8Array): Promise<ComponentModule> {
+export async function prepareComponent(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<ComponentModule> {
   enableWasmFeatures();
   let output: Awaited<ReturnType<typeof transpile>>;
   try {
@@ -38,14 +41,22 @@ export async function prepareComponent(name: string, bytes: Uint8Array): Promise
   }
   const foreign = output.imports.filter((i) => i !== HOST_INTERFACE && !i.startsWith('wasi:'));
   if (foreign.length > 0) throw new InvalidModuleError(`${name}: imports interfaces the host does not provide: ${foreign.join(', ')}`);
+  // The component's core modules (the JS engine among them) get the same
+  // watchdog and memory cap as core-module actors.
+  const maxMemoryPages = Math.floor(((options.maxMemoryMb ?? 64) * 1024 * 1024) / 65536);
+  const watchdog = options.watchdog ?? true;
   const coreModules: Record<string, WebAssembly.Module> = {};
   let js: string | undefined;
   for (const [file, content] of Object.entries(output.files)) {
-    if (file.endsWith('.wasm')) coreModules[file] = await WebAssembly.compile(content as Uint8Array<ArrayBuffer>);
-    else if (file === 'component.js') js = new TextDecoder().decode(content as Uint8Array);
+    if (file.endsWith('.wasm')) {
+      const instrumented = await instrumentCoreModule(content as Uint8Array, { watchdog, maxMemoryPages });
+      coreModules[file] = await WebAssembly.compile(instrumented.bytes as Uint8Array<ArrayBuffer>).catch((cause: Error) => {
+        throw new InvalidModuleError(`${name}: core module ${file} does not compile: ${cause.message}`, { cause });
+      });
+    } else if (file === 'component.js') js = new TextDecoder().decode(content as Uint8Array);
   }
   if (js === undefined) throw new InvalidModuleError(`${name}: jco produced no JavaScript for the component`);
-  return { kind: 'component', name, source: toFunctionBody(js), coreModules };
+  return { kind: 'component', name, source: toFunctionBody(js), coreModules, maxMemoryPages };
 }
 
 /**

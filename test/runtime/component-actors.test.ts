@@ -56,6 +56,21 @@ describe('component actors for plexspaces:simple-actor@0.1.0', () => {
     await expect(runtime.spawn('calculator', { config: JSON.stringify({ fail: true }) })).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_FAILED' });
   });
 
+  it('the watchdog stops a runaway component handler; the memory cap stops a component memory bomb', async () => {
+    const guarded = new ActorRuntime({ workers: 1, watchdogMs: 2000 });
+    try {
+      await guarded.deploy('calculator', calculator, { maxMemoryMb: 24 });
+      const spinner = await guarded.spawn('calculator');
+      const bomber = await guarded.spawn('calculator');
+      const neighbour = await guarded.spawn('calculator');
+      await expect(guarded.ask(spinner, 'spin', '{}', { timeoutMs: 20_000 })).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TIMEOUT' });
+      await expect(guarded.ask(bomber, 'bomb', '{}', { timeoutMs: 20_000 })).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_MEMORY_LIMIT' });
+      expect(json(await guarded.ask(neighbour, 'add', JSON.stringify({ a: 2, b: 2 })))).toEqual({ result: 4, operation: 'add' });
+    } finally {
+      await guarded.close();
+    }
+  }, 60_000);
+
   it('rejects a broken component, and a valid component of another world naming what is missing', async () => {
     await expect(runtime.deploy('broken', Uint8Array.from([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0, 9, 9]))).rejects.toMatchObject({
       code: 'PLEX_ERR_INVALID_MODULE',

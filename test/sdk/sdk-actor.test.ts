@@ -17,7 +17,7 @@ beforeAll(async () => {
     encoding: 'utf8',
   });
   if (built.status !== 0) throw new Error(`plexspaces build failed: ${built.stderr}`);
-  runtime = new ActorRuntime({ workers: 1 });
+  runtime = new ActorRuntime({ workers: 1, watchdogMs: 300 });
   await runtime.deploy('bank', new Uint8Array(readFileSync(out)));
 }, 120_000);
 afterAll(async () => {
@@ -48,6 +48,13 @@ describe('the TypeScript actor SDK and plexspaces build', () => {
     expect(json(await runtime.ask(id, 'frobnicate'))).toEqual({ error: 'no handler onFrobnicate for message "frobnicate"' });
     expect(json(await runtime.ask(id, 'lock')).error).toMatch(/^ERROR: kv-put is not available/);
     expect(json(await runtime.ask(id, 'deposit', JSON.stringify({ amount: 3 })))).toEqual({ balance: 3 });
+  });
+
+  it('the watchdog stops a runaway SDK handler (QuickJS) and only that actor dies', async () => {
+    const spinner = await runtime.spawn('bank');
+    const other = await runtime.spawn('bank');
+    await expect(runtime.ask(spinner, 'spin', '{}', { timeoutMs: 20_000 })).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TIMEOUT' });
+    expect(json(await runtime.ask(other, 'deposit', JSON.stringify({ amount: 1 })))).toEqual({ balance: 1 });
   });
 
   it('onInit throwing refuses the spawn', async () => {
