@@ -49,6 +49,14 @@ export function readSendBatch(batch: Uint8Array, visit: (from: string, to: strin
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   const text = Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength);
   let at = 0;
+  // Runs of records from one sender to one recipient with one type are the
+  // norm: when a record's header bytes equal the previous one's, reuse its strings.
+  let headerStart = -1;
+  let headerEnd = -1;
+  let headerFromLength = -1;
+  let from = '';
+  let to = '';
+  let type = '';
   while (at < batch.byteLength) {
     const size = view.getUint32(at, true);
     const fromLength = view.getUint16(at + 4, true);
@@ -57,14 +65,24 @@ export function readSendBatch(batch: Uint8Array, visit: (from: string, to: strin
     const request = start + fromLength;
     const first = batch.indexOf(10, request);
     const second = batch.indexOf(10, first + 1);
-    visit(
-      strings.get(text, start, request),
-      strings.get(text, request, first),
-      strings.get(text, first + 1, second),
-      batch.subarray(second + 1, end),
-    );
+    // The from length is part of the header: "ab"+"c" and "a"+"bc" have the same bytes.
+    if (fromLength !== headerFromLength || !sameBytes(batch, headerStart, headerEnd, start, second)) {
+      from = strings.get(text, start, request);
+      to = strings.get(text, request, first);
+      type = strings.get(text, first + 1, second);
+    }
+    headerStart = start;
+    headerEnd = second;
+    headerFromLength = fromLength;
+    visit(from, to, type, batch.subarray(second + 1, end));
     at = end;
   }
+}
+
+function sameBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aStart < 0 || aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (bytes[aStart + i] !== bytes[bStart + i]) return false;
+  return true;
 }
 
 /**
