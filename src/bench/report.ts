@@ -91,3 +91,13 @@ export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** The `q` quantile (0..1) of ascending samples. */
+export function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Milliseconds (performance.now units) to microseconds, rounded to 3 decimals. */
+export function microseconds(ms: number): number {
+  return round(ms * 1000, 3);
+}

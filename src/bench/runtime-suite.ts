@@ -11,7 +11,7 @@ import { createChannelBuffer, HostCallServer } from '../runtime/host-call-channe
 import { hostServices } from '../runtime/host-services.js';
 import { buildActor } from '../sdk/build-actor.js';
 import { TupleSpace } from '../space/tuple-space.js';
-import { newReport, linkBaselines, round, type BenchReport, type BenchResult } from './report.js';
+import { linkBaselines, microseconds, newReport, percentile, round, type BenchReport, type BenchResult } from './report.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
 
 const decoder = new TextDecoder();
@@ -84,8 +84,8 @@ async function piscinaBaseline(threads: number, quick: boolean): Promise<BenchRe
     const check = `${wrong} wrong results`;
     return [
       { id: 'tasks.piscina.2-threads', value: Math.round(rate), unit: 'tasks/s', check },
-      { id: 'roundtrip.piscina.p50', value: us(pct(samples, 0.5)), unit: 'µs', check },
-      { id: 'roundtrip.piscina.p99', value: us(pct(samples, 0.99)), unit: 'µs', check },
+      { id: 'roundtrip.piscina.p50', value: microseconds(percentile(samples, 0.5)), unit: 'µs', check },
+      { id: 'roundtrip.piscina.p99', value: microseconds(percentile(samples, 0.99)), unit: 'µs', check },
     ];
   } finally {
     await pool.destroy();
@@ -107,8 +107,8 @@ async function askLatency(runtime: ActorRuntime, quick: boolean): Promise<BenchR
   samples.sort((a, b) => a - b);
   const check = `${wrong} wrong counts over ${samples.length} asks`;
   return [
-    { id: 'ask-roundtrip.core-actor.p50', value: us(pct(samples, 0.5)), unit: 'µs', baseline: 'roundtrip.piscina.p50', check },
-    { id: 'ask-roundtrip.core-actor.p99', value: us(pct(samples, 0.99)), unit: 'µs', baseline: 'roundtrip.piscina.p99', check },
+    { id: 'ask-roundtrip.core-actor.p50', value: microseconds(percentile(samples, 0.5)), unit: 'µs', baseline: 'roundtrip.piscina.p50', check },
+    { id: 'ask-roundtrip.core-actor.p99', value: microseconds(percentile(samples, 0.99)), unit: 'µs', baseline: 'roundtrip.piscina.p99', check },
   ];
 }
 
@@ -204,7 +204,7 @@ async function instantiateTime(quick: boolean): Promise<BenchResult> {
     if (decoder.decode(actor.handle('get', new Uint8Array(0))!) !== '7') wrong++;
   }
   samples.sort((a, b) => a - b);
-  return { id: 'spawn.core-module.instantiate.p50', value: us(pct(samples, 0.5)), unit: 'µs', check: `${wrong} actors with a wrong initial state`, target: '≤ 100' };
+  return { id: 'spawn.core-module.instantiate.p50', value: microseconds(percentile(samples, 0.5)), unit: 'µs', check: `${wrong} actors with a wrong initial state`, target: '≤ 100' };
 }
 
 async function spawnTime(runtime: ActorRuntime, quick: boolean): Promise<BenchResult[]> {
@@ -224,7 +224,7 @@ async function spawnTime(runtime: ActorRuntime, quick: boolean): Promise<BenchRe
   const check = `${alive} actors alive after spawning`;
   return [
     { id: 'spawn.core-module.concurrent-mean', value: round(batched * 1000, 2), unit: 'µs', check },
-    { id: 'spawn.core-module.sequential.p50', value: us(pct(sequential, 0.5)), unit: 'µs', check },
+    { id: 'spawn.core-module.sequential.p50', value: microseconds(percentile(sequential, 0.5)), unit: 'µs', check },
   ];
 }
 
@@ -260,8 +260,8 @@ async function componentTimes(workers: number, quick: boolean): Promise<BenchRes
     return [
       { id: 'component.deploy', value: round(deployMs, 1), unit: 'ms', check: `${(component.byteLength / 2 ** 20).toFixed(1)} MiB component` },
       { id: 'spawn.component.first-per-worker', value: round(firstMs, 1), unit: 'ms', check },
-      { id: 'spawn.component.p50', value: round(pct(spawns, 0.5), 2), unit: 'ms', check, target: '≤ 5' },
-      { id: 'ask-roundtrip.component.p50', value: us(pct(asks, 0.5)), unit: 'µs', baseline: 'ask-roundtrip.core-actor.p50', check },
+      { id: 'spawn.component.p50', value: round(percentile(spawns, 0.5), 2), unit: 'ms', check, target: '≤ 5' },
+      { id: 'ask-roundtrip.component.p50', value: microseconds(percentile(asks, 0.5)), unit: 'µs', baseline: 'ask-roundtrip.core-actor.p50', check },
     ];
   } finally {
     await runtime.close();
@@ -288,15 +288,9 @@ async function channelLatency(quick: boolean): Promise<BenchResult[]> {
   const sorted = Array.from(samples.subarray(Math.floor(count / 10))).sort((a, b) => a - b);
   const check = `${failures} calls failed; first 10% dropped as warm-up`;
   return [
-    { id: 'host-call.ts-read.channel.p50', value: us(pct(sorted, 0.5)), unit: 'µs', check, target: '≤ 10' },
-    { id: 'host-call.ts-read.channel.p99', value: us(pct(sorted, 0.99)), unit: 'µs', check },
+    { id: 'host-call.ts-read.channel.p50', value: microseconds(percentile(sorted, 0.5)), unit: 'µs', check, target: '≤ 10' },
+    { id: 'host-call.ts-read.channel.p99', value: microseconds(percentile(sorted, 0.99)), unit: 'µs', check },
   ];
 }
 
-function pct(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
-function us(ms: number): number {
-  return round(ms * 1000, 2);
-}

@@ -7,7 +7,7 @@ import { LinearScanSpace } from '../space/linear-scan-space.js';
 import { sqlite } from '../space/storage/sqlite-store.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import { any, type Tuple } from '../tuple/types.js';
-import { linkBaselines, newReport, round, type BenchReport, type BenchResult } from './report.js';
+import { linkBaselines, microseconds, newReport, percentile, round, type BenchReport, type BenchResult } from './report.js';
 
 export interface SuiteOptions {
   quick: boolean;
@@ -150,8 +150,8 @@ async function measureIndexedTakeLatency(space: TupleSpace, size: number, quick:
   const check = `${wrong} wrong takes over ${latency.samples} samples`;
   const isTop = size === 1e6;
   return [
-    { id: `take-latency.indexed.${exp(size)}.p50`, value: us(latency.p50), unit: 'µs', baseline: `take-latency.linear-scan.${exp(size)}.p50`, check, target: isTop ? '≤ 2' : undefined },
-    { id: `take-latency.indexed.${exp(size)}.p99`, value: us(latency.p99), unit: 'µs', check, target: isTop ? '≤ 20' : undefined },
+    { id: `take-latency.indexed.${exp(size)}.p50`, value: microseconds(latency.p50), unit: 'µs', baseline: `take-latency.linear-scan.${exp(size)}.p50`, check, target: isTop ? '≤ 2' : undefined },
+    { id: `take-latency.indexed.${exp(size)}.p99`, value: microseconds(latency.p99), unit: 'µs', check, target: isTop ? '≤ 20' : undefined },
   ];
 }
 
@@ -170,7 +170,7 @@ async function measureNaiveTakeLatency(naive: LinearScanSpace, size: number, qui
   });
   await bench.run();
   const latency = stats(bench, 'naive-take');
-  return { id: `take-latency.linear-scan.${exp(size)}.p50`, value: us(latency.p50), unit: 'µs', check: `${wrong} wrong takes over ${latency.samples} samples` };
+  return { id: `take-latency.linear-scan.${exp(size)}.p50`, value: microseconds(latency.p50), unit: 'µs', check: `${wrong} wrong takes over ${latency.samples} samples` };
 }
 
 async function measureWakeup(space: TupleSpace, size: number, quick: boolean): Promise<BenchResult[]> {
@@ -192,8 +192,8 @@ async function measureWakeup(space: TupleSpace, size: number, quick: boolean): P
   const latency = stats(bench, 'wakeup');
   const check = `${wrong} wrong wake-ups over ${latency.samples} samples; waiters left: ${space.stats().waiters}`;
   return [
-    { id: `wakeup-latency.indexed.${exp(size)}.p50`, value: us(latency.p50), unit: 'µs', check },
-    { id: `wakeup-latency.indexed.${exp(size)}.p99`, value: us(latency.p99), unit: 'µs', check },
+    { id: `wakeup-latency.indexed.${exp(size)}.p50`, value: microseconds(latency.p50), unit: 'µs', check },
+    { id: `wakeup-latency.indexed.${exp(size)}.p99`, value: microseconds(latency.p99), unit: 'µs', check },
   ];
 }
 
@@ -246,13 +246,7 @@ function stats(bench: Bench, name: string): { mean: number; p50: number; p99: nu
   return { mean: result.latency.mean, p50: result.latency.p50, p99: result.latency.p99, samples: result.latency.samplesCount };
 }
 
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
-function us(ms: number): number {
-  return round(ms * 1000, 3);
-}
 
 function exp(n: number): string {
   return `1e${Math.round(Math.log10(n))}`;
