@@ -273,7 +273,10 @@ async function channelLatency(quick: boolean): Promise<BenchResult[]> {
   const space = new TupleSpace();
   await space.write(['config', 'threshold', 42]);
   const channel = createChannelBuffer();
-  const server = new HostCallServer(channel, hostServices({ space, ask: () => Promise.reject(new Error('no actors here')) }));
+  const noActors = () => {
+    throw new Error('no actors here');
+  };
+  const server = new HostCallServer(channel, hostServices({ space, ask: () => Promise.reject(new Error('no actors here')), spawnDetached: noActors, stopDetached: noActors }));
   const count = quick ? 20_000 : 100_000;
   const worker = new Worker(new URL('./host-call-probe.js', import.meta.url), {
     workerData: { channel, op: HostOp.TsRead, request: new TextEncoder().encode('["config", "threshold", null]'), count },

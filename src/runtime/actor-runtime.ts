@@ -70,6 +70,7 @@ export interface WorkerStats {
 export interface CrashReport {
   readonly actorId: string;
   readonly module: string;
+  /** The worker it lived on; -1 for an actor spawned from a host call whose init failed. */
   readonly worker: number;
   readonly error: ActorCrashedError;
 }
@@ -122,7 +123,15 @@ export class ActorRuntime {
     this.askTimeoutMs = options.askTimeoutMs ?? 5000;
     this.ownsSpace = options.space === undefined;
     this.space = options.space ?? new TupleSpace({ name: 'runtime' });
-    const services = hostServices({ space: this.space, ask: (to, type, payload, timeoutMs) => this.ask(to, type, payload, { timeoutMs }) });
+    const services = hostServices({
+      space: this.space,
+      ask: (to, type, payload, timeoutMs) => this.ask(to, type, payload, { timeoutMs }),
+      spawnDetached: (module, actorId, config) => this.spawnDetached(module, actorId, config),
+      stopDetached: (actorId) => {
+        if (!this.actors.has(actorId)) throw new ActorNotFoundError(actorId);
+        void this.stop(actorId).catch(() => undefined);
+      },
+    });
     const doorbells = new SharedArrayBuffer(4 * workers);
     // One channel per pair of workers, for actor-to-actor batches that skip the main thread.
     const peers: (MessagePort | null)[][] = Array.from({ length: workers }, () => new Array(workers).fill(null));
@@ -239,6 +248,24 @@ export class ActorRuntime {
       throw error;
     }
     this.announce(id, link.index);
+    return id;
+  }
+
+  /**
+   * Spawn for host calls: checks what can be checked now, starts the spawn
+   * and returns the id without waiting — the calling actor's worker is
+   * blocked in the call and may be the one that must run the new actor.
+   * Messages sent to the id queue behind the spawn; a failing init is
+   * reported through `onCrash`.
+   */
+  private spawnDetached(moduleName: string, actorId: string, config: Uint8Array): string {
+    if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
+    const id = actorId === '' ? `${moduleName}-${this.nextActor++}` : actorId;
+    if (this.actors.has(id)) throw new ActorExistsError(id);
+    this.spawn(moduleName, { id, config }).catch((error: unknown) => {
+      const crash = error instanceof ActorCrashedError ? error : new ActorCrashedError(ErrorCode.ActorFailed, id, (error as Error).message);
+      this.reportCrash({ actorId: id, module: moduleName, worker: -1, error: crash });
+    });
     return id;
   }
 

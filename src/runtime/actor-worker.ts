@@ -77,7 +77,7 @@ const host: InstanceHost = {
 const componentServices: ComponentServices = {
   call(op, request) {
     const status = channel.call(op, request);
-    const bytes = status >= 0 ? channel.result(status) : new Uint8Array(0);
+    const bytes = status >= 0 ? channel.result(status) : channel.failureText();
     return { status, result: fromUtf8.decode(bytes) };
   },
   send(from, to, type, payload) {

@@ -89,8 +89,11 @@ export class ComponentActor {
         return 'ok';
       },
       ask: (to: string, type: string, payload: string, timeoutMs: bigint) => viaMain(HostOp.Ask, `${to}\n${type}\n${timeoutMs}\n${payload}`),
-      spawn: unavailable('spawn', 'spawning from inside an actor'),
-      stop: unavailable('stop', 'stopping from inside an actor'),
+      spawn: (moduleRef: string, actorId: string, initConfig: string) => viaMain(HostOp.Spawn, `${moduleRef}\n${actorId}\n${initConfig}`),
+      stop: (actorId: string) => {
+        const result = viaMain(HostOp.Stop, actorId);
+        return result === '' ? 'ok' : result;
+      },
       selfId: () => id,
       link: unavailable('link', 'links'),
       monitor: unavailable('monitor', 'monitors'),

@@ -36,6 +36,10 @@ export const HostOp = {
   SelfId: 7,
   /** Take, waiting: input is `pattern-json` or `pattern-json\ntimeout-ms`. Blocks the actor's worker, not the main thread. */
   TsTakeWait: 8,
+  /** `module\nactor-id\nconfig`: starts an actor; answers its id at once (init runs after; a failing init is reported as a crash). */
+  Spawn: 9,
+  /** `actor-id`: stops an actor after the messages already sent to it. */
+  Stop: 10,
 } as const;
 export type HostOp = (typeof HostOp)[keyof typeof HostOp];
 

@@ -72,6 +72,11 @@ export class HostCallClient {
   result(length: number): Uint8Array {
     return this.data.subarray(0, length);
   }
+
+  /** The message that came with the last failure (negative status), or empty. */
+  failureText(): Uint8Array {
+    return this.data.subarray(0, this.control[LENGTH]);
+  }
 }
 
 /** What the main thread does with one request: the status and the response bytes. */
@@ -135,15 +140,19 @@ export class HostCallServer {
       status = -1;
       data = undefined;
     }
-    if (data !== undefined && status >= 0) {
+    // A failure may carry its message too: the length goes in LENGTH either way.
+    let answerLength = 0;
+    if (data !== undefined) {
       if (data.byteLength > this.data.byteLength) {
         status = -3;
       } else {
         this.data.set(data, 0);
-        status = data.byteLength;
+        answerLength = data.byteLength;
+        if (status >= 0) status = answerLength;
       }
     }
     control[OP_OR_STATUS] = status;
+    control[LENGTH] = answerLength;
     this.served = seq;
     Atomics.store(control, RESPONSES, seq);
     Atomics.notify(control, RESPONSES);

@@ -9,6 +9,10 @@ import { fromUtf8, utf8 } from './protocol.js';
 export interface HostServiceTargets {
   readonly space: TupleSpace;
   ask(to: string, type: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Starts an actor without waiting for it (the caller's worker may be the one that must run it); returns its id. */
+  spawnDetached(module: string, actorId: string, config: Uint8Array): string;
+  /** Stops an actor without waiting. */
+  stopDetached(actorId: string): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -50,6 +54,23 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
           failed,
         );
       }
+      case HostOp.Spawn: {
+        const parts = splitLines(request, 2);
+        if (parts === undefined) return { status: HostStatus.Error, data: utf8.encode('spawn needs module\\nactor-id\\nconfig') };
+        try {
+          const id = targets.spawnDetached(fromUtf8.decode(parts[0]), fromUtf8.decode(parts[1]), parts[2]);
+          return { status: 0, data: utf8.encode(id) };
+        } catch (error) {
+          return failed(error);
+        }
+      }
+      case HostOp.Stop:
+        try {
+          targets.stopDetached(fromUtf8.decode(request));
+          return { status: 0, data: EMPTY };
+        } catch (error) {
+          return failed(error);
+        }
       default:
         return { status: HostStatus.UnknownOp, data: utf8.encode(`unknown host operation ${op}`) };
     }

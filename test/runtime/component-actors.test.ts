@@ -39,6 +39,19 @@ describe('component actors for plexspaces:simple-actor@0.1.0', () => {
     expect(reply.put).toMatch(/^ERROR: kv-put is not available/);
   });
 
+  it('spawns and stops actors from inside an actor (the spawn answers at once; messages queue behind it)', async () => {
+    const parent = await runtime.spawn('calculator');
+    const reply = json(await runtime.ask(parent, 'spawn-child', JSON.stringify({ module: 'counter', id: 'child-of-calc' })));
+    expect(reply.spawned).toBe('child-of-calc');
+    expect(reply.again).toMatch(/^ERROR PLEX_ERR_ACTOR_EXISTS/);
+    expect(new TextDecoder().decode(await runtime.ask('child-of-calc', 'inc', '3'))).toBe('3');
+    const unknown = json(await runtime.ask(parent, 'spawn-child', JSON.stringify({ module: 'nope', id: 'x' })));
+    expect(unknown.spawned).toMatch(/^ERROR PLEX_ERR_MODULE_NOT_FOUND/);
+    expect(json(await runtime.ask(parent, 'stop-child', JSON.stringify({ id: 'child-of-calc' })))).toEqual({ stopped: 'ok' });
+    expect(runtime.has('child-of-calc')).toBe(false);
+    expect(json(await runtime.ask(parent, 'stop-child', JSON.stringify({ id: 'child-of-calc' }))).stopped).toMatch(/^ERROR PLEX_ERR_ACTOR_NOT_FOUND/);
+  });
+
   it('sends to a core-module actor on another worker', async () => {
     const calc = await runtime.spawn('calculator', { worker: 0 });
     const counter = await runtime.spawn('counter', { worker: 1 });
