@@ -4,6 +4,8 @@
 export { TupleSpace } from './space/tuple-space.js';
 export { ActorRuntime } from './runtime/actor-runtime.js';
 export { HostOp } from './runtime/core-abi.js';
+export { ShardGroup } from './shard/shard-group.js';
+export { hashPartitioner, consistentHashPartitioner, rangePartitioner, customPartitioner, hashKey } from './shard/partitioner.js';
 export { SpaceRegistry, spaceKey } from './space/space-registry.js';
 export { sqlite, SqliteStore } from './space/storage/sqlite-store.js';
 export { any, FieldTypes } from './tuple/types.js';
@@ -52,3 +54,6 @@ export type { SpaceStorage, StoredRecord } from './space/storage/space-storage.j
 export type { SqliteOptions, SqliteSynchronous } from './space/storage/sqlite-store.js';
 export type { ActorRuntimeOptions, SpawnOptions, AskOptions, ActorPlacement, WorkerStats, CrashReport } from './runtime/actor-runtime.js';
 export type { CoreModuleOptions } from './runtime/core-module.js';
+export type { ShardGroupOptions, GatherOptions, GatherResult, BulkUpdateResult } from './shard/shard-group.js';
+export type { ShardResult, AggregateStrategy, ReduceOp } from './shard/gather.js';
+export type { Partitioner, ShardKey } from './shard/partitioner.js';
