@@ -27,6 +27,7 @@ export const ErrorCode = {
   ActorFailed: 'PLEX_ERR_ACTOR_FAILED',
   AskTimeout: 'PLEX_ERR_ASK_TIMEOUT',
   RuntimeClosed: 'PLEX_ERR_RUNTIME_CLOSED',
+  Backpressure: 'PLEX_ERR_BACKPRESSURE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -199,5 +200,12 @@ export class AskTimeoutError extends PlexError {
 export class RuntimeClosedError extends PlexError {
   constructor() {
     super(ErrorCode.RuntimeClosed, 'the actor runtime is closed');
+  }
+}
+
+/** A bounded queue stayed full until the operation's deadline; nothing was sent. */
+export class BackpressureError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.Backpressure, message);
   }
 }

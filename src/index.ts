@@ -34,6 +34,7 @@ export {
   ActorCrashedError,
   AskTimeoutError,
   RuntimeClosedError,
+  BackpressureError,
 } from './errors.js';
 
 export type { Field, Tuple, Template, TemplateField, TemplateOperator, FieldTypeName, RangeBound, Any } from './tuple/types.js';

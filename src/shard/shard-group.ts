@@ -1,4 +1,4 @@
-import { AbortError, InvalidArgumentError, PlexError } from '../errors.js';
+import { AbortError, BackpressureError, InvalidArgumentError, PlexError } from '../errors.js';
 import type { ActorRuntime } from '../runtime/actor-runtime.js';
 import { aggregate, reduceValues, valueAt, type AggregateStrategy, type ReduceOp, type ShardResult } from './gather.js';
 import { consistentHashPartitioner, hashPartitioner, type Partitioner, type ShardKey } from './partitioner.js';
@@ -331,9 +331,17 @@ export class ShardGroup {
 
   private async acquire(n: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
     while (this.inFlight + n > this.maxInFlight && this.inFlight > 0) {
-      if (performance.now() > deadline) throw new InvalidArgumentError(`shard group ${this.id}: no room for ${n} more messages before the deadline (maxInFlight ${this.maxInFlight})`);
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw new BackpressureError(`shard group ${this.id}: no room for ${n} more messages before the deadline (maxInFlight ${this.maxInFlight})`);
       if (signal?.aborted) throw new AbortError(signal.reason);
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      // Wake on room or at the deadline, whichever comes first.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
     this.inFlight += n;
   }

@@ -101,3 +101,16 @@ describe('ShardGroup', () => {
     await group.delete();
   });
 });
+
+describe('ShardGroup backpressure', () => {
+  it('an operation waits for room and fails with PLEX_ERR_BACKPRESSURE at its deadline', async () => {
+    const group = await ShardGroup.create(runtime, { id: 'bp', module: 'kv-shard', shards: 2, maxInFlight: 2 });
+    runtime.tell('bp/shard-0', 'slow', JSON.stringify({ ms: 300 }));
+    const first = group.map('stats', {}, { deadlineMs: 2000 }); // takes the 2 slots until shard 0 answers
+    await expect(group.map('stats', {}, { deadlineMs: 50 })).rejects.toMatchObject({ code: 'PLEX_ERR_BACKPRESSURE' });
+    const queued = group.map('stats', {}, { deadlineMs: 3000 }); // waits for room, then runs
+    expect((await first).every((r) => r.status === 'ok')).toBe(true);
+    expect((await queued).every((r) => r.status === 'ok')).toBe(true);
+    await group.delete();
+  });
+});
