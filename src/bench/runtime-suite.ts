@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { ActorInstance } from '../runtime/actor-instance.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { prepareCoreModule } from '../runtime/core-module.js';
@@ -12,6 +11,7 @@ import { hostServices } from '../runtime/host-services.js';
 import { buildActor } from '../sdk/build-actor.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import { linkBaselines, microseconds, newReport, percentile, round, type BenchReport, type BenchResult } from './report.js';
+import { piscinaBaseline } from './piscina-baseline.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
 
 const decoder = new TextDecoder();
@@ -57,39 +57,6 @@ export async function runRuntimeSuite(options: SuiteOptions): Promise<BenchRepor
   );
   linkBaselines(report);
   return report;
-}
-
-async function piscinaBaseline(threads: number, quick: boolean): Promise<BenchResult[]> {
-  const pool = new Piscina({ filename: new URL('./piscina-task.js', import.meta.url).href, minThreads: threads, maxThreads: threads });
-  try {
-    const total = quick ? 20_000 : 100_000;
-    const inFlight = 256 * threads;
-    let wrong = 0;
-    // Warm up.
-    await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.run(i)));
-    const t0 = performance.now();
-    for (let base = 0; base < total; base += inFlight) {
-      const wave = Array.from({ length: Math.min(inFlight, total - base) }, (_, i) => pool.run(base + i).then((v: number) => v === base + i + 1 || wrong++));
-      await Promise.all(wave);
-    }
-    const rate = (total * 1000) / (performance.now() - t0);
-    const samples: number[] = [];
-    for (let i = 0; i < (quick ? 500 : 2000); i++) {
-      const s0 = performance.now();
-      const v = await pool.run(i);
-      samples.push(performance.now() - s0);
-      if (v !== i + 1) wrong++;
-    }
-    samples.sort((a, b) => a - b);
-    const check = `${wrong} wrong results`;
-    return [
-      { id: 'tasks.piscina.2-threads', value: Math.round(rate), unit: 'tasks/s', check },
-      { id: 'roundtrip.piscina.p50', value: microseconds(percentile(samples, 0.5)), unit: 'µs', check },
-      { id: 'roundtrip.piscina.p99', value: microseconds(percentile(samples, 0.99)), unit: 'µs', check },
-    ];
-  } finally {
-    await pool.destroy();
-  }
 }
 
 async function askLatency(runtime: ActorRuntime, quick: boolean): Promise<BenchResult[]> {

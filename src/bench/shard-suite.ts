@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { buildActor } from '../sdk/build-actor.js';
 import { ShardGroup } from '../shard/shard-group.js';
 import { linkBaselines, microseconds, newReport, percentile, round, type BenchReport, type BenchResult } from './report.js';
+import { piscinaBaseline } from './piscina-baseline.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
 
 /**
@@ -38,7 +38,7 @@ export async function runShardSuite(options: SuiteOptions): Promise<BenchReport>
     await runtime.close();
   }
   log('piscina baseline…');
-  report.results.push(await piscinaTasks(workers, quick));
+  report.results.push(...(await piscinaBaseline(workers, quick)));
   linkBaselines(report);
   return report;
 }
@@ -101,20 +101,4 @@ async function mapTasks(group: ShardGroup, quick: boolean): Promise<BenchResult>
   }
   const rate = (tasks * 1000) / (performance.now() - t0);
   return { id: 'map.tiny-tasks', value: Math.round(rate), unit: 'tasks/s', baseline: 'tasks.piscina.2-threads', check: `${wrong} failed of ${tasks}`, target: '≥ 100000' };
-}
-
-async function piscinaTasks(threads: number, quick: boolean): Promise<BenchResult> {
-  const pool = new Piscina({ filename: new URL('./piscina-task.js', import.meta.url).href, minThreads: threads, maxThreads: threads });
-  try {
-    const total = quick ? 20_000 : 100_000;
-    let wrong = 0;
-    await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.run(i)));
-    const t0 = performance.now();
-    for (let base = 0; base < total; base += 512) {
-      await Promise.all(Array.from({ length: Math.min(512, total - base) }, (_, i) => pool.run(base + i).then((v: number) => v === base + i + 1 || wrong++)));
-    }
-    return { id: 'tasks.piscina.2-threads', value: Math.round((total * 1000) / (performance.now() - t0)), unit: 'tasks/s', check: `${wrong} wrong results` };
-  } finally {
-    await pool.destroy();
-  }
 }

@@ -4,22 +4,11 @@ import { FUEL_PER_TICK, OOM_EXPORT } from './instrument.js';
 
 export { ActorFault };
 import type { WorkerSetup } from './protocol.js';
-import { fromUtf8, utf8 } from './protocol.js';
+import { fromUtf8, utf8Of } from './protocol.js';
 
 export type ModuleSetup = Extract<WorkerSetup, { setup: 'module' }>;
 
 const NO_REPLY = new Uint8Array(0);
-
-/** Message types are few and repeat: keep their UTF-8 bytes. */
-const typeBytesCache = new Map<string, Uint8Array>();
-function typeBytesOf(type: string): Uint8Array {
-  let bytes = typeBytesCache.get(type);
-  if (bytes === undefined) {
-    bytes = utf8.encode(type);
-    if (typeBytesCache.size < 1024) typeBytesCache.set(type, bytes);
-  }
-  return bytes;
-}
 
 /** What an instance needs from its worker. */
 export interface InstanceHost {
@@ -114,7 +103,7 @@ export class ActorInstance {
    */
   handle(type: string, payload: Uint8Array, wantReply = true, _from = ''): Uint8Array | null {
     return this.guard(() => {
-      const typeBytes = typeBytesOf(type);
+      const typeBytes = utf8Of(type);
       const ptr = this.exports.plex_alloc(typeBytes.byteLength + payload.byteLength);
       const view = this.view();
       view.set(typeBytes, ptr);

@@ -30,6 +30,7 @@ import {
   ToMain,
   ToWorker,
   utf8,
+  utf8Of,
   type MainOp,
   type WorkerInit,
   type WorkerOp,
@@ -99,7 +100,7 @@ function send(from: string, request: Uint8Array): number {
   if (!actors.has(to)) {
     const worker = placement.get(to);
     if (worker !== undefined && peers[worker] !== null) {
-      toPeers[worker].append(idBytes(from), request);
+      toPeers[worker].append(utf8Of(from), request);
       return 0;
     }
   }
@@ -134,16 +135,6 @@ function recipient(request: Uint8Array, length: number): string {
   return lastRecipient;
 }
 
-const idBytesCache = new Map<string, Uint8Array>();
-function idBytes(id: string): Uint8Array {
-  let bytes = idBytesCache.get(id);
-  if (bytes === undefined) {
-    bytes = utf8.encode(id);
-    if (idBytesCache.size > 4096) idBytesCache.clear();
-    idBytesCache.set(id, bytes);
-  }
-  return bytes;
-}
 
 function deliver(actorId: string, type: string, payload: Uint8Array, replyId: number, from: string): void {
   const actor = actors.get(actorId);

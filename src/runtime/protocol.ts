@@ -89,6 +89,22 @@ export function decodeBatch<T>(bytes: Uint8Array): T[] {
 export const utf8 = new TextEncoder();
 export const fromUtf8 = new TextDecoder();
 
+/**
+ * UTF-8 bytes of a short, recurring string (a message type, an actor id),
+ * remembered: the same few names cross on every message. Bounded, so ids
+ * that keep changing cannot grow it without limit.
+ */
+const utf8Cache = new Map<string, Uint8Array>();
+export function utf8Of(text: string): Uint8Array {
+  let bytes = utf8Cache.get(text);
+  if (bytes === undefined) {
+    bytes = utf8.encode(text);
+    if (utf8Cache.size >= 4096) utf8Cache.clear();
+    utf8Cache.set(text, bytes);
+  }
+  return bytes;
+}
+
 /** Payloads are bytes; strings travel as UTF-8. */
 export function toBytes(payload: Uint8Array | string | undefined): Uint8Array {
   if (payload === undefined) return new Uint8Array(0);

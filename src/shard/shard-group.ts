@@ -64,7 +64,7 @@ export class ShardGroup {
 
   private constructor(
     private readonly runtime: ActorRuntime,
-    private readonly options: ShardGroupOptions,
+    options: ShardGroupOptions,
     partitioner: Partitioner,
   ) {
     this.id = options.id;

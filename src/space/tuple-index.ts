@@ -1,4 +1,4 @@
-import { indexKey, type IndexKey } from '../tuple/index-key.js';
+import { indexKey } from '../tuple/index-key.js';
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
 import { BucketMap, forEachInSlot, slotSize, type Slot } from './bucket-map.js';
