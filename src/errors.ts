@@ -28,6 +28,11 @@ export const ErrorCode = {
   AskTimeout: 'PLEX_ERR_ASK_TIMEOUT',
   RuntimeClosed: 'PLEX_ERR_RUNTIME_CLOSED',
   Backpressure: 'PLEX_ERR_BACKPRESSURE',
+  BadReply: 'PLEX_ERR_BAD_REPLY',
+  HandlerFailed: 'PLEX_ERR_HANDLER_FAILED',
+  Rebalance: 'PLEX_ERR_REBALANCE',
+  ShardGroupNotFound: 'PLEX_ERR_SHARD_GROUP_NOT_FOUND',
+  ShardGroupExists: 'PLEX_ERR_SHARD_GROUP_EXISTS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -207,5 +212,24 @@ export class RuntimeClosedError extends PlexError {
 export class BackpressureError extends PlexError {
   constructor(message: string) {
     super(ErrorCode.Backpressure, message);
+  }
+}
+
+/** `scale` could not move the keys (a shard failed extract or import); every key is back on its old owner and the group keeps its old shape. */
+export class RebalanceError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.Rebalance, message);
+  }
+}
+
+export class ShardGroupNotFoundError extends PlexError {
+  constructor(readonly groupId: string) {
+    super(ErrorCode.ShardGroupNotFound, `no shard group ${JSON.stringify(groupId)}`);
+  }
+}
+
+export class ShardGroupExistsError extends PlexError {
+  constructor(readonly groupId: string) {
+    super(ErrorCode.ShardGroupExists, `a shard group ${JSON.stringify(groupId)} already exists`);
   }
 }

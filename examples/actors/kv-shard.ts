@@ -1,33 +1,64 @@
 /**
  * A key-value shard for ShardGroups, written with the SDK: it speaks the
- * shard protocol (bulk-update, barrier) and answers a few queries.
+ * shard protocol (bulk-update, barrier, keys, extract — the last two let
+ * `scale` move keys) and answers a few queries. Keys keep their JSON type:
+ * 7 and "7" are different keys, as they are to the group's partitioner.
  *
  *   npx plexspaces build examples/actors/kv-shard.ts -o kv-shard.wasm
  */
 import { PlexSpacesActor } from 'plexspaces/sdk';
 
+type Key = string | number;
+
 interface Shard {
+  /** By the key's JSON text, so that a number key stays a number. */
   values: Record<string, number>;
+  /** Most keys this shard holds (config `{"capacity": n}`); a batch that would pass it is refused whole. */
+  capacity: number;
   round: number;
   lastAllReduce: unknown;
 }
 
 export default class KvShard extends PlexSpacesActor<Shard> {
   getDefaultState(): Shard {
-    return { values: {}, round: -1, lastAllReduce: null };
+    return { values: {}, capacity: Number.MAX_SAFE_INTEGER, round: -1, lastAllReduce: null };
   }
 
-  onBulkUpdate({ entries }: { entries: [string | number, number][] }) {
-    for (const [key, value] of entries) this.state.values[String(key)] = value;
+  override onInit(config: { capacity?: number }) {
+    if (config.capacity !== undefined) this.state.capacity = config.capacity;
+  }
+
+  onBulkUpdate({ entries }: { entries: [Key, number][] }) {
+    let added = 0;
+    for (const [key, value] of entries) {
+      if (typeof value !== 'number') throw new Error(`values are numbers; ${JSON.stringify(key)} has ${JSON.stringify(value)}`);
+      if (!(JSON.stringify(key) in this.state.values)) added++;
+    }
+    const count = Object.keys(this.state.values).length;
+    if (count + added > this.state.capacity) throw new Error(`full: ${count} keys + ${added} new > capacity ${this.state.capacity}`);
+    for (const [key, value] of entries) this.state.values[JSON.stringify(key)] = value;
     return { applied: entries.length };
   }
 
-  onGet({ key }: { key: string | number }) {
-    return { key, value: this.state.values[String(key)] ?? null };
+  onGet({ key }: { key: Key }) {
+    return { key, value: this.state.values[JSON.stringify(key)] ?? null };
   }
 
-  onKeys() {
-    return Object.keys(this.state.values);
+  onKeys(): Key[] {
+    return Object.keys(this.state.values).map((text) => JSON.parse(text) as Key);
+  }
+
+  /** Removes `keys` and answers their entries (keys it does not hold are skipped). */
+  onExtract({ keys }: { keys: Key[] }) {
+    const entries: [Key, number][] = [];
+    for (const key of keys) {
+      const text = JSON.stringify(key);
+      if (text in this.state.values) {
+        entries.push([key, this.state.values[text]]);
+        delete this.state.values[text];
+      }
+    }
+    return { entries };
   }
 
   onStats() {
@@ -52,6 +83,19 @@ export default class KvShard extends PlexSpacesActor<Shard> {
 
   onLastAllReduce() {
     return { value: this.state.lastAllReduce };
+  }
+
+  /** Collatz step counts of `items` (for `mapItems`; the same tiny task as src/wasm/actors/task-shard.ts). */
+  onCollatz(items: number[]) {
+    return items.map((start) => {
+      let n = start;
+      let steps = 0;
+      while (n !== 1) {
+        n = n % 2 === 0 ? n / 2 : 3 * n + 1;
+        steps++;
+      }
+      return steps;
+    });
   }
 
   /** For tests: spin until the watchdog stops this shard. */

@@ -1,6 +1,8 @@
-import { AbortError, BackpressureError, InvalidArgumentError, PlexError } from '../errors.js';
+import { setMaxListeners } from 'node:events';
+import { AbortError, BackpressureError, ErrorCode, InvalidArgumentError, RebalanceError, UsageError, type PlexError } from '../errors.js';
 import type { ActorRuntime } from '../runtime/actor-runtime.js';
 import { aggregate, reduceValues, valueAt, type AggregateStrategy, type ReduceOp, type ShardResult } from './gather.js';
+import { bytesCodec, codecNamed, jsonCodec, type ShardCodec } from './shard-codec.js';
 import { consistentHashPartitioner, hashPartitioner, type Partitioner, type ShardKey } from './partitioner.js';
 
 export interface ShardGroupOptions {
@@ -13,6 +15,16 @@ export interface ShardGroupOptions {
   readonly partition?: 'hash' | 'consistent-hash' | Partitioner;
   /** Config handed to every shard's init. */
   readonly config?: string;
+  /** Message encoding: `json` (default, SDK shards), `bytes` (core-module shards) or your own. */
+  readonly codec?: 'json' | 'bytes' | ShardCodec;
+  /**
+   * Run every shard on this shared memory (registered with
+   * `runtime.shareMemory`): payloads then carry offsets into it and the
+   * numbers themselves never cross threads.
+   */
+  readonly memory?: string;
+  /** Shards hold no keyed state: `scale` adds or removes shards without moving keys. Default false. */
+  readonly stateless?: boolean;
   /**
    * Messages in flight for the whole group. When reached, new operations
    * wait for room (each still honours its deadline and signal) instead of
@@ -46,35 +58,80 @@ export interface BulkUpdateResult {
   readonly shards: ShardResult[];
 }
 
+/** Items for `mapItems`: a JSON array, or a typed array sent as raw bytes. */
+export type MapItems = readonly unknown[] | Int32Array | Uint32Array | Float32Array | Float64Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+
+export interface MapItemsResult<T> {
+  /** One result per item, in item order (same typed-array type for typed input); items of a failed chunk are `undefined` / 0. */
+  readonly values: T;
+  /** One status per chunk, in chunk order (`shard` says where it ran). */
+  readonly chunks: ShardResult[];
+  /** Every chunk answered `ok`. */
+  readonly complete: boolean;
+}
+
+export interface ScaleResult {
+  readonly from: number;
+  readonly to: number;
+  /** Keys each shard held before, summed. */
+  readonly keys: number;
+  /** Keys that changed owner (moved shard to shard). */
+  readonly moved: number;
+  readonly elapsedMs: number;
+}
+
+interface Migration {
+  readonly next: Partitioner;
+  readonly done: Promise<void>;
+}
+
+interface CollectRequest {
+  /** Shard index per message (a shard may appear more than once). */
+  readonly shards: readonly number[];
+  readonly type: string;
+  readonly payloadFor: (shard: number, index: number) => unknown;
+  readonly options: GatherOptions;
+  readonly onResult?: (result: ShardResult) => void;
+  /** Defaults: the group's actors and codec. */
+  readonly ids?: readonly string[];
+  readonly codec?: ShardCodec;
+}
+
 /**
  * A named pool of shard actors with collective operations: routing by key,
  * bulk updates batched per shard, map / scatter-gather with aggregation,
- * reductions, barriers. Every gather reports each shard's status, latency and
- * error code, so a caller can act on partial results. Messages are JSON.
+ * reductions, barriers, and `scale` with rebalancing. Every gather reports
+ * each shard's status, latency and error code, so a caller can act on
+ * partial results.
  */
 export class ShardGroup {
   readonly id: string;
+  readonly module: string;
+  readonly codec: ShardCodec;
   private partitioner: Partitioner;
-  private readonly actorIds: string[];
+  private actorIds: string[];
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly maxInFlight: number;
   private readonly unsubscribe: () => void;
   private deleted = false;
+  private migration: Migration | undefined;
+  private scaling: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly runtime: ActorRuntime,
-    options: ShardGroupOptions,
+    private readonly options: ShardGroupOptions,
     partitioner: Partitioner,
   ) {
     this.id = options.id;
+    this.module = options.module;
+    this.codec = codecNamed(options.codec);
     this.partitioner = partitioner;
-    this.actorIds = Array.from({ length: partitioner.shardCount }, (_, i) => `${options.id}/shard-${i}`);
+    this.actorIds = Array.from({ length: partitioner.shardCount }, (_, i) => this.actorIdOf(i));
     this.maxInFlight = options.maxInFlight ?? 10_000;
     this.unsubscribe = runtime.onCrash((report) => {
       if (this.deleted || options.restartCrashed === false) return;
-      const shard = this.actorIds.indexOf(report.actorId);
-      if (shard >= 0) void this.runtime.spawn(options.module, { id: report.actorId, config: options.config }).catch(() => undefined);
+      if (this.actorIds.includes(report.actorId)) void this.spawnShard(report.actorId).catch(() => undefined);
     });
   }
 
@@ -99,15 +156,11 @@ export class ShardGroup {
     const maxInFlight = options.maxInFlight ?? 10_000;
     if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) throw new InvalidArgumentError(`maxInFlight must be a positive integer, got ${maxInFlight}`);
     const group = new ShardGroup(runtime, options, partitioner);
-    const spawned: string[] = [];
     try {
-      for (let i = 0; i < group.actorIds.length; i++) {
-        spawned.push(await runtime.spawn(options.module, { id: group.actorIds[i], config: options.config, worker: i % runtime.workerCount }));
-      }
+      await group.spawnShards(group.actorIds);
     } catch (error) {
       group.deleted = true;
       group.unsubscribe();
-      await Promise.all(spawned.map((id) => runtime.stop(id).catch(() => undefined)));
       throw error;
     }
     return group;
@@ -117,66 +170,142 @@ export class ShardGroup {
     return this.actorIds.length;
   }
 
-  /** The shard that owns `key`. */
+  /** The shard actors' ids, in shard order. */
+  get shardIds(): readonly string[] {
+    return [...this.actorIds];
+  }
+
+  get partitionKind(): Partitioner['kind'] {
+    return this.partitioner.kind;
+  }
+
+  /** True while `scale` moves keys (key-routed operations on moving keys and collectives wait for it). */
+  get rebalancing(): boolean {
+    return this.migration !== undefined;
+  }
+
+  /** The shard that owns `key`. Bigint keys travel as decimal strings and route as such. */
   shardOf(key: ShardKey): number {
-    return this.partitioner.shardOf(key);
+    return this.partitioner.shardOf(wireKey(key));
   }
 
   /** Asks the shard that owns `key`. */
-  async sendToShard(key: ShardKey, type: string, payload: unknown = {}, options: GatherOptions = {}): Promise<ShardResult> {
-    const shard = this.shardOf(key);
-    return (await this.collect([shard], type, () => payload, options)).results[0];
+  async sendToShard(key: ShardKey, type: string, payload?: unknown, options: GatherOptions = {}): Promise<ShardResult> {
+    this.assertAlive();
+    const k = wireKey(key);
+    this.partitioner.shardOf(k); // a bad key fails now, not after a rebalance
+    if (this.migration !== undefined && this.moves(k, this.migration)) await this.migration.done;
+    const shard = this.partitioner.shardOf(k);
+    return (await this.collect({ shards: [shard], type, payloadFor: () => payload, options })).results[0];
   }
 
   /**
    * Groups `entries` by owner and sends one `bulk-update` batch per shard
    * (`{"entries": [[key, value], …]}`). `eventual` resolves once the
    * batches are handed to the runtime; `all` once every shard acknowledged.
+   * During a rebalance, entries whose key is moving wait for it to finish.
    */
   async bulkUpdate(entries: readonly (readonly [ShardKey, unknown])[], options: { consistency?: 'eventual' | 'all' } & GatherOptions = {}): Promise<BulkUpdateResult> {
     this.assertAlive();
     const consistency = options.consistency ?? 'all';
     if (consistency !== 'all' && consistency !== 'eventual') throw new InvalidArgumentError(`consistency must be all or eventual, got ${String(consistency)}`);
-    const perShard = new Map<number, [ShardKey, unknown][]>();
-    for (const [key, value] of entries) {
-      const shard = this.shardOf(key);
-      let batch = perShard.get(shard);
-      if (batch === undefined) perShard.set(shard, (batch = []));
-      batch.push([typeof key === 'bigint' ? key.toString() : key, value]);
-    }
-    const shards = [...perShard.keys()].sort((a, b) => a - b);
-    if (consistency === 'eventual') {
-      for (const shard of shards) this.runtime.tell(this.actorIds[shard], 'bulk-update', JSON.stringify({ entries: perShard.get(shard) }));
-      return { entries: entries.length, shards: shards.map((shard) => ({ shard, actorId: this.actorIds[shard], status: 'ok', latencyMs: 0 })) };
-    }
-    const { results } = await this.collect(shards, 'bulk-update', (shard) => ({ entries: perShard.get(shard) }), options);
-    return { entries: entries.length, shards: results };
+    const wire = entries.map(([key, value]): [string | number, unknown] => [wireKey(key), value]);
+    for (const [key] of wire) this.partitioner.shardOf(key); // validate every key before sending any
+    const migration = this.migration;
+    if (migration === undefined) return this.sendBatches(wire, consistency, options);
+    const now = wire.filter(([key]) => !this.moves(key, migration));
+    const later = wire.filter(([key]) => this.moves(key, migration));
+    const first = await this.sendBatches(now, consistency, options);
+    if (later.length === 0) return first;
+    await migration.done;
+    const second = await this.sendBatches(later, consistency, options);
+    return { entries: wire.length, shards: [...first.shards, ...second.shards].sort((a, b) => a.shard - b.shard) };
   }
 
-  /** Sends `type` to every shard without waiting. */
-  broadcast(type: string, payload: unknown = {}): void {
+  /** Sends `type` to every shard without waiting (after a rebalance in progress). */
+  broadcast(type: string, payload?: unknown): void {
     this.assertAlive();
-    const text = JSON.stringify(payload);
-    for (const id of this.actorIds) this.runtime.tell(id, type, text);
+    const bytes = this.codec.encode(payload);
+    const send = () => {
+      if (!this.deleted) for (const id of this.actorIds) this.runtime.tell(id, type, bytes);
+    };
+    if (this.migration === undefined) send();
+    else void this.migration.done.then(send);
   }
 
   /** Every shard's answer, in shard order. */
-  async map(type: string, payload: unknown = {}, options: GatherOptions = {}): Promise<ShardResult[]> {
-    return (await this.collect(this.allShards(), type, () => payload, options)).results;
+  async map(type: string, payload?: unknown, options: GatherOptions = {}): Promise<ShardResult[]> {
+    return (await this.collectAll(type, () => payload, options)).results;
+  }
+
+  /** Sends shard i `payloads[i]` and gathers the answers (MPI's scatter, then a gather). */
+  async scatter(type: string, payloads: readonly unknown[], options: GatherOptions = {}): Promise<ShardResult[]> {
+    await this.settled();
+    if (!Array.isArray(payloads) || payloads.length !== this.actorIds.length) {
+      throw new InvalidArgumentError(`scatter needs one payload per shard (${this.actorIds.length}), got ${Array.isArray(payloads) ? payloads.length : typeof payloads}`);
+    }
+    return (await this.collectAll(type, (shard) => payloads[shard], options)).results;
+  }
+
+  /**
+   * Runs `type` over many items: they are cut into contiguous chunks
+   * (default one per shard), chunk c goes to shard c mod N, and each shard
+   * answers its chunk with one result per item. Many tiny tasks thus cost
+   * one message per chunk, not one per task. Typed arrays travel as raw
+   * bytes (the shard replies the same element type; use the `bytes` codec);
+   * other items as JSON arrays.
+   */
+  async mapItems<T extends MapItems>(type: string, items: T, options: GatherOptions & { chunkSize?: number } = {}): Promise<MapItemsResult<T extends readonly unknown[] ? unknown[] : T>> {
+    await this.settled();
+    const typed = ArrayBuffer.isView(items);
+    if (!typed && !Array.isArray(items)) throw new InvalidArgumentError('mapItems takes an array or a typed array of items');
+    const n = items.length;
+    const chunkSize = options.chunkSize ?? Math.max(1, Math.ceil(n / this.actorIds.length));
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new InvalidArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
+    const chunks = Math.ceil(n / chunkSize);
+    const shards = Array.from({ length: chunks }, (_, c) => c % this.actorIds.length);
+    const slice = (c: number) => (items as Int32Array).subarray(c * chunkSize, Math.min(n, (c + 1) * chunkSize));
+    const codec = typed ? bytesCodec : this.codec;
+    const payloadFor = typed ? (_: number, c: number) => slice(c) : (_: number, c: number) => (items as readonly unknown[]).slice(c * chunkSize, (c + 1) * chunkSize);
+    const { results } = await this.collect({ shards, type, payloadFor, options, codec });
+    const out: unknown[] | Int32Array = typed ? new (items.constructor as Int32ArrayConstructor)(n) : new Array<unknown>(n);
+    const chunkResults = results.map((result, c): ShardResult => {
+      if (result.status !== 'ok') return result;
+      const length = Math.min(n, (c + 1) * chunkSize) - c * chunkSize;
+      const reply = result.value;
+      let values: ArrayLike<unknown> | undefined;
+      if (typed) {
+        const bytes = reply as Uint8Array;
+        const width = (items as Int32Array).BYTES_PER_ELEMENT;
+        if (bytes.byteLength === length * width) values = new (items.constructor as Int32ArrayConstructor)(bytes.slice().buffer);
+      } else if (Array.isArray(reply) && reply.length === length) {
+        values = reply;
+      }
+      if (values === undefined) {
+        const got = typed ? `${(reply as Uint8Array).byteLength} bytes` : Array.isArray(reply) ? `${reply.length} results` : typeof reply;
+        return { ...result, status: 'error', value: undefined, errorCode: ErrorCode.BadReply, errorMessage: `chunk ${c} has ${length} items but the shard answered ${got}` };
+      }
+      if (typed) (out as Int32Array).set(values as Int32Array, c * chunkSize);
+      else for (let i = 0; i < length; i++) (out as unknown[])[c * chunkSize + i] = values[i];
+      return { ...result, value: undefined };
+    });
+    return { values: out as never, chunks: chunkResults, complete: chunkResults.every((r) => r.status === 'ok') };
   }
 
   /** Asks every shard and aggregates the `ok` answers. */
-  async scatterGather<T = unknown>(type: string, payload: unknown = {}, options: GatherOptions & { aggregate?: AggregateStrategy } = {}): Promise<GatherResult<T>> {
-    const { results, firstOk, satisfied } = await this.collect(this.allShards(), type, () => payload, options);
+  async scatterGather<T = unknown>(type: string, payload?: unknown, options: GatherOptions & { aggregate?: AggregateStrategy } = {}): Promise<GatherResult<T>> {
+    const { results, firstOk, satisfied } = await this.collectAll(type, () => payload, options);
     const ok = results.filter((r) => r.status === 'ok');
     return { value: aggregate(options.aggregate ?? 'concat', ok, firstOk) as T, shards: results, satisfied };
   }
 
   /** Every shard's answer as it arrives (completion order). */
-  async *scatterGatherStream(type: string, payload: unknown = {}, options: GatherOptions = {}): AsyncIterableIterator<ShardResult> {
+  async *scatterGatherStream(type: string, payload?: unknown, options: GatherOptions = {}): AsyncIterableIterator<ShardResult> {
+    await this.settled();
     const arrived: ShardResult[] = [];
     let wake: (() => void) | undefined;
-    const done = this.collect(this.allShards(), type, () => payload, options, (result) => {
+    const expected = this.actorIds.length;
+    const done = this.collectAll(type, () => payload, options, (result) => {
       arrived.push(result);
       wake?.();
     });
@@ -192,7 +321,7 @@ export class ShardGroup {
       },
     );
     let yielded = 0;
-    while (yielded < this.actorIds.length) {
+    while (yielded < expected) {
       if (arrived.length > yielded) {
         yield arrived[yielded++];
         continue;
@@ -206,7 +335,7 @@ export class ShardGroup {
 
   /** Reduces the value at `path` of every shard's answer with `op`. */
   async reduce(type: string, payload: unknown, options: GatherOptions & { op: ReduceOp; path?: string }): Promise<GatherResult> {
-    const { results, satisfied } = await this.collect(this.allShards(), type, () => payload, options);
+    const { results, satisfied } = await this.collectAll(type, () => payload, options);
     const values = results.filter((r) => r.status === 'ok').map((r) => valueAt(r.value, options.path));
     return { value: reduceValues(options.op, values), shards: results, satisfied };
   }
@@ -220,10 +349,27 @@ export class ShardGroup {
 
   /** Resolves when every shard has answered `barrier` for `round` (`{"round": n}` echoed back). */
   async barrier(round: number, options: GatherOptions = {}): Promise<GatherResult> {
-    const { results, satisfied } = await this.collect(this.allShards(), 'barrier', () => ({ round }), options);
+    const { results, satisfied } = await this.collectAll('barrier', () => ({ round }), options);
     const wrong = results.find((r) => r.status === 'ok' && valueAt(r.value, 'round') !== round);
     if (wrong !== undefined) throw new InvalidArgumentError(`shard ${wrong.shard} answered barrier ${round} with ${JSON.stringify(wrong.value)}`);
     return { value: round, shards: results, satisfied };
+  }
+
+  /**
+   * Grows or shrinks the group to `shardCount` shards and moves every key
+   * whose owner changes — and only those (with consistent hashing, ≈1/N of
+   * them per shard added). Operations keep flowing: those on keys that stay
+   * put proceed, those on moving keys and collectives wait until the keys
+   * have arrived. The shards move keys through the JSON shard protocol
+   * (`keys`, `extract`, `bulk-update`; docs/shard-groups.md) unless the
+   * group is `stateless`. A failed move puts every key back where it was and
+   * rejects; the group keeps its old shape. Scales run one at a time.
+   */
+  scale(shardCount: number, options: { partitioner?: Partitioner; deadlineMs?: number } = {}): Promise<ScaleResult> {
+    this.assertAlive();
+    const run = this.scaling.then(() => this.rebalance(shardCount, options));
+    this.scaling = run.catch(() => undefined);
+    return run;
   }
 
   /** Stops every shard actor. */
@@ -231,38 +377,211 @@ export class ShardGroup {
     if (this.deleted) return;
     this.deleted = true;
     this.unsubscribe();
+    await this.scaling;
     await Promise.all(this.actorIds.map((id) => this.runtime.stop(id).catch(() => undefined)));
   }
 
   // ── internals ────────────────────────────────────────────────────────────
 
-  private allShards(): number[] {
-    return this.actorIds.map((_, i) => i);
+  private actorIdOf(shard: number): string {
+    return `${this.id}/shard-${shard}`;
+  }
+
+  private spawnShard(actorId: string, worker?: number): Promise<string> {
+    return this.runtime.spawn(this.module, { id: actorId, config: this.options.config, memory: this.options.memory, worker });
+  }
+
+  /** Spawns `ids` (spread over the workers by shard index); on a failure stops the ones it made and rethrows. */
+  private async spawnShards(ids: readonly string[]): Promise<void> {
+    const spawned: string[] = [];
+    try {
+      for (const id of ids) {
+        const index = Number(id.slice(id.lastIndexOf('-') + 1));
+        spawned.push(await this.spawnShard(id, index % this.runtime.workerCount));
+      }
+    } catch (error) {
+      await Promise.all(spawned.map((id) => this.runtime.stop(id).catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  private moves(key: string | number, migration: Migration): boolean {
+    return this.partitioner.shardOf(key) !== migration.next.shardOf(key);
+  }
+
+  /** Waits out a rebalance in progress (collectives run on a settled shape). */
+  private async settled(): Promise<void> {
+    this.assertAlive();
+    while (this.migration !== undefined) await this.migration.done;
+  }
+
+  private async sendBatches(entries: [string | number, unknown][], consistency: 'eventual' | 'all', options: GatherOptions): Promise<BulkUpdateResult> {
+    const perShard = new Map<number, [string | number, unknown][]>();
+    for (const entry of entries) {
+      const shard = this.partitioner.shardOf(entry[0]);
+      let batch = perShard.get(shard);
+      if (batch === undefined) perShard.set(shard, (batch = []));
+      batch.push(entry);
+    }
+    const shards = [...perShard.keys()].sort((a, b) => a - b);
+    if (consistency === 'eventual') {
+      for (const shard of shards) this.runtime.tell(this.actorIds[shard], 'bulk-update', this.codec.encode({ entries: perShard.get(shard) }));
+      return { entries: entries.length, shards: shards.map((shard) => ({ shard, actorId: this.actorIds[shard], status: 'ok', latencyMs: 0 })) };
+    }
+    const { results } = await this.collect({ shards, type: 'bulk-update', payloadFor: (shard) => ({ entries: perShard.get(shard) }), options });
+    return { entries: entries.length, shards: results };
+  }
+
+  private async rebalance(shardCount: number, options: { partitioner?: Partitioner; deadlineMs?: number }): Promise<ScaleResult> {
+    this.assertAlive();
+    const started = performance.now();
+    const from = this.actorIds.length;
+    const next = options.partitioner ?? this.partitioner.withShards(shardCount);
+    if (next.shardCount !== shardCount) throw new InvalidArgumentError(`the partitioner has ${next.shardCount} shards but scale asked for ${shardCount}`);
+    const nextIds = Array.from({ length: shardCount }, (_, i) => this.actorIdOf(i));
+    const added = nextIds.slice(from);
+    await this.spawnShards(added);
+    let release!: () => void;
+    const migration: Migration = { next, done: new Promise<void>((resolve) => (release = resolve)) };
+    this.migration = migration;
+    try {
+      const { keys, moved } = this.options.stateless
+        ? { keys: 0, moved: 0 }
+        : await this.moveKeys(next, nextIds, { deadlineMs: options.deadlineMs ?? 30_000 });
+      // Only now do new operations route by the new shape.
+      const removed = this.actorIds.slice(shardCount);
+      this.partitioner = next;
+      this.actorIds = nextIds;
+      this.migration = undefined;
+      release();
+      await Promise.all(removed.map((id) => this.runtime.stop(id).catch(() => undefined)));
+      return { from, to: shardCount, keys, moved, elapsedMs: performance.now() - started };
+    } catch (error) {
+      this.migration = undefined;
+      release();
+      await Promise.all(added.map((id) => this.runtime.stop(id).catch(() => undefined)));
+      throw error;
+    }
+  }
+
+  /**
+   * Asks every current shard for its keys, extracts the ones whose owner
+   * changes, and bulk-updates them into their new owners. Per-actor message
+   * order makes this safe under traffic: anything sent to a shard before its
+   * `keys` request is applied before it, and nothing about a moving key is
+   * sent while the move runs.
+   */
+  private async moveKeys(next: Partitioner, nextIds: readonly string[], options: GatherOptions): Promise<{ keys: number; moved: number }> {
+    const current = this.actorIds.map((_, i) => i);
+    const listed = await this.collect({ shards: current, type: 'keys', payloadFor: () => ({}), options, codec: jsonCodec });
+    const failed = listed.results.find((r) => r.status !== 'ok' || !Array.isArray(r.value));
+    if (failed !== undefined) {
+      throw new UsageError(
+        `cannot rebalance ${this.id}: shard ${failed.shard} answered keys with ${failed.status === 'ok' ? JSON.stringify(failed.value)?.slice(0, 80) : `${failed.errorCode}: ${failed.errorMessage}`} (a stateful shard must implement keys/extract; a shard without keyed state belongs in a stateless group)`,
+      );
+    }
+    let keys = 0;
+    const leaving = new Map<number, (string | number)[]>();
+    for (const result of listed.results) {
+      const held = result.value as (string | number)[];
+      keys += held.length;
+      const moving = held.filter((key) => next.shardOf(key) !== result.shard);
+      if (moving.length > 0) leaving.set(result.shard, moving);
+    }
+    if (leaving.size === 0) return { keys, moved: 0 };
+    const sources = [...leaving.keys()];
+    const extracted = await this.collect({ shards: sources, type: 'extract', payloadFor: (shard) => ({ keys: leaving.get(shard) }), options, codec: jsonCodec });
+    // Whatever was extracted is only in our hands now: from here on a failure must put it back.
+    const inHand: [string | number, unknown, number][] = [];
+    let extractFailure: ShardResult | undefined;
+    for (const result of extracted.results) {
+      const entries = (result.value as { entries?: unknown } | undefined)?.entries;
+      if (result.status !== 'ok' || !Array.isArray(entries)) {
+        extractFailure ??= result;
+        continue;
+      }
+      for (const [key, value] of entries as [string | number, unknown][]) inHand.push([key, value, result.shard]);
+    }
+    const target = (entry: [string | number, unknown, number]) => (extractFailure === undefined ? next.shardOf(entry[0]) : entry[2]);
+    const perTarget = new Map<number, [string | number, unknown][]>();
+    for (const entry of inHand) {
+      const shard = target(entry);
+      let batch = perTarget.get(shard);
+      if (batch === undefined) perTarget.set(shard, (batch = []));
+      batch.push([entry[0], entry[1]]);
+    }
+    const targets = [...perTarget.keys()];
+    // Old and new shards alike (a put-back may go to a shard a shrink was about to remove).
+    const everyId = Array.from({ length: Math.max(nextIds.length, this.actorIds.length) }, (_, i) => this.actorIdOf(i));
+    const imported = await this.collect({ shards: targets, type: 'bulk-update', payloadFor: (shard) => ({ entries: perTarget.get(shard) }), options, ids: everyId, codec: jsonCodec });
+    const importFailure = imported.results.find((r) => r.status !== 'ok');
+    if (extractFailure !== undefined) {
+      throw new RebalanceError(`cannot rebalance ${this.id}: shard ${extractFailure.shard} failed extract (${extractFailure.errorCode ?? 'bad reply'}); extracted keys were put back`);
+    }
+    if (importFailure !== undefined) {
+      await this.undoImports(inHand, next, nextIds, imported.results, options);
+      throw new RebalanceError(`cannot rebalance ${this.id}: shard ${importFailure.shard} failed to take its keys (${importFailure.errorCode}: ${importFailure.errorMessage}); keys were put back`);
+    }
+    return { keys, moved: inHand.length };
+  }
+
+  /** Puts moved entries back on their old owners after a failed import (taking them out of new owners that did accept them). */
+  private async undoImports(
+    inHand: [string | number, unknown, number][],
+    next: Partitioner,
+    nextIds: readonly string[],
+    imports: ShardResult[],
+    options: GatherOptions,
+  ): Promise<void> {
+    const accepted = new Set(imports.filter((r) => r.status === 'ok').map((r) => r.shard));
+    const takeBack = new Map<number, (string | number)[]>();
+    for (const [key] of inHand) {
+      const shard = next.shardOf(key);
+      if (!accepted.has(shard) || shard >= this.actorIds.length) continue; // shards being added are stopped anyway
+      let list = takeBack.get(shard);
+      if (list === undefined) takeBack.set(shard, (list = []));
+      list.push(key);
+    }
+    if (takeBack.size > 0) {
+      const shards = [...takeBack.keys()];
+      await this.collect({ shards, type: 'extract', payloadFor: (shard) => ({ keys: takeBack.get(shard) }), options, ids: nextIds, codec: jsonCodec });
+    }
+    const home = new Map<number, [string | number, unknown][]>();
+    for (const [key, value, origin] of inHand) {
+      let batch = home.get(origin);
+      if (batch === undefined) home.set(origin, (batch = []));
+      batch.push([key, value]);
+    }
+    const shards = [...home.keys()];
+    await this.collect({ shards, type: 'bulk-update', payloadFor: (shard) => ({ entries: home.get(shard) }), options, codec: jsonCodec });
   }
 
   private assertAlive(): void {
     if (this.deleted) throw new InvalidArgumentError(`shard group ${this.id} was deleted`);
   }
 
+  private async collectAll(type: string, payloadFor: (shard: number) => unknown, options: GatherOptions, onResult?: (result: ShardResult) => void) {
+    await this.settled();
+    return this.collect({ shards: this.actorIds.map((_, i) => i), type, payloadFor, options, onResult });
+  }
+
   /**
-   * Asks `shards` in parallel under one deadline; calls `onResult` as each
-   * answer arrives. Never rejects for a shard's failure (that is its
-   * status); rejects only on abort.
+   * Sends one message per entry of `shards`, in parallel under one deadline;
+   * calls `onResult` as each answer arrives. Never rejects for a shard's
+   * failure (that is its status); rejects only on abort or bad options.
    */
-  private async collect(
-    shards: number[],
-    type: string,
-    payloadFor: (shard: number) => unknown,
-    options: GatherOptions,
-    onResult?: (result: ShardResult) => void,
-  ): Promise<{ results: ShardResult[]; firstOk?: ShardResult; satisfied: boolean }> {
+  private async collect(request: CollectRequest): Promise<{ results: ShardResult[]; firstOk?: ShardResult; satisfied: boolean }> {
     this.assertAlive();
+    const { shards, type, payloadFor, options, onResult } = request;
+    const ids = request.ids ?? this.actorIds;
+    const codec = request.codec ?? this.codec;
     const deadlineMs = options.deadlineMs ?? 5000;
     const minResponses = options.minResponses ?? shards.length;
     if (!(deadlineMs > 0)) throw new InvalidArgumentError(`deadlineMs must be > 0, got ${deadlineMs}`);
     if (!Number.isSafeInteger(minResponses) || minResponses < 0 || minResponses > shards.length) {
       throw new InvalidArgumentError(`minResponses must be an integer in 0..${shards.length}, got ${minResponses}`);
     }
+    const payloads = shards.map((shard, i) => codec.encode(payloadFor(shard, i)));
     const signal = options.signal;
     if (signal?.aborted) throw new AbortError(signal.reason);
     const started = performance.now();
@@ -270,41 +589,45 @@ export class ShardGroup {
     const results: (ShardResult | undefined)[] = new Array(shards.length);
     let firstOk: ShardResult | undefined;
     let okCount = 0;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal!.reason);
+    // Only a caller's signal needs cancelling the asks; without one, unanswered asks end at the deadline.
+    const controller = signal === undefined ? undefined : new AbortController();
+    if (controller !== undefined) setMaxListeners(0, controller.signal); // one listener per ask
+    const onAbort = () => controller!.abort(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await new Promise<void>((resolve, reject) => {
         let pending = shards.length;
         if (pending === 0 || minResponses === 0) resolve();
-        controller.signal.addEventListener('abort', () => reject(new AbortError(controller.signal.reason)), { once: true });
+        controller?.signal.addEventListener('abort', () => reject(new AbortError(controller.signal.reason)), { once: true });
+        const timeoutMs = Math.max(1, started + deadlineMs - performance.now());
         shards.forEach((shard, i) => {
-          const actorId = this.actorIds[shard];
+          const actorId = ids[shard];
           this.runtime
-            .ask(actorId, type, JSON.stringify(payloadFor(shard)), { timeoutMs: Math.max(1, started + deadlineMs - performance.now()), signal: controller.signal })
+            .ask(actorId, type, payloads[i], { timeoutMs, signal: controller?.signal })
             .then(
-              (bytes) => {
-                const text = new TextDecoder().decode(bytes);
+              (bytes): ShardResult => {
                 let value: unknown;
                 try {
-                  value = text === '' ? undefined : JSON.parse(text);
-                } catch {
-                  return { shard, actorId, status: 'error' as const, latencyMs: performance.now() - started, errorCode: 'PLEX_ERR_BAD_REPLY', errorMessage: `not JSON: ${text.slice(0, 80)}` };
+                  value = codec.decode(bytes);
+                } catch (error) {
+                  return { shard, actorId, status: 'error', latencyMs: performance.now() - started, errorCode: ErrorCode.BadReply, errorMessage: `${codec.name} codec could not decode the reply: ${(error as Error).message}` };
                 }
-                return { shard, actorId, status: 'ok' as const, latencyMs: performance.now() - started, value };
+                const failure = codec.failure?.(value);
+                if (failure !== undefined) return { shard, actorId, status: 'error', latencyMs: performance.now() - started, errorCode: ErrorCode.HandlerFailed, errorMessage: failure };
+                return { shard, actorId, status: 'ok', latencyMs: performance.now() - started, value };
               },
-              (error: PlexError) => ({
+              (error: PlexError): ShardResult => ({
                 shard,
                 actorId,
-                status: error.code === 'PLEX_ERR_ASK_TIMEOUT' ? ('timeout' as const) : ('error' as const),
+                status: error.code === 'PLEX_ERR_ASK_TIMEOUT' ? 'timeout' : 'error',
                 latencyMs: performance.now() - started,
                 errorCode: error.code ?? 'PLEX_ERR',
                 errorMessage: error.message,
               }),
             )
-            .then((result: ShardResult) => {
+            .then((result) => {
               this.release(1);
-              if (results[i] !== undefined || (result.errorCode === 'PLEX_ERR_ABORTED' && controller.signal.aborted)) return;
+              if (results[i] !== undefined || (result.errorCode === 'PLEX_ERR_ABORTED' && controller?.signal.aborted === true)) return;
               results[i] = result;
               onResult?.(result);
               if (result.status === 'ok') {
@@ -324,7 +647,7 @@ export class ShardGroup {
     const filled = Array.from(
       { length: shards.length },
       (_, i): ShardResult =>
-        results[i] ?? { shard: shards[i], actorId: this.actorIds[shards[i]], status: 'timeout', latencyMs: now - started, errorCode: 'PLEX_ERR_ASK_TIMEOUT', errorMessage: 'no answer before the gather completed' },
+        results[i] ?? { shard: shards[i], actorId: ids[shards[i]], status: 'timeout', latencyMs: now - started, errorCode: 'PLEX_ERR_ASK_TIMEOUT', errorMessage: 'no answer before the gather completed' },
     );
     return { results: filled, firstOk, satisfied: okCount >= minResponses };
   }
@@ -348,7 +671,13 @@ export class ShardGroup {
 
   private release(n: number): void {
     this.inFlight -= n;
+    if (this.waiting.length === 0) return;
     const waiters = this.waiting.splice(0);
     for (const wake of waiters) wake();
   }
+}
+
+/** The form a key travels in (JSON has no bigint): a bigint becomes its decimal string, and routes as that string. */
+function wireKey(key: ShardKey): string | number {
+  return typeof key === 'bigint' ? key.toString() : key;
 }
