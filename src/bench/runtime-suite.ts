@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { ActorInstance } from '../runtime/actor-instance.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
+import { builtActorWasm } from '../runtime/built-actors.js';
 import { prepareCoreModule } from '../runtime/core-module.js';
 import { HostOp } from '../runtime/core-abi.js';
 import { createChannelBuffer, HostCallServer } from '../runtime/host-call-channel.js';
@@ -15,7 +15,7 @@ import { piscinaBaseline } from './piscina-baseline.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
 
 const decoder = new TextDecoder();
-const actorWasm = (name: string) => new Uint8Array(readFileSync(new URL(`../wasm/${name}.wasm`, import.meta.url)));
+const actorWasm = builtActorWasm;
 
 /**
  * `plexspaces bench runtime`: the actor runtime against piscina running the

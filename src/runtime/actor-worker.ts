@@ -222,7 +222,8 @@ function flush(): void {
   if (outgoing.length === 0) return;
   const batch = outgoing;
   outgoing = [];
-  toMain.postMessage(encodeBatch(batch));
+  const bytes = encodeBatch(batch);
+  toMain.postMessage(bytes, [bytes.buffer]);
 }
 
 function receive(message: Uint8Array | WorkerSetup | { sends: Uint8Array }): void {

@@ -78,8 +78,15 @@ export function ring(doorbells: Int32Array, index: number): void {
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
-export function encodeBatch(ops: readonly (WorkerOp | MainOp)[]): Uint8Array {
-  return packr.pack(ops);
+/**
+ * The batch in a buffer of its own, exactly its size, for `postMessage` to
+ * transfer. Why the copy: msgpackr packs into one reused buffer and returns
+ * a view of it, and posting a view clones the whole underlying buffer — 8 KiB
+ * per batch normally, and after one large batch (say 4 MB of task chunks)
+ * that many megabytes for every later batch, however small.
+ */
+export function encodeBatch(ops: readonly (WorkerOp | MainOp)[]): Uint8Array<ArrayBuffer> {
+  return packr.pack(ops).slice();
 }
 
 export function decodeBatch<T>(bytes: Uint8Array): T[] {

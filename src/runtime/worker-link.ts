@@ -78,7 +78,8 @@ export class WorkerLink {
     if (this.queue.length === 0 || this.exited) return;
     const batch = this.queue;
     this.queue = [];
-    this.worker.postMessage(encodeBatch(batch));
+    const bytes = encodeBatch(batch);
+    this.worker.postMessage(bytes, [bytes.buffer]);
     ring(this.doorbells, this.index);
     if (this.inFlight > 0) this.pollAnswers();
   }
