@@ -2,6 +2,7 @@
 import { PlexError, UsageError } from '../errors.js';
 import { benchCommand } from './bench-command.js';
 import { buildCommand } from './build-command.js';
+import { runCommand } from './run-command.js';
 import { startCommand } from './start-command.js';
 
 /**
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   start: { summary: 'start a node on embedded defaults (in-memory + SQLite)', run: startCommand },
   bench: { summary: 'run a benchmark suite and write results to native-bench/results/', run: benchCommand },
   build: { summary: 'build a TypeScript SDK actor into a WebAssembly component', run: buildCommand },
+  run: { summary: 'run a parallel workload: matmul or nbody (progress on stderr, --json)', run: runCommand },
 };
 
 function usage(): string {

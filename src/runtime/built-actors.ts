@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
  * AssemblyScript actors of src/wasm/actors, the C ones as `c-<name>`).
  * Resolved next to the compiled runtime, so it works from dist/ only.
  */
-export function builtActorWasm(name: string): Uint8Array {
+export function builtActorWasm(name: string): Uint8Array<ArrayBuffer> {
   const url = new URL(`../wasm/${name}.wasm`, import.meta.url);
   try {
     return new Uint8Array(readFileSync(url));

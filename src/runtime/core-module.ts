@@ -1,6 +1,7 @@
 import { InvalidModuleError } from '../errors.js';
 import { ALLOWED_IMPORTS, OPTIONAL_EXPORTS, REQUIRED_EXPORTS } from './core-abi.js';
 import { instrumentCoreModule, type InstrumentResult } from './instrument.js';
+import { enableWasmFeatures } from './wasm-features.js';
 
 export interface CoreModuleOptions {
   /** Insert watchdog checks (default true). Turn off only for trusted kernels whose loops are hot. */
@@ -43,6 +44,7 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
     throw new InvalidModuleError(`${name}: this is a WebAssembly component, not a core module`);
   }
   let original: WebAssembly.Module;
+  enableWasmFeatures(); // relaxed-SIMD kernel builds compile only with it on Node 20
   try {
     original = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch (cause) {

@@ -5,7 +5,7 @@
 // are skipped with the reason printed.
 import { spawnSync } from 'node:child_process';
 import asc from 'assemblyscript/asc';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,23 +36,30 @@ for (const file of readdirSync(sources).filter((f) => f.endsWith('.ts')).sort())
 const sharedSources = join(sources, 'shared');
 for (const file of readdirSync(sharedSources).filter((f) => f.endsWith('.ts')).sort()) {
   const name = basename(file, '.ts');
-  const { error, stderr } = await asc.main([
-    join(sharedSources, file),
-    '--enable', 'simd',
-    '--enable', 'threads',
-    '--importMemory',
-    '--sharedMemory',
-    '--initialMemory', '1',
-    '--maximumMemory', '65536',
-    '-O3',
-    '--runtime', 'stub',
-    '--noAssert',
-    '--outFile', join(out, `shared-${name}.wasm`),
-  ]);
-  if (error) {
-    process.stderr.write(stderr.toString());
-    process.stderr.write(`asc failed on shared/${file}: ${error.message}\n`);
-    process.exit(1);
+  // Kernels that test ASC_FEATURE_RELAXED_SIMD are built a second time with
+  // relaxed SIMD (fused multiply-add); the runtime picks that build where
+  // the engine supports it.
+  const relaxed = readFileSync(join(sharedSources, file), 'utf8').includes('ASC_FEATURE_RELAXED_SIMD');
+  for (const variant of relaxed ? ['', '-relaxed'] : ['']) {
+    const { error, stderr } = await asc.main([
+      join(sharedSources, file),
+      '--enable', 'simd',
+      ...(variant ? ['--enable', 'relaxed-simd'] : []),
+      '--enable', 'threads',
+      '--importMemory',
+      '--sharedMemory',
+      '--initialMemory', '1',
+      '--maximumMemory', '65536',
+      '-O3',
+      '--runtime', 'stub',
+      '--noAssert',
+      '--outFile', join(out, `shared-${name}${variant}.wasm`),
+    ]);
+    if (error) {
+      process.stderr.write(stderr.toString());
+      process.stderr.write(`asc failed on shared/${file}${variant}: ${error.message}\n`);
+      process.exit(1);
+    }
   }
 }
 process.stdout.write(`built AssemblyScript actors into dist/wasm in ${Date.now() - started} ms\n`);
