@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** One measured figure, in the format of shared/BENCHMARKS.md. */
 export interface BenchResult {
@@ -27,6 +27,8 @@ export interface BenchReport {
   readonly results: BenchResult[];
   /** Free-form remarks: sizes, tools skipped and why. */
   readonly notes: string[];
+  /** SVG charts saved next to the report as `<suite>-<name>.svg`. */
+  charts?: { readonly name: string; readonly svg: string }[];
 }
 
 export function newReport(suite: string, quick: boolean): BenchReport {
@@ -75,9 +77,16 @@ export function saveReport(report: BenchReport, dir: string, jsonPath?: string):
   const json = jsonPath ?? join(dir, `${report.suite}${report.quick ? '.quick' : ''}.json`);
   const md = jsonPath ? jsonPath.replace(/\.json$/, '') + '.md' : join(dir, `${report.suite}${report.quick ? '.quick' : ''}.md`);
   mkdirSync(dirname(json), { recursive: true });
-  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(md, markdownTable(report));
-  return [json, md];
+  const charts = (report.charts ?? []).map((chart) => {
+    const file = join(dirname(json), `${report.suite}${report.quick ? '.quick' : ''}-${chart.name}.svg`);
+    writeFileSync(file, chart.svg);
+    return file;
+  });
+  const { charts: _svg, ...data } = report;
+  writeFileSync(json, JSON.stringify(data, null, 2) + '\n');
+  const links = charts.map((file) => `![${basename(file)}](${basename(file)})`).join('\n\n');
+  writeFileSync(md, markdownTable(report) + (links ? `\n${links}\n` : ''));
+  return [json, md, ...charts];
 }
 
 export function formatNumber(value: number): string {

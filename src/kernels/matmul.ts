@@ -14,8 +14,8 @@ export interface MatmulOptions {
   readonly n: number;
   readonly workers: number;
   /**
-   * `shards`: row blocks of C scattered over a ShardGroup, one round per
-   * block of `workers` tiles. `linda`: the master writes one
+   * `shards`: row blocks of C dispatched over a ShardGroup, tile t to shard
+   * t mod workers. `linda`: the master writes one
    * ["sgemm-tile", job, row] tuple per block and worker actors take them
    * from the space themselves until none is left.
    */
@@ -145,20 +145,19 @@ async function warmUpWorkers(runtime: ActorRuntime, layout: Layout): Promise<voi
 
 function sgemmTask(layout: Layout, row: number, worker: number): Uint8Array {
   const { n, a, b, c, work, tileRows } = layout;
-  const m = row < n ? Math.min(tileRows, n - row) : 0; // m = 0: this shard sits the round out
+  const m = Math.min(tileRows, n - row);
   return new Uint8Array(Uint32Array.of(m, n, n, a + row * n * 4, n, b, n, c + row * n * 4, n, work[worker]).buffer);
 }
 
 async function viaShards(runtime: ActorRuntime, layout: Layout, onProgress?: (done: number, total: number) => void): Promise<void> {
   const group = await ShardGroup.create(runtime, { id: 'matmul', module: 'sgemm', shards: layout.workers, codec: 'bytes', memory: 'matmul', stateless: true });
   const total = layout.rows.length;
-  for (let first = 0; first < total; first += layout.workers) {
-    const payloads = Array.from({ length: layout.workers }, (_, s) => sgemmTask(layout, layout.rows[first + s] ?? layout.n, s));
-    const results = await group.scatter('sgemm', payloads, { deadlineMs: 600_000 });
-    const failed = results.find((r) => r.status !== 'ok');
-    if (failed !== undefined) throw new Error(`tile on shard ${failed.shard} failed: ${failed.errorCode} ${failed.errorMessage}`);
-    onProgress?.(Math.min(total, first + layout.workers), total);
-  }
+  // Tile t goes to shard t mod K, all dispatched at once: each shard works through its queue without waiting for the others.
+  const tasks = layout.rows.map((row, t) => ({ shard: t % layout.workers, payload: sgemmTask(layout, row, t % layout.workers) }));
+  let done = 0;
+  const results = await group.dispatch('sgemm', tasks, { deadlineMs: 600_000, onResult: () => onProgress?.(++done, total) });
+  const failed = results.find((r) => r.status !== 'ok');
+  if (failed !== undefined) throw new Error(`tile on shard ${failed.shard} failed: ${failed.errorCode} ${failed.errorMessage}`);
   await group.delete();
 }
 

@@ -248,6 +248,25 @@ export class ShardGroup {
   }
 
   /**
+   * Sends every task to the shard it names, all at once, and gathers the
+   * answers in task order. A shard handles its tasks back to back, so
+   * there is no barrier between them (unlike rounds of `scatter`);
+   * `onResult` sees each answer as it arrives (progress). Tasks beyond
+   * `maxInFlight` wait for room like any other operation.
+   */
+  async dispatch(type: string, tasks: readonly { readonly shard: number; readonly payload?: unknown }[], options: GatherOptions & { onResult?: (result: ShardResult) => void } = {}): Promise<ShardResult[]> {
+    await this.settled();
+    if (!Array.isArray(tasks)) throw new InvalidArgumentError('dispatch takes an array of { shard, payload } tasks');
+    const shards = tasks.map((task, i) => {
+      if (!Number.isSafeInteger(task?.shard) || task.shard < 0 || task.shard >= this.actorIds.length) {
+        throw new InvalidArgumentError(`task ${i} names shard ${String(task?.shard)}; this group has shards 0..${this.actorIds.length - 1}`);
+      }
+      return task.shard;
+    });
+    return (await this.collect({ shards, type, payloadFor: (_, i) => tasks[i].payload, options, onResult: options.onResult })).results;
+  }
+
+  /**
    * Runs `type` over many items: they are cut into contiguous chunks
    * (default one per shard), chunk c goes to shard c mod N, and each shard
    * answers its chunk with one result per item. Many tiny tasks thus cost

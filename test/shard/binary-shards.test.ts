@@ -131,3 +131,17 @@ describe('ShardGroupRegistry', () => {
     expect(registry.list()).toEqual([]);
   });
 });
+
+describe('ShardGroup.dispatch', () => {
+  it('sends each task to the shard it names, answers in task order, and rejects unknown shards', async () => {
+    const group = await ShardGroup.create(runtime, { id: 'dispatch', module: 'task-shard', shards: 3, codec: 'bytes', stateless: true });
+    const tasks = Array.from({ length: 10 }, (_, t) => ({ shard: (t * 7) % 3, payload: Int32Array.of(t + 1) }));
+    const seen: number[] = [];
+    const results = await group.dispatch('collatz', tasks, { onResult: (r) => seen.push(r.shard) });
+    expect(results.map((r) => r.shard)).toEqual(tasks.map((t) => t.shard));
+    expect(results.map((r) => new Int32Array((r.value as Uint8Array).slice().buffer)[0])).toEqual(tasks.map((_, t) => collatz(t + 1)));
+    expect(seen).toHaveLength(10);
+    await expect(group.dispatch('collatz', [{ shard: 3, payload: Int32Array.of(1) }])).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_ARGUMENT' });
+    await group.delete();
+  });
+});

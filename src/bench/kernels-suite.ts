@@ -1,0 +1,380 @@
+import { performance } from 'node:perf_hooks';
+import { multiply } from 'mathjs';
+import { JOVIAN_PUBLISHED_1000, runJovian } from '../kernels/jovian.js';
+import { instantiateKernel, kernelBuild, type NbodyExports, type SgemmExports } from '../kernels/kernel-modules.js';
+import { runMatmul, type MatmulMode } from '../kernels/matmul.js';
+import { runNbody } from '../kernels/nbody.js';
+import { seededRandom } from '../kernels/seeded-random.js';
+import { SharedArena } from '../kernels/shared-arena.js';
+import { relaxedSimdSupported } from '../runtime/wasm-features.js';
+import { buildNativeBaselines, runNative, runNumpySgemm, type NativeBaselines } from './native-baselines.js';
+import { linkBaselines, newReport, round, type BenchReport, type BenchResult } from './report.js';
+import { barChartSvg } from './svg-chart.js';
+import type { SuiteOptions } from './tuplespace-suite.js';
+
+/**
+ * `plexspaces bench kernels`: single-thread SGEMM and n-body against native
+ * C (gcc -O3 -march=native, gcc -O3), the same C compiled to wasm, plain JS,
+ * mathjs and numpy, in one run; the Jovian oracle; then the parallel drivers
+ * at 1 and 2 workers. Every figure carries a correctness check.
+ */
+export async function runKernelsSuite(options: SuiteOptions): Promise<BenchReport> {
+  const { quick, log } = options;
+  const report = newReport('kernels', quick);
+  log('building the native baselines…');
+  const baselines = buildNativeBaselines();
+  for (const reason of baselines.skipped) report.notes.push(`skipped ${reason}`);
+  report.notes.push(`relaxed SIMD (FMA) ${relaxedSimdSupported() ? 'available: the "wasm-relaxed" rows use it' : 'not available in this engine'}.`);
+
+  const sizes = quick ? [256, 512] : [256, 512, 1024];
+  const sgemmRows: BenchResult[] = [];
+  for (const n of sizes) {
+    log(`sgemm ${n}…`);
+    sgemmRows.push(...sgemmAt(n, quick, baselines));
+  }
+  report.results.push(...sgemmRows);
+
+  const bodies = quick ? 2048 : 4096;
+  log(`n-body ${bodies} bodies…`);
+  report.results.push(...nbodySingleThread(bodies, quick ? 2 : 4, baselines));
+
+  log('Jovian 5-body oracle…');
+  const jovian = runJovian(1000);
+  const matches = jovian.before === JOVIAN_PUBLISHED_1000.before && jovian.after === JOVIAN_PUBLISHED_1000.after;
+  const longRun = runJovian(quick ? 100_000 : 1_000_000);
+  report.results.push({
+    id: `jovian.wasm-f64.${longRun.steps}-steps`,
+    value: round(longRun.seconds * 1000, 1),
+    unit: 'ms',
+    check: `1000 steps: ${jovian.before} / ${jovian.after} ${matches ? '= published output' : `≠ published ${JOVIAN_PUBLISHED_1000.before} / ${JOVIAN_PUBLISHED_1000.after}`}`,
+  });
+
+  log('parallel drivers at 1 and 2 workers…');
+  const scaling = await parallelScaling(quick, log);
+  report.results.push(...scaling.results);
+
+  report.notes.push(
+    'sgemm: best of several runs after warm-up; ours is the register-blocked kernel of src/wasm/actors/shared/sgemm.ts; "c-ikj" rows are the i-k-j loop of native-bench/c/kernels.c; errors are max |C − C64| / (|C64| + 1) over sampled entries against float64.',
+    'n-body: direct sum, float32, softening 0.01, leapfrog; the check is the relative energy change over the run (float64 energies) and agreement with our kernel.',
+    'Parallel rows: one run each at 1 and 2 workers on this 2-core machine; speedup = time(1) / time(2).',
+  );
+  linkBaselines(report);
+  report.charts = [
+    { name: 'sgemm', svg: sgemmChart(sgemmRows, sizes) },
+    { name: 'scaling', svg: scaling.chart },
+  ];
+  return report;
+}
+
+// ── SGEMM ──────────────────────────────────────────────────────────────────
+
+function fillMatrix(values: Float32Array, seed: number): void {
+  const random = seededRandom(seed);
+  for (let i = 0; i < values.length; i++) values[i] = random() * 2 - 1;
+}
+
+/** Max relative error of sampled entries of `c` against a float64 product. */
+function sgemmError(n: number, a: Float32Array, b: Float32Array, c: ArrayLike<number>, samples = 256): number {
+  const random = seededRandom(1234);
+  let worst = 0;
+  for (let s = 0; s < samples; s++) {
+    const i = Math.floor(random() * n);
+    const j = Math.floor(random() * n);
+    let exact = 0;
+    for (let p = 0; p < n; p++) exact += a[i * n + p] * b[p * n + j];
+    const error = Math.abs(c[i * n + j] - exact) / (Math.abs(exact) + 1);
+    worst = Number.isNaN(error) ? Infinity : Math.max(worst, error);
+  }
+  return worst;
+}
+
+function exactEntry(n: number, a: Float32Array, b: Float32Array, i: number, j: number): number {
+  let exact = 0;
+  for (let p = 0; p < n; p++) exact += a[i * n + p] * b[p * n + j];
+  return exact;
+}
+
+function best(reps: number, run: () => void): number {
+  let fastest = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    run();
+    fastest = Math.min(fastest, performance.now() - t0);
+  }
+  return fastest / 1000;
+}
+
+function gflops(n: number, seconds: number): number {
+  return round((2 * n ** 3) / seconds / 1e9, 2);
+}
+
+function sgemmAt(n: number, quick: boolean, baselines: NativeBaselines): BenchResult[] {
+  const results: BenchResult[] = [];
+  const reps = quick ? 3 : 7;
+  const nativeId = `sgemm.c-ikj-gcc-native.${n}`;
+  // Ours, plain SIMD128 and relaxed SIMD, on a shared memory as the actors run it.
+  for (const relaxed of [false, true]) {
+    const build = kernelBuild('sgemm', { relaxed });
+    if (relaxed && !build.relaxed) continue;
+    const arena = new SharedArena();
+    const [a, b, c] = [0, 1, 2].map(() => arena.allocate(n * n * 4));
+    const kernel = instantiateKernel<SgemmExports>(build, arena.memory);
+    const work = arena.allocate(kernel.sgemm_work_bytes());
+    fillMatrix(arena.float32(a, n * n), 1);
+    fillMatrix(arena.float32(b, n * n), 2);
+    for (let r = 0; r < 30; r++) kernel.sgemm(64, 64, 64, a, n, b, n, c, n, work); // tier up (see matmul.ts)
+    kernel.sgemm(n, n, n, a, n, b, n, c, n, work);
+    const seconds = best(reps, () => kernel.sgemm(n, n, n, a, n, b, n, c, n, work));
+    const error = sgemmError(n, arena.float32(a, n * n), arena.float32(b, n * n), arena.float32(c, n * n));
+    results.push({
+      id: `sgemm.${relaxed ? 'wasm-relaxed' : 'wasm-simd128'}.${n}`,
+      value: gflops(n, seconds),
+      unit: 'GFLOP/s',
+      baseline: baselines.native ? nativeId : undefined,
+      check: `maxRelErr=${error.toExponential(1)}`,
+      target: n === 1024 ? '≥ 40' : undefined,
+    });
+  }
+  const a = new Float32Array(n * n);
+  const b = new Float32Array(n * n);
+  fillMatrix(a, 1);
+  fillMatrix(b, 2);
+  const corner = [exactEntry(n, a, b, 0, 0), exactEntry(n, a, b, n - 1, n - 1)];
+  const cornerError = (c00: number, cLast: number) => Math.max(Math.abs(c00 - corner[0]) / (Math.abs(corner[0]) + 1), Math.abs(cLast - corner[1]) / (Math.abs(corner[1]) + 1));
+  for (const [label, binary] of [['gcc-native', baselines.native], ['gcc-O3', baselines.portable]] as const) {
+    if (binary === undefined) continue;
+    const run = runNative<{ seconds: number; c00: number; cLast: number }>(binary, 'sgemm', n, reps);
+    results.push({ id: `sgemm.c-ikj-${label}.${n}`, value: gflops(n, run.seconds), unit: 'GFLOP/s', check: `C[0,0], C[n-1,n-1] maxRelErr=${cornerError(run.c00, run.cLast).toExponential(1)}` });
+  }
+  if (baselines.wasm !== undefined) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(baselines.wasm), {});
+    const { memory, sgemm_ikj, __heap_base } = instance.exports as { memory: WebAssembly.Memory; sgemm_ikj: (n: number, a: number, b: number, c: number) => void; __heap_base: WebAssembly.Global };
+    const base = Math.ceil((__heap_base.value as number) / 64) * 64;
+    const need = base + 3 * n * n * 4;
+    if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+    const [pa, pb, pc] = [base, base + n * n * 4, base + 2 * n * n * 4];
+    new Float32Array(memory.buffer, pa, n * n).set(a);
+    new Float32Array(memory.buffer, pb, n * n).set(b);
+    sgemm_ikj(n, pa, pb, pc);
+    const seconds = best(reps, () => sgemm_ikj(n, pa, pb, pc));
+    results.push({ id: `sgemm.c-ikj-clang-wasm.${n}`, value: gflops(n, seconds), unit: 'GFLOP/s', baseline: baselines.native ? `sgemm.c-ikj-gcc-native.${n}` : undefined, check: `maxRelErr=${sgemmError(n, a, b, new Float32Array(memory.buffer, pc, n * n)).toExponential(1)}` });
+  }
+  // Plain JS, the i-k-j loop on Float32Array.
+  const c = new Float32Array(n * n);
+  const jsSeconds = best(quick || n >= 1024 ? 1 : 3, () => {
+    c.fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < n; k++) {
+        const aik = a[i * n + k];
+        const row = i * n;
+        const bk = k * n;
+        for (let j = 0; j < n; j++) c[row + j] += aik * b[bk + j];
+      }
+    }
+  });
+  results.push({ id: `sgemm.js-ikj.${n}`, value: gflops(n, jsSeconds), unit: 'GFLOP/s', check: `maxRelErr=${sgemmError(n, a, b, c).toExponential(1)}` });
+  // mathjs on nested arrays (what a JS user reaches for); too slow beyond 512 to run in every bench.
+  if (n <= 512) {
+    const rowsOf = (m: Float32Array) => Array.from({ length: n }, (_, i) => Array.from(m.subarray(i * n, (i + 1) * n)));
+    const [ma, mb] = [rowsOf(a), rowsOf(b)];
+    let product: number[][] = [];
+    const seconds = best(1, () => {
+      product = multiply(ma, mb) as number[][];
+    });
+    results.push({ id: `sgemm.mathjs.${n}`, value: gflops(n, seconds), unit: 'GFLOP/s', check: `maxRelErr=${sgemmError(n, a, b, product.flat()).toExponential(1)} (float64 arithmetic)` });
+  }
+  const numpy = runNumpySgemm(n, reps);
+  if ('skipped' in numpy) {
+    if (n === 256) results.push({ id: `sgemm.numpy.${n}`, value: 0, unit: 'GFLOP/s', check: `skipped: ${numpy.skipped}` });
+  } else {
+    results.push({ id: `sgemm.numpy-${numpy.blas}.${n}`, value: gflops(n, numpy.seconds), unit: 'GFLOP/s', check: `maxRelErr=${numpy.maxRelError.toExponential(1)} (its own random inputs)` });
+  }
+  return results;
+}
+
+function sgemmChart(rows: BenchResult[], sizes: number[]): string {
+  const implementations = [...new Set(rows.map((r) => r.id.split('.')[1]))];
+  return barChartSvg({
+    title: 'SGEMM, one thread: GFLOP/s by implementation and size',
+    unit: 'GFLOP/s',
+    groups: sizes.map((n) => `${n}×${n}`),
+    series: implementations.map((name) => ({ name, values: sizes.map((n) => rows.find((r) => r.id === `sgemm.${name}.${n}` && r.value > 0)?.value) })),
+    reference: { value: 40, label: 'target 40' },
+  });
+}
+
+// ── n-body ─────────────────────────────────────────────────────────────────
+
+interface NbodyState {
+  n: number;
+  positions: Float32Array;
+  masses: Float32Array;
+}
+
+/** The same cold uniform sphere as src/kernels/nbody.ts and native-bench/c/kernels.c. */
+function sphere(n: number): NbodyState {
+  const random = seededRandom(7);
+  const positions = new Float32Array(3 * n);
+  const masses = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let x: number, y: number, z: number;
+    do {
+      x = random() * 2 - 1;
+      y = random() * 2 - 1;
+      z = random() * 2 - 1;
+    } while (x * x + y * y + z * z > 1);
+    positions[i] = x;
+    positions[n + i] = y;
+    positions[2 * n + i] = z;
+    masses[i] = 1 / n;
+  }
+  return { n, positions, masses };
+}
+
+function nbodySingleThread(n: number, steps: number, baselines: NativeBaselines): BenchResult[] {
+  const results: BenchResult[] = [];
+  const eps2 = 1e-4;
+  const dt = 0.001;
+  const start = sphere(n);
+  const interactions = n * n * (steps + 1);
+  // Ours.
+  const arena = new SharedArena();
+  const p = [arena.allocate(12 * n), arena.allocate(12 * n)];
+  const vel = arena.allocate(12 * n);
+  const mass = arena.allocate(4 * n);
+  const kernel = instantiateKernel<NbodyExports>(kernelBuild('nbody'), arena.memory);
+  const reset = () => {
+    arena.float32(p[0], 3 * n).set(start.positions);
+    arena.float32(vel, 3 * n).fill(0);
+  };
+  arena.float32(mass, n).set(start.masses);
+  reset();
+  for (let r = 0; r < 30; r++) kernel.nbody_step(n, p[0], p[1], vel, mass, 0, 64, 0, 0, eps2); // tier up
+  reset();
+  const energyStart = kernel.nbody_energy(n, p[0], vel, mass, 0, n, eps2);
+  let current = 0;
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) {
+    kernel.nbody_step(n, p[current], p[1 - current], vel, mass, 0, n, s === 0 ? dt / 2 : dt, dt, eps2);
+    current = 1 - current;
+  }
+  kernel.nbody_step(n, p[current], p[1 - current], vel, mass, 0, n, dt / 2, 0, eps2);
+  const seconds = (performance.now() - t0) / 1000;
+  const ours = kernel.nbody_energy(n, p[1 - current], vel, mass, 0, n, eps2);
+  const drift = (e1: number, e0: number) => (Math.abs(e1 - e0) / Math.abs(e0)).toExponential(1);
+  results.push({
+    id: `nbody.wasm-simd128.${n}`,
+    value: round(interactions / seconds / 1e6, 1),
+    unit: 'M interactions/s',
+    baseline: baselines.native ? `nbody.c-gcc-native.${n}` : undefined,
+    check: `energy drift ${drift(ours, energyStart)} over ${steps + 1} steps`,
+    target: '≥ 1000 (one core)',
+  });
+  for (const [label, binary] of [['gcc-native', baselines.native], ['gcc-O3', baselines.portable]] as const) {
+    if (binary === undefined) continue;
+    const run = runNative<{ seconds: number; energyStart: number; energyEnd: number }>(binary, 'nbody', n, steps);
+    results.push({
+      id: `nbody.c-${label}.${n}`,
+      value: round(interactions / run.seconds / 1e6, 1),
+      unit: 'M interactions/s',
+      check: `energy drift ${drift(run.energyEnd, run.energyStart)}; final energy vs ours ${(Math.abs(run.energyEnd - ours) / Math.abs(ours)).toExponential(1)}`,
+    });
+  }
+  if (baselines.wasm !== undefined) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(baselines.wasm), {});
+    const ex = instance.exports as {
+      memory: WebAssembly.Memory;
+      __heap_base: WebAssembly.Global;
+      nbody_step: (n: number, pin: number, pout: number, vel: number, mass: number, k: number, d: number, e: number) => void;
+      nbody_energy: (n: number, pos: number, vel: number, mass: number, e: number) => number;
+    };
+    const base = Math.ceil((ex.__heap_base.value as number) / 64) * 64;
+    const need = base + 40 * n;
+    if (ex.memory.buffer.byteLength < need) ex.memory.grow(Math.ceil((need - ex.memory.buffer.byteLength) / 65536));
+    const [q0, q1, v, m] = [base, base + 12 * n, base + 24 * n, base + 36 * n];
+    new Float32Array(ex.memory.buffer, q0, 3 * n).set(start.positions);
+    new Float32Array(ex.memory.buffer, m, n).set(start.masses);
+    const e0 = ex.nbody_energy(n, q0, v, m, eps2);
+    const t1 = performance.now();
+    let [cur, next] = [q0, q1];
+    for (let s = 0; s < steps; s++) {
+      ex.nbody_step(n, cur, next, v, m, s === 0 ? dt / 2 : dt, dt, eps2);
+      [cur, next] = [next, cur];
+    }
+    ex.nbody_step(n, cur, next, v, m, dt / 2, 0, eps2);
+    const wasmSeconds = (performance.now() - t1) / 1000;
+    const e1 = ex.nbody_energy(n, next, v, m, eps2);
+    results.push({ id: `nbody.c-clang-wasm.${n}`, value: round(interactions / wasmSeconds / 1e6, 1), unit: 'M interactions/s', check: `energy drift ${drift(e1, e0)}; final energy vs ours ${(Math.abs(e1 - ours) / Math.abs(ours)).toExponential(1)}` });
+  }
+  // Plain JS on Float32Array.
+  const pos = [start.positions.slice(), new Float32Array(3 * n)];
+  const velocity = new Float32Array(3 * n);
+  const jsStep = (pin: Float32Array, pout: Float32Array, dtKick: number, dtDrift: number) => {
+    for (let i = 0; i < n; i++) {
+      const xi = pin[i], yi = pin[n + i], zi = pin[2 * n + i];
+      let ax = 0, ay = 0, az = 0;
+      for (let j = 0; j < n; j++) {
+        const dx = pin[j] - xi, dy = pin[n + j] - yi, dz = pin[2 * n + j] - zi;
+        const r2 = dx * dx + dy * dy + dz * dz + eps2;
+        const s = start.masses[j] / (r2 * Math.sqrt(r2));
+        ax += dx * s;
+        ay += dy * s;
+        az += dz * s;
+      }
+      velocity[i] += ax * dtKick;
+      velocity[n + i] += ay * dtKick;
+      velocity[2 * n + i] += az * dtKick;
+      pout[i] = xi + velocity[i] * dtDrift;
+      pout[n + i] = yi + velocity[n + i] * dtDrift;
+      pout[2 * n + i] = zi + velocity[2 * n + i] * dtDrift;
+    }
+  };
+  const t2 = performance.now();
+  let which = 0;
+  for (let s = 0; s < steps; s++) {
+    jsStep(pos[which], pos[1 - which], s === 0 ? dt / 2 : dt, dt);
+    which = 1 - which;
+  }
+  jsStep(pos[which], pos[1 - which], dt / 2, 0);
+  const jsSeconds = (performance.now() - t2) / 1000;
+  // Energy of the JS result through our kernel's float64 energy, on a copy.
+  arena.float32(p[0], 3 * n).set(pos[1 - which]);
+  arena.float32(vel, 3 * n).set(velocity);
+  const jsEnergy = kernel.nbody_energy(n, p[0], vel, mass, 0, n, eps2);
+  results.push({ id: `nbody.js.${n}`, value: round(interactions / jsSeconds / 1e6, 1), unit: 'M interactions/s', check: `final energy vs ours ${(Math.abs(jsEnergy - ours) / Math.abs(ours)).toExponential(1)}` });
+  return results;
+}
+
+// ── parallel drivers ───────────────────────────────────────────────────────
+
+async function parallelScaling(quick: boolean, log: (line: string) => void): Promise<{ results: BenchResult[]; chart: string }> {
+  const results: BenchResult[] = [];
+  const speedups: { name: string; value: number }[] = [];
+  const n = quick ? 1024 : 2048;
+  for (const mode of ['shards', 'linda'] as MatmulMode[]) {
+    log(`  matmul ${n} ${mode}…`);
+    const one = await runMatmul({ n, workers: 1, mode, singleThreadBaseline: false });
+    const two = await runMatmul({ n, workers: 2, mode });
+    const check = `maxRelErr=${Math.max(one.maxRelError, two.maxRelError).toExponential(1)}; ${two.tiles} tiles; coordination overhead at 2 workers ${((two.coordinationOverhead ?? 0) * 100).toFixed(0)}%`;
+    results.push({ id: `matmul.${mode}.${n}.2-workers`, value: round(two.gflops, 1), unit: 'GFLOP/s', check });
+    results.push({ id: `matmul.${mode}.${n}.speedup-2-vs-1`, value: round(one.seconds / two.seconds, 2), unit: '×', check, target: '≥ 1.8' });
+    speedups.push({ name: `matmul ${n}, ${mode}`, value: one.seconds / two.seconds });
+  }
+  const bodies = quick ? 4096 : 16384;
+  const steps = quick ? 5 : 10;
+  log(`  nbody ${bodies}…`);
+  const one = await runNbody({ bodies, steps, workers: 1 });
+  const two = await runNbody({ bodies, steps, workers: 2 });
+  const check = `energy drift ${two.relativeEnergyDrift.toExponential(1)}; same energies at 1 and 2 workers: ${Math.abs(one.energyEnd - two.energyEnd) <= 1e-9 * Math.abs(one.energyEnd) ? 'yes' : `no (${one.energyEnd} vs ${two.energyEnd})`}`;
+  results.push({ id: `nbody.parallel.${bodies}.2-workers`, value: round(two.interactionsPerSecond / 1e6, 0), unit: 'M interactions/s', check });
+  results.push({ id: `nbody.parallel.${bodies}.speedup-2-vs-1`, value: round(one.seconds / two.seconds, 2), unit: '×', check, target: '≥ 1.8' });
+  speedups.push({ name: `nbody ${bodies}`, value: one.seconds / two.seconds });
+  const chart = barChartSvg({
+    title: 'Speedup at 2 workers over 1 (same run)',
+    unit: '× (time with 1 worker / time with 2)',
+    groups: speedups.map((s) => s.name),
+    series: [{ name: '2 workers', values: speedups.map((s) => s.value) }],
+    reference: { value: 2, label: 'ideal 2×' },
+  });
+  return { results, chart };
+}
