@@ -1,31 +1,47 @@
 import { resolve } from 'node:path';
+import { ActorRuntime } from '../runtime/actor-runtime.js';
+import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
 import { SpaceRegistry } from '../space/space-registry.js';
+import { ApplicationRegistry } from './application-registry.js';
 
 export interface PlexNodeOptions {
   /** Where durable state lives. Default `./.plexspaces`; `null` keeps everything in memory. */
   dataDir?: string | null;
+  /** Worker threads of the actor runtime. Default: the machine's cores. */
+  workers?: number;
 }
 
 export const DEFAULT_DATA_DIR = './.plexspaces';
 
 /**
- * A PlexSpaces node: the named tuple spaces (and, as the platform grows, the
- * actor runtime and the network surfaces) with one lifecycle. Embedded
+ * A PlexSpaces node: the named tuple spaces, the actor runtime, the
+ * deployed applications and the shard groups, with one lifecycle. Embedded
  * defaults: in-memory spaces made durable in SQLite under `dataDir`.
  */
 export class PlexNode {
   readonly dataDir: string | null;
   readonly spaces: SpaceRegistry;
+  readonly runtime: ActorRuntime;
+  readonly applications: ApplicationRegistry;
+  readonly shardGroups: ShardGroupRegistry;
+  readonly startedAt = new Date();
   private stopping: Promise<void> | undefined;
 
   constructor(options: PlexNodeOptions = {}) {
     this.dataDir = options.dataDir === null ? null : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     this.spaces = new SpaceRegistry(this.dataDir === null ? {} : { dataDir: this.dataDir });
+    this.runtime = new ActorRuntime({ workers: options.workers });
+    this.applications = new ApplicationRegistry(this.runtime);
+    this.shardGroups = new ShardGroupRegistry(this.runtime);
   }
 
   /** Drains and flushes: pending operations are rejected, durable state is on disk when this resolves. */
   stop(): Promise<void> {
-    this.stopping ??= this.spaces.close();
+    this.stopping ??= (async () => {
+      await this.shardGroups.deleteAll().catch(() => undefined);
+      await this.runtime.close();
+      await this.spaces.close();
+    })();
     return this.stopping;
   }
 }

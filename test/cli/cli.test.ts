@@ -32,17 +32,22 @@ describe('plexspaces CLI', () => {
     await seed.open({ tenant: 't', namespace: 'n', name: 'q' }).write(['kept']);
     await seed.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--data-dir', dataDir, '--http-port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.on('error', reject);
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
-        if (out.includes('(1 stored)')) resolve();
+        if (out.includes('(1 stored)') && out.includes('websocket: ')) resolve();
       });
       child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
     });
     expect(out).toContain('plexspaces node ready');
+    // The HTTP gateway answers on the port it printed.
+    const http = /http: (http:\/\/\S+)/.exec(out)![1];
+    expect(await (await fetch(`${http}/api/v1/health`)).json()).toEqual({ status: 'ok' });
+    const counted = await fetch(`${http}/api/v1/tuplespace/t/n/q/count`, { method: 'POST', body: JSON.stringify({ template: ['kept'] }) });
+    expect(await counted.json()).toEqual({ count: 1 });
     const exit = new Promise<number | null>((resolve) => child.removeAllListeners('exit').on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);

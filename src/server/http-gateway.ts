@@ -1,0 +1,328 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
+import { MAX_REMOTE_WAIT_MS, type NodeService, type Scope } from './node-service.js';
+
+export interface HttpGatewayOptions {
+  /** Largest JSON body, bytes. Default 1 MiB. */
+  readonly maxJsonBytes?: number;
+  /** Largest deploy (multipart) body, bytes. Default 64 MiB. */
+  readonly maxDeployBytes?: number;
+  /** Tenant and namespace of routes that do not name them (`/actors/{id}/ask`, deploy). Default `default`. */
+  readonly defaultTenant?: string;
+}
+
+/** HTTP status for each error code a request can end with. */
+const STATUS: Partial<Record<string, number>> = {
+  [ErrorCode.InvalidTuple]: 400,
+  [ErrorCode.InvalidTemplate]: 400,
+  [ErrorCode.InvalidArgument]: 400,
+  [ErrorCode.InvalidName]: 400,
+  [ErrorCode.InvalidModule]: 400,
+  [ErrorCode.Usage]: 400,
+  [ErrorCode.TupleTooLarge]: 413,
+  [ErrorCode.ModuleNotFound]: 404,
+  [ErrorCode.ActorNotFound]: 404,
+  [ErrorCode.ShardGroupNotFound]: 404,
+  [ErrorCode.ActorExists]: 409,
+  [ErrorCode.ShardGroupExists]: 409,
+  [ErrorCode.AskTimeout]: 504,
+  [ErrorCode.Backpressure]: 503,
+  [ErrorCode.SpaceClosed]: 503,
+  [ErrorCode.RuntimeClosed]: 503,
+  [ErrorCode.ActorTrapped]: 502,
+  [ErrorCode.ActorTimeout]: 502,
+  [ErrorCode.ActorMemoryLimit]: 502,
+  [ErrorCode.ActorFailed]: 502,
+  [ErrorCode.Aborted]: 499,
+  PLEX_ERR_NOT_FOUND: 404,
+  PLEX_ERR_METHOD_NOT_ALLOWED: 405,
+  PLEX_ERR_BODY_TOO_LARGE: 413,
+  PLEX_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+};
+
+/** A failure of the HTTP layer itself (route, method, body), with the code it answers. */
+class HttpError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Handler = (request: IncomingMessage, params: string[], url: URL) => Promise<{ status?: number; body: unknown }>;
+
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly handler: Handler;
+}
+
+const SEGMENT = '([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})';
+
+/**
+ * The HTTP surface: the routes PlexSpaces users know (deploy, ask by
+ * actor, FaaS invocation by tenant/namespace/actor type) plus tuple-space
+ * and shard-group routes. JSON in, JSON out; every error is
+ * `{"error": {"code": "PLEX_ERR_…", "message": …}}` with a fitting status.
+ */
+export class HttpGateway {
+  readonly server: Server;
+  private readonly routes: Route[] = [];
+  private readonly maxJsonBytes: number;
+  private readonly maxDeployBytes: number;
+  private readonly defaultScope: Scope;
+
+  constructor(
+    private readonly service: NodeService,
+    options: HttpGatewayOptions = {},
+  ) {
+    this.maxJsonBytes = options.maxJsonBytes ?? 1 << 20;
+    this.maxDeployBytes = options.maxDeployBytes ?? 64 << 20;
+    this.defaultScope = { tenant: options.defaultTenant ?? 'default', namespace: 'default' };
+    this.server = createServer((request, response) => void this.handle(request, response));
+    this.defineRoutes();
+  }
+
+  /** Listens on `port` (0: a free one) on `host`; resolves with the port. */
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops accepting connections and ends idle keep-alive ones; in-flight requests finish. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  private route(method: string, path: string, handler: Handler): void {
+    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{}', SEGMENT)}$`), handler });
+  }
+
+  private defineRoutes(): void {
+    const s = this.service;
+    this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }));
+    this.route('GET', '/api/v1/info', async () => ({ body: s.info() }));
+
+    // Applications and actors (the routes of the PlexSpaces articles).
+    this.route('POST', '/api/v1/applications/deploy', async (request) => {
+      const form = await this.multipart(request);
+      const wasm = form.get('wasm_file');
+      if (!(wasm instanceof Blob)) throw new InvalidArgumentError('wasm_file must be a file field');
+      const field = (name: string) => {
+        const value = form.get(name);
+        if (typeof value !== 'string') throw new InvalidArgumentError(`${name} is required`);
+        return value;
+      };
+      const info = await s.deploy(this.defaultScope.tenant, field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()));
+      return { status: 201, body: info };
+    });
+    this.route('POST', '/api/v1/actors/{}/ask', async (request, [id]) => {
+      const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown };
+      const reply = await s.ask(this.defaultScope, id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
+      return { body: reply };
+    });
+    this.route('POST', '/api/v1/actors/{}/tell', async (request, [id]) => {
+      const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown };
+      await s.tell(this.defaultScope, id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
+      return { status: 202, body: { status: 'accepted' } };
+    });
+
+    // FaaS: /api/v1/actors/{tenant}/{namespace}/{actor_type}; the method picks ask or tell.
+    const faasQuery = (url: URL) => {
+      const payload: Record<string, string> = {};
+      for (const [key, value] of url.searchParams) if (key !== 'action') payload[key] = value;
+      return payload;
+    };
+    const faas = '/api/v1/actors/{}/{}/{}';
+    this.route('GET', faas, async (_, [tenant, namespace, type], url) => ({
+      body: await s.ask({ tenant, namespace }, type, url.searchParams.get('action') ?? 'invoke', faasQuery(url)),
+    }));
+    this.route('DELETE', faas, async (_, [tenant, namespace, type], url) => ({
+      body: await s.ask({ tenant, namespace }, type, url.searchParams.get('action') ?? 'delete', faasQuery(url)),
+    }));
+    for (const method of ['POST', 'PUT']) {
+      this.route(method, faas, async (request, [tenant, namespace, type], url) => {
+        await s.tell({ tenant, namespace }, type, url.searchParams.get('action') ?? 'invoke', await this.json(request));
+        return { status: 202, body: { status: 'accepted' } };
+      });
+    }
+
+    // Tuple spaces: POST /api/v1/tuplespace/{tenant}/{namespace}/{space}/{operation}.
+    const ts = '/api/v1/tuplespace/{}/{}/{}';
+    const bodyOf = async (request: IncomingMessage) => (await this.json(request)) as Record<string, unknown>;
+    this.route('POST', `${ts}/write`, async (request, [tenant, namespace, space]) => {
+      const body = await bodyOf(request);
+      await s.write({ tenant, namespace }, space, body.tuple, optionalNumber(body.ttlMs, 'ttlMs'));
+      return { status: 201, body: { written: 1 } };
+    });
+    this.route('POST', `${ts}/write-all`, async (request, [tenant, namespace, space]) => ({
+      status: 201,
+      body: { written: await s.writeAll({ tenant, namespace }, space, (await bodyOf(request)).tuples) },
+    }));
+    for (const [op, take] of [['read', false], ['take', true]] as const) {
+      this.route('POST', `${ts}/${op}`, async (request, [tenant, namespace, space]) => {
+        const body = await bodyOf(request);
+        // A client that hangs up cancels its blocking read or take.
+        const abort = new AbortController();
+        request.once('close', () => abort.abort());
+        return { body: { tuple: await s.read({ tenant, namespace }, space, body.template, { timeoutMs: body.timeoutMs, take, signal: abort.signal }) } };
+      });
+      this.route('POST', `${ts}/${op}-all`, async (request, [tenant, namespace, space]) => {
+        const body = await bodyOf(request);
+        return { body: { tuples: await s.readAll({ tenant, namespace }, space, body.template, { take, limit: optionalNumber(body.limit, 'limit') }) } };
+      });
+    }
+    this.route('POST', `${ts}/count`, async (request, [tenant, namespace, space]) => ({
+      body: { count: await s.count({ tenant, namespace }, space, (await bodyOf(request)).template) },
+    }));
+
+    // Shard groups: /api/v1/shard-groups/{tenant}/{namespace}[/{id}[/{operation}]].
+    const sg = '/api/v1/shard-groups/{}/{}';
+    this.route('GET', sg, async (_, [tenant, namespace]) => ({ body: { groups: s.listGroups({ tenant, namespace }) } }));
+    this.route('POST', sg, async (request, [tenant, namespace]) => {
+      const body = await bodyOf(request);
+      return {
+        status: 201,
+        body: await s.createGroup(
+          { tenant, namespace },
+          {
+            id: body.id as string,
+            application: body.application as string,
+            shards: body.shards as number,
+            partition: body.partition as 'hash' | 'consistent-hash' | undefined,
+            config: optionalString(body.config, 'config'),
+          },
+        ),
+      };
+    });
+    this.route('DELETE', `${sg}/{}`, async (_, [tenant, namespace, id]) => {
+      await s.deleteGroup({ tenant, namespace }, id);
+      return { body: { deleted: id } };
+    });
+    this.route('POST', `${sg}/{}/bulk-update`, async (request, [tenant, namespace, id]) => {
+      const body = await bodyOf(request);
+      return { body: await s.bulkUpdate({ tenant, namespace }, id, body.entries, body.consistency as 'all' | 'eventual' | undefined) };
+    });
+    this.route('POST', `${sg}/{}/scatter-gather`, async (request, [tenant, namespace, id]) => {
+      const body = await bodyOf(request);
+      return { body: await s.scatterGather({ tenant, namespace }, id, body.type as string, body.payload, gatherOptions(body)) };
+    });
+    this.route('POST', `${sg}/{}/reduce`, async (request, [tenant, namespace, id]) => {
+      const body = await bodyOf(request);
+      return { body: await s.reduce({ tenant, namespace }, id, body.type as string, body.payload, { ...gatherOptions(body), op: body.op as never, path: optionalString(body.path, 'path') }) };
+    });
+    this.route('POST', `${sg}/{}/barrier`, async (request, [tenant, namespace, id]) => {
+      const body = await bodyOf(request);
+      return { body: await s.barrier({ tenant, namespace }, id, body.round as number, gatherOptions(body)) };
+    });
+    this.route('POST', `${sg}/{}/scale`, async (request, [tenant, namespace, id]) => {
+      const body = await bodyOf(request);
+      return { body: await s.scale({ tenant, namespace }, id, body.shards as number) };
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      let allowed: string[] = [];
+      for (const route of this.routes) {
+        const match = route.pattern.exec(url.pathname);
+        if (match === null) continue;
+        if (route.method !== request.method) {
+          allowed.push(route.method);
+          continue;
+        }
+        const { status, body } = await route.handler(request, match.slice(1), url);
+        send(response, status ?? 200, body);
+        return;
+      }
+      allowed = [...new Set(allowed)];
+      if (allowed.length > 0) {
+        response.setHeader('allow', allowed.join(', '));
+        throw new HttpError('PLEX_ERR_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${url.pathname} (allowed: ${allowed.join(', ')})`);
+      }
+      throw new HttpError('PLEX_ERR_NOT_FOUND', `no route ${request.method} ${url.pathname}`);
+    } catch (error) {
+      const code = error instanceof PlexError || error instanceof HttpError ? error.code : 'PLEX_ERR_INTERNAL';
+      const status = STATUS[code] ?? 500;
+      const message = status === 500 && !(error instanceof PlexError) ? `internal error: ${(error as Error).message}` : (error as Error).message;
+      if (!response.headersSent) send(response, status, { error: { code, message } });
+      else response.destroy();
+      // A body we refused to read leaves the socket in an unknown state: do not reuse it.
+      if (code === 'PLEX_ERR_BODY_TOO_LARGE') request.destroy();
+    }
+  }
+
+  private async body(request: IncomingMessage, limit: number): Promise<Buffer> {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > limit) throw new HttpError('PLEX_ERR_BODY_TOO_LARGE', `the body is ${declared} bytes; this route takes at most ${limit}`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new HttpError('PLEX_ERR_BODY_TOO_LARGE', `the body passed ${limit} bytes, the limit of this route`);
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private async json(request: IncomingMessage): Promise<unknown> {
+    const type = request.headers['content-type'] ?? 'application/json';
+    if (!/^application\/json\b/i.test(type) && !/^text\/plain\b/i.test(type)) throw new HttpError('PLEX_ERR_UNSUPPORTED_MEDIA_TYPE', `send JSON (content-type application/json), got ${type}`);
+    const raw = await this.body(request, this.maxJsonBytes);
+    if (raw.length === 0) return {};
+    try {
+      return JSON.parse(raw.toString('utf8'));
+    } catch (cause) {
+      throw new InvalidArgumentError(`the body is not valid JSON: ${(cause as Error).message}`);
+    }
+  }
+
+  private async multipart(request: IncomingMessage): Promise<FormData> {
+    const type = request.headers['content-type'] ?? '';
+    if (!/^multipart\/form-data\b/i.test(type)) throw new HttpError('PLEX_ERR_UNSUPPORTED_MEDIA_TYPE', `deploy takes multipart/form-data, got ${type || 'no content-type'}`);
+    const raw = await this.body(request, this.maxDeployBytes);
+    try {
+      return await new Request('http://localhost/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(raw) }).formData();
+    } catch (cause) {
+      throw new InvalidArgumentError(`malformed multipart body: ${(cause as Error).message}`);
+    }
+  }
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_, value: unknown) => (typeof value === 'bigint' ? { $int: value.toString() } : value));
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text ?? 'null') });
+  response.end(text ?? 'null');
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidArgumentError(`${name} must be a string`);
+  return value;
+}
+
+function optionalNumber(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(`${name} must be a number`);
+  return value;
+}
+
+function gatherOptions(body: Record<string, unknown>) {
+  const deadlineMs = optionalNumber(body.deadlineMs, 'deadlineMs');
+  return {
+    deadlineMs: deadlineMs === undefined ? undefined : Math.min(deadlineMs, MAX_REMOTE_WAIT_MS),
+    minResponses: optionalNumber(body.minResponses, 'minResponses'),
+    aggregate: body.aggregate as 'concat' | 'merge' | 'first' | 'majority' | undefined,
+  };
+}

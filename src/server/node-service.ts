@@ -1,0 +1,233 @@
+import { ActorNotFoundError, InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
+import { checkId } from '../node/application-registry.js';
+import type { PlexNode } from '../node/plex-node.js';
+import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
+import type { AggregateStrategy, ReduceOp } from '../shard/gather.js';
+import type { TupleSpace } from '../space/tuple-space.js';
+import { fromJsonValue, toJsonValue } from '../tuple/json.js';
+import type { Field, Template, Tuple } from '../tuple/types.js';
+
+/** Who is asking: every operation on every surface names its tenant and namespace. */
+export interface Scope {
+  readonly tenant: string;
+  readonly namespace: string;
+}
+
+/** Longest a blocking read/take may wait when a remote caller asks (it can always retry). */
+export const MAX_REMOTE_WAIT_MS = 5 * 60_000;
+
+const utf8 = new TextDecoder();
+
+/** A reply's bytes as JSON when they are JSON, else as text. */
+export function decodeReply(bytes: Uint8Array): unknown {
+  const text = utf8.decode(bytes);
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A tuple in its JSON form (int64 as {"$int"}, bytes as {"$bytes"}). */
+export function tupleJson(tuple: Tuple | null): unknown[] | null {
+  return tuple === null ? null : tuple.map((field) => toJsonValue(field as Field));
+}
+
+function tupleFromJson(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new InvalidArgumentError(`${what} must be a JSON array, got ${value === null ? 'null' : typeof value}`);
+  return fromJsonValue(value) as unknown[];
+}
+
+function waitMs(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !(value >= 0)) throw new InvalidArgumentError(`timeoutMs must be a non-negative number, got ${JSON.stringify(value)}`);
+  return Math.min(value, MAX_REMOTE_WAIT_MS);
+}
+
+/**
+ * The node's operations as every remote surface (HTTP, websocket, gRPC)
+ * calls them: one implementation, scoped by tenant and namespace, with
+ * JSON-form tuples. A surface only parses its wire format and maps errors.
+ */
+export class NodeService {
+  private readonly groups = new Map<string, ShardGroup>();
+  private nextGroup = 0;
+
+  constructor(readonly node: PlexNode) {}
+
+  // ── tuple spaces ─────────────────────────────────────────────────────────
+
+  space(scope: Scope, name: string): TupleSpace {
+    return this.node.spaces.open({ tenant: scope.tenant, namespace: scope.namespace, name });
+  }
+
+  async write(scope: Scope, space: string, tuple: unknown, ttlMs?: number): Promise<void> {
+    await this.space(scope, space).write(tupleFromJson(tuple, 'tuple') as Tuple, ttlMs === undefined ? undefined : { ttlMs });
+  }
+
+  async writeAll(scope: Scope, space: string, tuples: unknown): Promise<number> {
+    if (!Array.isArray(tuples)) throw new InvalidArgumentError('tuples must be an array of tuples');
+    const parsed = tuples.map((t, i) => tupleFromJson(t, `tuples[${i}]`) as Tuple);
+    await this.space(scope, space).writeAll(parsed);
+    return parsed.length;
+  }
+
+  async read(scope: Scope, space: string, template: unknown, options: { timeoutMs?: unknown; signal?: AbortSignal; take?: boolean } = {}): Promise<unknown[] | null> {
+    const t = tupleFromJson(template, 'template') as Template;
+    const s = this.space(scope, space);
+    const timeoutMs = waitMs(options.timeoutMs);
+    const blocking = { timeoutMs: timeoutMs ?? 0, signal: options.signal };
+    const found = options.take ? await s.take(t, blocking) : await s.read(t, blocking);
+    return tupleJson(found);
+  }
+
+  async readAll(scope: Scope, space: string, template: unknown, options: { take?: boolean; limit?: number } = {}): Promise<unknown[][]> {
+    const t = tupleFromJson(template, 'template') as Template;
+    const s = this.space(scope, space);
+    const found = options.take ? await s.takeAll(t, { limit: options.limit }) : await s.readAll(t, { limit: options.limit });
+    return found.map((tuple) => tupleJson(tuple)!);
+  }
+
+  count(scope: Scope, space: string, template: unknown): Promise<number> {
+    return this.space(scope, space).count(tupleFromJson(template, 'template') as Template);
+  }
+
+  watch(scope: Scope, space: string, template: unknown) {
+    return this.space(scope, space).watch(tupleFromJson(template, 'template') as Template);
+  }
+
+  // ── applications and actors ──────────────────────────────────────────────
+
+  deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array) {
+    return this.node.applications.deploy(tenant, applicationId, name, version, wasm);
+  }
+
+  /** The runtime id of actor `id` in a scope; activates it from `application` (or the app named like it) on first use. */
+  async actor(scope: Scope, id: string, application?: string): Promise<string> {
+    checkId('actor id', id);
+    const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
+    if (this.node.runtime.has(actorId)) return actorId;
+    const app = this.node.applications.find(scope.tenant, application ?? id);
+    if (app === undefined) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
+    try {
+      return await this.node.runtime.spawn(app.module, { id: actorId });
+    } catch (error) {
+      // Two requests may activate the same actor at once: the loser uses the winner's.
+      if (this.node.runtime.has(actorId)) return actorId;
+      throw error;
+    }
+  }
+
+  async ask(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string; timeoutMs?: number } = {}): Promise<unknown> {
+    const actorId = await this.actor(scope, id, options.application);
+    const reply = await this.node.runtime.ask(actorId, checkType(type), JSON.stringify(payload ?? {}), { timeoutMs: options.timeoutMs });
+    return decodeReply(reply);
+  }
+
+  async tell(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string } = {}): Promise<void> {
+    const actorId = await this.actor(scope, id, options.application);
+    this.node.runtime.tell(actorId, checkType(type), JSON.stringify(payload ?? {}));
+  }
+
+  listActors(scope: Scope): string[] {
+    const prefix = `${scope.tenant}/${scope.namespace}/`;
+    return this.node.runtime
+      .placement()
+      .map((p) => p.actorId)
+      .filter((id) => id.startsWith(prefix))
+      .map((id) => id.slice(prefix.length));
+  }
+
+  async stopActor(scope: Scope, id: string): Promise<void> {
+    const actorId = `${scope.tenant}/${scope.namespace}/${checkId('actor id', id)}`;
+    if (!this.node.runtime.has(actorId)) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
+    await this.node.runtime.stop(actorId);
+  }
+
+  // ── shard groups ─────────────────────────────────────────────────────────
+
+  private groupKey(scope: Scope, id: string): string {
+    return `${scope.tenant}\u0000${scope.namespace}\u0000${checkId('group id', id)}`;
+  }
+
+  group(scope: Scope, id: string): ShardGroup {
+    const group = this.groups.get(this.groupKey(scope, id));
+    if (group === undefined) throw new ShardGroupNotFoundError(id);
+    return group;
+  }
+
+  async createGroup(scope: Scope, spec: { id: string; application: string; shards: number; partition?: 'hash' | 'consistent-hash'; codec?: 'json'; config?: string; maxInFlight?: number }): Promise<{ id: string; shards: number }> {
+    const key = this.groupKey(scope, spec.id);
+    if (this.groups.has(key)) throw new ShardGroupExistsError(spec.id);
+    const app = this.node.applications.get(scope.tenant, spec.application);
+    // Internal ids carry no tenant text, so no route that takes an actor id can reach a shard.
+    const group = await this.node.shardGroups.create({
+      id: `g${++this.nextGroup}`,
+      module: app.module,
+      shards: spec.shards,
+      partition: spec.partition,
+      config: spec.config,
+      maxInFlight: spec.maxInFlight,
+    });
+    if (this.groups.has(key)) {
+      await this.node.shardGroups.delete(group.id);
+      throw new ShardGroupExistsError(spec.id);
+    }
+    this.groups.set(key, group);
+    return { id: spec.id, shards: group.shardCount };
+  }
+
+  listGroups(scope: Scope): { id: string; shards: number; partition: string; rebalancing: boolean }[] {
+    const prefix = `${scope.tenant}\u0000${scope.namespace}\u0000`;
+    return [...this.groups.entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, g]) => ({ id: key.slice(prefix.length), shards: g.shardCount, partition: g.partitionKind, rebalancing: g.rebalancing }));
+  }
+
+  async deleteGroup(scope: Scope, id: string): Promise<void> {
+    const group = this.group(scope, id);
+    this.groups.delete(this.groupKey(scope, id));
+    await this.node.shardGroups.delete(group.id);
+  }
+
+  bulkUpdate(scope: Scope, id: string, entries: unknown, consistency?: 'all' | 'eventual') {
+    if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) throw new InvalidArgumentError('entries must be an array of [key, value] pairs');
+    return this.group(scope, id).bulkUpdate(entries as [string | number, unknown][], { consistency });
+  }
+
+  scatterGather(scope: Scope, id: string, type: string, payload: unknown, options: GatherOptions & { aggregate?: Exclude<AggregateStrategy, (values: unknown[]) => unknown> }) {
+    return this.group(scope, id).scatterGather(checkType(type), payload, options);
+  }
+
+  reduce(scope: Scope, id: string, type: string, payload: unknown, options: GatherOptions & { op: ReduceOp; path?: string }) {
+    return this.group(scope, id).reduce(checkType(type), payload, options);
+  }
+
+  barrier(scope: Scope, id: string, round: number, options: GatherOptions = {}) {
+    return this.group(scope, id).barrier(round, options);
+  }
+
+  scale(scope: Scope, id: string, shards: number) {
+    return this.group(scope, id).scale(shards);
+  }
+
+  // ── the node ─────────────────────────────────────────────────────────────
+
+  info() {
+    return {
+      version: NODE_VERSION,
+      startedAt: this.node.startedAt.toISOString(),
+      durable: this.node.dataDir !== null,
+      workers: this.node.runtime.workerCount,
+      actors: this.node.runtime.placement().length,
+    };
+  }
+}
+
+function checkType(type: unknown): string {
+  if (typeof type !== 'string' || type.length === 0 || type.length > 128) throw new InvalidArgumentError(`a message type must be 1–128 characters, got ${JSON.stringify(type)}`);
+  return type;
+}
+
+export const NODE_VERSION = '0.1.0';

@@ -1,0 +1,184 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Packr } from 'msgpackr';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { InvalidArgumentError, PlexError } from '../errors.js';
+import { tupleJson, type NodeService, type Scope } from './node-service.js';
+
+/**
+ * The websocket surface, at `/ws` on the HTTP port: msgpack frames, one
+ * request → one response matched by `id`, and subscriptions that stream
+ * events under their request's `id` until they end or are cancelled.
+ *
+ *   request   { id, op, scope?: { tenant, namespace }, args }
+ *   response  { id, ok: true, result } | { id, ok: false, error: { code, message } }
+ *   event     { id, event, data }             (then a response ends the stream)
+ *
+ * Tuples use the JSON form of the other surfaces ({"$int"}, {"$bytes"}).
+ * A closed socket cancels its blocking operations and subscriptions.
+ */
+export interface WsEndpointOptions {
+  /** Largest frame, bytes. Default 1 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Ping interval; a peer that misses a whole interval is dropped. Default 15 s. */
+  readonly heartbeatMs?: number;
+  readonly defaultScope?: Scope;
+}
+
+interface Request {
+  readonly id: number;
+  readonly op: string;
+  readonly scope?: Scope;
+  readonly args?: Record<string, unknown>;
+}
+
+const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
+
+export class WsEndpoint {
+  private readonly wss: WebSocketServer;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly defaultScope: Scope;
+
+  constructor(
+    private readonly service: NodeService,
+    server: Server,
+    options: WsEndpointOptions = {},
+  ) {
+    this.defaultScope = options.defaultScope ?? { tenant: 'default', namespace: 'default' };
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? 1 << 20 });
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/ws') {
+        socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(ws));
+    });
+    const alive = new WeakSet<WebSocket>();
+    this.wss.on('connection', (ws) => {
+      alive.add(ws);
+      ws.on('pong', () => alive.add(ws));
+    });
+    this.heartbeat = setInterval(() => {
+      for (const ws of this.wss.clients) {
+        if (!alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
+        alive.delete(ws);
+        ws.ping();
+      }
+    }, options.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
+  }
+
+  get connections(): number {
+    return this.wss.clients.size;
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.close(1001, 'node stopping');
+    return new Promise((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private connected(ws: WebSocket): void {
+    // Everything this socket started; closing it aborts them all.
+    const running = new Map<number, AbortController>();
+    ws.on('close', () => {
+      for (const controller of running.values()) controller.abort();
+      running.clear();
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      let request: Request;
+      try {
+        if (!isBinary) throw new InvalidArgumentError('frames are binary msgpack');
+        request = packr.unpack(data) as Request;
+        if (typeof request !== 'object' || request === null || !Number.isSafeInteger(request.id) || typeof request.op !== 'string') {
+          throw new InvalidArgumentError('a request is { id: integer, op: string, scope?, args? }');
+        }
+      } catch (error) {
+        this.send(ws, { id: -1, ok: false, error: errorBody(error) });
+        return;
+      }
+      if (request.op === 'cancel') {
+        running.get(Number(request.args?.id))?.abort();
+        this.send(ws, { id: request.id, ok: true, result: null });
+        return;
+      }
+      const controller = new AbortController();
+      running.set(request.id, controller);
+      this.run(ws, request, controller.signal).then(
+        (result) => this.send(ws, { id: request.id, ok: true, result }),
+        (error) => this.send(ws, { id: request.id, ok: false, error: errorBody(error) }),
+      ).finally(() => running.delete(request.id));
+    });
+  }
+
+  private send(ws: WebSocket, frame: unknown): void {
+    if (ws.readyState === ws.OPEN) ws.send(packr.pack(frame));
+  }
+
+  private async run(ws: WebSocket, request: Request, signal: AbortSignal): Promise<unknown> {
+    const s = this.service;
+    const scope = request.scope ?? this.defaultScope;
+    const a = request.args ?? {};
+    const space = a.space as string;
+    switch (request.op) {
+      case 'ping':
+        return 'pong';
+      case 'node.info':
+        return s.info();
+      case 'ts.write':
+        await s.write(scope, space, a.tuple, a.ttlMs as number | undefined);
+        return 1;
+      case 'ts.writeAll':
+        return s.writeAll(scope, space, a.tuples);
+      case 'ts.read':
+      case 'ts.take':
+        return s.read(scope, space, a.template, { timeoutMs: a.timeoutMs, signal, take: request.op === 'ts.take' });
+      case 'ts.readAll':
+      case 'ts.takeAll':
+        return s.readAll(scope, space, a.template, { take: request.op === 'ts.takeAll', limit: a.limit as number | undefined });
+      case 'ts.count':
+        return s.count(scope, space, a.template);
+      case 'ts.watch': {
+        // Streams write / take / expire events ({ tuple }) and overflow ({ dropped }) until cancelled or the socket closes.
+        const events = s.watch(scope, space, a.template);
+        const stop = () => void events.return?.();
+        signal.addEventListener('abort', stop, { once: true });
+        let sent = 0;
+        for await (const event of events) {
+          this.send(ws, { id: request.id, event: event.type, data: event.type === 'overflow' ? { dropped: event.dropped } : { tuple: tupleJson(event.tuple) } });
+          sent++;
+        }
+        return { events: sent };
+      }
+      case 'actor.ask':
+        return s.ask(scope, a.actor as string, a.type as string, a.payload, { application: a.application as string | undefined, timeoutMs: a.timeoutMs as number | undefined });
+      case 'actor.tell':
+        await s.tell(scope, a.actor as string, a.type as string, a.payload, { application: a.application as string | undefined });
+        return null;
+      case 'actor.list':
+        return s.listActors(scope);
+      case 'group.scatterGather': {
+        if (a.stream === true) {
+          // Answers in completion order as events, then the count.
+          let answered = 0;
+          for await (const result of s.group(scope, a.group as string).scatterGatherStream(a.type as string, a.payload, { deadlineMs: a.deadlineMs as number | undefined, signal })) {
+            this.send(ws, { id: request.id, event: 'shard', data: result });
+            answered++;
+          }
+          return { answered };
+        }
+        return s.scatterGather(scope, a.group as string, a.type as string, a.payload, { deadlineMs: a.deadlineMs as number | undefined, minResponses: a.minResponses as number | undefined, aggregate: a.aggregate as never, signal });
+      }
+      default:
+        throw new InvalidArgumentError(`unknown op ${JSON.stringify(request.op)}`);
+    }
+  }
+}
+
+function errorBody(error: unknown): { code: string; message: string } {
+  if (error instanceof PlexError) return { code: error.code, message: error.message };
+  return { code: 'PLEX_ERR_INTERNAL', message: (error as Error)?.message ?? String(error) };
+}
