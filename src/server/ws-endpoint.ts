@@ -51,12 +51,14 @@ export class WsEndpoint {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(ws));
+      // In noServer mode 'connection' is ours to emit; the heartbeat below listens to it.
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
     });
     const alive = new WeakSet<WebSocket>();
-    this.wss.on('connection', (ws) => {
+    this.wss.on('connection', (ws: WebSocket) => {
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
+      this.connected(ws);
     });
     this.heartbeat = setInterval(() => {
       for (const ws of this.wss.clients) {
