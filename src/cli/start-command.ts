@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { DEFAULT_DATA_DIR, PlexNode } from '../node/plex-node.js';
-import { DEFAULT_HTTP_PORT, NodeServer } from '../server/node-server.js';
+import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, NodeServer, type Endpoints } from '../server/node-server.js';
 import { parseCommandArgs } from './parse.js';
 
 const HELP = `usage: plexspaces start [options]
@@ -14,16 +14,17 @@ operations, flushes durable state.
 options:
   --data-dir DIR     durable state (default ${DEFAULT_DATA_DIR}, env PLEXSPACES_DATA_DIR)
   --memory           keep everything in memory (no SQLite file)
+  --grpc-port N      gRPC port (default ${DEFAULT_GRPC_PORT}, env PLEXSPACES_GRPC_PORT; 0 picks a free one)
   --http-port N      HTTP + websocket port (default ${DEFAULT_HTTP_PORT}, env PLEXSPACES_HTTP_PORT; 0 picks a free one)
   --host ADDR        interface to listen on (default 127.0.0.1, env PLEXSPACES_HOST)
   --workers N        actor worker threads (default: the machine's cores)
   -h, --help         this text
 `;
 
-function portOf(text: string | undefined, fallback: number): number {
+function portOf(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const port = Number(text);
-  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new UsageError(`--http-port must be an integer in 0..65535, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${flag} must be an integer in 0..65535, got ${JSON.stringify(text)}`);
   return port;
 }
 
@@ -34,6 +35,7 @@ export async function startCommand(args: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       memory: { type: 'boolean' },
       'http-port': { type: 'string' },
+      'grpc-port': { type: 'string' },
       host: { type: 'string' },
       workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -44,17 +46,18 @@ export async function startCommand(args: string[]): Promise<number> {
     return 0;
   }
   const dataDir = values.memory ? null : (values['data-dir'] ?? process.env.PLEXSPACES_DATA_DIR ?? DEFAULT_DATA_DIR);
-  const httpPort = portOf(values['http-port'] ?? process.env.PLEXSPACES_HTTP_PORT, DEFAULT_HTTP_PORT);
+  const httpPort = portOf('http-port', values['http-port'] ?? process.env.PLEXSPACES_HTTP_PORT, DEFAULT_HTTP_PORT);
+  const grpcPort = portOf('grpc-port', values['grpc-port'] ?? process.env.PLEXSPACES_GRPC_PORT, DEFAULT_GRPC_PORT);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 1 || workers > 256)) throw new UsageError(`--workers must be an integer in 1..256, got ${values.workers}`);
   const node = new PlexNode({ dataDir, workers });
-  const server = new NodeServer(node, { httpPort, host: values.host ?? process.env.PLEXSPACES_HOST });
-  let endpoints: { http: string; ws: string };
+  const server = new NodeServer(node, { httpPort, grpcPort, host: values.host ?? process.env.PLEXSPACES_HOST });
+  let endpoints: Endpoints;
   try {
     endpoints = await server.listen();
   } catch (error) {
     await node.stop();
-    throw new UsageError(`cannot listen on port ${httpPort}: ${(error as Error).message}`);
+    throw new UsageError(`cannot listen (gRPC port ${grpcPort}, HTTP port ${httpPort}): ${(error as Error).message}`);
   }
   const stored = dataDir === null ? 0 : countStoredSpaces(node);
   // Handlers first: a supervisor may signal as soon as it reads "ready".
@@ -72,6 +75,7 @@ export async function startCommand(args: string[]): Promise<number> {
       ? 'spaces: in memory only (--memory)\n'
       : `spaces: durable in ${node.dataDir}/spaces.sqlite (${stored} stored)\n`,
   );
+  process.stdout.write(`grpc: ${endpoints.grpc}\n`);
   process.stdout.write(`http: ${endpoints.http}\n`);
   process.stdout.write(`websocket: ${endpoints.ws}\n`);
   // Keep the event loop alive until a signal arrives.

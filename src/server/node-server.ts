@@ -1,4 +1,5 @@
 import type { PlexNode } from '../node/plex-node.js';
+import { GrpcServer } from './grpc-server.js';
 import { HttpGateway, type HttpGatewayOptions } from './http-gateway.js';
 import { NodeService } from './node-service.js';
 import { WsEndpoint, type WsEndpointOptions } from './ws-endpoint.js';
@@ -6,6 +7,8 @@ import { WsEndpoint, type WsEndpointOptions } from './ws-endpoint.js';
 export interface NodeServerOptions {
   /** HTTP (and websocket at /ws) port; 0 picks a free one. Default 8001. */
   readonly httpPort?: number;
+  /** gRPC port; 0 picks a free one. Default 8000. */
+  readonly grpcPort?: number;
   /** Interface to listen on. Default 127.0.0.1 (loopback: nothing is exposed until you say so). */
   readonly host?: string;
   readonly http?: HttpGatewayOptions;
@@ -13,13 +16,22 @@ export interface NodeServerOptions {
 }
 
 export const DEFAULT_HTTP_PORT = 8001;
+export const DEFAULT_GRPC_PORT = 8000;
 
-/** A node's network surfaces over one NodeService: the HTTP gateway and the websocket. */
+export interface Endpoints {
+  readonly grpc: string;
+  readonly http: string;
+  readonly ws: string;
+}
+
+/** A node's network surfaces over one NodeService: gRPC, the HTTP gateway and the websocket. */
 export class NodeServer {
   readonly service: NodeService;
   readonly http: HttpGateway;
   readonly ws: WsEndpoint;
+  readonly grpc: GrpcServer;
   private httpPort = 0;
+  private grpcPort = 0;
 
   constructor(
     readonly node: PlexNode,
@@ -28,23 +40,30 @@ export class NodeServer {
     this.service = new NodeService(node);
     this.http = new HttpGateway(this.service, options.http);
     this.ws = new WsEndpoint(this.service, this.http.server, options.ws);
+    this.grpc = new GrpcServer(this.service);
   }
 
   /** Starts listening; resolves with the endpoints (ports resolved when 0 was asked). */
-  async listen(): Promise<{ http: string; ws: string }> {
+  async listen(): Promise<Endpoints> {
     const host = this.options.host ?? '127.0.0.1';
-    this.httpPort = await this.http.listen(this.options.httpPort ?? DEFAULT_HTTP_PORT, host);
+    this.grpcPort = await this.grpc.listen(this.options.grpcPort ?? DEFAULT_GRPC_PORT, host);
+    try {
+      this.httpPort = await this.http.listen(this.options.httpPort ?? DEFAULT_HTTP_PORT, host);
+    } catch (error) {
+      await this.grpc.close(0);
+      throw error;
+    }
     const shown = host.includes(':') ? `[${host}]` : host;
-    return { http: `http://${shown}:${this.httpPort}`, ws: `ws://${shown}:${this.httpPort}/ws` };
+    return { grpc: `${shown}:${this.grpcPort}`, http: `http://${shown}:${this.httpPort}`, ws: `ws://${shown}:${this.httpPort}/ws` };
   }
 
-  get port(): number {
-    return this.httpPort;
+  get ports(): { grpc: number; http: number } {
+    return { grpc: this.grpcPort, http: this.httpPort };
   }
 
   /** Stops accepting, closes sockets (cancelling their blocking operations), lets in-flight requests finish. */
   async close(): Promise<void> {
     await this.ws.close();
-    await this.http.close();
+    await Promise.all([this.http.close(), this.grpc.close()]);
   }
 }

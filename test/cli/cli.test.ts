@@ -32,7 +32,7 @@ describe('plexspaces CLI', () => {
     await seed.open({ tenant: 't', namespace: 'n', name: 'q' }).write(['kept']);
     await seed.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--data-dir', dataDir, '--http-port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.on('error', reject);

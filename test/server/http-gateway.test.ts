@@ -16,7 +16,7 @@ beforeAll(async () => {
     buildActor(join(import.meta.dirname, '../fixtures/sdk/bank-account.ts')).then((b) => b.component),
   ]);
   node = new PlexNode({ dataDir: null, workers: 2 });
-  server = new NodeServer(node, { httpPort: 0, http: { maxJsonBytes: 64 * 1024 } });
+  server = new NodeServer(node, { httpPort: 0, grpcPort: 0, http: { maxJsonBytes: 64 * 1024 } });
   base = (await server.listen()).http;
 }, 120_000);
 afterAll(async () => {
@@ -32,7 +32,7 @@ async function deploy(applicationId: string, name: string, wasm: Uint8Array): Pr
   form.set('application_id', applicationId);
   form.set('name', name);
   form.set('version', '1.0.0');
-  form.set('wasm_file', new Blob([wasm]), `${name}.wasm`);
+  form.set('wasm_file', new Blob([new Uint8Array(wasm)]), `${name}.wasm`);
   return fetch(`${base}/api/v1/applications/deploy`, { method: 'POST', body: form });
 }
 

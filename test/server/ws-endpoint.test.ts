@@ -11,7 +11,7 @@ const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
 
 beforeAll(async () => {
   node = new PlexNode({ dataDir: null, workers: 1 });
-  server = new NodeServer(node, { httpPort: 0, ws: { heartbeatMs: 200 } });
+  server = new NodeServer(node, { httpPort: 0, grpcPort: 0, ws: { heartbeatMs: 200 } });
   url = (await server.listen()).ws;
 });
 afterAll(async () => {

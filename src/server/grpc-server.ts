@@ -1,0 +1,313 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
+import { jsonToTuple, templateToJson, tupleToJson, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
+import type { NodeService, Scope } from './node-service.js';
+
+/** The proto files' root (proto/), next to the package: what other languages generate clients from. */
+export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
+const PROTO_FILES = ['tuplespace.proto', 'actor.proto', 'shardgroup.proto', 'node.proto'].map((f) => `plexspaces/v1/${f}`);
+
+/** gRPC status for each error code; the PLEX_ERR_* code itself travels in the `plex-error-code` trailer. */
+const STATUS: Partial<Record<string, grpc.status>> = {
+  [ErrorCode.InvalidTuple]: grpc.status.INVALID_ARGUMENT,
+  [ErrorCode.InvalidTemplate]: grpc.status.INVALID_ARGUMENT,
+  [ErrorCode.InvalidArgument]: grpc.status.INVALID_ARGUMENT,
+  [ErrorCode.InvalidName]: grpc.status.INVALID_ARGUMENT,
+  [ErrorCode.InvalidModule]: grpc.status.INVALID_ARGUMENT,
+  [ErrorCode.Usage]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.TupleTooLarge]: grpc.status.INVALID_ARGUMENT,
+  [ErrorCode.ModuleNotFound]: grpc.status.NOT_FOUND,
+  [ErrorCode.ActorNotFound]: grpc.status.NOT_FOUND,
+  [ErrorCode.ShardGroupNotFound]: grpc.status.NOT_FOUND,
+  [ErrorCode.ActorExists]: grpc.status.ALREADY_EXISTS,
+  [ErrorCode.ShardGroupExists]: grpc.status.ALREADY_EXISTS,
+  [ErrorCode.AskTimeout]: grpc.status.DEADLINE_EXCEEDED,
+  [ErrorCode.Backpressure]: grpc.status.RESOURCE_EXHAUSTED,
+  [ErrorCode.SpaceClosed]: grpc.status.UNAVAILABLE,
+  [ErrorCode.RuntimeClosed]: grpc.status.UNAVAILABLE,
+  [ErrorCode.Aborted]: grpc.status.CANCELLED,
+  [ErrorCode.ActorTrapped]: grpc.status.ABORTED,
+  [ErrorCode.ActorTimeout]: grpc.status.ABORTED,
+  [ErrorCode.ActorMemoryLimit]: grpc.status.ABORTED,
+  [ErrorCode.ActorFailed]: grpc.status.ABORTED,
+  [ErrorCode.Rebalance]: grpc.status.ABORTED,
+};
+
+function toServiceError(error: unknown): Partial<grpc.ServiceError> {
+  const code = error instanceof PlexError ? error.code : 'PLEX_ERR_INTERNAL';
+  const metadata = new grpc.Metadata();
+  metadata.set('plex-error-code', code);
+  return { code: STATUS[code] ?? grpc.status.INTERNAL, details: `${code}: ${(error as Error)?.message ?? String(error)}`, metadata };
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+/** Wraps an async handler: its result or its error (mapped) goes to the callback. */
+function unary<Req, Res>(handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
+  return (call, callback) => {
+    handler(call.request, call).then(
+      (result) => callback(null, result),
+      (error) => callback(toServiceError(error)),
+    );
+  };
+}
+
+function scopeOf(ref: { tenant?: string; namespace?: string } | undefined): Scope {
+  if (ref === undefined || ref === null) throw new InvalidArgumentError('the request must name its tenant and namespace');
+  return { tenant: ref.tenant || 'default', namespace: ref.namespace || 'default' };
+}
+
+function parseJson(text: string | undefined, what: string): unknown {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidArgumentError(`${what} is not valid JSON: ${(cause as Error).message}`);
+  }
+}
+
+/** Proto3 scalars have no presence: 0 (or unset) means "not given" for the optional settings. */
+const optionalNumber = (value: string | number | undefined | null) => (value === undefined || value === null || Number(value) === 0 ? undefined : Number(value));
+
+function shardResult(r: { shard: number; status: string; latencyMs: number; value?: unknown; errorCode?: string; errorMessage?: string }) {
+  return {
+    shard: r.shard,
+    status: r.status,
+    latencyMs: r.latencyMs,
+    valueJson: r.value === undefined ? '' : JSON.stringify(r.value),
+    errorCode: r.errorCode ?? '',
+    errorMessage: r.errorMessage ?? '',
+  };
+}
+
+interface SpaceRequest {
+  space?: { tenant?: string; namespace?: string; space?: string };
+  template?: { fields?: ProtoTemplateField[] };
+  timeoutMs?: string;
+  limit?: number;
+}
+
+/**
+ * The gRPC surface (@grpc/grpc-js, proto/plexspaces/v1): TupleSpace, Actor,
+ * Application, ShardGroup and Node services over the same NodeService as
+ * HTTP and the websocket.
+ */
+export class GrpcServer {
+  readonly server: grpc.Server;
+
+  constructor(
+    private readonly service: NodeService,
+    options: { maxMessageBytes?: number } = {},
+  ) {
+    const max = options.maxMessageBytes ?? 64 << 20;
+    this.server = new grpc.Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
+    const definition = protoLoader.loadSync(PROTO_FILES, { includeDirs: [PROTO_ROOT], longs: String, enums: String, defaults: false, oneofs: true });
+    const root = grpc.loadPackageDefinition(definition) as unknown as { plexspaces: { v1: Record<string, { service: grpc.ServiceDefinition }> } };
+    const v1 = root.plexspaces.v1;
+    this.server.addService(v1.TupleSpace.service, this.tupleSpace() as unknown as grpc.UntypedServiceImplementation);
+    this.server.addService(v1.Actor.service, this.actor() as unknown as grpc.UntypedServiceImplementation);
+    this.server.addService(v1.Application.service, this.application() as unknown as grpc.UntypedServiceImplementation);
+    this.server.addService(v1.ShardGroup.service, this.shardGroup() as unknown as grpc.UntypedServiceImplementation);
+    this.server.addService(v1.Node.service, this.node() as unknown as grpc.UntypedServiceImplementation);
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    });
+  }
+
+  /** Stops accepting calls and waits for running ones, up to `graceMs`, then cancels the rest. */
+  close(graceMs = 2000): Promise<void> {
+    return new Promise((resolve) => {
+      const force = setTimeout(() => this.server.forceShutdown(), graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  private tupleSpace() {
+    const s = this.service;
+    const ref = (r: SpaceRequest) => {
+      const scope = scopeOf(r.space);
+      if (!r.space?.space) throw new InvalidArgumentError('space.space (the space name) is required');
+      return { scope, name: r.space.space };
+    };
+    const read = (take: boolean, wait: boolean) =>
+      unary<SpaceRequest, object>(async (r, call) => {
+        const { scope, name } = ref(r);
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        const tuple = await s.read(scope, name, templateToJson(r.template), { take, timeoutMs: wait ? optionalNumber(r.timeoutMs) : 0, signal: abort.signal });
+        return { tuple: jsonToTuple(tuple) };
+      });
+    const readAll = (take: boolean) =>
+      unary<SpaceRequest, object>(async (r) => {
+        const { scope, name } = ref(r);
+        return { tuples: (await s.readAll(scope, name, templateToJson(r.template), { take, limit: optionalNumber(r.limit) })).map((t) => jsonToTuple(t)) };
+      });
+    return {
+      Write: unary<SpaceRequest & { tuple?: { fields?: ProtoField[] }; ttlMs?: string }, object>(async (r) => {
+        const { scope, name } = ref(r);
+        if (r.tuple === undefined || r.tuple === null) throw new InvalidArgumentError('tuple is required');
+        await s.write(scope, name, tupleToJson(r.tuple), optionalNumber(r.ttlMs));
+        return { written: 1 };
+      }),
+      WriteAll: unary<SpaceRequest & { tuples?: { fields?: ProtoField[] }[] }, object>(async (r) => {
+        const { scope, name } = ref(r);
+        return { written: await s.writeAll(scope, name, (r.tuples ?? []).map(tupleToJson)) };
+      }),
+      Read: read(false, true),
+      Take: read(true, true),
+      TryRead: read(false, false),
+      TryTake: read(true, false),
+      ReadAll: readAll(false),
+      TakeAll: readAll(true),
+      Count: unary<SpaceRequest, object>(async (r) => {
+        const { scope, name } = ref(r);
+        return { count: String(await s.count(scope, name, templateToJson(r.template))) };
+      }),
+      Watch: (call: grpc.ServerWritableStream<SpaceRequest, object>) => {
+        let events: AsyncIterableIterator<{ type: string; tuple?: readonly unknown[]; dropped?: number }>;
+        try {
+          const { scope, name } = ref(call.request);
+          events = s.watch(scope, name, templateToJson(call.request.template)) as typeof events;
+        } catch (error) {
+          call.destroy(toServiceError(error) as grpc.ServiceError);
+          return;
+        }
+        call.on('cancelled', () => void events.return?.());
+        void (async () => {
+          try {
+            for await (const event of events) {
+              if (event.type === 'overflow') call.write({ type: 'overflow', dropped: String(event.dropped) });
+              else call.write({ type: event.type, tuple: jsonToTuple(event.tuple!.map((f) => f) as unknown[]) });
+            }
+            call.end();
+          } catch (error) {
+            call.destroy(toServiceError(error) as grpc.ServiceError);
+          }
+        })();
+      },
+    };
+  }
+
+  private actor() {
+    const s = this.service;
+    type AskRequest = { actor?: { tenant?: string; namespace?: string; id?: string }; messageType?: string; payloadJson?: string; applicationId?: string; timeoutMs?: string };
+    return {
+      Ask: unary<AskRequest, object>(async (r) => {
+        const reply = await s.ask(scopeOf(r.actor), r.actor?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), {
+          application: r.applicationId || undefined,
+          timeoutMs: optionalNumber(r.timeoutMs),
+        });
+        return { replyJson: JSON.stringify(reply) };
+      }),
+      Tell: unary<AskRequest, object>(async (r) => {
+        await s.tell(scopeOf(r.actor), r.actor?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { application: r.applicationId || undefined });
+        return {};
+      }),
+      Stop: unary<{ actor?: { tenant?: string; namespace?: string; id?: string } }, object>(async (r) => {
+        await s.stopActor(scopeOf(r.actor), r.actor?.id ?? '');
+        return {};
+      }),
+      List: unary<{ tenant?: string; namespace?: string }, object>(async (r) => ({ ids: s.listActors(scopeOf(r)) })),
+    };
+  }
+
+  private application() {
+    const s = this.service;
+    const info = (a: { tenant: string; applicationId: string; name: string; version: string; bytes: number; deployedAt: string }) => ({
+      tenant: a.tenant,
+      applicationId: a.applicationId,
+      name: a.name,
+      version: a.version,
+      bytes: String(a.bytes),
+      deployedAt: a.deployedAt,
+    });
+    return {
+      Deploy: unary<{ tenant?: string; applicationId?: string; name?: string; version?: string; wasm?: Buffer }, object>(async (r) =>
+        info(await s.deploy(r.tenant || 'default', r.applicationId ?? '', r.name ?? '', r.version ?? '', new Uint8Array(r.wasm ?? []))),
+      ),
+      List: unary<{ tenant?: string }, object>(async (r) => ({ applications: s.node.applications.list(r.tenant || 'default').map(info) })),
+      Undeploy: unary<{ tenant?: string; applicationId?: string }, object>(async (r) => ({ removed: s.node.applications.undeploy(r.tenant || 'default', r.applicationId ?? '') })),
+    };
+  }
+
+  private shardGroup() {
+    const s = this.service;
+    type Ref = { group?: { tenant?: string; namespace?: string; id?: string } };
+    type Gather = Ref & { messageType?: string; payloadJson?: string; aggregate?: string; minResponses?: number; deadlineMs?: string; op?: string; path?: string; round?: string };
+    const gather = (r: Gather) => ({
+      deadlineMs: optionalNumber(r.deadlineMs),
+      minResponses: optionalNumber(r.minResponses),
+    });
+    const response = (g: { value: unknown; shards: Parameters<typeof shardResult>[0][]; satisfied: boolean }) => ({
+      valueJson: JSON.stringify(g.value ?? null),
+      shards: g.shards.map(shardResult),
+      satisfied: g.satisfied,
+    });
+    return {
+      Create: unary<Ref & { applicationId?: string; shards?: number; partition?: string; config?: string }, object>(async (r) => {
+        const created = await s.createGroup(scopeOf(r.group), {
+          id: r.group?.id ?? '',
+          application: r.applicationId ?? '',
+          shards: r.shards ?? 0,
+          partition: (r.partition || undefined) as 'hash' | 'consistent-hash' | undefined,
+          config: r.config || undefined,
+        });
+        return s.listGroups(scopeOf(r.group)).find((g) => g.id === created.id) ?? created;
+      }),
+      Delete: unary<Ref, object>(async (r) => {
+        await s.deleteGroup(scopeOf(r.group), r.group?.id ?? '');
+        return {};
+      }),
+      List: unary<{ tenant?: string; namespace?: string }, object>(async (r) => ({ groups: s.listGroups(scopeOf(r)) })),
+      BulkUpdate: unary<Ref & { entries?: { keyJson?: string; valueJson?: string }[]; consistency?: string }, object>(async (r) => {
+        const entries = (r.entries ?? []).map((e, i) => [parseJson(e.keyJson, `entries[${i}].key_json`), parseJson(e.valueJson, `entries[${i}].value_json`)]);
+        const result = await s.bulkUpdate(scopeOf(r.group), r.group?.id ?? '', entries, (r.consistency || undefined) as 'all' | 'eventual' | undefined);
+        return { entries: result.entries, shards: result.shards.map(shardResult) };
+      }),
+      Map: unary<Gather, object>(async (r) =>
+        response(await s.scatterGather(scopeOf(r.group), r.group?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { ...gather(r), aggregate: 'concat' })),
+      ),
+      ScatterGather: (call: grpc.ServerWritableStream<Gather, object>) => {
+        const r = call.request;
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        void (async () => {
+          try {
+            const group = s.group(scopeOf(r.group), r.group?.id ?? '');
+            for await (const result of group.scatterGatherStream(r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { ...gather(r), signal: abort.signal })) {
+              call.write(shardResult(result));
+            }
+            call.end();
+          } catch (error) {
+            call.destroy(toServiceError(error) as grpc.ServiceError);
+          }
+        })();
+      },
+      Reduce: unary<Gather, object>(async (r) =>
+        response(await s.reduce(scopeOf(r.group), r.group?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { ...gather(r), op: r.op as never, path: r.path || undefined })),
+      ),
+      Barrier: unary<Gather, object>(async (r) => response(await s.barrier(scopeOf(r.group), r.group?.id ?? '', Number(r.round ?? 0), gather(r)))),
+      Scale: unary<Ref & { shards?: number }, object>(async (r) => {
+        const result = await s.scale(scopeOf(r.group), r.group?.id ?? '', r.shards ?? 0);
+        return { from: result.from, to: result.to, keys: String(result.keys), moved: String(result.moved), elapsedMs: result.elapsedMs };
+      }),
+    };
+  }
+
+  private node() {
+    const s = this.service;
+    return {
+      Health: unary<object, object>(async () => ({ status: 'ok' })),
+      Info: unary<object, object>(async () => s.info()),
+    };
+  }
+}
