@@ -33,6 +33,8 @@ export const ErrorCode = {
   Rebalance: 'PLEX_ERR_REBALANCE',
   ShardGroupNotFound: 'PLEX_ERR_SHARD_GROUP_NOT_FOUND',
   ShardGroupExists: 'PLEX_ERR_SHARD_GROUP_EXISTS',
+  Unauthenticated: 'PLEX_ERR_UNAUTHENTICATED',
+  Forbidden: 'PLEX_ERR_FORBIDDEN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -231,5 +233,19 @@ export class ShardGroupNotFoundError extends PlexError {
 export class ShardGroupExistsError extends PlexError {
   constructor(readonly groupId: string) {
     super(ErrorCode.ShardGroupExists, `a shard group ${JSON.stringify(groupId)} already exists`);
+  }
+}
+
+/** Auth is on and the request carries no valid token (missing, malformed, expired, wrong signature). */
+export class UnauthenticatedError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.Unauthenticated, message);
+  }
+}
+
+/** The token is valid but does not grant this tenant or namespace. */
+export class ForbiddenError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.Forbidden, message);
   }
 }

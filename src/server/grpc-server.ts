@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
 import { jsonToTuple, templateToJson, tupleToJson, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
+import type { Principal } from './auth.js';
 import type { NodeService, Scope } from './node-service.js';
 
 /** The proto files' root (proto/), next to the package: what other languages generate clients from. */
@@ -33,6 +34,8 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.ActorMemoryLimit]: grpc.status.ABORTED,
   [ErrorCode.ActorFailed]: grpc.status.ABORTED,
   [ErrorCode.Rebalance]: grpc.status.ABORTED,
+  [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
+  [ErrorCode.Forbidden]: grpc.status.PERMISSION_DENIED,
 };
 
 function toServiceError(error: unknown): Partial<grpc.ServiceError> {
@@ -44,19 +47,9 @@ function toServiceError(error: unknown): Partial<grpc.ServiceError> {
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
-/** Wraps an async handler: its result or its error (mapped) goes to the callback. */
-function unary<Req, Res>(handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
-  return (call, callback) => {
-    handler(call.request, call).then(
-      (result) => callback(null, result),
-      (error) => callback(toServiceError(error)),
-    );
-  };
-}
-
-function scopeOf(ref: { tenant?: string; namespace?: string } | undefined): Scope {
-  if (ref === undefined || ref === null) throw new InvalidArgumentError('the request must name its tenant and namespace');
-  return { tenant: ref.tenant || 'default', namespace: ref.namespace || 'default' };
+function authorization(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  return value === undefined ? undefined : String(value);
 }
 
 function parseJson(text: string | undefined, what: string): unknown {
@@ -113,6 +106,24 @@ export class GrpcServer {
     this.server.addService(v1.Node.service, this.node() as unknown as grpc.UntypedServiceImplementation);
   }
 
+  /** Wraps an async handler: the caller's token is verified first; the result or the error (mapped) goes to the callback. */
+  private unary<Req, Res>(handler: (request: Req, principal: Principal, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
+    return (call, callback) => {
+      this.service.gate
+        .principal(authorization(call.metadata))
+        .then((principal) => handler(call.request, principal, call))
+        .then(
+          (result) => callback(null, result),
+          (error) => callback(toServiceError(error)),
+        );
+    };
+  }
+
+  private scopeOf(principal: Principal, ref: { tenant?: string; namespace?: string } | undefined): Scope {
+    if (ref === undefined || ref === null) throw new InvalidArgumentError('the request must name its tenant and namespace');
+    return this.service.scope(principal, ref.tenant, ref.namespace);
+  }
+
   listen(port: number, host = '127.0.0.1'): Promise<number> {
     return new Promise((resolve, reject) => {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -133,33 +144,33 @@ export class GrpcServer {
 
   private tupleSpace() {
     const s = this.service;
-    const ref = (r: SpaceRequest) => {
-      const scope = scopeOf(r.space);
+    const ref = (r: SpaceRequest, principal: Principal) => {
+      const scope = this.scopeOf(principal, r.space);
       if (!r.space?.space) throw new InvalidArgumentError('space.space (the space name) is required');
       return { scope, name: r.space.space };
     };
     const read = (take: boolean, wait: boolean) =>
-      unary<SpaceRequest, object>(async (r, call) => {
-        const { scope, name } = ref(r);
+      this.unary<SpaceRequest, object>(async (r, principal, call) => {
+        const { scope, name } = ref(r, principal);
         const abort = new AbortController();
         call.on('cancelled', () => abort.abort());
         const tuple = await s.read(scope, name, templateToJson(r.template), { take, timeoutMs: wait ? optionalNumber(r.timeoutMs) : 0, signal: abort.signal });
         return { tuple: jsonToTuple(tuple) };
       });
     const readAll = (take: boolean) =>
-      unary<SpaceRequest, object>(async (r) => {
-        const { scope, name } = ref(r);
+      this.unary<SpaceRequest, object>(async (r, principal) => {
+        const { scope, name } = ref(r, principal);
         return { tuples: (await s.readAll(scope, name, templateToJson(r.template), { take, limit: optionalNumber(r.limit) })).map((t) => jsonToTuple(t)) };
       });
     return {
-      Write: unary<SpaceRequest & { tuple?: { fields?: ProtoField[] }; ttlMs?: string }, object>(async (r) => {
-        const { scope, name } = ref(r);
+      Write: this.unary<SpaceRequest & { tuple?: { fields?: ProtoField[] }; ttlMs?: string }, object>(async (r, principal) => {
+        const { scope, name } = ref(r, principal);
         if (r.tuple === undefined || r.tuple === null) throw new InvalidArgumentError('tuple is required');
         await s.write(scope, name, tupleToJson(r.tuple), optionalNumber(r.ttlMs));
         return { written: 1 };
       }),
-      WriteAll: unary<SpaceRequest & { tuples?: { fields?: ProtoField[] }[] }, object>(async (r) => {
-        const { scope, name } = ref(r);
+      WriteAll: this.unary<SpaceRequest & { tuples?: { fields?: ProtoField[] }[] }, object>(async (r, principal) => {
+        const { scope, name } = ref(r, principal);
         return { written: await s.writeAll(scope, name, (r.tuples ?? []).map(tupleToJson)) };
       }),
       Read: read(false, true),
@@ -168,22 +179,23 @@ export class GrpcServer {
       TryTake: read(true, false),
       ReadAll: readAll(false),
       TakeAll: readAll(true),
-      Count: unary<SpaceRequest, object>(async (r) => {
-        const { scope, name } = ref(r);
+      Count: this.unary<SpaceRequest, object>(async (r, principal) => {
+        const { scope, name } = ref(r, principal);
         return { count: String(await s.count(scope, name, templateToJson(r.template))) };
       }),
       Watch: (call: grpc.ServerWritableStream<SpaceRequest, object>) => {
-        let events: AsyncIterableIterator<{ type: string; tuple?: readonly unknown[]; dropped?: number }>;
-        try {
-          const { scope, name } = ref(call.request);
-          events = s.watch(scope, name, templateToJson(call.request.template)) as typeof events;
-        } catch (error) {
-          call.destroy(toServiceError(error) as grpc.ServiceError);
-          return;
-        }
-        call.on('cancelled', () => void events.return?.());
+        let cancelled = false;
+        let events: AsyncIterableIterator<{ type: string; tuple?: readonly unknown[]; dropped?: number }> | undefined;
+        call.on('cancelled', () => {
+          cancelled = true;
+          void events?.return?.();
+        });
         void (async () => {
           try {
+            const principal = await s.gate.principal(authorization(call.metadata));
+            const { scope, name } = ref(call.request, principal);
+            events = s.watch(scope, name, templateToJson(call.request.template)) as typeof events & object;
+            if (cancelled) void events.return?.();
             for await (const event of events) {
               if (event.type === 'overflow') call.write({ type: 'overflow', dropped: String(event.dropped) });
               else call.write({ type: event.type, tuple: jsonToTuple(event.tuple!.map((f) => f) as unknown[]) });
@@ -201,22 +213,22 @@ export class GrpcServer {
     const s = this.service;
     type AskRequest = { actor?: { tenant?: string; namespace?: string; id?: string }; messageType?: string; payloadJson?: string; applicationId?: string; timeoutMs?: string };
     return {
-      Ask: unary<AskRequest, object>(async (r) => {
-        const reply = await s.ask(scopeOf(r.actor), r.actor?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), {
+      Ask: this.unary<AskRequest, object>(async (r, principal) => {
+        const reply = await s.ask(this.scopeOf(principal, r.actor), r.actor?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), {
           application: r.applicationId || undefined,
           timeoutMs: optionalNumber(r.timeoutMs),
         });
         return { replyJson: JSON.stringify(reply) };
       }),
-      Tell: unary<AskRequest, object>(async (r) => {
-        await s.tell(scopeOf(r.actor), r.actor?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { application: r.applicationId || undefined });
+      Tell: this.unary<AskRequest, object>(async (r, principal) => {
+        await s.tell(this.scopeOf(principal, r.actor), r.actor?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { application: r.applicationId || undefined });
         return {};
       }),
-      Stop: unary<{ actor?: { tenant?: string; namespace?: string; id?: string } }, object>(async (r) => {
-        await s.stopActor(scopeOf(r.actor), r.actor?.id ?? '');
+      Stop: this.unary<{ actor?: { tenant?: string; namespace?: string; id?: string } }, object>(async (r, principal) => {
+        await s.stopActor(this.scopeOf(principal, r.actor), r.actor?.id ?? '');
         return {};
       }),
-      List: unary<{ tenant?: string; namespace?: string }, object>(async (r) => ({ ids: s.listActors(scopeOf(r)) })),
+      List: this.unary<{ tenant?: string; namespace?: string }, object>(async (r, principal) => ({ ids: s.listActors(this.scopeOf(principal, r)) })),
     };
   }
 
@@ -231,11 +243,11 @@ export class GrpcServer {
       deployedAt: a.deployedAt,
     });
     return {
-      Deploy: unary<{ tenant?: string; applicationId?: string; name?: string; version?: string; wasm?: Buffer }, object>(async (r) =>
-        info(await s.deploy(r.tenant || 'default', r.applicationId ?? '', r.name ?? '', r.version ?? '', new Uint8Array(r.wasm ?? []))),
+      Deploy: this.unary<{ tenant?: string; applicationId?: string; name?: string; version?: string; wasm?: Buffer }, object>(async (r, principal) =>
+        info(await s.deploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '', r.name ?? '', r.version ?? '', new Uint8Array(r.wasm ?? []))),
       ),
-      List: unary<{ tenant?: string }, object>(async (r) => ({ applications: s.node.applications.list(r.tenant || 'default').map(info) })),
-      Undeploy: unary<{ tenant?: string; applicationId?: string }, object>(async (r) => ({ removed: s.node.applications.undeploy(r.tenant || 'default', r.applicationId ?? '') })),
+      List: this.unary<{ tenant?: string }, object>(async (r, principal) => ({ applications: s.listApplications(s.scope(principal, r.tenant, undefined)).map(info) })),
+      Undeploy: this.unary<{ tenant?: string; applicationId?: string }, object>(async (r, principal) => ({ removed: s.undeploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '') })),
     };
   }
 
@@ -253,28 +265,28 @@ export class GrpcServer {
       satisfied: g.satisfied,
     });
     return {
-      Create: unary<Ref & { applicationId?: string; shards?: number; partition?: string; config?: string }, object>(async (r) => {
-        const created = await s.createGroup(scopeOf(r.group), {
+      Create: this.unary<Ref & { applicationId?: string; shards?: number; partition?: string; config?: string }, object>(async (r, principal) => {
+        const created = await s.createGroup(this.scopeOf(principal, r.group), {
           id: r.group?.id ?? '',
           application: r.applicationId ?? '',
           shards: r.shards ?? 0,
           partition: (r.partition || undefined) as 'hash' | 'consistent-hash' | undefined,
           config: r.config || undefined,
         });
-        return s.listGroups(scopeOf(r.group)).find((g) => g.id === created.id) ?? created;
+        return s.listGroups(this.scopeOf(principal, r.group)).find((g) => g.id === created.id) ?? created;
       }),
-      Delete: unary<Ref, object>(async (r) => {
-        await s.deleteGroup(scopeOf(r.group), r.group?.id ?? '');
+      Delete: this.unary<Ref, object>(async (r, principal) => {
+        await s.deleteGroup(this.scopeOf(principal, r.group), r.group?.id ?? '');
         return {};
       }),
-      List: unary<{ tenant?: string; namespace?: string }, object>(async (r) => ({ groups: s.listGroups(scopeOf(r)) })),
-      BulkUpdate: unary<Ref & { entries?: { keyJson?: string; valueJson?: string }[]; consistency?: string }, object>(async (r) => {
+      List: this.unary<{ tenant?: string; namespace?: string }, object>(async (r, principal) => ({ groups: s.listGroups(this.scopeOf(principal, r)) })),
+      BulkUpdate: this.unary<Ref & { entries?: { keyJson?: string; valueJson?: string }[]; consistency?: string }, object>(async (r, principal) => {
         const entries = (r.entries ?? []).map((e, i) => [parseJson(e.keyJson, `entries[${i}].key_json`), parseJson(e.valueJson, `entries[${i}].value_json`)]);
-        const result = await s.bulkUpdate(scopeOf(r.group), r.group?.id ?? '', entries, (r.consistency || undefined) as 'all' | 'eventual' | undefined);
+        const result = await s.bulkUpdate(this.scopeOf(principal, r.group), r.group?.id ?? '', entries, (r.consistency || undefined) as 'all' | 'eventual' | undefined);
         return { entries: result.entries, shards: result.shards.map(shardResult) };
       }),
-      Map: unary<Gather, object>(async (r) =>
-        response(await s.scatterGather(scopeOf(r.group), r.group?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { ...gather(r), aggregate: 'concat' })),
+      Map: this.unary<Gather, object>(async (r, principal) =>
+        response(await s.scatterGather(this.scopeOf(principal, r.group), r.group?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { ...gather(r), aggregate: 'concat' })),
       ),
       ScatterGather: (call: grpc.ServerWritableStream<Gather, object>) => {
         const r = call.request;
@@ -282,7 +294,8 @@ export class GrpcServer {
         call.on('cancelled', () => abort.abort());
         void (async () => {
           try {
-            const group = s.group(scopeOf(r.group), r.group?.id ?? '');
+            const principal = await s.gate.principal(authorization(call.metadata));
+            const group = s.group(this.scopeOf(principal, r.group), r.group?.id ?? '');
             for await (const result of group.scatterGatherStream(r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { ...gather(r), signal: abort.signal })) {
               call.write(shardResult(result));
             }
@@ -292,12 +305,12 @@ export class GrpcServer {
           }
         })();
       },
-      Reduce: unary<Gather, object>(async (r) =>
-        response(await s.reduce(scopeOf(r.group), r.group?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { ...gather(r), op: r.op as never, path: r.path || undefined })),
+      Reduce: this.unary<Gather, object>(async (r, principal) =>
+        response(await s.reduce(this.scopeOf(principal, r.group), r.group?.id ?? '', r.messageType ?? '', parseJson(r.payloadJson, 'payload_json'), { ...gather(r), op: r.op as never, path: r.path || undefined })),
       ),
-      Barrier: unary<Gather, object>(async (r) => response(await s.barrier(scopeOf(r.group), r.group?.id ?? '', Number(r.round ?? 0), gather(r)))),
-      Scale: unary<Ref & { shards?: number }, object>(async (r) => {
-        const result = await s.scale(scopeOf(r.group), r.group?.id ?? '', r.shards ?? 0);
+      Barrier: this.unary<Gather, object>(async (r, principal) => response(await s.barrier(this.scopeOf(principal, r.group), r.group?.id ?? '', Number(r.round ?? 0), gather(r)))),
+      Scale: this.unary<Ref & { shards?: number }, object>(async (r, principal) => {
+        const result = await s.scale(this.scopeOf(principal, r.group), r.group?.id ?? '', r.shards ?? 0);
         return { from: result.from, to: result.to, keys: String(result.keys), moved: String(result.moved), elapsedMs: result.elapsedMs };
       }),
     };
@@ -306,8 +319,9 @@ export class GrpcServer {
   private node() {
     const s = this.service;
     return {
-      Health: unary<object, object>(async () => ({ status: 'ok' })),
-      Info: unary<object, object>(async () => s.info()),
+      // Open even with auth on, like the HTTP health route: load balancers probe it.
+      Health: (_call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => callback(null, { status: 'ok' }),
+      Info: this.unary<object, object>(async () => s.info()),
     };
   }
 }

@@ -1,15 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
-import { MAX_REMOTE_WAIT_MS, type NodeService, type Scope } from './node-service.js';
+import { OPEN, type Principal } from './auth.js';
+import { MAX_REMOTE_WAIT_MS, type NodeService } from './node-service.js';
 
 export interface HttpGatewayOptions {
   /** Largest JSON body, bytes. Default 1 MiB. */
   readonly maxJsonBytes?: number;
   /** Largest deploy (multipart) body, bytes. Default 64 MiB. */
   readonly maxDeployBytes?: number;
-  /** Tenant and namespace of routes that do not name them (`/actors/{id}/ask`, deploy). Default `default`. */
-  readonly defaultTenant?: string;
 }
 
 /** HTTP status for each error code a request can end with. */
@@ -35,6 +34,8 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.ActorMemoryLimit]: 502,
   [ErrorCode.ActorFailed]: 502,
   [ErrorCode.Aborted]: 499,
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
   PLEX_ERR_NOT_FOUND: 404,
   PLEX_ERR_METHOD_NOT_ALLOWED: 405,
   PLEX_ERR_BODY_TOO_LARGE: 413,
@@ -51,12 +52,14 @@ class HttpError extends Error {
   }
 }
 
-type Handler = (request: IncomingMessage, params: string[], url: URL) => Promise<{ status?: number; body: unknown }>;
+type Handler = (request: IncomingMessage, params: string[], url: URL, principal: Principal) => Promise<{ status?: number; body: unknown }>;
 
 interface Route {
   readonly method: string;
   readonly pattern: RegExp;
   readonly handler: Handler;
+  /** Answered without a token even with auth on (health checks). */
+  readonly open: boolean;
 }
 
 const SEGMENT = '([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})';
@@ -72,7 +75,6 @@ export class HttpGateway {
   private readonly routes: Route[] = [];
   private readonly maxJsonBytes: number;
   private readonly maxDeployBytes: number;
-  private readonly defaultScope: Scope;
 
   constructor(
     private readonly service: NodeService,
@@ -80,7 +82,6 @@ export class HttpGateway {
   ) {
     this.maxJsonBytes = options.maxJsonBytes ?? 1 << 20;
     this.maxDeployBytes = options.maxDeployBytes ?? 64 << 20;
-    this.defaultScope = { tenant: options.defaultTenant ?? 'default', namespace: 'default' };
     this.server = createServer((request, response) => void this.handle(request, response));
     this.defineRoutes();
   }
@@ -104,17 +105,17 @@ export class HttpGateway {
     });
   }
 
-  private route(method: string, path: string, handler: Handler): void {
-    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{}', SEGMENT)}$`), handler });
+  private route(method: string, path: string, handler: Handler, open = false): void {
+    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{}', SEGMENT)}$`), handler, open });
   }
 
   private defineRoutes(): void {
     const s = this.service;
-    this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }));
+    this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }), true);
     this.route('GET', '/api/v1/info', async () => ({ body: s.info() }));
 
     // Applications and actors (the routes of the PlexSpaces articles).
-    this.route('POST', '/api/v1/applications/deploy', async (request) => {
+    this.route('POST', '/api/v1/applications/deploy', async (request, _, __, principal) => {
       const form = await this.multipart(request);
       const wasm = form.get('wasm_file');
       if (!(wasm instanceof Blob)) throw new InvalidArgumentError('wasm_file must be a file field');
@@ -123,17 +124,17 @@ export class HttpGateway {
         if (typeof value !== 'string') throw new InvalidArgumentError(`${name} is required`);
         return value;
       };
-      const info = await s.deploy(this.defaultScope.tenant, field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()));
+      const info = await s.deploy(s.scope(principal, undefined, undefined), field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()));
       return { status: 201, body: info };
     });
-    this.route('POST', '/api/v1/actors/{}/ask', async (request, [id]) => {
+    this.route('POST', '/api/v1/actors/{}/ask', async (request, [id], _, principal) => {
       const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown };
-      const reply = await s.ask(this.defaultScope, id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
+      const reply = await s.ask(s.scope(principal, undefined, undefined), id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
       return { body: reply };
     });
-    this.route('POST', '/api/v1/actors/{}/tell', async (request, [id]) => {
+    this.route('POST', '/api/v1/actors/{}/tell', async (request, [id], _, principal) => {
       const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown };
-      await s.tell(this.defaultScope, id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
+      await s.tell(s.scope(principal, undefined, undefined), id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
       return { status: 202, body: { status: 'accepted' } };
     });
 
@@ -144,15 +145,15 @@ export class HttpGateway {
       return payload;
     };
     const faas = '/api/v1/actors/{}/{}/{}';
-    this.route('GET', faas, async (_, [tenant, namespace, type], url) => ({
-      body: await s.ask({ tenant, namespace }, type, url.searchParams.get('action') ?? 'invoke', faasQuery(url)),
+    this.route('GET', faas, async (_, [tenant, namespace, type], url, principal) => ({
+      body: await s.ask(s.scope(principal, tenant, namespace), type, url.searchParams.get('action') ?? 'invoke', faasQuery(url)),
     }));
-    this.route('DELETE', faas, async (_, [tenant, namespace, type], url) => ({
-      body: await s.ask({ tenant, namespace }, type, url.searchParams.get('action') ?? 'delete', faasQuery(url)),
+    this.route('DELETE', faas, async (_, [tenant, namespace, type], url, principal) => ({
+      body: await s.ask(s.scope(principal, tenant, namespace), type, url.searchParams.get('action') ?? 'delete', faasQuery(url)),
     }));
     for (const method of ['POST', 'PUT']) {
-      this.route(method, faas, async (request, [tenant, namespace, type], url) => {
-        await s.tell({ tenant, namespace }, type, url.searchParams.get('action') ?? 'invoke', await this.json(request));
+      this.route(method, faas, async (request, [tenant, namespace, type], url, principal) => {
+        await s.tell(s.scope(principal, tenant, namespace), type, url.searchParams.get('action') ?? 'invoke', await this.json(request));
         return { status: 202, body: { status: 'accepted' } };
       });
     }
@@ -160,41 +161,41 @@ export class HttpGateway {
     // Tuple spaces: POST /api/v1/tuplespace/{tenant}/{namespace}/{space}/{operation}.
     const ts = '/api/v1/tuplespace/{}/{}/{}';
     const bodyOf = async (request: IncomingMessage) => (await this.json(request)) as Record<string, unknown>;
-    this.route('POST', `${ts}/write`, async (request, [tenant, namespace, space]) => {
+    this.route('POST', `${ts}/write`, async (request, [tenant, namespace, space], __, principal) => {
       const body = await bodyOf(request);
-      await s.write({ tenant, namespace }, space, body.tuple, optionalNumber(body.ttlMs, 'ttlMs'));
+      await s.write(s.scope(principal, tenant, namespace), space, body.tuple, optionalNumber(body.ttlMs, 'ttlMs'));
       return { status: 201, body: { written: 1 } };
     });
-    this.route('POST', `${ts}/write-all`, async (request, [tenant, namespace, space]) => ({
+    this.route('POST', `${ts}/write-all`, async (request, [tenant, namespace, space], __, principal) => ({
       status: 201,
-      body: { written: await s.writeAll({ tenant, namespace }, space, (await bodyOf(request)).tuples) },
+      body: { written: await s.writeAll(s.scope(principal, tenant, namespace), space, (await bodyOf(request)).tuples) },
     }));
     for (const [op, take] of [['read', false], ['take', true]] as const) {
-      this.route('POST', `${ts}/${op}`, async (request, [tenant, namespace, space]) => {
+      this.route('POST', `${ts}/${op}`, async (request, [tenant, namespace, space], __, principal) => {
         const body = await bodyOf(request);
         // A client that hangs up cancels its blocking read or take.
         const abort = new AbortController();
         request.once('close', () => abort.abort());
-        return { body: { tuple: await s.read({ tenant, namespace }, space, body.template, { timeoutMs: body.timeoutMs, take, signal: abort.signal }) } };
+        return { body: { tuple: await s.read(s.scope(principal, tenant, namespace), space, body.template, { timeoutMs: body.timeoutMs, take, signal: abort.signal }) } };
       });
-      this.route('POST', `${ts}/${op}-all`, async (request, [tenant, namespace, space]) => {
+      this.route('POST', `${ts}/${op}-all`, async (request, [tenant, namespace, space], __, principal) => {
         const body = await bodyOf(request);
-        return { body: { tuples: await s.readAll({ tenant, namespace }, space, body.template, { take, limit: optionalNumber(body.limit, 'limit') }) } };
+        return { body: { tuples: await s.readAll(s.scope(principal, tenant, namespace), space, body.template, { take, limit: optionalNumber(body.limit, 'limit') }) } };
       });
     }
-    this.route('POST', `${ts}/count`, async (request, [tenant, namespace, space]) => ({
-      body: { count: await s.count({ tenant, namespace }, space, (await bodyOf(request)).template) },
+    this.route('POST', `${ts}/count`, async (request, [tenant, namespace, space], __, principal) => ({
+      body: { count: await s.count(s.scope(principal, tenant, namespace), space, (await bodyOf(request)).template) },
     }));
 
     // Shard groups: /api/v1/shard-groups/{tenant}/{namespace}[/{id}[/{operation}]].
     const sg = '/api/v1/shard-groups/{}/{}';
-    this.route('GET', sg, async (_, [tenant, namespace]) => ({ body: { groups: s.listGroups({ tenant, namespace }) } }));
-    this.route('POST', sg, async (request, [tenant, namespace]) => {
+    this.route('GET', sg, async (_, [tenant, namespace], __, principal) => ({ body: { groups: s.listGroups(s.scope(principal, tenant, namespace)) } }));
+    this.route('POST', sg, async (request, [tenant, namespace], __, principal) => {
       const body = await bodyOf(request);
       return {
         status: 201,
         body: await s.createGroup(
-          { tenant, namespace },
+          s.scope(principal, tenant, namespace),
           {
             id: body.id as string,
             application: body.application as string,
@@ -205,29 +206,29 @@ export class HttpGateway {
         ),
       };
     });
-    this.route('DELETE', `${sg}/{}`, async (_, [tenant, namespace, id]) => {
-      await s.deleteGroup({ tenant, namespace }, id);
+    this.route('DELETE', `${sg}/{}`, async (_, [tenant, namespace, id], __, principal) => {
+      await s.deleteGroup(s.scope(principal, tenant, namespace), id);
       return { body: { deleted: id } };
     });
-    this.route('POST', `${sg}/{}/bulk-update`, async (request, [tenant, namespace, id]) => {
+    this.route('POST', `${sg}/{}/bulk-update`, async (request, [tenant, namespace, id], __, principal) => {
       const body = await bodyOf(request);
-      return { body: await s.bulkUpdate({ tenant, namespace }, id, body.entries, body.consistency as 'all' | 'eventual' | undefined) };
+      return { body: await s.bulkUpdate(s.scope(principal, tenant, namespace), id, body.entries, body.consistency as 'all' | 'eventual' | undefined) };
     });
-    this.route('POST', `${sg}/{}/scatter-gather`, async (request, [tenant, namespace, id]) => {
+    this.route('POST', `${sg}/{}/scatter-gather`, async (request, [tenant, namespace, id], __, principal) => {
       const body = await bodyOf(request);
-      return { body: await s.scatterGather({ tenant, namespace }, id, body.type as string, body.payload, gatherOptions(body)) };
+      return { body: await s.scatterGather(s.scope(principal, tenant, namespace), id, body.type as string, body.payload, gatherOptions(body)) };
     });
-    this.route('POST', `${sg}/{}/reduce`, async (request, [tenant, namespace, id]) => {
+    this.route('POST', `${sg}/{}/reduce`, async (request, [tenant, namespace, id], __, principal) => {
       const body = await bodyOf(request);
-      return { body: await s.reduce({ tenant, namespace }, id, body.type as string, body.payload, { ...gatherOptions(body), op: body.op as never, path: optionalString(body.path, 'path') }) };
+      return { body: await s.reduce(s.scope(principal, tenant, namespace), id, body.type as string, body.payload, { ...gatherOptions(body), op: body.op as never, path: optionalString(body.path, 'path') }) };
     });
-    this.route('POST', `${sg}/{}/barrier`, async (request, [tenant, namespace, id]) => {
+    this.route('POST', `${sg}/{}/barrier`, async (request, [tenant, namespace, id], __, principal) => {
       const body = await bodyOf(request);
-      return { body: await s.barrier({ tenant, namespace }, id, body.round as number, gatherOptions(body)) };
+      return { body: await s.barrier(s.scope(principal, tenant, namespace), id, body.round as number, gatherOptions(body)) };
     });
-    this.route('POST', `${sg}/{}/scale`, async (request, [tenant, namespace, id]) => {
+    this.route('POST', `${sg}/{}/scale`, async (request, [tenant, namespace, id], __, principal) => {
       const body = await bodyOf(request);
-      return { body: await s.scale({ tenant, namespace }, id, body.shards as number) };
+      return { body: await s.scale(s.scope(principal, tenant, namespace), id, body.shards as number) };
     });
   }
 
@@ -242,7 +243,8 @@ export class HttpGateway {
           allowed.push(route.method);
           continue;
         }
-        const { status, body } = await route.handler(request, match.slice(1), url);
+        const principal = route.open ? OPEN : await this.service.gate.principal(request.headers.authorization);
+        const { status, body } = await route.handler(request, match.slice(1), url, principal);
         send(response, status ?? 200, body);
         return;
       }

@@ -1,4 +1,5 @@
 import type { PlexNode } from '../node/plex-node.js';
+import { Gatekeeper, type AuthOptions } from './auth.js';
 import { GrpcServer } from './grpc-server.js';
 import { HttpGateway, type HttpGatewayOptions } from './http-gateway.js';
 import { NodeService } from './node-service.js';
@@ -11,6 +12,8 @@ export interface NodeServerOptions {
   readonly grpcPort?: number;
   /** Interface to listen on. Default 127.0.0.1 (loopback: nothing is exposed until you say so). */
   readonly host?: string;
+  /** JWT auth (default off: loopback, one user). */
+  readonly auth?: AuthOptions;
   readonly http?: HttpGatewayOptions;
   readonly ws?: WsEndpointOptions;
 }
@@ -37,7 +40,7 @@ export class NodeServer {
     readonly node: PlexNode,
     private readonly options: NodeServerOptions = {},
   ) {
-    this.service = new NodeService(node);
+    this.service = new NodeService(node, new Gatekeeper(options.auth ?? { enabled: false }));
     this.http = new HttpGateway(this.service, options.http);
     this.ws = new WsEndpoint(this.service, this.http.server, options.ws);
     this.grpc = new GrpcServer(this.service);

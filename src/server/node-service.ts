@@ -1,4 +1,5 @@
 import { ActorNotFoundError, InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
+import { Gatekeeper, type Principal } from './auth.js';
 import { checkId } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
 import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
@@ -7,7 +8,11 @@ import type { TupleSpace } from '../space/tuple-space.js';
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 
-/** Who is asking: every operation on every surface names its tenant and namespace. */
+/**
+ * Where an operation acts. Only `NodeService.scope()` makes one, after the
+ * gatekeeper allowed the caller into it, and every operation refuses a scope
+ * it did not make: a surface cannot forget the check.
+ */
 export interface Scope {
   readonly tenant: string;
   readonly namespace: string;
@@ -53,20 +58,40 @@ function waitMs(value: unknown): number | undefined {
 export class NodeService {
   private readonly groups = new Map<string, ShardGroup>();
   private nextGroup = 0;
+  private readonly granted = new WeakSet<Scope>();
 
-  constructor(readonly node: PlexNode) {}
+  constructor(
+    readonly node: PlexNode,
+    readonly gate: Gatekeeper = new Gatekeeper(),
+  ) {}
+
+  /** The scope `principal` asked for, if the gatekeeper lets it in (PLEX_ERR_FORBIDDEN otherwise). */
+  scope(principal: Principal, tenant: string | undefined, namespace: string | undefined): Scope {
+    const scope = Object.freeze({ tenant: checkId('tenant', tenant || this.gate.tenantOf(principal, 'default')), namespace: checkId('namespace', namespace || 'default') });
+    this.gate.authorize(principal, scope);
+    this.granted.add(scope);
+    return scope;
+  }
+
+  private check(scope: Scope): Scope {
+    if (!this.granted.has(scope)) throw new Error('internal: an operation was called with a scope NodeService.scope() did not grant');
+    return scope;
+  }
 
   // ── tuple spaces ─────────────────────────────────────────────────────────
 
   space(scope: Scope, name: string): TupleSpace {
+    this.check(scope);
     return this.node.spaces.open({ tenant: scope.tenant, namespace: scope.namespace, name });
   }
 
   async write(scope: Scope, space: string, tuple: unknown, ttlMs?: number): Promise<void> {
+    this.check(scope);
     await this.space(scope, space).write(tupleFromJson(tuple, 'tuple') as Tuple, ttlMs === undefined ? undefined : { ttlMs });
   }
 
   async writeAll(scope: Scope, space: string, tuples: unknown): Promise<number> {
+    this.check(scope);
     if (!Array.isArray(tuples)) throw new InvalidArgumentError('tuples must be an array of tuples');
     const parsed = tuples.map((t, i) => tupleFromJson(t, `tuples[${i}]`) as Tuple);
     await this.space(scope, space).writeAll(parsed);
@@ -74,6 +99,7 @@ export class NodeService {
   }
 
   async read(scope: Scope, space: string, template: unknown, options: { timeoutMs?: unknown; signal?: AbortSignal; take?: boolean } = {}): Promise<unknown[] | null> {
+    this.check(scope);
     const t = tupleFromJson(template, 'template') as Template;
     const s = this.space(scope, space);
     const timeoutMs = waitMs(options.timeoutMs);
@@ -83,6 +109,7 @@ export class NodeService {
   }
 
   async readAll(scope: Scope, space: string, template: unknown, options: { take?: boolean; limit?: number } = {}): Promise<unknown[][]> {
+    this.check(scope);
     const t = tupleFromJson(template, 'template') as Template;
     const s = this.space(scope, space);
     const found = options.take ? await s.takeAll(t, { limit: options.limit }) : await s.readAll(t, { limit: options.limit });
@@ -90,21 +117,33 @@ export class NodeService {
   }
 
   count(scope: Scope, space: string, template: unknown): Promise<number> {
+    this.check(scope);
     return this.space(scope, space).count(tupleFromJson(template, 'template') as Template);
   }
 
   watch(scope: Scope, space: string, template: unknown) {
+    this.check(scope);
     return this.space(scope, space).watch(tupleFromJson(template, 'template') as Template);
   }
 
   // ── applications and actors ──────────────────────────────────────────────
 
-  deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array) {
-    return this.node.applications.deploy(tenant, applicationId, name, version, wasm);
+  deploy(scope: Scope, applicationId: string, name: string, version: string, wasm: Uint8Array) {
+    this.check(scope);
+    return this.node.applications.deploy(scope.tenant, applicationId, name, version, wasm);
+  }
+
+  listApplications(scope: Scope) {
+    return this.node.applications.list(this.check(scope).tenant);
+  }
+
+  undeploy(scope: Scope, applicationId: string): boolean {
+    return this.node.applications.undeploy(this.check(scope).tenant, applicationId);
   }
 
   /** The runtime id of actor `id` in a scope; activates it from `application` (or the app named like it) on first use. */
   async actor(scope: Scope, id: string, application?: string): Promise<string> {
+    this.check(scope);
     checkId('actor id', id);
     const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
     if (this.node.runtime.has(actorId)) return actorId;
@@ -120,17 +159,20 @@ export class NodeService {
   }
 
   async ask(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string; timeoutMs?: number } = {}): Promise<unknown> {
+    this.check(scope);
     const actorId = await this.actor(scope, id, options.application);
     const reply = await this.node.runtime.ask(actorId, checkType(type), JSON.stringify(payload ?? {}), { timeoutMs: options.timeoutMs });
     return decodeReply(reply);
   }
 
   async tell(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string } = {}): Promise<void> {
+    this.check(scope);
     const actorId = await this.actor(scope, id, options.application);
     this.node.runtime.tell(actorId, checkType(type), JSON.stringify(payload ?? {}));
   }
 
   listActors(scope: Scope): string[] {
+    this.check(scope);
     const prefix = `${scope.tenant}/${scope.namespace}/`;
     return this.node.runtime
       .placement()
@@ -140,6 +182,7 @@ export class NodeService {
   }
 
   async stopActor(scope: Scope, id: string): Promise<void> {
+    this.check(scope);
     const actorId = `${scope.tenant}/${scope.namespace}/${checkId('actor id', id)}`;
     if (!this.node.runtime.has(actorId)) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
     await this.node.runtime.stop(actorId);
@@ -152,12 +195,14 @@ export class NodeService {
   }
 
   group(scope: Scope, id: string): ShardGroup {
+    this.check(scope);
     const group = this.groups.get(this.groupKey(scope, id));
     if (group === undefined) throw new ShardGroupNotFoundError(id);
     return group;
   }
 
   async createGroup(scope: Scope, spec: { id: string; application: string; shards: number; partition?: 'hash' | 'consistent-hash'; codec?: 'json'; config?: string; maxInFlight?: number }): Promise<{ id: string; shards: number }> {
+    this.check(scope);
     const key = this.groupKey(scope, spec.id);
     if (this.groups.has(key)) throw new ShardGroupExistsError(spec.id);
     const app = this.node.applications.get(scope.tenant, spec.application);
@@ -179,6 +224,7 @@ export class NodeService {
   }
 
   listGroups(scope: Scope): { id: string; shards: number; partition: string; rebalancing: boolean }[] {
+    this.check(scope);
     const prefix = `${scope.tenant}\u0000${scope.namespace}\u0000`;
     return [...this.groups.entries()]
       .filter(([key]) => key.startsWith(prefix))
@@ -186,29 +232,35 @@ export class NodeService {
   }
 
   async deleteGroup(scope: Scope, id: string): Promise<void> {
+    this.check(scope);
     const group = this.group(scope, id);
     this.groups.delete(this.groupKey(scope, id));
     await this.node.shardGroups.delete(group.id);
   }
 
   bulkUpdate(scope: Scope, id: string, entries: unknown, consistency?: 'all' | 'eventual') {
+    this.check(scope);
     if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) throw new InvalidArgumentError('entries must be an array of [key, value] pairs');
     return this.group(scope, id).bulkUpdate(entries as [string | number, unknown][], { consistency });
   }
 
   scatterGather(scope: Scope, id: string, type: string, payload: unknown, options: GatherOptions & { aggregate?: Exclude<AggregateStrategy, (values: unknown[]) => unknown> }) {
+    this.check(scope);
     return this.group(scope, id).scatterGather(checkType(type), payload, options);
   }
 
   reduce(scope: Scope, id: string, type: string, payload: unknown, options: GatherOptions & { op: ReduceOp; path?: string }) {
+    this.check(scope);
     return this.group(scope, id).reduce(checkType(type), payload, options);
   }
 
   barrier(scope: Scope, id: string, round: number, options: GatherOptions = {}) {
+    this.check(scope);
     return this.group(scope, id).barrier(round, options);
   }
 
   scale(scope: Scope, id: string, shards: number) {
+    this.check(scope);
     return this.group(scope, id).scale(shards);
   }
 

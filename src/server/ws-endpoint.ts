@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Packr } from 'msgpackr';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidArgumentError, PlexError } from '../errors.js';
+import type { Principal } from './auth.js';
 import { tupleJson, type NodeService, type Scope } from './node-service.js';
 
 /**
@@ -15,14 +16,16 @@ import { tupleJson, type NodeService, type Scope } from './node-service.js';
  *   event     { id, event, data }             (then a response ends the stream)
  *
  * Tuples use the JSON form of the other surfaces ({"$int"}, {"$bytes"}).
- * A closed socket cancels its blocking operations and subscriptions.
+ * A closed socket cancels its blocking operations and subscriptions. With
+ * auth on, the token comes with the upgrade (an `Authorization: Bearer`
+ * header, or `?token=` where a browser cannot set headers); a missing or bad
+ * one is answered 401 and no socket opens.
  */
 export interface WsEndpointOptions {
   /** Largest frame, bytes. Default 1 MiB. */
   readonly maxFrameBytes?: number;
   /** Ping interval; a peer that misses a whole interval is dropped. Default 15 s. */
   readonly heartbeatMs?: number;
-  readonly defaultScope?: Scope;
 }
 
 interface Request {
@@ -37,22 +40,33 @@ const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
 export class WsEndpoint {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly defaultScope: Scope;
+  private readonly principals = new WeakMap<WebSocket, Principal>();
 
   constructor(
     private readonly service: NodeService,
     server: Server,
     options: WsEndpointOptions = {},
   ) {
-    this.defaultScope = options.defaultScope ?? { tenant: 'default', namespace: 'default' };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? 1 << 20 });
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/ws') {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      if (url.pathname !== '/ws') {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
         return;
       }
-      // In noServer mode 'connection' is ours to emit; the heartbeat below listens to it.
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+      const token = request.headers.authorization ?? url.searchParams.get('token') ?? undefined;
+      service.gate.principal(token).then(
+        (principal) =>
+          // In noServer mode 'connection' is ours to emit; the heartbeat below listens to it.
+          this.wss.handleUpgrade(request, socket, head, (ws) => {
+            this.principals.set(ws, principal);
+            this.wss.emit('connection', ws, request);
+          }),
+        (error: Error) => {
+          const body = JSON.stringify(errorBody(error));
+          socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        },
+      );
     });
     const alive = new WeakSet<WebSocket>();
     this.wss.on('connection', (ws: WebSocket) => {
@@ -122,7 +136,7 @@ export class WsEndpoint {
 
   private async run(ws: WebSocket, request: Request, signal: AbortSignal): Promise<unknown> {
     const s = this.service;
-    const scope = request.scope ?? this.defaultScope;
+    const scope = s.scope(this.principals.get(ws)!, request.scope?.tenant, request.scope?.namespace);
     const a = request.args ?? {};
     const space = a.space as string;
     switch (request.op) {

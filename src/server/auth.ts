@@ -1,0 +1,90 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { importSPKI, jwtVerify, type JWTPayload } from 'jose';
+import { ForbiddenError, InvalidArgumentError, UnauthenticatedError } from '../errors.js';
+import type { Scope } from './node-service.js';
+
+/**
+ * Auth settings. With auth off every request may name any tenant (a node on
+ * loopback for one user); with it on, every request carries a JWT whose
+ * `tenant` claim (and optional `namespaces` list) bounds what it may reach.
+ */
+export interface AuthOptions {
+  readonly enabled: boolean;
+  /** HS256 with `secret`, or RS256 with `publicKey` (PEM, SPKI). */
+  readonly algorithm?: 'HS256' | 'RS256';
+  readonly secret?: string;
+  readonly publicKey?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+/** Who a verified token speaks for. */
+export interface Principal {
+  readonly tenant: string;
+  /** Namespaces it may use; `*` for all of its tenant's. */
+  readonly namespaces: readonly string[] | '*';
+  readonly subject?: string;
+}
+
+/** The principal when auth is off: anyone, anywhere. */
+export const OPEN: Principal & { readonly open: true } = { tenant: '*', namespaces: '*', open: true };
+
+export class Gatekeeper {
+  private key: Promise<KeyObject | CryptoKey> | undefined;
+
+  constructor(readonly options: AuthOptions = { enabled: false }) {
+    if (!options.enabled) return;
+    const algorithm = options.algorithm ?? 'HS256';
+    if (algorithm === 'HS256') {
+      if (!options.secret || options.secret.length < 32) throw new InvalidArgumentError('auth HS256 needs a secret of at least 32 characters');
+      this.key = Promise.resolve(createSecretKey(Buffer.from(options.secret, 'utf8')));
+    } else if (algorithm === 'RS256') {
+      if (!options.publicKey) throw new InvalidArgumentError('auth RS256 needs a publicKey (PEM)');
+      this.key = importSPKI(options.publicKey, 'RS256');
+    } else {
+      throw new InvalidArgumentError(`auth algorithm must be HS256 or RS256, got ${String(algorithm)}`);
+    }
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  /** Verifies `authorization` ("Bearer <jwt>" or the bare token); with auth off, everyone is OPEN. */
+  async principal(authorization: string | undefined): Promise<Principal> {
+    if (!this.options.enabled) return OPEN;
+    if (authorization === undefined || authorization === '') throw new UnauthenticatedError('this node requires a bearer token (JWT)');
+    const token = authorization.replace(/^Bearer\s+/i, '');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.key!, {
+        algorithms: [this.options.algorithm ?? 'HS256'],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+      }));
+    } catch (error) {
+      throw new UnauthenticatedError(`invalid token: ${(error as Error).message}`);
+    }
+    const tenant = payload.tenant;
+    if (typeof tenant !== 'string' || tenant === '') throw new UnauthenticatedError('the token has no tenant claim');
+    const namespaces = payload.namespaces;
+    if (namespaces !== undefined && (!Array.isArray(namespaces) || !namespaces.every((n) => typeof n === 'string'))) {
+      throw new UnauthenticatedError('the namespaces claim must be a list of names');
+    }
+    return { tenant, namespaces: namespaces === undefined ? '*' : (namespaces as string[]), subject: payload.sub };
+  }
+
+  /** Throws PLEX_ERR_FORBIDDEN unless `principal` may act in `scope`. */
+  authorize(principal: Principal, scope: Scope): void {
+    if (principal.tenant === '*') return;
+    if (scope.tenant !== principal.tenant) throw new ForbiddenError(`this token is for tenant ${JSON.stringify(principal.tenant)}, not ${JSON.stringify(scope.tenant)}`);
+    if (principal.namespaces !== '*' && !principal.namespaces.includes(scope.namespace)) {
+      throw new ForbiddenError(`this token does not grant namespace ${JSON.stringify(scope.namespace)} of tenant ${JSON.stringify(scope.tenant)}`);
+    }
+  }
+
+  /** The tenant of routes that do not name one: the token's, or `fallback` with auth off. */
+  tenantOf(principal: Principal, fallback: string): string {
+    return principal.tenant === '*' ? fallback : principal.tenant;
+  }
+}
