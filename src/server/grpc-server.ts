@@ -109,9 +109,8 @@ export class GrpcServer {
   /** Wraps an async handler: the caller's token is verified first; the result or the error (mapped) goes to the callback. */
   private unary<Req, Res>(handler: (request: Req, principal: Principal, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
     return (call, callback) => {
-      this.service.gate
-        .principal(authorization(call.metadata))
-        .then((principal) => handler(call.request, principal, call))
+      this.service
+        .observe('grpc', call.getPath(), async () => handler(call.request, await this.service.gate.principal(authorization(call.metadata)), call))
         .then(
           (result) => callback(null, result),
           (error) => callback(toServiceError(error)),

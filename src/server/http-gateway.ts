@@ -52,14 +52,18 @@ class HttpError extends Error {
   }
 }
 
-type Handler = (request: IncomingMessage, params: string[], url: URL, principal: Principal) => Promise<{ status?: number; body: unknown }>;
+/** A handler's answer: JSON `body`, or `text` with its content type (metrics). */
+type Reply = { status?: number; body?: unknown; text?: string; contentType?: string };
+type Handler = (request: IncomingMessage, params: string[], url: URL, principal: Principal) => Promise<Reply>;
 
 interface Route {
   readonly method: string;
   readonly pattern: RegExp;
   readonly handler: Handler;
-  /** Answered without a token even with auth on (health checks). */
+  /** Answered without a token even with auth on (health checks, metrics). */
   readonly open: boolean;
+  /** The metrics label: method and path template. */
+  readonly operation: string;
 }
 
 const SEGMENT = '([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})';
@@ -106,13 +110,17 @@ export class HttpGateway {
   }
 
   private route(method: string, path: string, handler: Handler, open = false): void {
-    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{}', SEGMENT)}$`), handler, open });
+    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{}', SEGMENT)}$`), handler, open, operation: `${method} ${path}` });
   }
 
   private defineRoutes(): void {
     const s = this.service;
     this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }), true);
     this.route('GET', '/api/v1/info', async () => ({ body: s.info() }));
+    if (s.metrics !== undefined) {
+      const metrics = s.metrics;
+      this.route('GET', '/metrics', async () => ({ text: await metrics.text(), contentType: metrics.contentType }), true);
+    }
 
     // Applications and actors (the routes of the PlexSpaces articles).
     this.route('POST', '/api/v1/applications/deploy', async (request, _, __, principal) => {
@@ -243,9 +251,16 @@ export class HttpGateway {
           allowed.push(route.method);
           continue;
         }
-        const principal = route.open ? OPEN : await this.service.gate.principal(request.headers.authorization);
-        const { status, body } = await route.handler(request, match.slice(1), url, principal);
-        send(response, status ?? 200, body);
+        const reply = await this.service.observe('http', route.operation, async () => {
+          const principal = route.open ? OPEN : await this.service.gate.principal(request.headers.authorization);
+          return route.handler(request, match.slice(1), url, principal);
+        });
+        if (reply.text !== undefined) {
+          response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(reply.text) });
+          response.end(reply.text);
+        } else {
+          send(response, reply.status ?? 200, reply.body);
+        }
         return;
       }
       allowed = [...new Set(allowed)];

@@ -2,6 +2,7 @@ import type { PlexNode } from '../node/plex-node.js';
 import { Gatekeeper, type AuthOptions } from './auth.js';
 import { GrpcServer } from './grpc-server.js';
 import { HttpGateway, type HttpGatewayOptions } from './http-gateway.js';
+import { NodeMetrics } from './metrics.js';
 import { NodeService } from './node-service.js';
 import { WsEndpoint, type WsEndpointOptions } from './ws-endpoint.js';
 
@@ -30,6 +31,7 @@ export interface Endpoints {
 /** A node's network surfaces over one NodeService: gRPC, the HTTP gateway and the websocket. */
 export class NodeServer {
   readonly service: NodeService;
+  readonly metrics: NodeMetrics;
   readonly http: HttpGateway;
   readonly ws: WsEndpoint;
   readonly grpc: GrpcServer;
@@ -40,7 +42,8 @@ export class NodeServer {
     readonly node: PlexNode,
     private readonly options: NodeServerOptions = {},
   ) {
-    this.service = new NodeService(node, new Gatekeeper(options.auth ?? { enabled: false }));
+    this.metrics = new NodeMetrics(node, () => this.ws.connections);
+    this.service = new NodeService(node, new Gatekeeper(options.auth ?? { enabled: false }), this.metrics);
     this.http = new HttpGateway(this.service, options.http);
     this.ws = new WsEndpoint(this.service, this.http.server, options.ws);
     this.grpc = new GrpcServer(this.service);
@@ -68,5 +71,6 @@ export class NodeServer {
   async close(): Promise<void> {
     await this.ws.close();
     await Promise.all([this.http.close(), this.grpc.close()]);
+    this.metrics.close();
   }
 }

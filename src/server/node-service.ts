@@ -1,5 +1,6 @@
 import { ActorNotFoundError, InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
 import { Gatekeeper, type Principal } from './auth.js';
+import type { NodeMetrics } from './metrics.js';
 import { checkId } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
 import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
@@ -63,7 +64,14 @@ export class NodeService {
   constructor(
     readonly node: PlexNode,
     readonly gate: Gatekeeper = new Gatekeeper(),
+    /** Counts and times what the surfaces do (they call `observe`). */
+    readonly metrics?: NodeMetrics,
   ) {}
+
+  /** Runs one remote operation under the metrics (if any). */
+  observe<T>(surface: string, operation: string, run: () => Promise<T>): Promise<T> {
+    return this.metrics === undefined ? run() : this.metrics.observe(surface, operation, run);
+  }
 
   /** The scope `principal` asked for, if the gatekeeper lets it in (PLEX_ERR_FORBIDDEN otherwise). */
   scope(principal: Principal, tenant: string | undefined, namespace: string | undefined): Scope {

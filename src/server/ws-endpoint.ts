@@ -123,7 +123,7 @@ export class WsEndpoint {
       }
       const controller = new AbortController();
       running.set(request.id, controller);
-      this.run(ws, request, controller.signal).then(
+      this.service.observe('ws', request.op, () => this.run(ws, request, controller.signal)).then(
         (result) => this.send(ws, { id: request.id, ok: true, result }),
         (error) => this.send(ws, { id: request.id, ok: false, error: errorBody(error) }),
       ).finally(() => running.delete(request.id));

@@ -58,6 +58,14 @@ export class SpaceRegistry {
     return space;
   }
 
+  /** The spaces open now, with their references (for metrics). */
+  openSpaces(): { ref: SpaceRef; space: TupleSpace }[] {
+    return [...this.spaces.entries()].map(([key, space]) => {
+      const [tenant, namespace, name] = key.split('/');
+      return { ref: { tenant, namespace, name }, space };
+    });
+  }
+
   /** The space if it is open now. */
   get(ref: SpaceRef): TupleSpace | undefined {
     return this.spaces.get(spaceKey(ref));

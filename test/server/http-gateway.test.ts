@@ -135,3 +135,25 @@ describe('HTTP gateway', () => {
     expect((await post(`${sg}/users/barrier`, { round: 1 })).status).toBe(404);
   });
 });
+
+describe('metrics', () => {
+  it('GET /metrics exposes operations by surface and code, space sizes and waiters, actors, queues', async () => {
+    await post('/api/v1/tuplespace/metrics/ns/jobs/write-all', { tuples: [['m', 1], ['m', 2], ['m', 3]] });
+    await post('/api/v1/tuplespace/metrics/ns/jobs/write', { tuple: [] }); // an error, counted by its code
+    const waiting = post('/api/v1/tuplespace/metrics/ns/jobs/take', { template: ['never'], timeoutMs: 400 });
+    await new Promise((r) => setTimeout(r, 100));
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await response.text();
+    // Earlier tests in this file made such requests too: the counters are at least 1.
+    expect(text).toMatch(/plexspaces_requests_total\{surface="http",operation="POST \/api\/v1\/tuplespace\/\{\}\/\{\}\/\{\}\/write-all",code="ok"\} [1-9]/);
+    expect(text).toMatch(/plexspaces_requests_total\{surface="http",operation="POST \/api\/v1\/tuplespace\/\{\}\/\{\}\/\{\}\/write",code="PLEX_ERR_INVALID_TUPLE"\} [1-9]/);
+    expect(text).toContain('plexspaces_space_tuples{tenant="metrics",namespace="ns",space="jobs"} 3');
+    expect(text).toContain('plexspaces_space_waiters{tenant="metrics",namespace="ns",space="jobs"} 1');
+    expect(text).toMatch(/plexspaces_actors \d+/);
+    expect(text).toMatch(/plexspaces_worker_queue_depth\{worker="0"\} \d+/);
+    expect(text).toContain('plexspaces_request_seconds_bucket');
+    expect(text).toContain('plexspaces_process_');
+    await waiting;
+  });
+});
