@@ -1,37 +1,39 @@
 import { UsageError } from '../errors.js';
-import { DEFAULT_DATA_DIR, PlexNode } from '../node/plex-node.js';
-import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, NodeServer, type Endpoints } from '../server/node-server.js';
+import { Logger } from '../node/logger.js';
+import { DEFAULTS, loadNodeConfig } from '../node/node-config.js';
+import { PlexNode } from '../node/plex-node.js';
+import { NodeServer, type Endpoints } from '../server/node-server.js';
 import { parseCommandArgs } from './parse.js';
 
 const HELP = `usage: plexspaces start [options]
 
 Starts a node on embedded defaults: named tuple spaces in memory, made
-durable in SQLite under the data directory, the actor runtime, and the HTTP
-gateway with the websocket at /ws. Prints one line per endpoint when ready.
-Stops cleanly on SIGINT/SIGTERM: stops accepting, cancels blocking remote
-operations, flushes durable state.
+durable in SQLite under the data directory, the actor runtime, gRPC, and the
+HTTP gateway with the websocket at /ws. Prints one line per endpoint when
+ready. Stops cleanly on SIGINT/SIGTERM: stops accepting, cancels blocking
+remote operations, flushes durable state.
+
+Settings come from defaults < a TOML file < environment < flags (docs/node.md).
 
 options:
-  --data-dir DIR     durable state (default ${DEFAULT_DATA_DIR}, env PLEXSPACES_DATA_DIR)
+  --config FILE      TOML settings (env PLEXSPACES_CONFIG)
+  --data-dir DIR     durable state (default ${DEFAULTS.dataDir}, env PLEXSPACES_DATA_DIR)
   --memory           keep everything in memory (no SQLite file)
-  --grpc-port N      gRPC port (default ${DEFAULT_GRPC_PORT}, env PLEXSPACES_GRPC_PORT; 0 picks a free one)
-  --http-port N      HTTP + websocket port (default ${DEFAULT_HTTP_PORT}, env PLEXSPACES_HTTP_PORT; 0 picks a free one)
-  --host ADDR        interface to listen on (default 127.0.0.1, env PLEXSPACES_HOST)
-  --workers N        actor worker threads (default: the machine's cores)
+  --grpc-port N      gRPC port (default ${DEFAULTS.grpcPort}, env PLEXSPACES_GRPC_PORT; 0 picks a free one)
+  --http-port N      HTTP + websocket port (default ${DEFAULTS.httpPort}, env PLEXSPACES_HTTP_PORT; 0 picks a free one)
+  --host ADDR        interface to listen on (default ${DEFAULTS.host}, env PLEXSPACES_HOST)
+  --workers N        actor worker threads (default: the machine's cores, env PLEXSPACES_WORKERS)
   -h, --help         this text
-`;
 
-function portOf(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const port = Number(text);
-  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${flag} must be an integer in 0..65535, got ${JSON.stringify(text)}`);
-  return port;
-}
+Auth (JWT) is off unless the config file's [auth] table or PLEXSPACES_JWT_SECRET
+(HS256) / PLEXSPACES_JWT_PUBLIC_KEY_FILE (RS256) turns it on.
+`;
 
 export async function startCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs({
     args,
     options: {
+      config: { type: 'string' },
       'data-dir': { type: 'string' },
       memory: { type: 'boolean' },
       'http-port': { type: 'string' },
@@ -45,50 +47,53 @@ export async function startCommand(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const dataDir = values.memory ? null : (values['data-dir'] ?? process.env.PLEXSPACES_DATA_DIR ?? DEFAULT_DATA_DIR);
-  const httpPort = portOf('http-port', values['http-port'] ?? process.env.PLEXSPACES_HTTP_PORT, DEFAULT_HTTP_PORT);
-  const grpcPort = portOf('grpc-port', values['grpc-port'] ?? process.env.PLEXSPACES_GRPC_PORT, DEFAULT_GRPC_PORT);
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 1 || workers > 256)) throw new UsageError(`--workers must be an integer in 1..256, got ${values.workers}`);
-  const node = new PlexNode({ dataDir, workers });
-  const server = new NodeServer(node, { httpPort, grpcPort, host: values.host ?? process.env.PLEXSPACES_HOST });
+  const config = loadNodeConfig({
+    config: values.config,
+    dataDir: values['data-dir'],
+    memory: values.memory,
+    host: values.host,
+    grpcPort: values['grpc-port'],
+    httpPort: values['http-port'],
+    workers: values.workers,
+  });
+  const log = new Logger(config.logLevel, { component: 'node' });
+  const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers });
+  const server = new NodeServer(node, {
+    httpPort: config.httpPort,
+    grpcPort: config.grpcPort,
+    host: config.host,
+    auth: config.auth,
+    http: { maxJsonBytes: config.maxJsonBytes, maxDeployBytes: config.maxDeployBytes },
+  });
   let endpoints: Endpoints;
   try {
     endpoints = await server.listen();
   } catch (error) {
     await node.stop();
-    throw new UsageError(`cannot listen (gRPC port ${grpcPort}, HTTP port ${httpPort}): ${(error as Error).message}`);
+    throw new UsageError(`cannot listen (gRPC port ${config.grpcPort}, HTTP port ${config.httpPort}): ${(error as Error).message}`);
   }
-  const stored = dataDir === null ? 0 : countStoredSpaces(node);
+  node.runtime.onCrash((report) => log.warn('actor crashed', { actor: report.actorId, module: report.module, code: report.error.code, error: report.error.message }));
   // Handlers first: a supervisor may signal as soon as it reads "ready".
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`received ${signal}, stopping…\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   process.stdout.write(`plexspaces node ready (pid ${process.pid})\n`);
   process.stdout.write(
-    node.dataDir === null
-      ? 'spaces: in memory only (--memory)\n'
-      : `spaces: durable in ${node.dataDir}/spaces.sqlite (${stored} stored)\n`,
+    node.dataDir === null ? 'spaces: in memory only (--memory)\n' : `spaces: durable in ${node.dataDir}/spaces.sqlite (${node.spaces.storedSpaceCount()} stored)\n`,
   );
   process.stdout.write(`grpc: ${endpoints.grpc}\n`);
   process.stdout.write(`http: ${endpoints.http}\n`);
   process.stdout.write(`websocket: ${endpoints.ws}\n`);
+  log.info('started', { ...endpoints, auth: config.auth.enabled, durable: node.dataDir !== null, workers: node.runtime.workerCount });
   // Keep the event loop alive until a signal arrives.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  await stopped;
+  const signal = await stopped;
+  process.stdout.write(`received ${signal}, stopping…\n`);
   clearInterval(keepAlive);
   await server.close();
   await node.stop();
+  log.info('stopped', { signal });
   process.stdout.write('stopped; durable state flushed\n');
   return 0;
-}
-
-function countStoredSpaces(node: PlexNode): number {
-  // Every tenant's spaces: the registry lists per tenant, so count the file's names.
-  return node.spaces.storedSpaceCount();
 }

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'smol-toml';
+import { UsageError } from '../errors.js';
+import type { AuthOptions } from '../server/auth.js';
+
+/**
+ * A node's settings, from (lowest to highest precedence) built-in defaults,
+ * a TOML file (`--config FILE` or PLEXSPACES_CONFIG), environment variables
+ * and command-line flags. docs/node.md lists every key.
+ */
+export interface NodeConfig {
+  /** `null`: everything in memory. */
+  readonly dataDir: string | null;
+  readonly host: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly workers?: number;
+  readonly auth: AuthOptions;
+  readonly maxJsonBytes: number;
+  readonly maxDeployBytes: number;
+  readonly logLevel: LogLevel;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export const DEFAULTS: NodeConfig = {
+  dataDir: './.plexspaces',
+  host: '127.0.0.1',
+  grpcPort: 8000,
+  httpPort: 8001,
+  auth: { enabled: false },
+  maxJsonBytes: 1 << 20,
+  maxDeployBytes: 64 << 20,
+  logLevel: 'info',
+};
+
+/** The flags `start` takes that override the file and the environment. */
+export interface ConfigFlags {
+  readonly config?: string;
+  readonly dataDir?: string;
+  readonly memory?: boolean;
+  readonly host?: string;
+  readonly grpcPort?: string;
+  readonly httpPort?: string;
+  readonly workers?: string;
+}
+
+const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits'];
+const AUTH_KEYS = ['enabled', 'algorithm', 'secret', 'secret_env', 'public_key_file', 'issuer', 'audience'];
+const LIMIT_KEYS = ['max_json_bytes', 'max_deploy_bytes'];
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function text(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new UsageError(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function unknownKeys(where: string, table: Record<string, unknown>, known: string[]): void {
+  const extra = Object.keys(table).filter((k) => !known.includes(k));
+  if (extra.length > 0) throw new UsageError(`${where}: unknown key${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (known: ${known.join(', ')})`);
+}
+
+function readFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(cause as Error).message}`);
+  }
+}
+
+/** Merges defaults, the TOML file, `env` and `flags`; any bad value is a UsageError naming where it came from. */
+export function loadNodeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  let config: { -readonly [K in keyof NodeConfig]: NodeConfig[K] } = { ...DEFAULTS, auth: { ...DEFAULTS.auth } };
+  const file = flags.config ?? env.PLEXSPACES_CONFIG;
+  if (file !== undefined) config = { ...config, ...fromToml(file, env) };
+
+  if (env.PLEXSPACES_DATA_DIR) config.dataDir = env.PLEXSPACES_DATA_DIR;
+  if (env.PLEXSPACES_HOST) config.host = env.PLEXSPACES_HOST;
+  if (env.PLEXSPACES_GRPC_PORT) config.grpcPort = integer('PLEXSPACES_GRPC_PORT', env.PLEXSPACES_GRPC_PORT, 0, 65535);
+  if (env.PLEXSPACES_HTTP_PORT) config.httpPort = integer('PLEXSPACES_HTTP_PORT', env.PLEXSPACES_HTTP_PORT, 0, 65535);
+  if (env.PLEXSPACES_WORKERS) config.workers = integer('PLEXSPACES_WORKERS', env.PLEXSPACES_WORKERS, 1, 256);
+  if (env.PLEXSPACES_LOG_LEVEL) config.logLevel = logLevel('PLEXSPACES_LOG_LEVEL', env.PLEXSPACES_LOG_LEVEL);
+  if (env.PLEXSPACES_JWT_SECRET) config.auth = { ...config.auth, enabled: true, algorithm: 'HS256', secret: env.PLEXSPACES_JWT_SECRET };
+  if (env.PLEXSPACES_JWT_PUBLIC_KEY_FILE) {
+    config.auth = { ...config.auth, enabled: true, algorithm: 'RS256', publicKey: readFile(env.PLEXSPACES_JWT_PUBLIC_KEY_FILE, 'the public key') };
+  }
+
+  if (flags.dataDir !== undefined) config.dataDir = flags.dataDir;
+  if (flags.memory) config.dataDir = null;
+  if (flags.host !== undefined) config.host = text('--host', flags.host);
+  if (flags.grpcPort !== undefined) config.grpcPort = integer('--grpc-port', flags.grpcPort, 0, 65535);
+  if (flags.httpPort !== undefined) config.httpPort = integer('--http-port', flags.httpPort, 0, 65535);
+  if (flags.workers !== undefined) config.workers = integer('--workers', flags.workers, 1, 256);
+  return config;
+}
+
+function logLevel(name: string, value: unknown): LogLevel {
+  if (value === 'debug' || value === 'info' || value === 'warn' || value === 'error') return value;
+  throw new UsageError(`${name} must be debug, info, warn or error, got ${JSON.stringify(value)}`);
+}
+
+function fromToml(path: string, env: NodeJS.ProcessEnv): Partial<NodeConfig> {
+  let table: Record<string, unknown>;
+  try {
+    table = parse(readFile(path, 'the config file')) as Record<string, unknown>;
+  } catch (cause) {
+    if (cause instanceof UsageError) throw cause;
+    throw new UsageError(`${path} is not valid TOML: ${(cause as Error).message}`);
+  }
+  unknownKeys(path, table, FILE_KEYS);
+  const out: { -readonly [K in keyof NodeConfig]?: NodeConfig[K] } = {};
+  if (table.data_dir !== undefined) out.dataDir = text(`${path}: data_dir`, table.data_dir);
+  if (table.memory === true) out.dataDir = null;
+  if (table.host !== undefined) out.host = text(`${path}: host`, table.host);
+  if (table.grpc_port !== undefined) out.grpcPort = integer(`${path}: grpc_port`, table.grpc_port, 0, 65535);
+  if (table.http_port !== undefined) out.httpPort = integer(`${path}: http_port`, table.http_port, 0, 65535);
+  if (table.workers !== undefined) out.workers = integer(`${path}: workers`, table.workers, 1, 256);
+  if (table.log_level !== undefined) out.logLevel = logLevel(`${path}: log_level`, table.log_level);
+  if (table.limits !== undefined) {
+    const limits = table.limits as Record<string, unknown>;
+    unknownKeys(`${path} [limits]`, limits, LIMIT_KEYS);
+    if (limits.max_json_bytes !== undefined) out.maxJsonBytes = integer(`${path}: limits.max_json_bytes`, limits.max_json_bytes, 1024, 1 << 30);
+    if (limits.max_deploy_bytes !== undefined) out.maxDeployBytes = integer(`${path}: limits.max_deploy_bytes`, limits.max_deploy_bytes, 1024, 1 << 30);
+  }
+  if (table.auth !== undefined) {
+    const auth = table.auth as Record<string, unknown>;
+    unknownKeys(`${path} [auth]`, auth, AUTH_KEYS);
+    const algorithm = auth.algorithm ?? 'HS256';
+    if (algorithm !== 'HS256' && algorithm !== 'RS256') throw new UsageError(`${path}: auth.algorithm must be HS256 or RS256`);
+    // Secrets do not belong in files that get committed: secret_env names the variable that holds it.
+    const secret = auth.secret_env !== undefined ? env[text(`${path}: auth.secret_env`, auth.secret_env)] : (auth.secret as string | undefined);
+    if (auth.secret_env !== undefined && secret === undefined) throw new UsageError(`${path}: auth.secret_env names ${String(auth.secret_env)}, which is not set`);
+    out.auth = {
+      enabled: auth.enabled !== false,
+      algorithm,
+      secret,
+      publicKey: auth.public_key_file !== undefined ? readFile(text(`${path}: auth.public_key_file`, auth.public_key_file), 'the public key') : undefined,
+      issuer: auth.issuer as string | undefined,
+      audience: auth.audience as string | undefined,
+    };
+  }
+  return out;
+}
