@@ -1,0 +1,169 @@
+import type { Template, Tuple } from '../tuple/types.js';
+import { templateToWire, tupleFromWire, tupleToWire } from './wire-tuples.js';
+import { WsTransport, type Scope } from './ws-transport.js';
+
+export interface ConnectOptions {
+  /** A JWT when the node has auth on. */
+  readonly token?: string;
+  /** Default tenant and namespace of this client's spaces, actors and groups (with auth on: the token's tenant). */
+  readonly tenant?: string;
+  readonly namespace?: string;
+}
+
+export type RemoteWatchEvent = { readonly type: 'write' | 'take' | 'expire'; readonly tuple: Tuple } | { readonly type: 'overflow'; readonly dropped: number };
+
+/**
+ * A tuple space on a node, with the method names and types of the
+ * in-process TupleSpace: code moves between embedded and remote use
+ * unchanged (blocking calls need a `timeoutMs` remotely; without one a read
+ * or take does not wait).
+ */
+export class RemoteSpace {
+  constructor(
+    private readonly transport: WsTransport,
+    private readonly scope: Scope,
+    readonly name: string,
+  ) {}
+
+  async write(tuple: Tuple, options: { ttlMs?: number } = {}): Promise<void> {
+    await this.transport.call('ts.write', this.scope, { space: this.name, tuple: tupleToWire(tuple), ttlMs: options.ttlMs });
+  }
+
+  async writeAll(tuples: readonly Tuple[]): Promise<void> {
+    await this.transport.call('ts.writeAll', this.scope, { space: this.name, tuples: tuples.map(tupleToWire) });
+  }
+
+  read(template: Template, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Tuple | null> {
+    return this.blocking('ts.read', template, options);
+  }
+
+  take(template: Template, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Tuple | null> {
+    return this.blocking('ts.take', template, options);
+  }
+
+  tryRead(template: Template): Promise<Tuple | null> {
+    return this.blocking('ts.read', template, {});
+  }
+
+  tryTake(template: Template): Promise<Tuple | null> {
+    return this.blocking('ts.take', template, {});
+  }
+
+  async readAll(template: Template, options: { limit?: number } = {}): Promise<Tuple[]> {
+    return ((await this.transport.call('ts.readAll', this.scope, { space: this.name, template: templateToWire(template), limit: options.limit })) as unknown[]).map((t) => tupleFromWire(t)!);
+  }
+
+  async takeAll(template: Template, options: { limit?: number } = {}): Promise<Tuple[]> {
+    return ((await this.transport.call('ts.takeAll', this.scope, { space: this.name, template: templateToWire(template), limit: options.limit })) as unknown[]).map((t) => tupleFromWire(t)!);
+  }
+
+  async count(template: Template): Promise<number> {
+    return (await this.transport.call('ts.count', this.scope, { space: this.name, template: templateToWire(template) })) as number;
+  }
+
+  /** Events for `template` until the iterator is returned (a `for await` that breaks) or the client closes. */
+  watch(template: Template): AsyncIterableIterator<RemoteWatchEvent> {
+    const queue: RemoteWatchEvent[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    let failure: Error | undefined;
+    const { id, done } = this.transport.request('ts.watch', this.scope, { space: this.name, template: templateToWire(template) }, (event, data) => {
+      const d = data as { tuple?: unknown; dropped?: number };
+      queue.push(event === 'overflow' ? { type: 'overflow', dropped: d.dropped ?? 0 } : { type: event as 'write', tuple: tupleFromWire(d.tuple)! });
+      wake?.();
+    });
+    done.then(
+      () => {
+        ended = true;
+        wake?.();
+      },
+      (error: Error) => {
+        failure = error;
+        ended = true;
+        wake?.();
+      },
+    );
+    const transport = this.transport;
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      async next(): Promise<IteratorResult<RemoteWatchEvent>> {
+        for (;;) {
+          if (queue.length > 0) return { value: queue.shift()!, done: false };
+          if (failure !== undefined) throw failure;
+          if (ended) return { value: undefined, done: true };
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      },
+      async return(): Promise<IteratorResult<RemoteWatchEvent>> {
+        if (!ended) transport.cancel(id);
+        ended = true;
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private async blocking(op: string, template: Template, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<Tuple | null> {
+    const { id, done } = this.transport.request(op, this.scope, { space: this.name, template: templateToWire(template), timeoutMs: options.timeoutMs });
+    const onAbort = () => this.transport.cancel(id);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return tupleFromWire(await done);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** Actors of one tenant/namespace on a node; payloads and replies are JSON values. */
+export class RemoteActors {
+  constructor(
+    private readonly transport: WsTransport,
+    private readonly scope: Scope,
+  ) {}
+
+  ask(actor: string, type: string, payload: unknown = {}, options: { application?: string; timeoutMs?: number } = {}): Promise<unknown> {
+    return this.transport.call('actor.ask', this.scope, { actor, type, payload, application: options.application, timeoutMs: options.timeoutMs });
+  }
+
+  async tell(actor: string, type: string, payload: unknown = {}, options: { application?: string } = {}): Promise<void> {
+    await this.transport.call('actor.tell', this.scope, { actor, type, payload, application: options.application });
+  }
+
+  async list(): Promise<string[]> {
+    return (await this.transport.call('actor.list', this.scope)) as string[];
+  }
+}
+
+/** A client of a PlexSpaces node over its websocket (`ws://host:8001/ws`). */
+export class PlexClient {
+  readonly actors: RemoteActors;
+  private readonly scope: Scope;
+
+  private constructor(
+    private readonly transport: WsTransport,
+    options: ConnectOptions,
+  ) {
+    this.scope = { tenant: options.tenant ?? '', namespace: options.namespace ?? 'default' };
+    this.actors = new RemoteActors(transport, this.scope);
+  }
+
+  static async connect(url: string, options: ConnectOptions = {}): Promise<PlexClient> {
+    return new PlexClient(await WsTransport.open(url, options.token), options);
+  }
+
+  /** The named space in this client's tenant and namespace (or the ones given). */
+  space(name: string, where: { tenant?: string; namespace?: string } = {}): RemoteSpace {
+    return new RemoteSpace(this.transport, { tenant: where.tenant ?? this.scope.tenant, namespace: where.namespace ?? this.scope.namespace }, name);
+  }
+
+  async info(): Promise<Record<string, unknown>> {
+    return (await this.transport.call('node.info', undefined)) as Record<string, unknown>;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { any, PlexClient } from '../../src/client/index.js';
+import { PlexNode } from '../../src/node/plex-node.js';
+import { NodeServer } from '../../src/server/node-server.js';
+import { TupleSpace } from '../../src/space/tuple-space.js';
+import type { Template, Tuple } from '../../src/tuple/types.js';
+
+let node: PlexNode;
+let server: NodeServer;
+let url: string;
+
+beforeAll(async () => {
+  node = new PlexNode({ dataDir: null, workers: 1 });
+  server = new NodeServer(node, { httpPort: 0, grpcPort: 0 });
+  url = (await server.listen()).ws;
+});
+afterAll(async () => {
+  await server?.close();
+  await node?.stop();
+});
+
+/** The part of the API both an in-process TupleSpace and a RemoteSpace have. */
+interface SpaceLike {
+  write(tuple: Tuple): Promise<void>;
+  writeAll(tuples: readonly Tuple[]): Promise<void>;
+  take(template: Template, options?: { timeoutMs?: number }): Promise<Tuple | null>;
+  tryRead(template: Template): Promise<Tuple | null>;
+  readAll(template: Template): Promise<Tuple[]>;
+  count(template: Template): Promise<number>;
+}
+
+/** One bag-of-tasks program, written once, run embedded and remote. */
+async function bagOfTasks(space: SpaceLike): Promise<unknown[]> {
+  await space.writeAll([1, 2, 3].map((i) => ['task', i, BigInt(i) * 10n ** 15n, new Uint8Array([i])]));
+  const results: unknown[] = [];
+  for (;;) {
+    const task = await space.take(['task', any, any, any], { timeoutMs: 50 });
+    if (task === null) break;
+    await space.write(['result', task[1], (task[2] as bigint) + 1n, task[3]]);
+  }
+  results.push(await space.count(['result', any, any, any]));
+  results.push((await space.readAll(['result', any, any, any])).map((t) => [t[1], t[2], Array.from(t[3] as Uint8Array)]).sort());
+  results.push(await space.tryRead(['result', 2, any, any]));
+  return results;
+}
+
+describe('plexspaces/client', () => {
+  it('the same program gives the same answers embedded and remote (bigint, bytes, wildcards, blocking take)', async () => {
+    const embedded = new TupleSpace();
+    const local = await bagOfTasks(embedded);
+    const client = await PlexClient.connect(url, { tenant: 'acme', namespace: 'lab' });
+    const remote = await bagOfTasks(client.space('bag'));
+    expect(remote).toEqual(local);
+    expect(local[0]).toBe(3);
+    expect(local[2]).toEqual(['result', 2, 2n * 10n ** 15n + 1n, new Uint8Array([2])]);
+    client.close();
+    await embedded.close();
+  });
+
+  it('watch is an async iterator; leaving the loop cancels the subscription', async () => {
+    const client = await PlexClient.connect(url, { tenant: 'acme' });
+    const space = client.space('watched');
+    const seen: unknown[] = [];
+    const loop = (async () => {
+      for await (const event of space.watch(['tick', any])) {
+        seen.push(event.type === 'overflow' ? 'overflow' : [event.type, event.tuple[1]]);
+        if (seen.length === 2) break;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    await space.write(['tick', 1]);
+    await space.take(['tick', 1]);
+    await loop;
+    expect(seen).toEqual([
+      ['write', 1],
+      ['take', 1],
+    ]);
+    await space.write(['tick', 2]); // no subscriber left: nothing breaks
+    expect(await space.count(['tick', any])).toBe(1);
+    client.close();
+  });
+
+  it('errors arrive with their PLEX_ERR code; an aborted take stops waiting; close rejects what is pending', async () => {
+    const client = await PlexClient.connect(url, { tenant: 'acme' });
+    const space = client.space('errors');
+    await expect(space.write([])).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_TUPLE' });
+    await expect(client.actors.ask('nobody', 'hello')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_NOT_FOUND' });
+    const abort = new AbortController();
+    const waiting = space.take(['never'], { timeoutMs: 60_000, signal: abort.signal });
+    setTimeout(() => abort.abort(), 50);
+    await expect(waiting).rejects.toMatchObject({ code: 'PLEX_ERR_ABORTED' });
+    const pending = space.take(['never'], { timeoutMs: 60_000 });
+    client.close();
+    await expect(pending).rejects.toMatchObject({ code: 'PLEX_ERR_RUNTIME_CLOSED' });
+    await expect(PlexClient.connect(url.replace(/:\d+\//, ':1/'))).rejects.toMatchObject({ code: 'PLEX_ERR_UNAVAILABLE' });
+  });
+});
