@@ -2,6 +2,7 @@
 import { PlexError, UsageError } from '../errors.js';
 import { benchCommand } from './bench-command.js';
 import { buildCommand } from './build-command.js';
+import { deployCommand, messageCommand, shardsCommand, tsCommand } from './remote-commands.js';
 import { runCommand } from './run-command.js';
 import { startCommand } from './start-command.js';
 
@@ -13,6 +14,11 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   bench: { summary: 'run a benchmark suite and write results to native-bench/results/', run: benchCommand },
   build: { summary: 'build a TypeScript SDK actor into a WebAssembly component', run: buildCommand },
   run: { summary: 'run a parallel workload: matmul or nbody (progress on stderr, --json)', run: runCommand },
+  deploy: { summary: 'deploy a .wasm actor to a running node', run: deployCommand },
+  ask: { summary: "send a message to an actor on a node and print its reply", run: messageCommand('ask') },
+  tell: { summary: 'send a message to an actor on a node', run: messageCommand('tell') },
+  ts: { summary: 'tuple-space operations on a node: write, read, take, count, read-all, take-all, watch', run: tsCommand },
+  shards: { summary: 'shard groups on a node: list, create, delete, bulk-update, scatter-gather, reduce, barrier, scale', run: shardsCommand },
 };
 
 function usage(): string {

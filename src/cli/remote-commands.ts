@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { PlexClient } from '../client/plex-client.js';
+import { PlexError, UsageError } from '../errors.js';
+import { parseTupleJson } from '../tuple/json.js';
+import { parseCommandArgs } from './parse.js';
+
+/**
+ * Commands that talk to a running node over its HTTP gateway (and, for
+ * `ts watch`, its websocket): deploy, ask, tell, ts, shards. The node is
+ * --node URL (default http://127.0.0.1:8001, env PLEXSPACES_NODE); a token
+ * comes from --token or PLEXSPACES_TOKEN. Results print as JSON on stdout.
+ * Exit codes: 0 success, 1 the node refused or failed (code and message on
+ * stderr), 2 wrong usage.
+ */
+const COMMON = `
+common options:
+  --node URL       the node's HTTP address (default http://127.0.0.1:8001, env PLEXSPACES_NODE)
+  --token JWT      when the node has auth on (env PLEXSPACES_TOKEN)
+  -h, --help       this text`;
+
+/** A remote failure the CLI reports with exit code 1. */
+export class RemoteFailure extends PlexError {}
+
+interface Connection {
+  readonly node: string;
+  readonly token?: string;
+}
+
+const COMMON_OPTIONS = {
+  node: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function connection(values: { node?: string; token?: string }): Connection {
+  const node = (values.node ?? process.env.PLEXSPACES_NODE ?? 'http://127.0.0.1:8001').replace(/\/+$/, '');
+  try {
+    new URL(node);
+  } catch {
+    throw new UsageError(`--node must be a URL like http://127.0.0.1:8001, got ${JSON.stringify(node)}`);
+  }
+  return { node, token: values.token ?? process.env.PLEXSPACES_TOKEN };
+}
+
+async function request(c: Connection, method: string, path: string, body?: unknown): Promise<unknown> {
+  const headers: Record<string, string> = {};
+  if (c.token) headers.authorization = `Bearer ${c.token}`;
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${c.node}${path}`, { method, headers, body: payload });
+  } catch (cause) {
+    throw new RemoteFailure('PLEX_ERR_UNAVAILABLE' as never, `cannot reach the node at ${c.node} (${(cause as Error).cause ?? (cause as Error).message}); is it running? (npx plexspaces start)`);
+  }
+  const text = await response.text();
+  const parsed = text === '' ? null : (JSON.parse(text) as { error?: { code: string; message: string } });
+  if (!response.ok) throw new RemoteFailure((parsed?.error?.code ?? `HTTP_${response.status}`) as never, parsed?.error?.message ?? text);
+  return parsed;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function jsonArg(name: string, text: string | undefined, fallback: unknown): unknown {
+  if (text === undefined) return fallback;
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new UsageError(`${name} must be JSON: ${(cause as Error).message}`);
+  }
+}
+
+function help(args: string[], text: string): boolean {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(text);
+    return true;
+  }
+  return false;
+}
+
+// ── deploy ────────────────────────────────────────────────────────────────
+
+const DEPLOY_HELP = `usage: plexspaces deploy FILE.wasm --app ID [--name NAME] [--version V]
+
+Deploys a WebAssembly actor (a core module or a component) as application ID.
+${COMMON}
+`;
+
+export async function deployCommand(args: string[]): Promise<number> {
+  if (help(args, DEPLOY_HELP)) return 0;
+  const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...COMMON_OPTIONS, app: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } } });
+  const [file] = positionals;
+  if (file === undefined || values.app === undefined) throw new UsageError(`deploy needs a file and --app\n\n${DEPLOY_HELP}`);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (cause) {
+    throw new UsageError(`cannot read ${file}: ${(cause as Error).message}`);
+  }
+  const form = new FormData();
+  form.set('application_id', values.app);
+  form.set('name', values.name ?? values.app);
+  form.set('version', values.version ?? '0.0.0');
+  form.set('wasm_file', new Blob([new Uint8Array(bytes)]), basename(file));
+  print(await request(connection(values), 'POST', '/api/v1/applications/deploy', form));
+  return 0;
+}
+
+// ── ask / tell ────────────────────────────────────────────────────────────
+
+const ASK_HELP = `usage: plexspaces ask ACTOR TYPE [PAYLOAD_JSON] [--app ID]
+       plexspaces tell ACTOR TYPE [PAYLOAD_JSON] [--app ID]
+
+Sends a message to actor ACTOR (activated from application --app on first use);
+ask prints the reply.
+${COMMON}
+`;
+
+export function messageCommand(kind: 'ask' | 'tell') {
+  return async (args: string[]): Promise<number> => {
+    if (help(args, ASK_HELP)) return 0;
+    const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...COMMON_OPTIONS, app: { type: 'string' } } });
+    const [actor, type, payload] = positionals;
+    if (actor === undefined || type === undefined) throw new UsageError(`${kind} needs ACTOR and TYPE\n\n${ASK_HELP}`);
+    const body = { message_type: type, payload: jsonArg('PAYLOAD_JSON', payload, {}), application_id: values.app };
+    print(await request(connection(values), 'POST', `/api/v1/actors/${encodeURIComponent(actor)}/${kind}`, body));
+    return 0;
+  };
+}
+
+// ── ts ────────────────────────────────────────────────────────────────────
+
+const TS_HELP = `usage: plexspaces ts <write|read|take|count|read-all|take-all|watch> TENANT/NAMESPACE/SPACE JSON [--timeout MS]
+
+  write     JSON is a tuple:     plexspaces ts write acme/jobs/q '["job", 1, {"$int": "10"}]'
+  read      JSON is a template (null = any field); waits up to --timeout ms (default: no wait)
+  take      like read, and removes the tuple
+  count, read-all, take-all      JSON is a template
+  watch     prints write/take/expire events as JSON lines until interrupted
+${COMMON}
+`;
+
+function spacePath(text: string | undefined): [string, string, string] {
+  const parts = (text ?? '').split('/');
+  if (parts.length !== 3 || parts.some((p) => p === '')) throw new UsageError(`the space must be TENANT/NAMESPACE/SPACE, got ${JSON.stringify(text)}`);
+  return parts as [string, string, string];
+}
+
+export async function tsCommand(args: string[]): Promise<number> {
+  if (help(args, TS_HELP)) return 0;
+  const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...COMMON_OPTIONS, timeout: { type: 'string' } } });
+  const [op, where, json] = positionals;
+  const ops = ['write', 'read', 'take', 'count', 'read-all', 'take-all', 'watch'];
+  if (op === undefined || !ops.includes(op)) throw new UsageError(`ts needs one of ${ops.join(', ')}\n\n${TS_HELP}`);
+  const [tenant, namespace, space] = spacePath(where);
+  if (json === undefined) throw new UsageError(`ts ${op} needs a ${op === 'write' ? 'tuple' : 'template'} as JSON`);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+    parseTupleJson(json); // the node checks it too; this catches a typo before the round trip
+  } catch (cause) {
+    throw new UsageError(`the ${op === 'write' ? 'tuple' : 'template'} must be a JSON array: ${(cause as Error).message}`);
+  }
+  const c = connection(values);
+  if (op === 'watch') {
+    const wsUrl = `${c.node.replace(/^http/, 'ws')}/ws`;
+    const client = await PlexClient.connect(wsUrl, { token: c.token, tenant, namespace }).catch((error: Error) => {
+      throw new RemoteFailure('PLEX_ERR_UNAVAILABLE' as never, error.message);
+    });
+    const stop = () => client.close();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      for await (const event of client.space(space).watch(parseTupleJson(json) as never)) {
+        process.stdout.write(`${JSON.stringify(event, (_, v: unknown) => (typeof v === 'bigint' ? { $int: v.toString() } : v instanceof Uint8Array ? { $bytes: Buffer.from(v).toString('base64') } : v))}\n`);
+      }
+    } catch (error) {
+      if ((error as PlexError).code !== 'PLEX_ERR_RUNTIME_CLOSED') throw error;
+    }
+    return 0;
+  }
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutMs !== undefined && !(timeoutMs >= 0)) throw new UsageError(`--timeout must be a number of ms, got ${values.timeout}`);
+  const body = op === 'write' ? { tuple: value } : { template: value, timeoutMs };
+  print(await request(c, 'POST', `/api/v1/tuplespace/${tenant}/${namespace}/${space}/${op}`, body));
+  return 0;
+}
+
+// ── shards ────────────────────────────────────────────────────────────────
+
+const SHARDS_HELP = `usage: plexspaces shards <list|create|delete|bulk-update|scatter-gather|reduce|barrier|scale> TENANT/NAMESPACE[/GROUP] [options]
+
+  list      TENANT/NAMESPACE
+  create    TENANT/NAMESPACE/GROUP --app ID --shards N [--partition hash|consistent-hash]
+  delete    TENANT/NAMESPACE/GROUP
+  bulk-update     TENANT/NAMESPACE/GROUP ENTRIES_JSON          ([[key, value], …])
+  scatter-gather  TENANT/NAMESPACE/GROUP TYPE [PAYLOAD_JSON] [--aggregate concat|merge|first|majority]
+  reduce          TENANT/NAMESPACE/GROUP TYPE --op sum|min|max|product|concat|and|or [--path P]
+  barrier         TENANT/NAMESPACE/GROUP ROUND
+  scale           TENANT/NAMESPACE/GROUP --shards N
+${COMMON}
+`;
+
+export async function shardsCommand(args: string[]): Promise<number> {
+  if (help(args, SHARDS_HELP)) return 0;
+  const { values, positionals } = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    options: { ...COMMON_OPTIONS, app: { type: 'string' }, shards: { type: 'string' }, partition: { type: 'string' }, aggregate: { type: 'string' }, op: { type: 'string' }, path: { type: 'string' } },
+  });
+  const [op, where, a, b] = positionals;
+  const c = connection(values);
+  const parts = (where ?? '').split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) throw new UsageError(`shards ${op ?? ''} needs TENANT/NAMESPACE[/GROUP]\n\n${SHARDS_HELP}`);
+  const [tenant, namespace, group] = parts;
+  const base = `/api/v1/shard-groups/${tenant}/${namespace}`;
+  const needGroup = () => {
+    if (group === undefined) throw new UsageError(`shards ${op} needs TENANT/NAMESPACE/GROUP`);
+    return `${base}/${group}`;
+  };
+  const count = (text: string | undefined, name: string) => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  switch (op) {
+    case 'list':
+      print(await request(c, 'GET', base));
+      return 0;
+    case 'create':
+      if (group === undefined || values.app === undefined) throw new UsageError('shards create needs TENANT/NAMESPACE/GROUP and --app');
+      print(await request(c, 'POST', base, { id: group, application: values.app, shards: count(values.shards, '--shards'), partition: values.partition }));
+      return 0;
+    case 'delete':
+      print(await request(c, 'DELETE', needGroup()));
+      return 0;
+    case 'bulk-update':
+      print(await request(c, 'POST', `${needGroup()}/bulk-update`, { entries: jsonArg('ENTRIES_JSON', a, undefined) }));
+      return 0;
+    case 'scatter-gather':
+      if (a === undefined) throw new UsageError('shards scatter-gather needs TYPE');
+      print(await request(c, 'POST', `${needGroup()}/scatter-gather`, { type: a, payload: jsonArg('PAYLOAD_JSON', b, {}), aggregate: values.aggregate }));
+      return 0;
+    case 'reduce':
+      if (a === undefined || values.op === undefined) throw new UsageError('shards reduce needs TYPE and --op');
+      print(await request(c, 'POST', `${needGroup()}/reduce`, { type: a, payload: jsonArg('PAYLOAD_JSON', b, {}), op: values.op, path: values.path }));
+      return 0;
+    case 'barrier':
+      print(await request(c, 'POST', `${needGroup()}/barrier`, { round: Number(jsonArg('ROUND', a, 0)) }));
+      return 0;
+    case 'scale':
+      print(await request(c, 'POST', `${needGroup()}/scale`, { shards: count(values.shards, '--shards') }));
+      return 0;
+    default:
+      throw new UsageError(`unknown shards operation ${JSON.stringify(op)}\n\n${SHARDS_HELP}`);
+  }
+}
