@@ -3,16 +3,18 @@ import { UsageError } from '../errors.js';
 import { markdownTable, saveReport, type BenchReport } from '../bench/report.js';
 import { runRuntimeSuite } from '../bench/runtime-suite.js';
 import { runKernelsSuite } from '../bench/kernels-suite.js';
+import { runRemoteSuite } from '../bench/remote-suite.js';
 import { runShardSuite } from '../bench/shard-suite.js';
 import { runTuplespaceSuite, type SuiteOptions } from '../bench/tuplespace-suite.js';
 import { parseCommandArgs } from './parse.js';
 
-/** Suites that exist so far; later ones (remote) register here. */
+/** The benchmark suites (docs and results in native-bench/results/). */
 const SUITES: Record<string, (options: SuiteOptions) => Promise<BenchReport>> = {
   tuplespace: runTuplespaceSuite,
   runtime: runRuntimeSuite,
   shard: runShardSuite,
   kernels: runKernelsSuite,
+  remote: runRemoteSuite,
 };
 
 const HELP = `usage: plexspaces bench <suite|all> [options]
