@@ -10,6 +10,15 @@ export interface ConnectOptions {
   readonly namespace?: string;
 }
 
+/** A crash-safe take's result: the tuple is held until `ack`; `nack` (or the lease's end) returns it. */
+export interface RemoteDelivery {
+  readonly tuple: Tuple;
+  readonly deliveries: number;
+  readonly leaseExpiresAt: number;
+  ack(): Promise<void>;
+  nack(): Promise<void>;
+}
+
 export type RemoteWatchEvent = { readonly type: 'write' | 'take' | 'expire'; readonly tuple: Tuple } | { readonly type: 'overflow'; readonly dropped: number };
 
 /**
@@ -37,8 +46,27 @@ export class RemoteSpace {
     return this.blocking('ts.read', template, options);
   }
 
-  take(template: Template, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Tuple | null> {
-    return this.blocking('ts.take', template, options);
+  take(template: Template, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<Tuple | null>;
+  take(template: Template, options: { ack: true; leaseMs?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<RemoteDelivery | null>;
+  take(template: Template, options: { ack?: boolean; leaseMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Tuple | RemoteDelivery | null> {
+    return options.ack ? this.takeWithAck(template, options) : this.blocking('ts.take', template, options);
+  }
+
+  private async takeWithAck(template: Template, options: { leaseMs?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<RemoteDelivery | null> {
+    const { id, done } = this.transport.request('ts.takeWithAck', this.scope, { space: this.name, template: templateToWire(template), timeoutMs: options.timeoutMs, leaseMs: options.leaseMs });
+    const onAbort = () => this.transport.cancel(id);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let taken: { tuple: unknown; deliveryId: string; deliveries: number; leaseExpiresAt: number } | null;
+    try {
+      taken = (await done) as typeof taken;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    if (taken === null) return null;
+    const settle = async (op: string) => {
+      await this.transport.call(op, this.scope, { deliveryId: taken!.deliveryId });
+    };
+    return { tuple: tupleFromWire(taken.tuple)!, deliveries: taken.deliveries, leaseExpiresAt: taken.leaseExpiresAt, ack: () => settle('ts.ack'), nack: () => settle('ts.nack') };
   }
 
   tryRead(template: Template): Promise<Tuple | null> {

@@ -182,6 +182,26 @@ export class GrpcServer {
         const { scope, name } = ref(r, principal);
         return { count: String(await s.count(scope, name, templateToJson(r.template))) };
       }),
+      TakeWithAck: this.unary<SpaceRequest & { leaseMs?: string; holder?: string }, object>(async (r, principal, call) => {
+        const { scope, name } = ref(r, principal);
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        const taken = await s.takeWithAck(scope, name, templateToJson(r.template), {
+          timeoutMs: optionalNumber(r.timeoutMs),
+          leaseMs: optionalNumber(r.leaseMs),
+          holder: r.holder || `grpc:${principal.subject ?? principal.tenant}`,
+          signal: abort.signal,
+        });
+        return taken === null ? {} : { tuple: jsonToTuple(taken.tuple), deliveryId: taken.deliveryId, deliveries: taken.deliveries, leaseExpiresAt: String(taken.leaseExpiresAt) };
+      }),
+      Ack: this.unary<{ space?: SpaceRequest['space']; deliveryId?: string }, object>(async (r, principal) => {
+        await s.settle(this.scopeOf(principal, r.space), r.deliveryId, 'ack');
+        return {};
+      }),
+      Nack: this.unary<{ space?: SpaceRequest['space']; deliveryId?: string }, object>(async (r, principal) => {
+        await s.settle(this.scopeOf(principal, r.space), r.deliveryId, 'nack');
+        return {};
+      }),
       Watch: (call: grpc.ServerWritableStream<SpaceRequest, object>) => {
         let cancelled = false;
         let events: AsyncIterableIterator<{ type: string; tuple?: readonly unknown[]; dropped?: number }> | undefined;

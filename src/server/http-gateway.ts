@@ -191,6 +191,18 @@ export class HttpGateway {
         return { body: { tuples: await s.readAll(s.scope(principal, tenant, namespace), space, body.template, { take, limit: optionalNumber(body.limit, 'limit') }) } };
       });
     }
+    // Crash-safe take: the tuple stays held until ack; nack, the lease's end or nobody acking brings it back.
+    this.route('POST', `${ts}/take-with-ack`, async (request, [tenant, namespace, space], __, principal) => {
+      const body = await bodyOf(request);
+      const holder = `http:${principal.subject ?? principal.tenant}`;
+      return { body: (await s.takeWithAck(s.scope(principal, tenant, namespace), space, body.template, { timeoutMs: body.timeoutMs, leaseMs: optionalNumber(body.leaseMs, 'leaseMs'), holder })) ?? { tuple: null } };
+    });
+    for (const outcome of ['ack', 'nack'] as const) {
+      this.route('POST', `/api/v1/tuplespace/{}/{}/deliveries/${outcome}`, async (request, [tenant, namespace], __, principal) => {
+        await s.settle(s.scope(principal, tenant, namespace), (await bodyOf(request)).deliveryId, outcome);
+        return { body: { [outcome === 'ack' ? 'acked' : 'nacked']: true } };
+      });
+    }
     this.route('POST', `${ts}/count`, async (request, [tenant, namespace, space], __, principal) => ({
       body: { count: await s.count(s.scope(principal, tenant, namespace), space, (await bodyOf(request)).template) },
     }));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ActorNotFoundError, InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
 import { Gatekeeper, type Principal } from './auth.js';
 import type { NodeMetrics } from './metrics.js';
@@ -5,6 +6,7 @@ import { checkId } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
 import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
 import type { AggregateStrategy, ReduceOp } from '../shard/gather.js';
+import type { Delivery } from '../space/deliveries.js';
 import type { TupleSpace } from '../space/tuple-space.js';
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
@@ -60,6 +62,7 @@ export class NodeService {
   private readonly groups = new Map<string, ShardGroup>();
   private nextGroup = 0;
   private readonly granted = new WeakSet<Scope>();
+  private readonly deliveries = new Map<string, { tenant: string; holder: string; delivery: Delivery }>();
 
   constructor(
     readonly node: PlexNode,
@@ -122,6 +125,57 @@ export class NodeService {
     const s = this.space(scope, space);
     const found = options.take ? await s.takeAll(t, { limit: options.limit }) : await s.readAll(t, { limit: options.limit });
     return found.map((tuple) => tupleJson(tuple)!);
+  }
+
+  /**
+   * A crash-safe take over the wire: the tuple is held under a lease until
+   * `ack` (gone for good) or `nack` / lease end / `releaseHolder(holder)`
+   * (back in the space for the next taker).
+   */
+  async takeWithAck(
+    scope: Scope,
+    space: string,
+    template: unknown,
+    options: { timeoutMs?: unknown; leaseMs?: number; holder: string; signal?: AbortSignal },
+  ): Promise<{ tuple: unknown[]; deliveryId: string; deliveries: number; leaseExpiresAt: number } | null> {
+    this.check(scope);
+    this.sweepDeliveries();
+    const t = tupleFromJson(template, 'template') as Template;
+    const timeoutMs = waitMs(options.timeoutMs) ?? 0;
+    const delivery = await this.space(scope, space).take(t, { ack: true, leaseMs: options.leaseMs, holder: options.holder, timeoutMs, signal: options.signal });
+    if (delivery === null) return null;
+    const deliveryId = randomUUID();
+    this.deliveries.set(deliveryId, { tenant: scope.tenant, holder: options.holder, delivery });
+    return { tuple: tupleJson(delivery.tuple)!, deliveryId, deliveries: delivery.deliveries, leaseExpiresAt: delivery.leaseExpiresAt };
+  }
+
+  async settle(scope: Scope, deliveryId: unknown, outcome: 'ack' | 'nack'): Promise<void> {
+    this.check(scope);
+    const held = typeof deliveryId === 'string' ? this.deliveries.get(deliveryId) : undefined;
+    // Another tenant's delivery id is as unknown as a made-up one.
+    if (held === undefined || held.tenant !== scope.tenant) throw new InvalidArgumentError(`no delivery ${JSON.stringify(deliveryId)} is held (settled already, lease over, or never issued)`);
+    this.deliveries.delete(deliveryId as string);
+    await (outcome === 'ack' ? held.delivery.ack() : held.delivery.nack());
+  }
+
+  /** Returns every tuple `holder` still holds (a websocket that closed, a client that gave up). */
+  async releaseHolder(holder: string): Promise<number> {
+    let released = 0;
+    for (const [id, held] of this.deliveries) {
+      if (held.holder !== holder) continue;
+      this.deliveries.delete(id);
+      await held.delivery.nack().then(
+        () => released++,
+        () => undefined, // the lease had ended: the space already took it back
+      );
+    }
+    return released;
+  }
+
+  /** Forgets deliveries whose lease ended (the space took them back already). */
+  private sweepDeliveries(): void {
+    const now = Date.now();
+    for (const [id, held] of this.deliveries) if (held.delivery.leaseExpiresAt < now) this.deliveries.delete(id);
   }
 
   count(scope: Scope, space: string, template: unknown): Promise<number> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Packr } from 'msgpackr';
@@ -41,6 +42,7 @@ export class WsEndpoint {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly principals = new WeakMap<WebSocket, Principal>();
+  private readonly holders = new WeakMap<WebSocket, string>();
 
   constructor(
     private readonly service: NodeService,
@@ -100,9 +102,13 @@ export class WsEndpoint {
   private connected(ws: WebSocket): void {
     // Everything this socket started; closing it aborts them all.
     const running = new Map<number, AbortController>();
+    const holder = `ws:${randomUUID()}`;
+    this.holders.set(ws, holder);
     ws.on('close', () => {
       for (const controller of running.values()) controller.abort();
       running.clear();
+      // Crash-safe takes this socket still held go back to the space now, not at lease end.
+      void this.service.releaseHolder(holder);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       let request: Request;
@@ -149,6 +155,12 @@ export class WsEndpoint {
         return 1;
       case 'ts.writeAll':
         return s.writeAll(scope, space, a.tuples);
+      case 'ts.takeWithAck':
+        return s.takeWithAck(scope, space, a.template, { timeoutMs: a.timeoutMs, leaseMs: a.leaseMs as number | undefined, holder: this.holders.get(ws)!, signal });
+      case 'ts.ack':
+      case 'ts.nack':
+        await s.settle(scope, a.deliveryId, request.op === 'ts.ack' ? 'ack' : 'nack');
+        return null;
       case 'ts.read':
       case 'ts.take':
         return s.read(scope, space, a.template, { timeoutMs: a.timeoutMs, signal, take: request.op === 'ts.take' });

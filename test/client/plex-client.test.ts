@@ -95,3 +95,29 @@ describe('plexspaces/client', () => {
     await expect(PlexClient.connect(url.replace(/:\d+\//, ':1/'))).rejects.toMatchObject({ code: 'PLEX_ERR_UNAVAILABLE' });
   });
 });
+
+describe('crash-safe take over the wire', () => {
+  it('ack consumes, nack returns, and a client that disconnects gives back what it held at once', async () => {
+    const client = await PlexClient.connect(url, { tenant: 'acme' });
+    const space = client.space('safe');
+    await space.writeAll([['job', 1], ['job', 2], ['job', 3]]);
+    const first = (await space.take(['job', any], { ack: true, leaseMs: 60_000 }))!;
+    expect(first.deliveries).toBe(1);
+    await first.ack();
+    const second = (await space.take(['job', any], { ack: true, leaseMs: 60_000 }))!;
+    await second.nack();
+    expect(await space.count(['job', any])).toBe(2); // nacked one is back
+    await expect(first.ack()).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_ARGUMENT' }); // settled already
+    // A worker takes a job and dies (its socket closes): the job is back at once, not after 60 s.
+    const worker = await PlexClient.connect(url, { tenant: 'acme' });
+    const held = (await worker.space('safe').take(['job', any], { ack: true, leaseMs: 60_000 }))!;
+    expect(await space.count(['job', any])).toBe(1);
+    worker.close();
+    for (let i = 0; i < 50 && (await space.count(['job', any])) < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await space.count(['job', any])).toBe(2);
+    const again = (await space.take([held.tuple[0], held.tuple[1]], { ack: true }))!;
+    expect(again.deliveries).toBe(2); // a redelivery, counted
+    await again.ack();
+    client.close();
+  });
+});

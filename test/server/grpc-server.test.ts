@@ -115,6 +115,26 @@ describe('gRPC surface', () => {
     ts.close();
   });
 
+  it('TakeWithAck / Ack / Nack: held tuples come back on Nack; another tenant cannot settle them', async () => {
+    const ts = new v1.TupleSpace(address, grpc.credentials.createInsecure());
+    const safe = { ...space, space: 'safe' };
+    await call(ts, 'WriteAll', { space: safe, tuples: [{ fields: [str('job'), { number: 1 }] }] });
+    const template = { fields: [{ value: str('job') }, { any: {} }] };
+    const taken = await call<{ tuple: unknown; deliveryId: string; deliveries: number }>(ts, 'TakeWithAck', { space: safe, template, leaseMs: '60000' });
+    expect(taken.deliveries).toBe(1);
+    expect((await call<{ count: string }>(ts, 'Count', { space: safe, template })).count).toBe('0');
+    const forged = await call(ts, 'Ack', { space: { ...safe, tenant: 'globex' }, deliveryId: taken.deliveryId }).catch((e: grpc.ServiceError) => e);
+    expect((forged as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
+    await call(ts, 'Nack', { space: safe, deliveryId: taken.deliveryId });
+    expect((await call<{ count: string }>(ts, 'Count', { space: safe, template })).count).toBe('1');
+    const again = await call<{ deliveryId: string; deliveries: number }>(ts, 'TakeWithAck', { space: safe, template });
+    expect(again.deliveries).toBe(2);
+    await call(ts, 'Ack', { space: safe, deliveryId: again.deliveryId });
+    expect((await call<{ count: string }>(ts, 'Count', { space: safe, template })).count).toBe('0');
+    expect(await call(ts, 'TakeWithAck', { space: safe, template })).toEqual({});
+    ts.close();
+  });
+
   it('Application, Actor and Node services', async () => {
     const app = new v1.Application(address, grpc.credentials.createInsecure());
     const actor = new v1.Actor(address, grpc.credentials.createInsecure());

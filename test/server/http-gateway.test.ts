@@ -157,3 +157,20 @@ describe('metrics', () => {
     await waiting;
   });
 });
+
+describe('crash-safe take over HTTP', () => {
+  it('take-with-ack holds the tuple; ack removes it, nack returns it; unknown ids are refused', async () => {
+    const ts = '/api/v1/tuplespace/acme/safe/q';
+    await post(`${ts}/write`, { tuple: ['job', 7] });
+    const taken = (await (await post(`${ts}/take-with-ack`, { template: ['job', null], leaseMs: 60_000 })).json()) as { tuple: unknown[]; deliveryId: string; deliveries: number };
+    expect(taken).toMatchObject({ tuple: ['job', 7], deliveries: 1 });
+    expect(await (await post(`${ts}/count`, { template: ['job', null] })).json()).toEqual({ count: 0 });
+    expect((await post('/api/v1/tuplespace/acme/safe/deliveries/nack', { deliveryId: taken.deliveryId })).status).toBe(200);
+    expect(await (await post(`${ts}/count`, { template: ['job', null] })).json()).toEqual({ count: 1 });
+    const again = (await (await post(`${ts}/take-with-ack`, { template: ['job', null] })).json()) as { deliveryId: string; deliveries: number };
+    expect(again.deliveries).toBe(2);
+    expect((await post('/api/v1/tuplespace/acme/safe/deliveries/ack', { deliveryId: again.deliveryId })).status).toBe(200);
+    expect((await post('/api/v1/tuplespace/acme/safe/deliveries/ack', { deliveryId: again.deliveryId })).status).toBe(400);
+    expect(await (await post(`${ts}/take-with-ack`, { template: ['job', null] })).json()).toEqual({ tuple: null });
+  });
+});
