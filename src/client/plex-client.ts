@@ -187,6 +187,28 @@ export class PlexClient {
     return new RemoteSpace(this.transport, { tenant: where.tenant ?? this.scope.tenant, namespace: where.namespace ?? this.scope.namespace }, name);
   }
 
+  /**
+   * Runs a parallel n-body job on the node, reporting each step (and the
+   * energy every `energyEvery` steps) to `onProgress`; aborting the signal
+   * stops it between steps.
+   */
+  async nbody(
+    options: { bodies: number; steps: number; workers?: number; dt?: number; softening?: number; energyEvery?: number; signal?: AbortSignal },
+    onProgress?: (progress: { step: number; steps: number; energy?: number }) => void,
+  ): Promise<Record<string, unknown>> {
+    const { signal, ...args } = options;
+    const { id, done } = this.transport.request('job.nbody', this.scope, args, (event, data) => {
+      if (event === 'progress') onProgress?.(data as { step: number; steps: number; energy?: number });
+    });
+    const onAbort = () => this.transport.cancel(id);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return (await done) as Record<string, unknown>;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   async info(): Promise<Record<string, unknown>> {
     return (await this.transport.call('node.info', undefined)) as Record<string, unknown>;
   }

@@ -200,6 +200,22 @@ export class WsEndpoint {
         }
         return s.scatterGather(scope, a.group as string, a.type as string, a.payload, { deadlineMs: a.deadlineMs as number | undefined, minResponses: a.minResponses as number | undefined, aggregate: a.aggregate as never, signal });
       }
+      case 'job.nbody': {
+        // A long computation reporting as it goes: 'progress' events with the step and, every
+        // energyEvery steps, the energy; cancel (or closing the socket) stops it between steps.
+        const { runNbody } = await import('../kernels/nbody.js');
+        const result = await runNbody({
+          bodies: Number(a.bodies ?? 4096),
+          steps: Number(a.steps ?? 10),
+          workers: Number(a.workers ?? 1),
+          dt: a.dt as number | undefined,
+          softening: a.softening as number | undefined,
+          energyEvery: a.energyEvery as number | undefined,
+          signal,
+          onProgress: (step, steps, energy) => this.send(ws, { id: request.id, event: 'progress', data: { step, steps, energy } }),
+        });
+        return result;
+      }
       default:
         throw new InvalidArgumentError(`unknown op ${JSON.stringify(request.op)}`);
     }

@@ -121,3 +121,21 @@ describe('crash-safe take over the wire', () => {
     client.close();
   });
 });
+
+describe('jobs with progress over the websocket', () => {
+  it('an n-body run reports every step and the energy as it goes, and can be cancelled', async () => {
+    const client = await PlexClient.connect(url, { tenant: 'lab' });
+    const progress: { step: number; energy?: number }[] = [];
+    const result = await client.nbody({ bodies: 64, steps: 20, workers: 1, dt: 0.001, energyEvery: 5 }, (p) => progress.push(p));
+    expect(progress.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(progress.filter((p) => p.energy !== undefined).map((p) => p.step)).toEqual([5, 10, 15, 20]);
+    expect(Math.abs(progress[4].energy! - (result.energyStart as number)) / Math.abs(result.energyStart as number)).toBeLessThan(1e-3);
+    expect(result.relativeEnergyDrift as number).toBeLessThan(1e-4);
+    const abort = new AbortController();
+    const long = client.nbody({ bodies: 2048, steps: 100_000, workers: 1, signal: abort.signal }, (p) => {
+      if (p.step === 3) abort.abort();
+    });
+    await expect(long).rejects.toMatchObject({ code: 'PLEX_ERR_ABORTED' });
+    client.close();
+  });
+});
