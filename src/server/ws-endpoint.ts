@@ -188,6 +188,21 @@ export class WsEndpoint {
         return null;
       case 'actor.list':
         return s.listActors(scope);
+      case 'group.create':
+        return s.createGroup(scope, { id: a.group as string, application: a.application as string, shards: a.shards as number, partition: a.partition as never, config: a.config as string | undefined });
+      case 'group.list':
+        return s.listGroups(scope);
+      case 'group.delete':
+        await s.deleteGroup(scope, a.group as string);
+        return null;
+      case 'group.bulkUpdate':
+        return s.bulkUpdate(scope, a.group as string, a.entries, a.consistency as never);
+      case 'group.reduce':
+        return s.reduce(scope, a.group as string, a.type as string, a.payload, { op: a.op as never, path: a.path as string | undefined, deadlineMs: a.deadlineMs as number | undefined, signal });
+      case 'group.barrier':
+        return s.barrier(scope, a.group as string, a.round as number, { deadlineMs: a.deadlineMs as number | undefined, signal });
+      case 'group.scale':
+        return s.scale(scope, a.group as string, a.shards as number);
       case 'group.scatterGather': {
         if (a.stream === true) {
           // Answers in completion order as events, then the count.

@@ -187,3 +187,58 @@ except grpc.RpcError as e:
     }
   });
 });
+
+describe('gRPC ShardGroup service', () => {
+  it('create, bulk update, reduce, streaming scatter-gather in completion order, scale, delete', async () => {
+    const kv = (await buildActor(join(import.meta.dirname, '../../examples/actors/kv-shard.ts'))).component;
+    const app = new v1.Application(address, grpc.credentials.createInsecure());
+    const groups = new v1.ShardGroup(address, grpc.credentials.createInsecure());
+    await call(app, 'Deploy', { tenant: 'acme', applicationId: 'kv', name: 'kv-shard', version: '1', wasm: Buffer.from(kv) });
+    const group = { tenant: 'acme', namespace: 'eu', id: 'users' };
+    expect(await call(groups, 'Create', { group, applicationId: 'kv', shards: 3 })).toMatchObject({ id: 'users', shards: 3 });
+    const dup = await call(groups, 'Create', { group, applicationId: 'kv', shards: 3 }).catch((e: grpc.ServiceError) => e);
+    expect((dup as grpc.ServiceError).code).toBe(grpc.status.ALREADY_EXISTS);
+    await call(groups, 'BulkUpdate', { group, entries: Array.from({ length: 50 }, (_, i) => ({ keyJson: JSON.stringify(`k${i}`), valueJson: String(i) })) });
+    const sum = await call<{ valueJson: string; shards: { status: string }[] }>(groups, 'Reduce', { group, messageType: 'stats', payloadJson: '{}', op: 'sum', path: 'sum' });
+    expect(JSON.parse(sum.valueJson)).toBe(1225);
+    expect(sum.shards.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    const streamed: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = groups.ScatterGather({ group, messageType: 'barrier', payloadJson: '{"round": 4}' });
+      stream.on('data', (r: { shard: number; valueJson: string }) => {
+        expect(JSON.parse(r.valueJson)).toEqual({ round: 4 });
+        streamed.push(r.shard);
+      });
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    expect(streamed.sort()).toEqual([0, 1, 2]);
+    expect(await call(groups, 'Scale', { group, shards: 4 })).toMatchObject({ from: 3, to: 4, keys: '50' });
+    expect((await call<{ groups: { id: string; shards: number }[] }>(groups, 'List', { tenant: 'acme', namespace: 'eu' })).groups).toEqual([expect.objectContaining({ id: 'users', shards: 4 })]);
+    await call(groups, 'Delete', { group });
+    const gone = await call(groups, 'Barrier', { group, round: '1' }).catch((e: grpc.ServiceError) => e);
+    expect((gone as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+    app.close();
+    groups.close();
+  });
+
+  it('a malformed protobuf message gets INTERNAL/INVALID status and the node keeps serving', async () => {
+    // Send raw bytes that are not a valid WriteRequest through a hand-made method definition.
+    const client = new grpc.Client(address, grpc.credentials.createInsecure());
+    const garbage = await new Promise<grpc.ServiceError | null>((resolve) => {
+      client.makeUnaryRequest(
+        '/plexspaces.v1.TupleSpace/Write',
+        (value: Buffer) => value,
+        (value: Buffer) => value,
+        Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+        (error) => resolve(error),
+      );
+    });
+    expect(garbage?.code).toBeDefined();
+    expect([grpc.status.INTERNAL, grpc.status.INVALID_ARGUMENT]).toContain(garbage?.code);
+    client.close();
+    const nodeClient = new v1.Node(address, grpc.credentials.createInsecure());
+    expect(await call(nodeClient, 'Health', {})).toEqual({ status: 'ok' });
+    nodeClient.close();
+  });
+});

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PlexNode } from '../../src/node/plex-node.js';
 import { NodeServer } from '../../src/server/node-server.js';
+import { OPEN } from '../../src/server/auth.js';
+import { buildActor } from '../../src/sdk/build-actor.js';
+import { join } from 'node:path';
 
 let node: PlexNode;
 let server: NodeServer;
@@ -103,6 +106,23 @@ describe('websocket endpoint', () => {
     expect((await d.call('ts.count', { space: 'gone', template: ['x'] })).result).toBe(1);
     d.ws.close();
   });
+
+  it('shard-group ops: create, bulk update, reduce, streamed gather, scale, delete', async () => {
+    const kv = (await buildActor(join(import.meta.dirname, '../../examples/actors/kv-shard.ts'))).component;
+    await server.service.deploy(server.service.scope(OPEN, 'default', 'default'), 'kv', 'kv-shard', '1', kv);
+    const c = await connect();
+    expect((await c.call('group.create', { group: 'g', application: 'kv', shards: 2 })).result).toEqual({ id: 'g', shards: 2 });
+    await c.call('group.bulkUpdate', { group: 'g', entries: [['a', 1], ['b', 2], ['c', 3]] });
+    expect(((await c.call('group.reduce', { group: 'g', type: 'stats', op: 'sum', path: 'sum' })).result as { value: number }).value).toBe(6);
+    const stream = c.start('group.scatterGather', { group: 'g', type: 'barrier', payload: { round: 2 }, stream: true });
+    expect((await stream.done).result).toEqual({ answered: 2 });
+    expect((c.events.get(stream.id) ?? []).map((e) => (e.data as { value: unknown }).value)).toEqual([{ round: 2 }, { round: 2 }]);
+    expect(((await c.call('group.scale', { group: 'g', shards: 3 })).result as { moved: number; keys: number }).keys).toBe(3);
+    expect((await c.call('group.list')).result).toEqual([expect.objectContaining({ id: 'g', shards: 3 })]);
+    expect((await c.call('group.delete', { group: 'g' })).ok).toBe(true);
+    expect((await c.call('group.barrier', { group: 'g', round: 1 })).error?.code).toBe('PLEX_ERR_SHARD_GROUP_NOT_FOUND');
+    c.ws.close();
+  }, 60_000);
 
   it('keeps a live connection past many heartbeats (pongs count)', async () => {
     const c = await connect();
