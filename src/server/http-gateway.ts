@@ -307,8 +307,11 @@ export class HttpGateway {
 
   private async json(request: IncomingMessage): Promise<unknown> {
     const type = request.headers['content-type'] ?? 'application/json';
-    if (!/^application\/json\b/i.test(type) && !/^text\/plain\b/i.test(type)) throw new HttpError('PLEX_ERR_UNSUPPORTED_MEDIA_TYPE', `send JSON (content-type application/json), got ${type}`);
+    // `curl -d '{…}'` labels JSON as a form: take it when the body is JSON text.
+    const curlForm = /^application\/x-www-form-urlencoded\b/i.test(type);
+    if (!/^application\/json\b/i.test(type) && !/^text\/plain\b/i.test(type) && !curlForm) throw new HttpError('PLEX_ERR_UNSUPPORTED_MEDIA_TYPE', `send JSON (content-type application/json), got ${type}`);
     const raw = await this.body(request, this.maxJsonBytes);
+    if (curlForm && raw.length > 0 && raw[0] !== 0x7b && raw[0] !== 0x5b) throw new HttpError('PLEX_ERR_UNSUPPORTED_MEDIA_TYPE', 'send JSON (content-type application/json); form fields are not accepted');
     if (raw.length === 0) return {};
     try {
       return JSON.parse(raw.toString('utf8'));

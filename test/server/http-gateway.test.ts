@@ -73,6 +73,7 @@ describe('HTTP gateway', () => {
       [post(`${ts}/read`, { template: [{ $regex: 'x' }] }), 400, 'PLEX_ERR_INVALID_TEMPLATE'],
       [post(`${ts}/write`, { tuple: ['x'.repeat(70 * 1024)] }), 413, 'PLEX_ERR_BODY_TOO_LARGE'],
       [post(`${ts}/write`, 'x', { 'content-type': 'application/xml' }), 415, 'PLEX_ERR_UNSUPPORTED_MEDIA_TYPE'],
+      [post(`${ts}/write`, 'tuple=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'PLEX_ERR_UNSUPPORTED_MEDIA_TYPE'],
       [post('/api/v1/tuplespace/acme/../x/write', { tuple: [1] }), 404, 'PLEX_ERR_NOT_FOUND'],
       [post('/api/v1/nowhere', {}), 404, 'PLEX_ERR_NOT_FOUND'],
       [fetch(`${base}/api/v1/tuplespace/acme/bad/space/write`), 405, 'PLEX_ERR_METHOD_NOT_ALLOWED'],
@@ -85,6 +86,8 @@ describe('HTTP gateway', () => {
     }
     expect(await (await post(`${ts}/count`, { template: [null] })).json()).toEqual({ count: 0 });
     expect((await fetch(`${base}/api/v1/health`)).status).toBe(200); // still serving
+    // What `curl -d '{…}'` sends (JSON labelled as a form) is taken as the JSON it is.
+    expect((await post(`${ts}/write`, '{"tuple": ["curl"]}', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(201);
   });
 
   it('deploys an application and asks its actor; a bad module is refused and nothing is deployed', async () => {
