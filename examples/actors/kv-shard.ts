@@ -15,17 +15,20 @@ interface Shard {
   values: Record<string, number>;
   /** Most keys this shard holds (config `{"capacity": n}`); a batch that would pass it is refused whole. */
   capacity: number;
+  /** Config `{"merge": "sum"}`: bulk-update adds to a key's value instead of replacing it (a reduce by key). */
+  sum: boolean;
   round: number;
   lastAllReduce: unknown;
 }
 
 export default class KvShard extends PlexSpacesActor<Shard> {
   getDefaultState(): Shard {
-    return { values: {}, capacity: Number.MAX_SAFE_INTEGER, round: -1, lastAllReduce: null };
+    return { values: {}, capacity: Number.MAX_SAFE_INTEGER, sum: false, round: -1, lastAllReduce: null };
   }
 
-  override onInit(config: { capacity?: number }) {
+  override onInit(config: { capacity?: number; merge?: 'replace' | 'sum' }) {
     if (config.capacity !== undefined) this.state.capacity = config.capacity;
+    this.state.sum = config.merge === 'sum';
   }
 
   onBulkUpdate({ entries }: { entries: [Key, number][] }) {
@@ -36,7 +39,10 @@ export default class KvShard extends PlexSpacesActor<Shard> {
     }
     const count = Object.keys(this.state.values).length;
     if (count + added > this.state.capacity) throw new Error(`full: ${count} keys + ${added} new > capacity ${this.state.capacity}`);
-    for (const [key, value] of entries) this.state.values[JSON.stringify(key)] = value;
+    for (const [key, value] of entries) {
+      const text = JSON.stringify(key);
+      this.state.values[text] = this.state.sum ? (this.state.values[text] ?? 0) + value : value;
+    }
     return { applied: entries.length };
   }
 
@@ -83,6 +89,14 @@ export default class KvShard extends PlexSpacesActor<Shard> {
 
   onLastAllReduce() {
     return { value: this.state.lastAllReduce };
+  }
+
+  /** The `n` keys with the largest values, largest first. */
+  onTop({ n }: { n: number }) {
+    return Object.entries(this.state.values)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([text, value]) => [JSON.parse(text) as Key, value]);
   }
 
   /** Collatz step counts of `items` (for `mapItems`; the same tiny task as src/wasm/actors/task-shard.ts). */

@@ -8,7 +8,7 @@
  *   await jobs.write(['job', 1, 10n]);
  *   const job = await jobs.take(['job', any, any], { timeoutMs: 5000 });
  */
-export { PlexClient, RemoteActors, RemoteSpace, type ConnectOptions, type RemoteDelivery, type RemoteWatchEvent } from './plex-client.js';
+export { PlexClient, RemoteActors, RemoteShardGroups, RemoteSpace, type ConnectOptions, type RemoteDelivery, type RemoteWatchEvent } from './plex-client.js';
 export { RemoteError } from './ws-transport.js';
 export { any } from '../tuple/types.js';
 export type { Template, Tuple } from '../tuple/types.js';

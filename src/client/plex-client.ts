@@ -165,9 +165,47 @@ export class RemoteActors {
   }
 }
 
+/** Shard groups of one tenant/namespace on a node (keys, payloads and answers are JSON values). */
+export class RemoteShardGroups {
+  constructor(
+    private readonly transport: WsTransport,
+    private readonly scope: Scope,
+  ) {}
+
+  create(group: string, spec: { application: string; shards: number; partition?: 'hash' | 'consistent-hash'; config?: unknown }): Promise<unknown> {
+    const config = spec.config === undefined ? undefined : typeof spec.config === 'string' ? spec.config : JSON.stringify(spec.config);
+    return this.transport.call('group.create', this.scope, { group, application: spec.application, shards: spec.shards, partition: spec.partition, config });
+  }
+
+  list(): Promise<unknown> {
+    return this.transport.call('group.list', this.scope);
+  }
+
+  async delete(group: string): Promise<void> {
+    await this.transport.call('group.delete', this.scope, { group });
+  }
+
+  bulkUpdate(group: string, entries: readonly (readonly [string | number, unknown])[], options: { consistency?: 'all' | 'eventual' } = {}): Promise<unknown> {
+    return this.transport.call('group.bulkUpdate', this.scope, { group, entries, consistency: options.consistency });
+  }
+
+  scatterGather(group: string, type: string, payload: unknown = {}, options: { aggregate?: 'concat' | 'merge' | 'first' | 'majority'; deadlineMs?: number; minResponses?: number } = {}): Promise<{ value: unknown; shards: unknown[]; satisfied: boolean }> {
+    return this.transport.call('group.scatterGather', this.scope, { group, type, payload, ...options }) as Promise<{ value: unknown; shards: unknown[]; satisfied: boolean }>;
+  }
+
+  reduce(group: string, type: string, payload: unknown, options: { op: string; path?: string; deadlineMs?: number }): Promise<{ value: unknown; shards: unknown[] }> {
+    return this.transport.call('group.reduce', this.scope, { group, type, payload, ...options }) as Promise<{ value: unknown; shards: unknown[] }>;
+  }
+
+  scale(group: string, shards: number): Promise<unknown> {
+    return this.transport.call('group.scale', this.scope, { group, shards });
+  }
+}
+
 /** A client of a PlexSpaces node over its websocket (`ws://host:8001/ws`). */
 export class PlexClient {
   readonly actors: RemoteActors;
+  readonly shardGroups: RemoteShardGroups;
   private readonly scope: Scope;
 
   private constructor(
@@ -176,6 +214,7 @@ export class PlexClient {
   ) {
     this.scope = { tenant: options.tenant ?? '', namespace: options.namespace ?? 'default' };
     this.actors = new RemoteActors(transport, this.scope);
+    this.shardGroups = new RemoteShardGroups(transport, this.scope);
   }
 
   static async connect(url: string, options: ConnectOptions = {}): Promise<PlexClient> {
@@ -193,7 +232,7 @@ export class PlexClient {
    * stops it between steps.
    */
   async nbody(
-    options: { bodies: number; steps: number; workers?: number; dt?: number; softening?: number; energyEvery?: number; signal?: AbortSignal },
+    options: { bodies: number; steps: number; workers?: number; dt?: number; softening?: number; energyEvery?: number; samplePositions?: number; signal?: AbortSignal },
     onProgress?: (progress: { step: number; steps: number; energy?: number }) => void,
   ): Promise<Record<string, unknown>> {
     const { signal, ...args } = options;

@@ -21,6 +21,8 @@ export interface NbodyOptions {
   readonly energyEvery?: number;
   /** Stops between steps with PLEX_ERR_ABORTED. */
   readonly signal?: AbortSignal;
+  /** Return the final (x, y) of this many bodies (spread over the system), for plots. Default 0. */
+  readonly samplePositions?: number;
 }
 
 export interface NbodyResult {
@@ -35,6 +37,8 @@ export interface NbodyResult {
   readonly energyEnd: number;
   /** |E_end − E_start| / |E_start|. */
   readonly relativeEnergyDrift: number;
+  /** Final (x, y) of `samplePositions` bodies. */
+  readonly positions?: [number, number][];
 }
 
 /**
@@ -69,6 +73,7 @@ export async function runNbody(options: NbodyOptions): Promise<NbodyResult> {
   const runtime = new ActorRuntime({ workers });
   let seconds: number;
   let energyEnd: number;
+  let sample: [number, number][] | undefined;
   try {
     await runtime.deploy('nbody', build.bytes, { watchdog: false, maxMemoryMb: 4096 });
     runtime.shareMemory('nbody', arena.memory);
@@ -120,6 +125,12 @@ export async function runNbody(options: NbodyOptions): Promise<NbodyResult> {
     current = 1 - current;
     seconds = (performance.now() - t0) / 1000;
     energyEnd = await energyOf(positions[current]);
+    if (options.samplePositions) {
+      const xyz = arena.float32(positions[current], 3 * n);
+      const every = Math.max(1, Math.floor(bodies / options.samplePositions));
+      sample = [];
+      for (let i = 0; i < bodies && sample.length < options.samplePositions; i += every) sample.push([xyz[i], xyz[n + i]]);
+    }
     await group.delete();
   } finally {
     await runtime.close();
@@ -134,6 +145,7 @@ export async function runNbody(options: NbodyOptions): Promise<NbodyResult> {
     energyStart,
     energyEnd,
     relativeEnergyDrift: Math.abs(energyEnd - energyStart) / Math.abs(energyStart),
+    positions: sample,
   };
 }
 

@@ -132,7 +132,9 @@ export class HttpGateway {
         if (typeof value !== 'string') throw new InvalidArgumentError(`${name} is required`);
         return value;
       };
-      const info = await s.deploy(s.scope(principal, undefined, undefined), field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()));
+      const tenant = form.get('tenant');
+      // An optional `tenant` field; with auth on it must be the token's own.
+      const info = await s.deploy(s.scope(principal, typeof tenant === 'string' && tenant !== '' ? tenant : undefined, undefined), field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()));
       return { status: 201, body: info };
     });
     this.route('POST', '/api/v1/actors/{}/ask', async (request, [id], _, principal) => {

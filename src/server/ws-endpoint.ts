@@ -226,6 +226,7 @@ export class WsEndpoint {
           dt: a.dt as number | undefined,
           softening: a.softening as number | undefined,
           energyEvery: a.energyEvery as number | undefined,
+          samplePositions: Math.min(Number(a.samplePositions ?? 0), 10_000),
           signal,
           onProgress: (step, steps, energy) => this.send(ws, { id: request.id, event: 'progress', data: { step, steps, energy } }),
         });
