@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
 import { SpaceRegistry } from '../space/space-registry.js';
+import type { TupleSpace } from '../space/tuple-space.js';
 import { ApplicationRegistry } from './application-registry.js';
 
 export interface PlexNodeOptions {
@@ -30,9 +31,26 @@ export class PlexNode {
   constructor(options: PlexNodeOptions = {}) {
     this.dataDir = options.dataDir === null ? null : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     this.spaces = new SpaceRegistry(this.dataDir === null ? {} : { dataDir: this.dataDir });
-    this.runtime = new ActorRuntime({ workers: options.workers });
+    this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId) });
     this.applications = new ApplicationRegistry(this.runtime);
     this.shardGroups = new ShardGroupRegistry(this.runtime);
+  }
+
+  /**
+   * The space an actor's tuple-space host calls reach: for an actor of a
+   * tenant (id `tenant/namespace/name`, as NodeService names them), the
+   * space named `default` of that tenant and namespace — the one remote
+   * clients reach as `{tenant}/{namespace}/default`. Other actors share the
+   * runtime's own space.
+   */
+  private actorSpace(actorId: string): TupleSpace | undefined {
+    const parts = actorId.split('/');
+    if (parts.length !== 3) return undefined;
+    try {
+      return this.spaces.open({ tenant: parts[0], namespace: parts[1], name: 'default' });
+    } catch {
+      return undefined; // not a tenant-scoped id after all
+    }
   }
 
   /** Drains and flushes: pending operations are rejected, durable state is on disk when this resolves. */

@@ -29,6 +29,8 @@ export interface ActorRuntimeOptions {
   workers?: number;
   /** The space host calls (`ts-*`) reach. Default: a new in-memory space, closed with the runtime. */
   space?: TupleSpace;
+  /** Per actor, another space for its `ts-*` calls (a node gives each tenant's actors their own); undefined: `space`. */
+  spaceFor?: (actorId: string) => TupleSpace | undefined;
   /** Time budget of one message (and of `plex_init`); the watchdog stops a handler past it. Default 1000 ms. */
   watchdogMs?: number;
   /** Default ask timeout. Default 5000 ms. */
@@ -125,6 +127,7 @@ export class ActorRuntime {
     this.space = options.space ?? new TupleSpace({ name: 'runtime' });
     const services = hostServices({
       space: this.space,
+      spaceFor: options.spaceFor,
       ask: (to, type, payload, timeoutMs) => this.ask(to, type, payload, { timeoutMs }),
       spawnDetached: (module, actorId, config) => this.spawnDetached(module, actorId, config),
       stopDetached: (actorId) => {

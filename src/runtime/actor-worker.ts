@@ -64,7 +64,7 @@ const host: InstanceHost = {
         return send(instance.id, request);
       default: {
         // Everything else is served by the main thread; this blocks only this worker.
-        const status = channel.call(op, request);
+        const status = channel.call(op, request, instance.id);
         if (status >= 0) instance.lastResult = channel.result(status).slice();
         return status;
       }
@@ -76,8 +76,8 @@ const host: InstanceHost = {
 };
 
 const componentServices: ComponentServices = {
-  call(op, request) {
-    const status = channel.call(op, request);
+  call(op, request, caller) {
+    const status = channel.call(op, request, caller);
     const bytes = status >= 0 ? channel.result(status) : channel.failureText();
     return { status, result: fromUtf8.decode(bytes) };
   },

@@ -10,7 +10,7 @@ export type ComponentSetup = Extract<WorkerSetup, { setup: 'component' }>;
 /** What a component's host functions reach inside the worker. */
 export interface ComponentServices {
   /** A host call served by the main thread; `status < 0` is a failure whose text is in `result`. */
-  call(op: number, request: Uint8Array): { status: number; result: string };
+  call(op: number, request: Uint8Array, caller: string): { status: number; result: string };
   send(from: string, to: string, type: string, payload: Uint8Array): void;
   log(actorId: string, level: number, message: string): void;
 }
@@ -80,7 +80,7 @@ export class ComponentActor {
       instantiators.set(spec.name, instantiate);
     }
     const viaMain = (op: number, text: string): string => {
-      const { status, result } = services.call(op, utf8.encode(text));
+      const { status, result } = services.call(op, utf8.encode(text), id);
       return status < 0 ? (result.startsWith('ERROR') ? result : `ERROR: ${result}`) : result;
     };
     const host = {

@@ -22,9 +22,15 @@ const REQUESTS = 0;
 const RESPONSES = 1;
 const OP_OR_STATUS = 2;
 const LENGTH = 3;
-const CONTROL_BYTES = 16;
+/** Bytes of the caller's actor id, which precede the request in the data region. */
+const CALLER_LENGTH = 4;
+const CONTROL_SLOTS = 5;
+const CONTROL_BYTES = 32;
 
 export const DEFAULT_CHANNEL_BYTES = 2 * 1024 * 1024 + CONTROL_BYTES;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 export function createChannelBuffer(bytes = DEFAULT_CHANNEL_BYTES): SharedArrayBuffer {
   return new SharedArrayBuffer(bytes);
@@ -40,7 +46,7 @@ export class HostCallClient {
     buffer: SharedArrayBuffer,
     private readonly spinIterations = 20_000,
   ) {
-    this.control = new Int32Array(buffer, 0, 4);
+    this.control = new Int32Array(buffer, 0, CONTROL_SLOTS);
     this.data = new Uint8Array(buffer, CONTROL_BYTES);
   }
 
@@ -53,11 +59,14 @@ export class HostCallClient {
    * Sends `request` and blocks this thread until the main thread answers.
    * Returns the status (≥ 0: a length of result bytes in `result()`).
    */
-  call(op: number, request: Uint8Array): number {
+  call(op: number, request: Uint8Array, caller = ''): number {
     const control = this.control;
-    this.data.set(request, 0);
+    // The caller's id goes first, so the main thread can serve it in its actor's context (its tenant's space).
+    const written = caller === '' ? 0 : encoder.encodeInto(caller, this.data).written;
+    this.data.set(request, written);
     control[OP_OR_STATUS] = op;
     control[LENGTH] = request.byteLength;
+    control[CALLER_LENGTH] = written;
     const seq = ++this.issued;
     Atomics.store(control, REQUESTS, seq);
     Atomics.notify(control, REQUESTS);
@@ -80,7 +89,8 @@ export class HostCallClient {
 }
 
 /** What the main thread does with one request: the status and the response bytes. */
-export type HostCallHandler = (op: number, request: Uint8Array) => { status: number; data?: Uint8Array } | Promise<{ status: number; data?: Uint8Array }>;
+/** Serves one host call; `caller` is the calling actor's id ('' when the client did not say). */
+export type HostCallHandler = (op: number, request: Uint8Array, caller: string) => { status: number; data?: Uint8Array } | Promise<{ status: number; data?: Uint8Array }>;
 
 /** Main-thread side: serves one worker's channel until `stop()`. */
 export class HostCallServer {
@@ -95,7 +105,7 @@ export class HostCallServer {
     /** How long to keep polling after an answer before going back to the event loop. */
     private readonly pollMicros = 50,
   ) {
-    this.control = new Int32Array(buffer, 0, 4);
+    this.control = new Int32Array(buffer, 0, CONTROL_SLOTS);
     this.data = new Uint8Array(buffer, CONTROL_BYTES);
     void this.loop();
   }
@@ -129,12 +139,14 @@ export class HostCallServer {
     const seq = Atomics.load(control, REQUESTS);
     const op = control[OP_OR_STATUS];
     const length = control[LENGTH];
+    const callerLength = control[CALLER_LENGTH];
+    const caller = callerLength === 0 ? '' : decoder.decode(this.data.subarray(0, callerLength));
     // Copy: the handler may be async and the region is reused for the answer.
-    const request = this.data.slice(0, length);
+    const request = this.data.slice(callerLength, callerLength + length);
     let status: number;
     let data: Uint8Array | undefined;
     try {
-      const out = this.handler(op, request);
+      const out = this.handler(op, request, caller);
       ({ status, data } = out instanceof Promise ? await out : out);
     } catch {
       status = -1;

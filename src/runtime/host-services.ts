@@ -7,7 +7,10 @@ import { fromUtf8, utf8 } from './protocol.js';
 
 /** What host calls reach on the main thread. */
 export interface HostServiceTargets {
+  /** The space of actors that `spaceFor` does not place elsewhere. */
   readonly space: TupleSpace;
+  /** The space an actor's `ts-*` calls reach (e.g. its tenant's); undefined: `space`. */
+  spaceFor?(actorId: string): TupleSpace | undefined;
   ask(to: string, type: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /** Starts an actor without waiting for it (the caller's worker may be the one that must run it); returns its id. */
   spawnDetached(module: string, actorId: string, config: Uint8Array): string;
@@ -25,16 +28,17 @@ const EMPTY = new Uint8Array(0);
  * log it.
  */
 export function hostServices(targets: HostServiceTargets): HostCallHandler {
-  return (op, request) => {
+  return (op, request, caller) => {
+    const space = (caller !== '' ? targets.spaceFor?.(caller) : undefined) ?? targets.space;
     switch (op) {
       case HostOp.TsWrite:
-        return targets.space.write(parseTupleJson(fromUtf8.decode(request)) as Tuple).then(ok, failed);
+        return space.write(parseTupleJson(fromUtf8.decode(request)) as Tuple).then(ok, failed);
       case HostOp.TsRead:
-        return targets.space.tryRead(parseTupleJson(fromUtf8.decode(request)) as Template).then(tupleResult, failed);
+        return space.tryRead(parseTupleJson(fromUtf8.decode(request)) as Template).then(tupleResult, failed);
       case HostOp.TsTake:
-        return targets.space.tryTake(parseTupleJson(fromUtf8.decode(request)) as Template).then(tupleResult, failed);
+        return space.tryTake(parseTupleJson(fromUtf8.decode(request)) as Template).then(tupleResult, failed);
       case HostOp.TsReadAll:
-        return targets.space
+        return space
           .readAll(parseTupleJson(fromUtf8.decode(request)) as Template)
           .then((tuples) => ({ status: 0, data: utf8.encode(`[${tuples.map(tupleToJson).join(',')}]`) }), failed);
       case HostOp.TsTakeWait: {
@@ -42,7 +46,7 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         const newline = text.lastIndexOf('\n');
         const timeoutMs = newline < 0 ? undefined : Number(text.slice(newline + 1));
         const pattern = newline < 0 ? text : text.slice(0, newline);
-        return targets.space.take(parseTupleJson(pattern) as Template, { timeoutMs }).then(tupleResult, failed);
+        return space.take(parseTupleJson(pattern) as Template, { timeoutMs }).then(tupleResult, failed);
       }
       case HostOp.Ask: {
         // to\ntype\ntimeout-ms\npayload

@@ -177,3 +177,26 @@ describe('crash-safe take over HTTP', () => {
     expect(await (await post(`${ts}/take-with-ack`, { template: ['job', null] })).json()).toEqual({ tuple: null });
   });
 });
+
+describe("actors reach their own tenant's space", () => {
+  it("an actor's tuple-space host calls land in {tenant}/{namespace}/default, never another tenant's", async () => {
+    const response = await fetch(`${base}/api/v1/applications/deploy`, {
+      method: 'POST',
+      body: (() => {
+        const form = new FormData();
+        form.set('application_id', 'auditor');
+        form.set('name', 'auditor');
+        form.set('version', '1');
+        form.set('tenant', 'acme');
+        form.set('wasm_file', new Blob([new Uint8Array(bank)]), 'bank.wasm');
+        return form;
+      })(),
+    });
+    expect(response.status).toBe(201);
+    // FaaS ask in tenant acme, namespace eu: the actor writes ['audit', owner, balance] with a host call.
+    expect((await fetch(`${base}/api/v1/actors/acme/eu/auditor?action=audit`)).status).toBe(200);
+    expect(await (await post('/api/v1/tuplespace/acme/eu/default/count', { template: ['audit', null, null] })).json()).toEqual({ count: 1 });
+    expect(await (await post('/api/v1/tuplespace/globex/eu/default/count', { template: ['audit', null, null] })).json()).toEqual({ count: 0 });
+    expect(await (await post('/api/v1/tuplespace/acme/us/default/count', { template: ['audit', null, null] })).json()).toEqual({ count: 0 });
+  });
+});
