@@ -13,7 +13,10 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['ws', 'msgpackr'],
+  external: ['ws', 'msgpackr', '@grpc/grpc-js', '@grpc/proto-loader'],
+  // import.meta.url (the gRPC transport finds proto/ with it) has no CommonJS meaning: give it this file's URL.
+  define: { 'import.meta.url': '__plexModuleUrl' },
+  banner: { js: "const __plexModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 process.stdout.write('built dist/client/notebook.cjs\n');

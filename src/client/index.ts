@@ -3,7 +3,7 @@
  * and types.
  *
  *   import { PlexClient, any } from 'plexspaces/client';
- *   const client = await PlexClient.connect('ws://127.0.0.1:8001/ws', { tenant: 'acme' });
+ *   const client = await PlexClient.connect('ws://127.0.0.1:8001/ws', { tenant: 'acme' }); // or 'grpc://127.0.0.1:8000'
  *   const jobs = client.space('jobs');
  *   await jobs.write(['job', 1, 10n]);
  *   const job = await jobs.take(['job', any, any], { timeoutMs: 5000 });

@@ -1,6 +1,6 @@
 import type { Template, Tuple } from '../tuple/types.js';
 import { templateToWire, tupleFromWire, tupleToWire } from './wire-tuples.js';
-import { WsTransport, type Scope } from './ws-transport.js';
+import { WsTransport, type Scope, type Transport } from './ws-transport.js';
 
 export interface ConnectOptions {
   /** A JWT when the node has auth on. */
@@ -29,7 +29,7 @@ export type RemoteWatchEvent = { readonly type: 'write' | 'take' | 'expire'; rea
  */
 export class RemoteSpace {
   constructor(
-    private readonly transport: WsTransport,
+    private readonly transport: Transport,
     private readonly scope: Scope,
     readonly name: string,
   ) {}
@@ -148,7 +148,7 @@ export class RemoteSpace {
 /** Actors of one tenant/namespace on a node; payloads and replies are JSON values. */
 export class RemoteActors {
   constructor(
-    private readonly transport: WsTransport,
+    private readonly transport: Transport,
     private readonly scope: Scope,
   ) {}
 
@@ -168,7 +168,7 @@ export class RemoteActors {
 /** Shard groups of one tenant/namespace on a node (keys, payloads and answers are JSON values). */
 export class RemoteShardGroups {
   constructor(
-    private readonly transport: WsTransport,
+    private readonly transport: Transport,
     private readonly scope: Scope,
   ) {}
 
@@ -209,7 +209,7 @@ export class PlexClient {
   private readonly scope: Scope;
 
   private constructor(
-    private readonly transport: WsTransport,
+    private readonly transport: Transport,
     options: ConnectOptions,
   ) {
     this.scope = { tenant: options.tenant ?? '', namespace: options.namespace ?? 'default' };
@@ -217,7 +217,16 @@ export class PlexClient {
     this.shardGroups = new RemoteShardGroups(transport, this.scope);
   }
 
+  /**
+   * `ws://host:8001/ws` (everything, including jobs with progress) or
+   * `grpc://host:8000` (the same operations over gRPC, without jobs).
+   */
   static async connect(url: string, options: ConnectOptions = {}): Promise<PlexClient> {
+    if (url.startsWith('grpc://')) {
+      // Loaded only when asked for: websocket users (and notebooks) need no gRPC.
+      const { GrpcTransport } = await import('./grpc-transport.js');
+      return new PlexClient(await GrpcTransport.open(url, options.token), options);
+    }
     return new PlexClient(await WsTransport.open(url, options.token), options);
   }
 

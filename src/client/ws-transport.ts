@@ -13,6 +13,14 @@ export interface Scope {
   readonly namespace: string;
 }
 
+/** How a client reaches a node: the websocket (WsTransport) or gRPC (GrpcTransport). */
+export interface Transport {
+  request(op: string, scope: Scope | undefined, args: Record<string, unknown>, onEvent?: (event: string, data: unknown) => void): { id: number; done: Promise<unknown> };
+  call(op: string, scope: Scope | undefined, args?: Record<string, unknown>): Promise<unknown>;
+  cancel(id: number): void;
+  close(): void;
+}
+
 interface Frame {
   readonly id: number;
   readonly ok?: boolean;
@@ -47,7 +55,7 @@ const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
  * responses by id, subscriptions delivered as events, everything pending
  * rejected when the socket closes.
  */
-export class WsTransport {
+export class WsTransport implements Transport {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closed = false;

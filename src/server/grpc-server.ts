@@ -4,7 +4,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
 import { jsonToTuple, templateToJson, tupleToJson, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
 import type { Principal } from './auth.js';
-import type { NodeService, Scope } from './node-service.js';
+import { tupleJson, type NodeService, type Scope } from './node-service.js';
+import type { Tuple } from '../tuple/types.js';
 
 /** The proto files' root (proto/), next to the package: what other languages generate clients from. */
 export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
@@ -217,7 +218,7 @@ export class GrpcServer {
             if (cancelled) void events.return?.();
             for await (const event of events) {
               if (event.type === 'overflow') call.write({ type: 'overflow', dropped: String(event.dropped) });
-              else call.write({ type: event.type, tuple: jsonToTuple(event.tuple!.map((f) => f) as unknown[]) });
+              else call.write({ type: event.type, tuple: jsonToTuple(tupleJson(event.tuple as Tuple)) });
             }
             call.end();
           } catch (error) {

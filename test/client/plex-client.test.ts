@@ -8,11 +8,14 @@ import type { Template, Tuple } from '../../src/tuple/types.js';
 let node: PlexNode;
 let server: NodeServer;
 let url: string;
+let grpcUrl: string;
 
 beforeAll(async () => {
   node = new PlexNode({ dataDir: null, workers: 1 });
   server = new NodeServer(node, { httpPort: 0, grpcPort: 0 });
-  url = (await server.listen()).ws;
+  const endpoints = await server.listen();
+  url = endpoints.ws;
+  grpcUrl = `grpc://${endpoints.grpc}`;
 });
 afterAll(async () => {
   await server?.close();
@@ -137,5 +140,35 @@ describe('jobs with progress over the websocket', () => {
     });
     await expect(long).rejects.toMatchObject({ code: 'PLEX_ERR_ABORTED' });
     client.close();
+  });
+});
+
+describe('the same client over gRPC', () => {
+  it('runs the same program with the same answers; watch, crash-safe take, errors; jobs stay websocket-only', async () => {
+    const embedded = new TupleSpace();
+    const local = await bagOfTasks(embedded);
+    const client = await PlexClient.connect(grpcUrl, { tenant: 'acme', namespace: 'grpc' });
+    expect(await bagOfTasks(client.space('bag'))).toEqual(local);
+    const space = client.space('more');
+    const seen: unknown[] = [];
+    const loop = (async () => {
+      for await (const event of space.watch(['w', any])) {
+        seen.push(event.type === 'overflow' ? 'overflow' : [event.type, event.tuple[1]]);
+        if (seen.length === 1) break;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    await space.write(['w', 5n]);
+    await loop;
+    expect(seen).toEqual([['write', 5n]]);
+    const held = (await space.take(['w', any], { ack: true, leaseMs: 60_000 }))!;
+    expect(held.tuple).toEqual(['w', 5n]);
+    await held.nack();
+    expect(await space.count(['w', any])).toBe(1);
+    await expect(space.write([])).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_TUPLE' });
+    await expect(client.actors.ask('nobody', 'x')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_NOT_FOUND' });
+    await expect(client.nbody({ bodies: 8, steps: 1 })).rejects.toMatchObject({ code: 'PLEX_ERR_USAGE' });
+    client.close();
+    await embedded.close();
   });
 });
