@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { multiply } from 'mathjs';
 import { JOVIAN_PUBLISHED_1000, runJovian } from '../kernels/jovian.js';
 import { instantiateKernel, kernelBuild, type NbodyExports, type SgemmExports } from '../kernels/kernel-modules.js';
-import { runMatmul, type MatmulMode } from '../kernels/matmul.js';
-import { runNbody } from '../kernels/nbody.js';
+import { fillMatrix, runMatmul, type MatmulMode } from '../kernels/matmul.js';
+import { coldSphere, runNbody } from '../kernels/nbody.js';
 import { seededRandom } from '../kernels/seeded-random.js';
 import { SharedArena } from '../kernels/shared-arena.js';
 import { relaxedSimdSupported } from '../runtime/wasm-features.js';
@@ -69,11 +69,6 @@ export async function runKernelsSuite(options: SuiteOptions): Promise<BenchRepor
 }
 
 // ── SGEMM ──────────────────────────────────────────────────────────────────
-
-function fillMatrix(values: Float32Array, seed: number): void {
-  const random = seededRandom(seed);
-  for (let i = 0; i < values.length; i++) values[i] = random() * 2 - 1;
-}
 
 /** Max relative error of sampled entries of `c` against a float64 product. */
 function sgemmError(n: number, a: Float32Array, b: Float32Array, c: ArrayLike<number>, samples = 256): number {
@@ -217,24 +212,9 @@ interface NbodyState {
   masses: Float32Array;
 }
 
-/** The same cold uniform sphere as src/kernels/nbody.ts and native-bench/c/kernels.c. */
+/** The same cold uniform sphere as the drivers and native-bench/c/kernels.c. */
 function sphere(n: number): NbodyState {
-  const random = seededRandom(7);
-  const positions = new Float32Array(3 * n);
-  const masses = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let x: number, y: number, z: number;
-    do {
-      x = random() * 2 - 1;
-      y = random() * 2 - 1;
-      z = random() * 2 - 1;
-    } while (x * x + y * y + z * z > 1);
-    positions[i] = x;
-    positions[n + i] = y;
-    positions[2 * n + i] = z;
-    masses[i] = 1 / n;
-  }
-  return { n, positions, masses };
+  return { n, ...coldSphere(n) };
 }
 
 function nbodySingleThread(n: number, steps: number, baselines: NativeBaselines): BenchResult[] {

@@ -182,8 +182,8 @@ async function viaLinda(runtime: ActorRuntime, layout: Layout, onProgress?: (don
   }
 }
 
-/** Deterministic values in [-1, 1). */
-function fillMatrix(values: Float32Array, seed: number): void {
+/** Deterministic values in [-1, 1) (the C baseline reproduces them). */
+export function fillMatrix(values: Float32Array, seed: number): void {
   const random = seededRandom(seed);
   for (let i = 0; i < values.length; i++) values[i] = random() * 2 - 1;
 }

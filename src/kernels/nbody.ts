@@ -149,11 +149,16 @@ export async function runNbody(options: NbodyOptions): Promise<NbodyResult> {
   };
 }
 
-/** Uniform in the unit sphere, at rest, equal masses summing to 1; padding bodies massless at the origin. */
-function placeBodies(arena: SharedArena, n: number, bodies: number, positions: number, masses: number): void {
+/**
+ * The initial conditions of every n-body run here (drivers, benchmark, the C
+ * baseline reproduces them): `bodies` uniform in the unit sphere, at rest,
+ * equal masses summing to 1, from a fixed seed; planes of `n` ≥ `bodies`
+ * floats, the padding bodies massless at the origin.
+ */
+export function coldSphere(n: number, bodies = n): { positions: Float32Array; masses: Float32Array } {
   const random = seededRandom(7);
-  const xyz = arena.float32(positions, 3 * n);
-  const m = arena.float32(masses, n);
+  const positions = new Float32Array(3 * n);
+  const masses = new Float32Array(n);
   for (let i = 0; i < bodies; i++) {
     let x: number, y: number, z: number;
     do {
@@ -161,9 +166,16 @@ function placeBodies(arena: SharedArena, n: number, bodies: number, positions: n
       y = random() * 2 - 1;
       z = random() * 2 - 1;
     } while (x * x + y * y + z * z > 1);
-    xyz[i] = x;
-    xyz[n + i] = y;
-    xyz[2 * n + i] = z;
-    m[i] = 1 / bodies;
+    positions[i] = x;
+    positions[n + i] = y;
+    positions[2 * n + i] = z;
+    masses[i] = 1 / bodies;
   }
+  return { positions, masses };
+}
+
+function placeBodies(arena: SharedArena, n: number, bodies: number, positions: number, masses: number): void {
+  const start = coldSphere(n, bodies);
+  arena.float32(positions, 3 * n).set(start.positions);
+  arena.float32(masses, n).set(start.masses);
 }
