@@ -4,7 +4,7 @@ import { JOVIAN_PUBLISHED_1000, runJovian } from '../kernels/jovian.js';
 import { instantiateKernel, kernelBuild, type NbodyExports, type SgemmExports } from '../kernels/kernel-modules.js';
 import { fillMatrix, runMatmul, type MatmulMode } from '../kernels/matmul.js';
 import { coldSphere, runNbody } from '../kernels/nbody.js';
-import { seededRandom } from '../kernels/seeded-random.js';
+import { exactEntry, sampledError } from '../kernels/sgemm-check.js';
 import { SharedArena } from '../kernels/shared-arena.js';
 import { relaxedSimdSupported } from '../runtime/wasm-features.js';
 import { buildNativeBaselines, runNative, runNumpySgemm, type NativeBaselines } from './native-baselines.js';
@@ -70,25 +70,9 @@ export async function runKernelsSuite(options: SuiteOptions): Promise<BenchRepor
 
 // ── SGEMM ──────────────────────────────────────────────────────────────────
 
-/** Max relative error of sampled entries of `c` against a float64 product. */
-function sgemmError(n: number, a: Float32Array, b: Float32Array, c: ArrayLike<number>, samples = 256): number {
-  const random = seededRandom(1234);
-  let worst = 0;
-  for (let s = 0; s < samples; s++) {
-    const i = Math.floor(random() * n);
-    const j = Math.floor(random() * n);
-    let exact = 0;
-    for (let p = 0; p < n; p++) exact += a[i * n + p] * b[p * n + j];
-    const error = Math.abs(c[i * n + j] - exact) / (Math.abs(exact) + 1);
-    worst = Number.isNaN(error) ? Infinity : Math.max(worst, error);
-  }
-  return worst;
-}
-
-function exactEntry(n: number, a: Float32Array, b: Float32Array, i: number, j: number): number {
-  let exact = 0;
-  for (let p = 0; p < n; p++) exact += a[i * n + p] * b[p * n + j];
-  return exact;
+/** Max relative error of 256 sampled entries of `c` against a float64 product. */
+function sgemmError(n: number, a: Float32Array, b: Float32Array, c: ArrayLike<number>): number {
+  return sampledError(n, a, b, c, 256, 1234);
 }
 
 function best(reps: number, run: () => void): number {

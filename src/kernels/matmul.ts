@@ -4,6 +4,7 @@ import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroup } from '../shard/shard-group.js';
 import { any } from '../tuple/types.js';
 import { instantiateKernel, kernelBuild, type SgemmExports } from './kernel-modules.js';
+import { entryError, sampledError } from './sgemm-check.js';
 import { seededRandom } from './seeded-random.js';
 import { SharedArena } from './shared-arena.js';
 
@@ -193,24 +194,10 @@ function checkProduct(arena: SharedArena, n: number, a: number, b: number, c: nu
   const A = arena.float32(a, n * n);
   const B = arena.float32(b, n * n);
   const C = arena.float32(c, n * n);
-  const random = seededRandom(99);
   const samples = Math.min(n * n, 4096);
-  let maxRelError = 0;
-  for (let s = 0; s < samples; s++) {
-    const i = Math.floor(random() * n);
-    const j = Math.floor(random() * n);
-    let exact = 0;
-    for (let p = 0; p < n; p++) exact += A[i * n + p] * B[p * n + j];
-    const error = Math.abs(C[i * n + j] - exact) / (Math.abs(exact) + 1);
-    maxRelError = Number.isNaN(error) ? Number.POSITIVE_INFINITY : Math.max(maxRelError, error);
-  }
+  let maxRelError = sampledError(n, A, B, C, samples, 99);
   // A corner the sampling might miss: the last row and column belong to edge tiles.
-  for (const [i, j] of [[n - 1, n - 1], [0, n - 1], [n - 1, 0]]) {
-    let exact = 0;
-    for (let p = 0; p < n; p++) exact += A[i * n + p] * B[p * n + j];
-    const error = Math.abs(C[i * n + j] - exact) / (Math.abs(exact) + 1);
-    maxRelError = Number.isNaN(error) ? Number.POSITIVE_INFINITY : Math.max(maxRelError, error);
-  }
+  for (const [i, j] of [[n - 1, n - 1], [0, n - 1], [n - 1, 0]]) maxRelError = Math.max(maxRelError, entryError(n, A, B, C, i, j));
   // Every entry written: the parallel run started from NaN.
   for (let i = 0; i < C.length; i++) if (Number.isNaN(C[i])) return { maxRelError: Number.POSITIVE_INFINITY, checked: samples + 3 };
   return { maxRelError, checked: samples + 3 };

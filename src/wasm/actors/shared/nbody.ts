@@ -21,17 +21,8 @@
 // f64 energy of rows i0…i1 (their kinetic energy and their pairs with j > i),
 // so rows split over workers sum to the total.
 
-export let plex_base: usize = 0;
-
-const SLOT_HALF: usize = 32768;
-
-export function plex_alloc(size: i32): usize {
-  return <usize>size <= SLOT_HALF ? plex_base : 0;
-}
-
-export function plex_reply_ptr(): usize {
-  return plex_base + SLOT_HALF;
-}
+import { plex_base, SLOT_HALF } from "../../assembly/shared-slot";
+export { plex_alloc, plex_base, plex_reply_ptr } from "../../assembly/shared-slot";
 
 @inline function sum4(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);

@@ -8,18 +8,8 @@
 // at a time, and replies their new sum (f32) as a checksum. Only these 12
 // bytes cross threads; the data never moves.
 
-/** Start of this instance's private slot (input, then reply); set by the runtime. */
-export let plex_base: usize = 0;
-
-const SLOT_HALF: usize = 32768;
-
-export function plex_alloc(size: i32): usize {
-  return <usize>size <= SLOT_HALF ? plex_base : 0;
-}
-
-export function plex_reply_ptr(): usize {
-  return plex_base + SLOT_HALF;
-}
+import { plex_base, SLOT_HALF } from "../../assembly/shared-slot";
+export { plex_alloc, plex_base, plex_reply_ptr } from "../../assembly/shared-slot";
 
 export function plex_handle(typePtr: usize, typeLen: i32, payloadPtr: usize, payloadLen: i32): i32 {
   if (typeLen < 1 || load<u8>(typePtr) != 0x73 /* s */ || payloadLen != 12) return -1;

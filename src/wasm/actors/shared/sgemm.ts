@@ -40,18 +40,8 @@ const KC: i32 = 256;
 const MC: i32 = 96;
 const NC: i32 = 2048;
 
-/** Start of this instance's private 64 KiB slot; set by the runtime. */
-export let plex_base: usize = 0;
-
-const SLOT_HALF: usize = 32768;
-
-export function plex_alloc(size: i32): usize {
-  return <usize>size <= SLOT_HALF ? plex_base : 0;
-}
-
-export function plex_reply_ptr(): usize {
-  return plex_base + SLOT_HALF;
-}
+import { plex_base, SLOT_HALF } from "../../assembly/shared-slot";
+export { plex_alloc, plex_base, plex_reply_ptr } from "../../assembly/shared-slot";
 
 /** Scratch bytes `sgemm` needs: a packed B slice, a packed A block and one edge tile. */
 export function sgemm_work_bytes(): i32 {
