@@ -35,6 +35,13 @@ export const ErrorCode = {
   ShardGroupExists: 'PLEX_ERR_SHARD_GROUP_EXISTS',
   Unauthenticated: 'PLEX_ERR_UNAUTHENTICATED',
   Forbidden: 'PLEX_ERR_FORBIDDEN',
+  NotFound: 'PLEX_ERR_NOT_FOUND',
+  PayloadTooLarge: 'PLEX_ERR_PAYLOAD_TOO_LARGE',
+  LockTimeout: 'PLEX_ERR_LOCK_TIMEOUT',
+  LockFenced: 'PLEX_ERR_LOCK_FENCED',
+  ChannelClosed: 'PLEX_ERR_CHANNEL_CLOSED',
+  Escalated: 'PLEX_ERR_ESCALATED',
+  InvalidManifest: 'PLEX_ERR_INVALID_MANIFEST',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -247,5 +254,72 @@ export class UnauthenticatedError extends PlexError {
 export class ForbiddenError extends PlexError {
   constructor(message: string) {
     super(ErrorCode.Forbidden, message);
+  }
+}
+
+/** A named thing (a blob, a channel, a timer, a group…) that does not exist in the caller's tenant and namespace. */
+export class NotFoundError extends PlexError {
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+  ) {
+    super(ErrorCode.NotFound, `no ${kind} ${JSON.stringify(id)}`);
+  }
+}
+
+/** A value, blob or message over its configured size limit; nothing was stored. */
+export class PayloadTooLargeError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.PayloadTooLarge, message);
+  }
+}
+
+/** `acquire` waited its whole timeout and another holder still has the lock. */
+export class LockTimeoutError extends PlexError {
+  constructor(
+    readonly lock: string,
+    timeoutMs: number,
+  ) {
+    super(ErrorCode.LockTimeout, `lock ${JSON.stringify(lock)} is still held by another holder after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * A release, renewal or fenced write with a version that is no longer the
+ * lock's current one (the lease expired, or a newer holder got the lock).
+ */
+export class LockFencedError extends PlexError {
+  constructor(
+    readonly lock: string,
+    message: string,
+  ) {
+    super(ErrorCode.LockFenced, `lock ${JSON.stringify(lock)}: ${message}`);
+  }
+}
+
+/** The channel was closed (or deleted) while the operation waited, or before it. */
+export class ChannelClosedError extends PlexError {
+  constructor(readonly channel: string) {
+    super(ErrorCode.ChannelClosed, `channel ${JSON.stringify(channel)} is closed`);
+  }
+}
+
+/** A supervisor exceeded its restart intensity and gave up; its parent decides what happens next. */
+export class EscalatedError extends PlexError {
+  constructor(
+    readonly supervisor: string,
+    message: string,
+  ) {
+    super(ErrorCode.Escalated, message);
+  }
+}
+
+/** An application manifest (app-config.toml) that cannot be started; `path` names the offending entry. */
+export class InvalidManifestError extends PlexError {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(ErrorCode.InvalidManifest, `invalid manifest at ${path}: ${detail}`);
   }
 }

@@ -17,7 +17,7 @@ import { TupleSpace } from '../space/tuple-space.js';
 import { prepareComponent, type ComponentModule } from './component-module.js';
 import { SHARED_SLOT_BYTES } from './core-abi.js';
 import { isComponent, prepareCoreModule, type CoreModule, type CoreModuleOptions } from './core-module.js';
-import { hostServices } from './host-services.js';
+import { hostServices, type HostCallExtension } from './host-services.js';
 import { ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
 import { WorkerLink } from './worker-link.js';
 
@@ -77,6 +77,17 @@ export interface CrashReport {
   readonly error: ActorCrashedError;
 }
 
+/** Why an actor stopped running. `normal` exits (a stop) restart only `permanent` children and do not kill linked actors. */
+export interface ExitReport {
+  readonly actorId: string;
+  readonly module: string;
+  readonly normal: boolean;
+  /** `normal`, `killed: …` or the crash's `PLEX_ERR_*` code and message. */
+  readonly reason: string;
+  /** For a crash: the error its pending asks were rejected with. */
+  readonly error?: ActorCrashedError;
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -108,6 +119,9 @@ export class ActorRuntime {
   private readonly actors = new Map<string, { module: string; link: WorkerLink }>();
   private readonly pending = new Map<number, Pending>();
   private readonly crashListeners = new Set<(report: CrashReport) => void>();
+  private readonly exitListeners = new Set<(report: ExitReport) => void>();
+  /** Host operations the runtime itself does not serve (the coordination layer registers them). */
+  private hostExtension: HostCallExtension | undefined;
   private readonly ownsSpace: boolean;
   private readonly askTimeoutMs: number;
   private nextRequest = 1;
@@ -134,6 +148,7 @@ export class ActorRuntime {
         if (!this.actors.has(actorId)) throw new ActorNotFoundError(actorId);
         void this.stop(actorId).catch(() => undefined);
       },
+      extension: (op, request, caller) => this.hostExtension?.(op, request, caller),
     });
     const doorbells = new SharedArrayBuffer(4 * workers);
     // One channel per pair of workers, for actor-to-actor batches that skip the main thread.
@@ -346,10 +361,24 @@ export class ActorRuntime {
 
   /** Stops an actor after the messages already sent to it. */
   async stop(actorId: string): Promise<void> {
+    await this.end(actorId, { normal: true, reason: 'normal' });
+  }
+
+  /**
+   * Ends an actor abnormally (an exit signal from a linked actor, a
+   * supervisor's brutal kill): it handles nothing after the messages
+   * already queued to it, and exit listeners hear `killed: <why>`.
+   */
+  async kill(actorId: string, why: string): Promise<void> {
+    await this.end(actorId, { normal: false, reason: `killed: ${why}` });
+  }
+
+  private async end(actorId: string, how: { normal: boolean; reason: string }): Promise<void> {
     this.assertOpen();
     const actor = this.actors.get(actorId);
     if (actor === undefined) throw new ActorNotFoundError(actorId);
     this.forget(actorId);
+    this.reportExit({ actorId, module: actor.module, ...how });
     const requestId = this.nextRequest++;
     await this.request(actor.link, requestId, () => actor.link.send([ToWorker.Stop, requestId, actorId]));
   }
@@ -370,6 +399,23 @@ export class ActorRuntime {
   onCrash(listener: (report: CrashReport) => void): () => void {
     this.crashListeners.add(listener);
     return () => this.crashListeners.delete(listener);
+  }
+
+  /** Calls `listener` whenever an actor stops running: stopped, killed or crashed. Returns a function that unsubscribes. */
+  onExit(listener: (report: ExitReport) => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
+  }
+
+  /**
+   * Serves host operations the runtime does not know (`plex.call` codes and
+   * the component host functions of links, timers, groups, kv, locks,
+   * blobs); the handler returns undefined for operations it does not know
+   * either. One extension per runtime.
+   */
+  extendHostCalls(handler: HostCallExtension): void {
+    if (this.hostExtension !== undefined) throw new InvalidArgumentError('this runtime already has a host-call extension');
+    this.hostExtension = handler;
   }
 
   /** Stops every worker; pending asks reject with `RuntimeClosedError`. */
@@ -510,10 +556,21 @@ export class ActorRuntime {
 
   /** Tells the crash listeners; with none, says it on stderr so a crash is never silent. */
   private reportCrash(report: CrashReport): void {
-    if (this.crashListeners.size === 0) {
+    if (this.crashListeners.size === 0 && this.exitListeners.size === 0) {
       process.stderr.write(`plexspaces: actor ${report.actorId} (${report.module}, worker ${report.worker}) crashed: ${report.error.code}: ${report.error.message}\n`);
     }
     for (const listener of this.crashListeners) listener(report);
+    this.reportExit({ actorId: report.actorId, module: report.module, normal: false, reason: `${report.error.code}: ${report.error.message}`, error: report.error });
+  }
+
+  private reportExit(report: ExitReport): void {
+    for (const listener of this.exitListeners) {
+      try {
+        listener(report);
+      } catch (error) {
+        process.stderr.write(`plexspaces: an exit listener failed for ${report.actorId}: ${(error as Error).stack ?? String(error)}\n`);
+      }
+    }
   }
 
   private onLog(entry: { actorId: string; level: number; message: string }): void {

@@ -47,11 +47,6 @@ const WASM_WITHOUT_JSPI = Object.create(WebAssembly, {
 /** Evaluated once per component per worker. */
 const instantiators = new Map<string, Instantiate>();
 
-/** Services of later layers (links, timers, groups, kv, locks, blobs) answer with a clear error until they land. */
-function unavailable(fn: string, service: string): () => string {
-  return () => `ERROR: ${fn} is not available on this node yet (${service} arrives with the coordination layer)`;
-}
-
 /**
  * A component actor for the `plexspaces:simple-actor@0.1.0` world inside a
  * worker. Its host functions follow the world's conventions: JSON strings in
@@ -95,23 +90,25 @@ export class ComponentActor {
         return result === '' ? 'ok' : result;
       },
       selfId: () => id,
-      link: unavailable('link', 'links'),
-      monitor: unavailable('monitor', 'monitors'),
-      sendAfter: unavailable('send-after', 'timers'),
-      pgJoin: unavailable('pg-join', 'process groups'),
-      pgBroadcast: unavailable('pg-broadcast', 'process groups'),
-      kvGet: unavailable('kv-get', 'the key-value store'),
-      kvPut: unavailable('kv-put', 'the key-value store'),
-      kvDelete: unavailable('kv-delete', 'the key-value store'),
-      kvList: unavailable('kv-list', 'the key-value store'),
+      link: (actorId: string) => viaMain(HostOp.Link, actorId),
+      monitor: (actorId: string) => viaMain(HostOp.Monitor, actorId),
+      sendAfter: (delayMs: bigint, type: string, payload: string) => viaMain(HostOp.SendAfter, `${delayMs}\n${type}\n${payload}`),
+      pgJoin: (group: string) => viaMain(HostOp.PgJoin, group),
+      pgBroadcast: (group: string, type: string, payload: string) => viaMain(HostOp.PgBroadcast, `${group}\n${type}\n${payload}`),
+      kvGet: (key: string) => viaMain(HostOp.KvGet, key),
+      kvPut: (key: string, value: string) => viaMain(HostOp.KvPut, `${key}\n\n${value}`),
+      kvDelete: (key: string) => viaMain(HostOp.KvDelete, key),
+      kvList: (prefix: string) => viaMain(HostOp.KvList, prefix),
       tsWrite: (tuple: string) => viaMain(HostOp.TsWrite, tuple),
       tsRead: (pattern: string) => viaMain(HostOp.TsRead, pattern),
       tsTake: (pattern: string) => viaMain(HostOp.TsTake, pattern),
       tsReadAll: (pattern: string) => viaMain(HostOp.TsReadAll, pattern),
-      lockAcquire: unavailable('lock-acquire', 'locks'),
-      lockRelease: unavailable('lock-release', 'locks'),
-      blobUpload: unavailable('blob-upload', 'blob storage'),
-      blobDownload: unavailable('blob-download', 'blob storage'),
+      lockAcquire: (tenant: string, namespace: string, holder: string, name: string, leaseSecs: number, timeoutMs: bigint) =>
+        viaMain(HostOp.LockAcquire, `${tenant}\n${namespace}\n${holder}\n${name}\n${leaseSecs}\n${timeoutMs}`),
+      lockRelease: (lockId: string, tenant: string, namespace: string, holder: string, version: string) =>
+        viaMain(HostOp.LockRelease, `${lockId}\n${tenant}\n${namespace}\n${holder}\n${version}`),
+      blobUpload: (blobId: string, data: string, contentType: string) => viaMain(HostOp.BlobUpload, `${blobId}\n${contentType}\n${data}`),
+      blobDownload: (blobId: string) => viaMain(HostOp.BlobDownload, blobId),
       log: (level: string, message: string) => services.log(id, level === 'error' ? 3 : level === 'warn' ? 2 : 1, message),
       nowMs: () => BigInt(Date.now()),
     };

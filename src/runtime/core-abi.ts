@@ -40,6 +40,53 @@ export const HostOp = {
   Spawn: 9,
   /** `actor-id`: stops an actor after the messages already sent to it. */
   Stop: 10,
+  // Coordination layer (src/actors/coordination-host-calls.ts); fields are newline-separated, the last may contain newlines.
+  /** `actor-id`: links the caller and the actor (exit signals both ways). */
+  Link: 11,
+  /** `actor-id`: the caller gets a `down` message when the actor exits; answers the monitor ref. */
+  Monitor: 12,
+  /** `delay-ms\ntype\npayload`: sends the caller a message later; answers the timer id. */
+  SendAfter: 13,
+  /** `group\ntopic,topic…`: joins a process group (topics optional). */
+  PgJoin: 14,
+  /** `group\ntype\npayload`: sends to every member; answers the count. */
+  PgBroadcast: 15,
+  /** `key`: the value, or an empty result when absent. */
+  KvGet: 16,
+  /** `key\nttl-ms (empty: none)\nvalue` */
+  KvPut: 17,
+  KvDelete: 18,
+  /** `prefix`: a JSON array of keys. */
+  KvList: 19,
+  /** `tenant\nnamespace\nholder\nlock-name\nlease-secs\ntimeout-ms`: JSON `{lock_id, version, holder, expires_at_ms}`. */
+  LockAcquire: 20,
+  /** `lock-id\ntenant\nnamespace\nholder\nversion` */
+  LockRelease: 21,
+  /** `blob-id\ncontent-type\ndata` */
+  BlobUpload: 22,
+  /** `blob-id`: the data. */
+  BlobDownload: 23,
+  Unlink: 24,
+  /** `ref` */
+  Demonitor: 25,
+  /** `timer-id` */
+  CancelTimer: 26,
+  /** `group` */
+  PgLeave: 27,
+  /** `group`: JSON array of member ids. */
+  PgMembers: 28,
+  /** `channel\nmessage-json` (waits while the queue is full, up to 5 s) */
+  ChannelSend: 29,
+  /** `channel\ntimeout-ms`: JSON `{id, message, attempt}` or an empty result. */
+  ChannelReceive: 30,
+  /** `channel\ndelivery-id` */
+  ChannelAck: 31,
+  /** `channel\ndelivery-id\nrequeue (1|0)` */
+  ChannelNack: 32,
+  /** `group\ntopic\ntype\npayload`: to members subscribed to the topic; answers the count. */
+  PgPublish: 33,
+  /** `interval-ms\ntype\npayload`: a repeating timer; answers the timer id. */
+  SendInterval: 34,
 } as const;
 export type HostOp = (typeof HostOp)[keyof typeof HostOp];
 

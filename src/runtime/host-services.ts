@@ -5,6 +5,9 @@ import { HostOp, HostStatus } from './core-abi.js';
 import type { HostCallHandler } from './host-call-channel.js';
 import { fromUtf8, utf8 } from './protocol.js';
 
+/** Serves more host operations; returns undefined synchronously for an operation it does not know. */
+export type HostCallExtension = (op: number, request: Uint8Array, caller: string) => ReturnType<HostCallHandler> | undefined;
+
 /** What host calls reach on the main thread. */
 export interface HostServiceTargets {
   /** The space of actors that `spaceFor` does not place elsewhere. */
@@ -16,6 +19,8 @@ export interface HostServiceTargets {
   spawnDetached(module: string, actorId: string, config: Uint8Array): string;
   /** Stops an actor without waiting. */
   stopDetached(actorId: string): void;
+  /** Operations this file does not serve. */
+  extension?: HostCallExtension;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -76,7 +81,16 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
           return failed(error);
         }
       default:
-        return { status: HostStatus.UnknownOp, data: utf8.encode(`unknown host operation ${op}`) };
+        return (
+          targets.extension?.(op, request, caller) ?? {
+            status: HostStatus.UnknownOp,
+            data: utf8.encode(
+              op >= HostOp.Link && op <= HostOp.SendInterval
+                ? `ERROR PLEX_ERR_USAGE: host operation ${op} (links, timers, groups, kv, locks, blobs, channels) needs the coordination layer: run the actor in an ActorSystem or a node`
+                : `unknown host operation ${op}`,
+            ),
+          }
+        );
     }
   };
 }
@@ -89,13 +103,14 @@ function tupleResult(tuple: Tuple | null): { status: number; data: Uint8Array } 
   return { status: 0, data: tuple === null ? EMPTY : utf8.encode(tupleToJson(tuple)) };
 }
 
-function failed(error: unknown): { status: number; data: Uint8Array } {
+/** The answer of a failed host call: `ERROR <code>: <message>`, as the world's conventions ask. */
+export function failed(error: unknown): { status: number; data: Uint8Array } {
   const e = error as { code?: string; message?: string };
   return { status: HostStatus.Error, data: utf8.encode(`ERROR ${e.code ?? 'PLEX_ERR'}: ${e.message ?? String(error)}`) };
 }
 
 /** Splits off the first `count` newline-terminated fields; the rest is the last part. */
-function splitLines(bytes: Uint8Array, count: number): Uint8Array[] | undefined {
+export function splitLines(bytes: Uint8Array, count: number): Uint8Array[] | undefined {
   const parts: Uint8Array[] = [];
   let start = 0;
   for (let i = 0; i < count; i++) {

@@ -33,10 +33,10 @@ describe('component actors for plexspaces:simple-actor@0.1.0', () => {
     expect(await runtime.space.tryRead(['order', 1, 'pending'])).toEqual(['order', 1, 'pending']);
   });
 
-  it('host functions of later services return a clear ERROR string, never a fake success', async () => {
+  it('host functions of the coordination layer answer a clear ERROR string in a bare runtime, never a fake success', async () => {
     const id = await runtime.spawn('calculator');
     const reply = json(await runtime.ask(id, 'kv'));
-    expect(reply.put).toMatch(/^ERROR: kv-put is not available/);
+    expect(reply.put).toMatch(/^ERROR PLEX_ERR_USAGE: .*needs the coordination layer/);
   });
 
   it('spawns and stops actors from inside an actor (the spawn answers at once; messages queue behind it)', async () => {

@@ -46,7 +46,7 @@ describe('the TypeScript actor SDK and plexspaces build', () => {
     const id = await runtime.spawn('bank');
     expect(json(await runtime.ask(id, 'withdraw', JSON.stringify({ amount: 1 })))).toEqual({ error: 'insufficient funds' });
     expect(json(await runtime.ask(id, 'frobnicate'))).toEqual({ error: 'no handler onFrobnicate for message "frobnicate"' });
-    expect(json(await runtime.ask(id, 'lock')).error).toMatch(/^ERROR: kv-put is not available/);
+    expect(json(await runtime.ask(id, 'lock')).error).toMatch(/^ERROR PLEX_ERR_USAGE: .*needs the coordination layer/);
     expect(json(await runtime.ask(id, 'deposit', JSON.stringify({ amount: 3 })))).toEqual({ balance: 3 });
   });
 

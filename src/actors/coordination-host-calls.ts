@@ -1,0 +1,154 @@
+import { ForbiddenError, InvalidArgumentError } from '../errors.js';
+import { scopeOfActor, type Scope } from '../coord/scope.js';
+import { HostOp } from '../runtime/core-abi.js';
+import { failed, splitLines, type HostCallExtension } from '../runtime/host-services.js';
+import { fromUtf8, utf8 } from '../runtime/protocol.js';
+import type { ActorSystem } from './actor-system.js';
+
+type Result = { status: number; data?: Uint8Array };
+
+const EMPTY = new Uint8Array(0);
+/** How long a `channel-send` from an actor waits for room before failing (it blocks the actor's worker). */
+const CHANNEL_SEND_WAIT_MS = 5000;
+/** Longest an actor may block its worker in `lock-acquire` or `channel-receive`. */
+const MAX_BLOCK_MS = 60_000;
+
+/**
+ * The host calls of links, monitors, timers, process groups, KV, locks,
+ * blobs and channels, for core modules (`plex.call` codes in core-abi.ts)
+ * and for components (component-actor.ts maps the world's functions to the
+ * same codes). Every call runs in the caller's scope: the tenant and
+ * namespace of its id (`scopeOfActor`). Failures answer `ERROR <code>: …`.
+ */
+export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
+  const { coordination, timers } = system;
+  return (op, request, caller) => {
+    const scope = scopeOfActor(caller);
+    const text = () => fromUtf8.decode(request);
+    const fields = (count: number): string[] => {
+      const parts = splitLines(request, count);
+      if (parts === undefined) throw new InvalidArgumentError(`host call ${op} needs ${count + 1} newline-separated fields`);
+      return parts.map((p) => fromUtf8.decode(p));
+    };
+    try {
+      switch (op) {
+        case HostOp.Link:
+          system.link(caller, text());
+          return ok('ok');
+        case HostOp.Unlink:
+          system.unlink(caller, text());
+          return ok('ok');
+        case HostOp.Monitor:
+          return ok(system.monitor(caller, text()));
+        case HostOp.Demonitor:
+          system.demonitor(text());
+          return ok('ok');
+        case HostOp.SendAfter: {
+          const [delay, type, payload] = fields(2);
+          return ok(timers.sendAfter(caller, Number(delay), type, utf8.encode(payload)));
+        }
+        case HostOp.SendInterval: {
+          const [every, type, payload] = fields(2);
+          return ok(timers.interval(caller, Number(every), type, utf8.encode(payload)));
+        }
+        case HostOp.CancelTimer:
+          return ok(timers.cancel(text()) ? 'ok' : 'not-found');
+        case HostOp.PgJoin: {
+          const [group, topics] = splitLines(request, 1) === undefined ? [text(), ''] : fields(1);
+          coordination.groups.join(scope, group, caller, topics === '' ? [] : topics.split(','));
+          return ok('ok');
+        }
+        case HostOp.PgLeave:
+          return ok(coordination.groups.leave(scope, text(), caller) ? 'ok' : 'not-a-member');
+        case HostOp.PgMembers:
+          return ok(JSON.stringify(coordination.groups.members(scope, text())));
+        case HostOp.PgBroadcast: {
+          const [group, type, payload] = fields(2);
+          return ok(String(coordination.groups.broadcast(scope, group, type, utf8.encode(payload), caller)));
+        }
+        case HostOp.PgPublish: {
+          const [group, topic, type, payload] = fields(3);
+          return ok(String(coordination.groups.publish(scope, group, topic, type, utf8.encode(payload), caller)));
+        }
+        case HostOp.KvGet:
+          return ok(coordination.kv.get(scope, text()) ?? '');
+        case HostOp.KvPut: {
+          const [key, ttl, value] = fields(2);
+          coordination.kv.put(scope, key, value, ttl === '' ? {} : { ttlMs: Number(ttl) });
+          return ok('ok');
+        }
+        case HostOp.KvDelete:
+          coordination.kv.delete(scope, text());
+          return ok('ok');
+        case HostOp.KvList:
+          return ok(JSON.stringify(coordination.kv.list(scope, text()).map((e) => e.key)));
+        case HostOp.LockAcquire: {
+          const [tenant, namespace, holder, name, leaseSecs, timeoutMs] = fields(5);
+          const lockScope = scopeFor(scope, tenant, namespace);
+          return coordination.locks
+            .acquire(lockScope, name, holder === '' ? caller : holder, {
+              leaseMs: Number(leaseSecs) * 1000,
+              timeoutMs: Math.min(MAX_BLOCK_MS, Number(timeoutMs) || 0),
+            })
+            .then(
+              (grant) => ok(JSON.stringify({ lock_id: grant.lockId, version: grant.version, holder: grant.holder, expires_at_ms: grant.expiresAt })),
+              failed,
+            );
+        }
+        case HostOp.LockRelease: {
+          const [lockId, tenant, namespace, holder, version] = fields(4);
+          coordination.locks.release(scopeFor(scope, tenant, namespace), lockId, holder === '' ? caller : holder, version);
+          return ok('ok');
+        }
+        case HostOp.BlobUpload: {
+          const [blobId, contentType, data] = fields(2);
+          const info = coordination.blobs.put(scope, blobId, data, contentType === '' ? undefined : contentType);
+          return ok(JSON.stringify({ blob_id: info.blobId, size: info.size, content_type: info.contentType, sha256: info.sha256 }));
+        }
+        case HostOp.BlobDownload:
+          return { status: 0, data: coordination.blobs.get(scope, text()).data };
+        case HostOp.ChannelSend: {
+          const [channel, message] = fields(1);
+          return coordination.channels
+            .queue(scope, channel)
+            .send(JSON.parse(message), { timeoutMs: CHANNEL_SEND_WAIT_MS })
+            .then(() => ok('ok'), failed);
+        }
+        case HostOp.ChannelReceive: {
+          const [channel, timeout] = fields(1);
+          return coordination.channels
+            .queue(scope, channel)
+            .receive({ consumer: caller, timeoutMs: Math.min(MAX_BLOCK_MS, Number(timeout) || 0) })
+            .then((d) => ok(d === null ? '' : JSON.stringify({ id: d.id, message: d.message, attempt: d.attempt })), failed);
+        }
+        case HostOp.ChannelAck: {
+          const [channel, id] = fields(1);
+          coordination.channels.existingQueue(scope, channel).ack(Number(id));
+          return ok('ok');
+        }
+        case HostOp.ChannelNack: {
+          const [channel, id, requeue] = fields(2);
+          coordination.channels.existingQueue(scope, channel).nack(Number(id), { requeue: requeue !== '0' });
+          return ok('ok');
+        }
+        default:
+          return undefined;
+      }
+    } catch (error) {
+      return failed(error);
+    }
+  };
+}
+
+function ok(text: string): Result {
+  return { status: 0, data: text === '' ? EMPTY : utf8.encode(text) };
+}
+
+/** The world's lock calls name a tenant and namespace; empty means the caller's, anything else must be the caller's. */
+function scopeFor(own: Scope, tenant: string, namespace: string): Scope {
+  const wanted = { tenant: tenant === '' ? own.tenant : tenant, namespace: namespace === '' ? own.namespace : namespace };
+  if (wanted.tenant !== own.tenant || wanted.namespace !== own.namespace) {
+    throw new ForbiddenError(`an actor of ${own.tenant}/${own.namespace} cannot use locks of ${wanted.tenant}/${wanted.namespace}`);
+  }
+  return wanted;
+}

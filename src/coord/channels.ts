@@ -1,0 +1,77 @@
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { QueueChannel, type QueueChannelOptions } from './queue-channel.js';
+import { scopeKey, type Scope } from './scope.js';
+import { TopicChannel, type TopicChannelOptions } from './topic-channel.js';
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+
+/**
+ * Named channels per tenant and namespace: work queues and pub/sub topics.
+ * `queue()`/`topic()` create on first use and return the same channel after
+ * (options only apply at creation); a name is one kind or the other.
+ */
+export class Channels {
+  private readonly queues = new Map<string, QueueChannel>();
+  private readonly topics = new Map<string, TopicChannel>();
+
+  queue<T = unknown>(scope: Scope, name: string, options?: QueueChannelOptions): QueueChannel<T> {
+    const key = channelKey(scope, name);
+    if (this.topics.has(key)) throw new InvalidArgumentError(`channel ${JSON.stringify(name)} is a topic, not a queue`);
+    let channel = this.queues.get(key);
+    if (channel === undefined) this.queues.set(key, (channel = new QueueChannel(name, options)));
+    return channel as QueueChannel<T>;
+  }
+
+  topic<T = unknown>(scope: Scope, name: string, options?: TopicChannelOptions): TopicChannel<T> {
+    const key = channelKey(scope, name);
+    if (this.queues.has(key)) throw new InvalidArgumentError(`channel ${JSON.stringify(name)} is a queue, not a topic`);
+    let channel = this.topics.get(key);
+    if (channel === undefined) this.topics.set(key, (channel = new TopicChannel(name, options)));
+    return channel as TopicChannel<T>;
+  }
+
+  /** An existing queue, or `NotFoundError`. */
+  existingQueue<T = unknown>(scope: Scope, name: string): QueueChannel<T> {
+    const channel = this.queues.get(channelKey(scope, name));
+    if (channel === undefined) throw new NotFoundError('queue channel', name);
+    return channel as QueueChannel<T>;
+  }
+
+  list(scope: Scope): { name: string; kind: 'queue' | 'topic' }[] {
+    const prefix = `${scopeKey(scope)}\u0000`;
+    const out: { name: string; kind: 'queue' | 'topic' }[] = [];
+    for (const [key, c] of this.queues) if (key.startsWith(prefix)) out.push({ name: c.name, kind: 'queue' });
+    for (const [key, c] of this.topics) if (key.startsWith(prefix)) out.push({ name: c.name, kind: 'topic' });
+    return out;
+  }
+
+  /** Closes and forgets a channel; false when there was none. */
+  delete(scope: Scope, name: string): boolean {
+    const key = channelKey(scope, name);
+    const channel = this.queues.get(key) ?? this.topics.get(key);
+    if (channel === undefined) return false;
+    channel.close();
+    this.queues.delete(key);
+    this.topics.delete(key);
+    return true;
+  }
+
+  /** A consumer exited: what it held in every queue is redelivered. */
+  releaseConsumer(consumer: string): number {
+    let released = 0;
+    for (const queue of this.queues.values()) released += queue.releaseConsumer(consumer);
+    return released;
+  }
+
+  close(): void {
+    for (const c of this.queues.values()) c.close();
+    for (const c of this.topics.values()) c.close();
+    this.queues.clear();
+    this.topics.clear();
+  }
+}
+
+function channelKey(scope: Scope, name: string): string {
+  if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError(`a channel name must be 1–128 of A–Z a–z 0–9 _ . : - (not starting with . : -), got ${JSON.stringify(name)}`);
+  return `${scopeKey(scope)}\u0000${name}`;
+}

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActorSystem } from '../../src/actors/actor-system.js';
+import { builtActor } from '../support/wasm-fixtures.js';
+import { eventually, HostOp, probeCall, probeLog, text } from './support.js';
+
+let system: ActorSystem;
+beforeAll(async () => {
+  system = new ActorSystem({ workers: 2 });
+  await system.runtime.deploy('probe', builtActor('probe'));
+}, 60_000);
+afterAll(async () => {
+  await system?.close();
+});
+
+describe('links and monitors (actors on different workers)', () => {
+  it('a crash kills linked actors that do not trap exits, in a chain, and tells trapping ones with an exit message', async () => {
+    const a = await system.spawn('probe', { id: 'link-a', worker: 0 });
+    const b = await system.spawn('probe', { id: 'link-b', worker: 1 });
+    const c = await system.spawn('probe', { id: 'link-c', worker: 0 });
+    const trapper = await system.spawn('probe', { id: 'link-trapper', worker: 1, trapExits: true });
+    system.link(a, b);
+    system.link(b, c);
+    system.link(a, trapper);
+    await expect(system.ask(a, 'crash')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TRAPPED' });
+    await eventually(() => !system.runtime.has(b) && !system.runtime.has(c));
+    expect(system.runtime.has(trapper)).toBe(true);
+    const log = await probeLog(system, trapper);
+    expect(log).toHaveLength(1);
+    expect(log[0][0]).toBe('exit');
+    expect(JSON.parse(log[0][1])).toMatchObject({ from: a, normal: false, reason: expect.stringMatching(/^PLEX_ERR_ACTOR_TRAPPED/) });
+  });
+
+  it('a normal stop leaves linked actors running', async () => {
+    const a = await system.spawn('probe', { worker: 0 });
+    const b = await system.spawn('probe', { worker: 1 });
+    system.link(a, b);
+    await system.stop(a);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(system.runtime.has(b)).toBe(true);
+    expect(await system.ask(b, 'inc').then(text)).toBe('1');
+  });
+
+  it('a monitor gets one down message with the reason; monitoring a dead actor answers noproc at once', async () => {
+    const watcher = await system.spawn('probe', { worker: 0 });
+    const target = await system.spawn('probe', { worker: 1 });
+    const ref = await probeCall(system, watcher, HostOp.Monitor, target);
+    expect(ref).toMatch(/^mon-/);
+    await system.kill(target, 'test');
+    await eventually(async () => (await probeLog(system, watcher)).length === 1);
+    const [[type, payload]] = await probeLog(system, watcher);
+    expect(type).toBe('down');
+    expect(JSON.parse(payload)).toEqual({ ref, actor: target, reason: 'killed: test', normal: false });
+    const ref2 = await probeCall(system, watcher, HostOp.Monitor, 'no-such-actor');
+    await eventually(async () => (await probeLog(system, watcher)).length === 2);
+    expect(JSON.parse((await probeLog(system, watcher))[1][1])).toEqual({ ref: ref2, actor: 'no-such-actor', reason: 'noproc', normal: false });
+  });
+
+  it('links made from inside an actor work the same way; linking to a missing actor is an ERROR', async () => {
+    const a = await system.spawn('probe', { worker: 0 });
+    const b = await system.spawn('probe', { worker: 1 });
+    expect(await probeCall(system, a, HostOp.Link, b)).toBe('ok');
+    expect(await probeCall(system, a, HostOp.Link, 'ghost')).toBe('ERROR');
+    await system.kill(b);
+    await eventually(() => !system.runtime.has(a));
+  });
+});
+
+describe('timers', () => {
+  it('send-after delivers to the caller; a cancelled timer never fires; intervals repeat until cancelled', async () => {
+    const id = await system.spawn('probe');
+    expect(await probeCall(system, id, HostOp.SendAfter, '30\nwake\n{"n":1}')).toMatch(/^timer-/);
+    const cancelled = await probeCall(system, id, HostOp.SendAfter, '30\nnever\n{}');
+    expect(await probeCall(system, id, HostOp.CancelTimer, cancelled)).toBe('ok');
+    const interval = await probeCall(system, id, HostOp.SendInterval, '15\ntick\n{}');
+    await eventually(async () => (await probeLog(system, id)).filter(([t]) => t === 'tick').length >= 3);
+    expect(await probeCall(system, id, HostOp.CancelTimer, interval)).toBe('ok');
+    const log = await probeLog(system, id);
+    expect(log).toContainEqual(['wake', '{"n":1}']);
+    expect(log.map(([t]) => t)).not.toContain('never');
+    const ticks = log.filter(([t]) => t === 'tick').length;
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await probeLog(system, id)).filter(([t]) => t === 'tick').length).toBe(ticks);
+  });
+
+  it('an exiting actor takes its timers with it', async () => {
+    const id = await system.spawn('probe');
+    await probeCall(system, id, HostOp.SendInterval, '10\ntick\n{}');
+    await probeCall(system, id, HostOp.SendAfter, '10000\nlater\n{}');
+    expect(system.timers.pendingTimers(id)).toBe(2);
+    await system.stop(id);
+    expect(system.timers.pendingTimers(id)).toBe(0);
+  });
+
+  it('rejects bad delays', async () => {
+    const id = await system.spawn('probe');
+    expect(await probeCall(system, id, HostOp.SendAfter, '-5\nx\n{}')).toBe('ERROR');
+    expect(await probeCall(system, id, HostOp.SendInterval, '0\nx\n{}')).toBe('ERROR');
+    expect(system.timers.pendingTimers(id)).toBe(0);
+  });
+});
+
+describe('coordination host calls from a core module', () => {
+  it('kv, groups, locks, blobs and channels work through plex.call, in the actor’s scope', async () => {
+    const a = await system.spawn('probe', { id: 'acme/prod/a' });
+    const b = await system.spawn('probe', { id: 'acme/prod/b' });
+    const other = await system.spawn('probe', { id: 'globex/prod/a' });
+    expect(await probeCall(system, a, HostOp.KvPut, 'greeting\n\nhello')).toBe('ok');
+    expect(await probeCall(system, b, HostOp.KvGet, 'greeting')).toBe('hello');
+    expect(await probeCall(system, other, HostOp.KvGet, 'greeting')).toBe('');
+    expect(system.coordination.kv.get({ tenant: 'acme', namespace: 'prod' }, 'greeting')).toBe('hello');
+    expect(JSON.parse(await probeCall(system, a, HostOp.KvList, 'gr'))).toEqual(['greeting']);
+
+    expect(await probeCall(system, a, HostOp.PgJoin, 'room')).toBe('ok');
+    expect(await probeCall(system, b, HostOp.PgJoin, 'room')).toBe('ok');
+    expect(await probeCall(system, other, HostOp.PgJoin, 'room')).toBe('ok');
+    expect(JSON.parse(await probeCall(system, a, HostOp.PgMembers, 'room'))).toEqual([a, b]);
+    expect(await probeCall(system, a, HostOp.PgBroadcast, 'room\nchat\n{"text":"hi"}')).toBe('2');
+    await eventually(async () => (await probeLog(system, b)).some(([t]) => t === 'chat'));
+    expect(await probeLog(system, other)).toEqual([]);
+
+    const grant = JSON.parse(await probeCall(system, a, HostOp.LockAcquire, '\n\n\nleader\n30\n0'));
+    expect(grant).toMatchObject({ lock_id: 'leader', holder: a, version: expect.any(String) });
+    expect(await probeCall(system, b, HostOp.LockAcquire, '\n\n\nleader\n30\n0')).toBe('ERROR');
+    expect(await probeCall(system, b, HostOp.LockAcquire, 'globex\nprod\n\nleader\n30\n0')).toBe('ERROR'); // not its tenant
+    expect(await probeCall(system, a, HostOp.LockRelease, `leader\n\n\n\n${grant.version}`)).toBe('ok');
+    expect(JSON.parse(await probeCall(system, b, HostOp.LockAcquire, '\n\n\nleader\n30\n0')).version).toBe(String(BigInt(grant.version) + 1n));
+
+    expect(JSON.parse(await probeCall(system, a, HostOp.BlobUpload, 'notes.txt\ntext/plain\nline 1\nline 2'))).toMatchObject({ blob_id: 'notes.txt', size: 13, content_type: 'text/plain' });
+    expect(await probeCall(system, b, HostOp.BlobDownload, 'notes.txt')).toBe('line 1\nline 2');
+    expect(await probeCall(system, other, HostOp.BlobDownload, 'notes.txt')).toBe('ERROR');
+
+    expect(await probeCall(system, a, HostOp.ChannelSend, 'jobs\n{"job":1}')).toBe('ok');
+    const delivery = JSON.parse(await probeCall(system, b, HostOp.ChannelReceive, 'jobs\n1000'));
+    expect(delivery).toMatchObject({ message: { job: 1 }, attempt: 1 });
+    expect(await probeCall(system, other, HostOp.ChannelReceive, 'jobs\n0')).toBe('');
+    // b dies holding the delivery: it is redelivered to the next consumer.
+    await system.kill(b);
+    const again = JSON.parse(await probeCall(system, a, HostOp.ChannelReceive, 'jobs\n1000'));
+    expect(again).toMatchObject({ message: { job: 1 }, attempt: 2 });
+    expect(await probeCall(system, a, HostOp.ChannelAck, `jobs\n${again.id}`)).toBe('ok');
+    // b also left its group when it died.
+    expect(system.coordination.groups.members({ tenant: 'acme', namespace: 'prod' }, 'room')).toEqual([a]);
+  });
+});
