@@ -160,7 +160,7 @@ async function hostCallsFromWasm(runtime: ActorRuntime, quick: boolean): Promise
 async function instantiateTime(quick: boolean): Promise<BenchResult> {
   const spec = await prepareCoreModule('counter', actorWasm('counter'));
   const setup = { setup: 'module' as const, name: spec.name, module: spec.module, watchdog: spec.watchdog, maxMemoryPages: spec.maxMemoryPages, importedMemory: spec.importedMemory, has: spec.has };
-  const host = { hostCall: () => -1, log: () => undefined };
+  const host = { hostCall: () => -1, log: () => undefined, nowMs: () => Date.now() };
   const samples: number[] = [];
   let wrong = 0;
   for (let i = 0; i < (quick ? 500 : 2000); i++) {

@@ -14,6 +14,8 @@ const NO_REPLY = new Uint8Array(0);
 export interface InstanceHost {
   /** `plex.call`: returns the status; a result goes to `lastResult`. */
   hostCall(instance: ActorInstance, op: number, request: Uint8Array): number;
+  /** The time for `plex.now_ms` (a journaled actor's comes from the main thread, so a replay sees the same). */
+  nowMs(instance: ActorInstance): number;
   log(actorId: string, level: number, message: string): void;
 }
 
@@ -64,7 +66,7 @@ export class ActorInstance {
         call: (op: number, ptr: number, len: number) => host.hostCall(this, op, this.bytes(ptr, len)),
         result: (dst: number) => this.view().set(this.lastResult, dst),
         log: (level: number, ptr: number, len: number) => host.log(id, level, fromUtf8.decode(this.bytes(ptr, len))),
-        now_ms: () => Date.now(),
+        now_ms: () => host.nowMs(this),
       },
       env: {
         abort: (msg: number, file: number, line: number, column: number) => {
@@ -122,6 +124,13 @@ export class ActorInstance {
       const n = get();
       return n < 0 ? null : this.bytes(this.exports.plex_reply_ptr(), n).slice();
     });
+  }
+
+  /** Restores a snapshot through `plex_set_state`; false when the module has no such export or refused it. */
+  setState(state: Uint8Array): boolean {
+    const set = this.exports.plex_set_state;
+    if (set === undefined) return false;
+    return this.guard(() => set(this.input(state), state.byteLength) === 0);
   }
 
   /** Copies `bytes` into the module's input buffer. */

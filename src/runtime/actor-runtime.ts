@@ -17,8 +17,9 @@ import { TupleSpace } from '../space/tuple-space.js';
 import { prepareComponent, type ComponentModule } from './component-module.js';
 import { SHARED_SLOT_BYTES } from './core-abi.js';
 import { isComponent, prepareCoreModule, type CoreModule, type CoreModuleOptions } from './core-module.js';
+import type { HostCallHandler } from './host-call-channel.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
-import { ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
+import { SpawnFlag, ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
 import { WorkerLink } from './worker-link.js';
 
 /** Ids of pooled task instances start with this; `spawn` refuses ids that do. */
@@ -46,12 +47,24 @@ export interface SpawnOptions {
   worker?: number;
   /** A shared memory registered with `shareMemory`, for modules that import `env.memory`. */
   memory?: string;
+  /** Every message to the actor, even from a neighbour on its worker, goes through `route` on the main thread (facets, journal). */
+  intercepted?: boolean;
+  /** The actor's sends and clock go through the main thread as host calls, which a journal can record and replay. */
+  journaled?: boolean;
 }
 
 export interface AskOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Told the message's id before it is sent: host calls the actor makes while handling it carry this id as their context. */
+  onContext?: (context: number) => void;
 }
+
+/** Where messages sent from inside actors (and to intercepted actors) are handed on the main thread. */
+export type MessageRouter = (to: string, type: string, payload: Uint8Array, from: string) => void;
+
+/** Wraps every host call served on the main thread; `next` serves it as usual. */
+export type HostCallFilter = (op: number, request: Uint8Array, caller: string, context: number, next: () => ReturnType<HostCallHandler>) => ReturnType<HostCallHandler>;
 
 /** Where an actor lives; `placement()` returns one per actor. */
 export interface ActorPlacement {
@@ -116,7 +129,9 @@ export class ActorRuntime {
   readonly space: TupleSpace;
   private readonly links: WorkerLink[];
   private readonly modules = new Map<string, CoreModule | ComponentModule>();
-  private readonly actors = new Map<string, { module: string; link: WorkerLink }>();
+  private readonly actors = new Map<string, { module: string; link: WorkerLink; intercepted: boolean }>();
+  private router: MessageRouter | undefined;
+  private hostCallFilter: HostCallFilter | undefined;
   private readonly pending = new Map<number, Pending>();
   private readonly crashListeners = new Set<(report: CrashReport) => void>();
   private readonly exitListeners = new Set<(report: ExitReport) => void>();
@@ -148,8 +163,11 @@ export class ActorRuntime {
         if (!this.actors.has(actorId)) throw new ActorNotFoundError(actorId);
         void this.stop(actorId).catch(() => undefined);
       },
-      extension: (op, request, caller) => this.hostExtension?.(op, request, caller),
+      extension: (op, request, caller, context) => this.hostExtension?.(op, request, caller, context),
+      route: (to, type, payload, from) => this.route(to, type, payload, from),
     });
+    const filtered: HostCallHandler = (op, request, caller, context) =>
+      this.hostCallFilter === undefined ? services(op, request, caller, context) : this.hostCallFilter(op, request, caller, context, () => services(op, request, caller, context));
     const doorbells = new SharedArrayBuffer(4 * workers);
     // One channel per pair of workers, for actor-to-actor batches that skip the main thread.
     const peers: (MessagePort | null)[][] = Array.from({ length: workers }, () => new Array(workers).fill(null));
@@ -168,7 +186,7 @@ export class ActorRuntime {
           watchdogMs,
           doorbells,
           peers[i],
-          services,
+          filtered,
           (ops) => this.onBatch(ops),
           (entry) => this.onLog(entry),
           (link, error) => this.onWorkerExit(link, error),
@@ -256,16 +274,18 @@ export class ActorRuntime {
     const slotBase = options.memory === undefined ? -1 : this.reserveSlot(moduleName, options.memory);
     const link = this.place(options.worker);
     // Reserve the id now so a concurrent spawn of the same id fails.
-    this.actors.set(id, { module: moduleName, link });
+    const intercepted = options.intercepted === true || options.journaled === true;
+    this.actors.set(id, { module: moduleName, link, intercepted });
     link.actors.add(id);
     const requestId = this.nextRequest++;
     try {
-      await this.request(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase]));
+      await this.request(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase, (intercepted ? SpawnFlag.Intercepted : 0) | (options.journaled === true ? SpawnFlag.Journaled : 0)]));
     } catch (error) {
       this.forget(id);
       throw error;
     }
-    this.announce(id, link.index);
+    // An intercepted actor stays unknown to the workers, so their sends to it come through `route`.
+    if (!intercepted) this.announce(id, link.index);
     return id;
   }
 
@@ -304,6 +324,7 @@ export class ActorRuntime {
       const timeoutMs = options.timeoutMs ?? this.askTimeoutMs;
       const requestId = this.nextRequest++;
       const bytes = toBytes(payload);
+      options.onContext?.(requestId);
       return this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.Message, actorId, type, bytes, requestId, '']), {
         actorId,
         timeoutMs,
@@ -357,6 +378,48 @@ export class ActorRuntime {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Restores a `getState` snapshot into a running actor (its `set-state` / `plex_set_state`). */
+  setState(actorId: string, state: Uint8Array): Promise<void> {
+    try {
+      this.assertOpen();
+      const actor = this.actors.get(actorId);
+      if (actor === undefined) throw new ActorNotFoundError(actorId);
+      const requestId = this.nextRequest++;
+      return this.request<void>(actor.link, requestId, () => actor.link.send([ToWorker.SetState, requestId, actorId, state]), { actorId }).then(() => undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Where sends from inside actors to actors the worker cannot reach
+   * directly (intercepted ones, those on no known worker) are handed; the
+   * actor layer routes them through facets and journals. Default: `tell`.
+   */
+  setRouter(router: MessageRouter): void {
+    this.router = router;
+  }
+
+  /** Wraps every main-thread host call (the durable-actor journal records and replays them here). */
+  setHostCallFilter(filter: HostCallFilter): void {
+    if (this.hostCallFilter !== undefined) throw new InvalidArgumentError('this runtime already has a host-call filter');
+    this.hostCallFilter = filter;
+  }
+
+  /** Whether messages to the actor go through the router (it was spawned `intercepted` or `journaled`). */
+  isIntercepted(actorId: string): boolean {
+    return this.actors.get(actorId)?.intercepted ?? false;
+  }
+
+  private route(to: string, type: string, payload: Uint8Array, from: string): void {
+    if (this.router !== undefined) {
+      this.router(to, type, payload, from);
+      return;
+    }
+    const target = this.actors.get(to);
+    if (target !== undefined) target.link.send([ToWorker.Message, to, type, payload, 0, from]);
   }
 
   /** Stops an actor after the messages already sent to it. */
@@ -535,8 +598,11 @@ export class ActorRuntime {
         }
         case ToMain.Route: {
           const [, to, type, payload, from] = op;
-          const target = this.actors.get(to);
-          if (target !== undefined) target.link.send([ToWorker.Message, to, type, payload, 0, from]);
+          try {
+            this.route(to, type, payload, from);
+          } catch {
+            // a send to an actor that is gone is dropped, as a send to a dead process is
+          }
           break;
         }
       }

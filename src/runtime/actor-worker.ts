@@ -27,6 +27,7 @@ import {
   encodeBatch,
   fromUtf8,
   ring,
+  SpawnFlag,
   ToMain,
   ToWorker,
   utf8,
@@ -45,6 +46,12 @@ const channel = new HostCallClient(init.channel);
 const modules = new Map<string, ModuleSetup | ComponentSetup>();
 const memories = new Map<string, WebAssembly.Memory>();
 const actors = new Map<string, ActorInstance | ComponentActor>();
+/** Actors here whose messages must go through the main thread (facets, journal), even from a neighbour. */
+const intercepted = new Set<string>();
+/** Actors here whose sends and clock go through the main thread (the journal records them). */
+const journaled = new Set<string>();
+/** The ask id of the message being handled (0 for a tell): host calls carry it so the main thread can journal per message. */
+let currentContext = 0;
 const local: [string, string, Uint8Array, string][] = [];
 let outgoing: MainOp[] = [];
 const doorbells = new Int32Array(init.doorbells);
@@ -60,11 +67,11 @@ const host: InstanceHost = {
       case HostOp.SelfId:
         instance.lastResult = utf8.encode(instance.id);
         return instance.lastResult.byteLength;
-      case HostOp.Send:
-        return send(instance.id, request);
       default: {
+        if (op === HostOp.Send && !journaled.has(instance.id)) return send(instance.id, request);
+        // A journaled actor's sends go to the main thread too, which records them.
         // Everything else is served by the main thread; this blocks only this worker.
-        const status = channel.call(op, request, instance.id);
+        const status = channel.call(op, request, instance.id, currentContext);
         if (status >= 0) instance.lastResult = channel.result(status).slice();
         return status;
       }
@@ -73,11 +80,16 @@ const host: InstanceHost = {
   log(actorId, level, message) {
     port.postMessage({ log: { actorId, level, message } });
   },
+  nowMs(instance) {
+    if (!journaled.has(instance.id)) return Date.now();
+    const status = channel.call(HostOp.NowMs, new Uint8Array(0), instance.id, currentContext);
+    return status >= 0 ? Number(fromUtf8.decode(channel.result(status))) : Date.now();
+  },
 };
 
 const componentServices: ComponentServices = {
   call(op, request, caller) {
-    const status = channel.call(op, request, caller);
+    const status = channel.call(op, request, caller, currentContext);
     const bytes = status >= 0 ? channel.result(status) : channel.failureText();
     return { status, result: fromUtf8.decode(bytes) };
   },
@@ -97,7 +109,7 @@ function send(from: string, request: Uint8Array): number {
   const second = first < 0 ? -1 : request.indexOf(10, first + 1);
   if (second < 0) return HostStatus.Error;
   const to = recipient(request, first);
-  if (!actors.has(to)) {
+  if (!actors.has(to) && !intercepted.has(to)) {
     const worker = placement.get(to);
     if (worker !== undefined && peers[worker] !== null) {
       toPeers[worker].append(utf8Of(from), request);
@@ -107,7 +119,7 @@ function send(from: string, request: Uint8Array): number {
   const text = Buffer.from(request.buffer, request.byteOffset, second);
   const type = text.toString('utf8', first + 1, second);
   const payload = request.slice(second + 1);
-  if (actors.has(to)) local.push([to, type, payload, from]);
+  if (actors.has(to) && !intercepted.has(to)) local.push([to, type, payload, from]);
   // Not known yet (just spawned) or gone: the main thread knows.
   else outgoing.push([ToMain.Route, to, type, payload, from]);
   return 0;
@@ -142,6 +154,7 @@ function deliver(actorId: string, type: string, payload: Uint8Array, replyId: nu
     if (replyId !== 0) outgoing.push([ToMain.Reply, replyId, ErrorCode.ActorNotFound, `no actor ${actorId} on this worker`]);
     return;
   }
+  currentContext = replyId;
   try {
     const reply = actor.handle(type, payload, replyId !== 0, from);
     if (replyId !== 0) {
@@ -153,10 +166,18 @@ function deliver(actorId: string, type: string, payload: Uint8Array, replyId: nu
     }
   } catch (error) {
     const fault = error instanceof ActorFault ? error : new ActorFault(ErrorCode.ActorTrapped, String(error));
-    actors.delete(actorId);
+    forgetActor(actorId);
     outgoing.push([ToMain.Crashed, actorId, fault.code, fault.message]);
     if (replyId !== 0) outgoing.push([ToMain.Reply, replyId, fault.code, fault.message]);
+  } finally {
+    currentContext = 0;
   }
+}
+
+function forgetActor(actorId: string): void {
+  actors.delete(actorId);
+  intercepted.delete(actorId);
+  journaled.delete(actorId);
 }
 
 function apply(op: WorkerOp): void {
@@ -165,7 +186,7 @@ function apply(op: WorkerOp): void {
       deliver(op[1], op[2], op[3], op[4], op[5]);
       break;
     case ToWorker.Spawn: {
-      const [, requestId, actorId, moduleName, config, memoryId, slotBase] = op;
+      const [, requestId, actorId, moduleName, config, memoryId, slotBase, flags] = op;
       const spec = modules.get(moduleName);
       if (spec === undefined) {
         outgoing.push([ToMain.Spawned, requestId, ErrorCode.ModuleNotFound, `module ${moduleName} is not on worker ${init.index}`]);
@@ -174,8 +195,11 @@ function apply(op: WorkerOp): void {
       try {
         const actor =
           spec.setup === 'component'
-            ? new ComponentActor(actorId, spec, componentServices, init.watchdogMs)
+            ? new ComponentActor(actorId, spec, componentServices, init.watchdogMs, (flags & SpawnFlag.Journaled) !== 0)
             : new ActorInstance(actorId, spec, host, init.watchdogMs, memoryId === null ? undefined : memories.get(memoryId), slotBase);
+        // Flags first: init may already send or read the clock.
+        if ((flags & SpawnFlag.Intercepted) !== 0) intercepted.add(actorId);
+        if ((flags & SpawnFlag.Journaled) !== 0) journaled.add(actorId);
         actor.init(config);
         actors.set(actorId, actor);
         outgoing.push([ToMain.Spawned, requestId, null, '']);
@@ -190,9 +214,25 @@ function apply(op: WorkerOp): void {
       else placement.set(op[1], op[2]);
       break;
     case ToWorker.Stop:
-      actors.delete(op[2]);
+      forgetActor(op[2]);
       outgoing.push([ToMain.Stopped, op[1]]);
       break;
+    case ToWorker.SetState: {
+      const [, requestId, actorId, state] = op;
+      const actor = actors.get(actorId);
+      if (actor === undefined) {
+        outgoing.push([ToMain.State, requestId, ErrorCode.ActorNotFound, `no actor ${actorId}`]);
+        break;
+      }
+      try {
+        outgoing.push(actor.setState(state) ? [ToMain.State, requestId, null, new Uint8Array(0)] : [ToMain.State, requestId, ErrorCode.ActorFailed, 'the actor has no set-state export or refused the state']);
+      } catch (error) {
+        const fault = error as ActorFault;
+        forgetActor(actorId);
+        outgoing.push([ToMain.Crashed, actorId, fault.code, fault.message], [ToMain.State, requestId, fault.code, fault.message]);
+      }
+      break;
+    }
     case ToWorker.GetState: {
       const actor = actors.get(op[2]);
       if (actor === undefined) {
@@ -204,7 +244,7 @@ function apply(op: WorkerOp): void {
         outgoing.push(state === null ? [ToMain.State, op[1], ErrorCode.ActorFailed, 'the actor exports no state snapshot'] : [ToMain.State, op[1], null, state]);
       } catch (error) {
         const fault = error as ActorFault;
-        actors.delete(op[2]);
+        forgetActor(op[2]);
         outgoing.push([ToMain.Crashed, op[2], fault.code, fault.message], [ToMain.State, op[1], fault.code, fault.message]);
       }
       break;

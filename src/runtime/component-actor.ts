@@ -68,6 +68,8 @@ export class ComponentActor {
     private readonly spec: ComponentSetup,
     services: ComponentServices,
     private readonly budgetMs: number,
+    /** A journaled (durable) actor's sends and clock go through the main thread, which records them and serves them again on replay. */
+    journaled = false,
   ) {
     let instantiate = instantiators.get(spec.name);
     if (instantiate === undefined) {
@@ -80,6 +82,10 @@ export class ComponentActor {
     };
     const host = {
       send: (to: string, type: string, payload: string) => {
+        if (journaled) {
+          const result = viaMain(HostOp.Send, `${to}\n${type}\n${payload}`);
+          return result.startsWith('ERROR') ? result : 'ok';
+        }
         services.send(id, to, type, utf8.encode(payload));
         return 'ok';
       },
@@ -110,7 +116,7 @@ export class ComponentActor {
       blobUpload: (blobId: string, data: string, contentType: string) => viaMain(HostOp.BlobUpload, `${blobId}\n${contentType}\n${data}`),
       blobDownload: (blobId: string) => viaMain(HostOp.BlobDownload, blobId),
       log: (level: string, message: string) => services.log(id, level === 'error' ? 3 : level === 'warn' ? 2 : 1, message),
-      nowMs: () => BigInt(Date.now()),
+      nowMs: () => (journaled ? BigInt(viaMain(HostOp.NowMs, '')) : BigInt(Date.now())),
     };
     const imports: Record<string, unknown> = {
       // jco reads the key without the @version suffix; pass both.
@@ -151,6 +157,11 @@ export class ComponentActor {
 
   getState(): Uint8Array | null {
     return utf8.encode(this.guard(() => this.actor.getState()));
+  }
+
+  setState(state: Uint8Array): boolean {
+    const result = this.guard(() => this.actor.setState(fromUtf8.decode(state)));
+    return !result.startsWith('ERROR');
   }
 
   /** Runs a call into the component under the watchdog's deadline and turns failures into faults. */

@@ -87,6 +87,8 @@ export const HostOp = {
   PgPublish: 33,
   /** `interval-ms\ntype\npayload`: a repeating timer; answers the timer id. */
   SendInterval: 34,
+  /** The time in ms as decimal text: a journaled actor's clock (recorded, and served again on replay). */
+  NowMs: 35,
 } as const;
 export type HostOp = (typeof HostOp)[keyof typeof HostOp];
 

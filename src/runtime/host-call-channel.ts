@@ -24,7 +24,9 @@ const OP_OR_STATUS = 2;
 const LENGTH = 3;
 /** Bytes of the caller's actor id, which precede the request in the data region. */
 const CALLER_LENGTH = 4;
-const CONTROL_SLOTS = 5;
+/** The id of the message the caller is handling (its ask id; 0 for a tell), so effects can be journaled per message. */
+const CONTEXT = 5;
+const CONTROL_SLOTS = 6;
 const CONTROL_BYTES = 32;
 
 export const DEFAULT_CHANNEL_BYTES = 2 * 1024 * 1024 + CONTROL_BYTES;
@@ -59,7 +61,7 @@ export class HostCallClient {
    * Sends `request` and blocks this thread until the main thread answers.
    * Returns the status (≥ 0: a length of result bytes in `result()`).
    */
-  call(op: number, request: Uint8Array, caller = ''): number {
+  call(op: number, request: Uint8Array, caller = '', context = 0): number {
     const control = this.control;
     // The caller's id goes first, so the main thread can serve it in its actor's context (its tenant's space).
     const written = caller === '' ? 0 : encoder.encodeInto(caller, this.data).written;
@@ -67,6 +69,7 @@ export class HostCallClient {
     control[OP_OR_STATUS] = op;
     control[LENGTH] = request.byteLength;
     control[CALLER_LENGTH] = written;
+    control[CONTEXT] = context;
     const seq = ++this.issued;
     Atomics.store(control, REQUESTS, seq);
     Atomics.notify(control, REQUESTS);
@@ -89,8 +92,12 @@ export class HostCallClient {
 }
 
 /** What the main thread does with one request: the status and the response bytes. */
-/** Serves one host call; `caller` is the calling actor's id ('' when the client did not say). */
-export type HostCallHandler = (op: number, request: Uint8Array, caller: string) => { status: number; data?: Uint8Array } | Promise<{ status: number; data?: Uint8Array }>;
+/**
+ * Serves one host call; `caller` is the calling actor's id ('' when the
+ * client did not say), `context` the id of the message it is handling
+ * (0 for a tell or outside a handler).
+ */
+export type HostCallHandler = (op: number, request: Uint8Array, caller: string, context: number) => { status: number; data?: Uint8Array } | Promise<{ status: number; data?: Uint8Array }>;
 
 /** Main-thread side: serves one worker's channel until `stop()`. */
 export class HostCallServer {
@@ -146,7 +153,7 @@ export class HostCallServer {
     let status: number;
     let data: Uint8Array | undefined;
     try {
-      const out = this.handler(op, request, caller);
+      const out = this.handler(op, request, caller, control[CONTEXT]);
       ({ status, data } = out instanceof Promise ? await out : out);
     } catch {
       status = -1;

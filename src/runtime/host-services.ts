@@ -6,7 +6,7 @@ import type { HostCallHandler } from './host-call-channel.js';
 import { fromUtf8, utf8 } from './protocol.js';
 
 /** Serves more host operations; returns undefined synchronously for an operation it does not know. */
-export type HostCallExtension = (op: number, request: Uint8Array, caller: string) => ReturnType<HostCallHandler> | undefined;
+export type HostCallExtension = (op: number, request: Uint8Array, caller: string, context: number) => ReturnType<HostCallHandler> | undefined;
 
 /** What host calls reach on the main thread. */
 export interface HostServiceTargets {
@@ -21,6 +21,8 @@ export interface HostServiceTargets {
   stopDetached(actorId: string): void;
   /** Operations this file does not serve. */
   extension?: HostCallExtension;
+  /** Where a journaled actor's sends (HostOp.Send through the main thread) go. */
+  route?(to: string, type: string, payload: Uint8Array, from: string): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -33,7 +35,7 @@ const EMPTY = new Uint8Array(0);
  * log it.
  */
 export function hostServices(targets: HostServiceTargets): HostCallHandler {
-  return (op, request, caller) => {
+  return (op, request, caller, context) => {
     const space = (caller !== '' ? targets.spaceFor?.(caller) : undefined) ?? targets.space;
     switch (op) {
       case HostOp.TsWrite:
@@ -73,6 +75,19 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
           return failed(error);
         }
       }
+      case HostOp.Send: {
+        // A journaled actor's send (others send from their worker directly): to\ntype\npayload
+        const parts = splitLines(request, 2);
+        if (parts === undefined || targets.route === undefined) return { status: HostStatus.Error, data: utf8.encode('send needs to\ntype\npayload') };
+        try {
+          targets.route(fromUtf8.decode(parts[0]), fromUtf8.decode(parts[1]), parts[2], caller);
+          return ok();
+        } catch (error) {
+          return failed(error);
+        }
+      }
+      case HostOp.NowMs:
+        return { status: 0, data: utf8.encode(String(Date.now())) };
       case HostOp.Stop:
         try {
           targets.stopDetached(fromUtf8.decode(request));
@@ -82,7 +97,7 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         }
       default:
         return (
-          targets.extension?.(op, request, caller) ?? {
+          targets.extension?.(op, request, caller, context) ?? {
             status: HostStatus.UnknownOp,
             data: utf8.encode(
               op >= HostOp.Link && op <= HostOp.SendInterval

@@ -14,6 +14,7 @@ export const ToWorker = {
   Stop: 3,
   GetState: 4,
   Placement: 5,
+  SetState: 6,
 } as const;
 
 export const ToMain = {
@@ -25,15 +26,20 @@ export const ToMain = {
   State: 6,
 } as const;
 
-/** [Spawn, requestId, actorId, moduleName, config, memoryId, slot base in the shared memory (-1 = none)] */
-export type SpawnOp = [typeof ToWorker.Spawn, number, string, string, Uint8Array, string | null, number];
+/** Spawn flags: messages to the actor go through the main thread (facets, journal); its own sends and clock do too (journal). */
+export const SpawnFlag = { Intercepted: 1, Journaled: 2 } as const;
+
+/** [Spawn, requestId, actorId, moduleName, config, memoryId, slot base in the shared memory (-1 = none), SpawnFlag bits] */
+export type SpawnOp = [typeof ToWorker.Spawn, number, string, string, Uint8Array, string | null, number, number];
 /** [Message, actorId, type, payload, replyId (0 = tell), fromActor] */
 export type MessageOp = [typeof ToWorker.Message, string, string, Uint8Array, number, string];
 export type StopOp = [typeof ToWorker.Stop, number, string];
 export type GetStateOp = [typeof ToWorker.GetState, number, string];
+/** [SetState, requestId, actorId, state]: answered with a State op (empty payload on success). */
+export type SetStateOp = [typeof ToWorker.SetState, number, string, Uint8Array];
 /** [Placement, actorId, worker index, or -1 when the actor is gone] */
 export type PlacementOp = [typeof ToWorker.Placement, string, number];
-export type WorkerOp = SpawnOp | MessageOp | StopOp | GetStateOp | PlacementOp;
+export type WorkerOp = SpawnOp | MessageOp | StopOp | GetStateOp | PlacementOp | SetStateOp;
 
 /** [Spawned, requestId, errorCode | null, errorMessage] */
 export type SpawnedOp = [typeof ToMain.Spawned, number, string | null, string];
