@@ -42,6 +42,7 @@ export const ErrorCode = {
   ChannelClosed: 'PLEX_ERR_CHANNEL_CLOSED',
   Escalated: 'PLEX_ERR_ESCALATED',
   InvalidManifest: 'PLEX_ERR_INVALID_MANIFEST',
+  FacetRejected: 'PLEX_ERR_FACET_REJECTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -321,5 +322,15 @@ export class InvalidManifestError extends PlexError {
     detail: string,
   ) {
     super(ErrorCode.InvalidManifest, `invalid manifest at ${path}: ${detail}`);
+  }
+}
+
+/** A facet refused a message before it reached the actor (a security or validation facet); the actor never saw it. */
+export class FacetRejectedError extends PlexError {
+  constructor(
+    readonly facet: string,
+    message: string,
+  ) {
+    super(ErrorCode.FacetRejected, `facet ${facet} rejected the message: ${message}`);
   }
 }

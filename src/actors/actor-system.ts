@@ -1,8 +1,13 @@
-import { ActorNotFoundError } from '../errors.js';
+import { ActorNotFoundError, InvalidArgumentError } from '../errors.js';
 import { Coordination, type CoordinationOptions } from '../coord/coordination.js';
 import { ActorRuntime, type AskOptions, type ExitReport, type SpawnOptions } from '../runtime/actor-runtime.js';
-import { utf8 } from '../runtime/protocol.js';
+import { toBytes, utf8 } from '../runtime/protocol.js';
 import { coordinationHostCalls } from './coordination-host-calls.js';
+import { DurableJournal } from './durable-journal.js';
+import { FacetRegistry, type Envelope, type FacetFactory, type FacetInstance, type FacetSpec } from './facet.js';
+import { loggingFacet, metricsFacet, timerFacet, type ActorMessageStats } from './facets/builtin-facets.js';
+import { durabilityFacet } from './facets/durability-facet.js';
+import { virtualFacet, VirtualStateStore } from './facets/virtual-facet.js';
 import { LinkTable } from './link-table.js';
 import { TimerService } from './timer-service.js';
 
@@ -16,11 +21,28 @@ export interface ActorSystemOptions {
   blobs?: CoordinationOptions['blobs'];
 }
 
-export interface ActorSpawnOptions extends SpawnOptions {
+export interface ActorSpawnOptions extends Omit<SpawnOptions, 'intercepted' | 'journaled'> {
   /** Exit signals from linked actors arrive as `exit` messages instead of killing this actor. */
   trapExits?: boolean;
   /** Link the new actor to this one as it starts (spawn_link). */
   linkTo?: string;
+  /** Facets around every message, by name or `{ name, …options }` (`durability`, `metrics`, `logging`, `timer`, `virtual`, or registered ones). */
+  facets?: readonly FacetSpec[];
+}
+
+/** A kind of virtual actor: any id `kind:key` (or `tenant/namespace/kind:key`) is activated on its first message. */
+export interface VirtualKind {
+  readonly module: string;
+  readonly config?: Uint8Array | string;
+  /** Facets besides `virtual` (added automatically; give `{ name: "virtual", idleMs }` to tune it). */
+  readonly facets?: readonly FacetSpec[];
+}
+
+interface Pipeline {
+  readonly facets: FacetInstance[];
+  readonly handlers: FacetInstance[];
+  /** Resolves when the previous message has reached the actor (and, first, when the facets have started): keeps per-actor order through async facets. */
+  gate: Promise<void>;
 }
 
 /** The message a trapping actor gets when a linked actor exits (type `exit`). */
@@ -57,6 +79,12 @@ export class ActorSystem {
   readonly timers: TimerService;
   readonly links = new LinkTable();
   private readonly trapping = new Set<string>();
+  readonly facets = new FacetRegistry();
+  readonly journal: DurableJournal;
+  private readonly metrics = metricsFacet();
+  private readonly pipelines = new Map<string, Pipeline>();
+  private readonly virtualKinds = new Map<string, VirtualKind>();
+  private readonly activating = new Map<string, Promise<void>>();
   private readonly exitListeners = new Set<(report: ExitReport) => void>();
   private readonly ownsRuntime: boolean;
   private readonly unsubscribe: () => void;
@@ -82,24 +110,101 @@ export class ActorSystem {
     this.timers.start();
     this.unsubscribe = this.runtime.onExit((report) => this.handleExit(report));
     this.runtime.extendHostCalls(coordinationHostCalls(this));
+    this.journal = new DurableJournal(this.coordination.db);
+    this.runtime.setHostCallFilter(this.journal.hostCallFilter);
+    // Sends from inside actors to intercepted (faceted) actors come here, so they pass the facets too.
+    this.runtime.setRouter((to, type, payload, from) => {
+      if (this.runtime.has(to) || this.virtualKindOf(to) !== undefined) this.tell(to, type, payload, from);
+    });
+    for (const factory of [this.metrics, loggingFacet(), timerFacet(), durabilityFacet(this.journal), virtualFacet(new VirtualStateStore(this.coordination.db))]) {
+      this.facets.register(factory);
+    }
+  }
+
+  /** Adds a custom facet kind, attachable by name from then on. */
+  registerFacet(factory: FacetFactory): void {
+    this.facets.register(factory);
+  }
+
+  /** The `metrics` facet's figures for an actor that has it. */
+  actorMetrics(actorId: string): ActorMessageStats | undefined {
+    return this.metrics.stats(actorId);
+  }
+
+  /** Declares a virtual actor kind: `kind:key` ids are activated on their first message and deactivated when idle. */
+  defineVirtual(kind: string, spec: VirtualKind): void {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(kind)) throw new InvalidArgumentError(`a virtual actor kind must be 1–64 of A–Z a–z 0–9 _ . -, got ${JSON.stringify(kind)}`);
+    if (this.virtualKinds.has(kind)) throw new InvalidArgumentError(`virtual actor kind ${JSON.stringify(kind)} is already defined`);
+    this.facets.resolve([...(spec.facets ?? [])]); // unknown facets fail now, not at the first message
+    this.virtualKinds.set(kind, spec);
+  }
+
+  /** Saves a virtual actor's state (its facets' `beforeDeactivate`) and stops it; its next message reactivates it. */
+  async deactivate(actorId: string): Promise<void> {
+    const pipeline = this.pipelines.get(actorId);
+    if (pipeline === undefined || !this.runtime.has(actorId)) return;
+    // Wait for messages already on their way, then hold the gate so none slips in while saving.
+    let release!: () => void;
+    const previous = pipeline.gate;
+    pipeline.gate = new Promise((resolve) => (release = resolve));
+    await previous;
+    try {
+      for (const facet of pipeline.facets) await facet.beforeDeactivate?.();
+      await this.runtime.stop(actorId);
+    } finally {
+      release();
+    }
   }
 
   async spawn(moduleName: string, options: ActorSpawnOptions = {}): Promise<string> {
-    const { trapExits, linkTo, ...spawnOptions } = options;
+    const { trapExits, linkTo, facets: facetSpecs = [], ...spawnOptions } = options;
     if (linkTo !== undefined && !this.runtime.has(linkTo)) throw new ActorNotFoundError(linkTo);
-    const id = await this.runtime.spawn(moduleName, spawnOptions);
+    const resolved = this.facets.resolve(facetSpecs);
+    const names = resolved.map((r) => r.factory.name);
+    const id = await this.runtime.spawn(moduleName, { ...spawnOptions, intercepted: resolved.length > 0, journaled: names.includes('durability') });
+    if (resolved.length > 0) {
+      try {
+        const host = { actorId: id, module: moduleName, system: this, facetNames: names };
+        const facets = resolved.map(({ factory, options: facetOptions }) => factory.create(host, facetOptions));
+        let open!: () => void;
+        const pipeline: Pipeline = { facets, handlers: facets.filter((f) => f.handle !== undefined), gate: new Promise((resolve) => (open = resolve)) };
+        this.pipelines.set(id, pipeline);
+        try {
+          for (const facet of facets) await facet.start?.();
+        } finally {
+          open();
+        }
+      } catch (error) {
+        this.pipelines.delete(id);
+        await this.runtime.stop(id).catch(() => undefined);
+        throw error;
+      }
+    }
     if (trapExits === true) this.trapping.add(id);
     if (linkTo !== undefined) this.link(id, linkTo);
     this.timers.actorStarted(id);
     return id;
   }
 
+  /** Fire-and-forget. An actor with facets gets it through them; a virtual actor is activated first. */
   tell(actorId: string, type: string, payload?: Uint8Array | string, from = ''): void {
-    this.runtime.tell(actorId, type, payload, from);
+    const pipeline = this.pipelines.get(actorId);
+    if (pipeline === undefined && this.runtime.has(actorId)) {
+      this.runtime.tell(actorId, type, payload, from);
+      return;
+    }
+    if (pipeline === undefined && this.virtualKindOf(actorId) === undefined) throw new ActorNotFoundError(actorId);
+    this.deliver(actorId, type, toBytes(payload), from, false).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== 'PLEX_ERR_ACTOR_NOT_FOUND') {
+        process.stderr.write(`plexspaces: a tell to ${actorId} (${type}) failed: ${(error as Error).message}\n`);
+      }
+    });
   }
 
-  ask(actorId: string, type: string, payload?: Uint8Array | string, options?: AskOptions): Promise<Uint8Array> {
-    return this.runtime.ask(actorId, type, payload, options);
+  /** Request/reply, through the actor's facets; a virtual actor is activated first. */
+  ask(actorId: string, type: string, payload?: Uint8Array | string, options: AskOptions = {}): Promise<Uint8Array> {
+    if (!this.pipelines.has(actorId) && this.runtime.has(actorId)) return this.runtime.ask(actorId, type, payload, options);
+    return this.deliver(actorId, type, toBytes(payload), options.from ?? '', true, options);
   }
 
   /** Normal exit: linked actors that do not trap exits live on. */
@@ -172,8 +277,75 @@ export class ActorSystem {
 
   // ── internals ────────────────────────────────────────────────────────────
 
+  private async deliver(actorId: string, type: string, payload: Uint8Array, from: string, wantsReply: boolean, options: AskOptions = {}): Promise<Uint8Array> {
+    let pipeline = this.pipelines.get(actorId);
+    if (pipeline === undefined || !this.runtime.has(actorId)) {
+      await this.activate(actorId);
+      pipeline = this.pipelines.get(actorId);
+      if (pipeline === undefined) return this.runtime.ask(actorId, type, payload, options);
+    }
+    const previous = pipeline.gate;
+    let release!: () => void;
+    pipeline.gate = new Promise((resolve) => (release = resolve));
+    try {
+      await previous;
+    } catch {
+      // an earlier message's failure does not hold this one back
+    }
+    const listeners: ((context: number) => void)[] = [];
+    const envelope: Envelope = { actorId, type, payload, from, wantsReply, onContext: (listener) => void listeners.push(listener) };
+    const handlers = pipeline.handlers;
+    let index = 0;
+    const next = (): Promise<Uint8Array> => {
+      const facet = handlers[index++];
+      if (facet !== undefined) return facet.handle!(envelope, next);
+      const reply = this.runtime.ask(actorId, type, payload, {
+        ...options,
+        from,
+        onContext: (context) => {
+          for (const listener of listeners) listener(context);
+          options.onContext?.(context);
+        },
+      });
+      release(); // queued on the actor's worker: the next message may go
+      return reply;
+    };
+    try {
+      return await next();
+    } finally {
+      release();
+    }
+  }
+
+  /** Starts a virtual actor for `actorId` if its kind is defined (once, however many messages wait for it). */
+  private activate(actorId: string): Promise<void> {
+    const pending = this.activating.get(actorId);
+    if (pending !== undefined) return pending;
+    const kind = this.virtualKindOf(actorId);
+    if (kind === undefined) return Promise.reject(new ActorNotFoundError(actorId));
+    const facets = kind.facets ?? [];
+    const withVirtual = facets.some((f) => (typeof f === 'string' ? f : f.name) === 'virtual') ? facets : [...facets, 'virtual'];
+    const activation = this.spawn(kind.module, { id: actorId, config: kind.config, facets: withVirtual })
+      .then(() => undefined)
+      .finally(() => this.activating.delete(actorId));
+    this.activating.set(actorId, activation);
+    return activation;
+  }
+
+  private virtualKindOf(actorId: string): VirtualKind | undefined {
+    if (this.virtualKinds.size === 0) return undefined;
+    const name = actorId.slice(actorId.lastIndexOf('/') + 1);
+    const colon = name.indexOf(':');
+    return colon <= 0 ? undefined : this.virtualKinds.get(name.slice(0, colon));
+  }
+
   private handleExit(report: ExitReport): void {
     const { actorId, reason, normal } = report;
+    const pipeline = this.pipelines.get(actorId);
+    if (pipeline !== undefined) {
+      this.pipelines.delete(actorId);
+      for (const facet of pipeline.facets) facet.stop?.(report);
+    }
     this.trapping.delete(actorId);
     this.timers.cancelActor(actorId);
     this.coordination.actorExited(actorId);

@@ -1,6 +1,7 @@
 import { EscalatedError, InvalidArgumentError, type PlexError } from '../errors.js';
 import type { ExitReport } from '../runtime/actor-runtime.js';
 import type { ActorSystem } from './actor-system.js';
+import type { FacetSpec } from './facet.js';
 
 export type SupervisionStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 /** `permanent`: always restarted; `transient`: restarted after an abnormal exit only; `temporary`: never. */
@@ -18,6 +19,8 @@ export interface WorkerChildSpec {
   readonly shutdownTimeoutMs?: number;
   readonly trapExits?: boolean;
   readonly worker?: number;
+  /** Facets around every message (`durability` makes a restart recover the state from the journal). */
+  readonly facets?: readonly FacetSpec[];
 }
 
 export interface SupervisorChildSpec {
@@ -261,7 +264,7 @@ export class Supervisor {
     } else if (this.options.startWorker !== undefined) {
       await this.options.startWorker(spec, child.ref);
     } else {
-      await this.system.spawn(spec.module, { id: child.ref, config: spec.config, trapExits: spec.trapExits, worker: spec.worker });
+      await this.system.spawn(spec.module, { id: child.ref, config: spec.config, trapExits: spec.trapExits, worker: spec.worker, facets: spec.facets });
     }
     child.running = true;
   }

@@ -58,6 +58,8 @@ export interface AskOptions {
   signal?: AbortSignal;
   /** Told the message's id before it is sent: host calls the actor makes while handling it carry this id as their context. */
   onContext?: (context: number) => void;
+  /** The sender the handler sees. Default `''`. */
+  from?: string;
 }
 
 /** Where messages sent from inside actors (and to intercepted actors) are handed on the main thread. */
@@ -325,7 +327,7 @@ export class ActorRuntime {
       const requestId = this.nextRequest++;
       const bytes = toBytes(payload);
       options.onContext?.(requestId);
-      return this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.Message, actorId, type, bytes, requestId, '']), {
+      return this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.Message, actorId, type, bytes, requestId, options.from ?? '']), {
         actorId,
         timeoutMs,
         signal: options.signal,

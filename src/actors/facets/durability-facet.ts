@@ -1,0 +1,134 @@
+import { InvalidArgumentError } from '../../errors.js';
+import type { ExitReport } from '../../runtime/actor-runtime.js';
+import { EntryStatus, type DurableJournal } from '../durable-journal.js';
+import { FacetPriority, type Envelope, type FacetFactory, type FacetHost, type FacetInstance, type Next } from '../facet.js';
+
+/** How long a replayed message may take (replays run back to back at start). */
+const REPLAY_TIMEOUT_MS = 60_000;
+
+/**
+ * `durability`: journals every message the actor accepts and checkpoints
+ * its state (`get-state`) every `checkpointEvery` handled messages
+ * (default 100). When the actor starts — first start, restart after a
+ * crash, or a node restart — it restores the latest checkpoint and replays
+ * the rest of the journal through the same WASM binary, with side effects
+ * served from the journal (see DurableJournal).
+ *
+ * A message the actor crashed on is marked failed and not replayed: its
+ * state changes died with the instance. A message accepted but cut off by
+ * the node dying (no reply was sent) is replayed; calls it had made are
+ * served from the journal and the rest run live.
+ */
+export function durabilityFacet(journal: DurableJournal): FacetFactory {
+  return {
+    name: 'durability',
+    priority: FacetPriority.Durability,
+    create(host: FacetHost, options): FacetInstance {
+      const checkpointEvery = options.checkpointEvery ?? 100;
+      if (!Number.isSafeInteger(checkpointEvery) || (checkpointEvery as number) < 1) throw new InvalidArgumentError(`durability.checkpointEvery must be a positive integer, got ${String(checkpointEvery)}`);
+      return new DurableActor(host, journal, checkpointEvery as number);
+    },
+  };
+}
+
+class DurableActor implements FacetInstance {
+  /** Seq of the last message handed to the actor; a checkpoint taken now covers it. */
+  private lastSent = 0;
+  private handledSinceCheckpoint = 0;
+  private checkpointing: Promise<void> | undefined;
+  /** Messages handed to the actor and not yet answered, by context. */
+  private readonly inFlight = new Map<number, number>();
+
+  constructor(
+    private readonly host: FacetHost,
+    private readonly journal: DurableJournal,
+    private readonly checkpointEvery: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const { actorId, system } = this.host;
+    const checkpoint = this.journal.latestCheckpoint(actorId);
+    if (checkpoint !== undefined) {
+      await system.runtime.setState(actorId, checkpoint.state);
+      this.lastSent = checkpoint.seq;
+    }
+    const entries = this.journal.entriesAfter(actorId, checkpoint?.seq ?? 0).filter((e) => e.status !== EntryStatus.Failed);
+    // All replays are queued at once, in order; the actor handles them before anything sent later.
+    const replays = entries.map((entry) =>
+      system.runtime
+        .ask(actorId, entry.type, entry.payload, {
+          from: entry.from,
+          timeoutMs: REPLAY_TIMEOUT_MS,
+          onContext: (context) => {
+            this.journal.beginMessage(context, actorId, entry.seq, true);
+            this.inFlight.set(context, entry.seq);
+            this.lastSent = entry.seq;
+          },
+        })
+        .then(
+          () => entry.status === EntryStatus.Accepted && this.journal.markHandled(actorId, entry.seq),
+          () => this.journal.markFailed(actorId, entry.seq),
+        ),
+    );
+    await Promise.all(replays);
+    for (const context of this.inFlight.keys()) this.journal.endMessage(context);
+    this.inFlight.clear();
+    this.handledSinceCheckpoint = entries.length;
+  }
+
+  async handle(envelope: Envelope, next: Next): Promise<Uint8Array> {
+    const { actorId } = this.host;
+    // Committed before the actor sees it: from here on the message survives a crash of the node.
+    const seq = this.journal.append(actorId, envelope.type, envelope.payload, envelope.from);
+    let context = 0;
+    envelope.onContext((c) => {
+      context = c;
+      this.journal.beginMessage(c, actorId, seq, false);
+      this.inFlight.set(c, seq);
+      this.lastSent = seq;
+    });
+    try {
+      const reply = await next();
+      this.journal.markHandled(actorId, seq);
+      this.handledSinceCheckpoint++;
+      if (this.handledSinceCheckpoint >= this.checkpointEvery) void this.checkpoint();
+      return reply;
+    } catch (error) {
+      // Crashed on it (or the ask timed out): the instance that saw it is gone or will be restarted without it.
+      if (!this.host.system.runtime.has(actorId)) this.journal.markFailed(actorId, seq);
+      throw error;
+    } finally {
+      if (context !== 0) {
+        this.journal.endMessage(context);
+        this.inFlight.delete(context);
+      }
+    }
+  }
+
+  beforeDeactivate(): Promise<void> {
+    return this.checkpoint();
+  }
+
+  stop(_report: ExitReport | undefined): void {
+    for (const context of this.inFlight.keys()) this.journal.endMessage(context);
+    this.inFlight.clear();
+  }
+
+  /** Snapshots the state after every message sent so far (get-state queues behind them) and trims the journal. */
+  private checkpoint(): Promise<void> {
+    this.checkpointing ??= (async () => {
+      const { actorId, system } = this.host;
+      const seq = this.lastSent;
+      this.handledSinceCheckpoint = 0;
+      try {
+        const state = await system.runtime.getState(actorId);
+        this.journal.checkpoint(actorId, seq, state);
+      } catch {
+        // The actor died meanwhile: the journal still has everything, recovery replays more.
+      } finally {
+        this.checkpointing = undefined;
+      }
+    })();
+    return this.checkpointing;
+  }
+}

@@ -1,0 +1,84 @@
+import { InvalidArgumentError } from '../../errors.js';
+import type { NodeDatabase } from '../../coord/node-database.js';
+import { FacetPriority, type FacetFactory } from '../facet.js';
+
+/** Where deactivated virtual actors' state waits for their next activation (the node database). */
+export class VirtualStateStore {
+  private readonly statements;
+
+  constructor(db: NodeDatabase) {
+    db.exec('CREATE TABLE IF NOT EXISTS virtual_state (actor_id TEXT PRIMARY KEY, state BLOB NOT NULL, saved_at INTEGER NOT NULL)');
+    this.statements = {
+      load: db.prepare('SELECT state FROM virtual_state WHERE actor_id = ?'),
+      save: db.prepare('INSERT OR REPLACE INTO virtual_state (actor_id, state, saved_at) VALUES (?, ?, ?)'),
+      drop: db.prepare('DELETE FROM virtual_state WHERE actor_id = ?'),
+    };
+  }
+
+  load(actorId: string): Uint8Array | undefined {
+    const row = this.statements.load.get(actorId) as { state: Buffer } | undefined;
+    return row === undefined ? undefined : new Uint8Array(row.state);
+  }
+
+  save(actorId: string, state: Uint8Array): void {
+    this.statements.save.run(actorId, state, Date.now());
+  }
+
+  drop(actorId: string): void {
+    this.statements.drop.run(actorId);
+  }
+}
+
+/**
+ * `virtual`: Orleans-style lifecycle. The actor system activates a virtual
+ * actor on its first message; this facet deactivates it after `idleMs`
+ * (default 60 s) without messages, saving its state, and restores that
+ * state when the next message reactivates it. With `durability` attached
+ * too, the journal's checkpoint carries the state instead.
+ */
+export function virtualFacet(store: VirtualStateStore): FacetFactory {
+  return {
+    name: 'virtual',
+    priority: FacetPriority.Virtual,
+    create(host, options) {
+      const idleMs = options.idleMs ?? 60_000;
+      if (typeof idleMs !== 'number' || !(idleMs > 0)) throw new InvalidArgumentError(`virtual.idleMs must be a positive number, got ${String(idleMs)}`);
+      const durable = host.facetNames.includes('durability');
+      let timer: NodeJS.Timeout | undefined;
+      let active = 0;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          if (active === 0) host.system.deactivate(host.actorId).catch(() => undefined);
+        }, idleMs);
+        timer.unref();
+      };
+      return {
+        async start() {
+          if (!durable) {
+            const state = store.load(host.actorId);
+            if (state !== undefined) await host.system.runtime.setState(host.actorId, state);
+          }
+          arm();
+        },
+        async handle(_envelope, next) {
+          active++;
+          arm();
+          try {
+            return await next();
+          } finally {
+            active--;
+            arm();
+          }
+        },
+        async beforeDeactivate() {
+          clearTimeout(timer);
+          if (!durable) store.save(host.actorId, await host.system.runtime.getState(host.actorId));
+        },
+        stop() {
+          clearTimeout(timer);
+        },
+      };
+    },
+  };
+}
