@@ -269,12 +269,10 @@ function flush(): void {
 function receive(message: Uint8Array | WorkerSetup | { sends: Uint8Array }): void {
   if ('sends' in message) {
     readSendBatch(message.sends, (from, to, type, payload) => deliver(to, type, payload, 0, from));
-    runLocalSends();
     return;
   }
   if (message instanceof Uint8Array) {
     for (const op of decodeBatch<WorkerOp>(message)) apply(op);
-    runLocalSends();
     return;
   }
   switch (message.setup) {
@@ -288,12 +286,17 @@ function receive(message: Uint8Array | WorkerSetup | { sends: Uint8Array }): voi
   }
 }
 
-/** Local sends made while handling: run them now, in order, until quiet. */
+/**
+ * Local sends made while handling: runs the ones queued so far, in order.
+ * Sends those make wait for the next turn of the loop, after the ports were
+ * drained again, so an actor that keeps messaging itself (a workflow
+ * stepping, a ping-pong pair) cannot starve messages from outside — a query
+ * gets answered between two steps.
+ */
 function runLocalSends(): void {
-  while (local.length > 0) {
-    const batch = local.splice(0);
-    for (const [to, type, payload, from] of batch) deliver(to, type, payload, 0, from);
-  }
+  if (local.length === 0) return;
+  const batch = local.splice(0);
+  for (const [to, type, payload, from] of batch) deliver(to, type, payload, 0, from);
 }
 
 /** Drains every port once; true when anything arrived. */
@@ -318,6 +321,11 @@ const SPIN_ITERATIONS = 5_000;
 let seen = Atomics.load(doorbells, init.index);
 for (;;) {
   if (drain()) continue;
+  if (local.length > 0) {
+    runLocalSends();
+    flush();
+    continue;
+  }
   const now = Atomics.load(doorbells, init.index);
   if (now !== seen) {
     seen = now;

@@ -74,6 +74,10 @@ class DurableActor implements FacetInstance {
     for (const context of this.inFlight.keys()) this.journal.endMessage(context);
     this.inFlight.clear();
     this.handledSinceCheckpoint = entries.length;
+    if (checkpoint !== undefined || entries.length > 0) {
+      // Tell the actor it was recovered (not journaled: it is about this incarnation). A workflow re-sends a step lost with the node.
+      system.runtime.tell(actorId, '$recovered', '{}');
+    }
   }
 
   async handle(envelope: Envelope, next: Next): Promise<Uint8Array> {

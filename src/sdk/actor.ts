@@ -1,0 +1,169 @@
+/**
+ * The TypeScript actor SDK (`plexspaces/sdk`): write an actor as a class,
+ * build it with `npx plexspaces build actor.ts -o actor.wasm` into a
+ * component for the `plexspaces:simple-actor@0.1.0` world.
+ *
+ * ```ts
+ * import { PlexSpacesActor } from 'plexspaces/sdk';
+ *
+ * export default class BankAccount extends PlexSpacesActor<{ balance: number }> {
+ *   getDefaultState() { return { balance: 0 }; }
+ *   onDeposit(payload: { amount: number }) {
+ *     this.state.balance += payload.amount;
+ *     return { balance: this.state.balance };
+ *   }
+ * }
+ * ```
+ *
+ * A message of type `deposit` (or `Deposit`, `deposit-funds` →
+ * `onDepositFunds`) goes to the method `onDeposit`; its payload is the
+ * parsed JSON and its return value, serialized, is the reply. A handler that
+ * throws replies `{"error": message}` — a normal reply, not a crash, as the
+ * world's conventions ask. State is serialized by `get-state` and restored by
+ * `set-state` automatically.
+ *
+ * This module runs inside the component (SpiderMonkey), not in Node: it
+ * imports nothing but the world's host interface.
+ */
+import * as world from 'plexspaces:simple-actor/host@0.1.0';
+import { handlerName } from './handler-name.js';
+
+export { handlerName };
+
+/** A host call that answered with an `ERROR…` string. */
+export class HostCallError extends Error {
+  override readonly name = 'HostCallError';
+}
+
+/** JSON-typed access to the host functions. Failures throw `HostCallError`. */
+export const host = {
+  selfId: (): string => world.selfId(),
+  nowMs: (): number => Number(world.nowMs()),
+  log: (level: 'debug' | 'info' | 'warn' | 'error', message: string): void => world.log(level, message),
+  send: (to: string, msgType: string, payload: unknown = {}): void => void check(world.send(to, msgType, JSON.stringify(payload))),
+  ask: <R = unknown>(to: string, msgType: string, payload: unknown = {}, timeoutMs = 5000): R =>
+    JSON.parse(check(world.ask(to, msgType, JSON.stringify(payload), BigInt(timeoutMs)))) as R,
+  /** Writes a tuple (`null` fields are values here, not wildcards). */
+  tsWrite: (tuple: readonly unknown[]): void => void check(world.tsWrite(JSON.stringify(tuple))),
+  /** The oldest match of `pattern` (`null` = wildcard), or `null`; never blocks. */
+  tsRead: <T extends unknown[] = unknown[]>(pattern: readonly unknown[]): T | null => parseTuple<T>(world.tsRead(JSON.stringify(pattern))),
+  tsTake: <T extends unknown[] = unknown[]>(pattern: readonly unknown[]): T | null => parseTuple<T>(world.tsTake(JSON.stringify(pattern))),
+  tsReadAll: <T extends unknown[] = unknown[]>(pattern: readonly unknown[]): T[] => JSON.parse(check(world.tsReadAll(JSON.stringify(pattern)))) as T[],
+  /** The value, or '' when the key is absent. */
+  kvGet: (key: string): string => check(world.kvGet(key)),
+  kvPut: (key: string, value: string): void => void check(world.kvPut(key, value)),
+  kvDelete: (key: string): void => void check(world.kvDelete(key)),
+  /** Keys starting with `prefix`, in order. */
+  kvList: (prefix: string): string[] => JSON.parse(check(world.kvList(prefix))) as string[],
+  pgJoin: (group: string): void => void check(world.pgJoin(group)),
+  pgBroadcast: (group: string, msgType: string, payload: unknown = {}): void => void check(world.pgBroadcast(group, msgType, JSON.stringify(payload))),
+  sendAfter: (delayMs: number, msgType: string, payload: unknown = {}): void => void check(world.sendAfter(BigInt(delayMs), msgType, JSON.stringify(payload))),
+  link: (actorId: string): void => void check(world.link(actorId)),
+  /** Returns the monitor's ref; a `down` message arrives when the actor exits. */
+  monitor: (actorId: string): string => check(world.monitor(actorId)),
+  /** A lease-based lock in the actor's own tenant and namespace; `null` when another holder kept it past `timeoutMs`. */
+  lockAcquire: (name: string, leaseSecs: number, timeoutMs = 0, holder = ''): { lockId: string; version: string } | null => {
+    const result = world.lockAcquire('', '', holder, name, leaseSecs, BigInt(timeoutMs));
+    if (result.startsWith('ERROR PLEX_ERR_LOCK_TIMEOUT')) return null;
+    const grant = JSON.parse(check(result)) as { lock_id: string; version: string };
+    return { lockId: grant.lock_id, version: grant.version };
+  },
+  /** Releases a grant; throws `HostCallError` (PLEX_ERR_LOCK_FENCED) when the lease expired and another holder may have the lock. */
+  lockRelease: (name: string, version: string, holder = ''): void => void check(world.lockRelease(name, '', '', holder, version)),
+  blobUpload: (blobId: string, data: string, contentType = 'application/octet-stream'): { size: number; sha256: string } =>
+    JSON.parse(check(world.blobUpload(blobId, data, contentType))) as { size: number; sha256: string },
+  blobDownload: (blobId: string): string => check(world.blobDownload(blobId)),
+};
+
+export type Host = typeof host;
+
+/** What a handler gets besides its payload. */
+export interface MessageContext {
+  readonly from: string;
+  readonly type: string;
+}
+
+/** Base class of SDK actors. `State` must survive `JSON.stringify`. */
+export abstract class PlexSpacesActor<State> {
+  state!: State;
+  readonly host: Host = host;
+
+  /** The state of a fresh actor. */
+  abstract getDefaultState(): State;
+
+  /** Called once with the spawn config (parsed JSON, `{}` when none). Throw to refuse the spawn. */
+  onInit(_config: unknown): void {}
+}
+
+type ActorClass = new () => PlexSpacesActor<unknown>;
+
+/** An actor that routes its own messages (the behaviours in behaviours.ts). */
+export interface Dispatching {
+  dispatch(type: string, payload: unknown, context: MessageContext): unknown;
+}
+
+/** The `actor` export of the world, built around an SDK class (the build command calls this). */
+export function exportActor(Actor: ActorClass) {
+  let instance: PlexSpacesActor<unknown> | undefined;
+  const self = (): PlexSpacesActor<unknown> => {
+    if (instance === undefined) {
+      instance = new Actor();
+      instance.state = instance.getDefaultState();
+    }
+    return instance;
+  };
+  return {
+    init(configJson: string): string {
+      try {
+        self().onInit(configJson ? JSON.parse(configJson) : {});
+        return JSON.stringify({ ok: true });
+      } catch (error) {
+        return `ERROR: ${(error as Error).message}`;
+      }
+    },
+    handle(fromActor: string, msgType: string, payloadJson: string): string {
+      const actor = self();
+      if (typeof (actor as { dispatch?: unknown }).dispatch === 'function') {
+        // Behaviours (GenServer, event handler, FSM, workflow) route messages themselves.
+        try {
+          const payload = payloadJson ? JSON.parse(payloadJson) : {};
+          const result = (actor as unknown as Dispatching).dispatch(msgType, payload, { from: fromActor, type: msgType });
+          return JSON.stringify(result === undefined ? {} : result);
+        } catch (error) {
+          return JSON.stringify({ error: (error as Error).message ?? String(error) });
+        }
+      }
+      const method = handlerName(msgType);
+      const handler = (actor as unknown as Record<string, unknown>)[method];
+      if (typeof handler !== 'function') return JSON.stringify({ error: `no handler ${method} for message ${JSON.stringify(msgType)}` });
+      try {
+        const payload = payloadJson ? JSON.parse(payloadJson) : {};
+        const result = (handler as (p: unknown, c: MessageContext) => unknown).call(actor, payload, { from: fromActor, type: msgType });
+        return JSON.stringify(result === undefined ? {} : result);
+      } catch (error) {
+        return JSON.stringify({ error: (error as Error).message ?? String(error) });
+      }
+    },
+    getState(): string {
+      return JSON.stringify(self().state);
+    },
+    setState(stateJson: string): string {
+      try {
+        self().state = JSON.parse(stateJson);
+        return '';
+      } catch (error) {
+        return `ERROR: invalid state JSON: ${(error as Error).message}`;
+      }
+    },
+  };
+}
+
+function check(result: string): string {
+  if (result.startsWith('ERROR')) throw new HostCallError(result);
+  return result;
+}
+
+function parseTuple<T>(result: string): T | null {
+  check(result);
+  return result === '' ? null : (JSON.parse(result) as T);
+}
