@@ -113,8 +113,11 @@ export class ActorSystem {
     this.journal = new DurableJournal(this.coordination.db);
     this.runtime.setHostCallFilter(this.journal.hostCallFilter);
     // Sends from inside actors to intercepted (faceted) actors come here, so they pass the facets too.
-    this.runtime.setRouter((to, type, payload, from) => {
-      if (this.runtime.has(to) || this.virtualKindOf(to) !== undefined) this.tell(to, type, payload, from);
+    this.runtime.setRouter({
+      send: (to, type, payload, from) => {
+        if (this.runtime.has(to) || this.virtualKindOf(to) !== undefined) this.tell(to, type, payload, from);
+      },
+      ask: (to, type, payload, options) => this.ask(to, type, payload, options),
     });
     for (const factory of [this.metrics, loggingFacet(), timerFacet(), durabilityFacet(this.journal), virtualFacet(new VirtualStateStore(this.coordination.db))]) {
       this.facets.register(factory);
@@ -133,10 +136,20 @@ export class ActorSystem {
 
   /** Declares a virtual actor kind: `kind:key` ids are activated on their first message and deactivated when idle. */
   defineVirtual(kind: string, spec: VirtualKind): void {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(kind)) throw new InvalidArgumentError(`a virtual actor kind must be 1–64 of A–Z a–z 0–9 _ . -, got ${JSON.stringify(kind)}`);
+    if (!/^([A-Za-z0-9_.-]{1,64}\/[A-Za-z0-9_.-]{1,64}\/)?[A-Za-z0-9_.-]{1,64}$/.test(kind)) throw new InvalidArgumentError(`a virtual actor kind must be 1–64 of A–Z a–z 0–9 _ . -, got ${JSON.stringify(kind)}`);
     if (this.virtualKinds.has(kind)) throw new InvalidArgumentError(`virtual actor kind ${JSON.stringify(kind)} is already defined`);
     this.facets.resolve([...(spec.facets ?? [])]); // unknown facets fail now, not at the first message
     this.virtualKinds.set(kind, spec);
+  }
+
+  /** Whether `actorId` names a virtual actor of a defined kind (running or not). */
+  isVirtual(actorId: string): boolean {
+    return this.virtualKindOf(actorId) !== undefined;
+  }
+
+  /** Removes a virtual kind (an application was undeployed); running activations keep running until idle. */
+  undefineVirtual(kind: string): boolean {
+    return this.virtualKinds.delete(kind);
   }
 
   /** Saves a virtual actor's state (its facets' `beforeDeactivate`) and stops it; its next message reactivates it. */
@@ -332,11 +345,14 @@ export class ActorSystem {
     return activation;
   }
 
+  /** `kind:key` ids; a kind defined for a scope (`tenant/namespace/kind`) serves only that scope's ids. */
   private virtualKindOf(actorId: string): VirtualKind | undefined {
     if (this.virtualKinds.size === 0) return undefined;
-    const name = actorId.slice(actorId.lastIndexOf('/') + 1);
+    const slash = actorId.lastIndexOf('/');
+    const name = actorId.slice(slash + 1);
     const colon = name.indexOf(':');
-    return colon <= 0 ? undefined : this.virtualKinds.get(name.slice(0, colon));
+    if (colon <= 0) return undefined;
+    return this.virtualKinds.get(`${actorId.slice(0, slash + 1)}${name.slice(0, colon)}`);
   }
 
   private handleExit(report: ExitReport): void {

@@ -73,6 +73,8 @@ export async function startCommand(args: string[]): Promise<number> {
     throw new UsageError(`cannot listen (gRPC port ${config.grpcPort}, HTTP port ${config.httpPort}): ${(error as Error).message}`);
   }
   node.runtime.onCrash((report) => log.warn('actor crashed', { actor: report.actorId, module: report.module, code: report.error.code, error: report.error.message }));
+  const apps = await node.restoreApplications();
+  for (const failure of apps.failed) log.error('application not restored', failure);
   // Handlers first: a supervisor may signal as soon as it reads "ready".
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -82,6 +84,7 @@ export async function startCommand(args: string[]): Promise<number> {
   process.stdout.write(
     node.dataDir === null ? 'spaces: in memory only (--memory)\n' : `spaces: durable in ${node.dataDir}/spaces.sqlite (${node.spaces.storedSpaceCount()} stored)\n`,
   );
+  if (apps.restored.length > 0) process.stdout.write(`applications: ${apps.restored.length} restored (${apps.restored.join(', ')})\n`);
   process.stdout.write(`grpc: ${endpoints.grpc}\n`);
   process.stdout.write(`http: ${endpoints.http}\n`);
   process.stdout.write(`websocket: ${endpoints.ws}\n`);

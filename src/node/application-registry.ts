@@ -1,16 +1,26 @@
-import { InvalidArgumentError, ModuleNotFoundError } from '../errors.js';
-import type { ActorRuntime } from '../runtime/actor-runtime.js';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, InvalidManifestError, ModuleNotFoundError } from '../errors.js';
+import type { ActorSystem } from '../actors/actor-system.js';
+import { Supervisor } from '../actors/supervisor.js';
+import { parseManifest, supervisorSpec, type AppManifest } from './app-manifest.js';
 
-/** A deployed application: one WebAssembly module (core or component) under a tenant. */
+/** A deployed application: one WebAssembly module, or a bundle of modules started as a supervision tree from its manifest. */
 export interface ApplicationInfo {
   readonly tenant: string;
   readonly applicationId: string;
   readonly name: string;
   readonly version: string;
-  /** The module's name in the actor runtime (tenant-qualified). */
+  readonly kind: 'module' | 'bundle';
+  /** The module's name in the actor runtime (tenant-qualified); for a bundle, its first module. */
   readonly module: string;
+  /** Every module name in the runtime. */
+  readonly modules: readonly string[];
   readonly bytes: number;
   readonly deployedAt: string;
+  /** Bundles: the namespace its actors run in and their ids (`tenant/namespace/child-id`). */
+  readonly namespace?: string;
+  readonly actors?: readonly string[];
 }
 
 const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
@@ -20,33 +30,141 @@ export function checkId(what: string, value: unknown): string {
   return value;
 }
 
+interface Deployed {
+  info: ApplicationInfo;
+  supervisor?: Supervisor;
+  virtualKinds?: string[];
+}
+
 /**
- * Applications per tenant. Deploying validates and compiles the module in
- * the runtime (a bad module changes nothing); redeploying an id replaces
- * the module for actors spawned afterwards.
+ * Applications per tenant. A single module is validated and compiled; a
+ * bundle's manifest is validated, then every module it names is validated
+ * against its world (a core module's ABI or the simple-actor component
+ * world), and only then is its supervision tree started, root first — a
+ * bad bundle changes nothing.
+ *
+ * With a data directory, every deployment is kept under
+ * `<dataDir>/apps/<tenant>/<application>/` and `restore()` deploys them
+ * again when the node starts, so a node restart brings its applications
+ * (and their durable actors' state) back.
  */
 export class ApplicationRegistry {
-  private readonly apps = new Map<string, ApplicationInfo>();
+  private readonly apps = new Map<string, Deployed>();
 
-  constructor(private readonly runtime: ActorRuntime) {}
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly dataDir: string | null = null,
+  ) {}
 
   async deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array): Promise<ApplicationInfo> {
     checkId('tenant', tenant);
     checkId('application_id', applicationId);
     checkId('name', name);
-    if (typeof version !== 'string' || version.length === 0 || version.length > 64) throw new InvalidArgumentError(`version must be 1–64 characters, got ${JSON.stringify(version)}`);
+    checkVersion(version);
     const module = `${tenant}:${applicationId}`;
-    await this.runtime.deploy(module, wasm);
-    const info: ApplicationInfo = { tenant, applicationId, name, version, module, bytes: wasm.byteLength, deployedAt: new Date().toISOString() };
-    this.apps.set(module, info);
+    await this.replaceModule(module, wasm);
+    const info: ApplicationInfo = { tenant, applicationId, name, version, kind: 'module', module, modules: [module], bytes: wasm.byteLength, deployedAt: new Date().toISOString() };
+    await this.forget(tenant, applicationId, module);
+    this.apps.set(key(tenant, applicationId), { info });
+    this.persist(info, { 'module.wasm': wasm });
     return info;
+  }
+
+  /**
+   * Deploys a bundle: `manifest` (app-config.toml) and the module files it
+   * names, by file name. Its actors run in `namespace` as
+   * `tenant/namespace/<child id>`.
+   */
+  async deployBundle(tenant: string, namespace: string, applicationId: string, manifestText: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string } = {}): Promise<ApplicationInfo> {
+    checkId('tenant', tenant);
+    checkId('namespace', namespace);
+    checkId('application_id', applicationId);
+    const manifest = parseManifest(manifestText);
+    for (const file of manifest.modules) if (!files.has(file)) throw new InvalidManifestError(file, `the manifest names module ${file}, which is not in the bundle (got: ${[...files.keys()].join(', ') || 'none'})`);
+    const name = meta.name ?? manifest.name ?? applicationId;
+    const version = meta.version ?? manifest.version ?? '0.0.0';
+    checkId('name', name);
+    checkVersion(version);
+    const moduleName = (file: string) => `${tenant}:${applicationId}:${file}`;
+    // Validate every module before starting anything.
+    const runtime = this.system.runtime;
+    const deployedNow: string[] = [];
+    try {
+      for (const file of manifest.modules) {
+        await this.replaceModule(moduleName(file), files.get(file)!);
+        deployedNow.push(moduleName(file));
+      }
+    } catch (error) {
+      for (const m of deployedNow) runtime.undeploy(m);
+      throw error;
+    }
+    await this.forget(tenant, applicationId, undefined);
+    const prefix = `${tenant}/${namespace}/`;
+    const virtualKinds = this.defineVirtual(manifest, prefix, moduleName);
+    let supervisor: Supervisor;
+    try {
+      supervisor = await Supervisor.start(this.system, `${prefix}${applicationId}`, supervisorSpec(manifest.supervisor, moduleName), { idPrefix: prefix });
+    } catch (error) {
+      for (const kind of virtualKinds) this.system.undefineVirtual(kind);
+      for (const m of deployedNow) runtime.undeploy(m);
+      throw error;
+    }
+    supervisor.onEvent((event) => {
+      if (event.type === 'escalate') process.stderr.write(`plexspaces: application ${tenant}/${applicationId} gave up: ${event.error.message}\n`);
+    });
+    const bytes = manifest.modules.reduce((sum, file) => sum + files.get(file)!.byteLength, 0);
+    const info: ApplicationInfo = {
+      tenant,
+      applicationId,
+      name,
+      version,
+      kind: 'bundle',
+      module: deployedNow[0] ?? '',
+      modules: deployedNow,
+      bytes,
+      deployedAt: new Date().toISOString(),
+      namespace,
+      actors: supervisor.childInfo().filter((c) => c.kind === 'worker').map((c) => c.ref),
+    };
+    this.apps.set(key(tenant, applicationId), { info, supervisor, virtualKinds });
+    const stored: Record<string, Uint8Array | string> = { 'app-config.toml': manifestText };
+    for (const file of manifest.modules) stored[file] = files.get(file)!;
+    this.persist(info, stored);
+    return info;
+  }
+
+  /** Deploys what a previous run of the node kept; returns what came back and what failed (and why). */
+  async restore(): Promise<{ restored: string[]; failed: { app: string; error: string }[] }> {
+    const restored: string[] = [];
+    const failed: { app: string; error: string }[] = [];
+    if (this.dataDir === null) return { restored, failed };
+    const root = join(this.dataDir, 'apps');
+    for (const tenant of safeList(root)) {
+      for (const appId of safeList(join(root, tenant))) {
+        const dir = join(root, tenant, appId);
+        try {
+          const info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as ApplicationInfo;
+          if (info.kind === 'bundle') {
+            const manifestText = readFileSync(join(dir, 'app-config.toml'), 'utf8');
+            const files = new Map(parseManifest(manifestText).modules.map((file) => [file, new Uint8Array(readFileSync(join(dir, file)))] as const));
+            await this.deployBundle(tenant, info.namespace ?? 'default', appId, manifestText, files, { name: info.name, version: info.version });
+          } else {
+            await this.deploy(tenant, appId, info.name, info.version, new Uint8Array(readFileSync(join(dir, 'module.wasm'))));
+          }
+          restored.push(`${tenant}/${appId}`);
+        } catch (error) {
+          failed.push({ app: `${tenant}/${appId}`, error: (error as Error).message });
+        }
+      }
+    }
+    return { restored, failed };
   }
 
   /** By application id, or else by name (`actor_type` on the FaaS routes). */
   find(tenant: string, idOrName: string): ApplicationInfo | undefined {
-    const byId = this.apps.get(`${tenant}:${idOrName}`);
-    if (byId !== undefined) return byId;
-    for (const app of this.apps.values()) if (app.tenant === tenant && app.name === idOrName) return app;
+    const byId = this.apps.get(key(tenant, idOrName));
+    if (byId !== undefined) return byId.info;
+    for (const { info } of this.apps.values()) if (info.tenant === tenant && info.name === idOrName) return info;
     return undefined;
   }
 
@@ -57,10 +175,82 @@ export class ApplicationRegistry {
   }
 
   list(tenant: string): ApplicationInfo[] {
-    return [...this.apps.values()].filter((app) => app.tenant === tenant);
+    return [...this.apps.values()].map((d) => d.info).filter((info) => info.tenant === tenant);
   }
 
-  undeploy(tenant: string, applicationId: string): boolean {
-    return this.apps.delete(`${tenant}:${applicationId}`);
+  /** The supervision tree of a bundle. */
+  supervisor(tenant: string, applicationId: string): Supervisor | undefined {
+    return this.apps.get(key(tenant, applicationId))?.supervisor;
+  }
+
+  /** Stops a bundle's tree and forgets the application (and its kept copy). */
+  async undeploy(tenant: string, applicationId: string): Promise<boolean> {
+    const existed = await this.forget(tenant, applicationId, undefined);
+    if (existed && this.dataDir !== null) rmSync(join(this.dataDir, 'apps', tenant, applicationId), { recursive: true, force: true });
+    return existed;
+  }
+
+  /** Stops every bundle's tree (node shutdown); the kept copies stay for the next start. */
+  async stopAll(): Promise<void> {
+    for (const deployed of this.apps.values()) await deployed.supervisor?.stop().catch(() => undefined);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────
+
+  private async replaceModule(module: string, wasm: Uint8Array): Promise<void> {
+    const runtime = this.system.runtime;
+    if (runtime.hasModule(module)) runtime.undeploy(module);
+    await runtime.deploy(module, wasm);
+  }
+
+  /** Stops and forgets a running deployment of the id, if any (a redeploy replaces it). */
+  private async forget(tenant: string, applicationId: string, keepModule: string | undefined): Promise<boolean> {
+    const deployed = this.apps.get(key(tenant, applicationId));
+    if (deployed === undefined) return false;
+    this.apps.delete(key(tenant, applicationId));
+    await deployed.supervisor?.stop().catch(() => undefined);
+    for (const kind of deployed.virtualKinds ?? []) this.system.undefineVirtual(kind);
+    for (const module of deployed.info.modules) if (module !== keepModule && deployed.info.kind === 'bundle') this.system.runtime.undeploy(module);
+    return true;
+  }
+
+  private defineVirtual(manifest: AppManifest, prefix: string, moduleName: (file: string) => string): string[] {
+    const kinds: string[] = [];
+    for (const v of manifest.virtual) {
+      const kind = `${prefix}${v.kind}`;
+      this.system.defineVirtual(kind, { module: moduleName(v.module), config: JSON.stringify(v.args), facets: [...v.facets, { name: 'virtual', idleMs: v.idleTimeoutMs }] });
+      kinds.push(kind);
+    }
+    return kinds;
+  }
+
+  private persist(info: ApplicationInfo, files: Record<string, Uint8Array | string>): void {
+    if (this.dataDir === null) return;
+    const dir = join(this.dataDir, 'apps', info.tenant, info.applicationId);
+    const staging = `${dir}.staging`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(staging, file), content);
+    writeFileSync(join(staging, 'info.json'), JSON.stringify(info, null, 2));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  }
+}
+
+function key(tenant: string, applicationId: string): string {
+  return `${tenant}:${applicationId}`;
+}
+
+function checkVersion(version: string): void {
+  if (typeof version !== 'string' || version.length === 0 || version.length > 64) throw new InvalidArgumentError(`version must be 1–64 characters, got ${JSON.stringify(version)}`);
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.endsWith('.staging'))
+      .map((d) => d.name);
+  } catch {
+    return [];
   }
 }

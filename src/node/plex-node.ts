@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ActorSystem } from '../actors/actor-system.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
 import { SpaceRegistry } from '../space/space-registry.js';
@@ -15,14 +16,18 @@ export interface PlexNodeOptions {
 export const DEFAULT_DATA_DIR = './.plexspaces';
 
 /**
- * A PlexSpaces node: the named tuple spaces, the actor runtime, the
- * deployed applications and the shard groups, with one lifecycle. Embedded
- * defaults: in-memory spaces made durable in SQLite under `dataDir`.
+ * A PlexSpaces node: the named tuple spaces, the actor runtime and its
+ * actor system (supervision, facets, coordination services), the deployed
+ * applications and the shard groups, with one lifecycle. Embedded
+ * defaults: in-memory spaces made durable in SQLite under `dataDir`, where
+ * the node database (KV, locks, reminders, journals) and blobs live too.
  */
 export class PlexNode {
   readonly dataDir: string | null;
   readonly spaces: SpaceRegistry;
   readonly runtime: ActorRuntime;
+  /** Links, supervision, facets, timers and the coordination services over `runtime`. */
+  readonly actors: ActorSystem;
   readonly applications: ApplicationRegistry;
   readonly shardGroups: ShardGroupRegistry;
   readonly startedAt = new Date();
@@ -32,7 +37,8 @@ export class PlexNode {
     this.dataDir = options.dataDir === null ? null : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     this.spaces = new SpaceRegistry(this.dataDir === null ? {} : { dataDir: this.dataDir });
     this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId) });
-    this.applications = new ApplicationRegistry(this.runtime);
+    this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir });
+    this.applications = new ApplicationRegistry(this.actors, this.dataDir);
     this.shardGroups = new ShardGroupRegistry(this.runtime);
   }
 
@@ -53,10 +59,17 @@ export class PlexNode {
     }
   }
 
+  /** Deploys again the applications a previous run kept in the data directory (their durable actors recover their state). */
+  restoreApplications(): ReturnType<ApplicationRegistry['restore']> {
+    return this.applications.restore();
+  }
+
   /** Drains and flushes: pending operations are rejected, durable state is on disk when this resolves. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.shardGroups.deleteAll().catch(() => undefined);
+      await this.applications.stopAll();
+      await this.actors.close();
       await this.runtime.close();
       await this.spaces.close();
     })();

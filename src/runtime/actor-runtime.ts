@@ -62,8 +62,11 @@ export interface AskOptions {
   from?: string;
 }
 
-/** Where messages sent from inside actors (and to intercepted actors) are handed on the main thread. */
-export type MessageRouter = (to: string, type: string, payload: Uint8Array, from: string) => void;
+/** Where messages from inside actors that the workers cannot deliver themselves go on the main thread (the actor layer: facets, virtual activation). */
+export interface MessageRouter {
+  send(to: string, type: string, payload: Uint8Array, from: string): void;
+  ask(to: string, type: string, payload: Uint8Array, options: AskOptions): Promise<Uint8Array>;
+}
 
 /** Wraps every host call served on the main thread; `next` serves it as usual. */
 export type HostCallFilter = (op: number, request: Uint8Array, caller: string, context: number, next: () => ReturnType<HostCallHandler>) => ReturnType<HostCallHandler>;
@@ -159,7 +162,8 @@ export class ActorRuntime {
     const services = hostServices({
       space: this.space,
       spaceFor: options.spaceFor,
-      ask: (to, type, payload, timeoutMs) => this.ask(to, type, payload, { timeoutMs }),
+      ask: (to, type, payload, timeoutMs, from) =>
+        this.router !== undefined ? this.router.ask(to, type, payload, { timeoutMs, from }) : this.ask(to, type, payload, { timeoutMs, from }),
       spawnDetached: (module, actorId, config) => this.spawnDetached(module, actorId, config),
       stopDetached: (actorId) => {
         if (!this.actors.has(actorId)) throw new ActorNotFoundError(actorId);
@@ -231,6 +235,19 @@ export class ActorRuntime {
         has: prepared.has,
       });
     }
+  }
+
+  hasModule(name: string): boolean {
+    return this.modules.has(name);
+  }
+
+  /**
+   * Forgets a module: new spawns of it fail with `ModuleNotFoundError`;
+   * running actors keep their instance. (Workers keep the compiled code
+   * until the name is deployed again.)
+   */
+  undeploy(name: string): boolean {
+    return this.modules.delete(name);
   }
 
   /** Makes a shared `WebAssembly.Memory` available to actors spawned with `{ memory: id }` (zero-copy data). */
@@ -417,7 +434,7 @@ export class ActorRuntime {
 
   private route(to: string, type: string, payload: Uint8Array, from: string): void {
     if (this.router !== undefined) {
-      this.router(to, type, payload, from);
+      this.router.send(to, type, payload, from);
       return;
     }
     const target = this.actors.get(to);

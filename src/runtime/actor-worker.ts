@@ -52,6 +52,16 @@ const intercepted = new Set<string>();
 const journaled = new Set<string>();
 /** The ask id of the message being handled (0 for a tell): host calls carry it so the main thread can journal per message. */
 let currentContext = 0;
+/**
+ * Actors in a handler right now. More than one when a handler waits on a
+ * host call (an `ask`) and the worker meanwhile handles messages to its
+ * other actors; a message to a busy actor waits in `deferred`, so each
+ * actor still handles one message at a time, in order.
+ */
+const busy = new Set<string>();
+const deferred: [string, string, Uint8Array, number, string][] = [];
+/** Deferred messages per actor: later messages to it queue behind them. */
+const deferredCount = new Map<string, number>();
 const local: [string, string, Uint8Array, string][] = [];
 let outgoing: MainOp[] = [];
 const doorbells = new Int32Array(init.doorbells);
@@ -149,12 +159,23 @@ function recipient(request: Uint8Array, length: number): string {
 
 
 function deliver(actorId: string, type: string, payload: Uint8Array, replyId: number, from: string): void {
+  if (busy.has(actorId) || deferredCount.has(actorId)) {
+    deferred.push([actorId, type, payload, replyId, from]);
+    deferredCount.set(actorId, (deferredCount.get(actorId) ?? 0) + 1);
+    return;
+  }
+  deliverNow(actorId, type, payload, replyId, from);
+}
+
+function deliverNow(actorId: string, type: string, payload: Uint8Array, replyId: number, from: string): void {
   const actor = actors.get(actorId);
   if (actor === undefined) {
     if (replyId !== 0) outgoing.push([ToMain.Reply, replyId, ErrorCode.ActorNotFound, `no actor ${actorId} on this worker`]);
     return;
   }
+  const outerContext = currentContext;
   currentContext = replyId;
+  busy.add(actorId);
   try {
     const reply = actor.handle(type, payload, replyId !== 0, from);
     if (replyId !== 0) {
@@ -170,7 +191,34 @@ function deliver(actorId: string, type: string, payload: Uint8Array, replyId: nu
     outgoing.push([ToMain.Crashed, actorId, fault.code, fault.message]);
     if (replyId !== 0) outgoing.push([ToMain.Reply, replyId, fault.code, fault.message]);
   } finally {
-    currentContext = 0;
+    busy.delete(actorId);
+    currentContext = outerContext;
+  }
+}
+
+/** Delivers deferred messages whose actors are free again, each actor's in arrival order. */
+function runDeferred(): boolean {
+  let ran = false;
+  for (;;) {
+    // The first entry whose actor is free; an actor seen busy keeps all its later entries waiting too.
+    const skipped = new Set<string>();
+    let index = -1;
+    for (let i = 0; i < deferred.length; i++) {
+      const actorId = deferred[i][0];
+      if (busy.has(actorId) || skipped.has(actorId)) {
+        skipped.add(actorId);
+        continue;
+      }
+      index = i;
+      break;
+    }
+    if (index < 0) return ran;
+    const [actorId, type, payload, replyId, from] = deferred.splice(index, 1)[0];
+    const left = deferredCount.get(actorId)! - 1;
+    if (left === 0) deferredCount.delete(actorId);
+    else deferredCount.set(actorId, left);
+    deliverNow(actorId, type, payload, replyId, from);
+    ran = true;
   }
 }
 
@@ -317,10 +365,29 @@ function drain(): boolean {
   return any;
 }
 
+/**
+ * While a handler waits on a host call, handle what arrived for the other
+ * actors here (an `ask` to a neighbour needs the neighbour to run) and send
+ * their replies at once.
+ */
+channel.whileWaiting = () => {
+  drain();
+  let any = runDeferred();
+  if (local.length > 0) {
+    runLocalSends();
+    any = true;
+  }
+  if (any) flush();
+};
+
 const SPIN_ITERATIONS = 5_000;
 let seen = Atomics.load(doorbells, init.index);
 for (;;) {
   if (drain()) continue;
+  if (runDeferred()) {
+    flush();
+    continue;
+  }
   if (local.length > 0) {
     runLocalSends();
     flush();

@@ -76,9 +76,24 @@ export class HostCallClient {
     for (let i = 0; i < this.spinIterations; i++) {
       if (Atomics.load(control, RESPONSES) === seq) return control[OP_OR_STATUS];
     }
-    while (Atomics.load(control, RESPONSES) !== seq) Atomics.wait(control, RESPONSES, seq - 1);
+    while (Atomics.load(control, RESPONSES) !== seq) {
+      if (this.whileWaiting === undefined) {
+        Atomics.wait(control, RESPONSES, seq - 1);
+        continue;
+      }
+      // Short sleeps: the main thread also wakes us when it posts to this worker, and peers' posts are seen within a millisecond.
+      Atomics.wait(control, RESPONSES, seq - 1, 1);
+      if (Atomics.load(control, RESPONSES) !== seq) this.whileWaiting();
+    }
     return control[OP_OR_STATUS];
   }
+
+  /**
+   * Work to do while a call waits for its answer: the worker handles
+   * messages to its other actors, so an actor that asks a neighbour on its
+   * own worker does not wait for an answer that cannot come.
+   */
+  whileWaiting: (() => void) | undefined;
 
   /** The bytes of the last response (valid until the next call). */
   result(length: number): Uint8Array {
@@ -98,6 +113,11 @@ export class HostCallClient {
  * (0 for a tell or outside a handler).
  */
 export type HostCallHandler = (op: number, request: Uint8Array, caller: string, context: number) => { status: number; data?: Uint8Array } | Promise<{ status: number; data?: Uint8Array }>;
+
+/** Wakes a worker blocked in a host call so it looks at its ports (the main thread just posted to it). */
+export function wakeWaitingCaller(buffer: SharedArrayBuffer): void {
+  Atomics.notify(new Int32Array(buffer, 0, CONTROL_SLOTS), RESPONSES);
+}
 
 /** Main-thread side: serves one worker's channel until `stop()`. */
 export class HostCallServer {

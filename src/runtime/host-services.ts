@@ -14,7 +14,7 @@ export interface HostServiceTargets {
   readonly space: TupleSpace;
   /** The space an actor's `ts-*` calls reach (e.g. its tenant's); undefined: `space`. */
   spaceFor?(actorId: string): TupleSpace | undefined;
-  ask(to: string, type: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  ask(to: string, type: string, payload: Uint8Array, timeoutMs: number, from: string): Promise<Uint8Array>;
   /** Starts an actor without waiting for it (the caller's worker may be the one that must run it); returns its id. */
   spawnDetached(module: string, actorId: string, config: Uint8Array): string;
   /** Stops an actor without waiting. */
@@ -60,7 +60,7 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         const parts = splitLines(request, 3);
         if (parts === undefined) return { status: HostStatus.Error, data: utf8.encode('ask needs to\\ntype\\ntimeout\\npayload') };
         const [to, type, timeout, payload] = parts;
-        return targets.ask(fromUtf8.decode(to), fromUtf8.decode(type), payload, Number(fromUtf8.decode(timeout)) || 5000).then(
+        return targets.ask(fromUtf8.decode(to), fromUtf8.decode(type), payload, Number(fromUtf8.decode(timeout)) || 5000, caller).then(
           (data) => ({ status: 0, data }),
           failed,
         );

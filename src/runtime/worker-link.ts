@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { createChannelBuffer, HostCallServer, type HostCallHandler } from './host-call-channel.js';
+import { createChannelBuffer, HostCallServer, wakeWaitingCaller, type HostCallHandler } from './host-call-channel.js';
 import { decodeBatch, encodeBatch, ring, type MainOp, type WorkerInit, type WorkerOp, type WorkerSetup } from './protocol.js';
 
 /**
@@ -15,6 +15,7 @@ export class WorkerLink {
   /** Operations sent whose answer has not come back (asks, spawns, stops). */
   inFlight = 0;
   private readonly server: HostCallServer;
+  private readonly channel: SharedArrayBuffer;
   private queue: WorkerOp[] = [];
   private flushScheduled = false;
   private exited = false;
@@ -34,6 +35,7 @@ export class WorkerLink {
     onExit: (link: WorkerLink, error: Error | undefined) => void,
   ) {
     const channel = createChannelBuffer();
+    this.channel = channel;
     this.doorbells = new Int32Array(doorbells);
     const { port1: fromWorker, port2: toMain } = new MessageChannel();
     this.fromWorker = fromWorker;
@@ -81,6 +83,7 @@ export class WorkerLink {
     const bytes = encodeBatch(batch);
     this.worker.postMessage(bytes, [bytes.buffer]);
     ring(this.doorbells, this.index);
+    wakeWaitingCaller(this.channel);
     if (this.inFlight > 0) this.pollAnswers();
   }
 

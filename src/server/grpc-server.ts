@@ -1,3 +1,4 @@
+import type { ApplicationInfo } from '../node/application-registry.js';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -254,20 +255,26 @@ export class GrpcServer {
 
   private application() {
     const s = this.service;
-    const info = (a: { tenant: string; applicationId: string; name: string; version: string; bytes: number; deployedAt: string }) => ({
+    const info = (a: ApplicationInfo) => ({
       tenant: a.tenant,
       applicationId: a.applicationId,
       name: a.name,
       version: a.version,
       bytes: String(a.bytes),
       deployedAt: a.deployedAt,
+      kind: a.kind,
+      actors: [...(a.actors ?? [])],
     });
     return {
-      Deploy: this.unary<{ tenant?: string; applicationId?: string; name?: string; version?: string; wasm?: Buffer }, object>(async (r, principal) =>
-        info(await s.deploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '', r.name ?? '', r.version ?? '', new Uint8Array(r.wasm ?? []))),
-      ),
+      Deploy: this.unary<{ tenant?: string; applicationId?: string; name?: string; version?: string; wasm?: Buffer; manifest?: string; modules?: Record<string, Buffer>; namespace?: string }, object>(async (r, principal) => {
+        if (r.manifest !== undefined && r.manifest !== '') {
+          const files = new Map(Object.entries(r.modules ?? {}).map(([file, bytes]) => [file, new Uint8Array(bytes)] as const));
+          return info(await s.deployBundle(s.scope(principal, r.tenant, r.namespace || undefined), r.applicationId ?? '', r.manifest, files, { name: r.name || undefined, version: r.version || undefined }));
+        }
+        return info(await s.deploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '', r.name ?? '', r.version ?? '', new Uint8Array(r.wasm ?? [])));
+      }),
       List: this.unary<{ tenant?: string }, object>(async (r, principal) => ({ applications: s.listApplications(s.scope(principal, r.tenant, undefined)).map(info) })),
-      Undeploy: this.unary<{ tenant?: string; applicationId?: string }, object>(async (r, principal) => ({ removed: s.undeploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '') })),
+      Undeploy: this.unary<{ tenant?: string; applicationId?: string }, object>(async (r, principal) => ({ removed: await s.undeploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '') })),
     };
   }
 

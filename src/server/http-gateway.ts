@@ -125,14 +125,32 @@ export class HttpGateway {
     // Applications and actors (the routes of the PlexSpaces articles).
     this.route('POST', '/api/v1/applications/deploy', async (request, _, __, principal) => {
       const form = await this.multipart(request);
-      const wasm = form.get('wasm_file');
-      if (!(wasm instanceof Blob)) throw new InvalidArgumentError('wasm_file must be a file field');
       const field = (name: string) => {
         const value = form.get(name);
         if (typeof value !== 'string') throw new InvalidArgumentError(`${name} is required`);
         return value;
       };
+      const optional = (name: string) => {
+        const value = form.get(name);
+        return typeof value === 'string' && value !== '' ? value : undefined;
+      };
       const tenant = form.get('tenant');
+      const manifest = form.get('manifest');
+      if (manifest !== null) {
+        // A bundle: the manifest (file or text) and every module as a `wasm_file` part named by its file name.
+        const text = typeof manifest === 'string' ? manifest : await manifest.text();
+        const files = new Map<string, Uint8Array>();
+        for (const part of form.getAll('wasm_file')) {
+          if (!(part instanceof File)) throw new InvalidArgumentError('every wasm_file of a bundle must be a file part with a file name');
+          if (files.has(part.name)) throw new InvalidArgumentError(`the bundle has two files named ${JSON.stringify(part.name)}`);
+          files.set(part.name, new Uint8Array(await part.arrayBuffer()));
+        }
+        const scope = s.scope(principal, optional('tenant'), optional('namespace'));
+        const info = await s.deployBundle(scope, field('application_id'), text, files, { name: optional('name'), version: optional('version') });
+        return { status: 201, body: info };
+      }
+      const wasm = form.get('wasm_file');
+      if (!(wasm instanceof Blob)) throw new InvalidArgumentError('wasm_file must be a file field');
       // An optional `tenant` field; with auth on it must be the token's own.
       const info = await s.deploy(s.scope(principal, typeof tenant === 'string' && tenant !== '' ? tenant : undefined, undefined), field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()));
       return { status: 201, body: info };

@@ -11,6 +11,8 @@ import type { TupleSpace } from '../space/tuple-space.js';
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 
+const ACTOR_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+
 /**
  * Where an operation acts. Only `NodeService.scope()` makes one, after the
  * gatekeeper allowed the caller into it, and every operation refuses a scope
@@ -195,24 +197,31 @@ export class NodeService {
     return this.node.applications.deploy(scope.tenant, applicationId, name, version, wasm);
   }
 
+  /** A bundle: its manifest and module files; its actors run in the scope's namespace. */
+  deployBundle(scope: Scope, applicationId: string, manifest: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string } = {}) {
+    this.check(scope);
+    return this.node.applications.deployBundle(scope.tenant, scope.namespace, applicationId, manifest, files, meta);
+  }
+
   listApplications(scope: Scope) {
     return this.node.applications.list(this.check(scope).tenant);
   }
 
-  undeploy(scope: Scope, applicationId: string): boolean {
+  undeploy(scope: Scope, applicationId: string): Promise<boolean> {
     return this.node.applications.undeploy(this.check(scope).tenant, applicationId);
   }
 
   /** The runtime id of actor `id` in a scope; activates it from `application` (or the app named like it) on first use. */
   async actor(scope: Scope, id: string, application?: string): Promise<string> {
     this.check(scope);
-    checkId('actor id', id);
+    if (typeof id !== 'string' || !ACTOR_ID.test(id)) throw new InvalidArgumentError(`an actor id must be 1–128 of A–Z a–z 0–9 _ . - : (a virtual actor is kind:key), got ${JSON.stringify(id)}`);
     const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
-    if (this.node.runtime.has(actorId)) return actorId;
+    // Running, or a virtual actor that the actor system activates on this message.
+    if (this.node.runtime.has(actorId) || this.node.actors.isVirtual(actorId)) return actorId;
     const app = this.node.applications.find(scope.tenant, application ?? id);
     if (app === undefined) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
     try {
-      return await this.node.runtime.spawn(app.module, { id: actorId });
+      return await this.node.actors.spawn(app.module, { id: actorId });
     } catch (error) {
       // Two requests may activate the same actor at once: the loser uses the winner's.
       if (this.node.runtime.has(actorId)) return actorId;
@@ -223,14 +232,14 @@ export class NodeService {
   async ask(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string; timeoutMs?: number } = {}): Promise<unknown> {
     this.check(scope);
     const actorId = await this.actor(scope, id, options.application);
-    const reply = await this.node.runtime.ask(actorId, checkType(type), JSON.stringify(payload ?? {}), { timeoutMs: options.timeoutMs });
+    const reply = await this.node.actors.ask(actorId, checkType(type), JSON.stringify(payload ?? {}), { timeoutMs: options.timeoutMs });
     return decodeReply(reply);
   }
 
   async tell(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string } = {}): Promise<void> {
     this.check(scope);
     const actorId = await this.actor(scope, id, options.application);
-    this.node.runtime.tell(actorId, checkType(type), JSON.stringify(payload ?? {}));
+    this.node.actors.tell(actorId, checkType(type), JSON.stringify(payload ?? {}));
   }
 
   listActors(scope: Scope): string[] {
@@ -247,7 +256,7 @@ export class NodeService {
     this.check(scope);
     const actorId = `${scope.tenant}/${scope.namespace}/${checkId('actor id', id)}`;
     if (!this.node.runtime.has(actorId)) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
-    await this.node.runtime.stop(actorId);
+    await this.node.actors.stop(actorId);
   }
 
   // ── shard groups ─────────────────────────────────────────────────────────

@@ -142,3 +142,20 @@ describe('coordination host calls from a core module', () => {
     expect(system.coordination.groups.members({ tenant: 'acme', namespace: 'prod' }, 'room')).toEqual([a]);
   });
 });
+
+describe('ask between actors on the same worker', () => {
+  it('answers instead of waiting out its timeout: the worker runs the neighbour while the asker waits', async () => {
+    const asker = await system.spawn('probe', { worker: 0 });
+    const neighbour = await system.spawn('probe', { worker: 0 });
+    const faceted = await system.spawn('probe', { worker: 0, facets: ['metrics'] });
+    await system.ask(neighbour, 'inc');
+    const started = Date.now();
+    expect(await probeCall(system, asker, HostOp.Ask, `${neighbour}\ninc\n2000\n`)).toBe('2');
+    expect(await probeCall(system, asker, HostOp.Ask, `${faceted}\ninc\n2000\n`)).toBe('1');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(system.actorMetrics(faceted)?.messages).toBe(1);
+    // Messages to the waiting actor itself wait their turn: they are handled after its current one, in order.
+    const order = await Promise.all([probeCall(system, asker, HostOp.Ask, `${neighbour}\ninc\n2000\n`), system.ask(asker, 'inc').then(text), system.ask(asker, 'inc').then(text)]);
+    expect(order).toEqual(['3', '1', '2']);
+  });
+});

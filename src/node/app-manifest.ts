@@ -1,0 +1,209 @@
+import { parse } from 'smol-toml';
+import { InvalidManifestError } from '../errors.js';
+import type { FacetSpec } from '../actors/facet.js';
+import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } from '../actors/supervisor.js';
+
+/**
+ * An application manifest (`app-config.toml`): the supervision tree of a
+ * bundle, in the seed's format, plus what PlexSpaces for TypeScript adds.
+ *
+ * ```toml
+ * [application]                 # optional
+ * name = "bank"
+ * version = "1.0.0"
+ *
+ * [supervisor]
+ * strategy = "one_for_one"      # one_for_all, rest_for_one
+ * max_restarts = 10
+ * max_restart_window_seconds = 60
+ *
+ * [[supervisor.children]]
+ * id = "account"
+ * type = "worker"               # or "supervisor", with its own strategy and children
+ * module = "bank_account.wasm"  # a file of the bundle; default "<id>.wasm"
+ * restart = "permanent"         # transient, temporary
+ * shutdown_timeout_seconds = 10
+ * durable = true                # = facets ["durability"]
+ * checkpoint_every = 50
+ * facets = ["metrics"]
+ * [supervisor.children.args]    # the actor's init config, as a JSON object
+ * owner = "ada"
+ *
+ * [[virtual]]                   # Orleans-style actors: "<kind>:<key>" ids activate on demand
+ * kind = "cart"
+ * module = "cart.wasm"
+ * idle_timeout_seconds = 300
+ * durable = false
+ * ```
+ */
+export interface AppManifest {
+  readonly name?: string;
+  readonly version?: string;
+  readonly supervisor: ManifestSupervisor;
+  readonly virtual: readonly ManifestVirtual[];
+  /** Every module file the manifest refers to. */
+  readonly modules: readonly string[];
+}
+
+export interface ManifestWorker {
+  readonly id: string;
+  readonly module: string;
+  readonly restart: RestartPolicy;
+  readonly shutdownTimeoutMs: number;
+  readonly facets: readonly FacetSpec[];
+  readonly args: Record<string, unknown>;
+}
+
+export interface ManifestSupervisor {
+  readonly strategy: SupervisionStrategy;
+  readonly maxRestarts: number;
+  readonly maxRestartWindowMs: number;
+  readonly children: readonly (ManifestWorker | ({ readonly id: string; readonly restart: RestartPolicy } & { readonly supervisor: ManifestSupervisor }))[];
+}
+
+export interface ManifestVirtual {
+  readonly kind: string;
+  readonly module: string;
+  readonly idleTimeoutMs: number;
+  readonly facets: readonly FacetSpec[];
+  readonly args: Record<string, unknown>;
+}
+
+const STRATEGIES = ['one_for_one', 'one_for_all', 'rest_for_one'];
+const RESTARTS = ['permanent', 'transient', 'temporary'];
+const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+const MODULE_FILE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\.wasm$/;
+
+/** Parses and validates a manifest; every problem is an `InvalidManifestError` naming the entry. */
+export function parseManifest(text: string): AppManifest {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (cause) {
+    throw new InvalidManifestError('(toml)', (cause as Error).message);
+  }
+  for (const key of Object.keys(doc)) if (!['application', 'supervisor', 'virtual'].includes(key)) throw new InvalidManifestError(key, 'unknown section (expected application, supervisor, virtual)');
+  const app = (doc.application ?? {}) as Record<string, unknown>;
+  const modules = new Set<string>();
+  const ids = new Set<string>();
+  if (doc.supervisor === undefined) throw new InvalidManifestError('supervisor', 'a manifest needs a [supervisor] section');
+  const supervisor = readSupervisor(doc.supervisor, 'supervisor', modules, ids);
+  const virtual = asArray(doc.virtual ?? [], 'virtual').map((entry, i) => readVirtual(entry, `virtual[${i}]`, modules));
+  return {
+    name: optionalString(app.name, 'application.name'),
+    version: optionalString(app.version, 'application.version'),
+    supervisor,
+    virtual,
+    modules: [...modules],
+  };
+}
+
+/** The runtime's `SupervisorSpec` for a manifest tree, with module files mapped to deployed module names. */
+export function supervisorSpec(tree: ManifestSupervisor, moduleName: (file: string) => string): SupervisorSpec {
+  return {
+    strategy: tree.strategy,
+    maxRestarts: tree.maxRestarts,
+    maxRestartWindowMs: tree.maxRestartWindowMs,
+    children: tree.children.map((child): ChildSpec => {
+      if ('supervisor' in child) return { id: child.id, restart: child.restart, supervisor: supervisorSpec(child.supervisor, moduleName) };
+      return { id: child.id, module: moduleName(child.module), restart: child.restart, shutdownTimeoutMs: child.shutdownTimeoutMs, facets: child.facets, config: JSON.stringify(child.args) };
+    }),
+  };
+}
+
+function readSupervisor(value: unknown, path: string, modules: Set<string>, ids: Set<string>): ManifestSupervisor {
+  const table = asTable(value, path);
+  allowKeys(table, path, ['strategy', 'max_restarts', 'max_restart_window_seconds', 'children', 'id', 'type', 'restart']);
+  const strategy = table.strategy ?? 'one_for_one';
+  if (typeof strategy !== 'string' || !STRATEGIES.includes(strategy)) throw new InvalidManifestError(`${path}.strategy`, `must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
+  const maxRestarts = integer(table.max_restarts ?? 3, `${path}.max_restarts`, 0);
+  const window = number(table.max_restart_window_seconds ?? 5, `${path}.max_restart_window_seconds`);
+  const children = asArray(table.children ?? [], `${path}.children`).map((entry, i) => {
+    const at = `${path}.children[${i}]`;
+    const child = asTable(entry, at);
+    const id = child.id;
+    if (typeof id !== 'string' || !ID.test(id)) throw new InvalidManifestError(`${at}.id`, `must be 1–64 of A–Z a–z 0–9 _ . - , got ${JSON.stringify(id)}`);
+    if (ids.has(id)) throw new InvalidManifestError(`${at}.id`, `${JSON.stringify(id)} is used twice`);
+    ids.add(id);
+    const restart = child.restart ?? 'permanent';
+    if (typeof restart !== 'string' || !RESTARTS.includes(restart)) throw new InvalidManifestError(`${at}.restart`, `must be one of ${RESTARTS.join(', ')}, got ${JSON.stringify(restart)}`);
+    const type = child.type ?? 'worker';
+    if (type === 'supervisor') return { id, restart: restart as RestartPolicy, supervisor: readSupervisor(child, at, modules, ids) };
+    if (type !== 'worker') throw new InvalidManifestError(`${at}.type`, `must be worker or supervisor, got ${JSON.stringify(type)}`);
+    allowKeys(child, at, ['id', 'type', 'module', 'restart', 'shutdown_timeout_seconds', 'durable', 'checkpoint_every', 'facets', 'args']);
+    const module = moduleFile(child.module ?? `${id}.wasm`, `${at}.module`, modules);
+    return {
+      id,
+      module,
+      restart: restart as RestartPolicy,
+      shutdownTimeoutMs: number(child.shutdown_timeout_seconds ?? 5, `${at}.shutdown_timeout_seconds`) * 1000,
+      facets: facets(child, at),
+      args: child.args === undefined ? {} : asTable(child.args, `${at}.args`),
+    };
+  });
+  return { strategy: strategy as SupervisionStrategy, maxRestarts, maxRestartWindowMs: window * 1000, children };
+}
+
+function readVirtual(value: unknown, path: string, modules: Set<string>): ManifestVirtual {
+  const table = asTable(value, path);
+  allowKeys(table, path, ['kind', 'module', 'idle_timeout_seconds', 'durable', 'checkpoint_every', 'facets', 'args']);
+  const kind = table.kind;
+  if (typeof kind !== 'string' || !ID.test(kind)) throw new InvalidManifestError(`${path}.kind`, `must be 1–64 of A–Z a–z 0–9 _ . - , got ${JSON.stringify(kind)}`);
+  return {
+    kind,
+    module: moduleFile(table.module ?? `${kind}.wasm`, `${path}.module`, modules),
+    idleTimeoutMs: number(table.idle_timeout_seconds ?? 300, `${path}.idle_timeout_seconds`) * 1000,
+    facets: facets(table, path),
+    args: table.args === undefined ? {} : asTable(table.args, `${path}.args`),
+  };
+}
+
+function facets(table: Record<string, unknown>, path: string): FacetSpec[] {
+  const names = asArray(table.facets ?? [], `${path}.facets`).map((f, i) => {
+    if (typeof f !== 'string') throw new InvalidManifestError(`${path}.facets[${i}]`, 'must be a facet name');
+    return f;
+  });
+  const durable = table.durable ?? false;
+  if (typeof durable !== 'boolean') throw new InvalidManifestError(`${path}.durable`, 'must be true or false');
+  const specs: FacetSpec[] = names.filter((n) => n !== 'durability');
+  if (durable || names.includes('durability')) {
+    specs.push(table.checkpoint_every === undefined ? 'durability' : { name: 'durability', checkpointEvery: integer(table.checkpoint_every, `${path}.checkpoint_every`, 1) });
+  }
+  return specs;
+}
+
+function moduleFile(value: unknown, path: string, modules: Set<string>): string {
+  if (typeof value !== 'string' || !MODULE_FILE.test(value)) throw new InvalidManifestError(path, `must be a .wasm file name of the bundle (no directories), got ${JSON.stringify(value)}`);
+  modules.add(value);
+  return value;
+}
+
+function asTable(value: unknown, path: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidManifestError(path, 'must be a table');
+  return value as Record<string, unknown>;
+}
+
+function asArray(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw new InvalidManifestError(path, 'must be an array');
+  return value;
+}
+
+function allowKeys(table: Record<string, unknown>, path: string, allowed: string[]): void {
+  for (const key of Object.keys(table)) if (!allowed.includes(key)) throw new InvalidManifestError(`${path}.${key}`, `unknown key (allowed: ${allowed.join(', ')})`);
+}
+
+function integer(value: unknown, path: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new InvalidManifestError(path, `must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function number(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new InvalidManifestError(path, `must be a positive number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalString(value: unknown, path: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) throw new InvalidManifestError(path, 'must be a string of 1–64 characters');
+  return value;
+}
