@@ -1,4 +1,4 @@
-import { ActorNotFoundError, InvalidArgumentError } from '../errors.js';
+import { ActorExistsError, ActorNotFoundError, InvalidArgumentError } from '../errors.js';
 import { Coordination, type CoordinationOptions } from '../coord/coordination.js';
 import { ActorRuntime, type AskOptions, type ExitReport, type SpawnOptions } from '../runtime/actor-runtime.js';
 import { toBytes, utf8 } from '../runtime/protocol.js';
@@ -174,25 +174,39 @@ export class ActorSystem {
     if (linkTo !== undefined && !this.runtime.has(linkTo)) throw new ActorNotFoundError(linkTo);
     const resolved = this.facets.resolve(facetSpecs);
     const names = resolved.map((r) => r.factory.name);
-    const id = await this.runtime.spawn(moduleName, { ...spawnOptions, intercepted: resolved.length > 0, journaled: names.includes('durability') });
-    if (resolved.length > 0) {
-      try {
-        const host = { actorId: id, module: moduleName, system: this, facetNames: names };
-        const facets = resolved.map(({ factory, options: facetOptions }) => factory.create(host, facetOptions));
-        let open!: () => void;
-        const pipeline: Pipeline = { facets, handlers: facets.filter((f) => f.handle !== undefined), gate: new Promise((resolve) => (open = resolve)) };
-        this.pipelines.set(id, pipeline);
-        try {
-          for (const facet of facets) await facet.start?.();
-        } finally {
-          open();
-        }
-      } catch (error) {
-        this.pipelines.delete(id);
-        await this.runtime.stop(id).catch(() => undefined);
-        throw error;
-      }
+    if (resolved.length === 0) {
+      const plain = await this.runtime.spawn(moduleName, spawnOptions);
+      return this.started(plain, trapExits, linkTo);
     }
+    // The pipeline exists, gate closed, before the actor does: a message arriving while it starts waits for its facets.
+    const id = spawnOptions.id ?? this.runtime.newActorId(moduleName);
+    if (this.pipelines.has(id)) throw new ActorExistsError(id);
+    let open!: () => void;
+    const pipeline: Pipeline = { facets: [], handlers: [], gate: new Promise((resolve) => (open = resolve)) };
+    this.pipelines.set(id, pipeline);
+    try {
+      await this.runtime.spawn(moduleName, { ...spawnOptions, id, intercepted: true, journaled: names.includes('durability') });
+    } catch (error) {
+      if (this.pipelines.get(id) === pipeline) this.pipelines.delete(id);
+      open();
+      throw error;
+    }
+    try {
+      const host = { actorId: id, module: moduleName, system: this, facetNames: names };
+      pipeline.facets.push(...resolved.map(({ factory, options: facetOptions }) => factory.create(host, facetOptions)));
+      pipeline.handlers.push(...pipeline.facets.filter((f) => f.handle !== undefined));
+      for (const facet of pipeline.facets) await facet.start?.();
+    } catch (error) {
+      if (this.pipelines.get(id) === pipeline) this.pipelines.delete(id);
+      open();
+      await this.runtime.stop(id).catch(() => undefined);
+      throw error;
+    }
+    open();
+    return this.started(id, trapExits, linkTo);
+  }
+
+  private started(id: string, trapExits: boolean | undefined, linkTo: string | undefined): string {
     if (trapExits === true) this.trapping.add(id);
     if (linkTo !== undefined) this.link(id, linkTo);
     this.timers.actorStarted(id);

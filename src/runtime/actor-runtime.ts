@@ -237,6 +237,11 @@ export class ActorRuntime {
     }
   }
 
+  /** A fresh id for an actor of `moduleName`, as `spawn` would pick. */
+  newActorId(moduleName: string): string {
+    return `${moduleName}-${this.nextActor++}`;
+  }
+
   hasModule(name: string): boolean {
     return this.modules.has(name);
   }

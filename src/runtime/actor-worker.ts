@@ -218,6 +218,8 @@ function runDeferred(): boolean {
     if (left === 0) deferredCount.delete(actorId);
     else deferredCount.set(actorId, left);
     deliverNow(actorId, type, payload, replyId, from);
+    // Out at once: a query answered between two workflow steps must not wait for the next step.
+    flush();
     ran = true;
   }
 }
@@ -350,18 +352,20 @@ function runLocalSends(): void {
 /** Drains every port once; true when anything arrived. */
 function drain(): boolean {
   let any = false;
+  // Replies go out after each batch, not after everything queued: a quick answer must not wait behind a long handler that came later.
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
     receive(m.message);
+    flush();
     any = true;
   }
   for (const peer of peers) {
     if (peer === null) continue;
     for (let m = receiveMessageOnPort(peer); m !== undefined; m = receiveMessageOnPort(peer)) {
       receive(m.message);
+      flush();
       any = true;
     }
   }
-  if (any) flush();
   return any;
 }
 

@@ -42,7 +42,7 @@ export const host = {
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string): void => world.log(level, message),
   send: (to: string, msgType: string, payload: unknown = {}): void => void check(world.send(to, msgType, JSON.stringify(payload))),
   ask: <R = unknown>(to: string, msgType: string, payload: unknown = {}, timeoutMs = 5000): R =>
-    JSON.parse(check(world.ask(to, msgType, JSON.stringify(payload), BigInt(timeoutMs)))) as R,
+    JSON.parse(check(world.ask(to, msgType, JSON.stringify(payload), u64(timeoutMs)))) as R,
   /** Writes a tuple (`null` fields are values here, not wildcards). */
   tsWrite: (tuple: readonly unknown[]): void => void check(world.tsWrite(JSON.stringify(tuple))),
   /** The oldest match of `pattern` (`null` = wildcard), or `null`; never blocks. */
@@ -57,13 +57,13 @@ export const host = {
   kvList: (prefix: string): string[] => JSON.parse(check(world.kvList(prefix))) as string[],
   pgJoin: (group: string): void => void check(world.pgJoin(group)),
   pgBroadcast: (group: string, msgType: string, payload: unknown = {}): void => void check(world.pgBroadcast(group, msgType, JSON.stringify(payload))),
-  sendAfter: (delayMs: number, msgType: string, payload: unknown = {}): void => void check(world.sendAfter(BigInt(delayMs), msgType, JSON.stringify(payload))),
+  sendAfter: (delayMs: number, msgType: string, payload: unknown = {}): void => void check(world.sendAfter(u64(delayMs), msgType, JSON.stringify(payload))),
   link: (actorId: string): void => void check(world.link(actorId)),
   /** Returns the monitor's ref; a `down` message arrives when the actor exits. */
   monitor: (actorId: string): string => check(world.monitor(actorId)),
   /** A lease-based lock in the actor's own tenant and namespace; `null` when another holder kept it past `timeoutMs`. */
   lockAcquire: (name: string, leaseSecs: number, timeoutMs = 0, holder = ''): { lockId: string; version: string } | null => {
-    const result = world.lockAcquire('', '', holder, name, leaseSecs, BigInt(timeoutMs));
+    const result = world.lockAcquire('', '', holder, name, leaseSecs, u64(timeoutMs));
     if (result.startsWith('ERROR PLEX_ERR_LOCK_TIMEOUT')) return null;
     const grant = JSON.parse(check(result)) as { lock_id: string; version: string };
     return { lockId: grant.lock_id, version: grant.version };
@@ -156,6 +156,16 @@ export function exportActor(Actor: ActorClass) {
       }
     },
   };
+}
+
+/**
+ * A `u64` argument of a host function. The QuickJS components the SDK
+ * builds lower u64 from a JS number (a BigInt traps), while the typings say
+ * bigint; whole numbers up to 2^53 are exact either way.
+ */
+function u64(value: number): bigint {
+  if (!Number.isSafeInteger(value) || value < 0) throw new HostCallError(`ERROR: ${value} is not a whole number of milliseconds`);
+  return value as unknown as bigint;
 }
 
 function check(result: string): string {

@@ -67,6 +67,8 @@ interface Route {
 }
 
 const SEGMENT = '([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})';
+/** An actor id segment: also `kind:key` for virtual actors. */
+const ACTOR_SEGMENT = '([A-Za-z0-9_][A-Za-z0-9_.:-]{0,127})';
 
 /**
  * The HTTP surface: the routes PlexSpaces users know (deploy, ask by
@@ -110,7 +112,7 @@ export class HttpGateway {
   }
 
   private route(method: string, path: string, handler: Handler, open = false): void {
-    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{}', SEGMENT)}$`), handler, open, operation: `${method} ${path}` });
+    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{actor}', ACTOR_SEGMENT).replaceAll('{}', SEGMENT)}$`), handler, open, operation: `${method} ${path}` });
   }
 
   private defineRoutes(): void {
@@ -155,14 +157,16 @@ export class HttpGateway {
       const info = await s.deploy(s.scope(principal, typeof tenant === 'string' && tenant !== '' ? tenant : undefined, undefined), field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()));
       return { status: 201, body: info };
     });
-    this.route('POST', '/api/v1/actors/{}/ask', async (request, [id], _, principal) => {
-      const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown };
-      const reply = await s.ask(s.scope(principal, undefined, undefined), id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
+    // `tenant` and `namespace` are optional body fields (a bundle's actors run in the namespace it was deployed to).
+    this.route('POST', '/api/v1/actors/{actor}/ask', async (request, [id], _, principal) => {
+      const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown; tenant?: unknown; namespace?: unknown };
+      const scope = s.scope(principal, optionalString(body.tenant, 'tenant'), optionalString(body.namespace, 'namespace'));
+      const reply = await s.ask(scope, id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
       return { body: reply };
     });
-    this.route('POST', '/api/v1/actors/{}/tell', async (request, [id], _, principal) => {
-      const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown };
-      await s.tell(s.scope(principal, undefined, undefined), id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
+    this.route('POST', '/api/v1/actors/{actor}/tell', async (request, [id], _, principal) => {
+      const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown; tenant?: unknown; namespace?: unknown };
+      await s.tell(s.scope(principal, optionalString(body.tenant, 'tenant'), optionalString(body.namespace, 'namespace')), id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
       return { status: 202, body: { status: 'accepted' } };
     });
 
