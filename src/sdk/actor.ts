@@ -56,7 +56,8 @@ export const host = {
   /** Keys starting with `prefix`, in order. */
   kvList: (prefix: string): string[] => JSON.parse(check(world.kvList(prefix))) as string[],
   pgJoin: (group: string): void => void check(world.pgJoin(group)),
-  pgBroadcast: (group: string, msgType: string, payload: unknown = {}): void => void check(world.pgBroadcast(group, msgType, JSON.stringify(payload))),
+  /** Sends to every member of the group in the actor's scope; returns how many. */
+  pgBroadcast: (group: string, msgType: string, payload: unknown = {}): number => Number(check(world.pgBroadcast(group, msgType, JSON.stringify(payload)))),
   sendAfter: (delayMs: number, msgType: string, payload: unknown = {}): void => void check(world.sendAfter(u64(delayMs), msgType, JSON.stringify(payload))),
   link: (actorId: string): void => void check(world.link(actorId)),
   /** Returns the monitor's ref; a `down` message arrives when the actor exits. */
