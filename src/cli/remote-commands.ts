@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PlexClient } from '../client/plex-client.js';
+import { parseManifest } from '../node/app-manifest.js';
 import { PlexError, UsageError } from '../errors.js';
 import { parseTupleJson } from '../tuple/json.js';
 import { parseCommandArgs } from './parse.js';
@@ -87,17 +88,59 @@ function help(args: string[], text: string): boolean {
 
 // ── deploy ────────────────────────────────────────────────────────────────
 
-const DEPLOY_HELP = `usage: plexspaces deploy FILE.wasm --app ID [--name NAME] [--version V]
+/** A bundle's multipart form: the manifest and every module it names, from the manifest's directory. */
+function bundleForm(manifestPath: string): FormData {
+  let text: string;
+  try {
+    text = readFileSync(manifestPath, 'utf8');
+  } catch (cause) {
+    throw new UsageError(`cannot read ${manifestPath}: ${(cause as Error).message}`);
+  }
+  const manifest = parseManifest(text); // a bad manifest fails here, before anything is sent
+  const form = new FormData();
+  form.set('manifest', new Blob([text]), 'app-config.toml');
+  for (const module of manifest.modules) {
+    const path = join(dirname(manifestPath), module);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (cause) {
+      throw new UsageError(`the manifest names ${module}, which cannot be read at ${path}: ${(cause as Error).message} (build it with plexspaces build)`);
+    }
+    form.append('wasm_file', new Blob([new Uint8Array(bytes)]), module);
+  }
+  return form;
+}
 
-Deploys a WebAssembly actor (a core module or a component) as application ID.
+const DEPLOY_HELP = `usage: plexspaces deploy FILE.wasm --app ID [--name NAME] [--version V]
+       plexspaces deploy app-config.toml --app ID [--namespace NS]
+
+Deploys a WebAssembly actor (a core module or a component) as application
+ID, or a bundle: its manifest (app-config.toml) and the .wasm files it
+names, read from the manifest's directory; the node validates every module
+and starts the supervision tree (docs/applications.md).
+  --namespace NS   where a bundle's actors run (default: default)
 ${COMMON}
 `;
 
 export async function deployCommand(args: string[]): Promise<number> {
   if (help(args, DEPLOY_HELP)) return 0;
-  const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...COMMON_OPTIONS, app: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } } });
+  const { values, positionals } = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    options: { ...COMMON_OPTIONS, app: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' }, namespace: { type: 'string' } },
+  });
   const [file] = positionals;
   if (file === undefined || values.app === undefined) throw new UsageError(`deploy needs a file and --app\n\n${DEPLOY_HELP}`);
+  if (file.endsWith('.toml')) {
+    const form = bundleForm(file);
+    form.set('application_id', values.app);
+    if (values.name !== undefined) form.set('name', values.name);
+    if (values.version !== undefined) form.set('version', values.version);
+    if (values.namespace !== undefined) form.set('namespace', values.namespace);
+    print(await request(connection(values), 'POST', '/api/v1/applications/deploy', form));
+    return 0;
+  }
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);

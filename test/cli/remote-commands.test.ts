@@ -45,6 +45,17 @@ describe('CLI against a running node', () => {
     expect(JSON.parse(asked.stdout)).toEqual({ balance: 15 });
   });
 
+  it('deploy of a bundle: the manifest and the modules it names, from its directory', async () => {
+    writeFileSync(join(dir, 'app-config.toml'), '[supervisor]\nstrategy = "one_for_one"\n[[supervisor.children]]\nid = "vault"\nmodule = "bank.wasm"\ndurable = true\n');
+    const deployed = await cli('deploy', join(dir, 'app-config.toml'), '--app', 'mini', '--namespace', 'ops', '--node', http);
+    expect(deployed.status, deployed.stderr).toBe(0);
+    expect(JSON.parse(deployed.stdout)).toMatchObject({ applicationId: 'mini', kind: 'bundle', namespace: 'ops', actors: ['default/ops/vault'] });
+    writeFileSync(join(dir, 'broken.toml'), '[supervisor]\n[[supervisor.children]]\nid = "x"\nmodule = "missing.wasm"\n');
+    const missing = await cli('deploy', join(dir, 'broken.toml'), '--app', 'broken', '--node', http);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/missing\.wasm/);
+  });
+
   it('ts write, count, take with a timeout', async () => {
     expect((await cli('ts', 'write', 'acme/jobs/q', '["job", 1, {"$int": "1234567890123456789"}]', '--node', http)).status).toBe(0);
     expect(JSON.parse((await cli('ts', 'count', 'acme/jobs/q', '["job", null, null]', '--node', http)).stdout)).toEqual({ count: 1 });
