@@ -3,6 +3,18 @@
  */
 export { TupleSpace } from './space/tuple-space.js';
 export { ActorRuntime } from './runtime/actor-runtime.js';
+export { ActorSystem } from './actors/actor-system.js';
+export { Supervisor } from './actors/supervisor.js';
+export { FacetPriority, FacetRegistry } from './actors/facet.js';
+export { Coordination } from './coord/coordination.js';
+export { KvStore } from './coord/kv-store.js';
+export { LockManager } from './coord/lock-manager.js';
+export { ProcessGroups } from './coord/process-groups.js';
+export { Channels } from './coord/channels.js';
+export { QueueChannel } from './coord/queue-channel.js';
+export { TopicChannel } from './coord/topic-channel.js';
+export { BlobStore } from './coord/blob-store.js';
+export { parseManifest } from './node/app-manifest.js';
 export { HostOp } from './runtime/core-abi.js';
 export { ShardGroup } from './shard/shard-group.js';
 export { hashPartitioner, consistentHashPartitioner, rangePartitioner, customPartitioner, hashKey } from './shard/partitioner.js';
@@ -35,6 +47,14 @@ export {
   AskTimeoutError,
   RuntimeClosedError,
   BackpressureError,
+  NotFoundError,
+  PayloadTooLargeError,
+  LockTimeoutError,
+  LockFencedError,
+  ChannelClosedError,
+  EscalatedError,
+  InvalidManifestError,
+  FacetRejectedError,
 } from './errors.js';
 
 export type { Field, Tuple, Template, TemplateField, TemplateOperator, FieldTypeName, RangeBound, Any } from './tuple/types.js';
@@ -55,6 +75,18 @@ export type { SpaceStorage, StoredRecord } from './space/storage/space-storage.j
 export type { SqliteOptions, SqliteSynchronous } from './space/storage/sqlite-store.js';
 export type { ActorRuntimeOptions, SpawnOptions, AskOptions, ActorPlacement, WorkerStats, CrashReport } from './runtime/actor-runtime.js';
 export type { CoreModuleOptions } from './runtime/core-module.js';
+export type { ExitReport } from './runtime/actor-runtime.js';
+export type { ActorSystemOptions, ActorSpawnOptions, ExitSignal, DownMessage, VirtualKind } from './actors/actor-system.js';
+export type { SupervisorSpec, ChildSpec, WorkerChildSpec, SupervisorChildSpec, SupervisionStrategy, RestartPolicy, SupervisorEvent, BackoffSpec } from './actors/supervisor.js';
+export type { Envelope, FacetFactory, FacetInstance, FacetHost, FacetSpec, Next } from './actors/facet.js';
+export type { ReminderSpec, ReminderInfo } from './actors/timer-service.js';
+export type { Scope } from './coord/scope.js';
+export type { KvEntry, KvPutOptions } from './coord/kv-store.js';
+export type { LockGrant, AcquireOptions } from './coord/lock-manager.js';
+export type { QueueChannelOptions, QueueDelivery, DeadLetter, QueueStats, SendOptions, ReceiveOptions } from './coord/queue-channel.js';
+export type { SubscribeOptions, PublishOptions, TopicSubscription } from './coord/topic-channel.js';
+export type { BlobInfo } from './coord/blob-store.js';
+export type { AppManifest } from './node/app-manifest.js';
 export type { ShardGroupOptions, GatherOptions, GatherResult, BulkUpdateResult } from './shard/shard-group.js';
 export type { ShardResult, AggregateStrategy, ReduceOp } from './shard/gather.js';
 export type { Partitioner, ShardKey } from './shard/partitioner.js';
