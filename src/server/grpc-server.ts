@@ -38,6 +38,14 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.Rebalance]: grpc.status.ABORTED,
   [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
   [ErrorCode.Forbidden]: grpc.status.PERMISSION_DENIED,
+  [ErrorCode.InvalidManifest]: grpc.status.INVALID_ARGUMENT,
+  [ErrorCode.NotFound]: grpc.status.NOT_FOUND,
+  [ErrorCode.PayloadTooLarge]: grpc.status.RESOURCE_EXHAUSTED,
+  [ErrorCode.LockTimeout]: grpc.status.ABORTED,
+  [ErrorCode.LockFenced]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.ChannelClosed]: grpc.status.UNAVAILABLE,
+  [ErrorCode.Escalated]: grpc.status.UNAVAILABLE,
+  [ErrorCode.FacetRejected]: grpc.status.PERMISSION_DENIED,
 };
 
 function toServiceError(error: unknown): Partial<grpc.ServiceError> {

@@ -147,6 +147,14 @@ describe('gRPC surface', () => {
     expect((await call<{ ids: string[] }>(actor, 'List', { tenant: 'acme', namespace: 'eu' })).ids).toEqual(['alice']);
     const foreign = await call(actor, 'Ask', { actor: { ...ref, tenant: 'globex' }, messageType: 'balance', payloadJson: '{}' }).catch((e: grpc.ServiceError) => e);
     expect((foreign as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+    // A bundle: the manifest and its modules by file name; the tree starts in the namespace asked for.
+    const manifest = '[supervisor]\nstrategy = "one_for_one"\n[[supervisor.children]]\nid = "vault"\nmodule = "bank.wasm"\ndurable = true\n';
+    const bundle = await call<{ kind: string; actors: string[] }>(app, 'Deploy', { tenant: 'acme', applicationId: 'vaults', namespace: 'eu', manifest, modules: { 'bank.wasm': Buffer.from(bank) } });
+    expect(bundle).toMatchObject({ kind: 'bundle', actors: ['acme/eu/vault'] });
+    const vault = await call<{ replyJson: string }>(actor, 'Ask', { actor: { tenant: 'acme', namespace: 'eu', id: 'vault' }, messageType: 'deposit', payloadJson: '{"amount": 5}' });
+    expect(JSON.parse(vault.replyJson)).toEqual({ balance: 5 });
+    const bad = await call(app, 'Deploy', { tenant: 'acme', applicationId: 'bad', manifest: '[supervisor]\nstrategy = "sideways"\n', modules: {} }).catch((e: grpc.ServiceError) => e);
+    expect((bad as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
     [app, actor, nodeClient].forEach((c) => c.close());
   });
 
