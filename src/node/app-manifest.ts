@@ -21,6 +21,7 @@ import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } fr
  * id = "account"
  * type = "worker"               # or "supervisor", with its own strategy and children
  * module = "bank_account.wasm"  # a file of the bundle; default "<id>.wasm"
+ * world = "plexspaces:simple-actor@0.1.0"   # optional; or "plexspaces:core@0.1.0"
  * restart = "permanent"         # transient, temporary
  * shutdown_timeout_seconds = 10
  * durable = true                # = facets ["durability"]
@@ -43,11 +44,19 @@ export interface AppManifest {
   readonly virtual: readonly ManifestVirtual[];
   /** Every module file the manifest refers to. */
   readonly modules: readonly string[];
+  /** The world declared for each module file that has one. */
+  readonly worlds: ReadonlyMap<string, ModuleWorld>;
 }
+
+/** The worlds a module may declare: the simple-actor component world, or the core-module ABI. */
+export const MODULE_WORLDS = ['plexspaces:simple-actor@0.1.0', 'plexspaces:core@0.1.0'] as const;
+export type ModuleWorld = (typeof MODULE_WORLDS)[number];
 
 export interface ManifestWorker {
   readonly id: string;
   readonly module: string;
+  /** The world the module declares it implements; checked at deploy when given. */
+  readonly world?: ModuleWorld;
   readonly restart: RestartPolicy;
   readonly shutdownTimeoutMs: number;
   readonly facets: readonly FacetSpec[];
@@ -64,6 +73,7 @@ export interface ManifestSupervisor {
 export interface ManifestVirtual {
   readonly kind: string;
   readonly module: string;
+  readonly world?: ModuleWorld;
   readonly idleTimeoutMs: number;
   readonly facets: readonly FacetSpec[];
   readonly args: Record<string, unknown>;
@@ -86,15 +96,17 @@ export function parseManifest(text: string): AppManifest {
   const app = (doc.application ?? {}) as Record<string, unknown>;
   const modules = new Set<string>();
   const ids = new Set<string>();
+  const worlds = new Map<string, ModuleWorld>();
   if (doc.supervisor === undefined) throw new InvalidManifestError('supervisor', 'a manifest needs a [supervisor] section');
-  const supervisor = readSupervisor(doc.supervisor, 'supervisor', modules, ids);
-  const virtual = asArray(doc.virtual ?? [], 'virtual').map((entry, i) => readVirtual(entry, `virtual[${i}]`, modules));
+  const supervisor = readSupervisor(doc.supervisor, 'supervisor', modules, ids, worlds);
+  const virtual = asArray(doc.virtual ?? [], 'virtual').map((entry, i) => readVirtual(entry, `virtual[${i}]`, modules, worlds));
   return {
     name: optionalString(app.name, 'application.name'),
     version: optionalString(app.version, 'application.version'),
     supervisor,
     virtual,
     modules: [...modules],
+    worlds,
   };
 }
 
@@ -111,7 +123,7 @@ export function supervisorSpec(tree: ManifestSupervisor, moduleName: (file: stri
   };
 }
 
-function readSupervisor(value: unknown, path: string, modules: Set<string>, ids: Set<string>): ManifestSupervisor {
+function readSupervisor(value: unknown, path: string, modules: Set<string>, ids: Set<string>, worlds: Map<string, ModuleWorld>): ManifestSupervisor {
   const table = asTable(value, path);
   allowKeys(table, path, ['strategy', 'max_restarts', 'max_restart_window_seconds', 'children', 'id', 'type', 'restart']);
   const strategy = table.strategy ?? 'one_for_one';
@@ -128,13 +140,14 @@ function readSupervisor(value: unknown, path: string, modules: Set<string>, ids:
     const restart = child.restart ?? 'permanent';
     if (typeof restart !== 'string' || !RESTARTS.includes(restart)) throw new InvalidManifestError(`${at}.restart`, `must be one of ${RESTARTS.join(', ')}, got ${JSON.stringify(restart)}`);
     const type = child.type ?? 'worker';
-    if (type === 'supervisor') return { id, restart: restart as RestartPolicy, supervisor: readSupervisor(child, at, modules, ids) };
+    if (type === 'supervisor') return { id, restart: restart as RestartPolicy, supervisor: readSupervisor(child, at, modules, ids, worlds) };
     if (type !== 'worker') throw new InvalidManifestError(`${at}.type`, `must be worker or supervisor, got ${JSON.stringify(type)}`);
-    allowKeys(child, at, ['id', 'type', 'module', 'restart', 'shutdown_timeout_seconds', 'durable', 'checkpoint_every', 'facets', 'args']);
+    allowKeys(child, at, ['id', 'type', 'module', 'world', 'restart', 'shutdown_timeout_seconds', 'durable', 'checkpoint_every', 'facets', 'args']);
     const module = moduleFile(child.module ?? `${id}.wasm`, `${at}.module`, modules);
     return {
       id,
       module,
+      world: declaredWorld(child.world, `${at}.world`, module, worlds),
       restart: restart as RestartPolicy,
       shutdownTimeoutMs: number(child.shutdown_timeout_seconds ?? 5, `${at}.shutdown_timeout_seconds`) * 1000,
       facets: facets(child, at),
@@ -144,18 +157,29 @@ function readSupervisor(value: unknown, path: string, modules: Set<string>, ids:
   return { strategy: strategy as SupervisionStrategy, maxRestarts, maxRestartWindowMs: window * 1000, children };
 }
 
-function readVirtual(value: unknown, path: string, modules: Set<string>): ManifestVirtual {
+function readVirtual(value: unknown, path: string, modules: Set<string>, worlds: Map<string, ModuleWorld>): ManifestVirtual {
   const table = asTable(value, path);
-  allowKeys(table, path, ['kind', 'module', 'idle_timeout_seconds', 'durable', 'checkpoint_every', 'facets', 'args']);
+  allowKeys(table, path, ['kind', 'module', 'world', 'idle_timeout_seconds', 'durable', 'checkpoint_every', 'facets', 'args']);
   const kind = table.kind;
   if (typeof kind !== 'string' || !ID.test(kind)) throw new InvalidManifestError(`${path}.kind`, `must be 1–64 of A–Z a–z 0–9 _ . - , got ${JSON.stringify(kind)}`);
+  const module = moduleFile(table.module ?? `${kind}.wasm`, `${path}.module`, modules);
   return {
     kind,
-    module: moduleFile(table.module ?? `${kind}.wasm`, `${path}.module`, modules),
+    module,
+    world: declaredWorld(table.world, `${path}.world`, module, worlds),
     idleTimeoutMs: number(table.idle_timeout_seconds ?? 300, `${path}.idle_timeout_seconds`) * 1000,
     facets: facets(table, path),
     args: table.args === undefined ? {} : asTable(table.args, `${path}.args`),
   };
+}
+
+function declaredWorld(value: unknown, path: string, module: string, worlds: Map<string, ModuleWorld>): ModuleWorld | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(MODULE_WORLDS as readonly string[]).includes(value)) throw new InvalidManifestError(path, `must be one of ${MODULE_WORLDS.join(', ')}, got ${JSON.stringify(value)}`);
+  const before = worlds.get(module);
+  if (before !== undefined && before !== value) throw new InvalidManifestError(path, `${module} is declared as ${before} elsewhere`);
+  worlds.set(module, value as ModuleWorld);
+  return value as ModuleWorld;
 }
 
 function facets(table: Record<string, unknown>, path: string): FacetSpec[] {

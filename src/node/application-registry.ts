@@ -93,6 +93,9 @@ export class ApplicationRegistry {
       for (const file of manifest.modules) {
         await this.replaceModule(moduleName(file), files.get(file)!);
         deployedNow.push(moduleName(file));
+        const declared = manifest.worlds.get(file);
+        const actual = runtime.moduleKind(moduleName(file)) === 'component' ? 'plexspaces:simple-actor@0.1.0' : 'plexspaces:core@0.1.0';
+        if (declared !== undefined && declared !== actual) throw new InvalidManifestError(file, `declared as ${declared}, but it is ${actual === 'plexspaces:core@0.1.0' ? 'a core module' : 'a component'} (${actual})`);
       }
     } catch (error) {
       for (const m of deployedNow) runtime.undeploy(m);

@@ -242,6 +242,11 @@ export class ActorRuntime {
     return `${moduleName}-${this.nextActor++}`;
   }
 
+  /** Whether a deployed module is a core module or a component; undefined when none has the name. */
+  moduleKind(name: string): 'core' | 'component' | undefined {
+    return this.modules.get(name)?.kind;
+  }
+
   hasModule(name: string): boolean {
     return this.modules.has(name);
   }

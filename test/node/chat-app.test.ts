@@ -56,6 +56,9 @@ describe('the chat example application', () => {
     await expect(node.applications.deployBundle('acme', 'prod', 'bad3', manifest, broken)).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_MODULE' });
     await expect(node.applications.deployBundle('acme', 'prod', 'bad4', '[supervisor]\nstrategy = "one_for_one"\n[[supervisor.children]]\nid = "x"\nmodule = "../etc/passwd.wasm"\n', files)).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_MANIFEST' });
     await expect(node.applications.deployBundle('acme', 'prod', 'bad5', 'not [toml', files)).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_MANIFEST' });
+    // A module that is not of the world its entry declares is refused before anything starts.
+    const wrongWorld = manifest.replace('module = "rate_limiter.wasm"', 'module = "rate_limiter.wasm"\nworld = "plexspaces:core@0.1.0"');
+    await expect(node.applications.deployBundle('acme', 'prod', 'bad6', wrongWorld, files)).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_MANIFEST', path: 'rate_limiter.wasm' });
     expect(node.runtime.placement().length).toBe(before);
     expect(node.applications.list('acme').map((a) => a.applicationId)).toEqual(['chat']);
   });
