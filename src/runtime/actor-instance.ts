@@ -63,7 +63,13 @@ export class ActorInstance {
     const imports: WebAssembly.Imports = {
       plex: {
         // A view, not a copy: every host call consumes its request before returning.
-        call: (op: number, ptr: number, len: number) => host.hostCall(this, op, this.bytes(ptr, len)),
+        call: (op: number, ptr: number, len: number) => {
+          // The watchdog counts computing, not waiting on the host (an ask, a blocking take).
+          const started = performance.now();
+          const status = host.hostCall(this, op, this.bytes(ptr, len));
+          this.deadline += performance.now() - started;
+          return status;
+        },
         result: (dst: number) => this.view().set(this.lastResult, dst),
         log: (level: number, ptr: number, len: number) => host.log(id, level, fromUtf8.decode(this.bytes(ptr, len))),
         now_ms: () => host.nowMs(this),
