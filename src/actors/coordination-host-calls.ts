@@ -8,7 +8,7 @@ import type { ActorSystem } from './actor-system.js';
 type Result = { status: number; data?: Uint8Array };
 
 const EMPTY = new Uint8Array(0);
-/** How long a `channel-send` from an actor waits for room before failing (it blocks the actor's worker). */
+/** How long a `channel-send` from an actor waits for room by default before failing (it blocks the actor). */
 const CHANNEL_SEND_WAIT_MS = 5000;
 /** Longest an actor may block its worker in `lock-acquire` or `channel-receive`. */
 const MAX_BLOCK_MS = 60_000;
@@ -108,10 +108,10 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
         case HostOp.BlobDownload:
           return { status: 0, data: coordination.blobs.get(scope, text()).data };
         case HostOp.ChannelSend: {
-          const [channel, message] = fields(1);
+          const [channel, timeout, message] = fields(2);
           return coordination.channels
             .queue(scope, channel)
-            .send(JSON.parse(message), { timeoutMs: CHANNEL_SEND_WAIT_MS })
+            .send(JSON.parse(message), { timeoutMs: timeout === '' ? CHANNEL_SEND_WAIT_MS : Math.min(MAX_BLOCK_MS, Number(timeout)) })
             .then(() => ok('ok'), failed);
         }
         case HostOp.ChannelReceive: {

@@ -121,10 +121,27 @@ export class ComponentActor {
       log: (level: string, message: string) => services.log(id, level === 'error' ? 3 : level === 'warn' ? 2 : 1, message),
       nowMs: () => (journaled ? BigInt(viaMain(HostOp.NowMs, '')) : BigInt(Date.now())),
     };
+    const coordination = {
+      channelSend: (channel: string, message: string, timeoutMs: bigint) => viaMain(HostOp.ChannelSend, `${channel}\n${timeoutMs}\n${message}`),
+      channelReceive: (channel: string, timeoutMs: bigint) => viaMain(HostOp.ChannelReceive, `${channel}\n${timeoutMs}`),
+      channelAck: (channel: string, id: bigint) => viaMain(HostOp.ChannelAck, `${channel}\n${id}`),
+      channelNack: (channel: string, id: bigint, requeue: boolean) => viaMain(HostOp.ChannelNack, `${channel}\n${id}\n${requeue ? 1 : 0}`),
+      pgJoinTopics: (group: string, topicsJson: string) => viaMain(HostOp.PgJoin, `${group}\n${topicsOf(topicsJson)}`),
+      pgPublish: (group: string, topic: string, type: string, payload: string) => viaMain(HostOp.PgPublish, `${group}\n${topic}\n${type}\n${payload}`),
+      pgLeave: (group: string) => viaMain(HostOp.PgLeave, group),
+      pgMembers: (group: string) => viaMain(HostOp.PgMembers, group),
+      sendInterval: (everyMs: bigint, type: string, payload: string) => viaMain(HostOp.SendInterval, `${everyMs}\n${type}\n${payload}`),
+      cancelTimer: (timerId: string) => viaMain(HostOp.CancelTimer, timerId),
+      unlink: (actorId: string) => viaMain(HostOp.Unlink, actorId),
+      demonitor: (ref: string) => viaMain(HostOp.Demonitor, ref),
+      kvPutTtl: (key: string, value: string, ttlMs: bigint) => viaMain(HostOp.KvPut, `${key}\n${ttlMs}\n${value}`),
+    };
     const imports: Record<string, unknown> = {
       // jco reads the key without the @version suffix; pass both.
       'plexspaces:simple-actor/host': host,
       'plexspaces:simple-actor/host@0.1.0': host,
+      'plexspaces:simple-actor/coordination': coordination,
+      'plexspaces:simple-actor/coordination@0.1.0': coordination,
       ...wasiImports(),
     };
     const tick = {
@@ -182,6 +199,16 @@ export class ComponentActor {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** `["a","b"]` → `a,b` (the host call's topic list); anything else → no topics. */
+function topicsOf(json: string): string {
+  try {
+    const topics = JSON.parse(json) as unknown;
+    return Array.isArray(topics) ? topics.filter((t): t is string => typeof t === 'string').join(',') : '';
+  } catch {
+    return '';
+  }
+}
 
 /**
  * WASI from preview2-shim, keyed as jco asks (`wasi:cli/stdout` →

@@ -7,6 +7,8 @@ import { enableWasmFeatures } from './wasm-features.js';
 /** The world every component actor must export (shared/WIT-CONTRACT.md, wit/simple-actor.wit). */
 export const ACTOR_INTERFACE = 'plexspaces:simple-actor/actor@0.1.0';
 export const HOST_INTERFACE = 'plexspaces:simple-actor/host';
+/** The optional second interface (wit/coordination.wit, world `full-actor-world`). */
+export const COORDINATION_INTERFACE = 'plexspaces:simple-actor/coordination';
 
 /** A component transpiled by jco, with its core modules compiled, ready to send to workers. */
 export interface ComponentModule {
@@ -39,7 +41,7 @@ export async function prepareComponent(name: string, bytes: Uint8Array, options:
       `${name}: wrong world: the component exports ${exported.length > 0 ? exported.join(', ') : 'nothing'}, but an actor must export ${ACTOR_INTERFACE} (init, handle, get-state, set-state)`,
     );
   }
-  const foreign = output.imports.filter((i) => i !== HOST_INTERFACE && !i.startsWith('wasi:'));
+  const foreign = output.imports.filter((i) => i !== HOST_INTERFACE && i !== COORDINATION_INTERFACE && !i.startsWith('wasi:'));
   if (foreign.length > 0) throw new InvalidModuleError(`${name}: imports interfaces the host does not provide: ${foreign.join(', ')}`);
   // The component's core modules (the JS engine among them) get the same
   // watchdog and memory cap as core-module actors.

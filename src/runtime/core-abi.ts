@@ -75,7 +75,7 @@ export const HostOp = {
   PgLeave: 27,
   /** `group`: JSON array of member ids. */
   PgMembers: 28,
-  /** `channel\nmessage-json` (waits while the queue is full, up to 5 s) */
+  /** `channel\ntimeout-ms (empty: 5 s)\nmessage-json`: waits while the queue is full, up to the timeout. */
   ChannelSend: 29,
   /** `channel\ntimeout-ms`: JSON `{id, message, attempt}` or an empty result. */
   ChannelReceive: 30,

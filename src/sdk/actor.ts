@@ -164,12 +164,13 @@ export function exportActor(Actor: ActorClass) {
  * builds lower u64 from a JS number (a BigInt traps), while the typings say
  * bigint; whole numbers up to 2^53 are exact either way.
  */
-function u64(value: number): bigint {
+export function u64(value: number): bigint {
   if (!Number.isSafeInteger(value) || value < 0) throw new HostCallError(`ERROR: ${value} is not a whole number of milliseconds`);
   return value as unknown as bigint;
 }
 
-function check(result: string): string {
+/** Throws `HostCallError` for an `ERROR…` answer, else returns it. */
+export function check(result: string): string {
   if (result.startsWith('ERROR')) throw new HostCallError(result);
   return result;
 }

@@ -46,7 +46,7 @@ export async function buildActor(entry: string): Promise<BuildActorResult> {
       target: 'es2022',
       outfile: bundlePath,
       external: ['plexspaces:*'],
-      alias: { 'plexspaces/sdk': sdk },
+      alias: { 'plexspaces/sdk/coordination': sdk.replace(/index\.(ts|js)$/, 'coordination.$1'), 'plexspaces/sdk': sdk },
       logLevel: 'silent',
       write: true,
     }).catch((cause: Error) => {
@@ -54,11 +54,13 @@ export async function buildActor(entry: string): Promise<BuildActorResult> {
     });
     if (result.errors.length > 0) throw new InvalidModuleError(`cannot bundle ${entry}: ${result.errors.map((e) => e.text).join('; ')}`);
     const jsSource = readFileSync(bundlePath, 'utf8');
+    // An actor that uses plexspaces/sdk/coordination needs the full world; any other stays in the portable actor-world.
+    const full = jsSource.includes('plexspaces:simple-actor/coordination');
     const { component } = await componentize({
-      witPath: join(packageRoot, 'wit', 'simple-actor.wit'),
+      witPath: full ? join(packageRoot, 'wit') : join(packageRoot, 'wit', 'simple-actor.wit'),
       jsSource,
       jsPath: bundlePath,
-      world: 'actor-world',
+      world: full ? 'full-actor-world' : 'actor-world',
       // Synchronous exports, and no WASI at all: an actor reaches the outside
       // world only through the host interface.
       sync: true,

@@ -29,3 +29,20 @@ declare module 'plexspaces:simple-actor/host@0.1.0' {
   export function log(level: string, message: string): void;
   export function nowMs(): bigint;
 }
+
+/** The coordination interface (wit/coordination.wit, world `full-actor-world`). u64 arguments are passed as numbers (see u64 in actor.ts). */
+declare module 'plexspaces:simple-actor/coordination@0.1.0' {
+  export function channelSend(channel: string, messageJson: string, timeoutMs: bigint): string;
+  export function channelReceive(channel: string, timeoutMs: bigint): string;
+  export function channelAck(channel: string, deliveryId: bigint): string;
+  export function channelNack(channel: string, deliveryId: bigint, requeue: boolean): string;
+  export function pgJoinTopics(groupName: string, topicsJson: string): string;
+  export function pgPublish(groupName: string, topic: string, msgType: string, payloadJson: string): string;
+  export function pgLeave(groupName: string): string;
+  export function pgMembers(groupName: string): string;
+  export function sendInterval(intervalMs: bigint, msgType: string, payloadJson: string): string;
+  export function cancelTimer(timerId: string): string;
+  export function unlink(actorId: string): string;
+  export function demonitor(monitorRef: string): string;
+  export function kvPutTtl(key: string, value: string, ttlMs: bigint): string;
+}

@@ -129,7 +129,7 @@ describe('coordination host calls from a core module', () => {
     expect(await probeCall(system, b, HostOp.BlobDownload, 'notes.txt')).toBe('line 1\nline 2');
     expect(await probeCall(system, other, HostOp.BlobDownload, 'notes.txt')).toBe('ERROR');
 
-    expect(await probeCall(system, a, HostOp.ChannelSend, 'jobs\n{"job":1}')).toBe('ok');
+    expect(await probeCall(system, a, HostOp.ChannelSend, 'jobs\n\n{"job":1}')).toBe('ok');
     const delivery = JSON.parse(await probeCall(system, b, HostOp.ChannelReceive, 'jobs\n1000'));
     expect(delivery).toMatchObject({ message: { job: 1 }, attempt: 1 });
     expect(await probeCall(system, other, HostOp.ChannelReceive, 'jobs\n0')).toBe('');
