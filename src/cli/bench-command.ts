@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { markdownTable, saveReport, type BenchReport } from '../bench/report.js';
 import { runRuntimeSuite } from '../bench/runtime-suite.js';
 import { runKernelsSuite } from '../bench/kernels-suite.js';
+import { runOtpSuite } from '../bench/otp-suite.js';
 import { runRemoteSuite } from '../bench/remote-suite.js';
 import { runShardSuite } from '../bench/shard-suite.js';
 import { runTuplespaceSuite, type SuiteOptions } from '../bench/tuplespace-suite.js';
@@ -15,6 +16,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<BenchReport>> = 
   shard: runShardSuite,
   kernels: runKernelsSuite,
   remote: runRemoteSuite,
+  otp: runOtpSuite,
 };
 
 const HELP = `usage: plexspaces bench <suite|all> [options]
