@@ -43,6 +43,8 @@ interface Pipeline {
   readonly handlers: FacetInstance[];
   /** Resolves when the previous message has reached the actor (and, first, when the facets have started): keeps per-actor order through async facets. */
   gate: Promise<void>;
+  /** The last gate is already open: a message may go straight through, without a hop through the microtask queue (so concurrent sends still share one batch to the worker). */
+  open: boolean;
 }
 
 /** The message a trapping actor gets when a linked actor exits (type `exit`). */
@@ -157,10 +159,8 @@ export class ActorSystem {
     const pipeline = this.pipelines.get(actorId);
     if (pipeline === undefined || !this.runtime.has(actorId)) return;
     // Wait for messages already on their way, then hold the gate so none slips in while saving.
-    let release!: () => void;
-    const previous = pipeline.gate;
-    pipeline.gate = new Promise((resolve) => (release = resolve));
-    await previous;
+    const { previous, release } = enterPipeline(pipeline);
+    if (previous !== undefined) await previous;
     try {
       for (const facet of pipeline.facets) await facet.beforeDeactivate?.();
       await this.runtime.stop(actorId);
@@ -181,8 +181,8 @@ export class ActorSystem {
     // The pipeline exists, gate closed, before the actor does: a message arriving while it starts waits for its facets.
     const id = spawnOptions.id ?? this.runtime.newActorId(moduleName);
     if (this.pipelines.has(id)) throw new ActorExistsError(id);
-    let open!: () => void;
-    const pipeline: Pipeline = { facets: [], handlers: [], gate: new Promise((resolve) => (open = resolve)) };
+    const pipeline: Pipeline = { facets: [], handlers: [], gate: Promise.resolve(), open: true };
+    const { release: open } = enterPipeline(pipeline);
     this.pipelines.set(id, pipeline);
     try {
       await this.runtime.spawn(moduleName, { ...spawnOptions, id, intercepted: true, journaled: names.includes('durability') });
@@ -311,14 +311,8 @@ export class ActorSystem {
       pipeline = this.pipelines.get(actorId);
       if (pipeline === undefined) return this.runtime.ask(actorId, type, payload, options);
     }
-    const previous = pipeline.gate;
-    let release!: () => void;
-    pipeline.gate = new Promise((resolve) => (release = resolve));
-    try {
-      await previous;
-    } catch {
-      // an earlier message's failure does not hold this one back
-    }
+    const { previous, release } = enterPipeline(pipeline);
+    if (previous !== undefined) await previous;
     const listeners: ((context: number) => void)[] = [];
     const envelope: Envelope = { actorId, type, payload, from, wantsReply, onContext: (listener) => void listeners.push(listener) };
     const handlers = pipeline.handlers;
@@ -401,4 +395,27 @@ export class ActorSystem {
     if (!this.runtime.has(to)) return;
     this.runtime.tell(to, type, utf8.encode(JSON.stringify(body)), from);
   }
+}
+
+/**
+ * Takes the next place in an actor's pipeline: `previous` (undefined when
+ * the way is clear) resolves once the message before has reached the actor;
+ * `release` lets the next one go.
+ */
+function enterPipeline(pipeline: Pipeline): { previous: Promise<void> | undefined; release: () => void } {
+  const previous = pipeline.open ? undefined : pipeline.gate;
+  let resolveGate!: () => void;
+  const gate = new Promise<void>((resolve) => (resolveGate = resolve));
+  pipeline.gate = gate;
+  pipeline.open = false;
+  let released = false;
+  return {
+    previous,
+    release: () => {
+      if (released) return;
+      released = true;
+      resolveGate();
+      if (pipeline.gate === gate) pipeline.open = true;
+    },
+  };
 }

@@ -6,7 +6,7 @@ export interface JournalEntry {
   readonly type: string;
   readonly payload: Uint8Array;
   readonly from: string;
-  /** 0 accepted, 1 handled, 2 failed (the actor crashed on it; replay skips it). */
+  /** 0 accepted (replayed on recovery), 2 failed (the actor crashed on it; replay skips it). */
   readonly status: number;
 }
 
@@ -26,7 +26,13 @@ interface MessageContext {
   next: number;
 }
 
-export const EntryStatus = { Accepted: 0, Handled: 1, Failed: 2 } as const;
+/**
+ * A message is journaled `Accepted` and stays so once handled: recovery
+ * replays every accepted message after the checkpoint, handled or cut off
+ * alike (the recorded effects make both safe), so marking "handled" would
+ * cost a second write per message for nothing.
+ */
+export const EntryStatus = { Accepted: 0, Failed: 2 } as const;
 
 /**
  * The durable actors' journal in the node database: every message a
@@ -78,10 +84,6 @@ export class DurableJournal {
     const seq = this.allocate(actorId);
     this.statements.append.run(actorId, seq, type, payload, from);
     return seq;
-  }
-
-  markHandled(actorId: string, seq: number): void {
-    this.statements.setStatus.run(EntryStatus.Handled, actorId, seq);
   }
 
   /** The actor crashed on this message: replay will skip it (its state changes died with the instance). */

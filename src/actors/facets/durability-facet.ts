@@ -66,7 +66,7 @@ class DurableActor implements FacetInstance {
           },
         })
         .then(
-          () => entry.status === EntryStatus.Accepted && this.journal.markHandled(actorId, entry.seq),
+          () => undefined,
           () => this.journal.markFailed(actorId, entry.seq),
         ),
     );
@@ -93,7 +93,6 @@ class DurableActor implements FacetInstance {
     });
     try {
       const reply = await next();
-      this.journal.markHandled(actorId, seq);
       this.handledSinceCheckpoint++;
       if (this.handledSinceCheckpoint >= this.checkpointEvery) void this.checkpoint();
       return reply;
