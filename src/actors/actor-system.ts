@@ -88,6 +88,7 @@ export class ActorSystem {
   private readonly virtualKinds = new Map<string, VirtualKind>();
   private readonly activating = new Map<string, Promise<void>>();
   private readonly exitListeners = new Set<(report: ExitReport) => void>();
+  private readonly restartListeners = new Set<(restart: { supervisor: string; child: string; attempt: number }) => void>();
   private readonly ownsRuntime: boolean;
   private readonly unsubscribe: () => void;
   private closed = false;
@@ -281,6 +282,17 @@ export class ActorSystem {
 
   isTrappingExits(actorId: string): boolean {
     return this.trapping.has(actorId);
+  }
+
+  /** Hears every restart any supervisor of this system makes (metrics, logs). */
+  onRestart(listener: (restart: { supervisor: string; child: string; attempt: number }) => void): () => void {
+    this.restartListeners.add(listener);
+    return () => this.restartListeners.delete(listener);
+  }
+
+  /** Supervisors report their restarts here. */
+  reportRestart(supervisor: string, child: string, attempt: number): void {
+    for (const listener of this.restartListeners) listener({ supervisor, child, attempt });
   }
 
   /** Hears every exit after the system has dealt with it (links, monitors, groups). */

@@ -247,6 +247,7 @@ export class Supervisor {
       }
       c.restarts++;
       this.emit({ type: 'restart', child: c.spec.id, attempt: c.restarts });
+      this.system.reportRestart(this.name, c.spec.id, c.restarts);
       try {
         await this.startChild(c);
       } catch (error) {

@@ -4,7 +4,7 @@ import type { PlexNode } from '../node/plex-node.js';
 /**
  * Prometheus metrics of a node (prom-client), served at GET /metrics:
  * operations and their latencies per surface, space sizes and blocked
- * waiters, actors, actor restarts (crashes), worker queue depths, open
+ * waiters, actors, actor crashes and supervisor restarts, worker queue depths, open
  * websockets, plus Node's process metrics.
  */
 export class NodeMetrics {
@@ -12,7 +12,9 @@ export class NodeMetrics {
   private readonly requests: Counter<'surface' | 'operation' | 'code'>;
   private readonly latency: Histogram<'surface' | 'operation'>;
   private readonly crashes: Counter<'code'>;
+  private readonly restarts: Counter<'supervisor'>;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeRestarts: () => void;
 
   constructor(node: PlexNode, connections: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'plexspaces_process_' });
@@ -26,6 +28,8 @@ export class NodeMetrics {
     });
     this.crashes = new Counter({ name: 'plexspaces_actor_crashes_total', help: 'Actors that trapped, timed out, hit their memory cap or failed (each restarted by its supervisor, if any).', labelNames: ['code'], registers: [this.registry] });
     this.unsubscribe = node.runtime.onCrash((report) => this.crashes.inc({ code: report.error.code }));
+    this.restarts = new Counter({ name: 'plexspaces_actor_restarts_total', help: 'Children restarted by supervisors (each child of a one_for_all or rest_for_one group counts).', labelNames: ['supervisor'], registers: [this.registry] });
+    this.unsubscribeRestarts = node.actors.onRestart((r) => this.restarts.inc({ supervisor: r.supervisor }));
     const spaces = () => node.spaces.openSpaces();
     new Gauge({
       name: 'plexspaces_space_tuples',
@@ -99,5 +103,6 @@ export class NodeMetrics {
 
   close(): void {
     this.unsubscribe();
+    this.unsubscribeRestarts();
   }
 }

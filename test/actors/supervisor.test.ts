@@ -40,10 +40,14 @@ describe('Supervisor strategies', () => {
   });
 
   it('one_for_all restarts every child', async () => {
+    const heard: string[] = [];
+    const off = system.onRestart((r) => heard.push(`${r.supervisor}:${r.child}`));
     const sup = await tree('o4a', 'one_for_all');
     await crash('o4a-b');
     await sup.idle();
     expect([await count('o4a-a'), await count('o4a-b'), await count('o4a-c')]).toEqual([0, 0, 0]);
+    off();
+    expect(heard.sort()).toEqual(['o4a:a', 'o4a:b', 'o4a:c']); // what the node's restart metric counts
     await sup.stop();
   });
 

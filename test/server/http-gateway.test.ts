@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlexNode } from '../../src/node/plex-node.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
 import { NodeServer } from '../../src/server/node-server.js';
+import { Supervisor } from '../../src/actors/supervisor.js';
+import { builtActor } from '../support/wasm-fixtures.js';
 
 let node: PlexNode;
 let server: NodeServer;
@@ -144,6 +146,11 @@ describe('metrics', () => {
     await post('/api/v1/tuplespace/metrics/ns/jobs/write-all', { tuples: [['m', 1], ['m', 2], ['m', 3]] });
     await post('/api/v1/tuplespace/metrics/ns/jobs/write', { tuple: [] }); // an error, counted by its code
     const waiting = post('/api/v1/tuplespace/metrics/ns/jobs/take', { template: ['never'], timeoutMs: 400 });
+    // A supervised child that crashes once: one restart, counted per supervisor.
+    await node.runtime.deploy('metrics-probe', builtActor('probe'));
+    const sup = await Supervisor.start(node.actors, 'metrics-sup', { children: [{ id: 'metrics-child', module: 'metrics-probe' }] });
+    await node.actors.ask('metrics-child', 'crash').catch(() => undefined);
+    await sup.idle();
     await new Promise((r) => setTimeout(r, 100));
     const response = await fetch(`${base}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/text\/plain/);
@@ -157,6 +164,9 @@ describe('metrics', () => {
     expect(text).toMatch(/plexspaces_worker_queue_depth\{worker="0"\} \d+/);
     expect(text).toContain('plexspaces_request_seconds_bucket');
     expect(text).toContain('plexspaces_process_');
+    expect(text).toContain('plexspaces_actor_restarts_total{supervisor="metrics-sup"} 1');
+    expect(text).toMatch(/plexspaces_actor_crashes_total\{code="PLEX_ERR_ACTOR_TRAPPED"\} [1-9]/);
+    await sup.stop();
     await waiting;
   });
 });
