@@ -155,6 +155,15 @@ export class ActorSystem {
     return this.virtualKinds.delete(kind);
   }
 
+  /**
+   * Stops an actor the way a supervisor does at shutdown: its facets first
+   * keep what they keep (a durable actor checkpoints, so its next start
+   * replays nothing; a virtual one saves its state), then a normal stop.
+   */
+  stopGracefully(actorId: string): Promise<void> {
+    return this.pipelines.has(actorId) ? this.deactivate(actorId) : this.stop(actorId);
+  }
+
   /** Saves a virtual actor's state (its facets' `beforeDeactivate`) and stops it; its next message reactivates it. */
   async deactivate(actorId: string): Promise<void> {
     const pipeline = this.pipelines.get(actorId);

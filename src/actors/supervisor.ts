@@ -283,7 +283,7 @@ export class Supervisor {
       const spec = child.spec as WorkerChildSpec;
       if (!this.system.runtime.has(child.ref)) continue;
       // The actor stops receiving at once; the timeout bounds how long its already-queued messages may take.
-      const stopped = this.system.stop(child.ref).catch(() => undefined);
+      const stopped = this.system.stopGracefully(child.ref).catch(() => undefined);
       await Promise.race([stopped, delay(spec.shutdownTimeoutMs ?? 5000)]);
     }
   }

@@ -85,7 +85,11 @@ describe('durability facet', () => {
     expect(system.journal.latestCheckpoint('durable-counter')?.seq).toBeGreaterThanOrEqual(8);
     // The journal only holds what the checkpoint does not cover.
     expect(system.journal.entriesAfter('durable-counter', 0).every((e) => e.seq > system.journal.latestCheckpoint('durable-counter')!.seq)).toBe(true);
+    await system.ask('durable-counter', 'inc');
+    // A supervisor's shutdown checkpoints durable children: nothing is left to replay.
     await sup.stop();
+    expect(system.journal.entriesAfter('durable-counter', system.journal.latestCheckpoint('durable-counter')!.seq)).toEqual([]);
+    expect(text(system.journal.latestCheckpoint('durable-counter')!.state)).toBe('11');
   });
 
   it('replay serves recorded side effects instead of repeating them', async () => {
