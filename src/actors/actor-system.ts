@@ -312,6 +312,8 @@ export class ActorSystem {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Actors with facets keep what they keep first: virtual actors save their state, durable ones checkpoint.
+    await Promise.all([...this.pipelines.keys()].map((id) => this.deactivate(id).catch(() => undefined)));
     this.closed = true;
     this.unsubscribe();
     this.timers.close();

@@ -51,3 +51,16 @@ describe('durable reminders', () => {
     await system.close();
   });
 });
+
+describe('graceful shutdown', () => {
+  it('virtual actors save their state when the node stops, and come back with it', async () => {
+    let system = await boot();
+    system.defineVirtual('tally', { module: 'probe', facets: [{ name: 'virtual', idleMs: 600_000 }] });
+    for (let i = 0; i < 3; i++) await system.ask('tally:x', 'inc');
+    await system.close();
+    system = await boot();
+    system.defineVirtual('tally', { module: 'probe', facets: [{ name: 'virtual', idleMs: 600_000 }] });
+    expect(new TextDecoder().decode(await system.ask('tally:x', 'get'))).toBe('3');
+    await system.close();
+  });
+});
