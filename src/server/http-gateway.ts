@@ -200,6 +200,26 @@ export class HttpGateway {
     // Tuple spaces: POST /api/v1/tuplespace/{tenant}/{namespace}/{space}/{operation}.
     const ts = '/api/v1/tuplespace/{}/{}/{}';
     const bodyOf = async (request: IncomingMessage) => (await this.json(request)) as Record<string, unknown>;
+
+    // Key-value: POST /api/v1/kv/{tenant}/{namespace}/{get|put|delete|list}; keys travel in the body (they may contain '/').
+    const kv = '/api/v1/kv/{}/{}';
+    this.route('POST', `${kv}/get`, async (request, [tenant, namespace], __, principal) => {
+      const body = await bodyOf(request);
+      return { body: { entry: s.kvGet(s.scope(principal, tenant, namespace), body.key as string) } };
+    });
+    this.route('POST', `${kv}/put`, async (request, [tenant, namespace], __, principal) => {
+      const body = await bodyOf(request);
+      s.kvPut(s.scope(principal, tenant, namespace), body.key as string, body.value as string, optionalNumber(body.ttlMs, 'ttlMs'));
+      return { status: 201, body: { put: 1 } };
+    });
+    this.route('POST', `${kv}/delete`, async (request, [tenant, namespace], __, principal) => {
+      const body = await bodyOf(request);
+      return { body: { deleted: s.kvDelete(s.scope(principal, tenant, namespace), body.key as string) } };
+    });
+    this.route('POST', `${kv}/list`, async (request, [tenant, namespace], __, principal) => {
+      const body = await bodyOf(request);
+      return { body: { entries: s.kvList(s.scope(principal, tenant, namespace), optionalString(body.prefix, 'prefix') ?? '', optionalNumber(body.limit, 'limit')) } };
+    });
     this.route('POST', `${ts}/write`, async (request, [tenant, namespace, space], __, principal) => {
       const body = await bodyOf(request);
       await s.write(s.scope(principal, tenant, namespace), space, body.tuple, optionalNumber(body.ttlMs, 'ttlMs'));

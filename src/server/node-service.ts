@@ -203,6 +203,24 @@ export class NodeService {
     return this.node.applications.deployBundle(scope.tenant, scope.namespace, applicationId, manifest, files, meta);
   }
 
+  // ── key-value (the store actors reach with kv-*, in the same scope) ───────
+
+  kvGet(scope: Scope, key: string) {
+    return this.node.actors.coordination.kv.entry(this.check(scope), key) ?? null;
+  }
+
+  kvPut(scope: Scope, key: string, value: string, ttlMs?: number): void {
+    this.node.actors.coordination.kv.put(this.check(scope), key, value, ttlMs === undefined ? {} : { ttlMs });
+  }
+
+  kvDelete(scope: Scope, key: string): boolean {
+    return this.node.actors.coordination.kv.delete(this.check(scope), key);
+  }
+
+  kvList(scope: Scope, prefix = '', limit?: number) {
+    return this.node.actors.coordination.kv.list(this.check(scope), prefix, limit);
+  }
+
   listApplications(scope: Scope) {
     return this.node.applications.list(this.check(scope).tenant);
   }

@@ -141,6 +141,25 @@ describe('HTTP gateway', () => {
   });
 });
 
+describe('key-value over HTTP', () => {
+  it('puts, gets, lists by prefix and deletes in the tenant’s store — the one its actors reach with kv-*', async () => {
+    expect((await post('/api/v1/kv/acme/prod/put', { key: 'user/1', value: 'ada' })).status).toBe(201);
+    await post('/api/v1/kv/acme/prod/put', { key: 'user/2', value: 'bob', ttlMs: 60_000 });
+    await post('/api/v1/kv/acme/prod/put', { key: 'order/1', value: 'x' });
+    expect(await (await post('/api/v1/kv/acme/prod/get', { key: 'user/1' })).json()).toEqual({ entry: { key: 'user/1', value: 'ada' } });
+    const listed = (await (await post('/api/v1/kv/acme/prod/list', { prefix: 'user/' })).json()) as { entries: { key: string }[] };
+    expect(listed.entries.map((e) => e.key)).toEqual(['user/1', 'user/2']);
+    expect(node.actors.coordination.kv.get({ tenant: 'acme', namespace: 'prod' }, 'order/1')).toBe('x');
+    expect(await (await post('/api/v1/kv/globex/prod/get', { key: 'user/1' })).json()).toEqual({ entry: null });
+    expect(await (await post('/api/v1/kv/acme/prod/delete', { key: 'user/1' })).json()).toEqual({ deleted: true });
+    const bad = await post('/api/v1/kv/acme/prod/put', { key: '', value: 'v' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('PLEX_ERR_INVALID_ARGUMENT');
+    const notText = await post('/api/v1/kv/acme/prod/put', { key: 'k', value: 42 });
+    expect(notText.status).toBe(400);
+  });
+});
+
 describe('metrics', () => {
   it('GET /metrics exposes operations by surface and code, space sizes and waiters, actors, queues', async () => {
     await post('/api/v1/tuplespace/metrics/ns/jobs/write-all', { tuples: [['m', 1], ['m', 2], ['m', 3]] });
