@@ -59,8 +59,8 @@ class HttpError extends Error {
   }
 }
 
-/** A handler's answer: JSON `body`, or `text` with its content type (metrics). */
-type Reply = { status?: number; body?: unknown; text?: string; contentType?: string };
+/** A handler's answer: JSON `body`, `text` with its content type (metrics), or raw `bytes` (blobs). */
+type Reply = { status?: number; body?: unknown; text?: string; bytes?: Uint8Array; contentType?: string };
 type Handler = (request: IncomingMessage, params: string[], url: URL, principal: Principal) => Promise<Reply>;
 
 interface Route {
@@ -74,6 +74,8 @@ interface Route {
 }
 
 const SEGMENT = '([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})';
+/** The rest of the path (a blob id may contain `/`), percent-decoded by the handler. */
+const REST_SEGMENT = '(.{1,2048})';
 /** An actor id segment: also `kind:key` for virtual actors. */
 const ACTOR_SEGMENT = '([A-Za-z0-9_][A-Za-z0-9_.:-]{0,127})';
 
@@ -119,7 +121,7 @@ export class HttpGateway {
   }
 
   private route(method: string, path: string, handler: Handler, open = false): void {
-    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{actor}', ACTOR_SEGMENT).replaceAll('{}', SEGMENT)}$`), handler, open, operation: `${method} ${path}` });
+    this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{actor}', ACTOR_SEGMENT).replaceAll('{rest}', REST_SEGMENT).replaceAll('{}', SEGMENT)}$`), handler, open, operation: `${method} ${path}` });
   }
 
   private defineRoutes(): void {
@@ -200,6 +202,20 @@ export class HttpGateway {
     // Tuple spaces: POST /api/v1/tuplespace/{tenant}/{namespace}/{space}/{operation}.
     const ts = '/api/v1/tuplespace/{}/{}/{}';
     const bodyOf = async (request: IncomingMessage) => (await this.json(request)) as Record<string, unknown>;
+
+    // Blobs: PUT/GET/DELETE /api/v1/blobs/{tenant}/{namespace}/{blob id, may contain '/'}; GET …/{namespace} lists.
+    const blobs = '/api/v1/blobs/{}/{}';
+    this.route('GET', blobs, async (_, [tenant, namespace], url, principal) => ({ body: { blobs: s.blobList(s.scope(principal, tenant, namespace), url.searchParams.get('prefix') ?? '') } }));
+    this.route('PUT', `${blobs}/{rest}`, async (request, [tenant, namespace, id], __, principal) => {
+      const scope = s.scope(principal, tenant, namespace); // refuse a foreign tenant before reading the body
+      const data = await this.body(request, this.maxDeployBytes);
+      return { status: 201, body: s.blobPut(scope, blobIdOf(id), new Uint8Array(data), request.headers['content-type']) };
+    });
+    this.route('GET', `${blobs}/{rest}`, async (_, [tenant, namespace, id], __, principal) => {
+      const blob = s.blobGet(s.scope(principal, tenant, namespace), blobIdOf(id));
+      return { bytes: blob.data, contentType: blob.info.contentType };
+    });
+    this.route('DELETE', `${blobs}/{rest}`, async (_, [tenant, namespace, id], __, principal) => ({ body: { deleted: s.blobDelete(s.scope(principal, tenant, namespace), blobIdOf(id)) } }));
 
     // Key-value: POST /api/v1/kv/{tenant}/{namespace}/{get|put|delete|list}; keys travel in the body (they may contain '/').
     const kv = '/api/v1/kv/{}/{}';
@@ -318,7 +334,10 @@ export class HttpGateway {
           const principal = route.open ? OPEN : await this.service.gate.principal(request.headers.authorization);
           return route.handler(request, match.slice(1), url, principal);
         });
-        if (reply.text !== undefined) {
+        if (reply.bytes !== undefined) {
+          response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/octet-stream', 'content-length': reply.bytes.byteLength });
+          response.end(reply.bytes);
+        } else if (reply.text !== undefined) {
           response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(reply.text) });
           response.end(reply.text);
         } else {
@@ -387,6 +406,15 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_, value: unknown) => (typeof value === 'bigint' ? { $int: value.toString() } : value));
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text ?? 'null') });
   response.end(text ?? 'null');
+}
+
+/** A blob id from the rest of the path (percent-encoded by clients). */
+function blobIdOf(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new InvalidArgumentError(`the blob id ${JSON.stringify(raw)} is not valid percent-encoding`);
+  }
 }
 
 function optionalString(value: unknown, name: string): string | undefined {

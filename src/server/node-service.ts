@@ -221,6 +221,24 @@ export class NodeService {
     return this.node.actors.coordination.kv.list(this.check(scope), prefix, limit);
   }
 
+  // ── blobs (the store actors reach with blob-*) ────────────────────────────
+
+  blobPut(scope: Scope, blobId: string, data: Uint8Array, contentType?: string) {
+    return this.node.actors.coordination.blobs.put(this.check(scope), blobId, data, contentType);
+  }
+
+  blobGet(scope: Scope, blobId: string) {
+    return this.node.actors.coordination.blobs.get(this.check(scope), blobId);
+  }
+
+  blobDelete(scope: Scope, blobId: string): boolean {
+    return this.node.actors.coordination.blobs.delete(this.check(scope), blobId);
+  }
+
+  blobList(scope: Scope, prefix = '') {
+    return this.node.actors.coordination.blobs.list(this.check(scope), prefix);
+  }
+
   listApplications(scope: Scope) {
     return this.node.applications.list(this.check(scope).tenant);
   }

@@ -160,6 +160,26 @@ describe('key-value over HTTP', () => {
   });
 });
 
+describe('blobs over HTTP', () => {
+  it('stores raw bytes with their content type, serves them back, lists and deletes, per tenant', async () => {
+    const put = await fetch(`${base}/api/v1/blobs/acme/prod/reports/2026/q1.csv`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toMatchObject({ blobId: 'reports/2026/q1.csv', size: 8, contentType: 'text/csv' });
+    const got = await fetch(`${base}/api/v1/blobs/acme/prod/reports/2026/q1.csv`);
+    expect(got.headers.get('content-type')).toBe('text/csv');
+    expect(await got.text()).toBe('a,b\n1,2\n');
+    const bytes = new Uint8Array([0, 255, 7]);
+    await fetch(`${base}/api/v1/blobs/acme/prod/raw%20data`, { method: 'PUT', body: bytes });
+    expect(new Uint8Array(await (await fetch(`${base}/api/v1/blobs/acme/prod/raw%20data`)).arrayBuffer())).toEqual(bytes);
+    expect(((await (await fetch(`${base}/api/v1/blobs/acme/prod?prefix=reports/`)).json()) as { blobs: { blobId: string }[] }).blobs.map((b) => b.blobId)).toEqual(['reports/2026/q1.csv']);
+    expect((await fetch(`${base}/api/v1/blobs/globex/prod/reports/2026/q1.csv`)).status).toBe(404);
+    expect(node.actors.coordination.blobs.head({ tenant: 'acme', namespace: 'prod' }, 'raw data').size).toBe(3);
+    expect(await (await fetch(`${base}/api/v1/blobs/acme/prod/raw%20data`, { method: 'DELETE' })).json()).toEqual({ deleted: true });
+    expect((await fetch(`${base}/api/v1/blobs/acme/prod/raw%20data`)).status).toBe(404);
+    expect((await fetch(`${base}/api/v1/blobs/acme/prod/bad%zz`)).status).toBe(400);
+  });
+});
+
 describe('metrics', () => {
   it('GET /metrics exposes operations by surface and code, space sizes and waiters, actors, queues', async () => {
     await post('/api/v1/tuplespace/metrics/ns/jobs/write-all', { tuples: [['m', 1], ['m', 2], ['m', 3]] });
