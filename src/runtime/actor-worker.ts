@@ -42,7 +42,24 @@ enableWasmFeatures();
 const init = workerData as WorkerInit;
 const port: MessagePort = parentPort!;
 const toMain: MessagePort = init.toMain;
-const channel = new HostCallClient(init.channel);
+const channels = init.channels.map((buffer) => new HostCallClient(buffer));
+/** How many host calls are waiting on this thread's stack; the next call takes the channel of that level. */
+let callDepth = 0;
+
+/**
+ * A host call on the channel of the current nesting level; the status and a
+ * copy of the answer (the failure text for a negative status).
+ */
+function callMain(op: number, request: Uint8Array, caller: string): { status: number; bytes: Uint8Array } {
+  const client = channels[Math.min(callDepth, channels.length - 1)];
+  callDepth++;
+  try {
+    const status = client.call(op, request, caller, currentContext);
+    return { status, bytes: (status >= 0 ? client.result(status) : client.failureText()).slice() };
+  } finally {
+    callDepth--;
+  }
+}
 const modules = new Map<string, ModuleSetup | ComponentSetup>();
 const memories = new Map<string, WebAssembly.Memory>();
 const actors = new Map<string, ActorInstance | ComponentActor>();
@@ -81,8 +98,8 @@ const host: InstanceHost = {
         if (op === HostOp.Send && !journaled.has(instance.id)) return send(instance.id, request);
         // A journaled actor's sends go to the main thread too, which records them.
         // Everything else is served by the main thread; this blocks only this worker.
-        const status = channel.call(op, request, instance.id, currentContext);
-        if (status >= 0) instance.lastResult = channel.result(status).slice();
+        const { status, bytes } = callMain(op, request, instance.id);
+        if (status >= 0) instance.lastResult = bytes;
         return status;
       }
     }
@@ -92,15 +109,14 @@ const host: InstanceHost = {
   },
   nowMs(instance) {
     if (!journaled.has(instance.id)) return Date.now();
-    const status = channel.call(HostOp.NowMs, new Uint8Array(0), instance.id, currentContext);
-    return status >= 0 ? Number(fromUtf8.decode(channel.result(status))) : Date.now();
+    const { status, bytes } = callMain(HostOp.NowMs, new Uint8Array(0), instance.id);
+    return status >= 0 ? Number(fromUtf8.decode(bytes)) : Date.now();
   },
 };
 
 const componentServices: ComponentServices = {
   call(op, request, caller) {
-    const status = channel.call(op, request, caller, currentContext);
-    const bytes = status >= 0 ? channel.result(status) : channel.failureText();
+    const { status, bytes } = callMain(op, request, caller);
     return { status, result: fromUtf8.decode(bytes) };
   },
   send(from, to, type, payload) {
@@ -374,7 +390,7 @@ function drain(): boolean {
  * actors here (an `ask` to a neighbour needs the neighbour to run) and send
  * their replies at once.
  */
-channel.whileWaiting = () => {
+const whileWaiting = () => {
   drain();
   let any = runDeferred();
   if (local.length > 0) {
@@ -383,6 +399,8 @@ channel.whileWaiting = () => {
   }
   if (any) flush();
 };
+// Every level but the last lets the worker run other actors while it waits; their calls use the next level.
+for (const client of channels.slice(0, -1)) client.whileWaiting = whileWaiting;
 
 const SPIN_ITERATIONS = 5_000;
 let seen = Atomics.load(doorbells, init.index);

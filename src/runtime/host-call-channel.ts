@@ -31,6 +31,14 @@ const CONTROL_BYTES = 32;
 
 export const DEFAULT_CHANNEL_BYTES = 2 * 1024 * 1024 + CONTROL_BYTES;
 
+/**
+ * Channels per worker. One request is in flight per channel; a handler
+ * that waits on a call lets the worker run other actors, whose own calls
+ * take the next channel. The last level does not nest further: a call made
+ * there simply blocks.
+ */
+export const HOST_CALL_LEVELS = 4;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -61,7 +61,12 @@ export type WorkerSetup =
 
 export interface WorkerInit {
   readonly index: number;
-  readonly channel: SharedArrayBuffer;
+  /**
+   * Host-call channels, one per nesting level: a handler waiting on a host
+   * call lets the worker run its other actors (see actor-worker.ts), and
+   * their host calls must not share the waiting call's slot.
+   */
+  readonly channels: SharedArrayBuffer[];
   readonly watchdogMs: number;
   /**
    * One Int32 doorbell per worker. Whoever posts to worker i (the main

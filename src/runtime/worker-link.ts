@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { createChannelBuffer, HostCallServer, wakeWaitingCaller, type HostCallHandler } from './host-call-channel.js';
+import { createChannelBuffer, HOST_CALL_LEVELS, HostCallServer, wakeWaitingCaller, type HostCallHandler } from './host-call-channel.js';
 import { decodeBatch, encodeBatch, ring, type MainOp, type WorkerInit, type WorkerOp, type WorkerSetup } from './protocol.js';
 
 /**
@@ -14,8 +14,8 @@ export class WorkerLink {
   readonly actors = new Set<string>();
   /** Operations sent whose answer has not come back (asks, spawns, stops). */
   inFlight = 0;
-  private readonly server: HostCallServer;
-  private readonly channel: SharedArrayBuffer;
+  private readonly servers: HostCallServer[];
+  private readonly channels: SharedArrayBuffer[];
   private queue: WorkerOp[] = [];
   private flushScheduled = false;
   private exited = false;
@@ -34,15 +34,15 @@ export class WorkerLink {
     onLog: (entry: { actorId: string; level: number; message: string }) => void,
     onExit: (link: WorkerLink, error: Error | undefined) => void,
   ) {
-    const channel = createChannelBuffer();
-    this.channel = channel;
+    const channels = Array.from({ length: HOST_CALL_LEVELS }, () => createChannelBuffer());
+    this.channels = channels;
     this.doorbells = new Int32Array(doorbells);
     const { port1: fromWorker, port2: toMain } = new MessageChannel();
     this.fromWorker = fromWorker;
     this.onBatch = onBatch;
-    const init: WorkerInit = { index, channel, watchdogMs, doorbells, peers, toMain };
+    const init: WorkerInit = { index, channels, watchdogMs, doorbells, peers, toMain };
     this.worker = startWorker(init, [toMain, ...peers.filter((p): p is MessagePort => p !== null)]);
-    this.server = new HostCallServer(channel, hostCalls);
+    this.servers = channels.map((channel) => new HostCallServer(channel, hostCalls));
     fromWorker.on('message', (message: Uint8Array) => onBatch(decodeBatch<MainOp>(message)));
     this.worker.on('message', (message: { log: { actorId: string; level: number; message: string } }) => onLog(message.log));
     let failure: Error | undefined;
@@ -51,7 +51,7 @@ export class WorkerLink {
     });
     this.worker.on('exit', () => {
       this.exited = true;
-      this.server.stop();
+      for (const server of this.servers) server.stop();
       onExit(this, failure);
     });
   }
@@ -83,7 +83,7 @@ export class WorkerLink {
     const bytes = encodeBatch(batch);
     this.worker.postMessage(bytes, [bytes.buffer]);
     ring(this.doorbells, this.index);
-    wakeWaitingCaller(this.channel);
+    for (const channel of this.channels) wakeWaitingCaller(channel);
     if (this.inFlight > 0) this.pollAnswers();
   }
 
@@ -101,7 +101,7 @@ export class WorkerLink {
   }
 
   async close(): Promise<void> {
-    this.server.stop();
+    for (const server of this.servers) server.stop();
     this.fromWorker.close();
     if (!this.exited) await this.worker.terminate();
   }

@@ -154,6 +154,13 @@ describe('ask between actors on the same worker', () => {
     expect(await probeCall(system, asker, HostOp.Ask, `${faceted}\ninc\n2000\n`)).toBe('1');
     expect(Date.now() - started).toBeLessThan(1000);
     expect(system.actorMetrics(faceted)?.messages).toBe(1);
+    // The neighbour may make host calls of its own while the asker's call is outstanding (they take the next channel).
+    system.coordination.kv.put({ tenant: 'default', namespace: 'default' }, 'nested-key', 'nested value');
+    expect(await probeCall(system, asker, HostOp.Ask, `${neighbour}\ncall\n2000\n${HostOp.KvGet}\nnested-key`)).toBe('nested value');
+    // Nested twice: the neighbour asks a third actor on the same worker, which reads the KV store.
+    const third = await system.spawn('probe', { worker: 0 });
+    const inner = `${third}\ncall\n2000\n${HostOp.KvGet}\nnested-key`;
+    expect(await probeCall(system, asker, HostOp.Ask, `${neighbour}\ncall\n2000\n${HostOp.Ask}\n${inner}`)).toBe('nested value');
     // Messages to the waiting actor itself wait their turn: they are handled after its current one, in order.
     const order = await Promise.all([probeCall(system, asker, HostOp.Ask, `${neighbour}\ninc\n2000\n`), system.ask(asker, 'inc').then(text), system.ask(asker, 'inc').then(text)]);
     expect(order).toEqual(['3', '1', '2']);
