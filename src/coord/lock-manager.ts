@@ -1,4 +1,5 @@
 import { AbortError, InvalidArgumentError, LockFencedError, LockTimeoutError } from '../errors.js';
+import { park, type Parked } from './waiting.js';
 import type { NodeDatabase } from './node-database.js';
 import { scopeKey, type Scope } from './scope.js';
 
@@ -27,18 +28,14 @@ interface Held {
   expiryTimer?: NodeJS.Timeout;
 }
 
-interface Waiter {
-  holder: string;
-  leaseMs: number;
-  grant(grant: LockGrant): void;
-  fail(error: Error): void;
-}
-
 interface LockState {
   held?: Held;
   /** The last version handed out (persisted), so versions never go back. */
   lastVersion: bigint;
-  waiters: Waiter[];
+  /** Callers waiting for the lock, first come first served. */
+  waiters: Parked<LockGrant>[];
+  /** Who each waiter is and the lease it asked for. */
+  wants: Map<Parked<LockGrant>, { holder: string; leaseMs: number }>;
 }
 
 const NAME_LIMIT = 512;
@@ -92,31 +89,12 @@ export class LockManager {
       if (state.held === undefined && state.waiters.length === 0) return Promise.resolve(this.grant(key, scope, name, state, holder, leaseMs));
       if (state.held !== undefined && state.held.holder === holder) return Promise.resolve(this.renewHeld(key, scope, name, state.held, leaseMs));
       if (timeoutMs === 0) throw new LockTimeoutError(name, 0);
-      return new Promise<LockGrant>((resolve, reject) => {
-        const signal = options.signal;
-        const done = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          const at = state.waiters.indexOf(waiter);
-          if (at >= 0) state.waiters.splice(at, 1);
-        };
-        const waiter: Waiter = {
-          holder,
-          leaseMs,
-          grant: (grant) => {
-            done();
-            resolve(grant);
-          },
-          fail: (error) => {
-            done();
-            reject(error);
-          },
-        };
-        const onAbort = () => waiter.fail(new AbortError(signal!.reason));
-        const timer = setTimeout(() => waiter.fail(new LockTimeoutError(name, timeoutMs)), timeoutMs);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        state.waiters.push(waiter);
+      const promise = park(state.waiters, timeoutMs, options.signal, () => {
+        throw new LockTimeoutError(name, timeoutMs);
       });
+      const parked = state.waiters[state.waiters.length - 1];
+      state.wants.set(parked, { holder, leaseMs });
+      return promise.finally(() => state.wants.delete(parked));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -181,7 +159,7 @@ export class LockManager {
     let state = this.locks.get(key);
     if (state === undefined) {
       const row = this.statements.load.get(scopeKey(scope), name) as { version: bigint; holder: string | null; expires_at: bigint | null } | undefined;
-      state = { lastVersion: row?.version ?? 0n, waiters: [] };
+      state = { lastVersion: row?.version ?? 0n, waiters: [], wants: new Map() };
       // A lease granted before a restart stays held until it expires.
       if (row !== undefined && row.holder !== null && row.expires_at !== null && Number(row.expires_at) > this.clock()) {
         state.held = { holder: row.holder, version: row.version, expiresAt: Number(row.expires_at) };
@@ -242,7 +220,8 @@ export class LockManager {
     if (state.held !== undefined) return;
     const next = state.waiters[0];
     if (next === undefined) return;
-    next.grant(this.grant(key, scope, name, state, next.holder, next.leaseMs));
+    const { holder, leaseMs } = state.wants.get(next)!;
+    next.wake(this.grant(key, scope, name, state, holder, leaseMs)); // waking takes it off the queue
   }
 }
 

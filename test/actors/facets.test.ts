@@ -2,19 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActorSystem } from '../../src/actors/actor-system.js';
+import type { ActorSystem } from '../../src/actors/actor-system.js';
 import { FacetRejectedError } from '../../src/errors.js';
 import { Supervisor } from '../../src/actors/supervisor.js';
-import { builtActor } from '../support/wasm-fixtures.js';
-import { eventually, HostOp, probeCall, text } from './support.js';
+import { eventually, HostOp, probeCall, systemWithProbe, text } from './support.js';
 
 const scope = { tenant: 'default', namespace: 'default' };
 let system: ActorSystem;
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'plex-facets-'));
-  system = new ActorSystem({ workers: 2, dataDir: dir });
-  await system.runtime.deploy('probe', builtActor('probe'));
+  system = await systemWithProbe({ dataDir: dir });
 }, 60_000);
 afterAll(async () => {
   await system?.close();

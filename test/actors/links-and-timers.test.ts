@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActorSystem } from '../../src/actors/actor-system.js';
-import { builtActor } from '../support/wasm-fixtures.js';
-import { eventually, HostOp, probeCall, probeLog, text } from './support.js';
+import type { ActorSystem } from '../../src/actors/actor-system.js';
+import { eventually, HostOp, probeCall, probeLog, systemWithProbe, text } from './support.js';
 
 let system: ActorSystem;
 beforeAll(async () => {
-  system = new ActorSystem({ workers: 2 });
-  await system.runtime.deploy('probe', builtActor('probe'));
+  system = await systemWithProbe();
 }, 60_000);
 afterAll(async () => {
   await system?.close();

@@ -2,18 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ActorSystem } from '../../src/actors/actor-system.js';
-import { builtActor } from '../support/wasm-fixtures.js';
-import { eventually, probeLog } from './support.js';
+import type { ActorSystem } from '../../src/actors/actor-system.js';
+import { eventually, probeLog, systemWithProbe } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plex-reminders-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function boot(): Promise<ActorSystem> {
-  const system = new ActorSystem({ workers: 1, dataDir: dir });
-  await system.runtime.deploy('probe', builtActor('probe'));
-  return system;
-}
+const boot = (): Promise<ActorSystem> => systemWithProbe({ workers: 1, dataDir: dir });
 
 describe('durable reminders', () => {
   it('survive a restart of the node: one due while it was down fires when its actor is back; a periodic one keeps its schedule', async () => {

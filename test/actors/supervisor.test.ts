@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActorSystem } from '../../src/actors/actor-system.js';
+import type { ActorSystem } from '../../src/actors/actor-system.js';
 import { Supervisor, type SupervisorEvent, type SupervisorSpec } from '../../src/actors/supervisor.js';
-import { builtActor } from '../support/wasm-fixtures.js';
-import { eventually, text } from './support.js';
+import { eventually, systemWithProbe, text } from './support.js';
 
 let system: ActorSystem;
 beforeAll(async () => {
-  system = new ActorSystem({ workers: 2 });
-  await system.runtime.deploy('probe', builtActor('probe'));
+  system = await systemWithProbe();
 }, 60_000);
 afterAll(async () => {
   await system?.close();

@@ -1,7 +1,15 @@
 import { HostOp } from '../../src/runtime/core-abi.js';
-import type { ActorSystem } from '../../src/actors/actor-system.js';
+import { ActorSystem, type ActorSystemOptions } from '../../src/actors/actor-system.js';
+import { builtActor } from '../support/wasm-fixtures.js';
 
 export const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** An actor system on 2 workers (unless told otherwise) with the probe actor deployed as `probe`. */
+export async function systemWithProbe(options: ActorSystemOptions = {}): Promise<ActorSystem> {
+  const system = new ActorSystem({ workers: 2, ...options });
+  await system.runtime.deploy('probe', builtActor('probe'));
+  return system;
+}
 
 /** Makes host call `op` from inside the probe actor `id` (src/wasm/actors/probe.ts). */
 export async function probeCall(system: ActorSystem, id: string, op: number, request: string): Promise<string> {
