@@ -73,9 +73,6 @@ export class DurableJournal {
       saveCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (actor_id, seq, state, taken_at) VALUES (?, ?, ?, ?)'),
       trimJournal: db.prepare('DELETE FROM journal WHERE actor_id = ? AND seq <= ?'),
       trimEffects: db.prepare('DELETE FROM journal_effects WHERE actor_id = ? AND seq <= ?'),
-      dropJournal: db.prepare('DELETE FROM journal WHERE actor_id = ?'),
-      dropEffects: db.prepare('DELETE FROM journal_effects WHERE actor_id = ?'),
-      dropCheckpoint: db.prepare('DELETE FROM checkpoints WHERE actor_id = ?'),
     };
   }
 
@@ -114,16 +111,6 @@ export class DurableJournal {
       this.statements.trimJournal.run(actorId, seq);
       this.statements.trimEffects.run(actorId, seq);
     })();
-  }
-
-  /** Forgets an actor's history (it was deleted for good, not restarted). */
-  drop(actorId: string): void {
-    this.db.transaction(() => {
-      this.statements.dropJournal.run(actorId);
-      this.statements.dropEffects.run(actorId);
-      this.statements.dropCheckpoint.run(actorId);
-    })();
-    this.nextSeq.delete(actorId);
   }
 
   /** Host calls made under `context` belong to message `seq` of `actorId`. */

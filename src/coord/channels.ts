@@ -15,19 +15,11 @@ export class Channels {
   private readonly topics = new Map<string, TopicChannel>();
 
   queue<T = unknown>(scope: Scope, name: string, options?: QueueChannelOptions): QueueChannel<T> {
-    const key = channelKey(scope, name);
-    if (this.topics.has(key)) throw new InvalidArgumentError(`channel ${JSON.stringify(name)} is a topic, not a queue`);
-    let channel = this.queues.get(key);
-    if (channel === undefined) this.queues.set(key, (channel = new QueueChannel(name, options)));
-    return channel as QueueChannel<T>;
+    return openChannel(this.queues, this.topics, 'queue', scope, name, () => new QueueChannel(name, options)) as QueueChannel<T>;
   }
 
   topic<T = unknown>(scope: Scope, name: string, options?: TopicChannelOptions): TopicChannel<T> {
-    const key = channelKey(scope, name);
-    if (this.queues.has(key)) throw new InvalidArgumentError(`channel ${JSON.stringify(name)} is a queue, not a topic`);
-    let channel = this.topics.get(key);
-    if (channel === undefined) this.topics.set(key, (channel = new TopicChannel(name, options)));
-    return channel as TopicChannel<T>;
+    return openChannel(this.topics, this.queues, 'topic', scope, name, () => new TopicChannel(name, options)) as TopicChannel<T>;
   }
 
   /** An existing queue, or `NotFoundError`. */
@@ -69,6 +61,15 @@ export class Channels {
     this.queues.clear();
     this.topics.clear();
   }
+}
+
+/** The channel of `name` in `own`, created on first use; a name taken by the other kind is an error. */
+function openChannel<C>(own: Map<string, C>, other: Map<string, unknown>, kind: 'queue' | 'topic', scope: Scope, name: string, create: () => C): C {
+  const key = channelKey(scope, name);
+  if (other.has(key)) throw new InvalidArgumentError(`channel ${JSON.stringify(name)} is a ${kind === 'queue' ? 'topic' : 'queue'}, not a ${kind}`);
+  let channel = own.get(key);
+  if (channel === undefined) own.set(key, (channel = create()));
+  return channel;
 }
 
 function channelKey(scope: Scope, name: string): string {

@@ -11,7 +11,6 @@ export class VirtualStateStore {
     this.statements = {
       load: db.prepare('SELECT state FROM virtual_state WHERE actor_id = ?'),
       save: db.prepare('INSERT OR REPLACE INTO virtual_state (actor_id, state, saved_at) VALUES (?, ?, ?)'),
-      drop: db.prepare('DELETE FROM virtual_state WHERE actor_id = ?'),
     };
   }
 
@@ -22,10 +21,6 @@ export class VirtualStateStore {
 
   save(actorId: string, state: Uint8Array): void {
     this.statements.save.run(actorId, state, Date.now());
-  }
-
-  drop(actorId: string): void {
-    this.statements.drop.run(actorId);
   }
 }
 
