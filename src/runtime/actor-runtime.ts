@@ -651,7 +651,7 @@ export class ActorRuntime {
 
   /** Tells the crash listeners; with none, says it on stderr so a crash is never silent. */
   private reportCrash(report: CrashReport): void {
-    if (this.crashListeners.size === 0 && this.exitListeners.size === 0) {
+    if (this.crashListeners.size === 0) {
       process.stderr.write(`plexspaces: actor ${report.actorId} (${report.module}, worker ${report.worker}) crashed: ${report.error.code}: ${report.error.message}\n`);
     }
     for (const listener of this.crashListeners) listener(report);

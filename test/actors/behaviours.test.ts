@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorSystem } from '../../src/actors/actor-system.js';
+import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
 import { eventually, text } from './support.js';
 
@@ -9,7 +10,8 @@ const json = async (p: Promise<Uint8Array>) => JSON.parse(text(await p));
 let system: ActorSystem;
 
 beforeAll(async () => {
-  system = new ActorSystem({ workers: 2 });
+  // A generous watchdog: the workflow's steps are deliberately long, and a loaded CI machine must not make them crash.
+  system = new ActorSystem({ runtime: new ActorRuntime({ workers: 2, watchdogMs: 10_000 }) });
   for (const [name, file] of [
     ['workflow', 'order-workflow.ts'],
     ['fsm', 'door-fsm.ts'],
@@ -21,6 +23,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await system?.close();
+  await system?.runtime.close();
 });
 
 describe('behaviours of the actor SDK', () => {
