@@ -55,6 +55,17 @@ function toServiceError(error: unknown): Partial<grpc.ServiceError> {
   return { code: STATUS[code] ?? grpc.status.INTERNAL, details: `${code}: ${(error as Error)?.message ?? String(error)}`, metadata };
 }
 
+/**
+ * Ends a server stream with the error's status and `plex-error-code`
+ * trailer, as a unary call would. Not `call.destroy(error)`: grpc-js then
+ * tears the stream down without ever sending a status, and the client waits
+ * until its own deadline (or forever). Emitting 'error' makes grpc-js record
+ * the status and end the stream after any messages already written.
+ */
+function failStream(call: grpc.ServerWritableStream<unknown, unknown>, error: unknown): void {
+  call.emit('error', toServiceError(error));
+}
+
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
 function authorization(metadata: grpc.Metadata): string | undefined {
@@ -231,7 +242,7 @@ export class GrpcServer {
             }
             call.end();
           } catch (error) {
-            call.destroy(toServiceError(error) as grpc.ServiceError);
+            failStream(call, error);
           }
         })();
       },
@@ -336,7 +347,7 @@ export class GrpcServer {
             }
             call.end();
           } catch (error) {
-            call.destroy(toServiceError(error) as grpc.ServiceError);
+            failStream(call, error);
           }
         })();
       },
