@@ -279,7 +279,9 @@ export class ActorSystem {
     return entry.ref;
   }
 
-  demonitor(ref: string): boolean {
+  /** Drops a monitor; with `watcher`, only if that actor made it (false otherwise). */
+  demonitor(ref: string, watcher?: string): boolean {
+    if (watcher !== undefined && this.links.watcherOf(ref) !== watcher) return false;
     return this.links.demonitor(ref);
   }
 

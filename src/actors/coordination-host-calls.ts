@@ -1,5 +1,6 @@
 import { ForbiddenError, InvalidArgumentError } from '../errors.js';
 import { scopeOfActor, type Scope } from '../coord/scope.js';
+import { resolveActorRef } from '../runtime/actor-address.js';
 import { HostOp } from '../runtime/core-abi.js';
 import { failed, splitLines, type HostCallExtension } from '../runtime/host-services.js';
 import { fromUtf8, utf8 } from '../runtime/protocol.js';
@@ -18,7 +19,9 @@ const MAX_BLOCK_MS = 60_000;
  * blobs and channels, for core modules (`plex.call` codes in core-abi.ts)
  * and for components (component-actor.ts maps the world's functions to the
  * same codes). Every call runs in the caller's scope: the tenant and
- * namespace of its id (`scopeOfActor`). Failures answer `ERROR <code>: …`.
+ * namespace of its id (`scopeOfActor`), and every actor it names is
+ * resolved in the caller's tenant (`resolveActorRef`): another tenant's is
+ * refused with PLEX_ERR_FORBIDDEN. Failures answer `ERROR <code>: …`.
  */
 export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
   const { coordination, timers } = system;
@@ -33,15 +36,16 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
     try {
       switch (op) {
         case HostOp.Link:
-          system.link(caller, text());
+          system.link(caller, resolveActorRef(caller, text()));
           return ok('ok');
         case HostOp.Unlink:
-          system.unlink(caller, text());
+          system.unlink(caller, resolveActorRef(caller, text()));
           return ok('ok');
         case HostOp.Monitor:
-          return ok(system.monitor(caller, text()));
+          return ok(system.monitor(caller, resolveActorRef(caller, text())));
         case HostOp.Demonitor:
-          system.demonitor(text());
+          // Refs are sequential, so only the watcher that made one may drop it.
+          system.demonitor(text(), caller);
           return ok('ok');
         case HostOp.SendAfter: {
           const [delay, type, payload] = fields(2);
@@ -52,7 +56,8 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
           return ok(timers.interval(caller, Number(every), type, utf8.encode(payload)));
         }
         case HostOp.CancelTimer:
-          return ok(timers.cancel(text()) ? 'ok' : 'not-found');
+          // Timer ids are sequential: an actor cancels only its own (another's answers not-found, as if absent).
+          return ok(timers.ownerOf(text()) === caller && timers.cancel(text()) ? 'ok' : 'not-found');
         case HostOp.PgJoin: {
           const [group, topics] = splitLines(request, 1) === undefined ? [text(), ''] : fields(1);
           coordination.groups.join(scope, group, caller, topics === '' ? [] : topics.split(','));

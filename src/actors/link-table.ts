@@ -45,6 +45,11 @@ export class LinkTable {
     return entry;
   }
 
+  /** The actor that made monitor `ref`, if it exists. */
+  watcherOf(ref: string): string | undefined {
+    return this.monitorsByRef.get(ref)?.watcher;
+  }
+
   demonitor(ref: string): boolean {
     const entry = this.monitorsByRef.get(ref);
     if (entry === undefined) return false;

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { NodeDatabase } from '../coord/node-database.js';
+import { checkDuration } from '../util/duration.js';
+import { setLongInterval, setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 
 /** Delivers a timer's message; throws when the actor is not running. */
 export type TimerDelivery = (actorId: string, type: string, payload: Uint8Array) => void;
@@ -24,7 +26,7 @@ export interface ReminderInfo {
 
 interface Timer {
   readonly actorId: string;
-  readonly handle: NodeJS.Timeout;
+  readonly handle: LongTimeout;
 }
 
 interface ReminderRow {
@@ -36,7 +38,6 @@ interface ReminderRow {
   payload: Uint8Array;
 }
 
-const MAX_DELAY_MS = 2 ** 31 - 1;
 /** A reminder whose actor is not running is retried this often until it is. */
 const RETRY_MS = 1000;
 
@@ -54,7 +55,7 @@ const RETRY_MS = 1000;
 export class TimerService {
   private readonly timers = new Map<string, Timer>();
   private readonly byActor = new Map<string, Set<string>>();
-  private readonly reminderTimers = new Map<string, NodeJS.Timeout>();
+  private readonly reminderTimers = new Map<string, LongTimeout>();
   private readonly statements;
   private nextId = 1;
   private closed = false;
@@ -79,9 +80,10 @@ export class TimerService {
 
   /** One message to `actorId` after `delayMs`; returns the timer id. */
   sendAfter(actorId: string, delayMs: number, type: string, payload: Uint8Array): string {
-    checkDelay('delayMs', delayMs, true);
+    checkDuration('delayMs', delayMs);
     const id = `timer-${this.nextId++}`;
-    const handle = setTimeout(() => {
+    // Long timers (unref'd): a delay past 2^31-1 ms would otherwise fire at once, an interval every 1 ms.
+    const handle = setLongTimeout(() => {
       this.forget(id);
       this.tryDeliver(actorId, type, payload);
     }, delayMs);
@@ -91,20 +93,25 @@ export class TimerService {
 
   /** A message to `actorId` every `everyMs` until cancelled or the actor exits. */
   interval(actorId: string, everyMs: number, type: string, payload: Uint8Array): string {
-    checkDelay('everyMs', everyMs, false);
+    checkDuration('everyMs', everyMs, { positive: true });
     const id = `timer-${this.nextId++}`;
-    const handle = setInterval(() => {
+    const handle = setLongInterval(() => {
       if (!this.tryDeliver(actorId, type, payload)) this.cancel(id);
     }, everyMs);
     this.track(id, actorId, handle);
     return id;
   }
 
+  /** The actor a pending timer belongs to. */
+  ownerOf(timerId: string): string | undefined {
+    return this.timers.get(timerId)?.actorId;
+  }
+
   /** True when a pending timer was cancelled. */
   cancel(timerId: string): boolean {
     const timer = this.timers.get(timerId);
     if (timer === undefined) return false;
-    clearTimeout(timer.handle);
+    timer.handle.clear();
     this.forget(timerId);
     return true;
   }
@@ -124,8 +131,8 @@ export class TimerService {
   remind(actorId: string, name: string, spec: ReminderSpec): ReminderInfo {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new InvalidArgumentError(`a reminder name must be 1–256 characters, got ${JSON.stringify(name)}`);
     if (typeof spec.type !== 'string' || spec.type.length === 0) throw new InvalidArgumentError('a reminder needs a message type');
-    if (spec.periodMs !== undefined) checkDelay('periodMs', spec.periodMs, false);
-    if (spec.delayMs !== undefined) checkDelay('delayMs', spec.delayMs, true);
+    if (spec.periodMs !== undefined) checkDuration('periodMs', spec.periodMs, { positive: true });
+    if (spec.delayMs !== undefined) checkDuration('delayMs', spec.delayMs);
     const dueAt = spec.dueAt ?? this.clock() + (spec.delayMs ?? spec.periodMs ?? 0);
     if (!Number.isFinite(dueAt)) throw new InvalidArgumentError(`dueAt must be a time in ms, got ${dueAt}`);
     const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload) : (spec.payload ?? new Uint8Array(0));
@@ -135,7 +142,7 @@ export class TimerService {
   }
 
   cancelReminder(actorId: string, name: string): boolean {
-    clearTimeout(this.reminderTimers.get(reminderKey(actorId, name)));
+    this.reminderTimers.get(reminderKey(actorId, name))?.clear();
     this.reminderTimers.delete(reminderKey(actorId, name));
     return this.statements.delete.run(actorId, name).changes > 0;
   }
@@ -160,8 +167,8 @@ export class TimerService {
 
   close(): void {
     this.closed = true;
-    for (const t of this.timers.values()) clearTimeout(t.handle);
-    for (const t of this.reminderTimers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) t.handle.clear();
+    for (const t of this.reminderTimers.values()) t.clear();
     this.timers.clear();
     this.byActor.clear();
     this.reminderTimers.clear();
@@ -169,8 +176,7 @@ export class TimerService {
 
   // ── internals ────────────────────────────────────────────────────────────
 
-  private track(id: string, actorId: string, handle: NodeJS.Timeout): void {
-    handle.unref();
+  private track(id: string, actorId: string, handle: LongTimeout): void {
     this.timers.set(id, { actorId, handle });
     let mine = this.byActor.get(actorId);
     if (mine === undefined) this.byActor.set(actorId, (mine = new Set()));
@@ -198,10 +204,8 @@ export class TimerService {
 
   private arm(row: ReminderRow): void {
     const key = reminderKey(row.actor_id, row.name);
-    clearTimeout(this.reminderTimers.get(key));
-    const delay = Math.min(MAX_DELAY_MS, Math.max(0, row.due_at - this.clock()));
-    const handle = setTimeout(() => this.fire(row.actor_id, row.name), delay);
-    handle.unref();
+    this.reminderTimers.get(key)?.clear();
+    const handle = setLongTimeout(() => this.fire(row.actor_id, row.name), Math.max(0, row.due_at - this.clock()));
     this.reminderTimers.set(key, handle);
   }
 
@@ -212,14 +216,12 @@ export class TimerService {
     const row = this.statements.get.get(actorId, name) as ReminderRow | undefined;
     if (row === undefined) return; // cancelled meanwhile
     if (row.due_at > this.clock()) {
-      this.arm(row); // replaced by a later registration, or a delay past setTimeout's range
+      this.arm(row); // replaced by a later registration, or the clock ran behind the timer
       return;
     }
     if (!this.tryDeliver(actorId, row.type, row.payload)) {
       // Not running now: keep the row and look again later.
-      const handle = setTimeout(() => this.fire(actorId, name), RETRY_MS);
-      handle.unref();
-      this.reminderTimers.set(key, handle);
+      this.reminderTimers.set(key, setLongTimeout(() => this.fire(actorId, name), RETRY_MS));
       return;
     }
     if (row.period_ms === null) {
@@ -237,11 +239,5 @@ export class TimerService {
 
 function reminderKey(actorId: string, name: string): string {
   return `${actorId}\u0000${name}`;
-}
-
-function checkDelay(what: string, ms: number, zeroOk: boolean): void {
-  if (!Number.isFinite(ms) || ms < 0 || (!zeroOk && ms === 0) || ms > MAX_DELAY_MS) {
-    throw new InvalidArgumentError(`${what} must be ${zeroOk ? '≥ 0' : '> 0'} and at most ${MAX_DELAY_MS} ms, got ${ms}`);
-  }
 }
 

@@ -26,12 +26,24 @@ export function checkScope(scope: Scope): Scope {
 
 /**
  * The scope of an actor's host calls: actors a node starts for a tenant are
- * named `tenant/namespace/name`; every other actor is in the default scope.
+ * named `tenant/namespace/name` (a shard of a tenant's group:
+ * `tenant/namespace/group/shard-i`); every other actor is in the default
+ * scope. The node assigns ids, so this is the actor's identity, never a
+ * claim the actor makes.
  */
 export function scopeOfActor(actorId: string): Scope {
-  const parts = actorId.split('/');
-  if (parts.length === 3 && PART.test(parts[0]) && PART.test(parts[1])) return { tenant: parts[0], namespace: parts[1] };
-  return DEFAULT_SCOPE;
+  return tenantScopeOf(actorId) ?? DEFAULT_SCOPE;
+}
+
+/** The tenant scope an actor id names (at least three segments, the first two valid names), or undefined for an unscoped id. */
+export function tenantScopeOf(actorId: string): Scope | undefined {
+  const first = actorId.indexOf('/');
+  if (first <= 0) return undefined;
+  const second = actorId.indexOf('/', first + 1);
+  if (second < 0 || second === actorId.length - 1) return undefined;
+  const tenant = actorId.slice(0, first);
+  const namespace = actorId.slice(first + 1, second);
+  return PART.test(tenant) && PART.test(namespace) ? { tenant, namespace } : undefined;
 }
 
 /** One string per scope, for map keys and SQLite columns. */

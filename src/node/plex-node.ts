@@ -1,16 +1,21 @@
 import { resolve } from 'node:path';
 import { ActorSystem } from '../actors/actor-system.js';
+import { tenantScopeOf } from '../coord/scope.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
 import { SpaceRegistry } from '../space/space-registry.js';
 import type { TupleSpace } from '../space/tuple-space.js';
 import { ApplicationRegistry } from './application-registry.js';
+import { ShardGroupStore } from './shard-group-store.js';
+import { TenantQuotas, type TenantQuotaOptions } from './tenant-quotas.js';
 
 export interface PlexNodeOptions {
   /** Where durable state lives. Default `./.plexspaces`; `null` keeps everything in memory. */
   dataDir?: string | null;
   /** Worker threads of the actor runtime. Default: the machine's cores. */
   workers?: number;
+  /** What each tenant may hold (tenant-quotas.ts has every default). */
+  quotas?: TenantQuotaOptions;
 }
 
 export const DEFAULT_DATA_DIR = './.plexspaces';
@@ -30,33 +35,40 @@ export class PlexNode {
   readonly actors: ActorSystem;
   readonly applications: ApplicationRegistry;
   readonly shardGroups: ShardGroupRegistry;
+  /** Tenants' shard-group definitions kept under the data directory, restored at start (NodeService). */
+  readonly shardGroupStore: ShardGroupStore;
+  /** What each tenant holds against its quotas; the runtime asks it before every spawn. */
+  readonly quotas: TenantQuotas;
   readonly startedAt = new Date();
   private stopping: Promise<void> | undefined;
 
   constructor(options: PlexNodeOptions = {}) {
     this.dataDir = options.dataDir === null ? null : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-    this.spaces = new SpaceRegistry(this.dataDir === null ? {} : { dataDir: this.dataDir });
-    this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId) });
+    this.quotas = new TenantQuotas(options.quotas);
+    const q = this.quotas.limits;
+    // Every space of the registry is a tenant's (tenant/namespace/name), so every one gets the per-space bounds.
+    this.spaces = new SpaceRegistry({
+      ...(this.dataDir === null ? {} : { dataDir: this.dataDir }),
+      space: { maxTuples: q.tuplesPerSpace, maxBytes: q.bytesPerSpace, maxWaiters: q.waitersPerSpace },
+      maxSpacesPerTenant: q.spacesPerTenant,
+    });
+    this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId), admission: this.quotas.admission });
     this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir });
-    this.applications = new ApplicationRegistry(this.actors, this.dataDir);
+    this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas);
+    this.shardGroupStore = new ShardGroupStore(this.dataDir);
     this.shardGroups = new ShardGroupRegistry(this.runtime);
   }
 
   /**
    * The space an actor's tuple-space host calls reach: for an actor of a
-   * tenant (id `tenant/namespace/name`, as NodeService names them), the
+   * tenant (id `tenant/namespace/…`, as NodeService names them), the
    * space named `default` of that tenant and namespace — the one remote
    * clients reach as `{tenant}/{namespace}/default`. Other actors share the
    * runtime's own space.
    */
   private actorSpace(actorId: string): TupleSpace | undefined {
-    const parts = actorId.split('/');
-    if (parts.length !== 3) return undefined;
-    try {
-      return this.spaces.open({ tenant: parts[0], namespace: parts[1], name: 'default' });
-    } catch {
-      return undefined; // not a tenant-scoped id after all
-    }
+    const scope = tenantScopeOf(actorId);
+    return scope === undefined ? undefined : this.spaces.open({ tenant: scope.tenant, namespace: scope.namespace, name: 'default' });
   }
 
   /** Deploys again the applications a previous run kept in the data directory (their durable actors recover their state). */

@@ -14,10 +14,13 @@ import {
   RuntimeClosedError,
 } from '../errors.js';
 import { TupleSpace } from '../space/tuple-space.js';
+import { checkDuration } from '../util/duration.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { prepareComponent, type ComponentModule } from './component-module.js';
 import { SHARED_SLOT_BYTES } from './core-abi.js';
 import { isComponent, prepareCoreModule, type CoreModule, type CoreModuleOptions } from './core-module.js';
 import type { HostCallHandler } from './host-call-channel.js';
+import { resolveActorRef, resolveModuleRef } from './actor-address.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
 import { SpawnFlag, ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
 import { WorkerLink } from './worker-link.js';
@@ -36,6 +39,20 @@ export interface ActorRuntimeOptions {
   watchdogMs?: number;
   /** Default ask timeout. Default 5000 ms. */
   askTimeoutMs?: number;
+  /** Asked before every spawn and told of every actor that stops (a node's tenant quotas). Default: none. */
+  admission?: SpawnAdmission;
+}
+
+/**
+ * Admission control of spawns. `admit` runs synchronously before anything
+ * starts, so throwing (a quota error) refuses the spawn with nothing changed;
+ * every admitted id is `release`d exactly once, when it stops for any reason
+ * (stop, kill, crash, failed init).
+ */
+export interface SpawnAdmission {
+  /** `reservedBytes`: what the actor's memory and tables can grow to (core-module.ts). */
+  admit(actorId: string, reservedBytes: number): void;
+  release(actorId: string): void;
 }
 
 export interface SpawnOptions {
@@ -111,7 +128,7 @@ interface Pending {
   reject(error: Error): void;
   link: WorkerLink;
   actorId?: string;
-  timer?: NodeJS.Timeout;
+  timer?: LongTimeout;
   cleanup?: () => void;
 }
 
@@ -144,6 +161,7 @@ export class ActorRuntime {
   private hostExtension: HostCallExtension | undefined;
   private readonly ownsSpace: boolean;
   private readonly askTimeoutMs: number;
+  private readonly admission: SpawnAdmission | undefined;
   private nextRequest = 1;
   private nextActor = 1;
   private readonly memoriesShared = new Map<string, WebAssembly.Memory>();
@@ -156,15 +174,16 @@ export class ActorRuntime {
     if (!Number.isSafeInteger(workers) || workers < 1) throw new InvalidArgumentError(`workers must be a positive integer, got ${workers}`);
     const watchdogMs = options.watchdogMs ?? 1000;
     if (!(watchdogMs > 0)) throw new InvalidArgumentError(`watchdogMs must be > 0, got ${watchdogMs}`);
-    this.askTimeoutMs = options.askTimeoutMs ?? 5000;
+    this.askTimeoutMs = checkDuration('askTimeoutMs', options.askTimeoutMs ?? 5000);
     this.ownsSpace = options.space === undefined;
+    this.admission = options.admission;
     this.space = options.space ?? new TupleSpace({ name: 'runtime' });
     const services = hostServices({
       space: this.space,
       spaceFor: options.spaceFor,
       ask: (to, type, payload, timeoutMs, from) =>
         this.router !== undefined ? this.router.ask(to, type, payload, { timeoutMs, from }) : this.ask(to, type, payload, { timeoutMs, from }),
-      spawnDetached: (module, actorId, config) => this.spawnDetached(module, actorId, config),
+      spawnDetached: (module, actorId, config, caller) => this.spawnDetached(module, actorId, config, caller),
       stopDetached: (actorId) => {
         if (!this.actors.has(actorId)) throw new ActorNotFoundError(actorId);
         void this.stop(actorId).catch(() => undefined);
@@ -302,6 +321,7 @@ export class ActorRuntime {
     if (this.actors.has(id)) throw new ActorExistsError(id);
     const slotBase = options.memory === undefined ? -1 : this.reserveSlot(moduleName, options.memory);
     const link = this.place(options.worker);
+    this.admission?.admit(id, this.modules.get(moduleName)!.reservedBytes);
     // Reserve the id now so a concurrent spawn of the same id fails.
     const intercepted = options.intercepted === true || options.journaled === true;
     this.actors.set(id, { module: moduleName, link, intercepted });
@@ -325,9 +345,12 @@ export class ActorRuntime {
    * Messages sent to the id queue behind the spawn; a failing init is
    * reported through `onCrash`.
    */
-  private spawnDetached(moduleName: string, actorId: string, config: Uint8Array): string {
+  private spawnDetached(moduleRef: string, actorId: string, config: Uint8Array, caller: string): string {
+    // Both names are resolved in the caller's tenant: a tenant's actor can neither run another tenant's module nor take an id in its scope.
+    const moduleName = resolveModuleRef(caller, this.actors.get(caller)?.module, moduleRef, (name) => this.modules.has(name));
     if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
-    const id = actorId === '' ? `${moduleName}-${this.nextActor++}` : actorId;
+    const id = resolveActorRef(caller, actorId === '' ? `${moduleName.slice(moduleName.lastIndexOf(':') + 1)}-${this.nextActor++}` : actorId);
+    if (id.startsWith(TASK_PREFIX)) throw new InvalidArgumentError(`actor ids starting with ${TASK_PREFIX} are reserved for task instances`);
     if (this.actors.has(id)) throw new ActorExistsError(id);
     this.spawn(moduleName, { id, config }).catch((error: unknown) => {
       const crash = error instanceof ActorCrashedError ? error : new ActorCrashedError(ErrorCode.ActorFailed, id, (error as Error).message);
@@ -350,7 +373,7 @@ export class ActorRuntime {
       this.assertOpen();
       const actor = this.actors.get(actorId);
       if (actor === undefined) throw new ActorNotFoundError(actorId);
-      const timeoutMs = options.timeoutMs ?? this.askTimeoutMs;
+      const timeoutMs = checkDuration('timeoutMs', options.timeoutMs ?? this.askTimeoutMs);
       const requestId = this.nextRequest++;
       const bytes = toBytes(payload);
       options.onContext?.(requestId);
@@ -549,6 +572,7 @@ export class ActorRuntime {
     const actor = this.actors.get(actorId);
     if (actor === undefined) return;
     this.actors.delete(actorId);
+    this.admission?.release(actorId);
     actor.link.actors.delete(actorId);
     this.announce(actorId, null);
   }
@@ -575,14 +599,19 @@ export class ActorRuntime {
       };
       if (options.timeoutMs !== undefined) {
         const timeoutMs = options.timeoutMs;
-        entry.timer = setTimeout(() => {
-          this.settle(requestId);
-          reject(new AskTimeoutError(options.actorId ?? '?', timeoutMs));
-        }, timeoutMs);
+        // A long timer: a timeout past 2^31-1 ms would otherwise fire at once.
+        entry.timer = setLongTimeout(
+          () => {
+            this.settle(requestId);
+            reject(new AskTimeoutError(options.actorId ?? '?', timeoutMs));
+          },
+          timeoutMs,
+          { ref: true },
+        );
       }
       if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
       entry.cleanup = () => {
-        if (entry.timer !== undefined) clearTimeout(entry.timer);
+        entry.timer?.clear();
         signal?.removeEventListener('abort', onAbort);
       };
       this.pending.set(requestId, entry);

@@ -16,6 +16,7 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { ErrorCode } from '../errors.js';
+import { resolveActorRef } from './actor-address.js';
 import { ActorFault, ActorInstance, type InstanceHost, type ModuleSetup } from './actor-instance.js';
 import { HostOp, HostStatus } from './core-abi.js';
 import { ComponentActor, type ComponentServices, type ComponentSetup } from './component-actor.js';
@@ -124,17 +125,30 @@ const componentServices: ComponentServices = {
     const request = new Uint8Array(head.byteLength + payload.byteLength);
     request.set(head, 0);
     request.set(payload, head.byteLength);
-    send(from, request);
+    return send(from, request);
   },
   log: (actorId, level, message) => host.log(actorId, level, message),
 };
 
 /** `to\ntype\npayload`: delivered after the current batch, locally or through the main thread. */
 function send(from: string, request: Uint8Array): number {
-  const first = request.indexOf(10);
-  const second = first < 0 ? -1 : request.indexOf(10, first + 1);
+  let first = request.indexOf(10);
+  let second = first < 0 ? -1 : request.indexOf(10, first + 1);
   if (second < 0) return HostStatus.Error;
-  const to = recipient(request, first);
+  let to = recipient(request, first);
+  const resolved = sendTarget(from, to);
+  if (resolved === undefined) return HostStatus.Error;
+  if (resolved !== to) {
+    // A relative name: the request carries the resolved id from here on.
+    const head = utf8.encode(resolved);
+    const rewritten = new Uint8Array(head.byteLength + request.byteLength - first);
+    rewritten.set(head, 0);
+    rewritten.set(request.subarray(first), head.byteLength);
+    second += head.byteLength - first;
+    first = head.byteLength;
+    request = rewritten;
+    to = resolved;
+  }
   if (!actors.has(to) && !intercepted.has(to)) {
     const worker = placement.get(to);
     if (worker !== undefined && peers[worker] !== null) {
@@ -149,6 +163,31 @@ function send(from: string, request: Uint8Array): number {
   // Not known yet (just spawned) or gone: the main thread knows.
   else outgoing.push([ToMain.Route, to, type, payload, from]);
   return 0;
+}
+
+/**
+ * Where a send from `from` to `to` goes (actor-address.ts: relative names
+ * in the sender's scope, never another tenant's actors), or undefined for a
+ * refused send. Workers deliver sends between actors themselves, without
+ * the main thread, so the tenant check must be here too. Remembered for the
+ * last pair: an actor sending in a loop asks the same question.
+ */
+let lastSendFrom = '';
+let lastSendTo = '';
+let lastSendTarget: string | undefined = '';
+function sendTarget(from: string, to: string): string | undefined {
+  if (from === lastSendFrom && to === lastSendTo) return lastSendTarget;
+  let target: string | undefined;
+  try {
+    target = resolveActorRef(from, to);
+  } catch (error) {
+    port.postMessage({ log: { actorId: from, level: 2, message: `send refused: ${(error as Error).message}` } });
+    target = undefined;
+  }
+  lastSendFrom = from;
+  lastSendTo = to;
+  lastSendTarget = target;
+  return target;
 }
 
 /**

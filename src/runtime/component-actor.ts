@@ -11,7 +11,8 @@ export type ComponentSetup = Extract<WorkerSetup, { setup: 'component' }>;
 export interface ComponentServices {
   /** A host call served by the main thread; `status < 0` is a failure whose text is in `result`. */
   call(op: number, request: Uint8Array, caller: string): { status: number; result: string };
-  send(from: string, to: string, type: string, payload: Uint8Array): void;
+  /** Queues a send; a negative status means it was refused (another tenant's actor). */
+  send(from: string, to: string, type: string, payload: Uint8Array): number;
   log(actorId: string, level: number, message: string): void;
 }
 
@@ -89,8 +90,9 @@ export class ComponentActor {
           const result = viaMain(HostOp.Send, `${to}\n${type}\n${payload}`);
           return result.startsWith('ERROR') ? result : 'ok';
         }
-        services.send(id, to, type, utf8.encode(payload));
-        return 'ok';
+        return services.send(id, to, type, utf8.encode(payload)) < 0
+          ? `ERROR ${ErrorCode.Forbidden}: ${JSON.stringify(id)} cannot send to ${JSON.stringify(to)} (another tenant's actor, or an invalid id)`
+          : 'ok';
       },
       ask: (to: string, type: string, payload: string, timeoutMs: bigint) => viaMain(HostOp.Ask, `${to}\n${type}\n${timeoutMs}\n${payload}`),
       spawn: (moduleRef: string, actorId: string, initConfig: string) => viaMain(HostOp.Spawn, `${moduleRef}\n${actorId}\n${initConfig}`),

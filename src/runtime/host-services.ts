@@ -1,6 +1,7 @@
 import type { TupleSpace } from '../space/tuple-space.js';
 import { parseTupleJson, tupleToJson } from '../tuple/json.js';
 import type { Template, Tuple } from '../tuple/types.js';
+import { resolveActorRef } from './actor-address.js';
 import { HostOp, HostStatus } from './core-abi.js';
 import type { HostCallHandler } from './host-call-channel.js';
 import { fromUtf8, utf8 } from './protocol.js';
@@ -15,8 +16,13 @@ export interface HostServiceTargets {
   /** The space an actor's `ts-*` calls reach (e.g. its tenant's); undefined: `space`. */
   spaceFor?(actorId: string): TupleSpace | undefined;
   ask(to: string, type: string, payload: Uint8Array, timeoutMs: number, from: string): Promise<Uint8Array>;
-  /** Starts an actor without waiting for it (the caller's worker may be the one that must run it); returns its id. */
-  spawnDetached(module: string, actorId: string, config: Uint8Array): string;
+  /**
+   * Starts an actor without waiting for it (the caller's worker may be the
+   * one that must run it); returns its id. `module` and `actorId` are as the
+   * caller wrote them: the target resolves them in the caller's tenant
+   * (actor-address.ts) and refuses another tenant's.
+   */
+  spawnDetached(module: string, actorId: string, config: Uint8Array, caller: string): string;
   /** Stops an actor without waiting. */
   stopDetached(actorId: string): void;
   /** Operations this file does not serve. */
@@ -60,16 +66,19 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         const parts = splitLines(request, 3);
         if (parts === undefined) return { status: HostStatus.Error, data: utf8.encode('ask needs to\\ntype\\ntimeout\\npayload') };
         const [to, type, timeout, payload] = parts;
-        return targets.ask(fromUtf8.decode(to), fromUtf8.decode(type), payload, Number(fromUtf8.decode(timeout)) || 5000, caller).then(
-          (data) => ({ status: 0, data }),
-          failed,
-        );
+        let target: string;
+        try {
+          target = resolveActorRef(caller, fromUtf8.decode(to));
+        } catch (error) {
+          return failed(error);
+        }
+        return targets.ask(target, fromUtf8.decode(type), payload, askTimeout(fromUtf8.decode(timeout)), caller).then((data) => ({ status: 0, data }), failed);
       }
       case HostOp.Spawn: {
         const parts = splitLines(request, 2);
         if (parts === undefined) return { status: HostStatus.Error, data: utf8.encode('spawn needs module\\nactor-id\\nconfig') };
         try {
-          const id = targets.spawnDetached(fromUtf8.decode(parts[0]), fromUtf8.decode(parts[1]), parts[2]);
+          const id = targets.spawnDetached(fromUtf8.decode(parts[0]), fromUtf8.decode(parts[1]), parts[2], caller);
           return { status: 0, data: utf8.encode(id) };
         } catch (error) {
           return failed(error);
@@ -80,7 +89,7 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         const parts = splitLines(request, 2);
         if (parts === undefined || targets.route === undefined) return { status: HostStatus.Error, data: utf8.encode('send needs to\ntype\npayload') };
         try {
-          targets.route(fromUtf8.decode(parts[0]), fromUtf8.decode(parts[1]), parts[2], caller);
+          targets.route(resolveActorRef(caller, fromUtf8.decode(parts[0])), fromUtf8.decode(parts[1]), parts[2], caller);
           return ok();
         } catch (error) {
           return failed(error);
@@ -90,7 +99,7 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         return { status: 0, data: utf8.encode(String(Date.now())) };
       case HostOp.Stop:
         try {
-          targets.stopDetached(fromUtf8.decode(request));
+          targets.stopDetached(resolveActorRef(caller, fromUtf8.decode(request)));
           return { status: 0, data: EMPTY };
         } catch (error) {
           return failed(error);
@@ -108,6 +117,15 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         );
     }
   };
+}
+
+/** Longest an actor may wait on one ask from a host call; its watchdog does not count the wait, so the bound is here. */
+const MAX_ASK_TIMEOUT_MS = 5 * 60_000;
+
+/** The ask host call's timeout field: a positive number of ms (default 5 s), at most MAX_ASK_TIMEOUT_MS. */
+function askTimeout(text: string): number {
+  const ms = Number(text);
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_ASK_TIMEOUT_MS) : 5000;
 }
 
 function ok(): { status: number; data: Uint8Array } {

@@ -1,13 +1,21 @@
 import { setMaxListeners } from 'node:events';
 import { AbortError, BackpressureError, ErrorCode, InvalidArgumentError, RebalanceError, UsageError, type PlexError } from '../errors.js';
 import type { ActorRuntime } from '../runtime/actor-runtime.js';
+import { checkDuration } from '../util/duration.js';
+import { setLongTimeout } from '../util/long-timer.js';
 import { aggregate, reduceValues, valueAt, type AggregateStrategy, type ReduceOp, type ShardResult } from './gather.js';
 import { bytesCodec, codecNamed, jsonCodec, type ShardCodec } from './shard-codec.js';
 import { consistentHashPartitioner, hashPartitioner, type Partitioner, type ShardKey } from './partitioner.js';
 
 export interface ShardGroupOptions {
-  /** Group id; shard actors are named `<id>/shard-<i>`. */
+  /** Group id; shard actors are named `<actorPrefix><id>/shard-<i>`. */
   readonly id: string;
+  /**
+   * Put before every shard actor's id. A node gives a tenant's group
+   * `tenant/namespace/`, so its shards' host calls run in that tenant's
+   * scope (coord/scope.ts) like every other actor of the tenant. Default ''.
+   */
+  readonly actorPrefix?: string;
   /** A deployed module that speaks the shard protocol (docs/shard-groups.md). */
   readonly module: string;
   readonly shards: number;
@@ -403,7 +411,7 @@ export class ShardGroup {
   // ── internals ────────────────────────────────────────────────────────────
 
   private actorIdOf(shard: number): string {
-    return `${this.id}/shard-${shard}`;
+    return `${this.options.actorPrefix ?? ''}${this.id}/shard-${shard}`;
   }
 
   private spawnShard(actorId: string, worker?: number): Promise<string> {
@@ -596,7 +604,7 @@ export class ShardGroup {
     const codec = request.codec ?? this.codec;
     const deadlineMs = options.deadlineMs ?? 5000;
     const minResponses = options.minResponses ?? shards.length;
-    if (!(deadlineMs > 0)) throw new InvalidArgumentError(`deadlineMs must be > 0, got ${deadlineMs}`);
+    checkDuration('deadlineMs', deadlineMs, { positive: true });
     if (!Number.isSafeInteger(minResponses) || minResponses < 0 || minResponses > shards.length) {
       throw new InvalidArgumentError(`minResponses must be an integer in 0..${shards.length}, got ${minResponses}`);
     }
@@ -678,9 +686,9 @@ export class ShardGroup {
       if (signal?.aborted) throw new AbortError(signal.reason);
       // Wake on room or at the deadline, whichever comes first.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
+        const timer = setLongTimeout(resolve, remaining, { ref: true });
         this.waiting.push(() => {
-          clearTimeout(timer);
+          timer.clear();
           resolve();
         });
       });
