@@ -1,7 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { finished } from 'node:stream';
 import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
 import { OPEN, type Principal } from './auth.js';
+import { metricsForTenant } from './metrics-view.js';
+import { checkJsonTextDepth } from './json-input.js';
 import { MAX_REMOTE_WAIT_MS, type NodeService } from './node-service.js';
 
 export interface HttpGatewayOptions {
@@ -43,6 +46,8 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.ChannelClosed]: 410,
   [ErrorCode.Escalated]: 503,
   [ErrorCode.FacetRejected]: 403,
+  // 429: the tenant may retry once it has freed something (stopped actors, taken tuples).
+  [ErrorCode.QuotaExceeded]: 429,
   PLEX_ERR_NOT_FOUND: 404,
   PLEX_ERR_METHOD_NOT_ALLOWED: 405,
   PLEX_ERR_BODY_TOO_LARGE: 413,
@@ -59,9 +64,13 @@ class HttpError extends Error {
   }
 }
 
-/** A handler's answer: JSON `body`, `text` with its content type (metrics), or raw `bytes` (blobs). */
-type Reply = { status?: number; body?: unknown; text?: string; bytes?: Uint8Array; contentType?: string };
-type Handler = (request: IncomingMessage, params: string[], url: URL, principal: Principal) => Promise<Reply>;
+/**
+ * A handler's answer: JSON `body`, `text` with its content type (metrics), or raw `bytes` (blobs).
+ * `settle` is told whether the reply reached the client's socket: a take puts its tuple back when not.
+ */
+type Reply = { status?: number; body?: unknown; text?: string; bytes?: Uint8Array; contentType?: string; settle?: (delivered: boolean) => Promise<void> };
+/** `signal` aborts when the client goes away before its reply is out (a blocking wait stops at once). */
+type Handler = (request: IncomingMessage, params: string[], url: URL, principal: Principal, signal: AbortSignal) => Promise<Reply>;
 
 interface Route {
   readonly method: string;
@@ -127,10 +136,19 @@ export class HttpGateway {
   private defineRoutes(): void {
     const s = this.service;
     this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }), true);
-    this.route('GET', '/api/v1/info', async () => ({ body: s.info() }));
+    this.route('GET', '/api/v1/info', async (_, __, ___, principal) => ({ body: s.info(principal) }));
     if (s.metrics !== undefined) {
       const metrics = s.metrics;
-      this.route('GET', '/metrics', async () => ({ text: await metrics.text(), contentType: metrics.contentType }), true);
+      // With auth on, /metrics needs a token like every other route: an operator reads everything, a tenant its own series.
+      this.route(
+        'GET',
+        '/metrics',
+        async (_, __, ___, principal) => {
+          const text = await metrics.text();
+          return { text: principal.operator ? text : metricsForTenant(text, principal.tenant), contentType: metrics.contentType };
+        },
+        !s.gate.enabled,
+      );
     }
 
     // Applications and actors (the routes of the PlexSpaces articles).
@@ -168,13 +186,13 @@ export class HttpGateway {
     });
     // `tenant` and `namespace` are optional body fields (a bundle's actors run in the namespace it was deployed to).
     this.route('POST', '/api/v1/actors/{actor}/ask', async (request, [id], _, principal) => {
-      const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown; tenant?: unknown; namespace?: unknown };
+      const body = await this.object(request);
       const scope = s.scope(principal, optionalString(body.tenant, 'tenant'), optionalString(body.namespace, 'namespace'));
       const reply = await s.ask(scope, id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
       return { body: reply };
     });
     this.route('POST', '/api/v1/actors/{actor}/tell', async (request, [id], _, principal) => {
-      const body = (await this.json(request)) as { message_type?: unknown; payload?: unknown; application_id?: unknown; tenant?: unknown; namespace?: unknown };
+      const body = await this.object(request);
       await s.tell(s.scope(principal, optionalString(body.tenant, 'tenant'), optionalString(body.namespace, 'namespace')), id, body.message_type as string, body.payload, { application: optionalString(body.application_id, 'application_id') });
       return { status: 202, body: { status: 'accepted' } };
     });
@@ -201,7 +219,7 @@ export class HttpGateway {
 
     // Tuple spaces: POST /api/v1/tuplespace/{tenant}/{namespace}/{space}/{operation}.
     const ts = '/api/v1/tuplespace/{}/{}/{}';
-    const bodyOf = async (request: IncomingMessage) => (await this.json(request)) as Record<string, unknown>;
+    const bodyOf = (request: IncomingMessage) => this.object(request);
 
     // Blobs: PUT/GET/DELETE /api/v1/blobs/{tenant}/{namespace}/{blob id, may contain '/'}; GET …/{namespace} lists.
     const blobs = '/api/v1/blobs/{}/{}';
@@ -245,24 +263,32 @@ export class HttpGateway {
       status: 201,
       body: { written: await s.writeAll(s.scope(principal, tenant, namespace), space, (await bodyOf(request)).tuples) },
     }));
+    // A client that hangs up cancels its blocking read or take (`signal`), and a tuple taken
+    // for a reply that never reached it goes back to the space (`settle`).
+    this.route('POST', `${ts}/read`, async (request, [tenant, namespace, space], __, principal, signal) => {
+      const body = await bodyOf(request);
+      return { body: { tuple: await s.read(s.scope(principal, tenant, namespace), space, body.template, { timeoutMs: body.timeoutMs, signal }) } };
+    });
+    this.route('POST', `${ts}/take`, async (request, [tenant, namespace, space], __, principal, signal) => {
+      const body = await bodyOf(request);
+      const taken = await s.takeForReply(s.scope(principal, tenant, namespace), space, body.template, { timeoutMs: body.timeoutMs, signal });
+      return taken === null ? { body: { tuple: null } } : { body: { tuple: taken.tuple }, settle: taken.settle };
+    });
     for (const [op, take] of [['read', false], ['take', true]] as const) {
-      this.route('POST', `${ts}/${op}`, async (request, [tenant, namespace, space], __, principal) => {
-        const body = await bodyOf(request);
-        // A client that hangs up cancels its blocking read or take.
-        const abort = new AbortController();
-        request.once('close', () => abort.abort());
-        return { body: { tuple: await s.read(s.scope(principal, tenant, namespace), space, body.template, { timeoutMs: body.timeoutMs, take, signal: abort.signal }) } };
-      });
       this.route('POST', `${ts}/${op}-all`, async (request, [tenant, namespace, space], __, principal) => {
         const body = await bodyOf(request);
         return { body: { tuples: await s.readAll(s.scope(principal, tenant, namespace), space, body.template, { take, limit: optionalNumber(body.limit, 'limit') }) } };
       });
     }
     // Crash-safe take: the tuple stays held until ack; nack, the lease's end or nobody acking brings it back.
-    this.route('POST', `${ts}/take-with-ack`, async (request, [tenant, namespace, space], __, principal) => {
+    this.route('POST', `${ts}/take-with-ack`, async (request, [tenant, namespace, space], __, principal, signal) => {
       const body = await bodyOf(request);
       const holder = `http:${principal.subject ?? principal.tenant}`;
-      return { body: (await s.takeWithAck(s.scope(principal, tenant, namespace), space, body.template, { timeoutMs: body.timeoutMs, leaseMs: optionalNumber(body.leaseMs, 'leaseMs'), holder })) ?? { tuple: null } };
+      const scope = s.scope(principal, tenant, namespace);
+      const taken = await s.takeWithAck(scope, space, body.template, { timeoutMs: body.timeoutMs, leaseMs: optionalNumber(body.leaseMs, 'leaseMs'), holder, signal });
+      if (taken === null) return { body: { tuple: null } };
+      // A delivery id the client never saw could only come back at lease end: nack it now.
+      return { body: taken, settle: (delivered) => (delivered ? Promise.resolve() : s.settle(scope, taken.deliveryId, 'nack').catch(() => undefined)) };
     });
     for (const outcome of ['ack', 'nack'] as const) {
       this.route('POST', `/api/v1/tuplespace/{}/{}/deliveries/${outcome}`, async (request, [tenant, namespace], __, principal) => {
@@ -320,6 +346,12 @@ export class HttpGateway {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // The response closes before it finished only when the client went away. (The request's
+    // own 'close' is no use: it fires as soon as the body has been read.)
+    const hangUp = new AbortController();
+    response.once('close', () => {
+      if (!response.writableFinished) hangUp.abort(new HttpError('PLEX_ERR_ABORTED', 'the client closed the connection'));
+    });
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
       let allowed: string[] = [];
@@ -332,17 +364,29 @@ export class HttpGateway {
         }
         const reply = await this.service.observe('http', route.operation, async () => {
           const principal = route.open ? OPEN : await this.service.gate.principal(request.headers.authorization);
-          return route.handler(request, match.slice(1), url, principal);
+          return route.handler(request, match.slice(1), url, principal, hangUp.signal);
         });
-        if (reply.bytes !== undefined) {
-          response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/octet-stream', 'content-length': reply.bytes.byteLength });
-          response.end(reply.bytes);
-        } else if (reply.text !== undefined) {
-          response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(reply.text) });
-          response.end(reply.text);
-        } else {
-          send(response, reply.status ?? 200, reply.body);
+        const settle = reply.settle;
+        if (settle !== undefined && hangUp.signal.aborted) {
+          await settle(false); // nobody is left to answer
+          return;
         }
+        try {
+          if (reply.bytes !== undefined) {
+            response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/octet-stream', 'content-length': reply.bytes.byteLength });
+            response.end(reply.bytes);
+          } else if (reply.text !== undefined) {
+            response.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(reply.text) });
+            response.end(reply.text);
+          } else {
+            send(response, reply.status ?? 200, reply.body);
+          }
+        } catch (error) {
+          await settle?.(false);
+          throw error;
+        }
+        // 'finish': the whole reply went to the socket; a close before it: it did not.
+        if (settle !== undefined) finished(response, (error) => void settle(error === undefined || error === null));
         return;
       }
       allowed = [...new Set(allowed)];
@@ -375,6 +419,15 @@ export class HttpGateway {
     return Buffer.concat(chunks);
   }
 
+  /** A JSON body that must be an object (every route's named fields); `null`, arrays and scalars are refused. */
+  private async object(request: IncomingMessage): Promise<Record<string, unknown>> {
+    const body = await this.json(request);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new InvalidArgumentError(`the body must be a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
+    }
+    return body as Record<string, unknown>;
+  }
+
   private async json(request: IncomingMessage): Promise<unknown> {
     const type = request.headers['content-type'] ?? 'application/json';
     // `curl -d '{…}'` labels JSON as a form: take it when the body is JSON text.
@@ -383,6 +436,8 @@ export class HttpGateway {
     const raw = await this.body(request, this.maxJsonBytes);
     if (curlForm && raw.length > 0 && raw[0] !== 0x7b && raw[0] !== 0x5b) throw new HttpError('PLEX_ERR_UNSUPPORTED_MEDIA_TYPE', 'send JSON (content-type application/json); form fields are not accepted');
     if (raw.length === 0) return {};
+    // Before parsing: a deep body would pass JSON.parse and then overflow the stack of whatever walks it.
+    checkJsonTextDepth(raw);
     try {
       return JSON.parse(raw.toString('utf8'));
     } catch (cause) {

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { ActorNotFoundError, InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
 import { Gatekeeper, type Principal } from './auth.js';
+import { checkJsonValue } from './json-input.js';
 import type { NodeMetrics } from './metrics.js';
 import { checkId } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
+import type { ShardGroupDefinition } from '../node/shard-group-store.js';
 import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
 import type { AggregateStrategy, ReduceOp } from '../shard/gather.js';
 import type { Delivery } from '../space/deliveries.js';
 import type { TupleSpace } from '../space/tuple-space.js';
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
+import { checkDuration } from '../util/duration.js';
 
 const ACTOR_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
 
@@ -51,8 +54,8 @@ function tupleFromJson(value: unknown, what: string): unknown[] {
 
 function waitMs(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !(value >= 0)) throw new InvalidArgumentError(`timeoutMs must be a non-negative number, got ${JSON.stringify(value)}`);
-  return Math.min(value, MAX_REMOTE_WAIT_MS);
+  // Validated first (Infinity, "1e999" → Infinity, negatives are refused), then clamped.
+  return Math.min(checkDuration('timeoutMs', value), MAX_REMOTE_WAIT_MS);
 }
 
 /**
@@ -62,6 +65,8 @@ function waitMs(value: unknown): number | undefined {
  */
 export class NodeService {
   private readonly groups = new Map<string, ShardGroup>();
+  /** What each tenant group was created from, by group key: kept in the data directory for `restoreGroups`. */
+  private readonly groupDefinitions = new Map<string, ShardGroupDefinition>();
   private nextGroup = 0;
   private readonly granted = new WeakSet<Scope>();
   private readonly deliveries = new Map<string, { tenant: string; holder: string; delivery: Delivery }>();
@@ -80,7 +85,7 @@ export class NodeService {
 
   /** The scope `principal` asked for, if the gatekeeper lets it in (PLEX_ERR_FORBIDDEN otherwise). */
   scope(principal: Principal, tenant: string | undefined, namespace: string | undefined): Scope {
-    const scope = Object.freeze({ tenant: checkId('tenant', tenant || this.gate.tenantOf(principal, 'default')), namespace: checkId('namespace', namespace || 'default') });
+    const scope = Object.freeze({ tenant: checkId('tenant', tenant || this.gate.tenantOf(principal)), namespace: checkId('namespace', namespace || 'default') });
     this.gate.authorize(principal, scope);
     this.granted.add(scope);
     return scope;
@@ -149,6 +154,32 @@ export class NodeService {
     const deliveryId = randomUUID();
     this.deliveries.set(deliveryId, { tenant: scope.tenant, holder: options.holder, delivery });
     return { tuple: tupleJson(delivery.tuple)!, deliveryId, deliveries: delivery.deliveries, leaseExpiresAt: delivery.leaseExpiresAt };
+  }
+
+  /**
+   * A plain take whose answer must reach a caller that may be gone by then
+   * (an HTTP client that hung up between the take and the reply). The tuple
+   * is taken as a crash-safe delivery: `settle(true)` once the reply is out
+   * consumes it; `settle(false)` puts it back for the next taker (at the
+   * back of write order and one delivery older, as a nack does). The lease
+   * is only a backstop for a reply that is never settled.
+   */
+  async takeForReply(
+    scope: Scope,
+    space: string,
+    template: unknown,
+    options: { timeoutMs?: unknown; signal?: AbortSignal },
+  ): Promise<{ tuple: unknown[]; settle(delivered: boolean): Promise<void> } | null> {
+    this.check(scope);
+    const t = tupleFromJson(template, 'template') as Template;
+    const timeoutMs = waitMs(options.timeoutMs) ?? 0;
+    const delivery = await this.space(scope, space).take(t, { ack: true, leaseMs: MAX_REMOTE_WAIT_MS, timeoutMs, signal: options.signal });
+    if (delivery === null) return null;
+    return {
+      tuple: tupleJson(delivery.tuple)!,
+      // A lease that already ran out (or a closed space) has put the tuple back or kept it: nothing more to do.
+      settle: (delivered) => (delivered ? delivery.ack() : delivery.nack()).catch(() => undefined),
+    };
   }
 
   async settle(scope: Scope, deliveryId: unknown, outcome: 'ack' | 'nack'): Promise<void> {
@@ -267,6 +298,8 @@ export class NodeService {
 
   async ask(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string; timeoutMs?: number } = {}): Promise<unknown> {
     this.check(scope);
+    // Refused before the actor is activated: bad input changes nothing.
+    checkJsonValue(payload, 'payload');
     const actorId = await this.actor(scope, id, options.application);
     const reply = await this.node.actors.ask(actorId, checkType(type), JSON.stringify(payload ?? {}), { timeoutMs: options.timeoutMs });
     return decodeReply(reply);
@@ -274,6 +307,8 @@ export class NodeService {
 
   async tell(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string } = {}): Promise<void> {
     this.check(scope);
+    // Refused before the actor is activated: bad input changes nothing.
+    checkJsonValue(payload, 'payload');
     const actorId = await this.actor(scope, id, options.application);
     this.node.actors.tell(actorId, checkType(type), JSON.stringify(payload ?? {}));
   }
@@ -313,9 +348,13 @@ export class NodeService {
     const key = this.groupKey(scope, spec.id);
     if (this.groups.has(key)) throw new ShardGroupExistsError(spec.id);
     const app = this.node.applications.get(scope.tenant, spec.application);
-    // Internal ids carry no tenant text, so no route that takes an actor id can reach a shard.
+    // Refused before any shard starts (the runtime would stop the spawns one shard short otherwise).
+    this.node.quotas.checkActors(scope.tenant, spec.shards);
+    // Shard actors are `tenant/namespace/gN/shard-i`: their host calls run in the tenant's scope, and no
+    // route that takes an actor id (one segment, no '/') can name them.
     const group = await this.node.shardGroups.create({
       id: `g${++this.nextGroup}`,
+      actorPrefix: `${scope.tenant}/${scope.namespace}/`,
       module: app.module,
       shards: spec.shards,
       partition: spec.partition,
@@ -327,7 +366,53 @@ export class NodeService {
       throw new ShardGroupExistsError(spec.id);
     }
     this.groups.set(key, group);
+    const definition: ShardGroupDefinition = {
+      tenant: scope.tenant,
+      namespace: scope.namespace,
+      id: spec.id,
+      application: spec.application,
+      shards: group.shardCount,
+      partition: spec.partition,
+      config: spec.config,
+      maxInFlight: spec.maxInFlight,
+      createdAt: new Date().toISOString(),
+    };
+    try {
+      this.node.shardGroupStore.save(definition);
+    } catch (error) {
+      // A group the next start would not bring back is not created at all.
+      this.groups.delete(key);
+      await this.node.shardGroups.delete(group.id).catch(() => undefined);
+      throw error;
+    }
+    this.groupDefinitions.set(key, definition);
     return { id: spec.id, shards: group.shardCount };
+  }
+
+  /**
+   * Creates again the shard groups a previous run kept (call it after the
+   * applications are restored: the groups run their modules). A group that
+   * cannot come back (its application is gone, a quota is lower now) is
+   * reported and its definition kept, so a fixed node brings it back later.
+   */
+  async restoreGroups(): Promise<{ restored: string[]; failed: { group: string; error: string }[] }> {
+    const restored: string[] = [];
+    const failed: { group: string; error: string }[] = [];
+    const { definitions, unreadable } = this.node.shardGroupStore.list();
+    for (const { file, error } of unreadable) failed.push({ group: file, error });
+    for (const d of definitions) {
+      const name = `${d.tenant}/${d.namespace}/${d.id}`;
+      try {
+        // The node's own scope for its own restore: no principal asked for it.
+        const scope: Scope = Object.freeze({ tenant: checkId('tenant', d.tenant), namespace: checkId('namespace', d.namespace) });
+        this.granted.add(scope);
+        await this.createGroup(scope, { id: d.id, application: d.application, shards: d.shards, partition: d.partition, config: d.config, maxInFlight: d.maxInFlight });
+        restored.push(name);
+      } catch (error) {
+        failed.push({ group: name, error: (error as Error).message });
+      }
+    }
+    return { restored, failed };
   }
 
   listGroups(scope: Scope): { id: string; shards: number; partition: string; rebalancing: boolean }[] {
@@ -342,22 +427,27 @@ export class NodeService {
     this.check(scope);
     const group = this.group(scope, id);
     this.groups.delete(this.groupKey(scope, id));
+    this.groupDefinitions.delete(this.groupKey(scope, id));
+    this.node.shardGroupStore.remove(scope.tenant, scope.namespace, id);
     await this.node.shardGroups.delete(group.id);
   }
 
   bulkUpdate(scope: Scope, id: string, entries: unknown, consistency?: 'all' | 'eventual') {
     this.check(scope);
     if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) throw new InvalidArgumentError('entries must be an array of [key, value] pairs');
+    checkJsonValue(entries, 'entries');
     return this.group(scope, id).bulkUpdate(entries as [string | number, unknown][], { consistency });
   }
 
   scatterGather(scope: Scope, id: string, type: string, payload: unknown, options: GatherOptions & { aggregate?: Exclude<AggregateStrategy, (values: unknown[]) => unknown> }) {
     this.check(scope);
+    checkJsonValue(payload, 'payload');
     return this.group(scope, id).scatterGather(checkType(type), payload, options);
   }
 
   reduce(scope: Scope, id: string, type: string, payload: unknown, options: GatherOptions & { op: ReduceOp; path?: string }) {
     this.check(scope);
+    checkJsonValue(payload, 'payload');
     return this.group(scope, id).reduce(checkType(type), payload, options);
   }
 
@@ -366,21 +456,35 @@ export class NodeService {
     return this.group(scope, id).barrier(round, options);
   }
 
-  scale(scope: Scope, id: string, shards: number) {
+  async scale(scope: Scope, id: string, shards: number) {
     this.check(scope);
-    return this.group(scope, id).scale(shards);
+    const group = this.group(scope, id);
+    if (typeof shards === 'number' && shards > group.shardCount) this.node.quotas.checkActors(scope.tenant, shards - group.shardCount);
+    const result = await group.scale(shards);
+    // The next start creates the group with the count it has now.
+    const key = this.groupKey(scope, id);
+    const definition = this.groupDefinitions.get(key);
+    if (definition !== undefined && this.groups.get(key) === group) {
+      const scaled = { ...definition, shards: group.shardCount };
+      this.node.shardGroupStore.save(scaled);
+      this.groupDefinitions.set(key, scaled);
+    }
+    return result;
   }
 
   // ── the node ─────────────────────────────────────────────────────────────
 
-  info() {
-    return {
-      version: NODE_VERSION,
-      startedAt: this.node.startedAt.toISOString(),
-      durable: this.node.dataDir !== null,
-      workers: this.node.runtime.workerCount,
-      actors: this.node.runtime.placement().length,
-    };
+  /**
+   * The node as `principal` may see it: an operator (or anyone, with auth
+   * off) gets node-wide figures; a tenant's token gets its own tenant's
+   * (its actors only), so one tenant learns nothing of another's load.
+   */
+  info(principal: Principal) {
+    const actors = this.node.runtime.placement();
+    const base = { version: NODE_VERSION, startedAt: this.node.startedAt.toISOString(), durable: this.node.dataDir !== null, workers: this.node.runtime.workerCount };
+    if (principal.operator) return { ...base, scope: 'node' as const, actors: actors.length };
+    const prefix = `${principal.tenant}/`;
+    return { ...base, scope: 'tenant' as const, tenant: principal.tenant, actors: actors.filter((a) => a.actorId.startsWith(prefix)).length };
   }
 }
 
