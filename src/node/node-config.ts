@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { UsageError } from '../errors.js';
 import type { AuthOptions } from '../server/auth.js';
+import { quotasFromConfig, type TenantQuotaOptions } from './tenant-quotas.js';
 
 /**
  * A node's settings, from (lowest to highest precedence) built-in defaults,
@@ -18,7 +19,13 @@ export interface NodeConfig {
   readonly auth: AuthOptions;
   readonly maxJsonBytes: number;
   readonly maxDeployBytes: number;
+  /** Largest websocket message (`[limits] max_ws_message_bytes`, `--max-ws-message-bytes`); bigger closes the socket with 1009. */
+  readonly maxWsMessageBytes: number;
+  /** Spaces given their own series in /metrics (`[metrics] max_space_series`); the rest are summed. */
+  readonly maxSpaceSeries: number;
   readonly logLevel: LogLevel;
+  /** Per-tenant limits (`[quotas]`, snake_case keys); unset ones keep the defaults of src/node/tenant-quotas.ts. */
+  readonly quotas: TenantQuotaOptions;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -31,7 +38,10 @@ export const DEFAULTS: NodeConfig = {
   auth: { enabled: false },
   maxJsonBytes: 1 << 20,
   maxDeployBytes: 64 << 20,
+  maxWsMessageBytes: 1 << 20,
+  maxSpaceSeries: 100,
   logLevel: 'info',
+  quotas: {},
 };
 
 /** The flags `start` takes that override the file and the environment. */
@@ -43,11 +53,14 @@ export interface ConfigFlags {
   readonly grpcPort?: string;
   readonly httpPort?: string;
   readonly workers?: string;
+  readonly maxWsMessageBytes?: string;
 }
 
-const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits'];
-const AUTH_KEYS = ['enabled', 'algorithm', 'secret', 'secret_env', 'public_key_file', 'issuer', 'audience'];
-const LIMIT_KEYS = ['max_json_bytes', 'max_deploy_bytes'];
+const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits', 'metrics', 'quotas'];
+const AUTH_KEYS = ['enabled', 'algorithm', 'secret', 'secret_env', 'public_key_file', 'issuer', 'audience', 'operators'];
+const LIMIT_KEYS = ['max_json_bytes', 'max_deploy_bytes', 'max_ws_message_bytes'];
+// The floor is ws-endpoint.ts's MIN_WS_MAX_MESSAGE_BYTES: a request under it never makes the client ask for the limit.
+const WS_MESSAGE_RANGE = [64 << 10, 1 << 30] as const;
 
 function integer(name: string, value: unknown, min: number, max: number): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -96,6 +109,7 @@ export function loadNodeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv =
   if (flags.grpcPort !== undefined) config.grpcPort = integer('--grpc-port', flags.grpcPort, 0, 65535);
   if (flags.httpPort !== undefined) config.httpPort = integer('--http-port', flags.httpPort, 0, 65535);
   if (flags.workers !== undefined) config.workers = integer('--workers', flags.workers, 1, 256);
+  if (flags.maxWsMessageBytes !== undefined) config.maxWsMessageBytes = integer('--max-ws-message-bytes', flags.maxWsMessageBytes, ...WS_MESSAGE_RANGE);
   return config;
 }
 
@@ -126,6 +140,13 @@ function fromToml(path: string, env: NodeJS.ProcessEnv): Partial<NodeConfig> {
     unknownKeys(`${path} [limits]`, limits, LIMIT_KEYS);
     if (limits.max_json_bytes !== undefined) out.maxJsonBytes = integer(`${path}: limits.max_json_bytes`, limits.max_json_bytes, 1024, 1 << 30);
     if (limits.max_deploy_bytes !== undefined) out.maxDeployBytes = integer(`${path}: limits.max_deploy_bytes`, limits.max_deploy_bytes, 1024, 1 << 30);
+    if (limits.max_ws_message_bytes !== undefined) out.maxWsMessageBytes = integer(`${path}: limits.max_ws_message_bytes`, limits.max_ws_message_bytes, ...WS_MESSAGE_RANGE);
+  }
+  if (table.quotas !== undefined) out.quotas = quotasFromConfig(path, table.quotas as Record<string, unknown>);
+  if (table.metrics !== undefined) {
+    const metrics = table.metrics as Record<string, unknown>;
+    unknownKeys(`${path} [metrics]`, metrics, ['max_space_series']);
+    if (metrics.max_space_series !== undefined) out.maxSpaceSeries = integer(`${path}: metrics.max_space_series`, metrics.max_space_series, 0, 10_000);
   }
   if (table.auth !== undefined) {
     const auth = table.auth as Record<string, unknown>;
@@ -142,7 +163,14 @@ function fromToml(path: string, env: NodeJS.ProcessEnv): Partial<NodeConfig> {
       publicKey: auth.public_key_file !== undefined ? readFile(text(`${path}: auth.public_key_file`, auth.public_key_file), 'the public key') : undefined,
       issuer: auth.issuer as string | undefined,
       audience: auth.audience as string | undefined,
+      operators: auth.operators === undefined ? undefined : stringList(`${path}: auth.operators`, auth.operators),
     };
   }
   return out;
+}
+
+/** A TOML array of non-empty strings. */
+function stringList(what: string, value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw new UsageError(`${what} must be a list of non-empty strings`);
+  return value as string[];
 }

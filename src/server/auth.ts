@@ -7,6 +7,8 @@ import type { Scope } from './node-service.js';
  * Auth settings. With auth off every request may name any tenant (a node on
  * loopback for one user); with it on, every request carries a JWT whose
  * `tenant` claim (and optional `namespaces` list) bounds what it may reach.
+ * No claim widens that: the operator role (node-wide figures, every tenant)
+ * is granted by this config, to the token subjects listed in `operators`.
  */
 export interface AuthOptions {
   readonly enabled: boolean;
@@ -16,18 +18,29 @@ export interface AuthOptions {
   readonly publicKey?: string;
   readonly issuer?: string;
   readonly audience?: string;
+  /**
+   * Token subjects (`sub` claims) that hold the operator role: they may act
+   * in every tenant and read node-wide figures (/metrics, /api/v1/info).
+   * Default none. Only the node's config grants it; a token cannot claim it.
+   */
+  readonly operators?: readonly string[];
 }
+
+const TENANT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 /** Who a verified token speaks for. */
 export interface Principal {
+  /** The tenant it acts in by default (and, unless it is an operator, the only one it may reach). */
   readonly tenant: string;
   /** Namespaces it may use; `*` for all of its tenant's. */
   readonly namespaces: readonly string[] | '*';
   readonly subject?: string;
+  /** Granted by the node's config (`auth.operators`): every tenant, and node-wide figures. */
+  readonly operator: boolean;
 }
 
-/** The principal when auth is off: anyone, anywhere. */
-export const OPEN: Principal & { readonly open: true } = { tenant: '*', namespaces: '*', open: true };
+/** The principal when auth is off: anyone, anywhere (a node on loopback for one user is its own operator). */
+export const OPEN: Principal & { readonly open: true } = { tenant: 'default', namespaces: '*', operator: true, open: true };
 
 export class Gatekeeper {
   private key: Promise<KeyObject | CryptoKey> | undefined;
@@ -65,26 +78,30 @@ export class Gatekeeper {
     } catch (error) {
       throw new UnauthenticatedError(`invalid token: ${(error as Error).message}`);
     }
-    const tenant = payload.tenant;
+    const operator = typeof payload.sub === 'string' && (this.options.operators ?? []).includes(payload.sub);
+    let tenant = payload.tenant;
+    if (tenant === undefined && operator) tenant = 'default';
     if (typeof tenant !== 'string' || tenant === '') throw new UnauthenticatedError('the token has no tenant claim');
+    // There is no wildcard tenant: reaching every tenant is the operator role, which only the node's config grants.
+    if (!TENANT.test(tenant)) throw new UnauthenticatedError(`the tenant claim must be a tenant name (1–64 of A–Z a–z 0–9 _ . -), got ${JSON.stringify(tenant)}; every-tenant access is the operator role, granted in the node's config (auth.operators)`);
     const namespaces = payload.namespaces;
     if (namespaces !== undefined && (!Array.isArray(namespaces) || !namespaces.every((n) => typeof n === 'string'))) {
       throw new UnauthenticatedError('the namespaces claim must be a list of names');
     }
-    return { tenant, namespaces: namespaces === undefined ? '*' : (namespaces as string[]), subject: payload.sub };
+    return { tenant, namespaces: namespaces === undefined ? '*' : (namespaces as string[]), subject: payload.sub, operator };
   }
 
   /** Throws PLEX_ERR_FORBIDDEN unless `principal` may act in `scope`. */
   authorize(principal: Principal, scope: Scope): void {
-    if (principal.tenant === '*') return;
+    if (principal.operator) return;
     if (scope.tenant !== principal.tenant) throw new ForbiddenError(`this token is for tenant ${JSON.stringify(principal.tenant)}, not ${JSON.stringify(scope.tenant)}`);
     if (principal.namespaces !== '*' && !principal.namespaces.includes(scope.namespace)) {
       throw new ForbiddenError(`this token does not grant namespace ${JSON.stringify(scope.namespace)} of tenant ${JSON.stringify(scope.tenant)}`);
     }
   }
 
-  /** The tenant of routes that do not name one: the token's, or `fallback` with auth off. */
-  tenantOf(principal: Principal, fallback: string): string {
-    return principal.tenant === '*' ? fallback : principal.tenant;
+  /** The tenant of routes that do not name one: the token's (`default` with auth off). */
+  tenantOf(principal: Principal): string {
+    return principal.tenant;
   }
 }

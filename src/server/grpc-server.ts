@@ -46,6 +46,7 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.ChannelClosed]: grpc.status.UNAVAILABLE,
   [ErrorCode.Escalated]: grpc.status.UNAVAILABLE,
   [ErrorCode.FacetRejected]: grpc.status.PERMISSION_DENIED,
+  [ErrorCode.QuotaExceeded]: grpc.status.RESOURCE_EXHAUSTED,
 };
 
 function toServiceError(error: unknown): Partial<grpc.ServiceError> {
@@ -367,7 +368,7 @@ export class GrpcServer {
     return {
       // Open even with auth on, like the HTTP health route: load balancers probe it.
       Health: (_call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => callback(null, { status: 'ok' }),
-      Info: this.unary<object, object>(async () => s.info()),
+      Info: this.unary<object, object>(async (_, principal) => s.info(principal)),
     };
   }
 }

@@ -472,6 +472,23 @@ export class NodeService {
     return result;
   }
 
+  // ── jobs ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs one of the tenant's jobs (`job.nbody`), counted against
+   * `jobsPerTenant` and `workersPerJob` until it ends: a job starts its own
+   * worker threads, so without a bound one request could take every core.
+   */
+  async job<T>(scope: Scope, workers: number, run: () => Promise<T>): Promise<T> {
+    this.check(scope);
+    const end = this.node.quotas.startJob(scope.tenant, workers);
+    try {
+      return await run();
+    } finally {
+      end();
+    }
+  }
+
   // ── the node ─────────────────────────────────────────────────────────────
 
   /**

@@ -5,7 +5,8 @@ import { Packr } from 'msgpackr';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidArgumentError, PlexError } from '../errors.js';
 import type { Principal } from './auth.js';
-import { tupleJson, type NodeService, type Scope } from './node-service.js';
+import { tupleJson, type NodeService } from './node-service.js';
+import { decodeRequest, RequestRefused, type WsRequest } from './ws-decode.js';
 
 /**
  * The websocket surface, at `/ws` on the HTTP port: msgpack frames, one
@@ -21,20 +22,40 @@ import { tupleJson, type NodeService, type Scope } from './node-service.js';
  * auth on, the token comes with the upgrade (an `Authorization: Bearer`
  * header, or `?token=` where a browser cannot set headers); a missing or bad
  * one is answered 401 and no socket opens.
+ *
+ * A protocol error (a message over `maxMessageBytes`, invalid UTF-8 in a text
+ * frame, an unmasked or reserved-bit frame, a bad close code…) closes that
+ * socket with its close code (1009, 1007, 1002) and nothing else: `ws` reports
+ * it as an `error` event, and an `error` event nobody listens to would end
+ * the process, so every socket gets a listener.
  */
 export interface WsEndpointOptions {
-  /** Largest frame, bytes. Default 1 MiB. */
-  readonly maxFrameBytes?: number;
+  /**
+   * Largest message, bytes, whole (a fragmented message counts all its
+   * fragments). A bigger one closes the socket with 1009. Clients learn it
+   * from the `ws.limits` op. Default 1 MiB (`DEFAULT_WS_MAX_MESSAGE_BYTES`).
+   */
+  readonly maxMessageBytes?: number;
   /** Ping interval; a peer that misses a whole interval is dropped. Default 15 s. */
   readonly heartbeatMs?: number;
 }
 
-interface Request {
-  readonly id: number;
-  readonly op: string;
-  readonly scope?: Scope;
-  readonly args?: Record<string, unknown>;
-}
+export const DEFAULT_WS_MAX_MESSAGE_BYTES = 1 << 20;
+/** Smallest limit allowed: requests under it never need the client to ask for the limit. */
+export const MIN_WS_MAX_MESSAGE_BYTES = 64 << 10;
+
+/**
+ * Every op `run` answers. Metrics label an operation with its name only when it
+ * is in this set (anything else is `unknown`): a label value taken from client
+ * input would grow the registry without bound.
+ */
+export const WS_OPS: ReadonlySet<string> = new Set([
+  'ping', 'node.info', 'ws.limits', 'cancel',
+  'ts.write', 'ts.writeAll', 'ts.takeWithAck', 'ts.ack', 'ts.nack', 'ts.read', 'ts.take', 'ts.readAll', 'ts.takeAll', 'ts.count', 'ts.watch',
+  'actor.ask', 'actor.tell', 'actor.list',
+  'group.create', 'group.list', 'group.delete', 'group.bulkUpdate', 'group.reduce', 'group.barrier', 'group.scale', 'group.scatterGather',
+  'job.nbody',
+]);
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
 
@@ -43,14 +64,22 @@ export class WsEndpoint {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly principals = new WeakMap<WebSocket, Principal>();
   private readonly holders = new WeakMap<WebSocket, string>();
+  readonly maxMessageBytes: number;
 
   constructor(
     private readonly service: NodeService,
     server: Server,
     options: WsEndpointOptions = {},
   ) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? 1 << 20 });
+    const max = options.maxMessageBytes ?? DEFAULT_WS_MAX_MESSAGE_BYTES;
+    if (!Number.isSafeInteger(max) || max < MIN_WS_MAX_MESSAGE_BYTES) throw new InvalidArgumentError(`maxMessageBytes must be an integer ≥ ${MIN_WS_MAX_MESSAGE_BYTES}, got ${max}`);
+    this.maxMessageBytes = max;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: max });
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Node's HTTP server drops its own error listener before 'upgrade'; until ws
+      // takes the socket (after the token check) a reset from the peer would be an
+      // unhandled 'error' and end the process.
+      socket.on('error', () => socket.destroy());
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (url.pathname !== '/ws') {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
@@ -72,6 +101,8 @@ export class WsEndpoint {
     });
     const alive = new WeakSet<WebSocket>();
     this.wss.on('connection', (ws: WebSocket) => {
+      // ws has already sent the close frame with the right code (1002, 1007, 1009) when it emits this.
+      ws.on('error', () => undefined);
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
       this.connected(ws);
@@ -111,36 +142,59 @@ export class WsEndpoint {
       void this.service.releaseHolder(holder);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      let request: Request;
+      // A throw here would escape into ws's socket 'data' handler and end the process.
       try {
-        if (!isBinary) throw new InvalidArgumentError('frames are binary msgpack');
-        request = packr.unpack(data) as Request;
-        if (typeof request !== 'object' || request === null || !Number.isSafeInteger(request.id) || typeof request.op !== 'string') {
-          throw new InvalidArgumentError('a request is { id: integer, op: string, scope?, args? }');
-        }
+        this.received(ws, running, data, isBinary);
       } catch (error) {
         this.send(ws, { id: -1, ok: false, error: errorBody(error) });
-        return;
       }
-      if (request.op === 'cancel') {
-        running.get(Number(request.args?.id))?.abort();
-        this.send(ws, { id: request.id, ok: true, result: null });
-        return;
-      }
-      const controller = new AbortController();
-      running.set(request.id, controller);
-      this.service.observe('ws', request.op, () => this.run(ws, request, controller.signal)).then(
-        (result) => this.send(ws, { id: request.id, ok: true, result }),
-        (error) => this.send(ws, { id: request.id, ok: false, error: errorBody(error) }),
-      ).finally(() => running.delete(request.id));
     });
   }
 
-  private send(ws: WebSocket, frame: unknown): void {
-    if (ws.readyState === ws.OPEN) ws.send(packr.pack(frame));
+  private received(ws: WebSocket, running: Map<number, AbortController>, data: Buffer, isBinary: boolean): void {
+    let request: WsRequest;
+    try {
+      if (!isBinary) throw new InvalidArgumentError('frames are binary msgpack');
+      request = decodeRequest(data);
+    } catch (error) {
+      // Nothing ran: the refusal goes back under the request's id when the frame showed one.
+      if (error instanceof RequestRefused) this.send(ws, { id: error.id, ok: false, error: errorBody(error.error) });
+      else this.send(ws, { id: -1, ok: false, error: errorBody(error) });
+      return;
+    }
+    if (request.op === 'cancel') {
+      running.get(Number(request.args?.id))?.abort();
+      this.send(ws, { id: request.id, ok: true, result: null });
+      return;
+    }
+    if (request.op === 'ws.limits') {
+      // What a client needs to size its requests (the TS client splits a writeAll to fit). Asked
+      // before anything else, so it needs no scope: any token the upgrade accepted may know it.
+      this.send(ws, { id: request.id, ok: true, result: { maxMessageBytes: this.maxMessageBytes } });
+      return;
+    }
+    const controller = new AbortController();
+    running.set(request.id, controller);
+    this.service.observe('ws', WS_OPS.has(request.op) ? request.op : 'unknown', () => this.run(ws, request, controller.signal)).then(
+      (result) => this.send(ws, { id: request.id, ok: true, result }),
+      (error) => this.send(ws, { id: request.id, ok: false, error: errorBody(error) }),
+    ).finally(() => running.delete(request.id));
   }
 
-  private async run(ws: WebSocket, request: Request, signal: AbortSignal): Promise<unknown> {
+  private send(ws: WebSocket, frame: unknown): void {
+    if (ws.readyState !== ws.OPEN) return;
+    let bytes: Buffer;
+    try {
+      bytes = packr.pack(frame);
+    } catch (error) {
+      // Called from promise callbacks: a throw would be an unhandled rejection, which ends the process.
+      const id = (frame as { id?: unknown }).id;
+      bytes = packr.pack({ id, ok: false, error: { code: 'PLEX_ERR_INTERNAL', message: `the reply could not be encoded: ${(error as Error).message}` } });
+    }
+    ws.send(bytes);
+  }
+
+  private async run(ws: WebSocket, request: WsRequest, signal: AbortSignal): Promise<unknown> {
     const s = this.service;
     const scope = s.scope(this.principals.get(ws)!, request.scope?.tenant, request.scope?.namespace);
     const a = request.args ?? {};
@@ -149,7 +203,7 @@ export class WsEndpoint {
       case 'ping':
         return 'pong';
       case 'node.info':
-        return s.info();
+        return s.info(this.principals.get(ws)!);
       case 'ts.write':
         await s.write(scope, space, a.tuple, a.ttlMs as number | undefined);
         return 1;
@@ -219,18 +273,18 @@ export class WsEndpoint {
         // A long computation reporting as it goes: 'progress' events with the step and, every
         // energyEvery steps, the energy; cancel (or closing the socket) stops it between steps.
         const { runNbody } = await import('../kernels/nbody.js');
-        const result = await runNbody({
+        const workers = Number(a.workers ?? 1);
+        return s.job(scope, workers, () => runNbody({
           bodies: Number(a.bodies ?? 4096),
           steps: Number(a.steps ?? 10),
-          workers: Number(a.workers ?? 1),
+          workers,
           dt: a.dt as number | undefined,
           softening: a.softening as number | undefined,
           energyEvery: a.energyEvery as number | undefined,
           samplePositions: Math.min(Number(a.samplePositions ?? 0), 10_000),
           signal,
           onProgress: (step, steps, energy) => this.send(ws, { id: request.id, event: 'progress', data: { step, steps, energy } }),
-        });
-        return result;
+        }));
       }
       default:
         throw new InvalidArgumentError(`unknown op ${JSON.stringify(request.op)}`);

@@ -30,7 +30,7 @@ async function deploy(tenant: string, applicationId: string, wasm: Uint8Array): 
   form.set('application_id', applicationId);
   form.set('name', applicationId);
   form.set('version', '1.0.0');
-  form.set('wasm_file', new Blob([wasm]), `${applicationId}.wasm`);
+  form.set('wasm_file', new Blob([new Uint8Array(wasm)]), `${applicationId}.wasm`);
   const response = await fetch(`${http}/api/v1/applications/deploy`, { method: 'POST', headers: { authorization: `Bearer ${tokens[tenant]}` }, body: form });
   expect(response.status, await response.clone().text()).toBe(201);
 }
