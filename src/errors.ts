@@ -43,6 +43,7 @@ export const ErrorCode = {
   Escalated: 'PLEX_ERR_ESCALATED',
   InvalidManifest: 'PLEX_ERR_INVALID_MANIFEST',
   FacetRejected: 'PLEX_ERR_FACET_REJECTED',
+  QuotaExceeded: 'PLEX_ERR_QUOTA_EXCEEDED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -332,5 +333,21 @@ export class FacetRejectedError extends PlexError {
     message: string,
   ) {
     super(ErrorCode.FacetRejected, `facet ${facet} rejected the message: ${message}`);
+  }
+}
+
+/**
+ * A tenant (or one of its spaces) is at a configured quota (src/node/tenant-quotas.ts,
+ * docs/security.md); nothing was started or stored. `quota` is the limit's name
+ * (`actorsPerTenant`, `tuplesPerSpace`…), `limit` its value, `subject` whose it is.
+ */
+export class QuotaExceededError extends PlexError {
+  constructor(
+    readonly quota: string,
+    readonly limit: number,
+    readonly subject: string,
+    detail?: string,
+  ) {
+    super(ErrorCode.QuotaExceeded, `quota ${quota} (${limit}) exceeded for ${subject}${detail === undefined ? '' : `: ${detail}`}`);
   }
 }

@@ -57,7 +57,7 @@ export async function startCommand(args: string[]): Promise<number> {
     workers: values.workers,
   });
   const log = new Logger(config.logLevel, { component: 'node' });
-  const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers });
+  const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers, quotas: config.quotas });
   const server = new NodeServer(node, {
     httpPort: config.httpPort,
     grpcPort: config.grpcPort,
@@ -75,6 +75,9 @@ export async function startCommand(args: string[]): Promise<number> {
   node.runtime.onCrash((report) => log.warn('actor crashed', { actor: report.actorId, module: report.module, code: report.error.code, error: report.error.message }));
   const apps = await node.restoreApplications();
   for (const failure of apps.failed) log.error('application not restored', failure);
+  // After the applications: a group runs its application's module.
+  const groups = await server.service.restoreGroups();
+  for (const failure of groups.failed) log.error('shard group not restored', failure);
   // Handlers first: a supervisor may signal as soon as it reads "ready".
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -85,6 +88,7 @@ export async function startCommand(args: string[]): Promise<number> {
     node.dataDir === null ? 'spaces: in memory only (--memory)\n' : `spaces: durable in ${node.dataDir}/spaces.sqlite (${node.spaces.storedSpaceCount()} stored)\n`,
   );
   if (apps.restored.length > 0) process.stdout.write(`applications: ${apps.restored.length} restored (${apps.restored.join(', ')})\n`);
+  if (groups.restored.length > 0) process.stdout.write(`shard groups: ${groups.restored.length} restored (${groups.restored.join(', ')})\n`);
   process.stdout.write(`grpc: ${endpoints.grpc}\n`);
   process.stdout.write(`http: ${endpoints.http}\n`);
   process.stdout.write(`websocket: ${endpoints.ws}\n`);

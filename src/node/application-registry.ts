@@ -4,6 +4,7 @@ import { InvalidArgumentError, InvalidManifestError, ModuleNotFoundError } from 
 import type { ActorSystem } from '../actors/actor-system.js';
 import { Supervisor } from '../actors/supervisor.js';
 import { parseManifest, supervisorSpec, type AppManifest } from './app-manifest.js';
+import type { TenantQuotas } from './tenant-quotas.js';
 
 /** A deployed application: one WebAssembly module, or a bundle of modules started as a supervision tree from its manifest. */
 export interface ApplicationInfo {
@@ -50,13 +51,21 @@ interface Deployed {
  */
 export class ApplicationRegistry {
   private readonly apps = new Map<string, Deployed>();
+  /** Bytes of deploys under way, by `tenant:application` (see withModuleBytes). */
+  private readonly deploying = new Map<string, number>();
 
   constructor(
     private readonly system: ActorSystem,
     private readonly dataDir: string | null = null,
+    /** Module bytes per tenant are checked, and modules deployed under the per-actor memory and table caps. */
+    private readonly quotas?: TenantQuotas,
   ) {}
 
-  async deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array): Promise<ApplicationInfo> {
+  deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array): Promise<ApplicationInfo> {
+    return this.withModuleBytes(tenant, applicationId, wasm.byteLength, () => this.deployModule(tenant, applicationId, name, version, wasm));
+  }
+
+  private async deployModule(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array): Promise<ApplicationInfo> {
     checkId('tenant', tenant);
     checkId('application_id', applicationId);
     checkId('name', name);
@@ -75,7 +84,13 @@ export class ApplicationRegistry {
    * names, by file name. Its actors run in `namespace` as
    * `tenant/namespace/<child id>`.
    */
-  async deployBundle(tenant: string, namespace: string, applicationId: string, manifestText: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string } = {}): Promise<ApplicationInfo> {
+  deployBundle(tenant: string, namespace: string, applicationId: string, manifestText: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string } = {}): Promise<ApplicationInfo> {
+    // Every file sent counts (those the manifest does not name too): a bound known before anything is parsed.
+    const bytes = [...files.values()].reduce((sum, file) => sum + file.byteLength, 0);
+    return this.withModuleBytes(tenant, applicationId, bytes, () => this.deployBundleNow(tenant, namespace, applicationId, manifestText, files, meta));
+  }
+
+  private async deployBundleNow(tenant: string, namespace: string, applicationId: string, manifestText: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string }): Promise<ApplicationInfo> {
     checkId('tenant', tenant);
     checkId('namespace', namespace);
     checkId('application_id', applicationId);
@@ -203,7 +218,29 @@ export class ApplicationRegistry {
   private async replaceModule(module: string, wasm: Uint8Array): Promise<void> {
     const runtime = this.system.runtime;
     if (runtime.hasModule(module)) runtime.undeploy(module);
-    await runtime.deploy(module, wasm);
+    const limits = this.quotas?.limits;
+    await runtime.deploy(module, wasm, limits === undefined ? {} : { maxMemoryMb: limits.memoryMbPerActor, maxTableElements: limits.tableElementsPerActor });
+  }
+
+  /**
+   * Runs a deploy of `adding` bytes if it keeps the tenant within
+   * `moduleBytesPerTenant` (a redeploy replaces the id's old bytes). The
+   * bytes stay reserved while it runs, so two concurrent deploys cannot
+   * both pass a check only one of them fits.
+   */
+  private async withModuleBytes<T>(tenant: string, applicationId: string, adding: number, deploy: () => Promise<T>): Promise<T> {
+    if (this.quotas === undefined) return deploy();
+    const reservation = key(tenant, applicationId);
+    let kept = 0;
+    for (const info of this.list(tenant)) if (info.applicationId !== applicationId) kept += info.bytes;
+    for (const [k, bytes] of this.deploying) if (k !== reservation && k.startsWith(`${tenant}:`)) kept += bytes;
+    this.quotas.checkModuleBytes(tenant, kept, adding);
+    this.deploying.set(reservation, Math.max(adding, this.deploying.get(reservation) ?? 0));
+    try {
+      return await deploy();
+    } finally {
+      this.deploying.delete(reservation);
+    }
   }
 
   /** Stops and forgets a running deployment of the id, if any (a redeploy replaces it). */

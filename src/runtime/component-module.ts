@@ -1,6 +1,6 @@
 import { transpile } from '@bytecodealliance/jco';
 import { InvalidModuleError } from '../errors.js';
-import type { CoreModuleOptions } from './core-module.js';
+import { checkTableCap, reservedBytes, type CoreModuleOptions } from './core-module.js';
 import { instrumentCoreModule } from './instrument.js';
 import { enableWasmFeatures } from './wasm-features.js';
 
@@ -19,6 +19,8 @@ export interface ComponentModule {
   /** Core modules by the file name the JS asks for, instrumented like core-module actors. */
   readonly coreModules: Readonly<Record<string, WebAssembly.Module>>;
   readonly maxMemoryPages: number;
+  /** What one instance can come to hold: every core module's memory and tables at their clamped maxima (core-module.ts). */
+  readonly reservedBytes: number;
 }
 
 /**
@@ -47,18 +49,22 @@ export async function prepareComponent(name: string, bytes: Uint8Array, options:
   // watchdog and memory cap as core-module actors.
   const maxMemoryPages = Math.floor(((options.maxMemoryMb ?? 64) * 1024 * 1024) / 65536);
   const watchdog = options.watchdog ?? true;
+  const maxTableElements = checkTableCap(options.maxTableElements);
+  let reserved = 0;
   const coreModules: Record<string, WebAssembly.Module> = {};
   let js: string | undefined;
   for (const [file, content] of Object.entries(output.files)) {
     if (file.endsWith('.wasm')) {
-      const instrumented = await instrumentCoreModule(content as Uint8Array, { watchdog, maxMemoryPages });
+      const instrumented = await instrumentCoreModule(content as Uint8Array, { watchdog, maxMemoryPages, maxTableElements });
+      // An imported memory or table is another core module's: count only what each defines.
+      reserved += reservedBytes({ ...instrumented, importedMemory: undefined }, maxMemoryPages);
       coreModules[file] = await WebAssembly.compile(instrumented.bytes as Uint8Array<ArrayBuffer>).catch((cause: Error) => {
         throw new InvalidModuleError(`${name}: core module ${file} does not compile: ${cause.message}`, { cause });
       });
     } else if (file === 'component.js') js = new TextDecoder().decode(content as Uint8Array);
   }
   if (js === undefined) throw new InvalidModuleError(`${name}: jco produced no JavaScript for the component`);
-  return { kind: 'component', name, source: toFunctionBody(js), coreModules, maxMemoryPages };
+  return { kind: 'component', name, source: toFunctionBody(js), coreModules, maxMemoryPages, reservedBytes: reserved };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { InvalidModuleError } from '../errors.js';
 import { ALLOWED_IMPORTS, OPTIONAL_EXPORTS, REQUIRED_EXPORTS } from './core-abi.js';
-import { instrumentCoreModule, type InstrumentResult } from './instrument.js';
+import { DEFAULT_MAX_TABLE_ELEMENTS, instrumentCoreModule, type InstrumentResult } from './instrument.js';
 import { enableWasmFeatures } from './wasm-features.js';
 
 export interface CoreModuleOptions {
@@ -8,7 +8,12 @@ export interface CoreModuleOptions {
   watchdog?: boolean;
   /** Largest linear memory in MiB (default 64). */
   maxMemoryMb?: number;
+  /** Largest table in elements (default `DEFAULT_MAX_TABLE_ELEMENTS`, 65 536); see instrument.ts. */
+  maxTableElements?: number;
 }
+
+/** Host bytes one table element is charged (V8 measured ~26 per element of a 10-million-element table). */
+export const TABLE_ELEMENT_BYTES = 32;
 
 /** A validated, instrumented and compiled core module, ready to send to workers. */
 export interface CoreModule {
@@ -17,6 +22,12 @@ export interface CoreModule {
   readonly module: WebAssembly.Module;
   readonly watchdog: boolean;
   readonly maxMemoryPages: number;
+  /**
+   * The most memory one instance can come to hold: its linear memory's
+   * clamped maximum plus its tables' at `TABLE_ELEMENT_BYTES` each. A node
+   * charges every tenant actor this at spawn (tenant-quotas.ts).
+   */
+  readonly reservedBytes: number;
   readonly importedMemory: InstrumentResult['importedMemory'];
   /** Which optional exports it has. */
   readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number] | 'plex_base', boolean>>;
@@ -70,7 +81,8 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
     throw new InvalidModuleError(`maxMemoryMb must be in (0, 4096], got ${maxMemoryMb}`);
   }
   const maxMemoryPages = Math.floor((maxMemoryMb * 1024 * 1024) / 65536);
-  const instrumented = await instrumentCoreModule(bytes, { watchdog, maxMemoryPages });
+  const maxTableElements = checkTableCap(options.maxTableElements);
+  const instrumented = await instrumentCoreModule(bytes, { watchdog, maxMemoryPages, maxTableElements });
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(instrumented.bytes as Uint8Array<ArrayBuffer>);
@@ -83,6 +95,7 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
     module,
     watchdog,
     maxMemoryPages,
+    reservedBytes: reservedBytes(instrumented, maxMemoryPages),
     importedMemory: instrumented.importedMemory,
     has: {
       plex_init: exports.get('plex_init') === 'function',
@@ -91,4 +104,17 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
       plex_base: exports.get('plex_base') === 'global',
     },
   };
+}
+
+export function checkTableCap(value: number | undefined): number {
+  const cap = value ?? DEFAULT_MAX_TABLE_ELEMENTS;
+  if (!Number.isSafeInteger(cap) || cap < 1 || cap > 10_000_000) throw new InvalidModuleError(`maxTableElements must be an integer in 1..10000000, got ${value}`);
+  return cap;
+}
+
+/** Linear memory (defined, or imported and clamped as actor-instance.ts clamps it) plus tables. */
+export function reservedBytes(instrumented: InstrumentResult, maxMemoryPages: number): number {
+  const imported = instrumented.importedMemory;
+  const pages = instrumented.definedMemory?.maximum ?? (imported === undefined ? 0 : Math.min(imported.maximum ?? maxMemoryPages, maxMemoryPages));
+  return pages * 65536 + instrumented.tableElements * TABLE_ELEMENT_BYTES;
 }

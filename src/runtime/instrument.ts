@@ -13,13 +13,24 @@ export interface InstrumentOptions {
   watchdog: boolean;
   /** Largest linear memory, in 64 KiB pages; the module's own maximum is clamped to it. */
   maxMemoryPages: number;
+  /** Largest table, in elements; the module's own maxima are clamped to it. Default `DEFAULT_MAX_TABLE_ELEMENTS`. */
+  maxTableElements?: number;
 }
+
+/**
+ * Default table cap: far above what compilers emit (a C program's indirect-call
+ * table, jco's shims, QuickJS each hold a few thousand), far below the
+ * 10-million-element table that cost 262 MB of host memory per actor.
+ */
+export const DEFAULT_MAX_TABLE_ELEMENTS = 65_536;
 
 export interface InstrumentResult {
   readonly bytes: Uint8Array;
   /** The module's memory limits after clamping (`undefined` when it imports its memory). */
   readonly definedMemory?: { initial: number; maximum: number; shared: boolean };
   readonly importedMemory?: { initial: number; maximum: number | undefined; shared: boolean };
+  /** What the module's own tables can grow to, in elements (summed). */
+  readonly tableElements: number;
 }
 
 /**
@@ -37,7 +48,9 @@ export interface InstrumentResult {
  * fails inside the module instead of taking the process's memory; every
  * `memory.grow` goes through a helper that records a refusal in the
  * exported global `OOM_EXPORT`, so the crash that follows can be reported as
- * the memory cap.
+ * the memory cap. Tables are capped the same way (`maxTableElements`): a
+ * module that needs more at start is refused, and `table.grow` past the
+ * clamped maximum fails inside the module.
  *
  * The rewrite is binary and single-pass (wasm-rewriter.ts): a 1.3 MB
  * QuickJS engine takes milliseconds, where a round trip through the text
@@ -45,7 +58,7 @@ export interface InstrumentResult {
  */
 export async function instrumentCoreModule(bytes: Uint8Array, options: InstrumentOptions): Promise<InstrumentResult> {
   try {
-    return rewriteModule(bytes, { ...options, fuelPerTick: FUEL_PER_TICK, tick: TICK_IMPORT, oomExport: OOM_EXPORT });
+    return rewriteModule(bytes, { ...options, maxTableElements: options.maxTableElements ?? DEFAULT_MAX_TABLE_ELEMENTS, fuelPerTick: FUEL_PER_TICK, tick: TICK_IMPORT, oomExport: OOM_EXPORT });
   } catch (cause) {
     if (cause instanceof InvalidModuleError) throw cause;
     throw new InvalidModuleError(`the module could not be instrumented: ${(cause as Error).message}`, { cause });

@@ -9,7 +9,7 @@ import { InvalidModuleError } from '../errors.js';
  * changes: one function import is appended (so every defined function's
  * index grows by one: `call`, `return_call`, `ref.func`, exports, the start
  * function and element segments are shifted), two globals and one helper
- * function are appended (no other index moves), memory maxima are clamped,
+ * function are appended (no other index moves), memory and table maxima are clamped,
  * and the `name` section, which would be stale, is dropped. It knows the
  * MVP, sign-extension, saturating conversions, bulk memory, reference types,
  * multi-value, tail calls, SIMD, threads and legacy exceptions; anything
@@ -19,6 +19,8 @@ import { InvalidModuleError } from '../errors.js';
 export interface RewriteOptions {
   readonly watchdog: boolean;
   readonly maxMemoryPages: number;
+  /** Largest table the module may define, in elements; each table's maximum is clamped to it. */
+  readonly maxTableElements: number;
   readonly fuelPerTick: number;
   readonly tick: { readonly module: string; readonly name: string };
   readonly oomExport: string;
@@ -28,6 +30,8 @@ export interface RewriteResult {
   readonly bytes: Uint8Array;
   readonly definedMemory?: { initial: number; maximum: number; shared: boolean };
   readonly importedMemory?: { initial: number; maximum: number | undefined; shared: boolean };
+  /** The clamped maxima of the tables the module defines, summed (what its tables can grow to). */
+  readonly tableElements: number;
 }
 
 const SECTION = { custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7, start: 8, element: 9, code: 10, data: 11, dataCount: 12, tag: 13 } as const;
@@ -184,6 +188,7 @@ export function rewriteModule(input: Uint8Array, options: RewriteOptions): Rewri
   const growType = typeCount + 1;
 
   let definedMemory: RewriteResult['definedMemory'];
+  let tableElements = 0;
   const out = new Writer().bytes(header);
   const emit = (id: number, body: Uint8Array) => out.byte(id).u32(body.length).bytes(body);
   const present = new Set(sections.map((s) => s.id));
@@ -241,6 +246,29 @@ export function rewriteModule(input: Uint8Array, options: RewriteOptions): Rewri
         const count = rd.u32();
         const w = new Writer().u32(count + added.functions).bytes(body.subarray(rd.pos));
         if (added.functions > 0) w.u32(growType);
+        emit(id, w.finish());
+        break;
+      }
+      case SECTION.table: {
+        // A table is host memory the linear-memory cap does not see (V8 spends ~26 bytes per
+        // element): its maximum is clamped like memory's, so table.grow past it returns -1.
+        const rd = new Reader(body);
+        const count = rd.u32();
+        const w = new Writer().u32(count);
+        for (let i = 0; i < count; i++) {
+          const reftype = rd.byte();
+          if (reftype === 0x40) throw new InvalidModuleError('tables with an initializer expression are not supported');
+          const flags = rd.byte();
+          if (flags & 0x04) throw new InvalidModuleError('64-bit tables are not supported');
+          const initial = rd.u32();
+          const declared = flags & 0x01 ? rd.u32() : undefined;
+          const maximum = Math.min(declared ?? options.maxTableElements, options.maxTableElements);
+          if (initial > maximum) {
+            throw new InvalidModuleError(`the module declares a table of ${initial} elements at start; the limit is ${options.maxTableElements}`);
+          }
+          tableElements += maximum;
+          w.byte(reftype).byte(flags | 0x01).u32(initial).u32(maximum);
+        }
         emit(id, w.finish());
         break;
       }
@@ -313,7 +341,7 @@ export function rewriteModule(input: Uint8Array, options: RewriteOptions): Rewri
     }
   }
   emitMissingBefore(-1);
-  return { bytes: out.finish(), definedMemory, importedMemory: imports.memory };
+  return { bytes: out.finish(), definedMemory, importedMemory: imports.memory, tableElements };
 }
 
 function readName(body: Uint8Array): string {

@@ -1,8 +1,10 @@
 import { InvalidArgumentError } from '../errors.js';
 import { resolveTupleLimits, type TupleLimits } from '../tuple/limits.js';
+import { resolveSpaceQuota, type SpaceQuota, type SpaceQuotaOptions } from './space-quota.js';
 import type { SpaceStorage } from './storage/space-storage.js';
 
-export interface TupleSpaceOptions {
+/** `maxTuples`, `maxBytes`, `maxWaiters` (space-quota.ts) bound what the space holds; unbounded by default. */
+export interface TupleSpaceOptions extends SpaceQuotaOptions {
   /** A name for messages and metrics. Default `space`. */
   name?: string;
   /** Tuple and template limits. Default 1 MiB encoded, depth 32, 1024 fields. */
@@ -27,6 +29,7 @@ export interface ResolvedSpaceOptions {
   readonly defaultLeaseMs: number;
   readonly watchBufferSize: number;
   readonly clock: () => number;
+  readonly quota: SpaceQuota | undefined;
 }
 
 export const DEFAULT_SPACE_OPTIONS = Object.freeze({
@@ -52,6 +55,7 @@ export function resolveSpaceOptions(options: TupleSpaceOptions = {}): ResolvedSp
     defaultLeaseMs: merged.defaultLeaseMs,
     watchBufferSize: merged.watchBufferSize,
     clock: merged.clock,
+    quota: resolveSpaceQuota(options),
   };
 }
 

@@ -23,6 +23,8 @@ export interface NewTuple {
   readonly hasBytes: boolean;
   readonly expiresAt: number;
   readonly deliveries: number;
+  /** Encoded size (an upper bound), counted by a space with a byte quota. */
+  readonly size?: number;
 }
 
 /**
@@ -36,6 +38,8 @@ export class SpaceCore {
   readonly index = new TupleIndex();
   readonly waiters = new TemplateRegistry<Waiter>();
   readonly watchers = new TemplateRegistry<Watcher>();
+  /** Sum of the `size` of the tuples in the index (space-quota.ts). */
+  storedBytes = 0;
   private readonly expiry = new ExpiryQueue();
   private nextSeq = 1;
   private nextSubscriptionSeq = 1;
@@ -55,6 +59,7 @@ export class SpaceCore {
   restore(entry: StoredEntry): void {
     this.nextSeq = Math.max(this.nextSeq, entry.seq + 1);
     this.index.insert(entry);
+    this.storedBytes += entry.size ?? 0;
     if (entry.expiresAt !== 0) this.trackLease(entry);
   }
 
@@ -71,6 +76,7 @@ export class SpaceCore {
       hasBytes: item.hasBytes,
       expiresAt: item.expiresAt,
       deliveries: item.deliveries,
+      size: item.size,
       dead: false,
       hidden: false,
     };
@@ -94,6 +100,7 @@ export class SpaceCore {
       }
     }
     this.index.insert(entry);
+    this.storedBytes += entry.size ?? 0;
     if (entry.expiresAt !== 0) this.trackLease(entry);
     this.storage?.insert({ ...entry, inflight: false });
   }
@@ -159,6 +166,7 @@ export class SpaceCore {
    */
   take(entry: StoredEntry, inflight?: { deliveries: number }): void {
     this.index.remove(entry);
+    this.storedBytes -= entry.size ?? 0;
     if (entry.expiresAt !== 0) this.expiry.noteRemoved();
     if (inflight) this.storage?.setInflight(entry.seq, true, inflight.deliveries);
     else this.storage?.remove(entry.seq);
@@ -169,6 +177,7 @@ export class SpaceCore {
   expire(entry: StoredEntry, outsideQueue: boolean): void {
     if (entry.dead) return;
     this.index.remove(entry);
+    this.storedBytes -= entry.size ?? 0;
     if (outsideQueue) this.expiry.noteRemoved();
     this.storage?.remove(entry.seq);
     this.emit('expire', entry);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InvalidNameError, SpaceClosedError } from '../errors.js';
+import { InvalidNameError, QuotaExceededError, SpaceClosedError } from '../errors.js';
 import type { TupleSpaceOptions } from './options.js';
 import { SqliteStore, type SqliteSynchronous } from './storage/sqlite-store.js';
 import { TupleSpace } from './tuple-space.js';
@@ -19,8 +19,10 @@ export interface SpaceRegistryOptions {
   dataDir?: string;
   /** Durability of SQLite commits. Default `full`. */
   synchronous?: SqliteSynchronous;
-  /** Options for every space the registry opens (storage excepted). */
+  /** Options for every space the registry opens (storage excepted), quotas (`maxTuples`…) included. */
   space?: Omit<TupleSpaceOptions, 'storage' | 'name'>;
+  /** Spaces one tenant may have, open or stored; opening one more is a `QuotaExceededError` (`spacesPerTenant`). Default: unbounded. */
+  maxSpacesPerTenant?: number;
 }
 
 /** Tenant, namespace and space names: 1–64 of `A–Z a–z 0–9 _ . -`, not starting with `.`. */
@@ -34,11 +36,15 @@ const NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
 export class SpaceRegistry {
   private readonly spaces = new Map<string, TupleSpace>();
   private readonly store: SqliteStore | undefined;
+  /** Spaces per tenant, open or stored (for `maxSpacesPerTenant`), kept as a count so opening a new name never scans the store. */
+  private readonly known = new Set<string>();
+  private readonly perTenant = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly options: SpaceRegistryOptions = {}) {
     if (options.dataDir !== undefined) {
       this.store = new SqliteStore(join(options.dataDir, 'spaces.sqlite'), { synchronous: options.synchronous });
+      for (const stored of this.store.spaceNames()) if (!stored.includes('#')) this.noteKnown(stored);
     }
   }
 
@@ -52,6 +58,11 @@ export class SpaceRegistry {
     const key = spaceKey(ref);
     let space = this.spaces.get(key);
     if (space === undefined) {
+      const max = this.options.maxSpacesPerTenant;
+      if (max !== undefined && !this.known.has(key) && (this.perTenant.get(ref.tenant) ?? 0) >= max) {
+        throw new QuotaExceededError('spacesPerTenant', max, `tenant ${JSON.stringify(ref.tenant)}`);
+      }
+      this.noteKnown(key);
       space = new TupleSpace({ ...this.options.space, name: key, storage: this.store?.space(key) });
       this.spaces.set(key, space);
     }
@@ -95,6 +106,7 @@ export class SpaceRegistry {
     const key = spaceKey(ref);
     const space = this.spaces.get(key);
     this.spaces.delete(key);
+    if (this.known.delete(key)) this.perTenant.set(ref.tenant, (this.perTenant.get(ref.tenant) ?? 1) - 1);
     await space?.close();
     if (this.store !== undefined) {
       const existed = this.store.spaceNames().some((s) => s === key || s === `${key}#dead-letter`);
@@ -103,6 +115,13 @@ export class SpaceRegistry {
       return existed || space !== undefined;
     }
     return space !== undefined;
+  }
+
+  private noteKnown(key: string): void {
+    if (this.known.has(key)) return;
+    this.known.add(key);
+    const tenant = key.slice(0, key.indexOf('/'));
+    this.perTenant.set(tenant, (this.perTenant.get(tenant) ?? 0) + 1);
   }
 
   /** Closes every space and the storage file; pending operations reject with `SpaceClosedError`. */

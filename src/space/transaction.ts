@@ -79,6 +79,19 @@ export class Transaction implements SpaceTransaction {
     return out;
   }
 
+  /** What committing would add to the space: tuples written and not taken back, minus stored ones taken. */
+  delta(): { tuples: number; bytes: number } {
+    let tuples = -this.taken.length;
+    let bytes = 0;
+    for (const entry of this.taken) bytes -= entry.size ?? 0;
+    for (const w of this.written) {
+      if (w.taken) continue;
+      tuples++;
+      bytes += w.item.size ?? 0;
+    }
+    return { tuples, bytes };
+  }
+
   commit(): void {
     this.open = false;
     for (const entry of this.taken) {

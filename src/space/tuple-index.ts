@@ -14,6 +14,8 @@ export interface StoredEntry extends Removable {
   readonly expiresAt: number;
   /** How many times a crash-safe take has delivered this tuple before. */
   readonly deliveries: number;
+  /** Its encoded size (an upper bound), for a space with a byte quota; 0 when none is kept. */
+  readonly size?: number;
   /** Hidden from everyone while a transaction holds it as taken. */
   hidden: boolean;
 }

@@ -1,10 +1,11 @@
 import { AbortError, InvalidArgumentError, InvalidTupleError, SpaceClosedError, TupleTooLargeError } from '../errors.js';
 import { compileTemplate, type CompiledTemplate } from '../tuple/template.js';
 import type { Template, Tuple } from '../tuple/types.js';
-import { acceptTuple } from '../tuple/validate-tuple.js';
+import { acceptTuple, encodedSize } from '../tuple/validate-tuple.js';
 import { DeliveryTracker, type Delivery } from './deliveries.js';
 import { optionalDuration, resolveSpaceOptions, type ResolvedSpaceOptions, type TupleSpaceOptions } from './options.js';
 import { exportTuple, SpaceCore, type NewTuple, type Waiter } from './space-core.js';
+import { checkRoom, checkWaiterRoom } from './space-quota.js';
 import { Transaction, type SpaceTransaction } from './transaction.js';
 import type { StoredEntry } from './tuple-index.js';
 import { Watcher, type WatchEvent, type WatchEventType, type WatchOptions } from './watch.js';
@@ -94,7 +95,9 @@ export class TupleSpace implements AsyncDisposable {
   write(tuple: Tuple, options: WriteOptions = NO_OPTIONS): Promise<void> {
     try {
       this.assertOpen();
-      this.core.put(this.accept(tuple, options.ttlMs));
+      const item = this.accept(tuple, options.ttlMs);
+      if (this.options.quota !== undefined) checkRoom(this.options.quota, this.core, this.name, 1, item.size!, item.tuple);
+      this.core.put(item);
       return this.durable();
     } catch (error) {
       return Promise.reject(error);
@@ -113,6 +116,8 @@ export class TupleSpace implements AsyncDisposable {
           throw locateInBatch(error, i);
         }
       });
+      // All or none: the batch must fit whole (a taker that would consume part of it is not counted on).
+      if (this.options.quota !== undefined) checkRoom(this.options.quota, this.core, this.name, accepted.length, accepted.reduce((sum, item) => sum + item.size!, 0));
       for (const item of accepted) this.core.put(item);
       return this.durable();
     } catch (error) {
@@ -259,6 +264,16 @@ export class TupleSpace implements AsyncDisposable {
         tx.rollback();
         throw error;
       }
+      const quota = this.options.quota;
+      if (quota !== undefined) {
+        const grows = tx.delta();
+        try {
+          if (grows.tuples > 0 || grows.bytes > 0) checkRoom(quota, this.core, this.name, Math.max(0, grows.tuples), Math.max(0, grows.bytes));
+        } catch (error) {
+          tx.rollback();
+          throw error;
+        }
+      }
       tx.commit();
       return this.whenDurable(result);
     });
@@ -334,8 +349,8 @@ export class TupleSpace implements AsyncDisposable {
 
   private accept(tuple: unknown, ttlMs: number | undefined): NewTuple {
     const ttl = optionalDuration('ttlMs', ttlMs);
-    const { tuple: accepted, hasBytes } = acceptTuple(tuple, this.options.limits);
-    return { tuple: accepted, hasBytes, expiresAt: ttl === undefined ? 0 : this.options.clock() + ttl, deliveries: 0 };
+    const { tuple: accepted, hasBytes, size } = acceptTuple(tuple, this.options.limits);
+    return { tuple: accepted, hasBytes, size, expiresAt: ttl === undefined ? 0 : this.options.clock() + ttl, deliveries: 0 };
   }
 
   /** `value`, once every change so far is durable. */
@@ -376,7 +391,7 @@ export class TupleSpace implements AsyncDisposable {
   private returnTuple(entry: StoredEntry, deliveries: number): void {
     this.options.storage?.remove(entry.seq);
     if (this.closed) return;
-    const item: NewTuple = { tuple: entry.tuple, hasBytes: entry.hasBytes, expiresAt: entry.expiresAt, deliveries };
+    const item: NewTuple = { tuple: entry.tuple, hasBytes: entry.hasBytes, size: entry.size, expiresAt: entry.expiresAt, deliveries };
     if (entry.expiresAt !== 0 && entry.expiresAt <= this.options.clock()) {
       this.core.emit('expire', entry);
     } else if (deliveries >= this.options.maxDeliveries && !this.isDeadLetterSpace) {
@@ -397,7 +412,7 @@ export class TupleSpace implements AsyncDisposable {
       }
       if (record.inflight && record.deliveries >= this.options.maxDeliveries && !this.isDeadLetterSpace) {
         storage.remove(record.seq);
-        this.deadLetters.core.put({ tuple: record.tuple, hasBytes: record.hasBytes, expiresAt: record.expiresAt, deliveries: 0 });
+        this.deadLetters.core.put({ tuple: record.tuple, hasBytes: record.hasBytes, size: encodedSize(record.tuple as never), expiresAt: record.expiresAt, deliveries: 0 });
         continue;
       }
       if (record.inflight) storage.setInflight(record.seq, false, record.deliveries);
@@ -407,6 +422,8 @@ export class TupleSpace implements AsyncDisposable {
         hasBytes: record.hasBytes,
         expiresAt: record.expiresAt,
         deliveries: record.deliveries,
+        // A restarted space counts what it holds again (exact size: the write-time bound was not stored).
+        size: this.options.quota === undefined ? 0 : encodedSize(record.tuple as never),
         dead: false,
         hidden: false,
       });
@@ -423,6 +440,7 @@ export class TupleSpace implements AsyncDisposable {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     if (timeoutMs === 0) return Promise.resolve(null);
+    if (this.options.quota !== undefined) checkWaiterRoom(this.options.quota, this.core, this.name);
     return new Promise<T | null>((resolve, reject) => {
       const op = new BlockedOp(kind, this.core.subscriptionSeq(), template);
       const cleanup = () => {

@@ -8,6 +8,8 @@ export interface AcceptedTuple {
   readonly tuple: Tuple;
   /** True when some field is a Uint8Array, which cannot be frozen and is copied on the way out. */
   readonly hasBytes: boolean;
+  /** Its encoded size, bounded from above (exact when the bound passed the limit); what space byte quotas count. */
+  readonly size: number;
 }
 
 /**
@@ -26,13 +28,14 @@ export function acceptTuple(input: unknown, limits: TupleLimits): AcceptedTuple 
   if (flat !== undefined) return flat;
   const walk = new TupleWalk(limits);
   const tuple = walk.copyArray(input, '', 1);
-  if (walk.sizeBound > limits.maxEncodedBytes) {
-    const exact = encodedSize(tuple);
-    if (exact > limits.maxEncodedBytes) {
-      throw new TupleTooLargeError('[]', 'maxEncodedBytes', `${exact} bytes encoded, limit ${limits.maxEncodedBytes}`);
+  let size = walk.sizeBound;
+  if (size > limits.maxEncodedBytes) {
+    size = encodedSize(tuple);
+    if (size > limits.maxEncodedBytes) {
+      throw new TupleTooLargeError('[]', 'maxEncodedBytes', `${size} bytes encoded, limit ${limits.maxEncodedBytes}`);
     }
   }
-  return { tuple, hasBytes: walk.hasBytes };
+  return { tuple, hasBytes: walk.hasBytes, size };
 }
 
 /**
@@ -68,7 +71,7 @@ function acceptFlat(input: readonly unknown[], limits: TupleLimits): AcceptedTup
   if (size > limits.maxEncodedBytes) return undefined;
   const tuple = input.slice();
   if (negativeZero) for (let i = 0; i < n; i++) if (tuple[i] === 0) tuple[i] = 0;
-  return { tuple: Object.freeze(tuple) as Tuple, hasBytes: false };
+  return { tuple: Object.freeze(tuple) as Tuple, hasBytes: false, size };
 }
 
 /**
