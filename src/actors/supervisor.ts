@@ -1,4 +1,5 @@
 import { EscalatedError, InvalidArgumentError, type PlexError } from '../errors.js';
+import { setLongTimeout } from '../util/long-timer.js';
 import type { ExitReport } from '../runtime/actor-runtime.js';
 import type { ActorSystem } from './actor-system.js';
 import type { FacetSpec } from './facet.js';
@@ -320,7 +321,8 @@ export class Supervisor {
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  // A long timer: a backoff past 2^31-1 ms would otherwise end at once.
+  return new Promise((resolve) => setLongTimeout(resolve, ms));
 }
 
 function validateTree(spec: SupervisorSpec, path: string, ids: Set<string>): void {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, PayloadTooLargeError } from '../errors.js';
+import { optionalDuration } from '../util/duration.js';
 import type { LockManager } from './lock-manager.js';
 import type { NodeDatabase } from './node-database.js';
 import { scopeKey, type Scope } from './scope.js';
@@ -81,8 +82,7 @@ export class KvStore {
     if (typeof value !== 'string') throw new InvalidArgumentError(`a KV value must be a string, got ${typeof value}`);
     const bytes = Buffer.byteLength(value);
     if (bytes > this.maxValueBytes) throw new PayloadTooLargeError(`the value of ${JSON.stringify(key)} is ${bytes} bytes; the limit is ${this.maxValueBytes}`);
-    const ttl = options.ttlMs;
-    if (ttl !== undefined && !(Number.isFinite(ttl) && ttl > 0)) throw new InvalidArgumentError(`ttlMs must be a positive number, got ${ttl}`);
+    const ttl = optionalDuration('ttlMs', options.ttlMs, { positive: true });
     if (options.fence !== undefined) {
       if (this.locks === undefined) throw new InvalidArgumentError('this KV store has no lock manager for fenced writes');
       this.locks.checkFence(scope, options.fence.lock, options.fence.version);

@@ -1,4 +1,6 @@
 import { AbortError, InvalidArgumentError, LockFencedError, LockTimeoutError } from '../errors.js';
+import { checkDuration } from '../util/duration.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { park, type Parked } from './waiting.js';
 import type { NodeDatabase } from './node-database.js';
 import { scopeKey, type Scope } from './scope.js';
@@ -25,7 +27,7 @@ interface Held {
   holder: string;
   version: bigint;
   expiresAt: number;
-  expiryTimer?: NodeJS.Timeout;
+  expiryTimer?: LongTimeout;
 }
 
 interface LockState {
@@ -78,10 +80,8 @@ export class LockManager {
       this.checkOpen();
       checkName(name);
       checkHolder(holder);
-      const leaseMs = options.leaseMs;
-      if (!(Number.isFinite(leaseMs) && leaseMs > 0)) throw new InvalidArgumentError(`leaseMs must be a positive number, got ${leaseMs}`);
-      const timeoutMs = options.timeoutMs ?? 0;
-      if (!(timeoutMs >= 0)) throw new InvalidArgumentError(`timeoutMs must be ≥ 0, got ${timeoutMs}`);
+      const leaseMs = checkDuration('leaseMs', options.leaseMs, { positive: true });
+      const timeoutMs = checkDuration('timeoutMs', options.timeoutMs ?? 0);
       if (options.signal?.aborted) throw new AbortError(options.signal.reason);
       const key = lockKey(scope, name);
       const state = this.state(key, scope, name);
@@ -106,7 +106,7 @@ export class LockManager {
     const key = lockKey(scope, name);
     const state = this.state(key, scope, name);
     const held = this.current(key, state, name, holder, version);
-    clearTimeout(held.expiryTimer);
+    held.expiryTimer?.clear();
     state.held = undefined;
     this.statements.free.run(scopeKey(scope), name);
     this.handOff(key, scope, name, state);
@@ -115,7 +115,7 @@ export class LockManager {
   /** Extends the lease of a current grant; a stale version fails with `LockFencedError`. */
   renew(scope: Scope, name: string, holder: string, version: string, leaseMs: number): LockGrant {
     this.checkOpen();
-    if (!(Number.isFinite(leaseMs) && leaseMs > 0)) throw new InvalidArgumentError(`leaseMs must be a positive number, got ${leaseMs}`);
+    checkDuration('leaseMs', leaseMs, { positive: true });
     const key = lockKey(scope, name);
     const state = this.state(key, scope, name);
     return this.renewHeld(key, scope, name, this.current(key, state, name, holder, version), leaseMs);
@@ -144,7 +144,7 @@ export class LockManager {
   close(): void {
     this.closed = true;
     for (const state of this.locks.values()) {
-      clearTimeout(state.held?.expiryTimer);
+      state.held?.expiryTimer?.clear();
       for (const waiter of [...state.waiters]) waiter.fail(new LockTimeoutError('(node closing)', 0));
     }
   }
@@ -200,18 +200,18 @@ export class LockManager {
 
   private armExpiry(key: string, scope: Scope, name: string, state: LockState): void {
     const held = state.held!;
-    clearTimeout(held.expiryTimer);
-    held.expiryTimer = setTimeout(() => {
+    held.expiryTimer?.clear();
+    // A long timer: a lease past 2^31-1 ms would otherwise be checked every 1 ms until due.
+    held.expiryTimer = setLongTimeout(() => {
       if (this.closed) return;
       this.expireIfDue(key, state);
       this.handOff(key, scope, name, state);
     }, Math.max(0, held.expiresAt - this.clock()) + 1);
-    held.expiryTimer.unref();
   }
 
   private expireIfDue(_key: string, state: LockState): void {
     if (state.held !== undefined && state.held.expiresAt <= this.clock()) {
-      clearTimeout(state.held.expiryTimer);
+      state.held.expiryTimer?.clear();
       state.held = undefined;
     }
   }

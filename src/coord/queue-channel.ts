@@ -1,4 +1,6 @@
 import { AlreadySettledError, BackpressureError, ChannelClosedError, InvalidArgumentError, PayloadTooLargeError } from '../errors.js';
+import { checkDuration, optionalDuration } from '../util/duration.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { messageBytes } from './message-size.js';
 import { park, type Parked } from './waiting.js';
 
@@ -69,7 +71,7 @@ interface Entry<T> {
 interface InFlight<T> {
   readonly entry: Entry<T>;
   readonly consumer: string;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: LongTimeout;
 }
 
 /**
@@ -107,7 +109,7 @@ export class QueueChannel<T = unknown> {
   ) {
     this.capacity = positiveInteger('capacity', options.capacity ?? 1000);
     this.maxDeliveries = positiveInteger('maxDeliveries', options.maxDeliveries ?? 5);
-    this.visibilityTimeoutMs = positiveInteger('visibilityTimeoutMs', options.visibilityTimeoutMs ?? 30_000);
+    this.visibilityTimeoutMs = checkDuration('visibilityTimeoutMs', positiveInteger('visibilityTimeoutMs', options.visibilityTimeoutMs ?? 30_000));
     this.deadLetterCapacity = positiveInteger('deadLetterCapacity', options.deadLetterCapacity ?? 10_000);
     this.maxMessageBytes = positiveInteger('maxMessageBytes', options.maxMessageBytes ?? 1024 * 1024);
   }
@@ -121,6 +123,7 @@ export class QueueChannel<T = unknown> {
   send(message: T, options: SendOptions = {}): Promise<void> {
     try {
       this.checkMessage(message);
+      optionalDuration('timeoutMs', options.timeoutMs);
       if (this.closed) throw new ChannelClosedError(this.name);
       if (this.size < this.capacity && this.senders.length === 0) {
         this.accept(message);
@@ -153,6 +156,11 @@ export class QueueChannel<T = unknown> {
 
   /** The oldest ready message, or `null` after `timeoutMs`. */
   receive(options: ReceiveOptions = {}): Promise<QueueDelivery<T> | null> {
+    try {
+      optionalDuration('timeoutMs', options.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.closed) return Promise.reject(new ChannelClosedError(this.name));
     const consumer = options.consumer ?? '';
     const entry = this.takeReady();
@@ -213,7 +221,7 @@ export class QueueChannel<T = unknown> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const flight of this.inFlight.values()) clearTimeout(flight.timer);
+    for (const flight of this.inFlight.values()) flight.timer.clear();
     for (const s of [...this.senders]) s.fail(new ChannelClosedError(this.name));
     this.waitingMessages.clear();
     for (const r of [...this.receiverQueue]) r.fail(new ChannelClosedError(this.name));
@@ -254,12 +262,12 @@ export class QueueChannel<T = unknown> {
   private handOut(entry: Entry<T>, consumer: string): QueueDelivery<T> {
     entry.attempts++;
     const id = this.nextId++;
-    const timer = setTimeout(() => {
+    // A long timer (unref'd): a visibility timeout past 2^31-1 ms would otherwise redeliver at once.
+    const timer = setLongTimeout(() => {
       if (!this.inFlight.has(id)) return;
       this.inFlight.delete(id);
       this.redeliver(entry, 'visibility-timeout');
     }, this.visibilityTimeoutMs);
-    timer.unref();
     this.inFlight.set(id, { entry, consumer, timer });
     return { id, message: entry.message, attempt: entry.attempts, consumer };
   }
@@ -268,7 +276,7 @@ export class QueueChannel<T = unknown> {
     const flight = this.inFlight.get(id);
     if (flight === undefined) throw new AlreadySettledError();
     this.inFlight.delete(id);
-    clearTimeout(flight.timer);
+    flight.timer.clear();
     return flight;
   }
 

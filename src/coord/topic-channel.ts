@@ -1,4 +1,5 @@
 import { BackpressureError, ChannelClosedError, InvalidArgumentError, PayloadTooLargeError } from '../errors.js';
+import { optionalDuration } from '../util/duration.js';
 import { messageBytes } from './message-size.js';
 import { park, type Parked } from './waiting.js';
 
@@ -60,6 +61,7 @@ export class TopicChannel<T = unknown> {
   /** Delivers to every matching subscriber; resolves how many got it. */
   async publish(message: T, options: PublishOptions = {}): Promise<number> {
     if (message === undefined) throw new InvalidArgumentError('a channel message cannot be undefined');
+    optionalDuration('timeoutMs', options.timeoutMs);
     const bytes = messageBytes(message);
     if (bytes > this.maxMessageBytes) throw new PayloadTooLargeError(`a message of ${bytes} bytes is over channel ${this.name}'s limit of ${this.maxMessageBytes}`);
     for (;;) {
@@ -134,6 +136,11 @@ export class TopicSubscription<T> implements AsyncIterable<T> {
 
   /** The next message, or `null` after `timeoutMs` or once closed and drained. */
   receive(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T | null> {
+    try {
+      optionalDuration('timeoutMs', options.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.buffer.length > 0) {
       const message = this.buffer.shift()!;
       if (this.buffer.length === this.capacity - 1) this.onRoom();

@@ -2,6 +2,7 @@ import { AlreadySettledError, LeaseExpiredError, SpaceClosedError } from '../err
 import type { Tuple } from '../tuple/types.js';
 import { exportTuple } from './space-core.js';
 import type { StoredEntry } from './tuple-index.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 
 /**
  * A tuple held by a crash-safe take (`take(t, { ack: true })`). The tuple is
@@ -24,7 +25,7 @@ interface Held {
   readonly entry: StoredEntry;
   readonly deliveries: number;
   readonly holder: string | undefined;
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimeout | undefined;
 }
 
 export interface DeliveryHooks {
@@ -51,9 +52,10 @@ export class DeliveryTracker {
   /** Hands out `entry` (already out of the index) under a lease. */
   open(entry: StoredEntry, deliveries: number, leaseMs: number, holder: string | undefined): Delivery {
     const held: Held = { entry, deliveries, holder, timer: undefined };
-    // unref: a pending lease alone does not keep the process alive; a durable
-    // space recovers the tuple when it is reopened.
-    held.timer = setTimeout(() => this.giveBack(held), leaseMs).unref();
+    // A long timer: a lease past setTimeout's 2^31-1 ms would otherwise end at
+    // once. Unref'd: a pending lease alone does not keep the process alive; a
+    // durable space recovers the tuple when it is reopened.
+    held.timer = setLongTimeout(() => this.giveBack(held), leaseMs);
     this.held.set(entry, held);
     let settled = false;
     const settle = (): void => {
@@ -98,7 +100,7 @@ export class DeliveryTracker {
    */
   close(): void {
     this.closed = true;
-    for (const held of this.held.values()) clearTimeout(held.timer);
+    for (const held of this.held.values()) held.timer?.clear();
     this.held.clear();
   }
 
@@ -109,7 +111,7 @@ export class DeliveryTracker {
   }
 
   private drop(held: Held): void {
-    clearTimeout(held.timer);
+    held.timer?.clear();
     held.timer = undefined;
     this.held.delete(held.entry);
   }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkDuration, optionalDuration as durationOption } from '../util/duration.js';
 import { resolveTupleLimits, type TupleLimits } from '../tuple/limits.js';
 import { resolveSpaceQuota, type SpaceQuota, type SpaceQuotaOptions } from './space-quota.js';
 import type { SpaceStorage } from './storage/space-storage.js';
@@ -45,6 +46,7 @@ export function resolveSpaceOptions(options: TupleSpaceOptions = {}): ResolvedSp
   const merged = { ...DEFAULT_SPACE_OPTIONS, ...stripUndefined(options) };
   positiveInteger('maxDeliveries', merged.maxDeliveries);
   positiveInteger('defaultLeaseMs', merged.defaultLeaseMs);
+  checkDuration('defaultLeaseMs', merged.defaultLeaseMs);
   positiveInteger('watchBufferSize', merged.watchBufferSize);
   if (typeof merged.clock !== 'function') throw new InvalidArgumentError('clock must be a function returning epoch milliseconds');
   return {
@@ -65,13 +67,9 @@ export function positiveInteger(name: string, value: unknown): void {
   }
 }
 
-/** `timeoutMs`, `ttlMs`, `leaseMs`: a finite number ≥ 0, or undefined. */
+/** `timeoutMs`, `ttlMs`, `leaseMs`: a finite number ≥ 0 and at most `MAX_DURATION_MS` (100 years), or undefined. */
 export function optionalDuration(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError(`${name} must be a finite number of milliseconds ≥ 0, got ${String(value)}`);
-  }
-  return value;
+  return durationOption(name, value);
 }
 
 function stripUndefined<T extends object>(options: T): Partial<T> {

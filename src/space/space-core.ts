@@ -1,5 +1,6 @@
 import type { CompiledTemplate } from '../tuple/template.js';
 import type { Tuple } from '../tuple/types.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import type { SpaceStorage } from './storage/space-storage.js';
 import { TemplateRegistry, type Subscription } from './template-registry.js';
@@ -43,7 +44,7 @@ export class SpaceCore {
   private readonly expiry = new ExpiryQueue();
   private nextSeq = 1;
   private nextSubscriptionSeq = 1;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: LongTimeout | undefined;
   private expiryTimerAt = Infinity;
 
   constructor(
@@ -210,7 +211,7 @@ export class SpaceCore {
 
   /** Stops the expiry timer; the core holds no timers afterwards. */
   stopTimers(): void {
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+    this.expiryTimer?.clear();
     this.expiryTimer = undefined;
     this.expiryTimerAt = Infinity;
     this.expiry.clear();
@@ -230,10 +231,12 @@ export class SpaceCore {
   }
 
   private armExpiryTimer(at: number): void {
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+    this.expiryTimer?.clear();
     this.expiryTimerAt = at;
-    // unref: pending leases alone do not keep the process alive.
-    this.expiryTimer = setTimeout(() => this.onExpiryTimer(), Math.max(0, at - this.clock())).unref();
+    // A long timer: a lease past setTimeout's 2^31-1 ms would otherwise fire
+    // after 1 ms, find nothing due and re-arm, spinning until the lease ends.
+    // Unref'd: pending leases alone do not keep the process alive.
+    this.expiryTimer = setLongTimeout(() => this.onExpiryTimer(), Math.max(0, at - this.clock()));
   }
 
   private onExpiryTimer(): void {

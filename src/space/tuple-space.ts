@@ -8,6 +8,7 @@ import { exportTuple, SpaceCore, type NewTuple, type Waiter } from './space-core
 import { checkRoom, checkWaiterRoom } from './space-quota.js';
 import { Transaction, type SpaceTransaction } from './transaction.js';
 import type { StoredEntry } from './tuple-index.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { Watcher, type WatchEvent, type WatchEventType, type WatchOptions } from './watch.js';
 
 export interface WriteOptions {
@@ -69,7 +70,7 @@ export class TupleSpace implements AsyncDisposable {
   private readonly options: ResolvedSpaceOptions;
   private readonly core: SpaceCore;
   private readonly deliveries: DeliveryTracker;
-  private readonly blockedTimers = new Set<NodeJS.Timeout>();
+  private readonly blockedTimers = new Set<LongTimeout>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -446,7 +447,7 @@ export class TupleSpace implements AsyncDisposable {
       const cleanup = () => {
         this.core.waiters.remove(op);
         if (op.timer !== undefined) {
-          clearTimeout(op.timer);
+          op.timer.clear();
           this.blockedTimers.delete(op.timer);
         }
         signal?.removeEventListener('abort', onAbort);
@@ -472,10 +473,16 @@ export class TupleSpace implements AsyncDisposable {
         reject(error);
       };
       if (timeoutMs !== undefined) {
-        op.timer = setTimeout(() => {
-          cleanup();
-          resolve(null);
-        }, timeoutMs);
+        // A long timer: a wait past 2^31-1 ms would otherwise time out at once.
+        // Referenced, as a plain setTimeout was: a blocked read keeps the process up.
+        op.timer = setLongTimeout(
+          () => {
+            cleanup();
+            resolve(null);
+          },
+          timeoutMs,
+          { ref: true },
+        );
         this.blockedTimers.add(op.timer);
       }
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -491,7 +498,7 @@ const DEAD_LETTER_ROLE = Symbol('dead-letter');
 
 class BlockedOp implements Waiter {
   dead = false;
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimeout | undefined;
   deliver: (entry: StoredEntry) => void = () => {};
   fail: (error: Error) => void = () => {};
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { checkDuration } from '../../util/duration.js';
+import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
 import type { NodeDatabase } from '../../coord/node-database.js';
 import { FacetPriority, type FacetFactory } from '../facet.js';
 
@@ -36,17 +37,16 @@ export function virtualFacet(store: VirtualStateStore): FacetFactory {
     name: 'virtual',
     priority: FacetPriority.Virtual,
     create(host, options) {
-      const idleMs = options.idleMs ?? 60_000;
-      if (typeof idleMs !== 'number' || !(idleMs > 0)) throw new InvalidArgumentError(`virtual.idleMs must be a positive number, got ${String(idleMs)}`);
+      const idleMs = checkDuration('virtual.idleMs', options.idleMs ?? 60_000, { positive: true });
       const durable = host.facetNames.includes('durability');
-      let timer: NodeJS.Timeout | undefined;
+      let timer: LongTimeout | undefined;
       let active = 0;
       const arm = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => {
+        timer?.clear();
+        // A long timer (unref'd): an idleMs past 2^31-1 ms would otherwise deactivate at once.
+        timer = setLongTimeout(() => {
           if (active === 0) host.system.deactivate(host.actorId).catch(() => undefined);
         }, idleMs);
-        timer.unref();
       };
       return {
         async start() {
@@ -67,11 +67,11 @@ export function virtualFacet(store: VirtualStateStore): FacetFactory {
           }
         },
         async beforeDeactivate() {
-          clearTimeout(timer);
+          timer?.clear();
           if (!durable) store.save(host.actorId, await host.system.runtime.getState(host.actorId));
         },
         stop() {
-          clearTimeout(timer);
+          timer?.clear();
         },
       };
     },
