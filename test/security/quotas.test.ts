@@ -1,7 +1,14 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PlexNode } from '../../src/node/plex-node.js';
+import { PROTO_ROOT } from '../../src/server/grpc-server.js';
 import { NodeServer } from '../../src/server/node-server.js';
 
 // Every per-tenant quota, through the real HTTP gateway (and the websocket for jobs): a request over a
@@ -25,6 +32,7 @@ let node: PlexNode;
 let server: NodeServer;
 let http: string;
 let wsUrl: string;
+let grpcAddress: string;
 let tiny: Uint8Array;
 let tabled: Uint8Array;
 let hugeTable: Uint8Array;
@@ -52,6 +60,7 @@ beforeAll(async () => {
   const endpoints = await server.listen();
   http = endpoints.http;
   wsUrl = endpoints.ws;
+  grpcAddress = endpoints.grpc;
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -227,6 +236,50 @@ describe('per-tenant quotas', () => {
       client.ws.close();
     }
   }, 120_000);
+});
+
+describe('quota errors on the other surfaces and from the config file', () => {
+  it('gRPC answers RESOURCE_EXHAUSTED with the code in plex-error-code', async () => {
+    const definition = protoLoader.loadSync(['plexspaces/v1/tuplespace.proto'], { includeDirs: [PROTO_ROOT], longs: String, enums: String, defaults: false, oneofs: true });
+    const v1 = (grpc.loadPackageDefinition(definition) as any).plexspaces.v1;
+    const ts = new v1.TupleSpace(grpcAddress, grpc.credentials.createInsecure());
+    const space = { tenant: 'grpc', namespace: 'default', space: 'q' };
+    const writeOne = (n: number) =>
+      new Promise<grpc.ServiceError | null>((resolve) => ts.Write({ space, tuple: { fields: [{ number: n }] } }, (error: grpc.ServiceError | null) => resolve(error)));
+    for (const n of [1, 2, 3]) expect(await writeOne(n)).toBeNull();
+    const refused = await writeOne(4);
+    expect(refused?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(refused?.metadata.get('plex-error-code')).toEqual(['PLEX_ERR_QUOTA_EXCEEDED']);
+    expect(refused?.details).toContain('quota tuplesPerSpace (3) exceeded');
+    ts.close();
+  });
+
+  it('a node started with a [quotas] table in its config file enforces it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plex-quotas-'));
+    const config = join(dir, 'node.toml');
+    writeFileSync(config, '[quotas]\ntuples_per_space = 1\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/main.ts'), 'start', '--config', config, '--memory', '--http-port', '0', '--grpc-port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await new Promise<void>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`the node exited with ${code}: ${out}`)));
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('websocket: ')) resolve();
+        });
+      });
+      const base = /http: (http:\/\/\S+)/.exec(out)![1];
+      const writeTo = (tuple: unknown[]) => fetch(`${base}/api/v1/tuplespace/cfg/default/q/write`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tuple }) });
+      expect((await writeTo(['first'])).status).toBe(201);
+      const refused = await writeTo(['second']);
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as any).error.message).toContain('quota tuplesPerSpace (1) exceeded');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 interface Frame {
