@@ -1,4 +1,4 @@
-import { AlreadySettledError, BackpressureError, ChannelClosedError, InvalidArgumentError, PayloadTooLargeError } from '../errors.js';
+import { AbortError, AlreadySettledError, BackpressureError, ChannelClosedError, InvalidArgumentError, PayloadTooLargeError } from '../errors.js';
 import { checkDuration, optionalDuration } from '../util/duration.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { messageBytes } from './message-size.js';
@@ -130,6 +130,9 @@ export class QueueChannel<T = unknown> {
         return Promise.resolve();
       }
       if (options.onFull === 'fail') throw new BackpressureError(`channel ${this.name} is full (${this.capacity} messages)`);
+      // park() refuses an aborted signal without queuing, and the line after it takes the
+      // last queued sender as ours: checked here, or another sender's message is replaced.
+      if (options.signal?.aborted) throw new AbortError(options.signal.reason);
       const promise = park(this.senders, options.timeoutMs, options.signal, () => {
         throw new BackpressureError(`channel ${this.name} stayed full for ${options.timeoutMs} ms`);
       });
@@ -166,6 +169,8 @@ export class QueueChannel<T = unknown> {
     const entry = this.takeReady();
     if (entry !== undefined) return Promise.resolve(this.handOut(entry, consumer));
     if (options.timeoutMs === 0) return Promise.resolve(null);
+    // As in send(): park() would not queue us, and the next line would adopt another receiver.
+    if (options.signal?.aborted) return Promise.reject(new AbortError(options.signal.reason));
     const promise = park(this.receiverQueue, options.timeoutMs, options.signal, () => null);
     const parked = this.receiverQueue[this.receiverQueue.length - 1];
     this.receivers.push({ parked, consumer });
