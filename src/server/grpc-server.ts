@@ -175,8 +175,18 @@ export class GrpcServer {
         const { scope, name } = ref(r, principal);
         const abort = new AbortController();
         call.on('cancelled', () => abort.abort());
-        const tuple = await s.read(scope, name, templateToJson(r.template), { take, timeoutMs: wait ? optionalNumber(r.timeoutMs) : 0, signal: abort.signal });
-        return { tuple: jsonToTuple(tuple) };
+        const timeoutMs = wait ? optionalNumber(r.timeoutMs) : 0;
+        if (!take) return { tuple: jsonToTuple(await s.read(scope, name, templateToJson(r.template), { take, timeoutMs, signal: abort.signal })) };
+        // A take is held as a delivery until its reply is on its way: a client that cancelled meanwhile gets
+        // nothing, so the tuple goes back instead of vanishing with the reply grpc-js would drop.
+        const taken = await s.takeForReply(scope, name, templateToJson(r.template), { timeoutMs, signal: abort.signal });
+        if (taken === null) return { tuple: null };
+        if (call.cancelled) {
+          await taken.settle(false);
+          throw new PlexError(ErrorCode.Aborted, 'the client cancelled the call; the tuple was put back');
+        }
+        void taken.settle(true);
+        return { tuple: jsonToTuple(taken.tuple) };
       });
     const readAll = (take: boolean) =>
       this.unary<SpaceRequest, object>(async (r, principal) => {
