@@ -23,6 +23,9 @@ options:
   --http-port N      HTTP + websocket port (default ${DEFAULTS.httpPort}, env PLEXSPACES_HTTP_PORT; 0 picks a free one)
   --host ADDR        interface to listen on (default ${DEFAULTS.host}, env PLEXSPACES_HOST)
   --workers N        actor worker threads (default: the machine's cores, env PLEXSPACES_WORKERS)
+  --max-ws-message-bytes N
+                     largest websocket message (default ${DEFAULTS.maxWsMessageBytes}, TOML [limits] max_ws_message_bytes;
+                     a bigger one closes that socket with 1009)
   -h, --help         this text
 
 Auth (JWT) is off unless the config file's [auth] table or PLEXSPACES_JWT_SECRET
@@ -40,6 +43,7 @@ export async function startCommand(args: string[]): Promise<number> {
       'grpc-port': { type: 'string' },
       host: { type: 'string' },
       workers: { type: 'string' },
+      'max-ws-message-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -55,6 +59,7 @@ export async function startCommand(args: string[]): Promise<number> {
     grpcPort: values['grpc-port'],
     httpPort: values['http-port'],
     workers: values.workers,
+    maxWsMessageBytes: values['max-ws-message-bytes'],
   });
   const log = new Logger(config.logLevel, { component: 'node' });
   const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers, quotas: config.quotas });
@@ -64,6 +69,8 @@ export async function startCommand(args: string[]): Promise<number> {
     host: config.host,
     auth: config.auth,
     http: { maxJsonBytes: config.maxJsonBytes, maxDeployBytes: config.maxDeployBytes },
+    ws: { maxMessageBytes: config.maxWsMessageBytes },
+    metrics: { maxSpaceSeries: config.maxSpaceSeries },
   });
   let endpoints: Endpoints;
   try {

@@ -1,11 +1,38 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ErrorCode } from '../errors.js';
 import type { PlexNode } from '../node/plex-node.js';
+import { BoundedLabel, FixedLabel, OTHER } from './metric-labels.js';
+
+export interface NodeMetricsOptions {
+  /**
+   * Most spaces given their own `plexspaces_space_tuples` / `_waiters` series
+   * (the largest ones); the rest are summed into one series labelled
+   * `(other)`. 0: only that sum. Space names come from clients, so an
+   * unbounded count would grow /metrics with every space created. Default 100.
+   */
+  readonly maxSpaceSeries?: number;
+}
+
+export const DEFAULT_MAX_SPACE_SERIES = 100;
+
+/** Codes a request or crash can end with; anything else is counted as `unknown`. */
+const CODES = new FixedLabel([
+  'ok',
+  ...Object.values(ErrorCode),
+  // Codes only the surfaces use (the HTTP gateway's own, the fallback for unexpected errors).
+  'PLEX_ERR_INTERNAL', 'PLEX_ERR_BODY_TOO_LARGE', 'PLEX_ERR_METHOD_NOT_ALLOWED', 'PLEX_ERR_UNSUPPORTED_MEDIA_TYPE',
+]);
+const SURFACES = new FixedLabel(['http', 'ws', 'grpc']);
 
 /**
  * Prometheus metrics of a node (prom-client), served at GET /metrics:
  * operations and their latencies per surface, space sizes and blocked
  * waiters, actors, actor crashes and supervisor restarts, worker queue depths, open
  * websockets, plus Node's process metrics.
+ *
+ * Every label value comes from a fixed set or a bounded one (metric-labels.ts):
+ * a label taken from client input (an op name, a space name) would add a
+ * series per distinct value, and prom-client never forgets a series.
  */
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -15,8 +42,12 @@ export class NodeMetrics {
   private readonly restarts: Counter<'supervisor'>;
   private readonly unsubscribe: () => void;
   private readonly unsubscribeRestarts: () => void;
+  /** Per surface: operations are fixed by each surface's code (routes, ws ops, gRPC methods); the bound is a backstop. */
+  private readonly operations = new Map<string, BoundedLabel>();
 
-  constructor(node: PlexNode, connections: () => number) {
+  constructor(node: PlexNode, connections: () => number, options: NodeMetricsOptions = {}) {
+    const maxSpaceSeries = options.maxSpaceSeries ?? DEFAULT_MAX_SPACE_SERIES;
+    if (!Number.isSafeInteger(maxSpaceSeries) || maxSpaceSeries < 0) throw new RangeError(`maxSpaceSeries must be a non-negative integer, got ${maxSpaceSeries}`);
     collectDefaultMetrics({ register: this.registry, prefix: 'plexspaces_process_' });
     this.requests = new Counter({ name: 'plexspaces_requests_total', help: 'Remote operations by surface, operation and result code (ok or PLEX_ERR_*).', labelNames: ['surface', 'operation', 'code'], registers: [this.registry] });
     this.latency = new Histogram({
@@ -27,30 +58,36 @@ export class NodeMetrics {
       registers: [this.registry],
     });
     this.crashes = new Counter({ name: 'plexspaces_actor_crashes_total', help: 'Actors that trapped, timed out, hit their memory cap or failed (each restarted by its supervisor, if any).', labelNames: ['code'], registers: [this.registry] });
-    this.unsubscribe = node.runtime.onCrash((report) => this.crashes.inc({ code: report.error.code }));
+    this.unsubscribe = node.runtime.onCrash((report) => this.crashes.inc({ code: CODES.of(report.error.code) }));
     this.restarts = new Counter({ name: 'plexspaces_actor_restarts_total', help: 'Children restarted by supervisors (each child of a one_for_all or rest_for_one group counts).', labelNames: ['supervisor'], registers: [this.registry] });
-    this.unsubscribeRestarts = node.actors.onRestart((r) => this.restarts.inc({ supervisor: r.supervisor }));
+    // Supervisor ids come from deployed applications, so tenants choose them: bounded.
+    const supervisors = new BoundedLabel(100);
+    this.unsubscribeRestarts = node.actors.onRestart((r) => this.restarts.inc({ supervisor: supervisors.of(r.supervisor) }));
     const spaces = () => node.spaces.openSpaces();
-    new Gauge({
-      name: 'plexspaces_space_tuples',
-      help: 'Tuples in each open space.',
-      labelNames: ['tenant', 'namespace', 'space'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { ref, space } of spaces()) this.set({ tenant: ref.tenant, namespace: ref.namespace, space: ref.name }, space.stats().tuples);
-      },
-    });
-    new Gauge({
-      name: 'plexspaces_space_waiters',
-      help: 'Blocked reads and takes waiting in each open space.',
-      labelNames: ['tenant', 'namespace', 'space'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { ref, space } of spaces()) this.set({ tenant: ref.tenant, namespace: ref.namespace, space: ref.name }, space.stats().waiters);
-      },
-    });
+    for (const [name, help, stat] of [
+      ['plexspaces_space_tuples', 'Tuples in each open space', 'tuples'],
+      ['plexspaces_space_waiters', 'Blocked reads and takes waiting in each open space', 'waiters'],
+    ] as const) {
+      new Gauge({
+        name,
+        help: `${help} (the ${maxSpaceSeries} largest; the rest summed under space="${OTHER}").`,
+        labelNames: ['tenant', 'namespace', 'space'],
+        registers: [this.registry],
+        collect() {
+          // Reset on every scrape: a closed space's series goes with it.
+          this.reset();
+          const sized = spaces().map(({ ref, space }) => ({ ref, value: space.stats()[stat] }));
+          sized.sort((a, b) => b.value - a.value);
+          let rest = 0;
+          for (let i = 0; i < sized.length; i++) {
+            const { ref, value } = sized[i];
+            if (i < maxSpaceSeries) this.set({ tenant: ref.tenant, namespace: ref.namespace, space: ref.name }, value);
+            else rest += value;
+          }
+          if (sized.length > maxSpaceSeries) this.set({ tenant: OTHER, namespace: OTHER, space: OTHER }, rest);
+        },
+      });
+    }
     new Gauge({
       name: 'plexspaces_actors',
       help: 'Live actors.',
@@ -80,13 +117,19 @@ export class NodeMetrics {
 
   /** Times `run` and counts its outcome under `surface` / `operation`. */
   async observe<T>(surface: string, operation: string, run: () => Promise<T>): Promise<T> {
+    surface = SURFACES.of(surface);
+    let operations = this.operations.get(surface);
+    if (operations === undefined) this.operations.set(surface, (operations = new BoundedLabel(256)));
+    operation = operations.of(operation);
     const stop = this.latency.startTimer({ surface, operation });
     try {
       const result = await run();
       this.requests.inc({ surface, operation, code: 'ok' });
       return result;
     } catch (error) {
-      this.requests.inc({ surface, operation, code: (error as { code?: string }).code ?? 'PLEX_ERR_INTERNAL' });
+      const code = (error as { code?: unknown } | undefined)?.code;
+      // A Node or library error (ENOENT, ERR_…) reaches the client as PLEX_ERR_INTERNAL; count it so.
+      this.requests.inc({ surface, operation, code: typeof code === 'string' && code.startsWith('PLEX_ERR_') ? CODES.of(code) : 'PLEX_ERR_INTERNAL' });
       throw error;
     } finally {
       stop();

@@ -2,7 +2,7 @@ import type { PlexNode } from '../node/plex-node.js';
 import { Gatekeeper, type AuthOptions } from './auth.js';
 import { GrpcServer } from './grpc-server.js';
 import { HttpGateway, type HttpGatewayOptions } from './http-gateway.js';
-import { NodeMetrics } from './metrics.js';
+import { NodeMetrics, type NodeMetricsOptions } from './metrics.js';
 import { NodeService } from './node-service.js';
 import { WsEndpoint, type WsEndpointOptions } from './ws-endpoint.js';
 
@@ -17,6 +17,7 @@ export interface NodeServerOptions {
   readonly auth?: AuthOptions;
   readonly http?: HttpGatewayOptions;
   readonly ws?: WsEndpointOptions;
+  readonly metrics?: NodeMetricsOptions;
 }
 
 export const DEFAULT_HTTP_PORT = 8001;
@@ -42,7 +43,7 @@ export class NodeServer {
     readonly node: PlexNode,
     private readonly options: NodeServerOptions = {},
   ) {
-    this.metrics = new NodeMetrics(node, () => this.ws.connections);
+    this.metrics = new NodeMetrics(node, () => this.ws.connections, options.metrics);
     this.service = new NodeService(node, new Gatekeeper(options.auth ?? { enabled: false }), this.metrics);
     this.http = new HttpGateway(this.service, options.http);
     this.ws = new WsEndpoint(this.service, this.http.server, options.ws);

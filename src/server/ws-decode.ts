@@ -1,0 +1,249 @@
+import { isUtf8 } from 'node:buffer';
+import { Packr } from 'msgpackr';
+import { InvalidArgumentError, InvalidTemplateError, InvalidTupleError } from '../errors.js';
+import type { Scope } from './node-service.js';
+
+/**
+ * A frame `decodeRequest` refused. `id` is the request's id when the frame
+ * got far enough to show one (-1 otherwise), so the reply still reaches the
+ * caller that waits for it; `error` is the PlexError to send.
+ */
+export class RequestRefused extends Error {
+  constructor(
+    readonly id: number,
+    readonly error: Error,
+  ) {
+    super(error.message);
+  }
+}
+
+/** One websocket request, after `decodeRequest` checked and normalized it. */
+export interface WsRequest {
+  readonly id: number;
+  readonly op: string;
+  readonly scope?: Scope;
+  readonly args?: Record<string, unknown>;
+}
+
+/**
+ * Deepest nesting a request may have. The envelope adds three levels
+ * (request → args → tuples → tuple) over the tuple's own limit (maxDepth 32),
+ * so 64 never refuses a tuple the space would take; it keeps the decoder's
+ * recursion far from the stack limit.
+ */
+export const MAX_REQUEST_DEPTH = 64;
+
+const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
+
+/**
+ * Decodes a binary websocket frame into a request, refusing what the
+ * protocol has no type for instead of letting msgpackr turn it into
+ * something else. The wire format is plain MessagePack — nil, bool, int,
+ * float, str, bin, array, map with string keys — plus the one extension
+ * msgpackr writes for `undefined` (fixext 1, type 0), which clients emit for
+ * an absent `scope`. Everything reaches the operations in the JSON form the
+ * other surfaces use:
+ *
+ *   msgpack            tuple / template field        elsewhere in args
+ *   ─────────────────  ────────────────────────────  ─────────────────
+ *   int64 / uint64     bigint (int64; range checked)  bigint
+ *   float, NaN, ±Inf   finite number only             finite only (`…Ms` keys excepted)
+ *   bin                bytes ({"$bytes"} → Uint8Array) refused (payloads are JSON)
+ *   ext (timestamp …)  refused                        refused
+ *
+ * Structure is checked before msgpackr runs (`scan`), so a frame declaring a
+ * huge array, a deep nest or a non-string key never reaches it.
+ */
+export function decodeRequest(frame: Uint8Array): WsRequest {
+  const scanned = scan(frame);
+  if (scanned.error !== undefined) throw new RequestRefused(scanned.id ?? -1, scanned.error);
+  let request: unknown;
+  try {
+    request = packr.unpack(frame);
+  } catch (cause) {
+    throw new RequestRefused(scanned.id ?? -1, new InvalidArgumentError(`the frame is not valid msgpack: ${(cause as Error).message}`, { cause }));
+  }
+  if (!isRecord(request) || !Number.isSafeInteger(request.id) || typeof request.op !== 'string') {
+    throw new RequestRefused(scanned.id ?? -1, new InvalidArgumentError('a request is { id: integer, op: string, scope?, args? }'));
+  }
+  try {
+    return normalize(request);
+  } catch (error) {
+    throw new RequestRefused(request.id as number, error as Error);
+  }
+}
+
+function normalize(request: Record<string, unknown>): WsRequest {
+  const out: { -readonly [K in keyof WsRequest]: WsRequest[K] } = { id: request.id as number, op: request.op as string };
+  if (request.scope !== undefined) out.scope = plain(request.scope, 'scope', false) as Scope;
+  if (request.args !== undefined && request.args !== null) {
+    if (!isRecord(request.args)) throw new InvalidArgumentError('args must be a map');
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(request.args)) args[key] = arg(key, value);
+    out.args = args;
+  }
+  return out;
+}
+
+function arg(key: string, value: unknown): unknown {
+  switch (key) {
+    case 'tuple':
+      return field(value, '[]', tupleError);
+    case 'template':
+      return field(value, '[]', templateError);
+    case 'tuples':
+      // `[i]` first names the tuple in the batch, as the space's writeAll errors do.
+      return Array.isArray(value) ? value.map((tuple, i) => field(tuple, `[${i}]`, tupleError)) : plain(value, 'args.tuples', false);
+    default:
+      // Durations are options the operation range-checks itself, and for them
+      // Infinity has a meaning ("as long as allowed"); nowhere else does it.
+      return plain(value, `args.${key}`, key.endsWith('Ms'));
+  }
+}
+
+type Refuse = (path: string, detail: string) => Error;
+const tupleError: Refuse = (path, detail) => new InvalidTupleError(path, detail);
+const templateError: Refuse = (path, detail) => new InvalidTemplateError(path, detail);
+
+/** A tuple or template value in its JSON form: bin becomes {"$bytes"}, non-finite numbers are refused. */
+function field(value: unknown, path: string, refuse: Refuse): unknown {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw refuse(path, `${value} is not a tuple field (numbers are finite float64)`);
+    return value;
+  }
+  if (value instanceof Uint8Array) return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (Array.isArray(value)) return value.map((item, i) => field(item, path === '[]' ? `[${i}]` : `${path}[${i}]`, refuse));
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = field(item, path === '[]' ? `.${key}` : `${path}.${key}`, refuse);
+    return out;
+  }
+  return value;
+}
+
+/** Any other request value: JSON-shaped, so bin and non-finite numbers have no meaning there. */
+function plain(value: unknown, path: string, allowInfinite: boolean): unknown {
+  if (typeof value === 'number') {
+    if (Number.isNaN(value) || (!allowInfinite && !Number.isFinite(value))) throw new InvalidArgumentError(`${path}: ${value} is not allowed (numbers must be finite)`);
+    return value;
+  }
+  if (value instanceof Uint8Array) throw new InvalidArgumentError(`${path}: msgpack bin is allowed only in tuple and template fields (everything else is JSON-shaped)`);
+  if (Array.isArray(value)) return value.map((item, i) => plain(item, `${path}[${i}]`, false));
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = plain(item, `${path}.${key}`, false);
+    return out;
+  }
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+const PROTO = Buffer.from('__proto__');
+const ID = Buffer.from('id');
+
+/**
+ * Walks the frame's MessagePack structure without building anything: one
+ * value, nothing after it, at most MAX_REQUEST_DEPTH deep, map keys strings
+ * (never `__proto__`, which msgpackr would silently rename), strings valid
+ * UTF-8 (msgpackr would put U+FFFD in their place), no extension but
+ * `undefined`. Iterative, with a stack of items left per open container, so
+ * its cost is linear in the frame and its memory in the depth. On the way it
+ * notes the request's top-level integer `id`, for the refusal to carry.
+ */
+function scan(b: Uint8Array): { id?: number; error?: Error } {
+  let id: number | undefined;
+  try {
+    walk(b, (value) => (id = value));
+    return {};
+  } catch (error) {
+    return { id, error: error as Error };
+  }
+}
+
+function walk(b: Uint8Array, onId: (id: number) => void): void {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const left: number[] = [1];
+  const isMap: boolean[] = [false];
+  let pos = 0;
+  let idNext = false;
+  const bad = (detail: string): never => {
+    throw new InvalidArgumentError(`the frame is not a valid request: ${detail} (byte ${pos})`);
+  };
+  const need = (n: number) => {
+    if (pos + n > b.length) bad('it ends in the middle of a value');
+  };
+  const u8 = () => (need(1), b[pos++]);
+  const u16 = () => (need(2), (pos += 2), view.getUint16(pos - 2));
+  const u32 = () => (need(4), (pos += 4), view.getUint32(pos - 4));
+  while (left.length > 0) {
+    const top = left.length - 1;
+    if (left[top] === 0) {
+      left.pop();
+      isMap.pop();
+      continue;
+    }
+    // Map items alternate key, value; `left` counts both, so keys are at even counts.
+    const isKey = isMap[top] && left[top] % 2 === 0;
+    left[top]--;
+    const isId = idNext;
+    idNext = false;
+    const t = u8();
+    if (isId) {
+      if (t <= 0x7f) onId(t);
+      else if (t === 0xcc) onId(b[pos] ?? -1);
+      else if (t === 0xcd && pos + 2 <= b.length) onId(view.getUint16(pos));
+      else if (t === 0xce && pos + 4 <= b.length) onId(view.getUint32(pos));
+    }
+    let str = -1;
+    let open = -1;
+    let map = false;
+    if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) {
+      // fixint, nil, bool
+    } else if (t <= 0x8f) ((open = t & 0x0f), (map = true));
+    else if (t <= 0x9f) open = t & 0x0f;
+    else if (t <= 0xbf) str = t & 0x1f;
+    else if (t === 0xd9) str = u8();
+    else if (t === 0xda) str = u16();
+    else if (t === 0xdb) str = u32();
+    else if (t === 0xdc) open = u16();
+    else if (t === 0xdd) open = u32();
+    else if (t === 0xde) ((open = u16()), (map = true));
+    else if (t === 0xdf) ((open = u32()), (map = true));
+    else if (t === 0xc4 || t === 0xc5 || t === 0xc6) {
+      const n = t === 0xc4 ? u8() : t === 0xc5 ? u16() : u32();
+      need(n);
+      pos += n;
+    } else if (t === 0xca || t === 0xcc || t === 0xcd || t === 0xce || t === 0xcf || (t >= 0xd0 && t <= 0xd3) || t === 0xcb) {
+      const n = t === 0xca || t === 0xce || t === 0xd2 ? 4 : t === 0xcb || t === 0xcf || t === 0xd3 ? 8 : t === 0xcd || t === 0xd1 ? 2 : 1;
+      need(n);
+      pos += n;
+    } else if (t === 0xd4 && pos + 1 < b.length && b[pos] === 0 && b[pos + 1] === 0) {
+      pos += 2; // msgpackr's undefined
+    } else if ((t >= 0xd4 && t <= 0xd8) || (t >= 0xc7 && t <= 0xc9)) {
+      const type = t >= 0xd4 ? b[pos] : b[pos + (t === 0xc7 ? 1 : t === 0xc8 ? 2 : 4)];
+      const signed = type === undefined ? '?' : type > 127 ? type - 256 : type;
+      bad(signed === -1 ? 'a msgpack timestamp (ext -1) has no field type; send a number or a string' : `msgpack extension type ${signed} is not part of the protocol`);
+    } else bad(`0x${t.toString(16)} is not a msgpack type`);
+    if (isKey && str < 0) bad('map keys must be strings');
+    if (str >= 0) {
+      need(str);
+      const bytes = b.subarray(pos, pos + str);
+      if (!isUtf8(bytes)) bad('a string is not valid UTF-8');
+      if (isKey && PROTO.equals(bytes)) bad('the key __proto__ is not allowed');
+      if (isKey && top === 1 && ID.equals(bytes)) idNext = true;
+      pos += str;
+    }
+    if (open >= 0) {
+      if (left.length >= MAX_REQUEST_DEPTH) bad(`nesting deeper than ${MAX_REQUEST_DEPTH}`);
+      // Every item takes at least one byte: a header promising more than the frame holds is refused here, before anyone allocates for it.
+      const items = map ? open * 2 : open;
+      if (items > b.length - pos) bad('a container declares more items than the frame holds');
+      left.push(items);
+      isMap.push(map);
+    }
+  }
+  if (pos !== b.length) bad('bytes follow the request');
+}
