@@ -160,6 +160,9 @@ describe('per-tenant quotas', () => {
     expect((await get('/api/v1/shard-groups/grp/default')).groups).toEqual([]);
     expect(actorsOf('grp')).toEqual([]);
     expect((await post('/api/v1/shard-groups/grp/default', { id: 'narrow', application: 'tiny', shards: 2 })).status).toBe(201);
+    // Its two shards count among the tenant's actors: one more actor fits, a second does not.
+    expect((await ask('grp', 'x1', 'tiny')).status).toBe(200);
+    expectQuota(await ask('grp', 'x2', 'tiny'), 'actorsPerTenant', 3, 'tenant "grp"');
   });
 
   it('tuplesPerSpace: a write into a full space is refused and nothing is stored, unless a waiting taker consumes it', async () => {
