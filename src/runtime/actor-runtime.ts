@@ -314,7 +314,13 @@ export class ActorRuntime {
     return this.spawnActor(moduleName, options);
   }
 
-  private async spawnActor(moduleName: string, options: SpawnOptions): Promise<string> {
+  /**
+   * Checks and reserves synchronously — a refused spawn (unknown module, id
+   * taken, quota) throws before this returns, which host-call spawns rely on
+   * to answer their caller — then starts the actor; the promise resolves
+   * once `plex_init` succeeded.
+   */
+  private spawnActor(moduleName: string, options: SpawnOptions): Promise<string> {
     this.assertOpen();
     if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
     const id = options.id ?? `${moduleName}-${this.nextActor++}`;
@@ -327,15 +333,17 @@ export class ActorRuntime {
     this.actors.set(id, { module: moduleName, link, intercepted });
     link.actors.add(id);
     const requestId = this.nextRequest++;
-    try {
-      await this.request(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase, (intercepted ? SpawnFlag.Intercepted : 0) | (options.journaled === true ? SpawnFlag.Journaled : 0)]));
-    } catch (error) {
-      this.forget(id);
-      throw error;
-    }
-    // An intercepted actor stays unknown to the workers, so their sends to it come through `route`.
-    if (!intercepted) this.announce(id, link.index);
-    return id;
+    return this.request(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase, (intercepted ? SpawnFlag.Intercepted : 0) | (options.journaled === true ? SpawnFlag.Journaled : 0)])).then(
+      () => {
+        // An intercepted actor stays unknown to the workers, so their sends to it come through `route`.
+        if (!intercepted) this.announce(id, link.index);
+        return id;
+      },
+      (error: unknown) => {
+        this.forget(id);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -352,7 +360,8 @@ export class ActorRuntime {
     const id = resolveActorRef(caller, actorId === '' ? `${moduleName.slice(moduleName.lastIndexOf(':') + 1)}-${this.nextActor++}` : actorId);
     if (id.startsWith(TASK_PREFIX)) throw new InvalidArgumentError(`actor ids starting with ${TASK_PREFIX} are reserved for task instances`);
     if (this.actors.has(id)) throw new ActorExistsError(id);
-    this.spawn(moduleName, { id, config }).catch((error: unknown) => {
+    // Synchronous checks (a quota among them) throw here, to the caller; only init failures come later, as crashes.
+    this.spawnActor(moduleName, { id, config }).catch((error: unknown) => {
       const crash = error instanceof ActorCrashedError ? error : new ActorCrashedError(ErrorCode.ActorFailed, id, (error as Error).message);
       this.reportCrash({ actorId: id, module: moduleName, worker: -1, error: crash });
     });

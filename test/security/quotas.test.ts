@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostOp } from '../../src/runtime/core-abi.js';
 import WebSocket from 'ws';
 import { PlexNode } from '../../src/node/plex-node.js';
 import { PROTO_ROOT } from '../../src/server/grpc-server.js';
@@ -118,6 +119,26 @@ describe('per-tenant quotas', () => {
     for (const id of ['a1', 'a2', 'a3']) expect((await ask('acts-other', id, 'tiny')).status).toBe(200);
     await node.actors.stop('acts/default/a1');
     expect((await ask('acts', 'a4', 'tiny')).json).toBe(1);
+  });
+
+  it('actorsPerTenant holds for spawns from inside an actor: the host call over the limit fails and starts nothing', async () => {
+    // Handles any message by making a spawn host call with its payload (`module\nid\n`); replies 1 (spawned) or 0 (refused).
+    const spawner = await wat(`(module (import "plex" "call" (func $call (param i32 i32 i32) (result i32)))
+      (memory (export "memory") 1 1) (global $next (mut i32) (i32.const 1024))
+      (func (export "plex_alloc") (param $size i32) (result i32) (global.get $next) (global.set $next (i32.add (global.get $next) (local.get $size))))
+      (func (export "plex_reply_ptr") (result i32) (i32.const 0))
+      (func (export "plex_handle") (param i32 i32 i32 i32) (result i32)
+        (i32.store8 (i32.const 0) (select (i32.const 0x31) (i32.const 0x30) (i32.ge_s (call $call (i32.const ${HostOp.Spawn}) (local.get 2) (local.get 3)) (i32.const 0))))
+        (i32.const 1)))`);
+    expect((await deploy('spawner', 'boss', spawner)).status).toBe(201);
+    // Activated over HTTP like any actor (its spawn of a request that names no id is refused: 0).
+    expect((await post('/api/v1/actors/boss/ask', { tenant: 'spawner', message_type: 'spawn', payload: 'not a spawn', application_id: 'boss' })).json).toBe(0);
+    const spawn = async (id: string) => Number(new TextDecoder().decode(await node.actors.ask('spawner/default/boss', 'spawn', `boss\n${id}\n`)));
+    expect(await spawn('w1')).toBe(1);
+    expect(await spawn('w2')).toBe(1);
+    expect(await spawn('w3')).toBe(0);
+    await expect.poll(() => actorsOf('spawner').sort()).toEqual(['spawner/default/boss', 'spawner/default/w1', 'spawner/default/w2']);
+    expect(node.runtime.has('spawner/default/w3')).toBe(false);
   });
 
   it('memoryBytesPerTenant counts each actor’s memory and its tables at their capped maxima', async () => {
