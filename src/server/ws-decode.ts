@@ -178,6 +178,10 @@ function walk(b: Uint8Array, onId: (id: number) => void): void {
   const u8 = () => (need(1), b[pos++]);
   const u16 = () => (need(2), (pos += 2), view.getUint16(pos - 2));
   const u32 = () => (need(4), (pos += 4), view.getUint32(pos - 4));
+  const skip = (n: number) => {
+    need(n);
+    pos += n;
+  };
   while (left.length > 0) {
     const top = left.length - 1;
     if (left[top] === 0) {
@@ -197,36 +201,46 @@ function walk(b: Uint8Array, onId: (id: number) => void): void {
       else if (t === 0xcd && pos + 2 <= b.length) onId(view.getUint16(pos));
       else if (t === 0xce && pos + 4 <= b.length) onId(view.getUint32(pos));
     }
-    let str = -1;
-    let open = -1;
+    let str = -1; // a string's byte length
+    let open = -1; // a container's item count
     let map = false;
-    if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) {
-      // fixint, nil, bool
-    } else if (t <= 0x8f) ((open = t & 0x0f), (map = true));
-    else if (t <= 0x9f) open = t & 0x0f;
+    if (t <= 0x7f || t >= 0xe0) {
+      // positive / negative fixint
+    } else if (t <= 0x8f) {
+      open = t & 0x0f;
+      map = true;
+    } else if (t <= 0x9f) open = t & 0x0f;
     else if (t <= 0xbf) str = t & 0x1f;
-    else if (t === 0xd9) str = u8();
-    else if (t === 0xda) str = u16();
-    else if (t === 0xdb) str = u32();
-    else if (t === 0xdc) open = u16();
-    else if (t === 0xdd) open = u32();
-    else if (t === 0xde) ((open = u16()), (map = true));
-    else if (t === 0xdf) ((open = u32()), (map = true));
-    else if (t === 0xc4 || t === 0xc5 || t === 0xc6) {
-      const n = t === 0xc4 ? u8() : t === 0xc5 ? u16() : u32();
-      need(n);
-      pos += n;
-    } else if (t === 0xca || t === 0xcc || t === 0xcd || t === 0xce || t === 0xcf || (t >= 0xd0 && t <= 0xd3) || t === 0xcb) {
-      const n = t === 0xca || t === 0xce || t === 0xd2 ? 4 : t === 0xcb || t === 0xcf || t === 0xd3 ? 8 : t === 0xcd || t === 0xd1 ? 2 : 1;
-      need(n);
-      pos += n;
-    } else if (t === 0xd4 && pos + 1 < b.length && b[pos] === 0 && b[pos + 1] === 0) {
-      pos += 2; // msgpackr's undefined
-    } else if ((t >= 0xd4 && t <= 0xd8) || (t >= 0xc7 && t <= 0xc9)) {
-      const type = t >= 0xd4 ? b[pos] : b[pos + (t === 0xc7 ? 1 : t === 0xc8 ? 2 : 4)];
-      const signed = type === undefined ? '?' : type > 127 ? type - 256 : type;
-      bad(signed === -1 ? 'a msgpack timestamp (ext -1) has no field type; send a number or a string' : `msgpack extension type ${signed} is not part of the protocol`);
-    } else bad(`0x${t.toString(16)} is not a msgpack type`);
+    else {
+      switch (t) {
+        case 0xc0: // nil
+        case 0xc2: // false
+        case 0xc3: // true
+          break;
+        case 0xd9: str = u8(); break;
+        case 0xda: str = u16(); break;
+        case 0xdb: str = u32(); break;
+        case 0xdc: open = u16(); break;
+        case 0xdd: open = u32(); break;
+        case 0xde: open = u16(); map = true; break;
+        case 0xdf: open = u32(); map = true; break;
+        case 0xc4: skip(u8()); break; // bin 8/16/32
+        case 0xc5: skip(u16()); break;
+        case 0xc6: skip(u32()); break;
+        case 0xcc: case 0xd0: skip(1); break; // uint8, int8
+        case 0xcd: case 0xd1: skip(2); break;
+        case 0xca: case 0xce: case 0xd2: skip(4); break; // float32, uint32, int32
+        case 0xcb: case 0xcf: case 0xd3: skip(8); break; // float64, uint64, int64
+        default:
+          if (t === 0xd4 && b[pos] === 0 && b[pos + 1] === 0 && pos + 2 <= b.length) skip(2); // msgpackr's undefined
+          else if ((t >= 0xd4 && t <= 0xd8) || (t >= 0xc7 && t <= 0xc9)) {
+            // fixext 1–16 carry the type first; ext 8/16/32 after their length.
+            const type = b[t >= 0xd4 ? pos : pos + (t === 0xc7 ? 1 : t === 0xc8 ? 2 : 4)];
+            const signed = type === undefined ? '?' : type > 127 ? type - 256 : type;
+            bad(signed === -1 ? 'a msgpack timestamp (ext -1) has no field type; send a number or a string' : `msgpack extension type ${signed} is not part of the protocol`);
+          } else bad(`0x${t.toString(16)} is not a msgpack type`); // 0xc1, never used
+      }
+    }
     if (isKey && str < 0) bad('map keys must be strings');
     if (str >= 0) {
       need(str);
