@@ -88,12 +88,14 @@ function normalize(request: Record<string, unknown>): WsRequest {
 function arg(key: string, value: unknown): unknown {
   switch (key) {
     case 'tuple':
-      return field(value, '[]', tupleError);
+      return fieldRoot(value, '', tupleError);
     case 'template':
-      return field(value, '[]', templateError);
+      return fieldRoot(value, '', templateError);
     case 'tuples':
       // `[i]` first names the tuple in the batch, as the space's writeAll errors do.
-      return Array.isArray(value) ? value.map((tuple, i) => field(tuple, `[${i}]`, tupleError)) : plain(value, 'args.tuples', false);
+      if (!Array.isArray(value)) return plain(value, 'args.tuples', false);
+      for (let i = 0; i < value.length; i++) value[i] = fieldRoot(value[i], `[${i}]`, tupleError);
+      return value;
     default:
       // Durations are options the operation range-checks itself, and for them
       // Infinity has a meaning ("as long as allowed"); nowhere else does it.
@@ -105,20 +107,40 @@ type Refuse = (path: string, detail: string) => Error;
 const tupleError: Refuse = (path, detail) => new InvalidTupleError(path, detail);
 const templateError: Refuse = (path, detail) => new InvalidTemplateError(path, detail);
 
-/** A tuple or template value in its JSON form: bin becomes {"$bytes"}, non-finite numbers are refused. */
-function field(value: unknown, path: string, refuse: Refuse): unknown {
+/**
+ * A tuple or template in its JSON form: bin becomes {"$bytes"}, non-finite
+ * numbers are refused. Converts in place (the value was just unpacked and is
+ * ours) and names a field's path only when it refuses one: a batch of small
+ * tuples must not cost a string per field.
+ */
+function fieldRoot(value: unknown, root: string, refuse: Refuse): unknown {
+  if (!Array.isArray(value)) return field(value, root, undefined, refuse);
+  for (let i = 0; i < value.length; i++) value[i] = field(value[i], root, i, refuse);
+  return value;
+}
+
+/** One field, `key` of its parent at `parent` (undefined: the root itself). */
+function field(value: unknown, parent: string, key: number | string | undefined, refuse: Refuse): unknown {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw refuse(path, `${value} is not a tuple field (numbers are finite float64)`);
+    if (!Number.isFinite(value)) throw refuse(pathOf(parent, key), `${value} is not a tuple field (numbers are finite float64)`);
     return value;
   }
+  if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Uint8Array) return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
-  if (Array.isArray(value)) return value.map((item, i) => field(item, path === '[]' ? `[${i}]` : `${path}[${i}]`, refuse));
-  if (isRecord(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = field(item, path === '[]' ? `.${key}` : `${path}.${key}`, refuse);
-    return out;
+  const path = pathOf(parent, key);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = field(value[i], path, i, refuse);
+    return value;
   }
-  return value;
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) record[k] = field(record[k], path, k, refuse);
+  return record;
+}
+
+/** `[2]`, `.name`, `[0][1]`, `.a.b`: the JSON-path form the space's own errors use. */
+function pathOf(parent: string, key: number | string | undefined): string {
+  if (key === undefined) return parent === '' ? '[]' : parent;
+  return typeof key === 'number' ? `${parent}[${key}]` : `${parent}.${key}`;
 }
 
 /** Any other request value: JSON-shaped, so bin and non-finite numbers have no meaning there. */
@@ -142,7 +164,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 const PROTO = Buffer.from('__proto__');
-const ID = Buffer.from('id');
 
 /**
  * Walks the frame's MessagePack structure without building anything: one
@@ -244,10 +265,17 @@ function walk(b: Uint8Array, onId: (id: number) => void): void {
     if (isKey && str < 0) bad('map keys must be strings');
     if (str >= 0) {
       need(str);
-      const bytes = b.subarray(pos, pos + str);
-      if (!isUtf8(bytes)) bad('a string is not valid UTF-8');
-      if (isKey && PROTO.equals(bytes)) bad('the key __proto__ is not allowed');
-      if (isKey && top === 1 && ID.equals(bytes)) idNext = true;
+      // ASCII needs no UTF-8 check (and most strings here are ASCII): only a string with a high byte goes to isUtf8.
+      let ascii = true;
+      for (let i = pos, end = pos + str; i < end; i++) {
+        if (b[i] >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (!ascii && !isUtf8(b.subarray(pos, pos + str))) bad('a string is not valid UTF-8');
+      if (isKey && str === 9 && PROTO.equals(b.subarray(pos, pos + str))) bad('the key __proto__ is not allowed');
+      if (isKey && top === 1 && str === 2 && b[pos] === 0x69 && b[pos + 1] === 0x64) idNext = true; // "id"
       pos += str;
     }
     if (open >= 0) {
