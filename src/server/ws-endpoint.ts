@@ -176,13 +176,20 @@ export class WsEndpoint {
     const controller = new AbortController();
     running.set(request.id, controller);
     this.service.observe('ws', WS_OPS.has(request.op) ? request.op : 'unknown', () => this.run(ws, request, controller.signal)).then(
-      (result) => this.send(ws, { id: request.id, ok: true, result }),
+      (result) =>
+        result instanceof HeldReply
+          ? this.send(ws, { id: request.id, ok: true, result: result.value }, (delivered) => void result.settle(delivered))
+          : this.send(ws, { id: request.id, ok: true, result }),
       (error) => this.send(ws, { id: request.id, ok: false, error: errorBody(error) }),
     ).finally(() => running.delete(request.id));
   }
 
-  private send(ws: WebSocket, frame: unknown): void {
-    if (ws.readyState !== ws.OPEN) return;
+  /** Sends a reply; `onSent` hears whether the frame went to the socket (false: the socket was closing or closed). */
+  private send(ws: WebSocket, frame: unknown, onSent?: (delivered: boolean) => void): void {
+    if (ws.readyState !== ws.OPEN) {
+      onSent?.(false);
+      return;
+    }
     let bytes: Buffer;
     try {
       bytes = packr.pack(frame);
@@ -191,7 +198,8 @@ export class WsEndpoint {
       const id = (frame as { id?: unknown }).id;
       bytes = packr.pack({ id, ok: false, error: { code: 'PLEX_ERR_INTERNAL', message: `the reply could not be encoded: ${(error as Error).message}` } });
     }
-    ws.send(bytes);
+    if (onSent === undefined) ws.send(bytes);
+    else ws.send(bytes, (error) => onSent(error === undefined || error === null));
   }
 
   private async run(ws: WebSocket, request: WsRequest, signal: AbortSignal): Promise<unknown> {
@@ -216,8 +224,12 @@ export class WsEndpoint {
         await s.settle(scope, a.deliveryId, request.op === 'ts.ack' ? 'ack' : 'nack');
         return null;
       case 'ts.read':
-      case 'ts.take':
-        return s.read(scope, space, a.template, { timeoutMs: a.timeoutMs, signal, take: request.op === 'ts.take' });
+        return s.read(scope, space, a.template, { timeoutMs: a.timeoutMs, signal });
+      case 'ts.take': {
+        // Held as a delivery until the reply frame is on the socket: a socket that closed meanwhile gets nothing, so the tuple goes back.
+        const taken = await s.takeForReply(scope, space, a.template, { timeoutMs: a.timeoutMs, signal });
+        return taken === null ? null : new HeldReply(taken.tuple, taken.settle);
+      }
       case 'ts.readAll':
       case 'ts.takeAll':
         return s.readAll(scope, space, a.template, { take: request.op === 'ts.takeAll', limit: a.limit as number | undefined });
@@ -295,4 +307,12 @@ export class WsEndpoint {
 function errorBody(error: unknown): { code: string; message: string } {
   if (error instanceof PlexError) return { code: error.code, message: error.message };
   return { code: 'PLEX_ERR_INTERNAL', message: (error as Error)?.message ?? String(error) };
+}
+
+/** A reply whose tuple is held until the reply is sent: `settle(true)` once it went out, `settle(false)` gives the tuple back. */
+class HeldReply {
+  constructor(
+    readonly value: unknown,
+    readonly settle: (delivered: boolean) => Promise<void>,
+  ) {}
 }
