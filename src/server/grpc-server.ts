@@ -189,9 +189,16 @@ export class GrpcServer {
         return { tuple: jsonToTuple(taken.tuple) };
       });
     const readAll = (take: boolean) =>
-      this.unary<SpaceRequest, object>(async (r, principal) => {
+      this.unary<SpaceRequest, object>(async (r, principal, call) => {
         const { scope, name } = ref(r, principal);
-        return { tuples: (await s.readAll(scope, name, templateToJson(r.template), { take, limit: optionalNumber(r.limit) })).map((t) => jsonToTuple(t)) };
+        if (!take) return { tuples: (await s.readAll(scope, name, templateToJson(r.template), { limit: optionalNumber(r.limit) })).map((t) => jsonToTuple(t)) };
+        // As Take: a client that cancelled meanwhile gets nothing, so the tuples go back.
+        const taken = await s.takeAllForReply(scope, name, templateToJson(r.template), { limit: optionalNumber(r.limit) });
+        if (call.cancelled) {
+          await taken.settle(false);
+          throw new PlexError(ErrorCode.Aborted, 'the client cancelled the call; the tuples were put back');
+        }
+        return { tuples: taken.tuples.map((t) => jsonToTuple(t)) };
       });
     return {
       Write: this.unary<SpaceRequest & { tuple?: { fields?: ProtoField[] }; ttlMs?: string }, object>(async (r, principal) => {

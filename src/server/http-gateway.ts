@@ -277,7 +277,11 @@ export class HttpGateway {
     for (const [op, take] of [['read', false], ['take', true]] as const) {
       this.route('POST', `${ts}/${op}-all`, async (request, [tenant, namespace, space], __, principal) => {
         const body = await bodyOf(request);
-        return { body: { tuples: await s.readAll(s.scope(principal, tenant, namespace), space, body.template, { take, limit: optionalNumber(body.limit, 'limit') }) } };
+        const scope = s.scope(principal, tenant, namespace);
+        const limit = optionalNumber(body.limit, 'limit');
+        if (!take) return { body: { tuples: await s.readAll(scope, space, body.template, { limit }) } };
+        const taken = await s.takeAllForReply(scope, space, body.template, { limit });
+        return { body: { tuples: taken.tuples }, settle: taken.settle };
       });
     }
     // Crash-safe take: the tuple stays held until ack; nack, the lease's end or nobody acking brings it back.

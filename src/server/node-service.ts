@@ -135,6 +135,25 @@ export class NodeService {
   }
 
   /**
+   * `takeAll` for a reply that may not reach its client: `settle(false)`
+   * writes the taken tuples back (at the end of write order, as a nack
+   * does; a tuple's remaining TTL is not kept), so a reply lost on the way
+   * loses no tuple. `settle(true)` once the reply went out.
+   */
+  async takeAllForReply(scope: Scope, space: string, template: unknown, options: { limit?: number } = {}): Promise<{ tuples: unknown[][]; settle(delivered: boolean): Promise<void> }> {
+    this.check(scope);
+    const t = tupleFromJson(template, 'template') as Template;
+    const s = this.space(scope, space);
+    const taken = await s.takeAll(t, { limit: options.limit });
+    return {
+      tuples: taken.map((tuple) => tupleJson(tuple)!),
+      settle: async (delivered) => {
+        if (!delivered && taken.length > 0) await s.writeAll(taken).catch((error: unknown) => process.stderr.write(`plexspaces: ${taken.length} taken tuples of an undelivered reply could not be put back: ${(error as Error).message}\n`));
+      },
+    };
+  }
+
+  /**
    * A crash-safe take over the wire: the tuple is held under a lease until
    * `ack` (gone for good) or `nack` / lease end / `releaseHolder(holder)`
    * (back in the space for the next taker).

@@ -231,8 +231,11 @@ export class WsEndpoint {
         return taken === null ? null : new HeldReply(taken.tuple, taken.settle);
       }
       case 'ts.readAll':
-      case 'ts.takeAll':
-        return s.readAll(scope, space, a.template, { take: request.op === 'ts.takeAll', limit: a.limit as number | undefined });
+        return s.readAll(scope, space, a.template, { limit: a.limit as number | undefined });
+      case 'ts.takeAll': {
+        const taken = await s.takeAllForReply(scope, space, a.template, { limit: a.limit as number | undefined });
+        return new HeldReply(taken.tuples, taken.settle);
+      }
       case 'ts.count':
         return s.count(scope, space, a.template);
       case 'ts.watch': {

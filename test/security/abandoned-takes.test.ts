@@ -119,6 +119,25 @@ describe('abandoned blocking operations over HTTP', () => {
     expect(await space.tryTake(['job', null])).toEqual(['job', 'precious']);
   });
 
+  it('take-all: tuples taken for a client that hung up before the reply went out are written back', async () => {
+    const space = spaceOf('race-all');
+    await space.writeAll([['job', 1], ['job', 2], ['job', 3]]);
+    beforeReply = async (operation) => {
+      if (!operation.endsWith('/take-all')) return;
+      const closed = [...serverSockets].map((socket) => once(socket, 'close'));
+      req.destroy();
+      await Promise.all(closed);
+    };
+    const { req, response } = post('/api/v1/tuplespace/acme/drop/race-all/take-all', { template: ['job', null] });
+    try {
+      await response.catch(() => undefined);
+      await until(() => space.stats().tuples === 3);
+    } finally {
+      beforeReply = undefined;
+    }
+    expect((await space.readAll(['job', null])).map((t) => t[1]).sort()).toEqual([1, 2, 3]);
+  });
+
   it('take-with-ack: a delivery whose reply never reached the client is nacked at once, not at lease end', async () => {
     const space = spaceOf('race-ack');
     await space.write(['job', 'held']);

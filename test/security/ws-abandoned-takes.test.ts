@@ -73,6 +73,26 @@ describe('abandoned takes over the websocket', () => {
     expect(await space.count(['job', null])).toBe(1);
   });
 
+  it('takeAll: tuples taken for a socket that closed before the reply went out are written back', async () => {
+    const space = spaceOf('race-all');
+    await space.writeAll([['job', 1], ['job', 2]]);
+    const socket = await connect();
+    let closed = false;
+    beforeReply = async (operation) => {
+      if (operation !== 'ts.takeAll') return;
+      const closing = once(socket, 'close');
+      socket.terminate();
+      await closing;
+      while (ws.connections > 0) await new Promise((resolve) => setImmediate(resolve));
+      closed = true;
+    };
+    socket.send(packr.pack({ id: 1, op: 'ts.takeAll', scope, args: { space: 'race-all', template: ['job', null] } }));
+    await expect.poll(() => closed).toBe(true);
+    beforeReply = undefined;
+    await expect.poll(() => space.stats().tuples).toBe(2);
+    expect((await space.readAll(['job', null])).map((t) => t[1]).sort()).toEqual([1, 2]);
+  });
+
   it('a take whose reply went out removes its tuple for good', async () => {
     const space = spaceOf('done');
     await space.write(['job', 2]);
