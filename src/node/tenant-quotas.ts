@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { tenantScopeOf } from '../coord/scope.js';
 import { InvalidArgumentError, QuotaExceededError, UsageError } from '../errors.js';
 import type { SpawnAdmission } from '../runtime/actor-runtime.js';
 
@@ -109,8 +110,7 @@ export function quotasFromConfig(where: string, table: Record<string, unknown>):
 
 /** The tenant of an actor id a node gave a tenant's actor (`tenant/namespace/name`, shards `tenant/namespace/group/shard-i`); undefined for the node's own. */
 export function tenantOfActor(actorId: string): string | undefined {
-  const slash = actorId.indexOf('/');
-  return slash > 0 && actorId.indexOf('/', slash + 1) > slash ? actorId.slice(0, slash) : undefined;
+  return tenantScopeOf(actorId)?.tenant;
 }
 
 interface Usage {

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { kill9, startNodeProcess } from '../support/node-process.js';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildActor } from '../../src/sdk/build-actor.js';
 
 const root = join(import.meta.dirname, '../..');
-const CLI = join(root, 'src/cli/main.ts');
 const bank = new Map<string, Uint8Array>();
 let orders: Uint8Array;
 const dir = mkdtempSync(join(tmpdir(), 'plex-durable-apps-'));
@@ -23,28 +23,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `plexspaces start` on `dataDir` and resolves its HTTP base URL once it is ready. */
-async function startNode(dataDir: string): Promise<{ child: ChildProcess; http: string; out: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`node exited with ${code}: ${out}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('websocket: ')) resolve();
-    });
-  });
-  return { child, http: /http: (http:\/\/\S+)/.exec(out)![1], out: () => out };
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.removeAllListeners('exit').on('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+const startNode = (dataDir: string) => startNodeProcess(dataDir, children, { workers: 2 });
 
 async function deployBundle(http: string, appId: string, manifest: string, files: Map<string, Uint8Array>): Promise<Record<string, unknown>> {
   const form = new FormData();

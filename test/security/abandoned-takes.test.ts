@@ -4,8 +4,8 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlexNode } from '../../src/node/plex-node.js';
 import { HttpGateway } from '../../src/server/http-gateway.js';
-import type { NodeMetrics } from '../../src/server/metrics.js';
 import { NodeService } from '../../src/server/node-service.js';
+import { replyHook } from '../support/reply-hook.js';
 
 // An HTTP client that gives up on a blocking take must leave nothing behind in
 // the space: no waiter that would swallow the next write, no timer, no held tuple.
@@ -13,21 +13,9 @@ import { NodeService } from '../../src/server/node-service.js';
 let node: PlexNode;
 let gateway: HttpGateway;
 let port: number;
-/** Runs after an operation resolved and before its reply is written (see `metrics`). */
-let beforeReply: ((operation: string) => Promise<void>) | undefined;
 const serverSockets = new Set<Socket>();
 
-// The service's metrics hook wraps every operation; this one can hold a reply back,
-// which is how a test puts a client hang-up between a take and its answer.
-const metrics = {
-  async observe<T>(_surface: string, operation: string, run: () => Promise<T>): Promise<T> {
-    const result = await run();
-    await beforeReply?.(operation);
-    return result;
-  },
-  text: async () => '',
-  contentType: 'text/plain',
-} as unknown as NodeMetrics;
+const { metrics, setBeforeReply } = replyHook();
 
 beforeAll(async () => {
   node = new PlexNode({ dataDir: null, workers: 1 });
@@ -100,13 +88,13 @@ describe('abandoned blocking operations over HTTP', () => {
     const space = spaceOf('race');
     const { req, response } = post('/api/v1/tuplespace/acme/drop/race/take', { template: ['job', null], timeoutMs: 300_000 });
     await until(() => space.stats().waiters === 1);
-    beforeReply = async (operation) => {
+    setBeforeReply(async (operation) => {
       if (!operation.endsWith('/take')) return;
       // The take has its tuple; now the client goes away before the answer is written.
       const closed = [...serverSockets].map((socket) => once(socket, 'close'));
       req.destroy();
       await Promise.all(closed);
-    };
+    });
     try {
       await space.write(['job', 'precious']);
       await response.catch(() => undefined);
@@ -114,7 +102,7 @@ describe('abandoned blocking operations over HTTP', () => {
       await until(() => space.stats().inflight === 0);
       expect(space.stats().tuples).toBe(1);
     } finally {
-      beforeReply = undefined;
+      setBeforeReply(undefined);
     }
     expect(await space.tryTake(['job', null])).toEqual(['job', 'precious']);
   });
@@ -122,18 +110,18 @@ describe('abandoned blocking operations over HTTP', () => {
   it('take-all: tuples taken for a client that hung up before the reply went out are written back', async () => {
     const space = spaceOf('race-all');
     await space.writeAll([['job', 1], ['job', 2], ['job', 3]]);
-    beforeReply = async (operation) => {
+    setBeforeReply(async (operation) => {
       if (!operation.endsWith('/take-all')) return;
       const closed = [...serverSockets].map((socket) => once(socket, 'close'));
       req.destroy();
       await Promise.all(closed);
-    };
+    });
     const { req, response } = post('/api/v1/tuplespace/acme/drop/race-all/take-all', { template: ['job', null] });
     try {
       await response.catch(() => undefined);
       await until(() => space.stats().tuples === 3);
     } finally {
-      beforeReply = undefined;
+      setBeforeReply(undefined);
     }
     expect((await space.readAll(['job', null])).map((t) => t[1]).sort()).toEqual([1, 2, 3]);
   });
@@ -142,12 +130,12 @@ describe('abandoned blocking operations over HTTP', () => {
     const space = spaceOf('race-ack');
     await space.write(['job', 'held']);
     let req: ClientRequest | undefined;
-    beforeReply = async (operation) => {
+    setBeforeReply(async (operation) => {
       if (!operation.endsWith('/take-with-ack')) return;
       const closed = [...serverSockets].map((socket) => once(socket, 'close'));
       req!.destroy();
       await Promise.all(closed);
-    };
+    });
     try {
       const sent = post('/api/v1/tuplespace/acme/drop/race-ack/take-with-ack', { template: ['job', null], leaseMs: 300_000 });
       req = sent.req;
@@ -156,7 +144,7 @@ describe('abandoned blocking operations over HTTP', () => {
       await until(() => space.stats().inflight === 0);
       expect(space.stats().tuples).toBe(1);
     } finally {
-      beforeReply = undefined;
+      setBeforeReply(undefined);
     }
     expect(await space.tryTake(['job', null])).toEqual(['job', 'held']);
   });

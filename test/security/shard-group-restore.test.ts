@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { kill9, startNodeProcess } from '../support/node-process.js';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,6 @@ import { buildActor } from '../../src/sdk/build-actor.js';
 // over HTTP, the process SIGKILLed, a new one started on the same data directory lists them and
 // scatter-gathers over them; a deleted group stays deleted.
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'plex-group-restore-'));
 const children: ChildProcess[] = [];
 let kvShard: Uint8Array;
@@ -23,27 +23,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startNode(): Promise<{ child: ChildProcess; http: string; out: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--data-dir', dir, '--http-port', '0', '--grpc-port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`node exited with ${code}: ${out}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('websocket: ')) resolve();
-    });
-  });
-  return { child, http: /http: (http:\/\/\S+)/.exec(out)![1], out: () => out };
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.removeAllListeners('exit').on('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+const startNode = () => startNodeProcess(dir, children);
 
 async function post(http: string, path: string, body: unknown): Promise<{ status: number; json: any }> {
   const response = await fetch(`${http}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PlexNode } from '../../src/node/plex-node.js';
 import { HttpGateway } from '../../src/server/http-gateway.js';
-import type { NodeMetrics } from '../../src/server/metrics.js';
 import { NodeService } from '../../src/server/node-service.js';
+import { replyHook } from '../support/reply-hook.js';
 import { WsEndpoint } from '../../src/server/ws-endpoint.js';
 
 // A websocket take whose socket closes after the take found its tuple but before the reply frame went out must
@@ -15,19 +15,9 @@ let node: PlexNode;
 let gateway: HttpGateway;
 let ws: WsEndpoint;
 let url: string;
-/** Runs after an operation resolved and before its reply is sent (the metrics hook wraps every operation). */
-let beforeReply: ((operation: string) => Promise<void>) | undefined;
 const packr = new Packr({ useRecords: false });
 
-const metrics = {
-  async observe<T>(_surface: string, operation: string, run: () => Promise<T>): Promise<T> {
-    const result = await run();
-    await beforeReply?.(operation);
-    return result;
-  },
-  text: async () => '',
-  contentType: 'text/plain',
-} as unknown as NodeMetrics;
+const { metrics, setBeforeReply } = replyHook();
 
 beforeAll(async () => {
   node = new PlexNode({ dataDir: null, workers: 1 });
@@ -57,18 +47,18 @@ describe('abandoned takes over the websocket', () => {
     await space.write(['job', 1]);
     const socket = await connect();
     let closing: Promise<unknown> | undefined;
-    beforeReply = async (operation) => {
+    setBeforeReply(async (operation) => {
       if (operation !== 'ts.take') return;
       closing = once(socket, 'close');
       socket.terminate();
       await closing;
       // …and the node has seen it close too: its side of the socket is what the reply would be written to.
       while (ws.connections > 0) await new Promise((resolve) => setImmediate(resolve));
-    };
+    });
     socket.send(packr.pack({ id: 1, op: 'ts.take', scope, args: { space: 'race', template: ['job', null], timeoutMs: 1000 } }));
     await expect.poll(() => closing).toBeDefined();
     await closing;
-    beforeReply = undefined;
+    setBeforeReply(undefined);
     await expect.poll(() => space.stats().inflight).toBe(0);
     expect(await space.count(['job', null])).toBe(1);
   });
@@ -78,17 +68,17 @@ describe('abandoned takes over the websocket', () => {
     await space.writeAll([['job', 1], ['job', 2]]);
     const socket = await connect();
     let closed = false;
-    beforeReply = async (operation) => {
+    setBeforeReply(async (operation) => {
       if (operation !== 'ts.takeAll') return;
       const closing = once(socket, 'close');
       socket.terminate();
       await closing;
       while (ws.connections > 0) await new Promise((resolve) => setImmediate(resolve));
       closed = true;
-    };
+    });
     socket.send(packr.pack({ id: 1, op: 'ts.takeAll', scope, args: { space: 'race-all', template: ['job', null] } }));
     await expect.poll(() => closed).toBe(true);
-    beforeReply = undefined;
+    setBeforeReply(undefined);
     await expect.poll(() => space.stats().tuples).toBe(2);
     expect((await space.readAll(['job', null])).map((t) => t[1]).sort()).toEqual([1, 2]);
   });
