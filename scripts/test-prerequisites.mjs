@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// The system prerequisites of the test suite, checked before `npm test` runs
+// vitest (package.json "test"), and by .ci/run through `npm test`.
+//
+//   node scripts/test-prerequisites.mjs            check; install what is missing when it can; fail otherwise
+//   node scripts/test-prerequisites.mjs --check    check only: report, exit 1 with the commands to run if any is missing
+//   node scripts/test-prerequisites.mjs --dry-run  check and print the commands it would run, without running them
+//
+// Installing needs root and apt-get (Debian packages) and npm (the tslab
+// kernel). Without them it exits 1 at once with the exact commands to run: a
+// test that silently skips because a compiler is absent proves nothing.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+for (const arg of args) {
+  if (!['--check', '--dry-run'].includes(arg)) {
+    process.stderr.write(`test-prerequisites: unknown option ${arg} (use --check or --dry-run)\n`);
+    process.exit(2);
+  }
+}
+const mode = args.has('--check') ? 'check' : args.has('--dry-run') ? 'dry-run' : 'install';
+
+// Debian's interpreter, where python3-grpcio & co. install (the first python3
+// on PATH may be another one, e.g. a virtualenv's).
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const TSLAB = join(root, 'notebooks', '.tslab', 'node_modules', '.bin', 'tslab');
+
+/** Where `name` is on PATH, or undefined (what the shell's `command -v` does). */
+function which(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+function succeeds(command, commandArgs, test = () => true) {
+  const result = spawnSync(command, commandArgs, { encoding: 'utf8' });
+  return result.error === undefined && result.status === 0 && test(result.stdout);
+}
+
+/** The tslab kernelspec Jupyter sees, if it runs this checkout's tslab. */
+function tslabKernelRegistered() {
+  if (!existsSync(TSLAB) || which('jupyter') === undefined) return false;
+  const paths = spawnSync('jupyter', ['--paths', '--json'], { encoding: 'utf8' });
+  if (paths.status !== 0) return false;
+  const data = JSON.parse(paths.stdout).data ?? [];
+  for (const dir of data) {
+    const spec = join(dir, 'kernels', 'tslab', 'kernel.json');
+    if (!existsSync(spec)) continue;
+    try {
+      // A kernelspec left by another checkout points at a tslab that is not ours (or gone).
+      return realpathSync(JSON.parse(readFileSync(spec, 'utf8')).argv[0]) === realpathSync(TSLAB);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+const cSources = readdirSync(join(root, 'src', 'wasm', 'c')).filter((f) => f.endsWith('.c'));
+
+/**
+ * Each prerequisite: what it is for, how to tell it is there, and how to get
+ * it — Debian packages (`apt`) or commands run from the project root (`run`).
+ */
+const PREREQUISITES = [
+  {
+    name: 'clang + wasm-ld with a wasm32 target',
+    why: 'builds the C actors (src/wasm/c) the runtime tests load',
+    present: () => which('wasm-ld') !== undefined && succeeds('clang', ['--target=wasm32', '-print-targets'], (out) => /wasm32/.test(out)),
+    apt: ['clang', 'lld'],
+  },
+  {
+    name: 'python3 grpc + grpc_tools (Debian /usr/bin/python3)',
+    why: 'a Python client generated from proto/ drives the node (test/server/grpc-server.test.ts)',
+    present: () => succeeds(PYTHON, ['-c', 'import grpc, grpc_tools']),
+    apt: ['python3-grpcio', 'python3-grpc-tools'],
+  },
+  {
+    name: 'jupyter-nbconvert + nbclient + ipykernel',
+    why: 'executes the notebooks headless (test/notebooks/notebooks.test.ts)',
+    present: () => which('jupyter-nbconvert') !== undefined && succeeds(PYTHON, ['-c', 'import nbclient, ipykernel']),
+    apt: ['jupyter-nbconvert', 'python3-nbclient', 'python3-ipykernel'],
+  },
+  {
+    name: 'the tslab TypeScript kernel, registered with Jupyter',
+    why: 'the notebooks are TypeScript; tslab lives in notebooks/.tslab so its TypeScript does not shadow ours',
+    present: tslabKernelRegistered,
+    run: [
+      'npm ci --prefix notebooks/.tslab --no-audit --no-fund',
+      `notebooks/.tslab/node_modules/.bin/tslab install --python=${PYTHON} --binary "${TSLAB}"`,
+    ],
+  },
+  {
+    name: 'the C actors built into dist/wasm',
+    why: 'npm run build skips them when clang is absent; they are built again once it is there',
+    present: () => cSources.every((file) => existsSync(join(root, 'dist', 'wasm', `c-${file.replace(/\.c$/, '')}.wasm`))),
+    run: ['node src/wasm/build-wasm.mjs'],
+  },
+];
+
+function report() {
+  const missing = [];
+  for (const p of PREREQUISITES) {
+    const ok = p.present();
+    process.stdout.write(`${ok ? 'ok     ' : 'MISSING'} ${p.name}${ok ? '' : ` — ${p.why}`}\n`);
+    if (!ok) missing.push(p);
+  }
+  return missing;
+}
+
+/** The exact commands that bring `missing` in, in order: one apt-get update, one install, then the rest. */
+function commands(missing, asRoot) {
+  const sudo = asRoot ? '' : 'sudo ';
+  const packages = missing.flatMap((p) => p.apt ?? []);
+  const list = [];
+  if (packages.length > 0) list.push(`${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${packages.join(' ')}`);
+  for (const p of missing) list.push(...(p.run ?? []));
+  return list;
+}
+
+process.stdout.write('test prerequisites:\n');
+let missing = report();
+if (missing.length === 0) {
+  process.stdout.write('all test prerequisites present\n');
+  process.exit(0);
+}
+
+const isRoot = process.getuid?.() === 0;
+const needsApt = missing.some((p) => p.apt !== undefined);
+const canInstall = (!needsApt || (isRoot && which('apt-get') !== undefined)) && which('npm') !== undefined;
+if (mode !== 'install' || !canInstall) {
+  const why = mode === 'dry-run' ? 'would run' : mode === 'check' ? 'to install them, run from the project root' : `cannot install them here (${needsApt && !isRoot ? 'not root' : 'no apt-get or npm'}); run from the project root`;
+  process.stderr.write(`\n${why}:\n${commands(missing, isRoot).map((c) => `  ${c}\n`).join('')}`);
+  process.exit(1);
+}
+
+// Install: apt-get first (the tslab kernel needs Jupyter, the C actors clang), each step echoed.
+for (const command of commands(missing, true)) {
+  process.stdout.write(`$ ${command}\n`);
+  const result = spawnSync(command, { cwd: root, shell: true, stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (result.status !== 0) {
+    process.stderr.write(`test-prerequisites: "${command}" failed (exit ${result.status ?? result.signal})\n`);
+    process.exit(1);
+  }
+}
+process.stdout.write('\nafter installing:\n');
+missing = report();
+if (missing.length > 0) {
+  process.stderr.write(`test-prerequisites: still missing after installing: ${missing.map((p) => p.name).join('; ')}\n`);
+  process.exit(1);
+}
+process.stdout.write('all test prerequisites present\n');
