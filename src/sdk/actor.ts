@@ -84,16 +84,104 @@ export interface MessageContext {
   readonly type: string;
 }
 
-/** Base class of SDK actors. `State` must survive `JSON.stringify`. */
+/**
+ * Base class of SDK actors. `State` must survive `JSON.stringify`.
+ *
+ * The class itself implements the world's four exports (`init`, `handle`,
+ * `getState`, `setState`), so a module may bridge them by hand, as the
+ * articles print it:
+ *
+ * ```ts
+ * const instance = new BankAccountActor();
+ * export const actor = {
+ *   init: (c: string) => instance.init(c),
+ *   handle: (from: string, msg: string, payload: string) => instance.handle(from, msg, payload),
+ *   getState: () => instance.getState(),
+ *   setState: (s: string) => instance.setState(s),
+ * };
+ * ```
+ *
+ * Without such an `actor` export, `plexspaces build` writes the same bridge
+ * around the module's actor class.
+ */
 export abstract class PlexSpacesActor<State> {
-  state!: State;
+  // State is made on first use rather than in the constructor: a subclass's
+  // fields are not initialized yet while the base constructor runs, and
+  // getDefaultState may read them (FsmActor's initialState does).
+  #state: State | undefined;
+  #hasState = false;
   readonly host: Host = host;
+
+  get state(): State {
+    if (!this.#hasState) this.state = this.getDefaultState();
+    return this.#state as State;
+  }
+
+  set state(value: State) {
+    this.#state = value;
+    this.#hasState = true;
+  }
 
   /** The state of a fresh actor. */
   abstract getDefaultState(): State;
 
-  /** Called once with the spawn config (parsed JSON, `{}` when none). Throw to refuse the spawn. */
-  onInit(_config: unknown): void {}
+  /**
+   * Called once with the spawn config (parsed JSON, `{}` when none), on a
+   * fresh default state. Throw to refuse the spawn. Protected, so a
+   * subclass may keep it protected (the articles do) or make it public.
+   */
+  protected onInit(_config: unknown): void {}
+
+  /** The world's `init`: fresh default state, then `onInit(config)`; `ERROR: …` refuses the spawn. */
+  init(configJson: string): string {
+    try {
+      this.state = this.getDefaultState();
+      this.onInit(configJson ? JSON.parse(configJson) : {});
+      return JSON.stringify({ ok: true });
+    } catch (error) {
+      return `ERROR: ${(error as Error).message}`;
+    }
+  }
+
+  /**
+   * The world's `handle`: message type `deposit` goes to `onDeposit(payload,
+   * context)` (a behaviour's `dispatch` routes instead); the return value,
+   * serialized, is the reply, and a throw replies `{"error": message}`.
+   */
+  handle(fromActor: string, msgType: string, payloadJson: string): string {
+    try {
+      const payload: unknown = payloadJson ? JSON.parse(payloadJson) : {};
+      const context: MessageContext = { from: fromActor, type: msgType };
+      let result: unknown;
+      if (typeof (this as Partial<Dispatching>).dispatch === 'function') {
+        // Behaviours (GenServer, event handler, FSM, workflow) route messages themselves.
+        result = (this as unknown as Dispatching).dispatch(msgType, payload, context);
+      } else {
+        const method = handlerName(msgType);
+        const handler = (this as unknown as Record<string, unknown>)[method];
+        if (typeof handler !== 'function') return JSON.stringify({ error: `no handler ${method} for message ${JSON.stringify(msgType)}` });
+        result = (handler as (p: unknown, c: MessageContext) => unknown).call(this, payload, context);
+      }
+      return JSON.stringify(result === undefined ? {} : result);
+    } catch (error) {
+      return JSON.stringify({ error: (error as Error).message ?? String(error) });
+    }
+  }
+
+  /** The world's `get-state`: the state as JSON. */
+  getState(): string {
+    return JSON.stringify(this.state);
+  }
+
+  /** The world's `set-state`: restores a state from `getState`; '' on success. */
+  setState(stateJson: string): string {
+    try {
+      this.state = JSON.parse(stateJson) as State;
+      return '';
+    } catch (error) {
+      return `ERROR: invalid state JSON: ${(error as Error).message}`;
+    }
+  }
 }
 
 type ActorClass = new () => PlexSpacesActor<unknown>;
@@ -106,56 +194,28 @@ export interface Dispatching {
 /** The `actor` export of the world, built around an SDK class (the build command calls this). */
 export function exportActor(Actor: ActorClass) {
   let instance: PlexSpacesActor<unknown> | undefined;
+  // Made on the first call rather than at module load, so a constructor that
+  // throws fails `init` with its message instead of the whole component.
   const self = (): PlexSpacesActor<unknown> => {
     if (instance === undefined) {
+      if (typeof Actor !== 'function' || typeof (Actor.prototype as Partial<PlexSpacesActor<unknown>>).getDefaultState !== 'function') {
+        throw new Error('the module\'s actor export is not a PlexSpacesActor subclass');
+      }
       instance = new Actor();
-      instance.state = instance.getDefaultState();
     }
     return instance;
   };
   return {
     init(configJson: string): string {
       try {
-        self().onInit(configJson ? JSON.parse(configJson) : {});
-        return JSON.stringify({ ok: true });
+        return self().init(configJson);
       } catch (error) {
         return `ERROR: ${(error as Error).message}`;
       }
     },
-    handle(fromActor: string, msgType: string, payloadJson: string): string {
-      const actor = self();
-      if (typeof (actor as { dispatch?: unknown }).dispatch === 'function') {
-        // Behaviours (GenServer, event handler, FSM, workflow) route messages themselves.
-        try {
-          const payload = payloadJson ? JSON.parse(payloadJson) : {};
-          const result = (actor as unknown as Dispatching).dispatch(msgType, payload, { from: fromActor, type: msgType });
-          return JSON.stringify(result === undefined ? {} : result);
-        } catch (error) {
-          return JSON.stringify({ error: (error as Error).message ?? String(error) });
-        }
-      }
-      const method = handlerName(msgType);
-      const handler = (actor as unknown as Record<string, unknown>)[method];
-      if (typeof handler !== 'function') return JSON.stringify({ error: `no handler ${method} for message ${JSON.stringify(msgType)}` });
-      try {
-        const payload = payloadJson ? JSON.parse(payloadJson) : {};
-        const result = (handler as (p: unknown, c: MessageContext) => unknown).call(actor, payload, { from: fromActor, type: msgType });
-        return JSON.stringify(result === undefined ? {} : result);
-      } catch (error) {
-        return JSON.stringify({ error: (error as Error).message ?? String(error) });
-      }
-    },
-    getState(): string {
-      return JSON.stringify(self().state);
-    },
-    setState(stateJson: string): string {
-      try {
-        self().state = JSON.parse(stateJson);
-        return '';
-      } catch (error) {
-        return `ERROR: invalid state JSON: ${(error as Error).message}`;
-      }
-    },
+    handle: (fromActor: string, msgType: string, payloadJson: string): string => self().handle(fromActor, msgType, payloadJson),
+    getState: (): string => self().getState(),
+    setState: (stateJson: string): string => self().setState(stateJson),
   };
 }
 
