@@ -6,6 +6,7 @@ import { OPEN, type Principal } from './auth.js';
 import { metricsForTenant } from './metrics-view.js';
 import { checkJsonTextDepth } from './json-input.js';
 import { MAX_REMOTE_WAIT_MS, type NodeService } from './node-service.js';
+import { defineDocRoutes } from './openapi/serve.js';
 
 export interface HttpGatewayOptions {
   /** Largest JSON body, bytes. Default 1 MiB. */
@@ -68,9 +69,9 @@ class HttpError extends Error {
  * A handler's answer: JSON `body`, `text` with its content type (metrics), or raw `bytes` (blobs).
  * `settle` is told whether the reply reached the client's socket: a take puts its tuple back when not.
  */
-type Reply = { status?: number; body?: unknown; text?: string; bytes?: Uint8Array; contentType?: string; settle?: (delivered: boolean) => Promise<void> };
+export type Reply = { status?: number; body?: unknown; text?: string; bytes?: Uint8Array; contentType?: string; settle?: (delivered: boolean) => Promise<void> };
 /** `signal` aborts when the client goes away before its reply is out (a blocking wait stops at once). */
-type Handler = (request: IncomingMessage, params: string[], url: URL, principal: Principal, signal: AbortSignal) => Promise<Reply>;
+export type Handler = (request: IncomingMessage, params: string[], url: URL, principal: Principal, signal: AbortSignal) => Promise<Reply>;
 
 interface Route {
   readonly method: string;
@@ -129,12 +130,18 @@ export class HttpGateway {
     });
   }
 
+  /** Every route's method and path template (`{}` segments), for the OpenAPI agreement test. */
+  get routeTable(): { method: string; path: string }[] {
+    return this.routes.map((r) => ({ method: r.method, path: r.operation.slice(r.method.length + 1) }));
+  }
+
   private route(method: string, path: string, handler: Handler, open = false): void {
     this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{actor}', ACTOR_SEGMENT).replaceAll('{rest}', REST_SEGMENT).replaceAll('{}', SEGMENT)}$`), handler, open, operation: `${method} ${path}` });
   }
 
   private defineRoutes(): void {
     const s = this.service;
+    defineDocRoutes((method, path, handler) => this.route(method, path, handler, true));
     this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }), true);
     this.route('GET', '/api/v1/info', async (_, __, ___, principal) => ({ body: s.info(principal) }));
     if (s.metrics !== undefined) {

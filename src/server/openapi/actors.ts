@@ -1,0 +1,132 @@
+/** Applications and actors: deploy, ask and tell by actor id, and the FaaS routes by tenant/namespace/actor type. */
+import { errors, jsonBody, jsonReply, object, pathParam, ref, SCOPED, type Doc } from './common.js';
+
+const ACTOR_FAILURES = [...SCOPED, 404, 413, 415, 502, 503, 504] as const;
+
+const message = object(
+  {
+    message_type: { type: 'string', minLength: 1, maxLength: 128, description: 'The handler to run' },
+    payload: ref('JsonValue'),
+    application_id: { type: 'string', description: 'Activate the actor from this application on first use (default: the app named like the actor)' },
+    tenant: { type: 'string', description: 'Default: the token’s tenant (`default` with auth off)' },
+    namespace: { type: 'string', description: 'Default `default`; a bundle’s actors run in the namespace it was deployed to' },
+  },
+  ['message_type'],
+);
+
+const actorParam: Doc = {
+  name: 'actor',
+  in: 'path',
+  required: true,
+  description: 'The actor id, or `kind:key` for a virtual actor (activated on demand)',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$' },
+};
+const actorType: Doc = { name: 'actor_type', in: 'path', required: true, description: 'The actor type (its application)', schema: ref('Name') };
+const action = (fallback: string): Doc => ({ name: 'action', in: 'query', required: false, description: `The handler (default \`${fallback}\`)`, schema: { type: 'string' } });
+const queryPayload: Doc = {
+  name: 'payload',
+  in: 'query',
+  required: false,
+  description: 'Every other query parameter becomes a string field of the payload (`?action=deposit&amount=5` → `{"amount": "5"}`)',
+  style: 'form',
+  explode: true,
+  schema: { type: 'object', additionalProperties: { type: 'string' } },
+};
+const faasParams = [pathParam('tenant'), pathParam('namespace'), actorType];
+
+export const actorSchemas: Record<string, Doc> = {
+  ApplicationInfo: object(
+    {
+      tenant: { type: 'string' },
+      applicationId: { type: 'string' },
+      name: { type: 'string' },
+      version: { type: 'string' },
+      kind: { enum: ['module', 'bundle'] },
+      module: { type: 'string', description: 'The module’s name in the runtime (tenant-qualified); for a bundle, its first module' },
+      modules: { type: 'array', items: { type: 'string' } },
+      bytes: { type: 'integer', minimum: 0 },
+      deployedAt: { type: 'string', format: 'date-time' },
+      namespace: { type: 'string', description: 'Bundles: the namespace its actors run in' },
+      actors: { type: 'array', items: { type: 'string' }, description: 'Bundles: the ids of the actors it started' },
+    },
+    ['tenant', 'applicationId', 'name', 'version', 'kind', 'module', 'modules', 'bytes', 'deployedAt'],
+  ),
+  DeployForm: {
+    type: 'object',
+    description: 'One module (`name`, `version`, one `wasm_file`), or a bundle (`manifest` plus one `wasm_file` part per module, named as in the manifest)',
+    properties: {
+      application_id: ref('Name'),
+      name: { type: 'string' },
+      version: { type: 'string' },
+      wasm_file: { type: 'string', contentMediaType: 'application/wasm', description: 'A core module or component (a bundle: one part per module, by file name)' },
+      manifest: { type: 'string', description: 'app-config.toml, as a file or a text field (a bundle)' },
+      tenant: { type: 'string', description: 'With auth on: the token’s own tenant' },
+      namespace: { type: 'string', description: 'A bundle: the namespace its actors run in' },
+    },
+    required: ['application_id', 'wasm_file'],
+  },
+};
+
+export const actorPaths: Record<string, Doc> = {
+  '/api/v1/applications/deploy': {
+    post: {
+      tags: ['actors'],
+      operationId: 'deploy',
+      summary: 'Deploy an application: one module, or a bundle with a manifest',
+      requestBody: { required: true, content: { 'multipart/form-data': { schema: ref('DeployForm'), encoding: { wasm_file: { contentType: 'application/wasm, application/octet-stream' } } } } },
+      responses: { 201: jsonReply('Deployed', ref('ApplicationInfo')), ...errors(...SCOPED, 409, 413, 415) },
+    },
+  },
+  '/api/v1/actors/{actor}/ask': {
+    post: {
+      tags: ['actors'],
+      operationId: 'ask',
+      summary: 'Ask an actor and wait for its reply',
+      parameters: [actorParam],
+      requestBody: jsonBody(message),
+      responses: { 200: jsonReply('The actor’s reply (its JSON)', ref('JsonValue')), ...errors(...ACTOR_FAILURES) },
+    },
+  },
+  '/api/v1/actors/{actor}/tell': {
+    post: {
+      tags: ['actors'],
+      operationId: 'tell',
+      summary: 'Send an actor a message without waiting',
+      parameters: [actorParam],
+      requestBody: jsonBody(message),
+      responses: { 202: jsonReply('Queued', ref('Accepted')), ...errors(...SCOPED, 404, 413, 415, 503) },
+    },
+  },
+  '/api/v1/actors/{tenant}/{namespace}/{actor_type}': {
+    get: {
+      tags: ['actors', 'FaaS'],
+      operationId: 'faasGet',
+      summary: 'FaaS ask: the query parameters are the payload',
+      parameters: [...faasParams, action('invoke'), queryPayload],
+      responses: { 200: jsonReply('The actor’s reply', ref('JsonValue')), ...errors(...ACTOR_FAILURES) },
+    },
+    delete: {
+      tags: ['actors', 'FaaS'],
+      operationId: 'faasDelete',
+      summary: 'FaaS ask with the `delete` handler by default',
+      parameters: [...faasParams, action('delete'), queryPayload],
+      responses: { 200: jsonReply('The actor’s reply', ref('JsonValue')), ...errors(...ACTOR_FAILURES) },
+    },
+    post: {
+      tags: ['actors', 'FaaS'],
+      operationId: 'faasPost',
+      summary: 'FaaS tell with the JSON body as the payload',
+      parameters: [...faasParams, action('invoke')],
+      requestBody: jsonBody(ref('JsonValue')),
+      responses: { 202: jsonReply('Queued', ref('Accepted')), ...errors(...SCOPED, 404, 413, 415, 503) },
+    },
+    put: {
+      tags: ['actors', 'FaaS'],
+      operationId: 'faasPut',
+      summary: 'FaaS tell, as POST',
+      parameters: [...faasParams, action('invoke')],
+      requestBody: jsonBody(ref('JsonValue')),
+      responses: { 202: jsonReply('Queued', ref('Accepted')), ...errors(...SCOPED, 404, 413, 415, 503) },
+    },
+  },
+};

@@ -1,0 +1,61 @@
+/** The node's own routes: health, info, metrics, this description, Swagger UI and the landing page. */
+import { errors, jsonReply, object, ref, type Doc } from './common.js';
+
+/** Routes answered without a token even with auth on. */
+const OPEN: Doc = { security: [] };
+const html = (description: string): Doc => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+
+export const nodeSchemas: Record<string, Doc> = {
+  NodeInfo: object(
+    {
+      version: { type: 'string' },
+      startedAt: { type: 'string', format: 'date-time' },
+      durable: { type: 'boolean', description: 'The node keeps its data in a data dir' },
+      workers: { type: 'integer', minimum: 1 },
+      scope: { enum: ['node', 'tenant'], description: '`node` for an operator (or with auth off), `tenant` for a tenant’s token' },
+      tenant: { type: 'string', description: 'The token’s tenant, when `scope` is `tenant`' },
+      actors: { type: 'integer', minimum: 0, description: 'Running actors (the tenant’s own, when `scope` is `tenant`)' },
+    },
+    ['version', 'startedAt', 'durable', 'workers', 'scope', 'actors'],
+  ),
+};
+
+export const nodePaths: Record<string, Doc> = {
+  '/': {
+    get: { tags: ['node'], operationId: 'landing', summary: 'A landing page linking the docs, health and metrics', ...OPEN, responses: { 200: html('The page') } },
+  },
+  '/api/v1/health': {
+    get: { tags: ['node'], operationId: 'health', summary: 'Liveness', ...OPEN, responses: { 200: jsonReply('The node is up', object({ status: { const: 'ok' } }, ['status'])), ...errors() } },
+  },
+  '/api/v1/info': {
+    get: { tags: ['node'], operationId: 'info', summary: 'The node as the caller may see it', responses: { 200: jsonReply('Node or tenant figures', ref('NodeInfo')), ...errors(401) } },
+  },
+  '/metrics': {
+    get: {
+      tags: ['node'],
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      description: 'Present when metrics are on. With auth on it needs a token: an operator reads every series, a tenant its own.',
+      responses: { 200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401) },
+    },
+  },
+  '/api/v1/openapi.json': {
+    get: { tags: ['node'], operationId: 'openapi', summary: 'This description (OpenAPI 3.1)', ...OPEN, responses: { 200: jsonReply('The OpenAPI document', { type: 'object', required: ['openapi', 'paths'] }), ...errors() } },
+  },
+  '/docs': {
+    get: { tags: ['node'], operationId: 'swaggerUi', summary: 'Swagger UI over this description', ...OPEN, responses: { 200: html('The Swagger UI page') } },
+  },
+  '/docs/{asset}': {
+    get: {
+      tags: ['node'],
+      operationId: 'swaggerUiAsset',
+      summary: 'A Swagger UI asset, served from the installed swagger-ui-dist package',
+      ...OPEN,
+      parameters: [{ name: 'asset', in: 'path', required: true, schema: { enum: ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-initializer.js', 'favicon-16x16.png', 'favicon-32x32.png'] } }],
+      responses: {
+        200: { description: 'The file', content: { 'text/css': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } }, 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } },
+        ...errors(404),
+      },
+    },
+  },
+};
