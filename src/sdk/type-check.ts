@@ -14,7 +14,7 @@ export async function loadTypeScript(): Promise<typeof TS> {
     const module = (await import('typescript')) as unknown as { default?: typeof TS } & typeof TS;
     return module.default ?? module;
   } catch (cause) {
-    throw new InvalidModuleError('plexspaces build needs the typescript package: npm install --save-dev typescript', { cause });
+    throw new InvalidModuleError('plexspaces build needs the typescript package (a dependency of plexspaces; reinstall it, or npm install typescript)', { cause });
   }
 }
 
