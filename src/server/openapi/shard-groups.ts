@@ -33,7 +33,7 @@ export const shardGroupSchemas: Record<string, Doc> = {
       id: ref('Name'),
       application: { type: 'string', description: 'The deployed application each shard runs' },
       shards: { type: 'integer', minimum: 1, description: 'How many shards (actors) to start' },
-      partition: { enum: ['hash', 'consistent-hash'], description: 'How keys map to shards (default `hash`); `consistent-hash` moves fewer keys on scale' },
+      partition: { enum: ['hash', 'consistent-hash'], description: 'How keys map to shards: `consistent-hash` (default; `scale` moves ≈1/(N+1) of the keys) or `hash` (mod N)' },
       config: { type: 'string', description: 'JSON text each shard gets in its init (e.g. `{"capacity": 1000}`)' },
     },
     ['id', 'application', 'shards'],
