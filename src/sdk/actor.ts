@@ -1,7 +1,10 @@
 /**
- * The TypeScript actor SDK (`plexspaces/sdk`): write an actor as a class,
- * build it with `npx plexspaces build actor.ts -o actor.wasm` into a
- * component for the `plexspaces:simple-actor@0.1.0` world.
+ * The TypeScript actor SDK (`plexspaces/sdk`, also imported as
+ * `@plexspaces/sdk`, the articles' name): write an actor as a class, build
+ * it with `npx plexspaces build actor.ts -o actor.wasm` into a component for
+ * the `plexspaces:simple-actor@0.1.0` world. The class may be the default
+ * export, the only exported actor class, or wrapped by an exported `actor`
+ * bridge (see PlexSpacesActor).
  *
  * ```ts
  * import { PlexSpacesActor } from 'plexspaces/sdk';
