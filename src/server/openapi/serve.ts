@@ -61,9 +61,10 @@ const LANDING_PAGE = `<!doctype html>
 <ul>
 <li><a href="/docs">API docs (Swagger UI)</a> and the <a href="/api/v1/openapi.json">OpenAPI 3.1 description</a></li>
 <li><a href="/api/v1/health">Health</a> and <a href="/api/v1/info">node info</a></li>
-<li><a href="/metrics">Prometheus metrics</a> (when metrics are on; with auth on they need a token)</li>
+<li><a href="/metrics">Prometheus metrics</a></li>
 <li>Websocket: <code>/ws</code> on this port, for <code>PlexClient.connect('ws://…/ws')</code></li>
 </ul>
+<p>With auth on, everything but this page, the docs and health needs a bearer token (in Swagger UI: <b>Authorize</b>).</p>
 </body>
 </html>
 `;
