@@ -19,8 +19,9 @@ const SDK_BASES = new Set(['PlexSpacesActor', 'GenServerActor', 'EventHandlerAct
  * 1. an exported `actor` (the articles' hand-written bridge) wins;
  * 2. else the default export, when it is an actor class;
  * 3. else the single exported actor class (several: an error naming them);
- * 4. else a default export that is some other class, such as a subclass of
- *    the user's own base class in another file (checked when the actor starts).
+ * 4. else a default export that may be one, such as a subclass of the
+ *    user's own base class in another file (checked when the actor starts);
+ *    a class of this file that extends nothing is refused here.
  */
 export function findActorExport(ts: typeof TS, fileName: string, text: string): ActorExport {
   const file = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
@@ -73,7 +74,14 @@ export function findActorExport(ts: typeof TS, fileName: string, text: string): 
       `${fileName} exports several PlexSpacesActor subclasses (${classes.join(', ')}): make the actor the default export, or export an \`actor\` bridge`,
     );
   }
-  if (exported.has('default')) return { kind: 'class', exportName: 'default' };
+  if (exported.has('default')) {
+    const local = exported.get('default');
+    // A class of this file that extends nothing cannot be an actor; one extending a class from elsewhere may be.
+    if (local !== undefined && bases.has(local) && bases.get(local) === undefined) {
+      throw new InvalidModuleError(`${fileName}: the default export ${local === '*default*' ? '(an anonymous class)' : local} is not a PlexSpacesActor subclass, and no exported class is`);
+    }
+    return { kind: 'class', exportName: 'default' };
+  }
   throw new InvalidModuleError(
     `${fileName} exports no actor: export a PlexSpacesActor subclass (default or named), or an \`actor\` object with init, handle, getState and setState`,
   );

@@ -3,10 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
 import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
 import { findActorExport } from '../../src/sdk/find-actor.js';
 import { loadTypeScript } from '../../src/sdk/type-check.js';
+import { startNodeProcess } from '../support/node-process.js';
 
 // The articles' TypeScript actors, copied verbatim into test/fixtures/seed-ts,
 // built with the real CLI and run on a real runtime: they are the contract.
@@ -15,6 +17,7 @@ const SEED = join(import.meta.dirname, '../fixtures/seed-ts');
 const work = mkdtempSync(join(tmpdir(), 'plex-seed-ts-'));
 const json = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
 let runtime: ActorRuntime;
+const children: ChildProcess[] = [];
 
 /** `plexspaces build <file> -o <out> [flags]`, as a user runs it. */
 function build(file: string, out: string, ...flags: string[]) {
@@ -50,6 +53,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await runtime?.close();
+  for (const child of children) child.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -78,6 +82,36 @@ describe('the articles’ TypeScript actors build unchanged', () => {
     expect(json(await runtime.ask(counter, 'get', '{}'))).toEqual({ count: 5 });
     expect(json(await runtime.ask(counter, 'increment', '{}'))).toEqual({ count: 6 });
   });
+
+  it('on a real node, the article’s curl calls get the replies it prints (deploy, ask; FaaS tell then get)', async () => {
+    const node = await startNodeProcess(join(work, 'node'), children);
+    const bank = new FormData();
+    bank.set('application_id', 'bank-app');
+    bank.set('name', 'bank-account');
+    bank.set('version', '1.0.0');
+    bank.set('wasm_file', new Blob([readFileSync(join(work, 'bank-account.wasm'))]), 'account_actor.wasm');
+    expect((await fetch(`${node.http}/api/v1/applications/deploy`, { method: 'POST', body: bank })).status).toBe(201);
+    const ask = async (body: string) =>
+      (await fetch(`${node.http}/api/v1/actors/account-alice/ask`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).json();
+    expect(await ask('{"message_type": "deposit", "payload": {"amount": 1000}}')).toEqual({ status: 'ok', balance: 1000 });
+    expect(await ask('{"message_type": "withdraw", "payload": {"amount": 250}}')).toEqual({ status: 'ok', balance: 750 });
+    expect(await ask('{"message_type": "history", "payload": {"count": 10}}')).toEqual({
+      transactions: [
+        { type: 'deposit', amount: 1000, balance_after: 1000 },
+        { type: 'withdraw', amount: 250, balance_after: 750 },
+      ],
+    });
+
+    const counter = new FormData();
+    counter.set('namespace', 'default');
+    counter.set('actor_type', 'counter');
+    counter.set('wasm', new Blob([readFileSync(join(work, 'counter.wasm'))]), 'counter.wasm');
+    expect((await fetch(`${node.http}/api/v1/deploy`, { method: 'POST', body: counter })).status).toBe(201);
+    const faas = `${node.http}/api/v1/actors/default/default/counter`;
+    const tell = await fetch(faas, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"action":"increment","amount":5}' });
+    expect(tell.status).toBe(202);
+    expect(await (await fetch(faas, { headers: { 'Content-Type': 'application/json' } })).json()).toEqual({ count: 5 });
+  }, 60_000);
 
   it('a type error stops the build with tsc’s message and writes nothing; --no-check builds it anyway', async () => {
     const file = join(work, 'broken_counter.ts');
@@ -144,5 +178,10 @@ describe('which export plexspaces build wraps', () => {
 
   it('several exported actor classes without a default or bridge is an error naming them', () => {
     expect(() => find(`export ${actorClass('A')}\nexport ${actorClass('B', 'Server<{}>')}`)).toThrow(/several PlexSpacesActor subclasses \(A, B\)/);
+  });
+
+  it('a default export that is a plain class, with no actor class beside it, is refused', () => {
+    expect(() => find('export default class Helper {}')).toThrow('the default export Helper is not a PlexSpacesActor subclass');
+    expect(() => find('export default class {}')).toThrow('the default export (an anonymous class) is not a PlexSpacesActor subclass');
   });
 });
