@@ -24,9 +24,13 @@ const ASSETS: Readonly<Record<string, string>> = {
   'favicon-32x32.png': 'image/png',
 };
 
-/** Ours, not the package's (that one points at the petstore demo). A file, not inline, so a strict CSP can allow it. */
+/**
+ * Ours, not the package's (that one points at the petstore demo). A file, not inline, so a strict CSP
+ * can allow it. `validatorUrl: null`: Swagger UI would otherwise send the document to
+ * validator.swagger.io for a badge, and the docs must make no request off the node.
+ */
 const INITIALIZER = `window.addEventListener('load', () => {
-  window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true, presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout' });
+  window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true, validatorUrl: null, presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout' });
 });
 `;
 
