@@ -44,6 +44,8 @@ export const ErrorCode = {
   InvalidManifest: 'PLEX_ERR_INVALID_MANIFEST',
   FacetRejected: 'PLEX_ERR_FACET_REJECTED',
   QuotaExceeded: 'PLEX_ERR_QUOTA_EXCEEDED',
+  AmbiguousActor: 'PLEX_ERR_AMBIGUOUS_ACTOR',
+  ActorConflict: 'PLEX_ERR_ACTOR_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -349,5 +351,34 @@ export class QuotaExceededError extends PlexError {
     detail?: string,
   ) {
     super(ErrorCode.QuotaExceeded, `quota ${quota} (${limit}) exceeded for ${subject}${detail === undefined ? '' : `: ${detail}`}`);
+  }
+}
+
+/**
+ * An actor id that no running actor answers to and that several deployed
+ * applications could activate (docs/node.md, "Which application an id
+ * activates"); `candidates` are their application ids. Nothing was started:
+ * pass `application_id` to choose.
+ */
+export class AmbiguousActorError extends PlexError {
+  constructor(
+    readonly actorId: string,
+    readonly candidates: readonly string[],
+  ) {
+    super(ErrorCode.AmbiguousActor, `actor ${JSON.stringify(actorId)} is not running and ${candidates.length} applications could activate it (${candidates.join(', ')}); pass application_id to choose one`);
+  }
+}
+
+/**
+ * A call named `application_id`, but the actor running under that id belongs
+ * to another application (`running`); the message was not delivered.
+ */
+export class ActorConflictError extends PlexError {
+  constructor(
+    readonly actorId: string,
+    readonly requested: string,
+    readonly running: string,
+  ) {
+    super(ErrorCode.ActorConflict, `actor ${JSON.stringify(actorId)} is running from application ${JSON.stringify(running)}, not ${JSON.stringify(requested)}; stop it or use another actor id`);
   }
 }

@@ -47,6 +47,8 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.Escalated]: grpc.status.UNAVAILABLE,
   [ErrorCode.FacetRejected]: grpc.status.PERMISSION_DENIED,
   [ErrorCode.QuotaExceeded]: grpc.status.RESOURCE_EXHAUSTED,
+  [ErrorCode.AmbiguousActor]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.ActorConflict]: grpc.status.ALREADY_EXISTS,
 };
 
 function toServiceError(error: unknown): Partial<grpc.ServiceError> {

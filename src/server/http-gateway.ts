@@ -5,6 +5,7 @@ import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
 import { OPEN, type Principal } from './auth.js';
 import { metricsForTenant } from './metrics-view.js';
 import { checkJsonTextDepth } from './json-input.js';
+import { defineFaasRoutes } from './faas-routes.js';
 import { MAX_REMOTE_WAIT_MS, type NodeService } from './node-service.js';
 import { defineDocRoutes } from './openapi/serve.js';
 
@@ -49,6 +50,9 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.FacetRejected]: 403,
   // 429: the tenant may retry once it has freed something (stopped actors, taken tuples).
   [ErrorCode.QuotaExceeded]: 429,
+  // 409: the request is well formed, but the node's state (its applications, a running actor) does not let it through as asked.
+  [ErrorCode.AmbiguousActor]: 409,
+  [ErrorCode.ActorConflict]: 409,
   PLEX_ERR_NOT_FOUND: 404,
   PLEX_ERR_METHOD_NOT_ALLOWED: 405,
   PLEX_ERR_BODY_TOO_LARGE: 413,
@@ -204,25 +208,8 @@ export class HttpGateway {
       return { status: 202, body: { status: 'accepted' } };
     });
 
-    // FaaS: /api/v1/actors/{tenant}/{namespace}/{actor_type}; the method picks ask or tell.
-    const faasQuery = (url: URL) => {
-      const payload: Record<string, string> = {};
-      for (const [key, value] of url.searchParams) if (key !== 'action') payload[key] = value;
-      return payload;
-    };
-    const faas = '/api/v1/actors/{}/{}/{}';
-    this.route('GET', faas, async (_, [tenant, namespace, type], url, principal) => ({
-      body: await s.ask(s.scope(principal, tenant, namespace), type, url.searchParams.get('action') ?? 'invoke', faasQuery(url)),
-    }));
-    this.route('DELETE', faas, async (_, [tenant, namespace, type], url, principal) => ({
-      body: await s.ask(s.scope(principal, tenant, namespace), type, url.searchParams.get('action') ?? 'delete', faasQuery(url)),
-    }));
-    for (const method of ['POST', 'PUT']) {
-      this.route(method, faas, async (request, [tenant, namespace, type], url, principal) => {
-        await s.tell(s.scope(principal, tenant, namespace), type, url.searchParams.get('action') ?? 'invoke', await this.json(request));
-        return { status: 202, body: { status: 'accepted' } };
-      });
-    }
+    // The second article's routes: deploy by actor type, FaaS by tenant/namespace/actor type, dead letters.
+    defineFaasRoutes({ route: (method, path, handler) => this.route(method, path, handler), json: (request) => this.json(request), multipart: (request) => this.multipart(request) }, s);
 
     // Tuple spaces: POST /api/v1/tuplespace/{tenant}/{namespace}/{space}/{operation}.
     const ts = '/api/v1/tuplespace/{}/{}/{}';

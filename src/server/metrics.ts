@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ErrorCode } from '../errors.js';
 import type { PlexNode } from '../node/plex-node.js';
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from './dead-letters.js';
 import { BoundedLabel, FixedLabel, OTHER } from './metric-labels.js';
 
 export interface NodeMetricsOptions {
@@ -23,6 +24,7 @@ const CODES = new FixedLabel([
   'PLEX_ERR_INTERNAL', 'PLEX_ERR_BODY_TOO_LARGE', 'PLEX_ERR_METHOD_NOT_ALLOWED', 'PLEX_ERR_UNSUPPORTED_MEDIA_TYPE',
 ]);
 const SURFACES = new FixedLabel(['http', 'ws', 'grpc']);
+const REASONS = new FixedLabel(DEAD_LETTER_REASONS);
 
 /**
  * Prometheus metrics of a node (prom-client), served at GET /metrics:
@@ -40,6 +42,7 @@ export class NodeMetrics {
   private readonly latency: Histogram<'surface' | 'operation'>;
   private readonly crashes: Counter<'code'>;
   private readonly restarts: Counter<'supervisor'>;
+  private readonly deadLetters: Counter<'reason'>;
   private readonly unsubscribe: () => void;
   private readonly unsubscribeRestarts: () => void;
   /** Per surface: operations are fixed by each surface's code (routes, ws ops, gRPC methods); the bound is a backstop. */
@@ -63,6 +66,7 @@ export class NodeMetrics {
     // Supervisor ids come from deployed applications, so tenants choose them: bounded.
     const supervisors = new BoundedLabel(100);
     this.unsubscribeRestarts = node.actors.onRestart((r) => this.restarts.inc({ supervisor: supervisors.of(r.supervisor) }));
+    this.deadLetters = new Counter({ name: 'plexspaces_dead_letters_total', help: 'Remote tells accepted but not handled, by reason (listed at GET /api/v1/dead-letters).', labelNames: ['reason'], registers: [this.registry] });
     const spaces = () => node.spaces.openSpaces();
     for (const [name, help, stat] of [
       ['plexspaces_space_tuples', 'Tuples in each open space', 'tuples'],
@@ -134,6 +138,11 @@ export class NodeMetrics {
     } finally {
       stop();
     }
+  }
+
+  /** Counts one dead letter (NodeService records it). */
+  deadLetter(reason: DeadLetterReason): void {
+    this.deadLetters.inc({ reason: REASONS.of(reason) });
   }
 
   text(): Promise<string> {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ActorNotFoundError, InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
+import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
+import { ActorCalls, checkType } from './actor-calls.js';
+import type { DeadLetter, DeadLetters } from './dead-letters.js';
 import { Gatekeeper, type Principal } from './auth.js';
 import { checkJsonValue } from './json-input.js';
 import type { NodeMetrics } from './metrics.js';
@@ -14,8 +16,6 @@ import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 import { checkDuration } from '../util/duration.js';
 
-const ACTOR_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
-
 /**
  * Where an operation acts. Only `NodeService.scope()` makes one, after the
  * gatekeeper allowed the caller into it, and every operation refuses a scope
@@ -26,21 +26,10 @@ export interface Scope {
   readonly namespace: string;
 }
 
+export { decodeReply } from './actor-calls.js';
+
 /** Longest a blocking read/take may wait when a remote caller asks (it can always retry). */
 export const MAX_REMOTE_WAIT_MS = 5 * 60_000;
-
-const utf8 = new TextDecoder();
-
-/** A reply's bytes as JSON when they are JSON, else as text. */
-export function decodeReply(bytes: Uint8Array): unknown {
-  const text = utf8.decode(bytes);
-  if (text === '') return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /** A tuple in its JSON form (int64 as {"$int"}, bytes as {"$bytes"}). */
 export function tupleJson(tuple: Tuple | null): unknown[] | null {
@@ -70,13 +59,17 @@ export class NodeService {
   private nextGroup = 0;
   private readonly granted = new WeakSet<Scope>();
   private readonly deliveries = new Map<string, { tenant: string; holder: string; delivery: Delivery }>();
+  /** Actor activation, ask and tell, and the dead letters of tells. */
+  private readonly actors: ActorCalls;
 
   constructor(
     readonly node: PlexNode,
     readonly gate: Gatekeeper = new Gatekeeper(),
     /** Counts and times what the surfaces do (they call `observe`). */
     readonly metrics?: NodeMetrics,
-  ) {}
+  ) {
+    this.actors = new ActorCalls(node, metrics, MAX_REMOTE_WAIT_MS);
+  }
 
   /** Runs one remote operation under the metrics (if any). */
   observe<T>(surface: string, operation: string, run: () => Promise<T>): Promise<T> {
@@ -297,56 +290,48 @@ export class NodeService {
     return this.node.applications.undeploy(this.check(scope).tenant, applicationId);
   }
 
-  /** The runtime id of actor `id` in a scope; activates it from `application` (or the app named like it) on first use. */
-  async actor(scope: Scope, id: string, application?: string): Promise<string> {
-    this.check(scope);
-    if (typeof id !== 'string' || !ACTOR_ID.test(id)) throw new InvalidArgumentError(`an actor id must be 1–128 of A–Z a–z 0–9 _ . - : (a virtual actor is kind:key), got ${JSON.stringify(id)}`);
-    const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
-    // Running, or a virtual actor that the actor system activates on this message.
-    if (this.node.runtime.has(actorId) || this.node.actors.isVirtual(actorId)) return actorId;
-    const app = this.node.applications.find(scope.tenant, application ?? id);
-    if (app === undefined) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
-    try {
-      return await this.node.actors.spawn(app.module, { id: actorId });
-    } catch (error) {
-      // Two requests may activate the same actor at once: the loser uses the winner's.
-      if (this.node.runtime.has(actorId)) return actorId;
-      throw error;
+  /** The runtime id of actor `id` in a scope, activated on first use (see ActorCalls.actor for which application). */
+  actor(scope: Scope, id: string, application?: string): Promise<string> {
+    return this.actors.actor(this.check(scope), id, application);
+  }
+
+  ask(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string; timeoutMs?: number } = {}): Promise<unknown> {
+    return this.actors.ask(this.check(scope), id, type, payload, options);
+  }
+
+  /** Resolves once the message is sent; one that is then not handled becomes a dead letter. */
+  tell(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string } = {}): Promise<void> {
+    return this.actors.tell(this.check(scope), id, type, payload, options);
+  }
+
+  get deadLetters(): DeadLetters {
+    return this.actors.deadLetters;
+  }
+
+  /**
+   * Dead letters `principal` may see, newest first: its own tenant's (in the
+   * namespaces it holds), another tenant's only as an operator, and with no
+   * `tenant` asked every tenant's for an operator.
+   */
+  listDeadLetters(principal: Principal, filter: { tenant?: string; namespace?: string; limit?: number } = {}): DeadLetter[] {
+    const limit = filter.limit;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new InvalidArgumentError(`limit must be a positive integer, got ${JSON.stringify(limit)}`);
+    if (filter.namespace !== undefined) {
+      const scope = this.scope(principal, filter.tenant, filter.namespace);
+      return this.deadLetters.list({ tenant: scope.tenant, namespaces: [scope.namespace], limit });
     }
-  }
-
-  async ask(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string; timeoutMs?: number } = {}): Promise<unknown> {
-    this.check(scope);
-    // Refused before the actor is activated: bad input changes nothing.
-    checkJsonValue(payload, 'payload');
-    const actorId = await this.actor(scope, id, options.application);
-    const reply = await this.node.actors.ask(actorId, checkType(type), JSON.stringify(payload ?? {}), { timeoutMs: options.timeoutMs });
-    return decodeReply(reply);
-  }
-
-  async tell(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string } = {}): Promise<void> {
-    this.check(scope);
-    // Refused before the actor is activated: bad input changes nothing.
-    checkJsonValue(payload, 'payload');
-    const actorId = await this.actor(scope, id, options.application);
-    this.node.actors.tell(actorId, checkType(type), JSON.stringify(payload ?? {}));
+    if (filter.tenant === undefined && principal.operator) return this.deadLetters.list({ limit });
+    const tenant = checkId('tenant', filter.tenant ?? this.gate.tenantOf(principal));
+    if (!principal.operator && tenant !== principal.tenant) this.gate.authorize(principal, { tenant, namespace: 'default' }); // throws PLEX_ERR_FORBIDDEN
+    return this.deadLetters.list({ tenant, namespaces: principal.operator ? '*' : principal.namespaces, limit });
   }
 
   listActors(scope: Scope): string[] {
-    this.check(scope);
-    const prefix = `${scope.tenant}/${scope.namespace}/`;
-    return this.node.runtime
-      .placement()
-      .map((p) => p.actorId)
-      .filter((id) => id.startsWith(prefix))
-      .map((id) => id.slice(prefix.length));
+    return this.actors.listActors(this.check(scope));
   }
 
-  async stopActor(scope: Scope, id: string): Promise<void> {
-    this.check(scope);
-    const actorId = `${scope.tenant}/${scope.namespace}/${checkId('actor id', id)}`;
-    if (!this.node.runtime.has(actorId)) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
-    await this.node.actors.stop(actorId);
+  stopActor(scope: Scope, id: string): Promise<void> {
+    return this.actors.stopActor(this.check(scope), id);
   }
 
   // ── shard groups ─────────────────────────────────────────────────────────
@@ -522,11 +507,6 @@ export class NodeService {
     const prefix = `${principal.tenant}/`;
     return { ...base, scope: 'tenant' as const, tenant: principal.tenant, actors: actors.filter((a) => a.actorId.startsWith(prefix)).length };
   }
-}
-
-function checkType(type: unknown): string {
-  if (typeof type !== 'string' || type.length === 0 || type.length > 128) throw new InvalidArgumentError(`a message type must be 1–128 characters, got ${JSON.stringify(type)}`);
-  return type;
 }
 
 export const NODE_VERSION = '0.1.0';
