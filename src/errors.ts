@@ -46,6 +46,9 @@ export const ErrorCode = {
   QuotaExceeded: 'PLEX_ERR_QUOTA_EXCEEDED',
   AmbiguousActor: 'PLEX_ERR_AMBIGUOUS_ACTOR',
   ActorConflict: 'PLEX_ERR_ACTOR_CONFLICT',
+  FileUnreadable: 'PLEX_ERR_FILE_UNREADABLE',
+  ActorReplyError: 'PLEX_ERR_ACTOR_REPLY_ERROR',
+  GatherUnsatisfied: 'PLEX_ERR_GATHER_UNSATISFIED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -166,6 +169,27 @@ export class StorageError extends PlexError {
 export class UsageError extends PlexError {
   constructor(message: string) {
     super(ErrorCode.Usage, message);
+  }
+}
+
+/** A file a command names (a module, a manifest, `@input.json`) cannot be read; the CLI exits with status 1. */
+export class FileUnreadableError extends PlexError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.FileUnreadable, message, options);
+  }
+}
+
+/** The CLI's `ask` got a reply that is an error (an object with an `error` key, or an `ERROR…` string); exit status 1. */
+export class ActorReplyError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.ActorReplyError, message);
+  }
+}
+
+/** The CLI's scatter-gather, reduce, barrier or bulk-update got fewer good shard answers than it required; exit status 1. */
+export class GatherUnsatisfiedError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.GatherUnsatisfied, message);
   }
 }
 

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PlexClient } from '../client/plex-client.js';
 import { parseManifest } from '../node/app-manifest.js';
 import { PlexError, UsageError } from '../errors.js';
 import { parseTupleJson } from '../tuple/json.js';
+import { actorSegment, checkGather, checkReply, jsonInput, jsonInputText, readInputFile } from './input.js';
 import { parseCommandArgs } from './parse.js';
 
 /**
@@ -11,14 +11,21 @@ import { parseCommandArgs } from './parse.js';
  * `ts watch`, its websocket): deploy, ask, tell, ts, shards. The node is
  * --node URL (default http://127.0.0.1:8001, env PLEXSPACES_NODE); a token
  * comes from --token or PLEXSPACES_TOKEN. Results print as JSON on stdout.
- * Exit codes: 0 success, 1 the node refused or failed (code and message on
- * stderr), 2 wrong usage.
+ * Exit codes: 0 success, 1 a failure (code and message on stderr): the node
+ * refused, an actor replied with an error, a gather was not satisfied, a file
+ * named could not be read; 2 wrong usage. Wherever a command takes JSON it
+ * also takes @file.json or - (stdin).
  */
 const COMMON = `
 common options:
+  --tenant T       the tenant (default: default; with auth on, the token's)
+  --namespace NS   the namespace (default: default)
   --node URL       the node's HTTP address (default http://127.0.0.1:8001, env PLEXSPACES_NODE)
   --token JWT      when the node has auth on (env PLEXSPACES_TOKEN)
-  -h, --help       this text`;
+  -h, --help       this text
+JSON arguments may be inline, @file.json, or - to read stdin (for inputs too large for an argument list).
+Exit status: 0 success; 1 a failure: the node refused, an actor replied with an error, a gather was
+not satisfied, a file could not be read; 2 wrong usage.`;
 
 /** A remote failure the CLI reports with exit code 1. */
 export class RemoteFailure extends PlexError {}
@@ -32,7 +39,31 @@ const COMMON_OPTIONS = {
   node: { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  tenant: { type: 'string' },
+  namespace: { type: 'string' },
 } as const;
+
+/**
+ * A scope from a path argument (`TENANT/NAMESPACE[/NAME]`, `NAME`, or nothing)
+ * and --tenant/--namespace, which fill what the path leaves out (default
+ * "default"); a path and a flag that disagree are wrong usage.
+ */
+function scopeOf(text: string | undefined, values: { tenant?: string; namespace?: string }, withName: 'required' | 'optional', usage: string): { tenant: string; namespace: string; name?: string } {
+  const parts = text === undefined || text === '' ? [] : text.split('/');
+  if (parts.some((p) => p === '')) throw new UsageError(`${JSON.stringify(text)} has an empty part\n\n${usage}`);
+  let tenant: string | undefined;
+  let namespace: string | undefined;
+  let name: string | undefined;
+  if (parts.length === 3) [tenant, namespace, name] = parts;
+  else if (parts.length === 2 && withName === 'optional') [tenant, namespace] = parts;
+  else if (parts.length === 1) [name] = parts;
+  else if (parts.length !== 0) throw new UsageError(`cannot read ${JSON.stringify(text)} as ${withName === 'required' ? 'TENANT/NAMESPACE/NAME or NAME' : 'TENANT/NAMESPACE[/NAME] or NAME'}\n\n${usage}`);
+  for (const [flag, fromPath, fromFlag] of [['--tenant', tenant, values.tenant], ['--namespace', namespace, values.namespace]] as const) {
+    if (fromPath !== undefined && fromFlag !== undefined && fromPath !== fromFlag) throw new UsageError(`${flag} ${fromFlag} disagrees with ${JSON.stringify(text)}`);
+  }
+  if (name === undefined && withName === 'required') throw new UsageError(`a name is needed: TENANT/NAMESPACE/NAME, or NAME with --tenant/--namespace\n\n${usage}`);
+  return { tenant: tenant ?? values.tenant ?? 'default', namespace: namespace ?? values.namespace ?? 'default', name };
+}
 
 function connection(values: { node?: string; token?: string }): Connection {
   const node = (values.node ?? process.env.PLEXSPACES_NODE ?? 'http://127.0.0.1:8001').replace(/\/+$/, '');
@@ -69,14 +100,7 @@ function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-function jsonArg(name: string, text: string | undefined, fallback: unknown): unknown {
-  if (text === undefined) return fallback;
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new UsageError(`${name} must be JSON: ${(cause as Error).message}`);
-  }
-}
+const jsonArg = jsonInput;
 
 function help(args: string[], text: string): boolean {
   if (args.includes('--help') || args.includes('-h')) {
@@ -90,23 +114,13 @@ function help(args: string[], text: string): boolean {
 
 /** A bundle's multipart form: the manifest and every module it names, from the manifest's directory. */
 function bundleForm(manifestPath: string): FormData {
-  let text: string;
-  try {
-    text = readFileSync(manifestPath, 'utf8');
-  } catch (cause) {
-    throw new UsageError(`cannot read ${manifestPath}: ${(cause as Error).message}`);
-  }
+  const text = readInputFile(manifestPath, 'the manifest');
   const manifest = parseManifest(text); // a bad manifest fails here, before anything is sent
   const form = new FormData();
   form.set('manifest', new Blob([text]), 'app-config.toml');
   for (const module of manifest.modules) {
     const path = join(dirname(manifestPath), module);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (cause) {
-      throw new UsageError(`the manifest names ${module}, which cannot be read at ${path}: ${(cause as Error).message} (build it with plexspaces build)`);
-    }
+    const bytes = readInputFile(path, `${module}, which the manifest names (build it with plexspaces build),`, true);
     form.append('wasm_file', new Blob([new Uint8Array(bytes)]), module);
   }
   return form;
@@ -119,7 +133,8 @@ Deploys a WebAssembly actor (a core module or a component) as application
 ID, or a bundle: its manifest (app-config.toml) and the .wasm files it
 names, read from the manifest's directory; the node validates every module
 and starts the supervision tree (docs/applications.md).
-  --namespace NS   where a bundle's actors run (default: default)
+  --namespace NS   where a bundle's actors run (default: default); a single
+                   module serves every namespace of its tenant
 ${COMMON}
 `;
 
@@ -128,7 +143,7 @@ export async function deployCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args,
     allowPositionals: true,
-    options: { ...COMMON_OPTIONS, app: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' }, namespace: { type: 'string' } },
+    options: { ...COMMON_OPTIONS, app: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } },
   });
   const [file] = positionals;
   if (file === undefined || values.app === undefined) throw new UsageError(`deploy needs a file and --app\n\n${DEPLOY_HELP}`);
@@ -138,16 +153,15 @@ export async function deployCommand(args: string[]): Promise<number> {
     if (values.name !== undefined) form.set('name', values.name);
     if (values.version !== undefined) form.set('version', values.version);
     if (values.namespace !== undefined) form.set('namespace', values.namespace);
+    if (values.tenant !== undefined) form.set('tenant', values.tenant);
     print(await request(connection(values), 'POST', '/api/v1/applications/deploy', form));
     return 0;
   }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (cause) {
-    throw new UsageError(`cannot read ${file}: ${(cause as Error).message}`);
-  }
+  // One module is deployed for the whole tenant; the namespace an actor runs in is chosen when it is addressed.
+  if (values.namespace !== undefined) throw new UsageError('--namespace applies to a bundle (app-config.toml); a single module serves every namespace of its tenant (pick one with ask/tell --namespace)');
+  const bytes = readInputFile(file, 'the module', true);
   const form = new FormData();
+  if (values.tenant !== undefined) form.set('tenant', values.tenant);
   form.set('application_id', values.app);
   form.set('name', values.name ?? values.app);
   form.set('version', values.version ?? '0.0.0');
@@ -158,11 +172,13 @@ export async function deployCommand(args: string[]): Promise<number> {
 
 // ── ask / tell ────────────────────────────────────────────────────────────
 
-const ASK_HELP = `usage: plexspaces ask ACTOR TYPE [PAYLOAD_JSON] [--app ID]
-       plexspaces tell ACTOR TYPE [PAYLOAD_JSON] [--app ID]
+const ASK_HELP = `usage: plexspaces ask ACTOR TYPE [PAYLOAD_JSON] [--app ID] [--namespace NS]
+       plexspaces tell ACTOR TYPE [PAYLOAD_JSON] [--app ID] [--namespace NS]
 
-Sends a message to actor ACTOR (activated from application --app on first use);
-ask prints the reply.
+Sends a message to actor ACTOR (activated from application --app on first use;
+ACTOR may be TYPE:KEY, e.g. account:alice); ask prints the reply, and exits 1
+when the reply reports an error: an object with an "error" key (not null or
+false) or a string starting with ERROR.
 ${COMMON}
 `;
 
@@ -172,8 +188,10 @@ export function messageCommand(kind: 'ask' | 'tell') {
     const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...COMMON_OPTIONS, app: { type: 'string' } } });
     const [actor, type, payload] = positionals;
     if (actor === undefined || type === undefined) throw new UsageError(`${kind} needs ACTOR and TYPE\n\n${ASK_HELP}`);
-    const body = { message_type: type, payload: jsonArg('PAYLOAD_JSON', payload, {}), application_id: values.app };
-    print(await request(connection(values), 'POST', `/api/v1/actors/${encodeURIComponent(actor)}/${kind}`, body));
+    const body = { message_type: type, payload: jsonArg('PAYLOAD_JSON', payload, {}), application_id: values.app, tenant: values.tenant, namespace: values.namespace };
+    const reply = await request(connection(values), 'POST', `/api/v1/actors/${actorSegment(actor)}/${kind}`, body);
+    print(reply); // printed either way: the error reply is the useful part
+    if (kind === 'ask') checkReply(reply);
     return 0;
   };
 }
@@ -181,6 +199,7 @@ export function messageCommand(kind: 'ask' | 'tell') {
 // ── ts ────────────────────────────────────────────────────────────────────
 
 const TS_HELP = `usage: plexspaces ts <write|read|take|count|read-all|take-all|watch> TENANT/NAMESPACE/SPACE JSON [--timeout MS]
+       plexspaces ts <op> SPACE JSON [--tenant T] [--namespace NS]
 
   write     JSON is a tuple:     plexspaces ts write acme/jobs/q '["job", 1, {"$int": "10"}]'
   read      JSON is a template (null = any field); waits up to --timeout ms (default: no wait)
@@ -190,24 +209,21 @@ const TS_HELP = `usage: plexspaces ts <write|read|take|count|read-all|take-all|w
 ${COMMON}
 `;
 
-function spacePath(text: string | undefined): [string, string, string] {
-  const parts = (text ?? '').split('/');
-  if (parts.length !== 3 || parts.some((p) => p === '')) throw new UsageError(`the space must be TENANT/NAMESPACE/SPACE, got ${JSON.stringify(text)}`);
-  return parts as [string, string, string];
-}
-
 export async function tsCommand(args: string[]): Promise<number> {
   if (help(args, TS_HELP)) return 0;
   const { values, positionals } = parseCommandArgs({ args, allowPositionals: true, options: { ...COMMON_OPTIONS, timeout: { type: 'string' } } });
   const [op, where, json] = positionals;
   const ops = ['write', 'read', 'take', 'count', 'read-all', 'take-all', 'watch'];
   if (op === undefined || !ops.includes(op)) throw new UsageError(`ts needs one of ${ops.join(', ')}\n\n${TS_HELP}`);
-  const [tenant, namespace, space] = spacePath(where);
+  if (where === undefined) throw new UsageError(`ts ${op} needs TENANT/NAMESPACE/SPACE (or SPACE with --tenant/--namespace)\n\n${TS_HELP}`);
+  const { tenant, namespace, name } = scopeOf(where, values, 'required', TS_HELP);
+  const space = name!;
   if (json === undefined) throw new UsageError(`ts ${op} needs a ${op === 'write' ? 'tuple' : 'template'} as JSON`);
+  const source = jsonInputText(op === 'write' ? 'the tuple' : 'the template', json);
   let value: unknown;
   try {
-    value = JSON.parse(json);
-    parseTupleJson(json); // the node checks it too; this catches a typo before the round trip
+    value = JSON.parse(source);
+    parseTupleJson(source); // the node checks it too; this catches a typo before the round trip
   } catch (cause) {
     throw new UsageError(`the ${op === 'write' ? 'tuple' : 'template'} must be a JSON array: ${(cause as Error).message}`);
   }
@@ -221,7 +237,7 @@ export async function tsCommand(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      for await (const event of client.space(space).watch(parseTupleJson(json) as never)) {
+      for await (const event of client.space(space).watch(parseTupleJson(source) as never)) {
         process.stdout.write(`${JSON.stringify(event, (_, v: unknown) => (typeof v === 'bigint' ? { $int: v.toString() } : v instanceof Uint8Array ? { $bytes: Buffer.from(v).toString('base64') } : v))}\n`);
       }
     } catch (error) {
@@ -239,14 +255,18 @@ export async function tsCommand(args: string[]): Promise<number> {
 // ── shards ────────────────────────────────────────────────────────────────
 
 const SHARDS_HELP = `usage: plexspaces shards <list|create|delete|bulk-update|scatter-gather|reduce|barrier|scale> TENANT/NAMESPACE[/GROUP] [options]
+       plexspaces shards <op> [GROUP] [--tenant T] [--namespace NS] [options]
 
   list      TENANT/NAMESPACE
   create    TENANT/NAMESPACE/GROUP --app ID --shards N [--partition hash|consistent-hash]
   delete    TENANT/NAMESPACE/GROUP
-  bulk-update     TENANT/NAMESPACE/GROUP ENTRIES_JSON          ([[key, value], …])
+  bulk-update     TENANT/NAMESPACE/GROUP ENTRIES_JSON          ([[key, value], …]; @entries.json or - for many)
   scatter-gather  TENANT/NAMESPACE/GROUP TYPE [PAYLOAD_JSON] [--aggregate concat|merge|first|majority]
   reduce          TENANT/NAMESPACE/GROUP TYPE --op sum|min|max|product|concat|and|or [--path P]
   barrier         TENANT/NAMESPACE/GROUP ROUND
+  scatter-gather, reduce, barrier: [--min-responses N] [--deadline MS]; they exit 1 when the
+  result is not satisfied (fewer good answers than N, default all shards); bulk-update exits 1
+  when a shard did not take its entries. The result is printed either way.
   scale           TENANT/NAMESPACE/GROUP --shards N
 ${COMMON}
 `;
@@ -256,22 +276,40 @@ export async function shardsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args,
     allowPositionals: true,
-    options: { ...COMMON_OPTIONS, app: { type: 'string' }, shards: { type: 'string' }, partition: { type: 'string' }, aggregate: { type: 'string' }, op: { type: 'string' }, path: { type: 'string' } },
+    options: {
+      ...COMMON_OPTIONS,
+      app: { type: 'string' },
+      shards: { type: 'string' },
+      partition: { type: 'string' },
+      aggregate: { type: 'string' },
+      op: { type: 'string' },
+      path: { type: 'string' },
+      'min-responses': { type: 'string' },
+      deadline: { type: 'string' },
+    },
   });
   const [op, where, a, b] = positionals;
   const c = connection(values);
-  const parts = (where ?? '').split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) throw new UsageError(`shards ${op ?? ''} needs TENANT/NAMESPACE[/GROUP]\n\n${SHARDS_HELP}`);
-  const [tenant, namespace, group] = parts;
+  const { tenant, namespace, name: group } = scopeOf(where, values, 'optional', SHARDS_HELP);
   const base = `/api/v1/shard-groups/${tenant}/${namespace}`;
   const needGroup = () => {
     if (group === undefined) throw new UsageError(`shards ${op} needs TENANT/NAMESPACE/GROUP`);
     return `${base}/${group}`;
   };
-  const count = (text: string | undefined, name: string) => {
+  const count = (text: string | undefined, name: string, min = 1) => {
     const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
+    if (text === undefined || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
     return n;
+  };
+  const gather = {
+    minResponses: values['min-responses'] === undefined ? undefined : count(values['min-responses'], '--min-responses', 0),
+    deadlineMs: values.deadline === undefined ? undefined : count(values.deadline, '--deadline', 0),
+  };
+  /** Prints a gather (or bulk-update) result, then fails when it is not what was asked for. */
+  const gathered = (result: unknown) => {
+    print(result);
+    checkGather(result);
+    return 0;
   };
   switch (op) {
     case 'list':
@@ -285,19 +323,16 @@ export async function shardsCommand(args: string[]): Promise<number> {
       print(await request(c, 'DELETE', needGroup()));
       return 0;
     case 'bulk-update':
-      print(await request(c, 'POST', `${needGroup()}/bulk-update`, { entries: jsonArg('ENTRIES_JSON', a, undefined) }));
-      return 0;
+      if (a === undefined) throw new UsageError('shards bulk-update needs ENTRIES_JSON (inline, @file.json or - for stdin)');
+      return gathered(await request(c, 'POST', `${needGroup()}/bulk-update`, { entries: jsonArg('ENTRIES_JSON', a, undefined) }));
     case 'scatter-gather':
       if (a === undefined) throw new UsageError('shards scatter-gather needs TYPE');
-      print(await request(c, 'POST', `${needGroup()}/scatter-gather`, { type: a, payload: jsonArg('PAYLOAD_JSON', b, {}), aggregate: values.aggregate }));
-      return 0;
+      return gathered(await request(c, 'POST', `${needGroup()}/scatter-gather`, { type: a, payload: jsonArg('PAYLOAD_JSON', b, {}), aggregate: values.aggregate, ...gather }));
     case 'reduce':
       if (a === undefined || values.op === undefined) throw new UsageError('shards reduce needs TYPE and --op');
-      print(await request(c, 'POST', `${needGroup()}/reduce`, { type: a, payload: jsonArg('PAYLOAD_JSON', b, {}), op: values.op, path: values.path }));
-      return 0;
+      return gathered(await request(c, 'POST', `${needGroup()}/reduce`, { type: a, payload: jsonArg('PAYLOAD_JSON', b, {}), op: values.op, path: values.path, ...gather }));
     case 'barrier':
-      print(await request(c, 'POST', `${needGroup()}/barrier`, { round: Number(jsonArg('ROUND', a, 0)) }));
-      return 0;
+      return gathered(await request(c, 'POST', `${needGroup()}/barrier`, { round: Number(jsonArg('ROUND', a, 0)), ...gather }));
     case 'scale':
       print(await request(c, 'POST', `${needGroup()}/scale`, { shards: count(values.shards, '--shards') }));
       return 0;
