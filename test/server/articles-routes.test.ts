@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PlexClient } from '../../src/client/plex-client.js';
 import { PlexNode } from '../../src/node/plex-node.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
 import { NodeServer } from '../../src/server/node-server.js';
@@ -11,16 +12,23 @@ import { builtActor } from '../support/wasm-fixtures.js';
 // (?invocation=call, the body's "action"), and the dead letters of tells that were not handled.
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
-let open: { node: PlexNode; server: NodeServer; base: string };
-let authed: { node: PlexNode; server: NodeServer; base: string };
+interface Started {
+  node: PlexNode;
+  server: NodeServer;
+  base: string;
+  endpoints: { grpc: string; ws: string };
+}
+let open: Started;
+let authed: Started;
 let bank: Uint8Array;
 let counter: Uint8Array;
 let greeter: Uint8Array;
 
-async function start(auth?: { operators: string[] }) {
+async function start(auth?: { operators: string[] }): Promise<Started> {
   const node = new PlexNode({ dataDir: null, workers: 1 });
   const server = new NodeServer(node, { httpPort: 0, grpcPort: 0, auth: auth === undefined ? undefined : { enabled: true, algorithm: 'HS256', secret: SECRET, operators: auth.operators } });
-  return { node, server, base: (await server.listen()).http };
+  const endpoints = await server.listen();
+  return { node, server, base: endpoints.http, endpoints };
 }
 
 beforeAll(async () => {
@@ -83,6 +91,21 @@ describe('addressing: which application an actor id activates', () => {
     expect(await json(await postJson(open.base, '/api/v1/actors/account-carol/ask', { tenant, application_id: 'savings-app', message_type: 'deposit', payload: { amount: 10 } }))).toMatchObject({ balance: 10 });
     // A longer, unambiguous prefix of the id needs no application_id.
     expect(await json(await postJson(open.base, '/api/v1/actors/checking-account-dan/ask', { tenant, message_type: 'deposit', payload: { amount: 7 } }))).toMatchObject({ balance: 7 });
+  });
+
+  it('the websocket and gRPC address actors by the same rule (the client SDK over each)', async () => {
+    const tenant = 'amb';
+    for (const url of [open.endpoints.ws, `grpc://${open.endpoints.grpc}`]) {
+      const client = await PlexClient.connect(url, { tenant });
+      try {
+        // Activated by the HTTP call above (prefix rule): the same actor answers here.
+        expect(await client.actors.ask('checking-account-dan', 'balance')).toMatchObject({ balance: 7 });
+        await expect(client.actors.ask('account-erin', 'balance')).rejects.toMatchObject({ code: 'PLEX_ERR_AMBIGUOUS_ACTOR' });
+        await expect(client.actors.ask('account-carol', 'balance', {}, { application: 'checking-app' })).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_CONFLICT' });
+      } finally {
+        client.close();
+      }
+    }
   });
 
   it('application_id is never ignored: an actor of another application under the id is a 409 that names both', async () => {
