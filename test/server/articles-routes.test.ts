@@ -122,6 +122,10 @@ describe('addressing: which application an actor id activates', () => {
     // A tell is refused the same way, before anything is sent: the count did not move.
     expect((await postJson(open.base, '/api/v1/actors/rate-limiter/tell', { tenant, application_id: 'rate-limiter-app', message_type: 'increment', payload: {} })).status).toBe(409);
     expect(await json(await postJson(open.base, '/api/v1/actors/rate-limiter/ask', { tenant, application_id: 'chat', message_type: 'get' }))).toEqual({ count: 3 });
+    // In another namespace nothing runs under the id yet: the article's call (no application_id) activates the application
+    // named rate-limiter, and naming it agrees with what runs.
+    expect(await json(await postJson(open.base, '/api/v1/actors/rate-limiter/ask', { tenant, namespace: 'api', message_type: 'increment', payload: {} }))).toEqual({ count: 1 });
+    expect(await json(await postJson(open.base, '/api/v1/actors/rate-limiter/ask', { tenant, namespace: 'api', application_id: 'rate-limiter-app', message_type: 'get' }))).toEqual({ count: 1 });
     // An application that is not deployed is named as such.
     const missing = await postJson(open.base, '/api/v1/actors/someone-new/ask', { tenant, application_id: 'no-such-app', message_type: 'get' });
     expect(missing.status).toBe(404);
