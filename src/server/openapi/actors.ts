@@ -1,7 +1,8 @@
-/** Applications and actors: deploy, ask and tell by actor id, and the FaaS routes by tenant/namespace/actor type. */
-import { errors, jsonBody, jsonReply, object, pathParam, ref, SCOPED, type Doc } from './common.js';
+/** Applications and actors: deploy an application, ask and tell an actor by id (the FaaS routes are in faas.ts). */
+import { errors, jsonBody, jsonReply, object, ref, SCOPED, type Doc } from './common.js';
 
-const ACTOR_FAILURES = [...SCOPED, 404, 413, 415, 502, 503, 504] as const;
+// 409: an actor of another application runs under the id, or the id fits several applications.
+const ACTOR_FAILURES = [...SCOPED, 404, 409, 413, 415, 502, 503, 504] as const;
 
 const message = object(
   {
@@ -21,18 +22,6 @@ const actorParam: Doc = {
   description: 'The actor id, or `kind:key` for a virtual actor (activated on demand)',
   schema: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$' },
 };
-const actorType: Doc = { name: 'actor_type', in: 'path', required: true, description: 'The actor type (its application)', schema: ref('Name') };
-const action = (fallback: string): Doc => ({ name: 'action', in: 'query', required: false, description: `The handler (default \`${fallback}\`)`, schema: { type: 'string' } });
-const queryPayload: Doc = {
-  name: 'payload',
-  in: 'query',
-  required: false,
-  description: 'Every other query parameter becomes a string field of the payload (`?action=deposit&amount=5` → `{"amount": "5"}`)',
-  style: 'form',
-  explode: true,
-  schema: { type: 'object', additionalProperties: { type: 'string' } },
-};
-const faasParams = [pathParam('tenant'), pathParam('namespace'), actorType];
 
 export const actorSchemas: Record<string, Doc> = {
   ApplicationInfo: object(
@@ -94,39 +83,7 @@ export const actorPaths: Record<string, Doc> = {
       summary: 'Send an actor a message without waiting',
       parameters: [actorParam],
       requestBody: jsonBody(message),
-      responses: { 202: jsonReply('Queued', ref('Accepted')), ...errors(...SCOPED, 404, 413, 415, 503) },
-    },
-  },
-  '/api/v1/actors/{tenant}/{namespace}/{actor_type}': {
-    get: {
-      tags: ['actors', 'FaaS'],
-      operationId: 'faasGet',
-      summary: 'FaaS ask: the query parameters are the payload',
-      parameters: [...faasParams, action('invoke'), queryPayload],
-      responses: { 200: jsonReply('The actor’s reply', ref('JsonValue')), ...errors(...ACTOR_FAILURES) },
-    },
-    delete: {
-      tags: ['actors', 'FaaS'],
-      operationId: 'faasDelete',
-      summary: 'FaaS ask with the `delete` handler by default',
-      parameters: [...faasParams, action('delete'), queryPayload],
-      responses: { 200: jsonReply('The actor’s reply', ref('JsonValue')), ...errors(...ACTOR_FAILURES) },
-    },
-    post: {
-      tags: ['actors', 'FaaS'],
-      operationId: 'faasPost',
-      summary: 'FaaS tell with the JSON body as the payload',
-      parameters: [...faasParams, action('invoke')],
-      requestBody: jsonBody(ref('JsonValue')),
-      responses: { 202: jsonReply('Queued', ref('Accepted')), ...errors(...SCOPED, 404, 413, 415, 503) },
-    },
-    put: {
-      tags: ['actors', 'FaaS'],
-      operationId: 'faasPut',
-      summary: 'FaaS tell, as POST',
-      parameters: [...faasParams, action('invoke')],
-      requestBody: jsonBody(ref('JsonValue')),
-      responses: { 202: jsonReply('Queued', ref('Accepted')), ...errors(...SCOPED, 404, 413, 415, 503) },
+      responses: { 202: jsonReply('Queued', ref('Accepted')), ...errors(...SCOPED, 404, 409, 413, 415, 503) },
     },
   },
 };

@@ -6,6 +6,7 @@
 import { NODE_VERSION } from '../node-service.js';
 import { actorPaths, actorSchemas } from './actors.js';
 import { commonSchemas, errorResponses, parameters, type Doc } from './common.js';
+import { faasPaths, faasSchemas } from './faas.js';
 import { nodePaths, nodeSchemas } from './node.js';
 import { shardGroupPaths, shardGroupSchemas } from './shard-groups.js';
 import { storagePaths, storageSchemas } from './storage.js';
@@ -43,14 +44,14 @@ export function openApiDocument(): Doc {
       { name: 'blobs', description: 'The scope’s blob store' },
       { name: 'shard groups', description: 'Partitioned actor groups: bulk update, scatter-gather, reduce, barrier, scale' },
     ],
-    paths: { ...nodePaths, ...actorPaths, ...tupleSpacePaths, ...storagePaths, ...shardGroupPaths },
+    paths: { ...nodePaths, ...actorPaths, ...faasPaths, ...tupleSpacePaths, ...storagePaths, ...shardGroupPaths },
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with a `tenant` claim, or an operator subject’s (docs/node.md#tenants-and-auth); required when the node runs with auth on' },
       },
       parameters,
       responses: errorResponses,
-      schemas: { ...commonSchemas, ...nodeSchemas, ...actorSchemas, ...tupleSpaceSchemas, ...storageSchemas, ...shardGroupSchemas },
+      schemas: { ...commonSchemas, ...nodeSchemas, ...actorSchemas, ...faasSchemas, ...tupleSpaceSchemas, ...storageSchemas, ...shardGroupSchemas },
     },
   };
 }
