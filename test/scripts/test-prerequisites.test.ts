@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../..');
 const SCRIPT = join(ROOT, 'scripts/test-prerequisites.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'plex-prereq-'));
+chmodSync(scratch, 0o755); // readable by the unprivileged user one test runs the script as
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
@@ -21,8 +22,8 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
 
 /** A PATH of one directory holding every command of ours except those `drop` matches. */
 function pathWithout(drop: RegExp): string {
-  const bin = join(scratch, 'bin');
-  mkdirSync(bin);
+  const bin = mkdtempSync(join(scratch, 'bin-'));
+  chmodSync(bin, 0o755);
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '' || !existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
@@ -51,6 +52,19 @@ describe('the test prerequisites script', () => {
     // Only clang was taken away: nothing else is reported or would be installed.
     expect(result.stdout.match(/^MISSING/gm)).toHaveLength(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('installing as a user who cannot (not root): fails at once with the exact commands, sudo included', () => {
+    // HOME: a directory the unprivileged user may write (Jupyter and IPython keep files there).
+    const env = { ...process.env, PATH: pathWithout(/^clang/), HOME: tmpdir() };
+    // As root, drop to nobody for the run (setpriv is util-linux, on every Debian); otherwise run as we are.
+    const asRoot = process.getuid?.() === 0;
+    const result = asRoot
+      ? spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, SCRIPT], { cwd: ROOT, env, encoding: 'utf8' })
+      : run([], env);
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr).toBe('\ncannot install them here (not root); run from the project root:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends clang lld\n');
+    expect(result.stdout).not.toMatch(/^\$ /m); // ran nothing
   });
 
   it('refuses an unknown option with exit 2 and runs nothing', () => {
