@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import { ActorReplyError, FileUnreadableError, GatherUnsatisfiedError, UsageError } from '../errors.js';
 
 /**
@@ -9,7 +9,7 @@ import { ActorReplyError, FileUnreadableError, GatherUnsatisfiedError, UsageErro
 export function jsonInputText(name: string, text: string): string {
   if (text === '-') {
     try {
-      return readFileSync(0, 'utf8'); // fd 0 reads a pipe or a redirected file to its end
+      return readStdinSync();
     } catch (cause) {
       throw new FileUnreadableError(`cannot read ${name} from stdin: ${(cause as Error).message}`, { cause });
     }
@@ -71,4 +71,28 @@ export function checkGather(result: unknown): void {
 export function actorSegment(id: string): string {
   // RFC 3986 allows `:` and `@` in a path segment; the gateway matches the raw segment.
   return encodeURIComponent(id).replace(/%3A/gi, ':').replace(/%40/gi, '@');
+}
+
+/**
+ * All of stdin, synchronously. `readFileSync(0)` fails with EAGAIN when
+ * stdin is a non-blocking pipe (a parent process that writes to it later, as
+ * test runners and some shells do), so read in chunks and, when nothing is
+ * there yet, sleep a moment and try again until end of file.
+ */
+function readStdinSync(): string {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(1 << 16);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buffer, 0, buffer.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 5);
+      continue;
+    }
+    if (n === 0) return Buffer.concat(chunks).toString('utf8');
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
 }

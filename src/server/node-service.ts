@@ -349,6 +349,7 @@ export class NodeService {
 
   async createGroup(scope: Scope, spec: { id: string; application: string; shards: number; partition?: 'hash' | 'consistent-hash'; codec?: 'json'; config?: string; maxInFlight?: number }): Promise<{ id: string; shards: number }> {
     this.check(scope);
+    checkGroupSpec(spec);
     const key = this.groupKey(scope, spec.id);
     if (this.groups.has(key)) throw new ShardGroupExistsError(spec.id);
     const app = this.node.applications.get(scope.tenant, spec.application);
@@ -510,3 +511,23 @@ export class NodeService {
 }
 
 export const NODE_VERSION = '0.1.0';
+
+/**
+ * A shard group's definition as a remote caller sent it: checked before
+ * anything starts, because every field is stored with the group (and a
+ * bigint or an object where a number or a string belongs would make it
+ * unstorable after its shards already run).
+ */
+function checkGroupSpec(spec: { application: unknown; shards: unknown; partition?: unknown; config?: unknown; maxInFlight?: unknown }): void {
+  if (typeof spec.application !== 'string' || spec.application === '') throw new InvalidArgumentError(`application must be the id or name of a deployed application, got ${describe(spec.application)}`);
+  if (typeof spec.shards !== 'number' || !Number.isSafeInteger(spec.shards) || spec.shards < 1) throw new InvalidArgumentError(`shards must be a positive integer, got ${describe(spec.shards)}`);
+  if (spec.partition !== undefined && spec.partition !== 'hash' && spec.partition !== 'consistent-hash') throw new InvalidArgumentError(`partition must be "hash" or "consistent-hash", got ${describe(spec.partition)}`);
+  if (spec.config !== undefined && typeof spec.config !== 'string') throw new InvalidArgumentError(`config must be a string (handed to every shard's init), got ${describe(spec.config)}`);
+  if (spec.maxInFlight !== undefined && (typeof spec.maxInFlight !== 'number' || !Number.isSafeInteger(spec.maxInFlight) || spec.maxInFlight < 1)) {
+    throw new InvalidArgumentError(`maxInFlight must be a positive integer, got ${describe(spec.maxInFlight)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'bigint' ? `${value}n (an int64)` : typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
