@@ -53,6 +53,21 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * A value as an error message shows it: JSON where it can be (bigints as
+ * `12n`), never a throw — a message about bad input must not fail on the
+ * input (JSON.stringify throws on a bigint and on a cycle). Long text is cut.
+ */
+export function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 /** Base class of every error the platform throws on purpose. */
 export class PlexError extends Error {
   readonly code: ErrorCode;

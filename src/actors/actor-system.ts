@@ -1,4 +1,4 @@
-import { ActorExistsError, ActorNotFoundError, InvalidArgumentError } from '../errors.js';
+import { ActorExistsError, ActorNotFoundError, InvalidArgumentError, shown } from '../errors.js';
 import { Coordination, type CoordinationOptions } from '../coord/coordination.js';
 import { ActorRuntime, type AskOptions, type ExitReport, type SpawnOptions } from '../runtime/actor-runtime.js';
 import { toBytes, utf8 } from '../runtime/protocol.js';
@@ -139,8 +139,8 @@ export class ActorSystem {
 
   /** Declares a virtual actor kind: `kind:key` ids are activated on their first message and deactivated when idle. */
   defineVirtual(kind: string, spec: VirtualKind): void {
-    if (!/^([A-Za-z0-9_.-]{1,64}\/[A-Za-z0-9_.-]{1,64}\/)?[A-Za-z0-9_.-]{1,64}$/.test(kind)) throw new InvalidArgumentError(`a virtual actor kind must be 1–64 of A–Z a–z 0–9 _ . -, got ${JSON.stringify(kind)}`);
-    if (this.virtualKinds.has(kind)) throw new InvalidArgumentError(`virtual actor kind ${JSON.stringify(kind)} is already defined`);
+    if (!/^([A-Za-z0-9_.-]{1,64}\/[A-Za-z0-9_.-]{1,64}\/)?[A-Za-z0-9_.-]{1,64}$/.test(kind)) throw new InvalidArgumentError(`a virtual actor kind must be 1–64 of A–Z a–z 0–9 _ . -, got ${shown(kind)}`);
+    if (this.virtualKinds.has(kind)) throw new InvalidArgumentError(`virtual actor kind ${shown(kind)} is already defined`);
     this.facets.resolve([...(spec.facets ?? [])]); // unknown facets fail now, not at the first message
     this.virtualKinds.set(kind, spec);
   }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, shown } from '../errors.js';
 import type { ExitReport } from '../runtime/actor-runtime.js';
 import type { ActorSystem } from './actor-system.js';
 
@@ -68,10 +68,10 @@ export class FacetRegistry {
   private readonly factories = new Map<string, FacetFactory>();
 
   register(factory: FacetFactory): void {
-    if (typeof factory?.name !== 'string' || !/^[a-z][a-z0-9_-]{0,63}$/.test(factory.name)) throw new InvalidArgumentError(`a facet name must be 1–64 of a–z 0–9 _ - starting with a letter, got ${JSON.stringify(factory?.name)}`);
+    if (typeof factory?.name !== 'string' || !/^[a-z][a-z0-9_-]{0,63}$/.test(factory.name)) throw new InvalidArgumentError(`a facet name must be 1–64 of a–z 0–9 _ - starting with a letter, got ${shown(factory?.name)}`);
     if (!Number.isFinite(factory.priority)) throw new InvalidArgumentError(`facet ${factory.name} needs a numeric priority`);
     if (typeof factory.create !== 'function') throw new InvalidArgumentError(`facet ${factory.name} needs a create function`);
-    if (this.factories.has(factory.name)) throw new InvalidArgumentError(`a facet named ${JSON.stringify(factory.name)} is already registered`);
+    if (this.factories.has(factory.name)) throw new InvalidArgumentError(`a facet named ${shown(factory.name)} is already registered`);
     this.factories.set(factory.name, factory);
   }
 
@@ -90,7 +90,7 @@ export class FacetRegistry {
     const resolved = specs.map((spec, i) => {
       const { name, ...options } = typeof spec === 'string' ? { name: spec } : (spec as { name: string });
       const factory = this.factories.get(name);
-      if (factory === undefined) throw new InvalidArgumentError(`facets[${i}]: no facet named ${JSON.stringify(name)} (known: ${this.names().join(', ')})`);
+      if (factory === undefined) throw new InvalidArgumentError(`facets[${i}]: no facet named ${shown(name)} (known: ${this.names().join(', ')})`);
       if (seen.has(name)) throw new InvalidArgumentError(`facets[${i}]: ${name} is attached twice`);
       seen.add(name);
       return { factory, options };

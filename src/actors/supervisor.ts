@@ -1,4 +1,4 @@
-import { EscalatedError, InvalidArgumentError, type PlexError } from '../errors.js';
+import { EscalatedError, InvalidArgumentError, type PlexError, shown } from '../errors.js';
 import { setLongTimeout } from '../util/long-timer.js';
 import type { ExitReport } from '../runtime/actor-runtime.js';
 import type { ActorSystem } from './actor-system.js';
@@ -327,7 +327,7 @@ function delay(ms: number): Promise<void> {
 
 function validateTree(spec: SupervisorSpec, path: string, ids: Set<string>): void {
   if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError(`${path} must be an object`);
-  if (spec.strategy !== undefined && !STRATEGIES.includes(spec.strategy)) throw new InvalidArgumentError(`${path}.strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(spec.strategy)}`);
+  if (spec.strategy !== undefined && !STRATEGIES.includes(spec.strategy)) throw new InvalidArgumentError(`${path}.strategy must be one of ${STRATEGIES.join(', ')}, got ${shown(spec.strategy)}`);
   if (spec.maxRestarts !== undefined && !(Number.isSafeInteger(spec.maxRestarts) && spec.maxRestarts >= 0)) throw new InvalidArgumentError(`${path}.maxRestarts must be an integer ≥ 0`);
   if (spec.maxRestartWindowMs !== undefined && !(spec.maxRestartWindowMs > 0)) throw new InvalidArgumentError(`${path}.maxRestartWindowMs must be > 0`);
   if (spec.backoff !== undefined && !(spec.backoff.initialMs >= 0 && spec.backoff.maxMs >= spec.backoff.initialMs)) throw new InvalidArgumentError(`${path}.backoff needs 0 ≤ initialMs ≤ maxMs`);
@@ -335,9 +335,9 @@ function validateTree(spec: SupervisorSpec, path: string, ids: Set<string>): voi
   spec.children.forEach((child, i) => {
     const at = `${path}.children[${i}]`;
     if (typeof child?.id !== 'string' || child.id.length === 0) throw new InvalidArgumentError(`${at}.id must be a non-empty string`);
-    if (ids.has(child.id)) throw new InvalidArgumentError(`${at}.id ${JSON.stringify(child.id)} is used twice in the tree`);
+    if (ids.has(child.id)) throw new InvalidArgumentError(`${at}.id ${shown(child.id)} is used twice in the tree`);
     ids.add(child.id);
-    if (child.restart !== undefined && !POLICIES.includes(child.restart)) throw new InvalidArgumentError(`${at}.restart must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(child.restart)}`);
+    if (child.restart !== undefined && !POLICIES.includes(child.restart)) throw new InvalidArgumentError(`${at}.restart must be one of ${POLICIES.join(', ')}, got ${shown(child.restart)}`);
     if ('supervisor' in child) validateTree(child.supervisor, `${at}.supervisor`, ids);
     else if (typeof (child as WorkerChildSpec).module !== 'string' || (child as WorkerChildSpec).module.length === 0) throw new InvalidArgumentError(`${at}.module must name a deployed module`);
   });

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, shown } from '../errors.js';
 import type { NodeDatabase } from '../coord/node-database.js';
 import { checkDuration } from '../util/duration.js';
 import { setLongInterval, setLongTimeout, type LongTimeout } from '../util/long-timer.js';
@@ -129,7 +129,7 @@ export class TimerService {
 
   /** Registers (or replaces) a durable reminder `name` of `actorId`. */
   remind(actorId: string, name: string, spec: ReminderSpec): ReminderInfo {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new InvalidArgumentError(`a reminder name must be 1–256 characters, got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new InvalidArgumentError(`a reminder name must be 1–256 characters, got ${shown(name)}`);
     if (typeof spec.type !== 'string' || spec.type.length === 0) throw new InvalidArgumentError('a reminder needs a message type');
     if (spec.periodMs !== undefined) checkDuration('periodMs', spec.periodMs, { positive: true });
     if (spec.delayMs !== undefined) checkDuration('delayMs', spec.delayMs);

@@ -1,5 +1,5 @@
 import { readFileSync, readSync } from 'node:fs';
-import { ActorReplyError, FileUnreadableError, GatherUnsatisfiedError, UsageError } from '../errors.js';
+import { ActorReplyError, FileUnreadableError, GatherUnsatisfiedError, UsageError, shown } from '../errors.js';
 
 /**
  * Where the remote commands take JSON: inline, `@path/to/file.json`, or `-`
@@ -50,7 +50,7 @@ export function checkReply(reply: unknown): void {
   if (typeof reply === 'string' && reply.startsWith('ERROR')) throw new ActorReplyError(`the actor replied with an error: ${reply}`);
   if (reply !== null && typeof reply === 'object' && !Array.isArray(reply) && Object.hasOwn(reply, 'error')) {
     const error = (reply as { error: unknown }).error;
-    if (error !== null && error !== false && error !== undefined) throw new ActorReplyError(`the actor replied with an error: ${JSON.stringify(error)}`);
+    if (error !== null && error !== false && error !== undefined) throw new ActorReplyError(`the actor replied with an error: ${shown(error)}`);
   }
 }
 

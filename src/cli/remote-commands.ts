@@ -1,7 +1,7 @@
 import { basename, dirname, join } from 'node:path';
 import { PlexClient } from '../client/plex-client.js';
 import { parseManifest } from '../node/app-manifest.js';
-import { PlexError, UsageError } from '../errors.js';
+import { PlexError, UsageError, shown } from '../errors.js';
 import { parseTupleJson } from '../tuple/json.js';
 import { actorSegment, checkGather, checkReply, jsonInput, jsonInputText, readInputFile } from './input.js';
 import { parseCommandArgs } from './parse.js';
@@ -50,16 +50,16 @@ const COMMON_OPTIONS = {
  */
 function scopeOf(text: string | undefined, values: { tenant?: string; namespace?: string }, withName: 'required' | 'optional', usage: string): { tenant: string; namespace: string; name?: string } {
   const parts = text === undefined || text === '' ? [] : text.split('/');
-  if (parts.some((p) => p === '')) throw new UsageError(`${JSON.stringify(text)} has an empty part\n\n${usage}`);
+  if (parts.some((p) => p === '')) throw new UsageError(`${shown(text)} has an empty part\n\n${usage}`);
   let tenant: string | undefined;
   let namespace: string | undefined;
   let name: string | undefined;
   if (parts.length === 3) [tenant, namespace, name] = parts;
   else if (parts.length === 2 && withName === 'optional') [tenant, namespace] = parts;
   else if (parts.length === 1) [name] = parts;
-  else if (parts.length !== 0) throw new UsageError(`cannot read ${JSON.stringify(text)} as ${withName === 'required' ? 'TENANT/NAMESPACE/NAME or NAME' : 'TENANT/NAMESPACE[/NAME] or NAME'}\n\n${usage}`);
+  else if (parts.length !== 0) throw new UsageError(`cannot read ${shown(text)} as ${withName === 'required' ? 'TENANT/NAMESPACE/NAME or NAME' : 'TENANT/NAMESPACE[/NAME] or NAME'}\n\n${usage}`);
   for (const [flag, fromPath, fromFlag] of [['--tenant', tenant, values.tenant], ['--namespace', namespace, values.namespace]] as const) {
-    if (fromPath !== undefined && fromFlag !== undefined && fromPath !== fromFlag) throw new UsageError(`${flag} ${fromFlag} disagrees with ${JSON.stringify(text)}`);
+    if (fromPath !== undefined && fromFlag !== undefined && fromPath !== fromFlag) throw new UsageError(`${flag} ${fromFlag} disagrees with ${shown(text)}`);
   }
   if (name === undefined && withName === 'required') throw new UsageError(`a name is needed: TENANT/NAMESPACE/NAME, or NAME with --tenant/--namespace\n\n${usage}`);
   return { tenant: tenant ?? values.tenant ?? 'default', namespace: namespace ?? values.namespace ?? 'default', name };
@@ -70,7 +70,7 @@ function connection(values: { node?: string; token?: string }): Connection {
   try {
     new URL(node);
   } catch {
-    throw new UsageError(`--node must be a URL like http://127.0.0.1:8001, got ${JSON.stringify(node)}`);
+    throw new UsageError(`--node must be a URL like http://127.0.0.1:8001, got ${shown(node)}`);
   }
   return { node, token: values.token ?? process.env.PLEXSPACES_TOKEN };
 }
@@ -298,7 +298,7 @@ export async function shardsCommand(args: string[]): Promise<number> {
   };
   const count = (text: string | undefined, name: string, min = 1) => {
     const n = Number(text);
-    if (text === undefined || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+    if (text === undefined || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got ${shown(text)}`);
     return n;
   };
   const gather = {
@@ -337,6 +337,6 @@ export async function shardsCommand(args: string[]): Promise<number> {
       print(await request(c, 'POST', `${needGroup()}/scale`, { shards: count(values.shards, '--shards') }));
       return 0;
     default:
-      throw new UsageError(`unknown shards operation ${JSON.stringify(op)}\n\n${SHARDS_HELP}`);
+      throw new UsageError(`unknown shards operation ${shown(op)}\n\n${SHARDS_HELP}`);
   }
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { UsageError } from '../errors.js';
+import { UsageError, shown } from '../errors.js';
 import { JOVIAN_PUBLISHED_1000, runJovian } from '../kernels/jovian.js';
 import { runMatmul, type MatmulMode } from '../kernels/matmul.js';
 import { runNbody } from '../kernels/nbody.js';
@@ -33,14 +33,14 @@ const HELP = `usage: plexspaces run <matmul|nbody> [options]
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${shown(text)}`);
   return value;
 }
 
 function positiveNumber(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`--${name} must be a positive number, got ${JSON.stringify(text)}`);
+  if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`--${name} must be a positive number, got ${shown(text)}`);
   return value;
 }
 
@@ -81,7 +81,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (workload === 'matmul') {
     const n = positiveInt('n', values.n, 2048);
     const modeOption = values.mode ?? 'both';
-    if (!['shards', 'linda', 'both'].includes(modeOption)) throw new UsageError(`--mode must be shards, linda or both, got ${JSON.stringify(modeOption)}`);
+    if (!['shards', 'linda', 'both'].includes(modeOption)) throw new UsageError(`--mode must be shards, linda or both, got ${shown(modeOption)}`);
     const modes: MatmulMode[] = modeOption === 'both' ? ['shards', 'linda'] : [modeOption as MatmulMode];
     const tileRows = values['tile-rows'] === undefined ? undefined : positiveInt('tile-rows', values['tile-rows'], 0);
     const runs = [];
@@ -109,7 +109,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (workload === 'nbody') {
     if (values.jovian) {
       const steps = values.steps === undefined ? 1000 : Number(values.steps);
-      if (!Number.isSafeInteger(steps) || steps < 0) throw new UsageError(`--steps must be a non-negative integer, got ${JSON.stringify(values.steps)}`);
+      if (!Number.isSafeInteger(steps) || steps < 0) throw new UsageError(`--steps must be a non-negative integer, got ${shown(values.steps)}`);
       const result = runJovian(steps);
       const matches = steps === 1000 ? result.before === JOVIAN_PUBLISHED_1000.before && result.after === JOVIAN_PUBLISHED_1000.after : undefined;
       if (values.json) process.stdout.write(`${JSON.stringify({ workload: 'nbody-jovian', ...result, matchesPublished: matches }, null, 2)}\n`);

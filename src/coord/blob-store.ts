@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, NotFoundError, PayloadTooLargeError, StorageError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, PayloadTooLargeError, StorageError, shown } from '../errors.js';
 import { checkScope, scopeKey, type Scope } from './scope.js';
 
 export interface BlobInfo {
@@ -45,10 +45,10 @@ export class BlobStore {
   put(scope: Scope, blobId: string, data: Uint8Array | string, contentType = 'application/octet-stream'): BlobInfo {
     checkScope(scope);
     checkId(blobId);
-    if (typeof contentType !== 'string' || !CONTENT_TYPE.test(contentType)) throw new InvalidArgumentError(`content type must look like type/subtype, got ${JSON.stringify(contentType)}`);
+    if (typeof contentType !== 'string' || !CONTENT_TYPE.test(contentType)) throw new InvalidArgumentError(`content type must look like type/subtype, got ${shown(contentType)}`);
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('blob data must be bytes or a string');
-    if (bytes.byteLength > this.maxBlobBytes) throw new PayloadTooLargeError(`blob ${JSON.stringify(blobId)} is ${bytes.byteLength} bytes; the limit is ${this.maxBlobBytes}`);
+    if (bytes.byteLength > this.maxBlobBytes) throw new PayloadTooLargeError(`blob ${shown(blobId)} is ${bytes.byteLength} bytes; the limit is ${this.maxBlobBytes}`);
     const info: BlobInfo = {
       blobId,
       size: bytes.byteLength,
@@ -68,7 +68,7 @@ export class BlobStore {
       renameSync(base.data + suffix, base.data);
       renameSync(base.meta + suffix, base.meta);
     } catch (cause) {
-      throw new StorageError(`cannot store blob ${JSON.stringify(blobId)}: ${(cause as Error).message}`, { cause });
+      throw new StorageError(`cannot store blob ${shown(blobId)}: ${(cause as Error).message}`, { cause });
     }
     return info;
   }
@@ -83,7 +83,7 @@ export class BlobStore {
     const base = this.paths(scope, blobId, false);
     const info = this.readInfo(base.meta, blobId);
     const data = readFileSync(base.data);
-    if (data.byteLength !== info.size) throw new StorageError(`blob ${JSON.stringify(blobId)} is ${data.byteLength} bytes on disk, its metadata says ${info.size}`);
+    if (data.byteLength !== info.size) throw new StorageError(`blob ${shown(blobId)} is ${data.byteLength} bytes on disk, its metadata says ${info.size}`);
     return { info, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   }
 
@@ -154,5 +154,5 @@ function memoryKey(scope: Scope, blobId: string): string {
 }
 
 function checkId(blobId: string): void {
-  if (typeof blobId !== 'string' || blobId.length === 0 || blobId.length > ID_LIMIT) throw new InvalidArgumentError(`a blob id must be 1–${ID_LIMIT} characters, got ${JSON.stringify(blobId)}`);
+  if (typeof blobId !== 'string' || blobId.length === 0 || blobId.length > ID_LIMIT) throw new InvalidArgumentError(`a blob id must be 1–${ID_LIMIT} characters, got ${shown(blobId)}`);
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, shown } from '../errors.js';
 import { QueueChannel, type QueueChannelOptions } from './queue-channel.js';
 import { scopeKey, type Scope } from './scope.js';
 import { TopicChannel, type TopicChannelOptions } from './topic-channel.js';
@@ -66,13 +66,13 @@ export class Channels {
 /** The channel of `name` in `own`, created on first use; a name taken by the other kind is an error. */
 function openChannel<C>(own: Map<string, C>, other: Map<string, unknown>, kind: 'queue' | 'topic', scope: Scope, name: string, create: () => C): C {
   const key = channelKey(scope, name);
-  if (other.has(key)) throw new InvalidArgumentError(`channel ${JSON.stringify(name)} is a ${kind === 'queue' ? 'topic' : 'queue'}, not a ${kind}`);
+  if (other.has(key)) throw new InvalidArgumentError(`channel ${shown(name)} is a ${kind === 'queue' ? 'topic' : 'queue'}, not a ${kind}`);
   let channel = own.get(key);
   if (channel === undefined) own.set(key, (channel = create()));
   return channel;
 }
 
 function channelKey(scope: Scope, name: string): string {
-  if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError(`a channel name must be 1–128 of A–Z a–z 0–9 _ . : - (not starting with . : -), got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError(`a channel name must be 1–128 of A–Z a–z 0–9 _ . : - (not starting with . : -), got ${shown(name)}`);
   return `${scopeKey(scope)}\u0000${name}`;
 }

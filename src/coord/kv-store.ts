@@ -1,4 +1,4 @@
-import { InvalidArgumentError, PayloadTooLargeError } from '../errors.js';
+import { InvalidArgumentError, PayloadTooLargeError, shown } from '../errors.js';
 import { optionalDuration } from '../util/duration.js';
 import type { LockManager } from './lock-manager.js';
 import type { NodeDatabase } from './node-database.js';
@@ -81,7 +81,7 @@ export class KvStore {
     this.checkKey(key);
     if (typeof value !== 'string') throw new InvalidArgumentError(`a KV value must be a string, got ${typeof value}`);
     const bytes = Buffer.byteLength(value);
-    if (bytes > this.maxValueBytes) throw new PayloadTooLargeError(`the value of ${JSON.stringify(key)} is ${bytes} bytes; the limit is ${this.maxValueBytes}`);
+    if (bytes > this.maxValueBytes) throw new PayloadTooLargeError(`the value of ${shown(key)} is ${bytes} bytes; the limit is ${this.maxValueBytes}`);
     const ttl = optionalDuration('ttlMs', options.ttlMs, { positive: true });
     if (options.fence !== undefined) {
       if (this.locks === undefined) throw new InvalidArgumentError('this KV store has no lock manager for fenced writes');
@@ -119,7 +119,7 @@ export class KvStore {
   }
 
   private checkKey(key: string): void {
-    if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError(`a KV key must be a non-empty string, got ${JSON.stringify(key)}`);
+    if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError(`a KV key must be a non-empty string, got ${shown(key)}`);
     if (key.length > this.maxKeyLength) throw new InvalidArgumentError(`a KV key is at most ${this.maxKeyLength} characters, got ${key.length}`);
   }
 }

@@ -1,4 +1,4 @@
-import { AbortError, InvalidArgumentError, LockFencedError, LockTimeoutError } from '../errors.js';
+import { AbortError, InvalidArgumentError, LockFencedError, LockTimeoutError, shown } from '../errors.js';
 import { checkDuration } from '../util/duration.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { park, type Parked } from './waiting.js';
@@ -175,7 +175,7 @@ export class LockManager {
     const held = state.held;
     if (held === undefined) throw new LockFencedError(name, `the lease of version ${version} has expired`);
     if (held.version.toString() !== version || held.holder !== holder) {
-      throw new LockFencedError(name, `version ${version} of ${JSON.stringify(holder)} is stale; version ${held.version} is current`);
+      throw new LockFencedError(name, `version ${version} of ${shown(holder)} is stale; version ${held.version} is current`);
     }
     return held;
   }
@@ -230,9 +230,9 @@ function lockKey(scope: Scope, name: string): string {
 }
 
 function checkName(name: string): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > NAME_LIMIT) throw new InvalidArgumentError(`a lock name must be 1–${NAME_LIMIT} characters, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name.length === 0 || name.length > NAME_LIMIT) throw new InvalidArgumentError(`a lock name must be 1–${NAME_LIMIT} characters, got ${shown(name)}`);
 }
 
 function checkHolder(holder: string): void {
-  if (typeof holder !== 'string' || holder.length === 0 || holder.length > NAME_LIMIT) throw new InvalidArgumentError(`a lock holder must be 1–${NAME_LIMIT} characters, got ${JSON.stringify(holder)}`);
+  if (typeof holder !== 'string' || holder.length === 0 || holder.length > NAME_LIMIT) throw new InvalidArgumentError(`a lock holder must be 1–${NAME_LIMIT} characters, got ${shown(holder)}`);
 }

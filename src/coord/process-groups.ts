@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, shown } from '../errors.js';
 import { scopeKey, type Scope } from './scope.js';
 
 /** Delivers one group message to one member (the actor system's `tell`). */
@@ -70,7 +70,7 @@ export class ProcessGroups {
   subscribe(scope: Scope, group: string, member: string, topic: string): void {
     checkName('topic', topic);
     const subscribed = this.scopeGroups(scope, false)?.get(group)?.members.get(member);
-    if (subscribed === undefined) throw new InvalidArgumentError(`${JSON.stringify(member)} is not a member of group ${JSON.stringify(group)}; join first`);
+    if (subscribed === undefined) throw new InvalidArgumentError(`${shown(member)} is not a member of group ${shown(group)}; join first`);
     subscribed.add(topic);
   }
 
@@ -124,5 +124,5 @@ function membershipKey(scope: Scope, group: string): string {
 }
 
 function checkName(what: string, name: string): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > NAME_LIMIT) throw new InvalidArgumentError(`a ${what} name must be 1–${NAME_LIMIT} characters, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name.length === 0 || name.length > NAME_LIMIT) throw new InvalidArgumentError(`a ${what} name must be 1–${NAME_LIMIT} characters, got ${shown(name)}`);
 }

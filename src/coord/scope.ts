@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, shown } from '../errors.js';
 
 /**
  * The tenant and namespace a coordination call belongs to. Every service
@@ -19,7 +19,7 @@ export function checkScope(scope: Scope): Scope {
   if (scope === null || typeof scope !== 'object') throw new InvalidArgumentError('a scope needs { tenant, namespace }');
   for (const part of ['tenant', 'namespace'] as const) {
     const value = scope[part];
-    if (typeof value !== 'string' || !PART.test(value)) throw new InvalidArgumentError(`${part} must be 1–64 of A–Z a–z 0–9 _ . - (not starting with . or -), got ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' || !PART.test(value)) throw new InvalidArgumentError(`${part} must be 1–64 of A–Z a–z 0–9 _ . - (not starting with . or -), got ${shown(value)}`);
   }
   return scope;
 }

@@ -1,5 +1,5 @@
 import { parse } from 'smol-toml';
-import { InvalidManifestError } from '../errors.js';
+import { InvalidManifestError, shown } from '../errors.js';
 import type { FacetSpec } from '../actors/facet.js';
 import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } from '../actors/supervisor.js';
 
@@ -127,21 +127,21 @@ function readSupervisor(value: unknown, path: string, modules: Set<string>, ids:
   const table = asTable(value, path);
   allowKeys(table, path, ['strategy', 'max_restarts', 'max_restart_window_seconds', 'children', 'id', 'type', 'restart']);
   const strategy = table.strategy ?? 'one_for_one';
-  if (typeof strategy !== 'string' || !STRATEGIES.includes(strategy)) throw new InvalidManifestError(`${path}.strategy`, `must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
+  if (typeof strategy !== 'string' || !STRATEGIES.includes(strategy)) throw new InvalidManifestError(`${path}.strategy`, `must be one of ${STRATEGIES.join(', ')}, got ${shown(strategy)}`);
   const maxRestarts = integer(table.max_restarts ?? 3, `${path}.max_restarts`, 0);
   const window = number(table.max_restart_window_seconds ?? 5, `${path}.max_restart_window_seconds`);
   const children = asArray(table.children ?? [], `${path}.children`).map((entry, i) => {
     const at = `${path}.children[${i}]`;
     const child = asTable(entry, at);
     const id = child.id;
-    if (typeof id !== 'string' || !ID.test(id)) throw new InvalidManifestError(`${at}.id`, `must be 1–64 of A–Z a–z 0–9 _ . - , got ${JSON.stringify(id)}`);
-    if (ids.has(id)) throw new InvalidManifestError(`${at}.id`, `${JSON.stringify(id)} is used twice`);
+    if (typeof id !== 'string' || !ID.test(id)) throw new InvalidManifestError(`${at}.id`, `must be 1–64 of A–Z a–z 0–9 _ . - , got ${shown(id)}`);
+    if (ids.has(id)) throw new InvalidManifestError(`${at}.id`, `${shown(id)} is used twice`);
     ids.add(id);
     const restart = child.restart ?? 'permanent';
-    if (typeof restart !== 'string' || !RESTARTS.includes(restart)) throw new InvalidManifestError(`${at}.restart`, `must be one of ${RESTARTS.join(', ')}, got ${JSON.stringify(restart)}`);
+    if (typeof restart !== 'string' || !RESTARTS.includes(restart)) throw new InvalidManifestError(`${at}.restart`, `must be one of ${RESTARTS.join(', ')}, got ${shown(restart)}`);
     const type = child.type ?? 'worker';
     if (type === 'supervisor') return { id, restart: restart as RestartPolicy, supervisor: readSupervisor(child, at, modules, ids, worlds) };
-    if (type !== 'worker') throw new InvalidManifestError(`${at}.type`, `must be worker or supervisor, got ${JSON.stringify(type)}`);
+    if (type !== 'worker') throw new InvalidManifestError(`${at}.type`, `must be worker or supervisor, got ${shown(type)}`);
     allowKeys(child, at, ['id', 'type', 'module', 'world', 'restart', 'shutdown_timeout_seconds', 'durable', 'checkpoint_every', 'facets', 'args']);
     const module = moduleFile(child.module ?? `${id}.wasm`, `${at}.module`, modules);
     return {
@@ -161,7 +161,7 @@ function readVirtual(value: unknown, path: string, modules: Set<string>, worlds:
   const table = asTable(value, path);
   allowKeys(table, path, ['kind', 'module', 'world', 'idle_timeout_seconds', 'durable', 'checkpoint_every', 'facets', 'args']);
   const kind = table.kind;
-  if (typeof kind !== 'string' || !ID.test(kind)) throw new InvalidManifestError(`${path}.kind`, `must be 1–64 of A–Z a–z 0–9 _ . - , got ${JSON.stringify(kind)}`);
+  if (typeof kind !== 'string' || !ID.test(kind)) throw new InvalidManifestError(`${path}.kind`, `must be 1–64 of A–Z a–z 0–9 _ . - , got ${shown(kind)}`);
   const module = moduleFile(table.module ?? `${kind}.wasm`, `${path}.module`, modules);
   return {
     kind,
@@ -175,7 +175,7 @@ function readVirtual(value: unknown, path: string, modules: Set<string>, worlds:
 
 function declaredWorld(value: unknown, path: string, module: string, worlds: Map<string, ModuleWorld>): ModuleWorld | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !(MODULE_WORLDS as readonly string[]).includes(value)) throw new InvalidManifestError(path, `must be one of ${MODULE_WORLDS.join(', ')}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !(MODULE_WORLDS as readonly string[]).includes(value)) throw new InvalidManifestError(path, `must be one of ${MODULE_WORLDS.join(', ')}, got ${shown(value)}`);
   const before = worlds.get(module);
   if (before !== undefined && before !== value) throw new InvalidManifestError(path, `${module} is declared as ${before} elsewhere`);
   worlds.set(module, value as ModuleWorld);
@@ -197,7 +197,7 @@ function facets(table: Record<string, unknown>, path: string): FacetSpec[] {
 }
 
 function moduleFile(value: unknown, path: string, modules: Set<string>): string {
-  if (typeof value !== 'string' || !MODULE_FILE.test(value)) throw new InvalidManifestError(path, `must be a .wasm file name of the bundle (no directories), got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !MODULE_FILE.test(value)) throw new InvalidManifestError(path, `must be a .wasm file name of the bundle (no directories), got ${shown(value)}`);
   modules.add(value);
   return value;
 }
@@ -217,12 +217,12 @@ function allowKeys(table: Record<string, unknown>, path: string, allowed: string
 }
 
 function integer(value: unknown, path: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new InvalidManifestError(path, `must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new InvalidManifestError(path, `must be an integer ≥ ${min}, got ${shown(value)}`);
   return value;
 }
 
 function number(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new InvalidManifestError(path, `must be a positive number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new InvalidManifestError(path, `must be a positive number, got ${shown(value)}`);
   return value;
 }
 

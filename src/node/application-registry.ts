@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, InvalidManifestError, ModuleNotFoundError } from '../errors.js';
+import { InvalidArgumentError, InvalidManifestError, ModuleNotFoundError, shown } from '../errors.js';
 import type { ActorSystem } from '../actors/actor-system.js';
 import { Supervisor } from '../actors/supervisor.js';
 import { parseManifest, supervisorSpec, type AppManifest } from './app-manifest.js';
@@ -27,7 +27,7 @@ export interface ApplicationInfo {
 const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 export function checkId(what: string, value: unknown): string {
-  if (typeof value !== 'string' || !ID.test(value)) throw new InvalidArgumentError(`${what} must be 1–64 of A–Z a–z 0–9 _ . - (not starting with . or -), got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !ID.test(value)) throw new InvalidArgumentError(`${what} must be 1–64 of A–Z a–z 0–9 _ . - (not starting with . or -), got ${shown(value)}`);
   return value;
 }
 
@@ -282,7 +282,7 @@ function key(tenant: string, applicationId: string): string {
 }
 
 function checkVersion(version: string): void {
-  if (typeof version !== 'string' || version.length === 0 || version.length > 64) throw new InvalidArgumentError(`version must be 1–64 characters, got ${JSON.stringify(version)}`);
+  if (typeof version !== 'string' || version.length === 0 || version.length > 64) throw new InvalidArgumentError(`version must be 1–64 characters, got ${shown(version)}`);
 }
 
 function safeList(dir: string): string[] {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
-import { UsageError } from '../errors.js';
+import { UsageError, shown } from '../errors.js';
 import type { AuthOptions } from '../server/auth.js';
 import { quotasFromConfig, type TenantQuotaOptions } from './tenant-quotas.js';
 
@@ -64,12 +64,12 @@ const WS_MESSAGE_RANGE = [64 << 10, 1 << 30] as const;
 
 function integer(name: string, value: unknown, min: number, max: number): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer in ${min}..${max}, got ${shown(value)}`);
   return n;
 }
 
 function text(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new UsageError(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value === '') throw new UsageError(`${name} must be a non-empty string, got ${shown(value)}`);
   return value;
 }
 
@@ -115,7 +115,7 @@ export function loadNodeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv =
 
 function logLevel(name: string, value: unknown): LogLevel {
   if (value === 'debug' || value === 'info' || value === 'warn' || value === 'error') return value;
-  throw new UsageError(`${name} must be debug, info, warn or error, got ${JSON.stringify(value)}`);
+  throw new UsageError(`${name} must be debug, info, warn or error, got ${shown(value)}`);
 }
 
 function fromToml(path: string, env: NodeJS.ProcessEnv): Partial<NodeConfig> {

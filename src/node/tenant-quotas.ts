@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { tenantScopeOf } from '../coord/scope.js';
-import { InvalidArgumentError, QuotaExceededError, UsageError } from '../errors.js';
+import { InvalidArgumentError, QuotaExceededError, UsageError, shown } from '../errors.js';
 import type { SpawnAdmission } from '../runtime/actor-runtime.js';
 
 /**
@@ -83,7 +83,7 @@ export function resolveTenantQuotas(options: TenantQuotaOptions = {}): TenantQuo
     if (value === undefined) continue;
     const max = MAXIMA[name as keyof TenantQuotaLimits];
     if (max === undefined) throw new InvalidArgumentError(`unknown quota ${name} (known: ${QUOTA_NAMES.join(', ')})`);
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`quota ${name} must be an integer in 1..${max}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`quota ${name} must be an integer in 1..${max}, got ${shown(value)}`);
     out[name] = value;
   }
   return Object.freeze(out) as TenantQuotaLimits;
@@ -102,7 +102,7 @@ export function quotasFromConfig(where: string, table: Record<string, unknown>):
     const name = byKey.get(key);
     if (name === undefined) throw new UsageError(`${where} [quotas]: unknown key ${key} (known: ${[...byKey.keys()].join(', ')})`);
     const max = MAXIMA[name];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) throw new UsageError(`${where}: quotas.${key} must be an integer in 1..${max}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) throw new UsageError(`${where}: quotas.${key} must be an integer in 1..${max}, got ${shown(value)}`);
     out[name] = value;
   }
   return out;
@@ -141,9 +141,9 @@ export class TenantQuotas {
       const tenant = tenantOfActor(actorId);
       if (tenant === undefined) return;
       const use = this.of(tenant);
-      if (use.actors + 1 > this.limits.actorsPerTenant) throw new QuotaExceededError('actorsPerTenant', this.limits.actorsPerTenant, `tenant ${JSON.stringify(tenant)}`, `${use.actors} actors are running`);
+      if (use.actors + 1 > this.limits.actorsPerTenant) throw new QuotaExceededError('actorsPerTenant', this.limits.actorsPerTenant, `tenant ${shown(tenant)}`, `${use.actors} actors are running`);
       if (use.memoryBytes + reservedBytes > this.limits.memoryBytesPerTenant) {
-        throw new QuotaExceededError('memoryBytesPerTenant', this.limits.memoryBytesPerTenant, `tenant ${JSON.stringify(tenant)}`, `its running actors reserve ${use.memoryBytes} bytes and ${actorId} needs ${reservedBytes} more`);
+        throw new QuotaExceededError('memoryBytesPerTenant', this.limits.memoryBytesPerTenant, `tenant ${shown(tenant)}`, `its running actors reserve ${use.memoryBytes} bytes and ${actorId} needs ${reservedBytes} more`);
       }
       use.actors++;
       use.memoryBytes += reservedBytes;
@@ -163,22 +163,22 @@ export class TenantQuotas {
   checkActors(tenant: string, count: number): void {
     const use = this.of(tenant);
     if (use.actors + count > this.limits.actorsPerTenant) {
-      throw new QuotaExceededError('actorsPerTenant', this.limits.actorsPerTenant, `tenant ${JSON.stringify(tenant)}`, `${use.actors} actors are running and ${count} more were asked for`);
+      throw new QuotaExceededError('actorsPerTenant', this.limits.actorsPerTenant, `tenant ${shown(tenant)}`, `${use.actors} actors are running and ${count} more were asked for`);
     }
   }
 
   /** Refuses a deploy that would take the tenant's modules past `moduleBytesPerTenant`; `kept`: the bytes of its other applications. */
   checkModuleBytes(tenant: string, kept: number, adding: number): void {
     if (kept + adding > this.limits.moduleBytesPerTenant) {
-      throw new QuotaExceededError('moduleBytesPerTenant', this.limits.moduleBytesPerTenant, `tenant ${JSON.stringify(tenant)}`, `its other applications hold ${kept} bytes and this deploy adds ${adding}`);
+      throw new QuotaExceededError('moduleBytesPerTenant', this.limits.moduleBytesPerTenant, `tenant ${shown(tenant)}`, `its other applications hold ${kept} bytes and this deploy adds ${adding}`);
     }
   }
 
   /** Counts a job against the tenant's quotas; call the returned function once when it ends. */
   startJob(tenant: string, workers: number): () => void {
-    if (workers > this.limits.workersPerJob) throw new QuotaExceededError('workersPerJob', this.limits.workersPerJob, `tenant ${JSON.stringify(tenant)}`, `the job asked for ${workers} workers`);
+    if (workers > this.limits.workersPerJob) throw new QuotaExceededError('workersPerJob', this.limits.workersPerJob, `tenant ${shown(tenant)}`, `the job asked for ${workers} workers`);
     const use = this.of(tenant);
-    if (use.jobs + 1 > this.limits.jobsPerTenant) throw new QuotaExceededError('jobsPerTenant', this.limits.jobsPerTenant, `tenant ${JSON.stringify(tenant)}`, `${use.jobs} jobs are running`);
+    if (use.jobs + 1 > this.limits.jobsPerTenant) throw new QuotaExceededError('jobsPerTenant', this.limits.jobsPerTenant, `tenant ${shown(tenant)}`, `${use.jobs} jobs are running`);
     use.jobs++;
     let ended = false;
     return () => {

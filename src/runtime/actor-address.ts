@@ -1,5 +1,5 @@
 import { DEFAULT_SCOPE, tenantScopeOf, type Scope } from '../coord/scope.js';
-import { ForbiddenError, InvalidArgumentError } from '../errors.js';
+import { ForbiddenError, InvalidArgumentError, shown } from '../errors.js';
 
 /**
  * What an actor may name in its host calls. The caller's identity is its
@@ -23,14 +23,14 @@ import { ForbiddenError, InvalidArgumentError } from '../errors.js';
  */
 export function resolveActorRef(caller: string, target: string): string {
   if (typeof target !== 'string' || target.length === 0 || target.length > 512) {
-    throw new InvalidArgumentError(`an actor id must be 1–512 characters, got ${JSON.stringify(String(target).slice(0, 80))}`);
+    throw new InvalidArgumentError(`an actor id must be 1–512 characters, got ${shown(String(target).slice(0, 80))}`);
   }
   const own = tenantScopeOf(caller);
   if (!target.includes('/')) return own === undefined ? target : `${own.tenant}/${own.namespace}/${target}`;
   const callerTenant = (own ?? DEFAULT_SCOPE).tenant;
   const targetTenant = (tenantScopeOf(target) ?? DEFAULT_SCOPE).tenant;
   if (targetTenant !== callerTenant) {
-    throw new ForbiddenError(`actor ${JSON.stringify(caller)} of tenant ${JSON.stringify(callerTenant)} cannot reach actor ${JSON.stringify(target)} of tenant ${JSON.stringify(targetTenant)}`);
+    throw new ForbiddenError(`actor ${shown(caller)} of tenant ${shown(callerTenant)} cannot reach actor ${shown(target)} of tenant ${shown(targetTenant)}`);
   }
   return target;
 }
@@ -52,7 +52,7 @@ export function resolveModuleRef(caller: string, callerModule: string | undefine
   const colon = moduleRef.indexOf(':');
   if (colon >= 0) {
     const owner = moduleRef.slice(0, colon);
-    if (owner !== tenant) throw new ForbiddenError(`actor ${JSON.stringify(caller)} of tenant ${JSON.stringify(tenant)} cannot spawn module ${JSON.stringify(moduleRef)} of tenant ${JSON.stringify(owner)}`);
+    if (owner !== tenant) throw new ForbiddenError(`actor ${shown(caller)} of tenant ${shown(tenant)} cannot spawn module ${shown(moduleRef)} of tenant ${shown(owner)}`);
     return moduleRef;
   }
   if (own === undefined) return moduleRef;

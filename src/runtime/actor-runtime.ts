@@ -1,18 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import {
-  AbortError,
-  ActorCrashedError,
-  ActorExistsError,
-  ActorNotFoundError,
-  AskTimeoutError,
-  ErrorCode,
-  InvalidArgumentError,
-  InvalidModuleError,
-  ModuleNotFoundError,
-  PlexError,
-  RuntimeClosedError,
-} from '../errors.js';
+import { AbortError, ActorCrashedError, ActorExistsError, ActorNotFoundError, AskTimeoutError, ErrorCode, InvalidArgumentError, InvalidModuleError, ModuleNotFoundError, PlexError, RuntimeClosedError, shown } from '../errors.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import { checkDuration } from '../util/duration.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
@@ -232,7 +220,7 @@ export class ActorRuntime {
   async deploy(name: string, wasm: Uint8Array, options: CoreModuleOptions = {}): Promise<void> {
     this.assertOpen();
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a module needs a non-empty name');
-    if (this.modules.has(name)) throw new InvalidModuleError(`a module named ${JSON.stringify(name)} is already deployed`);
+    if (this.modules.has(name)) throw new InvalidModuleError(`a module named ${shown(name)} is already deployed`);
     if (isComponent(wasm)) {
       const component = await prepareComponent(name, wasm, options);
       this.modules.set(name, component);
@@ -283,7 +271,7 @@ export class ActorRuntime {
   shareMemory(id: string, memory: WebAssembly.Memory): void {
     this.assertOpen();
     if (!(memory.buffer instanceof SharedArrayBuffer)) throw new InvalidArgumentError('shareMemory needs a shared WebAssembly.Memory ({ shared: true })');
-    if (this.memoriesShared.has(id)) throw new InvalidArgumentError(`a shared memory ${JSON.stringify(id)} is already registered`);
+    if (this.memoriesShared.has(id)) throw new InvalidArgumentError(`a shared memory ${shown(id)} is already registered`);
     this.memoriesShared.set(id, memory);
     for (const link of this.links) link.setup({ setup: 'memory', id, memory });
   }
@@ -295,16 +283,16 @@ export class ActorRuntime {
    */
   private reserveSlot(moduleName: string, memoryId: string): number {
     const memory = this.memoriesShared.get(memoryId);
-    if (memory === undefined) throw new InvalidArgumentError(`no shared memory ${JSON.stringify(memoryId)}; register it with shareMemory first`);
+    if (memory === undefined) throw new InvalidArgumentError(`no shared memory ${shown(memoryId)}; register it with shareMemory first`);
     const module = this.modules.get(moduleName)!;
     if (module.kind !== 'core' || module.importedMemory === undefined || !module.importedMemory.shared) {
-      throw new InvalidArgumentError(`${moduleName} does not import a shared env.memory, so it cannot run on shared memory ${JSON.stringify(memoryId)}`);
+      throw new InvalidArgumentError(`${moduleName} does not import a shared env.memory, so it cannot run on shared memory ${shown(memoryId)}`);
     }
     if (!module.has.plex_base) throw new InvalidModuleError(`${moduleName} must export a mutable global plex_base to run on a shared memory (see docs/core-abi.md)`);
     try {
       return memory.grow(SHARED_SLOT_BYTES / 65536) * 65536;
     } catch (cause) {
-      throw new InvalidArgumentError(`shared memory ${JSON.stringify(memoryId)} cannot grow by another actor slot: ${(cause as Error).message}`);
+      throw new InvalidArgumentError(`shared memory ${shown(memoryId)} cannot grow by another actor slot: ${(cause as Error).message}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { ActorConflictError, ActorNotFoundError, InvalidArgumentError, ModuleNotFoundError } from '../errors.js';
+import { ActorConflictError, ActorNotFoundError, InvalidArgumentError, ModuleNotFoundError, shown } from '../errors.js';
 import { checkId } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
 import { applicationFor, applicationOfModule } from './actor-addressing.js';
@@ -44,7 +44,7 @@ export class ActorCalls {
    * surface calls this, so HTTP, ws and gRPC address actors alike.
    */
   async actor(scope: Scope, id: string, application?: string): Promise<string> {
-    if (typeof id !== 'string' || !ACTOR_ID.test(id)) throw new InvalidArgumentError(`an actor id must be 1–128 of A–Z a–z 0–9 _ . - : (a virtual actor is kind:key), got ${JSON.stringify(id)}`);
+    if (typeof id !== 'string' || !ACTOR_ID.test(id)) throw new InvalidArgumentError(`an actor id must be 1–128 of A–Z a–z 0–9 _ . - : (a virtual actor is kind:key), got ${shown(id)}`);
     const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
     const named = application === undefined ? undefined : this.node.applications.find(scope.tenant, application);
     if (this.node.runtime.has(actorId)) {
@@ -120,7 +120,7 @@ export class ActorCalls {
 }
 
 export function checkType(type: unknown): string {
-  if (typeof type !== 'string' || type.length === 0 || type.length > 128) throw new InvalidArgumentError(`a message type must be 1–128 characters, got ${JSON.stringify(type)}`);
+  if (typeof type !== 'string' || type.length === 0 || type.length > 128) throw new InvalidArgumentError(`a message type must be 1–128 characters, got ${shown(type)}`);
   return type;
 }
 

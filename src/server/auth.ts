@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { importSPKI, jwtVerify, type JWTPayload } from 'jose';
-import { ForbiddenError, InvalidArgumentError, UnauthenticatedError } from '../errors.js';
+import { ForbiddenError, InvalidArgumentError, UnauthenticatedError, shown } from '../errors.js';
 import type { Scope } from './node-service.js';
 
 /**
@@ -83,7 +83,7 @@ export class Gatekeeper {
     if (tenant === undefined && operator) tenant = 'default';
     if (typeof tenant !== 'string' || tenant === '') throw new UnauthenticatedError('the token has no tenant claim');
     // There is no wildcard tenant: reaching every tenant is the operator role, which only the node's config grants.
-    if (!TENANT.test(tenant)) throw new UnauthenticatedError(`the tenant claim must be a tenant name (1–64 of A–Z a–z 0–9 _ . -), got ${JSON.stringify(tenant)}; every-tenant access is the operator role, granted in the node's config (auth.operators)`);
+    if (!TENANT.test(tenant)) throw new UnauthenticatedError(`the tenant claim must be a tenant name (1–64 of A–Z a–z 0–9 _ . -), got ${shown(tenant)}; every-tenant access is the operator role, granted in the node's config (auth.operators)`);
     const namespaces = payload.namespaces;
     if (namespaces !== undefined && (!Array.isArray(namespaces) || !namespaces.every((n) => typeof n === 'string'))) {
       throw new UnauthenticatedError('the namespaces claim must be a list of names');
@@ -94,9 +94,9 @@ export class Gatekeeper {
   /** Throws PLEX_ERR_FORBIDDEN unless `principal` may act in `scope`. */
   authorize(principal: Principal, scope: Scope): void {
     if (principal.operator) return;
-    if (scope.tenant !== principal.tenant) throw new ForbiddenError(`this token is for tenant ${JSON.stringify(principal.tenant)}, not ${JSON.stringify(scope.tenant)}`);
+    if (scope.tenant !== principal.tenant) throw new ForbiddenError(`this token is for tenant ${shown(principal.tenant)}, not ${shown(scope.tenant)}`);
     if (principal.namespaces !== '*' && !principal.namespaces.includes(scope.namespace)) {
-      throw new ForbiddenError(`this token does not grant namespace ${JSON.stringify(scope.namespace)} of tenant ${JSON.stringify(scope.tenant)}`);
+      throw new ForbiddenError(`this token does not grant namespace ${shown(scope.namespace)} of tenant ${shown(scope.tenant)}`);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, shown } from '../errors.js';
 import type { Handler } from './http-gateway.js';
 import type { NodeService } from './node-service.js';
 
@@ -72,7 +72,7 @@ export function defineFaasRoutes(context: FaasRouteContext, s: NodeService): voi
   // Dead letters: the tenant's own (in the namespaces its token holds); an operator's, every tenant's unless `tenant` narrows it.
   route('GET', '/api/v1/dead-letters', async (_, __, url, principal) => {
     const limit = url.searchParams.get('limit');
-    if (limit !== null && !/^[1-9][0-9]{0,5}$/.test(limit)) throw new InvalidArgumentError(`limit must be a positive integer, got ${JSON.stringify(limit)}`);
+    if (limit !== null && !/^[1-9][0-9]{0,5}$/.test(limit)) throw new InvalidArgumentError(`limit must be a positive integer, got ${shown(limit)}`);
     const deadLetters = s.listDeadLetters(principal, {
       tenant: url.searchParams.get('tenant') ?? undefined,
       namespace: url.searchParams.get('namespace') ?? undefined,
@@ -85,7 +85,7 @@ export function defineFaasRoutes(context: FaasRouteContext, s: NodeService): voi
 function invocation(url: URL): 'call' | 'tell' | undefined {
   const value = url.searchParams.get('invocation');
   if (value === null) return undefined;
-  if (value !== 'call' && value !== 'tell') throw new InvalidArgumentError(`invocation must be call (ask, answer the reply) or tell (202, no reply), got ${JSON.stringify(value)}`);
+  if (value !== 'call' && value !== 'tell') throw new InvalidArgumentError(`invocation must be call (ask, answer the reply) or tell (202, no reply), got ${shown(value)}`);
   return value;
 }
 
@@ -94,7 +94,7 @@ function actionOf(url: URL, body: unknown): { action: string; payload: unknown }
   const query = url.searchParams.get('action');
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !('action' in body)) return { action: query ?? 'invoke', payload: body };
   const { action, ...payload } = body as Record<string, unknown>;
-  if (typeof action !== 'string') throw new InvalidArgumentError(`the body's "action" must be a string (the handler), got ${JSON.stringify(action)}`);
-  if (query !== null && query !== action) throw new InvalidArgumentError(`?action=${query} and the body's "action": ${JSON.stringify(action)} disagree; send one`);
+  if (typeof action !== 'string') throw new InvalidArgumentError(`the body's "action" must be a string (the handler), got ${shown(action)}`);
+  if (query !== null && query !== action) throw new InvalidArgumentError(`?action=${query} and the body's "action": ${shown(action)} disagree; send one`);
   return { action, payload };
 }

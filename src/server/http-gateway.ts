@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { finished } from 'node:stream';
-import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
+import { ErrorCode, InvalidArgumentError, PlexError, shown } from '../errors.js';
 import { OPEN, type Principal } from './auth.js';
 import { metricsForTenant } from './metrics-view.js';
 import { checkJsonTextDepth } from './json-input.js';
@@ -182,7 +182,7 @@ export class HttpGateway {
         const files = new Map<string, Uint8Array>();
         for (const part of form.getAll('wasm_file')) {
           if (!(part instanceof File)) throw new InvalidArgumentError('every wasm_file of a bundle must be a file part with a file name');
-          if (files.has(part.name)) throw new InvalidArgumentError(`the bundle has two files named ${JSON.stringify(part.name)}`);
+          if (files.has(part.name)) throw new InvalidArgumentError(`the bundle has two files named ${shown(part.name)}`);
           files.set(part.name, new Uint8Array(await part.arrayBuffer()));
         }
         const scope = s.scope(principal, optional('tenant'), optional('namespace'));
@@ -466,7 +466,7 @@ function blobIdOf(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new InvalidArgumentError(`the blob id ${JSON.stringify(raw)} is not valid percent-encoding`);
+    throw new InvalidArgumentError(`the blob id ${shown(raw)} is not valid percent-encoding`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
+import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
 import { ActorCalls, checkType } from './actor-calls.js';
 import type { DeadLetter, DeadLetters } from './dead-letters.js';
 import { Gatekeeper, type Principal } from './auth.js';
@@ -198,7 +198,7 @@ export class NodeService {
     this.check(scope);
     const held = typeof deliveryId === 'string' ? this.deliveries.get(deliveryId) : undefined;
     // Another tenant's delivery id is as unknown as a made-up one.
-    if (held === undefined || held.tenant !== scope.tenant) throw new InvalidArgumentError(`no delivery ${JSON.stringify(deliveryId)} is held (settled already, lease over, or never issued)`);
+    if (held === undefined || held.tenant !== scope.tenant) throw new InvalidArgumentError(`no delivery ${shown(deliveryId)} is held (settled already, lease over, or never issued)`);
     this.deliveries.delete(deliveryId as string);
     await (outcome === 'ack' ? held.delivery.ack() : held.delivery.nack());
   }
@@ -315,7 +315,7 @@ export class NodeService {
    */
   listDeadLetters(principal: Principal, filter: { tenant?: string; namespace?: string; limit?: number } = {}): DeadLetter[] {
     const limit = filter.limit;
-    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new InvalidArgumentError(`limit must be a positive integer, got ${JSON.stringify(limit)}`);
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new InvalidArgumentError(`limit must be a positive integer, got ${shown(limit)}`);
     if (filter.namespace !== undefined) {
       const scope = this.scope(principal, filter.tenant, filter.namespace);
       return this.deadLetters.list({ tenant: scope.tenant, namespaces: [scope.namespace], limit });

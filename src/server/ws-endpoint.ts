@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Packr } from 'msgpackr';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { InvalidArgumentError, PlexError } from '../errors.js';
+import { InvalidArgumentError, PlexError, shown } from '../errors.js';
 import type { Principal } from './auth.js';
 import { tupleJson, type NodeService } from './node-service.js';
 import { decodeRequest, RequestRefused, type WsRequest } from './ws-decode.js';
@@ -302,7 +302,7 @@ export class WsEndpoint {
         }));
       }
       default:
-        throw new InvalidArgumentError(`unknown op ${JSON.stringify(request.op)}`);
+        throw new InvalidArgumentError(`unknown op ${shown(request.op)}`);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, shown } from '../errors.js';
 
 /** One shard's answer to a collective operation. */
 export interface ShardResult<T = unknown> {
@@ -87,14 +87,14 @@ export function reduceValues(op: ReduceOp, values: unknown[]): unknown {
 
 function numbers(op: string, values: unknown[]): number[] {
   return values.map((v, i) => {
-    if (typeof v !== 'number') throw new InvalidArgumentError(`reduce ${op}: answer ${i} has ${JSON.stringify(v)} at the path, not a number`);
+    if (typeof v !== 'number') throw new InvalidArgumentError(`reduce ${op}: answer ${i} has ${shown(v)} at the path, not a number`);
     return v;
   });
 }
 
 function booleans(op: string, values: unknown[]): boolean[] {
   return values.map((v, i) => {
-    if (typeof v !== 'boolean') throw new InvalidArgumentError(`reduce ${op}: answer ${i} has ${JSON.stringify(v)} at the path, not a boolean`);
+    if (typeof v !== 'boolean') throw new InvalidArgumentError(`reduce ${op}: answer ${i} has ${shown(v)} at the path, not a boolean`);
     return v;
   });
 }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { AbortError, BackpressureError, ErrorCode, InvalidArgumentError, RebalanceError, UsageError, type PlexError } from '../errors.js';
+import { AbortError, BackpressureError, ErrorCode, InvalidArgumentError, RebalanceError, UsageError, type PlexError, shown } from '../errors.js';
 import type { ActorRuntime } from '../runtime/actor-runtime.js';
 import { checkDuration } from '../util/duration.js';
 import { setLongTimeout } from '../util/long-timer.js';
@@ -146,7 +146,7 @@ export class ShardGroup {
   /** Spawns the shard actors, spread over the workers, and resolves once all are up. */
   static async create(runtime: ActorRuntime, options: ShardGroupOptions): Promise<ShardGroup> {
     if (typeof options.id !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(options.id)) {
-      throw new InvalidArgumentError(`a shard group id must be 1–64 of A–Z a–z 0–9 _ . -, got ${JSON.stringify(options.id)}`);
+      throw new InvalidArgumentError(`a shard group id must be 1–64 of A–Z a–z 0–9 _ . -, got ${shown(options.id)}`);
     }
     const partition = options.partition ?? 'consistent-hash';
     const partitioner =
@@ -378,7 +378,7 @@ export class ShardGroup {
   async barrier(round: number, options: GatherOptions = {}): Promise<GatherResult> {
     const { results, satisfied } = await this.collectAll('barrier', () => ({ round }), options);
     const wrong = results.find((r) => r.status === 'ok' && valueAt(r.value, 'round') !== round);
-    if (wrong !== undefined) throw new InvalidArgumentError(`shard ${wrong.shard} answered barrier ${round} with ${JSON.stringify(wrong.value)}`);
+    if (wrong !== undefined) throw new InvalidArgumentError(`shard ${wrong.shard} answered barrier ${round} with ${shown(wrong.value)}`);
     return { value: round, shards: results, satisfied };
   }
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, QuotaExceededError } from '../errors.js';
+import { InvalidArgumentError, QuotaExceededError, shown } from '../errors.js';
 import type { Tuple } from '../tuple/types.js';
 import type { SpaceCore } from './space-core.js';
 
@@ -46,11 +46,11 @@ export function checkRoom(quota: SpaceQuota, core: SpaceCore, space: string, tup
   const overBytes = core.storedBytes + bytes > quota.maxBytes;
   if (!overTuples && !overBytes) return;
   if (single !== undefined && core.waiters.matching(single).some((w) => w.kind === 'take')) return;
-  if (overTuples) throw new QuotaExceededError(NAMES.maxTuples, quota.maxTuples, `space ${JSON.stringify(space)}`, `it holds ${core.index.size} tuples`);
-  throw new QuotaExceededError(NAMES.maxBytes, quota.maxBytes, `space ${JSON.stringify(space)}`, `it holds ${core.storedBytes} bytes of tuples and the write adds ${bytes}`);
+  if (overTuples) throw new QuotaExceededError(NAMES.maxTuples, quota.maxTuples, `space ${shown(space)}`, `it holds ${core.index.size} tuples`);
+  throw new QuotaExceededError(NAMES.maxBytes, quota.maxBytes, `space ${shown(space)}`, `it holds ${core.storedBytes} bytes of tuples and the write adds ${bytes}`);
 }
 
 /** Refuses another blocked operation in a space whose waiters are at the bound. */
 export function checkWaiterRoom(quota: SpaceQuota, core: SpaceCore, space: string): void {
-  if (core.waiters.size + 1 > quota.maxWaiters) throw new QuotaExceededError(NAMES.maxWaiters, quota.maxWaiters, `space ${JSON.stringify(space)}`, `${core.waiters.size} calls are waiting`);
+  if (core.waiters.size + 1 > quota.maxWaiters) throw new QuotaExceededError(NAMES.maxWaiters, quota.maxWaiters, `space ${shown(space)}`, `${core.waiters.size} calls are waiting`);
 }

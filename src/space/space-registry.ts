@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InvalidNameError, QuotaExceededError, SpaceClosedError } from '../errors.js';
+import { InvalidNameError, QuotaExceededError, SpaceClosedError, shown } from '../errors.js';
 import type { TupleSpaceOptions } from './options.js';
 import { SqliteStore, type SqliteSynchronous } from './storage/sqlite-store.js';
 import { TupleSpace } from './tuple-space.js';
@@ -60,7 +60,7 @@ export class SpaceRegistry {
     if (space === undefined) {
       const max = this.options.maxSpacesPerTenant;
       if (max !== undefined && !this.known.has(key) && (this.perTenant.get(ref.tenant) ?? 0) >= max) {
-        throw new QuotaExceededError('spacesPerTenant', max, `tenant ${JSON.stringify(ref.tenant)}`);
+        throw new QuotaExceededError('spacesPerTenant', max, `tenant ${shown(ref.tenant)}`);
       }
       this.noteKnown(key);
       space = new TupleSpace({ ...this.options.space, name: key, storage: this.store?.space(key) });
@@ -144,6 +144,6 @@ export function spaceKey(ref: SpaceRef): string {
 
 function checkName(what: string, value: unknown): void {
   if (typeof value !== 'string' || !NAME.test(value)) {
-    throw new InvalidNameError(`${what} must be 1–64 characters of A–Z a–z 0–9 _ . - (not starting with .), got ${JSON.stringify(value)}`);
+    throw new InvalidNameError(`${what} must be 1–64 characters of A–Z a–z 0–9 _ . - (not starting with .), got ${shown(value)}`);
   }
 }

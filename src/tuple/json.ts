@@ -1,4 +1,4 @@
-import { InvalidTupleError, TupleTooLargeError } from '../errors.js';
+import { InvalidTupleError, TupleTooLargeError, shown } from '../errors.js';
 import type { Field, Tuple } from './types.js';
 
 /**
@@ -126,7 +126,7 @@ class JsonFormReader {
   }
 
   private int(text: unknown): bigint {
-    if (typeof text !== 'string' || !INT_TEXT.test(text)) throw this.invalid(`$int must be a decimal integer string, got ${JSON.stringify(text) ?? typeof text}`);
+    if (typeof text !== 'string' || !INT_TEXT.test(text)) throw this.invalid(`$int must be a decimal integer string, got ${shown(text) ?? typeof text}`);
     return BigInt(text);
   }
 

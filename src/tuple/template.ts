@@ -1,4 +1,4 @@
-import { InvalidTemplateError, TupleTooLargeError } from '../errors.js';
+import { InvalidTemplateError, TupleTooLargeError, shown } from '../errors.js';
 import { fieldsEqual } from './equality.js';
 import { fieldKind, INT64_MAX, INT64_MIN, isPlainObject, type FieldKind } from './field-kind.js';
 import { indexKey, type IndexKey } from './index-key.js';
@@ -228,7 +228,7 @@ class TemplateCompiler {
     switch (name) {
       case '$type': {
         if (typeof operand !== 'string' || !(FieldTypes as readonly string[]).includes(operand)) {
-          throw new InvalidTemplateError(path, `$type must be one of ${FieldTypes.join(', ')}, got ${JSON.stringify(operand) ?? describe(operand)}`);
+          throw new InvalidTemplateError(path, `$type must be one of ${FieldTypes.join(', ')}, got ${shown(operand) ?? describe(operand)}`);
         }
         const kind = operand as FieldKind;
         return { kind: 'predicate', test: (field) => fieldKind(field) === kind };
