@@ -3,6 +3,7 @@ import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError, s
 import { ActorCalls, checkType } from './actor-calls.js';
 import type { DeadLetter, DeadLetters } from './dead-letters.js';
 import { Gatekeeper, type Principal } from './auth.js';
+import { checkGroupSpec } from './group-spec.js';
 import { checkJsonValue } from './json-input.js';
 import type { NodeMetrics } from './metrics.js';
 import { checkId } from '../node/application-registry.js';
@@ -511,23 +512,3 @@ export class NodeService {
 }
 
 export const NODE_VERSION = '0.1.0';
-
-/**
- * A shard group's definition as a remote caller sent it: checked before
- * anything starts, because every field is stored with the group (and a
- * bigint or an object where a number or a string belongs would make it
- * unstorable after its shards already run).
- */
-function checkGroupSpec(spec: { application: unknown; shards: unknown; partition?: unknown; config?: unknown; maxInFlight?: unknown }): void {
-  if (typeof spec.application !== 'string' || spec.application === '') throw new InvalidArgumentError(`application must be the id or name of a deployed application, got ${describe(spec.application)}`);
-  if (typeof spec.shards !== 'number' || !Number.isSafeInteger(spec.shards) || spec.shards < 1) throw new InvalidArgumentError(`shards must be a positive integer, got ${describe(spec.shards)}`);
-  if (spec.partition !== undefined && spec.partition !== 'hash' && spec.partition !== 'consistent-hash') throw new InvalidArgumentError(`partition must be "hash" or "consistent-hash", got ${describe(spec.partition)}`);
-  if (spec.config !== undefined && typeof spec.config !== 'string') throw new InvalidArgumentError(`config must be a string (handed to every shard's init), got ${describe(spec.config)}`);
-  if (spec.maxInFlight !== undefined && (typeof spec.maxInFlight !== 'number' || !Number.isSafeInteger(spec.maxInFlight) || spec.maxInFlight < 1)) {
-    throw new InvalidArgumentError(`maxInFlight must be a positive integer, got ${describe(spec.maxInFlight)}`);
-  }
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'bigint' ? `${value}n (an int64)` : typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
