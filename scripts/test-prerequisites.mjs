@@ -99,7 +99,8 @@ const PREREQUISITES = [
     present: tslabKernelRegistered,
     run: [
       'npm ci --prefix notebooks/.tslab --no-audit --no-fund',
-      `notebooks/.tslab/node_modules/.bin/tslab install --python=${PYTHON} --binary "${TSLAB}"`,
+      // The README's command too: it registers tslab through the Python that runs `jupyter`.
+      'node scripts/install-tslab-kernel.mjs',
     ],
   },
   {
