@@ -5,6 +5,7 @@ import { ActorSystem } from '../actors/actor-system.js';
 import { Supervisor } from '../actors/supervisor.js';
 import { QueueChannel } from '../coord/queue-channel.js';
 import { builtActorWasm } from '../runtime/built-actors.js';
+import { applicationAsks } from './otp-application-asks.js';
 import { linkBaselines, microseconds, newReport, percentile, round, type BenchReport, type BenchResult } from './report.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
 
@@ -17,6 +18,8 @@ const decoder = new TextDecoder();
  * - asks per second to a counter actor (src/wasm/actors/probe.ts) plain,
  *   through the metrics facet, and durable (journal + checkpoints), one at a
  *   time and 64 in flight; each run checks the final count;
+ * - the same asks to an application actor activated by id, durable by
+ *   default or deployed with durable=false, checked again after a restart;
  * - recovery of a durable actor by replaying its whole journal;
  * - supervisor restart latency (crash → running again, state reset);
  * - queue-channel send/receive/ack pairs per second and lock
@@ -43,6 +46,8 @@ export async function runOtpSuite(options: SuiteOptions): Promise<BenchReport> {
         await system.stop(id);
       }
     }
+    report.results.push(...(await applicationAsks(n, log)));
+    report.notes.push('"asks.application.*": asks to an actor of an application deployed as the articles do (src/bench/otp-application-asks.ts), activated by id and reached as every remote surface reaches it (ActorCalls, without HTTP): durable by default, or deployed with durable=false; after the rows the node restarts on the same data directory and each counter is read again.');
     log('durable recovery…');
     report.results.push(await recovery(system, quick ? 2_000 : 20_000));
     log('supervisor restarts…');

@@ -126,7 +126,7 @@ function bundleForm(manifestPath: string): FormData {
   return form;
 }
 
-const DEPLOY_HELP = `usage: plexspaces deploy FILE.wasm --app ID [--name NAME] [--version V]
+const DEPLOY_HELP = `usage: plexspaces deploy FILE.wasm --app ID [--name NAME] [--version V] [--ephemeral]
        plexspaces deploy app-config.toml --app ID [--namespace NS]
 
 Deploys a WebAssembly actor (a core module or a component) as application
@@ -135,6 +135,9 @@ names, read from the manifest's directory; the node validates every module
 and starts the supervision tree (docs/applications.md).
   --namespace NS   where a bundle's actors run (default: default); a single
                    module serves every namespace of its tenant
+  --ephemeral      a module's actors keep no journal: their state is lost
+                   when they crash or the node restarts (default: durable;
+                   a bundle says it in its manifest, [application] durable)
 ${COMMON}
 `;
 
@@ -143,11 +146,12 @@ export async function deployCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args,
     allowPositionals: true,
-    options: { ...COMMON_OPTIONS, app: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } },
+    options: { ...COMMON_OPTIONS, app: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' }, ephemeral: { type: 'boolean' } },
   });
   const [file] = positionals;
   if (file === undefined || values.app === undefined) throw new UsageError(`deploy needs a file and --app\n\n${DEPLOY_HELP}`);
   if (file.endsWith('.toml')) {
+    if (values.ephemeral === true) throw new UsageError('--ephemeral applies to a single module; a bundle says it in its manifest ([application] durable = false)');
     const form = bundleForm(file);
     form.set('application_id', values.app);
     if (values.name !== undefined) form.set('name', values.name);
@@ -165,6 +169,7 @@ export async function deployCommand(args: string[]): Promise<number> {
   form.set('application_id', values.app);
   form.set('name', values.name ?? values.app);
   form.set('version', values.version ?? '0.0.0');
+  if (values.ephemeral === true) form.set('durable', 'false');
   form.set('wasm_file', new Blob([new Uint8Array(bytes)]), basename(file));
   print(await request(connection(values), 'POST', '/api/v1/applications/deploy', form));
   return 0;

@@ -11,6 +11,7 @@ import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } fr
  * [application]                 # optional
  * name = "bank"
  * version = "1.0.0"
+ * durable = true                # default: every actor below is durable unless it says otherwise
  *
  * [supervisor]
  * strategy = "one_for_one"      # one_for_all, rest_for_one
@@ -24,7 +25,7 @@ import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } fr
  * world = "plexspaces:simple-actor@0.1.0"   # optional; or "plexspaces:core@0.1.0"
  * restart = "permanent"         # transient, temporary
  * shutdown_timeout_seconds = 10
- * durable = true                # = facets ["durability"]
+ * durable = true                # = facets ["durability"]; default: [application] durable
  * checkpoint_every = 50
  * facets = ["metrics"]
  * [supervisor.children.args]    # the actor's init config, as a JSON object
@@ -36,10 +37,18 @@ import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } fr
  * idle_timeout_seconds = 300
  * durable = false
  * ```
+ *
+ * Durability (journal + checkpoints, src/actors/facets/durability-facet.ts)
+ * is the default, as the articles promise that state survives a restart:
+ * an actor whose module cannot snapshot its state (a core module without
+ * `plex_get_state` / `plex_set_state`) runs without it unless it asks for it
+ * explicitly, which is then a deploy error (see `durabilityFacets`).
  */
 export interface AppManifest {
   readonly name?: string;
   readonly version?: string;
+  /** `[application] durable`: whether actors are durable when they do not say (default true). */
+  readonly durable: boolean;
   readonly supervisor: ManifestSupervisor;
   readonly virtual: readonly ManifestVirtual[];
   /** Every module file the manifest refers to. */
@@ -59,8 +68,16 @@ export interface ManifestWorker {
   readonly world?: ModuleWorld;
   readonly restart: RestartPolicy;
   readonly shutdownTimeoutMs: number;
+  /** Facets other than durability (see `durabilityFacets`). */
   readonly facets: readonly FacetSpec[];
+  readonly durability: DurabilityRequest;
   readonly args: Record<string, unknown>;
+}
+
+/** What an entry says about durability: `durable` / the `durability` facet, or nothing (the application's default). */
+export interface DurabilityRequest {
+  readonly durable?: boolean;
+  readonly checkpointEvery?: number;
 }
 
 export interface ManifestSupervisor {
@@ -75,7 +92,9 @@ export interface ManifestVirtual {
   readonly module: string;
   readonly world?: ModuleWorld;
   readonly idleTimeoutMs: number;
+  /** Facets other than durability and virtual. */
   readonly facets: readonly FacetSpec[];
+  readonly durability: DurabilityRequest;
   readonly args: Record<string, unknown>;
 }
 
@@ -100,9 +119,13 @@ export function parseManifest(text: string): AppManifest {
   if (doc.supervisor === undefined) throw new InvalidManifestError('supervisor', 'a manifest needs a [supervisor] section');
   const supervisor = readSupervisor(doc.supervisor, 'supervisor', modules, ids, worlds);
   const virtual = asArray(doc.virtual ?? [], 'virtual').map((entry, i) => readVirtual(entry, `virtual[${i}]`, modules, worlds));
+  allowKeys(asTable(app, 'application'), 'application', ['name', 'version', 'durable']);
+  const durable = app.durable ?? true;
+  if (typeof durable !== 'boolean') throw new InvalidManifestError('application.durable', `must be true or false, got ${shown(durable)}`);
   return {
     name: optionalString(app.name, 'application.name'),
     version: optionalString(app.version, 'application.version'),
+    durable,
     supervisor,
     virtual,
     modules: [...modules],
@@ -110,17 +133,37 @@ export function parseManifest(text: string): AppManifest {
   };
 }
 
-/** The runtime's `SupervisorSpec` for a manifest tree, with module files mapped to deployed module names. */
-export function supervisorSpec(tree: ManifestSupervisor, moduleName: (file: string) => string): SupervisorSpec {
+/**
+ * The runtime's `SupervisorSpec` for a manifest tree, with module files
+ * mapped to deployed module names and each worker's facets completed by
+ * `facetsOf` (durability, which depends on the deployed module).
+ */
+export function supervisorSpec(tree: ManifestSupervisor, moduleName: (file: string) => string, facetsOf: (worker: ManifestWorker) => FacetSpec[] = (w) => [...w.facets]): SupervisorSpec {
   return {
     strategy: tree.strategy,
     maxRestarts: tree.maxRestarts,
     maxRestartWindowMs: tree.maxRestartWindowMs,
     children: tree.children.map((child): ChildSpec => {
-      if ('supervisor' in child) return { id: child.id, restart: child.restart, supervisor: supervisorSpec(child.supervisor, moduleName) };
-      return { id: child.id, module: moduleName(child.module), restart: child.restart, shutdownTimeoutMs: child.shutdownTimeoutMs, facets: child.facets, config: JSON.stringify(child.args) };
+      if ('supervisor' in child) return { id: child.id, restart: child.restart, supervisor: supervisorSpec(child.supervisor, moduleName, facetsOf) };
+      return { id: child.id, module: moduleName(child.module), restart: child.restart, shutdownTimeoutMs: child.shutdownTimeoutMs, facets: facetsOf(child), config: JSON.stringify(child.args) };
     }),
   };
+}
+
+/**
+ * The durability facet an actor gets, if any: what it asked for, else the
+ * application's default. A module that cannot snapshot its state gets none
+ * by default; asking for it explicitly is an error (`where` names the entry),
+ * since its state could never be checkpointed.
+ */
+export function durabilityFacets(request: DurabilityRequest, applicationDefault: boolean, canSnapshot: boolean, where: string): FacetSpec[] {
+  const wanted = request.durable ?? applicationDefault;
+  if (!wanted) return [];
+  if (!canSnapshot) {
+    if (request.durable === true) throw new InvalidManifestError(where, 'durable = true needs a module that snapshots its state (a component, or a core module exporting plex_get_state and plex_set_state)');
+    return [];
+  }
+  return [request.checkpointEvery === undefined ? 'durability' : { name: 'durability', checkpointEvery: request.checkpointEvery }];
 }
 
 function readSupervisor(value: unknown, path: string, modules: Set<string>, ids: Set<string>, worlds: Map<string, ModuleWorld>): ManifestSupervisor {
@@ -150,7 +193,7 @@ function readSupervisor(value: unknown, path: string, modules: Set<string>, ids:
       world: declaredWorld(child.world, `${at}.world`, module, worlds),
       restart: restart as RestartPolicy,
       shutdownTimeoutMs: number(child.shutdown_timeout_seconds ?? 5, `${at}.shutdown_timeout_seconds`) * 1000,
-      facets: facets(child, at),
+      ...facets(child, at),
       args: child.args === undefined ? {} : asTable(child.args, `${at}.args`),
     };
   });
@@ -168,7 +211,7 @@ function readVirtual(value: unknown, path: string, modules: Set<string>, worlds:
     module,
     world: declaredWorld(table.world, `${path}.world`, module, worlds),
     idleTimeoutMs: number(table.idle_timeout_seconds ?? 300, `${path}.idle_timeout_seconds`) * 1000,
-    facets: facets(table, path),
+    ...facets(table, path),
     args: table.args === undefined ? {} : asTable(table.args, `${path}.args`),
   };
 }
@@ -182,18 +225,19 @@ function declaredWorld(value: unknown, path: string, module: string, worlds: Map
   return value as ModuleWorld;
 }
 
-function facets(table: Record<string, unknown>, path: string): FacetSpec[] {
+function facets(table: Record<string, unknown>, path: string): { facets: FacetSpec[]; durability: DurabilityRequest } {
   const names = asArray(table.facets ?? [], `${path}.facets`).map((f, i) => {
     if (typeof f !== 'string') throw new InvalidManifestError(`${path}.facets[${i}]`, 'must be a facet name');
     return f;
   });
-  const durable = table.durable ?? false;
-  if (typeof durable !== 'boolean') throw new InvalidManifestError(`${path}.durable`, 'must be true or false');
-  const specs: FacetSpec[] = names.filter((n) => n !== 'durability');
-  if (durable || names.includes('durability')) {
-    specs.push(table.checkpoint_every === undefined ? 'durability' : { name: 'durability', checkpointEvery: integer(table.checkpoint_every, `${path}.checkpoint_every`, 1) });
-  }
-  return specs;
+  const durable = table.durable;
+  if (durable !== undefined && typeof durable !== 'boolean') throw new InvalidManifestError(`${path}.durable`, `must be true or false, got ${shown(durable)}`);
+  if (durable === false && names.includes('durability')) throw new InvalidManifestError(`${path}.durable`, 'is false, but facets lists "durability"');
+  const checkpointEvery = table.checkpoint_every === undefined ? undefined : integer(table.checkpoint_every, `${path}.checkpoint_every`, 1);
+  return {
+    facets: names.filter((n) => n !== 'durability'),
+    durability: { durable: durable ?? (names.includes('durability') ? true : undefined), checkpointEvery },
+  };
 }
 
 function moduleFile(value: unknown, path: string, modules: Set<string>): string {

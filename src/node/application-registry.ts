@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { InvalidArgumentError, InvalidManifestError, ModuleNotFoundError, shown } from '../errors.js';
 import type { ActorSystem } from '../actors/actor-system.js';
 import { Supervisor } from '../actors/supervisor.js';
-import { parseManifest, supervisorSpec, type AppManifest } from './app-manifest.js';
+import { durabilityFacets, parseManifest, supervisorSpec, type AppManifest, type DurabilityRequest } from './app-manifest.js';
+import type { FacetSpec } from '../actors/facet.js';
 import type { TenantQuotas } from './tenant-quotas.js';
+import { snapshotsState, type PreparedModule } from '../runtime/actor-runtime.js';
 
 /** A deployed application: one WebAssembly module, or a bundle of modules started as a supervision tree from its manifest. */
 export interface ApplicationInfo {
@@ -19,6 +21,13 @@ export interface ApplicationInfo {
   readonly modules: readonly string[];
   readonly bytes: number;
   readonly deployedAt: string;
+  /**
+   * A module: whether the actors activated from it are durable (journal +
+   * checkpoints; state survives crashes and restarts). A bundle: its
+   * `[application] durable` default. True unless the deploy opted out or the
+   * module cannot snapshot its state.
+   */
+  readonly durable: boolean;
   /** Bundles: the namespace its actors run in and their ids (`tenant/namespace/child-id`). */
   readonly namespace?: string;
   readonly actors?: readonly string[];
@@ -61,18 +70,30 @@ export class ApplicationRegistry {
     private readonly quotas?: TenantQuotas,
   ) {}
 
-  deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array): Promise<ApplicationInfo> {
-    return this.withModuleBytes(tenant, applicationId, wasm.byteLength, () => this.deployModule(tenant, applicationId, name, version, wasm));
+  /**
+   * Deploys one module. Its actors are activated by id when first addressed,
+   * durable unless `options.durable` is false (a module that cannot snapshot
+   * its state is not durable by default, and `durable: true` for it is an
+   * error).
+   */
+  deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array, options: { durable?: boolean } = {}): Promise<ApplicationInfo> {
+    return this.withModuleBytes(tenant, applicationId, wasm.byteLength, () => this.deployModule(tenant, applicationId, name, version, wasm, options.durable));
   }
 
-  private async deployModule(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array): Promise<ApplicationInfo> {
+  private async deployModule(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array, durableRequest: boolean | undefined): Promise<ApplicationInfo> {
     checkId('tenant', tenant);
     checkId('application_id', applicationId);
     checkId('name', name);
     checkVersion(version);
+    if (durableRequest !== undefined && typeof durableRequest !== 'boolean') throw new InvalidArgumentError(`durable must be true or false, got ${shown(durableRequest)}`);
     const module = `${tenant}:${applicationId}`;
-    await this.replaceModule(module, wasm);
-    const info: ApplicationInfo = { tenant, applicationId, name, version, kind: 'module', module, modules: [module], bytes: wasm.byteLength, deployedAt: new Date().toISOString() };
+    // Prepared, then checked, then installed: a module that fails (invalid, or durable=true without state) leaves the deployed one in place.
+    const prepared = await this.prepare(module, wasm);
+    const canSnapshot = snapshotsState(prepared);
+    if (durableRequest === true && !canSnapshot) throw new InvalidArgumentError('durable=true needs a module that snapshots its state (a component, or a core module exporting plex_get_state and plex_set_state); deploy it with durable=false');
+    const durable = durableRequest ?? canSnapshot;
+    this.system.runtime.install(prepared);
+    const info: ApplicationInfo = { tenant, applicationId, name, version, kind: 'module', module, modules: [module], bytes: wasm.byteLength, deployedAt: new Date().toISOString(), durable };
     await this.forget(tenant, applicationId, module);
     this.apps.set(key(tenant, applicationId), { info });
     this.persist(info, { 'module.wasm': wasm });
@@ -101,27 +122,27 @@ export class ApplicationRegistry {
     checkId('name', name);
     checkVersion(version);
     const moduleName = (file: string) => `${tenant}:${applicationId}:${file}`;
-    // Validate every module before starting anything.
-    const runtime = this.system.runtime;
-    const deployedNow: string[] = [];
-    try {
-      for (const file of manifest.modules) {
-        await this.replaceModule(moduleName(file), files.get(file)!);
-        deployedNow.push(moduleName(file));
-        const declared = manifest.worlds.get(file);
-        const actual = runtime.moduleKind(moduleName(file)) === 'component' ? 'plexspaces:simple-actor@0.1.0' : 'plexspaces:core@0.1.0';
-        if (declared !== undefined && declared !== actual) throw new InvalidManifestError(file, `declared as ${declared}, but it is ${actual === 'plexspaces:core@0.1.0' ? 'a core module' : 'a component'} (${actual})`);
-      }
-    } catch (error) {
-      for (const m of deployedNow) runtime.undeploy(m);
-      throw error;
+    // Validate every module, and what the manifest says of it, before anything changes.
+    const prepared = new Map<string, PreparedModule>();
+    for (const file of manifest.modules) {
+      const module = await this.prepare(moduleName(file), files.get(file)!);
+      const declared = manifest.worlds.get(file);
+      const actual = module.kind === 'component' ? 'plexspaces:simple-actor@0.1.0' : 'plexspaces:core@0.1.0';
+      if (declared !== undefined && declared !== actual) throw new InvalidManifestError(file, `declared as ${declared}, but it is ${actual === 'plexspaces:core@0.1.0' ? 'a core module' : 'a component'} (${actual})`);
+      prepared.set(file, module);
     }
+    const durableFacets = (entry: { module: string; durability: DurabilityRequest }, where: string) => durabilityFacets(entry.durability, manifest.durable, snapshotsState(prepared.get(entry.module)!), where);
+    const spec = supervisorSpec(manifest.supervisor, moduleName, (worker) => [...worker.facets, ...durableFacets(worker, `supervisor child ${worker.id}`)]);
+    const virtualFacets = manifest.virtual.map((v) => [...v.facets, ...durableFacets(v, `virtual ${v.kind}`), { name: 'virtual', idleMs: v.idleTimeoutMs }]);
     await this.forget(tenant, applicationId, undefined);
+    const runtime = this.system.runtime;
+    for (const module of prepared.values()) runtime.install(module);
+    const deployedNow = [...prepared.values()].map((m) => m.name);
     const prefix = `${tenant}/${namespace}/`;
-    const virtualKinds = this.defineVirtual(manifest, prefix, moduleName);
+    const virtualKinds = this.defineVirtual(manifest, prefix, moduleName, virtualFacets);
     let supervisor: Supervisor;
     try {
-      supervisor = await Supervisor.start(this.system, `${prefix}${applicationId}`, supervisorSpec(manifest.supervisor, moduleName), { idPrefix: prefix });
+      supervisor = await Supervisor.start(this.system, `${prefix}${applicationId}`, spec, { idPrefix: prefix });
     } catch (error) {
       for (const kind of virtualKinds) this.system.undefineVirtual(kind);
       for (const m of deployedNow) runtime.undeploy(m);
@@ -141,6 +162,7 @@ export class ApplicationRegistry {
       modules: deployedNow,
       bytes,
       deployedAt: new Date().toISOString(),
+      durable: manifest.durable,
       namespace,
       actors: supervisor.childInfo().filter((c) => c.kind === 'worker').map((c) => c.ref),
     };
@@ -167,7 +189,7 @@ export class ApplicationRegistry {
             const files = new Map(parseManifest(manifestText).modules.map((file) => [file, new Uint8Array(readFileSync(join(dir, file)))] as const));
             await this.deployBundle(tenant, info.namespace ?? 'default', appId, manifestText, files, { name: info.name, version: info.version });
           } else {
-            await this.deploy(tenant, appId, info.name, info.version, new Uint8Array(readFileSync(join(dir, 'module.wasm'))));
+            await this.deploy(tenant, appId, info.name, info.version, new Uint8Array(readFileSync(join(dir, 'module.wasm'))), { durable: info.durable });
           }
           restored.push(`${tenant}/${appId}`);
         } catch (error) {
@@ -215,11 +237,10 @@ export class ApplicationRegistry {
 
   // ── internals ────────────────────────────────────────────────────────────
 
-  private async replaceModule(module: string, wasm: Uint8Array): Promise<void> {
-    const runtime = this.system.runtime;
-    if (runtime.hasModule(module)) runtime.undeploy(module);
+  /** Validates a module under the tenant's per-actor memory and table caps, without deploying it. */
+  private prepare(module: string, wasm: Uint8Array): Promise<PreparedModule> {
     const limits = this.quotas?.limits;
-    await runtime.deploy(module, wasm, limits === undefined ? {} : { maxMemoryMb: limits.memoryMbPerActor, maxTableElements: limits.tableElementsPerActor });
+    return this.system.runtime.prepare(module, wasm, limits === undefined ? {} : { maxMemoryMb: limits.memoryMbPerActor, maxTableElements: limits.tableElementsPerActor });
   }
 
   /**
@@ -254,11 +275,11 @@ export class ApplicationRegistry {
     return true;
   }
 
-  private defineVirtual(manifest: AppManifest, prefix: string, moduleName: (file: string) => string): string[] {
+  private defineVirtual(manifest: AppManifest, prefix: string, moduleName: (file: string) => string, facets: readonly FacetSpec[][]): string[] {
     const kinds: string[] = [];
-    for (const v of manifest.virtual) {
+    for (const [i, v] of manifest.virtual.entries()) {
       const kind = `${prefix}${v.kind}`;
-      this.system.defineVirtual(kind, { module: moduleName(v.module), config: JSON.stringify(v.args), facets: [...v.facets, { name: 'virtual', idleMs: v.idleTimeoutMs }] });
+      this.system.defineVirtual(kind, { module: moduleName(v.module), config: JSON.stringify(v.args), facets: facets[i] });
       kinds.push(kind);
     }
     return kinds;

@@ -221,17 +221,44 @@ export class ActorRuntime {
     this.assertOpen();
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a module needs a non-empty name');
     if (this.modules.has(name)) throw new InvalidModuleError(`a module named ${shown(name)} is already deployed`);
-    if (isComponent(wasm)) {
-      const component = await prepareComponent(name, wasm, options);
-      this.modules.set(name, component);
-      for (const link of this.links) {
-        link.setup({ setup: 'component', name, source: component.source, coreModules: component.coreModules, maxMemoryPages: component.maxMemoryPages });
-      }
-      return;
+    this.install(await this.prepare(name, wasm, options));
+  }
+
+  /**
+   * Deploys `wasm` under a name that may be in use: the new module is
+   * validated and prepared first, and replaces the old one only if that
+   * succeeds — a bad redeploy leaves the old module deployed. Running actors
+   * keep their instances; new spawns get the new code.
+   */
+  async redeploy(name: string, wasm: Uint8Array, options: CoreModuleOptions = {}): Promise<void> {
+    this.install(await this.prepare(name, wasm, options));
+  }
+
+  /**
+   * Validates and prepares a module without deploying it (`install` does):
+   * a deploy of several modules prepares them all, checks them, and only
+   * then installs any, so a bad one changes nothing.
+   */
+  prepare(name: string, wasm: Uint8Array, options: CoreModuleOptions = {}): Promise<PreparedModule> {
+    try {
+      this.assertOpen();
+      if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a module needs a non-empty name');
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const prepared = await prepareCoreModule(name, wasm, options);
+    return isComponent(wasm) ? prepareComponent(name, wasm, options) : prepareCoreModule(name, wasm, options);
+  }
+
+  /** Deploys a prepared module under its name, replacing any module of that name (running actors keep their instances). */
+  install(prepared: PreparedModule): void {
+    this.assertOpen();
+    const name = prepared.name;
     this.modules.set(name, prepared);
     for (const link of this.links) {
+      if (prepared.kind === 'component') {
+        link.setup({ setup: 'component', name, source: prepared.source, coreModules: prepared.coreModules, maxMemoryPages: prepared.maxMemoryPages });
+        continue;
+      }
       link.setup({
         setup: 'module',
         name,
@@ -256,6 +283,16 @@ export class ActorRuntime {
 
   hasModule(name: string): boolean {
     return this.modules.has(name);
+  }
+
+  /**
+   * Whether actors of a module can be checkpointed: a component always can
+   * (its world exports get-state / set-state), a core module when it exports
+   * both `plex_get_state` and `plex_set_state`. Durability needs it.
+   */
+  canSnapshot(name: string): boolean {
+    const module = this.modules.get(name);
+    return module !== undefined && snapshotsState(module);
   }
 
   /**
@@ -715,4 +752,12 @@ export class ActorRuntime {
       }
     }
   }
+}
+
+/** A validated module, ready to `install`. */
+export type PreparedModule = CoreModule | ComponentModule;
+
+/** Whether a module's actors can be checkpointed (see ActorRuntime.canSnapshot). */
+export function snapshotsState(module: PreparedModule): boolean {
+  return module.kind === 'component' || (module.has.plex_get_state && module.has.plex_set_state);
 }

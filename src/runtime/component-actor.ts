@@ -45,8 +45,12 @@ const WASM_WITHOUT_JSPI = Object.create(WebAssembly, {
   },
 });
 
-/** Evaluated once per component per worker. */
-const instantiators = new Map<string, Instantiate>();
+/**
+ * Evaluated once per component setup per worker. Keyed by the setup itself,
+ * not the module name: a redeploy under the same name sends a new setup, and
+ * its actors must get the new code.
+ */
+const instantiators = new WeakMap<ComponentSetup, Instantiate>();
 
 /**
  * A component actor for the `plexspaces:simple-actor@0.1.0` world inside a
@@ -72,10 +76,10 @@ export class ComponentActor {
     /** A journaled (durable) actor's sends and clock go through the main thread, which records them and serves them again on replay. */
     journaled = false,
   ) {
-    let instantiate = instantiators.get(spec.name);
+    let instantiate = instantiators.get(spec);
     if (instantiate === undefined) {
       instantiate = new Function('WebAssembly', spec.source)(WASM_WITHOUT_JSPI) as Instantiate;
-      instantiators.set(spec.name, instantiate);
+      instantiators.set(spec, instantiate);
     }
     const viaMain = (op: number, text: string): string => {
       // Time spent waiting on the main thread (an ask, a lock, a blocking take) is not the handler's computing: the watchdog does not count it.

@@ -61,8 +61,10 @@ export class ActorCalls {
     if (application !== undefined && named === undefined) throw new ModuleNotFoundError(`${scope.tenant}/${application}`);
     const app = named ?? applicationFor(this.node.applications.list(scope.tenant), id, scope.namespace);
     if (app === undefined) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
+    // Durable unless the application opted out (application-registry.ts): its state survives crashes and restarts, restored from the journal when the id is activated again.
+    const durable = app.durable && this.node.runtime.canSnapshot(app.module);
     try {
-      return await this.node.actors.spawn(app.module, { id: actorId });
+      return await this.node.actors.spawn(app.module, { id: actorId, facets: durable ? ['durability'] : [] });
     } catch (error) {
       // Two requests may activate the same actor at once: the loser uses the winner's.
       if (this.node.runtime.has(actorId)) return actorId;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidArgumentError, shown } from '../errors.js';
+import { optionalBooleanField } from './form-fields.js';
 import type { Handler } from './http-gateway.js';
 import type { NodeService } from './node-service.js';
 
@@ -42,7 +43,7 @@ export function defineFaasRoutes(context: FaasRouteContext, s: NodeService): voi
     if (!(wasm instanceof Blob)) throw new InvalidArgumentError('wasm must be a file field (-F "wasm=@actor.wasm")');
     // The namespace is checked against the token even though a single-module application answers in every namespace of its tenant.
     const scope = s.scope(principal, text('tenant', false), text('namespace', false));
-    const info = await s.deploy(scope, actorType, actorType, text('version', false) ?? '0.0.0', new Uint8Array(await wasm.arrayBuffer()));
+    const info = await s.deploy(scope, actorType, actorType, text('version', false) ?? '0.0.0', new Uint8Array(await wasm.arrayBuffer()), { durable: optionalBooleanField(form, 'durable') });
     return { status: 201, body: { ...info, actorType, namespace: scope.namespace } };
   });
 

@@ -303,14 +303,15 @@ export class GrpcServer {
       deployedAt: a.deployedAt,
       kind: a.kind,
       actors: [...(a.actors ?? [])],
+      durable: a.durable,
     });
     return {
-      Deploy: this.unary<{ tenant?: string; applicationId?: string; name?: string; version?: string; wasm?: Buffer; manifest?: string; modules?: Record<string, Buffer>; namespace?: string }, object>(async (r, principal) => {
+      Deploy: this.unary<{ tenant?: string; applicationId?: string; name?: string; version?: string; wasm?: Buffer; manifest?: string; modules?: Record<string, Buffer>; namespace?: string; durable?: boolean }, object>(async (r, principal) => {
         if (r.manifest !== undefined && r.manifest !== '') {
           const files = new Map(Object.entries(r.modules ?? {}).map(([file, bytes]) => [file, new Uint8Array(bytes)] as const));
           return info(await s.deployBundle(s.scope(principal, r.tenant, r.namespace || undefined), r.applicationId ?? '', r.manifest, files, { name: r.name || undefined, version: r.version || undefined }));
         }
-        return info(await s.deploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '', r.name ?? '', r.version ?? '', new Uint8Array(r.wasm ?? [])));
+        return info(await s.deploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '', r.name ?? '', r.version ?? '', new Uint8Array(r.wasm ?? []), { durable: r.durable ?? undefined }));
       }),
       List: this.unary<{ tenant?: string }, object>(async (r, principal) => ({ applications: s.listApplications(s.scope(principal, r.tenant, undefined)).map(info) })),
       Undeploy: this.unary<{ tenant?: string; applicationId?: string }, object>(async (r, principal) => ({ removed: await s.undeploy(s.scope(principal, r.tenant, undefined), r.applicationId ?? '') })),

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { finished } from 'node:stream';
-import { ErrorCode, InvalidArgumentError, PlexError, shown } from '../errors.js';
+import { ErrorCode, InvalidArgumentError, ModuleNotFoundError, PlexError, shown } from '../errors.js';
 import { OPEN, type Principal } from './auth.js';
 import { metricsForTenant } from './metrics-view.js';
 import { checkJsonTextDepth } from './json-input.js';
+import { optionalBooleanField } from './form-fields.js';
 import { defineFaasRoutes } from './faas-routes.js';
 import { MAX_REMOTE_WAIT_MS, type NodeService } from './node-service.js';
 import { defineDocRoutes } from './openapi/serve.js';
@@ -176,7 +177,9 @@ export class HttpGateway {
       };
       const tenant = form.get('tenant');
       const manifest = form.get('manifest');
+      const durable = optionalBooleanField(form, 'durable');
       if (manifest !== null) {
+        if (durable !== undefined) throw new InvalidArgumentError('a bundle says whether its actors are durable in its manifest ([application] durable, or durable per actor), not in a durable field');
         // A bundle: the manifest (file or text) and every module as a `wasm_file` part named by its file name.
         const text = typeof manifest === 'string' ? manifest : await manifest.text();
         const files = new Map<string, Uint8Array>();
@@ -192,8 +195,14 @@ export class HttpGateway {
       const wasm = form.get('wasm_file');
       if (!(wasm instanceof Blob)) throw new InvalidArgumentError('wasm_file must be a file field');
       // An optional `tenant` field; with auth on it must be the token's own.
-      const info = await s.deploy(s.scope(principal, typeof tenant === 'string' && tenant !== '' ? tenant : undefined, undefined), field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()));
+      const info = await s.deploy(s.scope(principal, typeof tenant === 'string' && tenant !== '' ? tenant : undefined, undefined), field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()), { durable });
       return { status: 201, body: info };
+    });
+    this.route('GET', '/api/v1/applications', async (_, __, url, principal) => ({ body: { applications: s.listApplications(s.scope(principal, url.searchParams.get('tenant') || undefined, undefined)) } }));
+    this.route('DELETE', '/api/v1/applications/{}', async (_, [applicationId], url, principal) => {
+      const scope = s.scope(principal, url.searchParams.get('tenant') || undefined, undefined);
+      if (!(await s.undeploy(scope, applicationId))) throw new ModuleNotFoundError(`${scope.tenant}/${applicationId}`);
+      return { body: { removed: true } };
     });
     // `tenant` and `namespace` are optional body fields (a bundle's actors run in the namespace it was deployed to).
     this.route('POST', '/api/v1/actors/{actor}/ask', async (request, [id], _, principal) => {

@@ -236,9 +236,9 @@ export class NodeService {
 
   // ── applications and actors ──────────────────────────────────────────────
 
-  deploy(scope: Scope, applicationId: string, name: string, version: string, wasm: Uint8Array) {
+  deploy(scope: Scope, applicationId: string, name: string, version: string, wasm: Uint8Array, options: { durable?: boolean } = {}) {
     this.check(scope);
-    return this.node.applications.deploy(scope.tenant, applicationId, name, version, wasm);
+    return this.node.applications.deploy(scope.tenant, applicationId, name, version, wasm, options);
   }
 
   /** A bundle: its manifest and module files; its actors run in the scope's namespace. */

@@ -35,10 +35,11 @@ export const actorSchemas: Record<string, Doc> = {
       modules: { type: 'array', items: { type: 'string' } },
       bytes: { type: 'integer', minimum: 0 },
       deployedAt: { type: 'string', format: 'date-time' },
+      durable: { type: 'boolean', description: 'A module: its actors keep their state across crashes and restarts (journal + checkpoints). A bundle: its manifest’s `[application] durable` default' },
       namespace: { type: 'string', description: 'Bundles: the namespace its actors run in' },
       actors: { type: 'array', items: { type: 'string' }, description: 'Bundles: the ids of the actors it started' },
     },
-    ['tenant', 'applicationId', 'name', 'version', 'kind', 'module', 'modules', 'bytes', 'deployedAt'],
+    ['tenant', 'applicationId', 'name', 'version', 'kind', 'module', 'modules', 'bytes', 'deployedAt', 'durable'],
   ),
   DeployForm: {
     type: 'object',
@@ -51,6 +52,7 @@ export const actorSchemas: Record<string, Doc> = {
       manifest: { type: 'string', description: 'app-config.toml, as a file or a text field (a bundle)' },
       tenant: { type: 'string', description: 'With auth on: the token’s own tenant' },
       namespace: { type: 'string', description: 'A bundle: the namespace its actors run in' },
+      durable: { enum: ['true', 'false'], description: 'A module: `false` opts its actors out of durability (default: durable when the module can snapshot its state; `true` for one that cannot is a 400). A bundle says it in its manifest' },
     },
     required: ['application_id', 'wasm_file'],
   },
@@ -64,6 +66,27 @@ export const actorPaths: Record<string, Doc> = {
       summary: 'Deploy an application: one module, or a bundle with a manifest',
       requestBody: { required: true, content: { 'multipart/form-data': { schema: ref('DeployForm'), encoding: { wasm_file: { contentType: 'application/wasm, application/octet-stream' } } } } },
       responses: { 201: jsonReply('Deployed', ref('ApplicationInfo')), ...errors(...SCOPED, 409, 413, 415) },
+    },
+  },
+  '/api/v1/applications': {
+    get: {
+      tags: ['actors'],
+      operationId: 'listApplications',
+      summary: 'The applications deployed for a tenant',
+      parameters: [{ name: 'tenant', in: 'query', required: false, description: 'Default: the token’s tenant (`default` with auth off)', schema: ref('Name') }],
+      responses: { 200: jsonReply('The applications', object({ applications: { type: 'array', items: ref('ApplicationInfo') } }, ['applications'])), ...errors(...SCOPED) },
+    },
+  },
+  '/api/v1/applications/{app}': {
+    delete: {
+      tags: ['actors'],
+      operationId: 'undeploy',
+      summary: 'Undeploy an application: a bundle’s tree stops; running actors of a module keep running until stopped, new ones cannot activate',
+      parameters: [
+        { name: 'app', in: 'path', required: true, description: 'The application id', schema: ref('Name') },
+        { name: 'tenant', in: 'query', required: false, schema: ref('Name') },
+      ],
+      responses: { 200: jsonReply('Removed', object({ removed: { const: true } }, ['removed'])), ...errors(...SCOPED, 404) },
     },
   },
   '/api/v1/actors/{actor}/ask': {

@@ -61,6 +61,7 @@ export const faasSchemas: Record<string, Doc> = {
       version: { type: 'string', description: 'Default 0.0.0' },
       tenant: { type: 'string', description: 'With auth on: the token’s own tenant' },
       namespace: { type: 'string', description: 'Checked against the token; a single-module application answers in every namespace of its tenant' },
+      durable: { enum: ['true', 'false'], description: '`false` opts the actors out of durability (default: durable when the module can snapshot its state)' },
     },
     required: ['actor_type', 'wasm'],
   },
