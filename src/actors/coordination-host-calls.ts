@@ -1,5 +1,5 @@
 import { ForbiddenError, InvalidArgumentError } from '../errors.js';
-import { scopeOfActor, type Scope } from '../coord/scope.js';
+import { checkScope, scopeOfActor, type Scope } from '../coord/scope.js';
 import { resolveActorRef } from '../runtime/actor-address.js';
 import { HostOp } from '../runtime/core-abi.js';
 import { failed, splitLines, type HostCallExtension } from '../runtime/host-services.js';
@@ -89,7 +89,7 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
           return ok(JSON.stringify(coordination.kv.list(scope, text()).map((e) => e.key)));
         case HostOp.LockAcquire: {
           const [tenant, namespace, holder, name, leaseSecs, timeoutMs] = fields(5);
-          const lockScope = scopeFor(scope, tenant, namespace);
+          const lockScope = lockScopeFor(scope, tenant, namespace);
           return coordination.locks
             .acquire(lockScope, name, holder === '' ? caller : holder, {
               leaseMs: Number(leaseSecs) * 1000,
@@ -102,7 +102,7 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
         }
         case HostOp.LockRelease: {
           const [lockId, tenant, namespace, holder, version] = fields(4);
-          coordination.locks.release(scopeFor(scope, tenant, namespace), lockId, holder === '' ? caller : holder, version);
+          coordination.locks.release(lockScopeFor(scope, tenant, namespace), lockId, holder === '' ? caller : holder, version);
           return ok('ok');
         }
         case HostOp.BlobUpload: {
@@ -149,11 +149,27 @@ function ok(text: string): Result {
   return { status: 0, data: text === '' ? EMPTY : utf8.encode(text) };
 }
 
-/** The world's lock calls name a tenant and namespace; empty means the caller's, anything else must be the caller's. */
-function scopeFor(own: Scope, tenant: string, namespace: string): Scope {
-  const wanted = { tenant: tenant === '' ? own.tenant : tenant, namespace: namespace === '' ? own.namespace : namespace };
-  if (wanted.tenant !== own.tenant || wanted.namespace !== own.namespace) {
-    throw new ForbiddenError(`an actor of ${own.tenant}/${own.namespace} cannot use locks of ${wanted.tenant}/${wanted.namespace}`);
-  }
-  return wanted;
+/**
+ * Where the locks of a lock call live. The world's `lock-acquire` and
+ * `lock-release` name a tenant and a namespace besides the lock:
+ *
+ * - tenant: `""` or the caller's own tenant; any other is refused
+ *   (PLEX_ERR_FORBIDDEN), as every host call naming another tenant is.
+ * - namespace: `""` or the caller's own namespace is the caller's scope,
+ *   the locks the SDK's `host.lockAcquire` takes. Any other name is a lock
+ *   namespace *inside* the caller's scope: a group of locks of that name
+ *   that only actors of the caller's tenant and namespace reach. This is how
+ *   the articles' `lock_acquire("", "leader-election", holder, "leader", 30,
+ *   0)` reads: every candidate of one scope contends for the lock `leader`
+ *   of the group `leader-election`, which is not the scope's plain lock
+ *   `leader` and never another namespace's locks.
+ *
+ * A lock group's scope key is `tenant/namespace/group`: a namespace never
+ * contains `/`, so it cannot be any real scope's key.
+ */
+function lockScopeFor(own: Scope, tenant: string, namespace: string): Scope {
+  if (tenant !== '' && tenant !== own.tenant) throw new ForbiddenError(`an actor of ${own.tenant}/${own.namespace} cannot use locks of tenant ${tenant}`);
+  if (namespace === '' || namespace === own.namespace) return own;
+  checkScope({ tenant: own.tenant, namespace });
+  return { tenant: own.tenant, namespace: `${own.namespace}/${namespace}` };
 }

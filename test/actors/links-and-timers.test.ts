@@ -139,6 +139,29 @@ describe('coordination host calls from a core module', () => {
     // b also left its group when it died.
     expect(system.coordination.groups.members({ tenant: 'acme', namespace: 'prod' }, 'room')).toEqual([a]);
   });
+
+  it('a lock call’s namespace other than the caller’s own names a lock group inside the caller’s scope (the articles’ "leader-election")', async () => {
+    const a = await system.spawn('probe', { id: 'acme/prod/candidate-a' });
+    const b = await system.spawn('probe', { id: 'acme/prod/candidate-b' });
+    const dev = await system.spawn('probe', { id: 'acme/dev/candidate-a' });
+    // The lock `chief`: the test above left the scope's plain `leader` held.
+    const acquire = (id: string, tenant: string, namespace: string) => probeCall(system, id, HostOp.LockAcquire, `${tenant}\n${namespace}\n\nchief\n30\n0`);
+    // lock_acquire("", "leader-election", …, "chief", 30, 0): the candidates of one scope contend for one lock.
+    const grant = JSON.parse(await acquire(a, '', 'leader-election'));
+    expect(grant).toMatchObject({ lock_id: 'chief', holder: a });
+    expect(await acquire(b, '', 'leader-election')).toBe('ERROR');
+    // The group's lock is not the scope's plain lock of that name; naming the own namespace is the plain lock.
+    expect(JSON.parse(await acquire(b, '', ''))).toMatchObject({ lock_id: 'chief', holder: b });
+    expect(await acquire(a, '', 'prod')).toBe('ERROR');
+    expect(await acquire(a, 'acme', 'prod')).toBe('ERROR');
+    // Another namespace of the tenant has a group of that name of its own; another tenant stays refused, and so does a bad name.
+    expect(JSON.parse(await acquire(dev, '', 'leader-election'))).toMatchObject({ holder: dev });
+    expect(await acquire(b, 'globex', 'leader-election')).toBe('ERROR');
+    expect(await acquire(b, '', 'no/slashes')).toBe('ERROR');
+    // Released through the same group, the lock goes to the next candidate with a newer fencing version.
+    expect(await probeCall(system, a, HostOp.LockRelease, `chief\n\nleader-election\n\n${grant.version}`)).toBe('ok');
+    expect(JSON.parse(await acquire(b, '', 'leader-election')).version).toBe(String(BigInt(grant.version) + 1n));
+  });
 });
 
 describe('ask between actors on the same worker', () => {
