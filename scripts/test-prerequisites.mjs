@@ -94,6 +94,12 @@ const PREREQUISITES = [
     apt: ['jupyter-nbconvert', 'python3-nbclient', 'python3-ipykernel'],
   },
   {
+    name: 'redis-server (Debian)',
+    why: 'the cluster backend: tests start their own redis-server (and a Redis Cluster) on loopback (test/support/redis-server.ts)',
+    present: () => which('redis-server') !== undefined && which('redis-cli') !== undefined,
+    apt: ['redis-server'],
+  },
+  {
     name: 'the tslab TypeScript kernel, registered with Jupyter',
     why: 'the notebooks are TypeScript; tslab lives in notebooks/.tslab so its TypeScript does not shadow ours',
     present: tslabKernelRegistered,

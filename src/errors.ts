@@ -49,6 +49,7 @@ export const ErrorCode = {
   FileUnreadable: 'PLEX_ERR_FILE_UNREADABLE',
   ActorReplyError: 'PLEX_ERR_ACTOR_REPLY_ERROR',
   GatherUnsatisfied: 'PLEX_ERR_GATHER_UNSATISFIED',
+  BackendUnavailable: 'PLEX_ERR_BACKEND_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -177,6 +178,17 @@ export class WatchOverflowError extends PlexError {
 export class StorageError extends PlexError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.Storage, message, options);
+  }
+}
+
+/**
+ * The cluster backend (Redis) cannot be reached, or stopped answering: the
+ * operation failed fast and did not take effect (a write that got this
+ * error is not acknowledged). The node reconnects by itself.
+ */
+export class BackendUnavailableError extends PlexError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.BackendUnavailable, message, options);
   }
 }
 

@@ -44,6 +44,7 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.LockTimeout]: grpc.status.ABORTED,
   [ErrorCode.LockFenced]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.ChannelClosed]: grpc.status.UNAVAILABLE,
+  [ErrorCode.BackendUnavailable]: grpc.status.UNAVAILABLE,
   [ErrorCode.Escalated]: grpc.status.UNAVAILABLE,
   [ErrorCode.FacetRejected]: grpc.status.PERMISSION_DENIED,
   [ErrorCode.QuotaExceeded]: grpc.status.RESOURCE_EXHAUSTED,

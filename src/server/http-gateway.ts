@@ -33,6 +33,7 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.ShardGroupExists]: 409,
   [ErrorCode.AskTimeout]: 504,
   [ErrorCode.Backpressure]: 503,
+  [ErrorCode.BackendUnavailable]: 503,
   [ErrorCode.SpaceClosed]: 503,
   [ErrorCode.RuntimeClosed]: 503,
   [ErrorCode.ActorTrapped]: 502,
