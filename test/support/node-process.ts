@@ -18,7 +18,17 @@ export interface NodeProcess {
  */
 export async function startNodeProcess(dataDir: string, children: ChildProcess[], options: { workers?: number; args?: string[] } = {}): Promise<NodeProcess> {
   const args = ['--import', 'tsx', CLI, 'start', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0', '--workers', String(options.workers ?? 1), ...(options.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return startNodeCommand(process.execPath, args, children);
+}
+
+/**
+ * Starts a node with any command line that runs `plexspaces start` (an
+ * installed `plexspaces`, a shell), and resolves once it printed its
+ * endpoints. The command must pick free ports itself (`--http-port 0
+ * --grpc-port 0`). The process is pushed to `children`.
+ */
+export async function startNodeCommand(command: string, args: string[], children: ChildProcess[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<NodeProcess> {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
