@@ -120,6 +120,16 @@ describe('the packed package, installed, works from an empty folder', () => {
     for (const reply of replies) expect(withoutWhitespace(result.stdout), result.stdout).toContain(reply);
     expect(readdirSync(project).sort()).toEqual(['data', 'greeter.ts', 'greeter.wasm']);
 
+    // The rest the package brings at run time: the OpenAPI document and Swagger UI's assets
+    // (swagger-ui-dist), its version, the kernels' wasm in dist/wasm.
+    for (const path of ['/api/v1/openapi.json', '/docs', '/docs/swagger-ui.css']) {
+      expect((await fetch(`${node.http}${path}`)).status, path).toBe(200);
+    }
+    expect(spawnSync('plexspaces', ['--version'], { cwd: project, env, encoding: 'utf8' }).stdout).toBe(`${PACKAGE.version}\n`);
+    const nbody = spawnSync('plexspaces', ['run', 'nbody', '--bodies', '256', '--steps', '2', '--workers', '1', '--no-scaling', '--json'], { cwd: project, env, encoding: 'utf8' });
+    expect(nbody.status, nbody.stderr).toBe(0);
+    expect((JSON.parse(nbody.stdout) as { runs: { bodies: number; steps: number }[] }).runs).toMatchObject([{ bodies: 256, steps: 2 }]);
+
     const exited = new Promise<number | null>((resolve) => node.child.removeAllListeners('exit').on('exit', resolve));
     node.child.kill('SIGTERM');
     expect(await exited).toBe(0);
