@@ -141,9 +141,15 @@ const STEP = '$step';
  *   first step; a second `run` while one is in progress is refused.
  * - `steps` lists method names; each step method gets the data and changes
  *   it. Throwing fails the workflow (status `failed`, the error kept).
- * - `signal:<name>` messages call `signals[name](data, payload)`.
+ * - `signal:<name>` messages call `signals[name](data, payload)`; a signal
+ *   may stop the workflow with `cancelWorkflow()`.
  * - `query:<name>` messages call `queries[name](data, payload)` on a copy of
- *   the data, so a query cannot change it; `query:status` always exists.
+ *   the data, so a query cannot change it. `query:status` always exists: a
+ *   `queries.status` of the workflow's own answers it, else the built-in
+ *   one (`{status, step, steps, error, data}`).
+ * - `delayBeforeStep(data, step)` spaces the steps out (0 by default: the
+ *   next step is sent at once); a step waiting out its delay is what a
+ *   signal or query can come before.
  *
  * With the `durability` facet the workflow is durable: every step and signal
  * is a journaled message, so after a crash the actor is replayed to where it
@@ -157,6 +163,16 @@ export abstract class WorkflowActor<Data> extends PlexSpacesActor<WorkflowRecord
   readonly queries: Record<string, (data: Data, payload: unknown) => unknown> = {};
 
   onStart(_input: unknown, _data: Data): void {}
+
+  /** Milliseconds to wait before running step `step` (its index); 0, the default, sends it at once. */
+  delayBeforeStep(_data: Data, _step: number): number {
+    return 0;
+  }
+
+  /** Stops a running workflow (from a signal, say): the steps not run yet never run; status `cancelled`. */
+  protected cancelWorkflow(): void {
+    if (this.state.status === 'running') this.state.status = 'cancelled';
+  }
 
   getDefaultState(): WorkflowRecord<Data> {
     return { status: 'idle', step: 0, stepPending: false, data: this.initialData() };
@@ -208,13 +224,13 @@ export abstract class WorkflowActor<Data> extends PlexSpacesActor<WorkflowRecord
     if (type.startsWith('query:')) {
       const name = type.slice(6);
       const snapshot = JSON.parse(JSON.stringify(wf.data)) as Data;
-      if (name === 'status') return { status: wf.status, step: wf.step, steps: this.steps.length, error: wf.error, data: snapshot };
       const handler = this.queries[name];
+      if (name === 'status' && handler === undefined) return { status: wf.status, step: wf.step, steps: this.steps.length, error: wf.error, data: snapshot };
       if (handler === undefined) throw new Error(`no query ${JSON.stringify(name)}`);
       return handler.call(this, snapshot, payload);
     }
     if (type === 'cancel') {
-      if (wf.status === 'running') wf.status = 'cancelled';
+      this.cancelWorkflow();
       return { status: wf.status };
     }
     const method = (this as unknown as Record<string, unknown>)[handlerName(type)];
@@ -224,6 +240,9 @@ export abstract class WorkflowActor<Data> extends PlexSpacesActor<WorkflowRecord
 
   private scheduleStep(): void {
     this.state.stepPending = true;
-    host.send(host.selfId(), STEP, {});
+    const delay = this.delayBeforeStep(this.state.data, this.state.step);
+    if (!Number.isSafeInteger(delay) || delay < 0) throw new Error(`delayBeforeStep must answer whole milliseconds ≥ 0, got ${JSON.stringify(delay)}`);
+    if (delay === 0) host.send(host.selfId(), STEP, {});
+    else host.sendAfter(delay, STEP, {});
   }
 }
