@@ -3,6 +3,7 @@ import { PlexError, UsageError } from '../errors.js';
 import { benchCommand } from './bench-command.js';
 import { buildCommand } from './build-command.js';
 import { deployCommand, messageCommand, shardsCommand, tsCommand } from './remote-commands.js';
+import { nodesCommand } from './nodes-command.js';
 import { runCommand } from './run-command.js';
 import { startCommand } from './start-command.js';
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   ask: { summary: "send a message to an actor on a node and print its reply", run: messageCommand('ask') },
   tell: { summary: 'send a message to an actor on a node', run: messageCommand('tell') },
   ts: { summary: 'tuple-space operations on a node: write, read, take, count, read-all, take-all, watch', run: tsCommand },
+  nodes: { summary: 'list the nodes of the platform (the cluster\'s live members, or the node alone)', run: nodesCommand },
   shards: { summary: 'shard groups on a node: list, create, delete, bulk-update, scatter-gather, reduce, barrier, scale', run: shardsCommand },
 };
 

@@ -16,7 +16,7 @@ import { parseCommandArgs } from './parse.js';
  * named could not be read; 2 wrong usage. Wherever a command takes JSON it
  * also takes @file.json or - (stdin).
  */
-const COMMON = `
+export const COMMON = `
 common options:
   --tenant T       the tenant (default: default; with auth on, the token's)
   --namespace NS   the namespace (default: default)
@@ -35,7 +35,7 @@ interface Connection {
   readonly token?: string;
 }
 
-const COMMON_OPTIONS = {
+export const COMMON_OPTIONS = {
   node: { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -65,7 +65,7 @@ function scopeOf(text: string | undefined, values: { tenant?: string; namespace?
   return { tenant: tenant ?? values.tenant ?? 'default', namespace: namespace ?? values.namespace ?? 'default', name };
 }
 
-function connection(values: { node?: string; token?: string }): Connection {
+export function connection(values: { node?: string; token?: string }): Connection {
   const node = (values.node ?? process.env.PLEXSPACES_NODE ?? 'http://127.0.0.1:8001').replace(/\/+$/, '');
   try {
     new URL(node);
@@ -75,7 +75,7 @@ function connection(values: { node?: string; token?: string }): Connection {
   return { node, token: values.token ?? process.env.PLEXSPACES_TOKEN };
 }
 
-async function request(c: Connection, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function request(c: Connection, method: string, path: string, body?: unknown): Promise<unknown> {
   const headers: Record<string, string> = {};
   if (c.token) headers.authorization = `Bearer ${c.token}`;
   let payload: BodyInit | undefined;
@@ -96,13 +96,13 @@ async function request(c: Connection, method: string, path: string, body?: unkno
   return parsed;
 }
 
-function print(value: unknown): void {
+export function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 const jsonArg = jsonInput;
 
-function help(args: string[], text: string): boolean {
+export function help(args: string[], text: string): boolean {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(text);
     return true;

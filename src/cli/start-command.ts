@@ -3,6 +3,7 @@ import { Logger } from '../node/logger.js';
 import { DEFAULTS, loadNodeConfig } from '../node/node-config.js';
 import { PlexNode } from '../node/plex-node.js';
 import { NodeServer, type Endpoints } from '../server/node-server.js';
+import { joinCluster, type ClusterMember } from '../cluster/join-cluster.js';
 import { parseCommandArgs } from './parse.js';
 
 const HELP = `usage: plexspaces start [options]
@@ -23,6 +24,10 @@ options:
   --http-port N      HTTP + websocket port (default ${DEFAULTS.httpPort}, env PLEXSPACES_HTTP_PORT; 0 picks a free one)
   --host ADDR        interface to listen on (default ${DEFAULTS.host}, env PLEXSPACES_HOST)
   --workers N        actor worker threads (default: the machine's cores, env PLEXSPACES_WORKERS)
+  --cluster URL      join the platform whose nodes share this Redis (redis://host:port; repeat for Redis
+                     Cluster seeds; env PLEXSPACES_CLUSTER, TOML [cluster] redis; docs/cluster.md)
+  --node-id ID       this node's id in the cluster (default: host name + a random suffix)
+  --label K=V        a label this node carries in the cluster's registry (repeatable)
   --max-ws-message-bytes N
                      largest websocket message (default ${DEFAULTS.maxWsMessageBytes}, TOML [limits] max_ws_message_bytes;
                      a bigger one closes that socket with 1009)
@@ -44,6 +49,9 @@ export async function startCommand(args: string[]): Promise<number> {
       host: { type: 'string' },
       workers: { type: 'string' },
       'max-ws-message-bytes': { type: 'string' },
+      cluster: { type: 'string', multiple: true },
+      'node-id': { type: 'string' },
+      label: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,6 +68,9 @@ export async function startCommand(args: string[]): Promise<number> {
     httpPort: values['http-port'],
     workers: values.workers,
     maxWsMessageBytes: values['max-ws-message-bytes'],
+    cluster: values.cluster,
+    nodeId: values['node-id'],
+    labels: values.label,
   });
   const log = new Logger(config.logLevel, { component: 'node' });
   const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers, quotas: config.quotas });
@@ -71,6 +82,8 @@ export async function startCommand(args: string[]): Promise<number> {
     http: { maxJsonBytes: config.maxJsonBytes, maxDeployBytes: config.maxDeployBytes },
     ws: { maxMessageBytes: config.maxWsMessageBytes },
     metrics: { maxSpaceSeries: config.maxSpaceSeries },
+    nodeId: config.nodeId,
+    labels: config.labels,
   });
   let endpoints: Endpoints;
   try {
@@ -78,6 +91,16 @@ export async function startCommand(args: string[]): Promise<number> {
   } catch (error) {
     await node.stop();
     throw new UsageError(`cannot listen (gRPC port ${config.grpcPort}, HTTP port ${config.httpPort}): ${(error as Error).message}`);
+  }
+  let cluster: ClusterMember | undefined;
+  if (config.cluster !== null) {
+    try {
+      cluster = await joinCluster(server.service.membership, config.cluster, log);
+    } catch (error) {
+      await server.close();
+      await node.stop();
+      throw error;
+    }
   }
   node.runtime.onCrash((report) => log.warn('actor crashed', { actor: report.actorId, module: report.module, code: report.error.code, error: report.error.message }));
   const apps = await node.restoreApplications();
@@ -96,6 +119,7 @@ export async function startCommand(args: string[]): Promise<number> {
   );
   if (apps.restored.length > 0) process.stdout.write(`applications: ${apps.restored.length} restored (${apps.restored.join(', ')})\n`);
   if (groups.restored.length > 0) process.stdout.write(`shard groups: ${groups.restored.length} restored (${groups.restored.join(', ')})\n`);
+  if (cluster !== undefined) process.stdout.write(`cluster: node ${cluster.registry.self.id} on ${config.cluster!.redis.join(', ')} (${cluster.registry.nodes().length} live)\n`);
   process.stdout.write(`grpc: ${endpoints.grpc}\n`);
   process.stdout.write(`http: ${endpoints.http}\n`);
   process.stdout.write(`websocket: ${endpoints.ws}\n`);
@@ -105,6 +129,8 @@ export async function startCommand(args: string[]): Promise<number> {
   const signal = await stopped;
   process.stdout.write(`received ${signal}, stopping…\n`);
   clearInterval(keepAlive);
+  // Goodbye first: the other nodes see this one leave at once instead of after its heartbeat lapses.
+  await cluster?.leave();
   await server.close();
   await node.stop();
   log.info('stopped', { signal });

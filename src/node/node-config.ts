@@ -26,6 +26,19 @@ export interface NodeConfig {
   readonly logLevel: LogLevel;
   /** Per-tenant limits (`[quotas]`, snake_case keys); unset ones keep the defaults of src/node/tenant-quotas.ts. */
   readonly quotas: TenantQuotaOptions;
+  /** This node's id (`[cluster] node_id`, `--node-id`); default: host name + a random suffix. */
+  readonly nodeId?: string;
+  /** Labels this node carries in the cluster's registry (`[cluster] labels`, `--label k=v`). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Several nodes as one platform on Redis (`[cluster] redis`, `--cluster URL`); null: a node alone. */
+  readonly cluster: ClusterConfig | null;
+}
+
+export interface ClusterConfig {
+  /** One redis:// URL (a single server), or several (Redis Cluster seeds). */
+  readonly redis: readonly string[];
+  /** A node whose heartbeat is older than this is dead (`[cluster] heartbeat_ttl_ms`, default 5000). */
+  readonly heartbeatTtlMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -42,7 +55,11 @@ export const DEFAULTS: NodeConfig = {
   maxSpaceSeries: 100,
   logLevel: 'info',
   quotas: {},
+  labels: {},
+  cluster: null,
 };
+
+const DEFAULT_HEARTBEAT_TTL_MS = 5_000;
 
 /** The flags `start` takes that override the file and the environment. */
 export interface ConfigFlags {
@@ -54,9 +71,16 @@ export interface ConfigFlags {
   readonly httpPort?: string;
   readonly workers?: string;
   readonly maxWsMessageBytes?: string;
+  /** `--cluster URL`, repeatable. */
+  readonly cluster?: readonly string[];
+  readonly nodeId?: string;
+  /** `--label k=v`, repeatable. */
+  readonly labels?: readonly string[];
 }
 
-const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits', 'metrics', 'quotas'];
+const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits', 'metrics', 'quotas', 'cluster'];
+const CLUSTER_KEYS = ['redis', 'node_id', 'labels', 'heartbeat_ttl_ms'];
+const LABEL = /^[A-Za-z0-9_.\/-]{1,63}$/;
 const AUTH_KEYS = ['enabled', 'algorithm', 'secret', 'secret_env', 'public_key_file', 'issuer', 'audience', 'operators'];
 const LIMIT_KEYS = ['max_json_bytes', 'max_deploy_bytes', 'max_ws_message_bytes'];
 // The floor is ws-endpoint.ts's MIN_WS_MAX_MESSAGE_BYTES: a request under it never makes the client ask for the limit.
@@ -110,7 +134,36 @@ export function loadNodeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv =
   if (flags.httpPort !== undefined) config.httpPort = integer('--http-port', flags.httpPort, 0, 65535);
   if (flags.workers !== undefined) config.workers = integer('--workers', flags.workers, 1, 256);
   if (flags.maxWsMessageBytes !== undefined) config.maxWsMessageBytes = integer('--max-ws-message-bytes', flags.maxWsMessageBytes, ...WS_MESSAGE_RANGE);
+  if (env.PLEXSPACES_CLUSTER && flags.cluster === undefined) config.cluster = { heartbeatTtlMs: config.cluster?.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, redis: redisUrls('PLEXSPACES_CLUSTER', env.PLEXSPACES_CLUSTER.split(',')) };
+  if (flags.cluster !== undefined && flags.cluster.length > 0) config.cluster = { heartbeatTtlMs: config.cluster?.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, redis: redisUrls('--cluster', flags.cluster) };
+  if (flags.nodeId !== undefined) config.nodeId = text('--node-id', flags.nodeId);
+  if (flags.labels !== undefined && flags.labels.length > 0) {
+    const labels: Record<string, string> = { ...config.labels };
+    for (const label of flags.labels) {
+      const at = label.indexOf('=');
+      if (at <= 0) throw new UsageError(`--label takes key=value, got ${shown(label)}`);
+      labels[label.slice(0, at)] = label.slice(at + 1);
+    }
+    config.labels = checkLabels('--label', labels);
+  }
   return config;
+}
+
+function redisUrls(where: string, urls: readonly unknown[]): string[] {
+  if (urls.length === 0) throw new UsageError(`${where}: give at least one redis://host:port URL`);
+  return urls.map((url) => {
+    const value = typeof url === 'string' ? url.trim() : url;
+    if (typeof value !== 'string' || !/^redis:\/\/[^\s]+$/.test(value)) throw new UsageError(`${where}: ${shown(url)} is not a redis://host:port URL`);
+    return value;
+  });
+}
+
+function checkLabels(where: string, labels: Record<string, unknown>): Record<string, string> {
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL.test(key)) throw new UsageError(`${where}: a label key must be 1–63 of A–Z a–z 0–9 _ . / -, got ${shown(key)}`);
+    if (typeof value !== 'string' || value.length > 256) throw new UsageError(`${where}: label ${key} must be a string of at most 256 characters, got ${shown(value)}`);
+  }
+  return labels as Record<string, string>;
 }
 
 function logLevel(name: string, value: unknown): LogLevel {
@@ -143,6 +196,23 @@ function fromToml(path: string, env: NodeJS.ProcessEnv): Partial<NodeConfig> {
     if (limits.max_ws_message_bytes !== undefined) out.maxWsMessageBytes = integer(`${path}: limits.max_ws_message_bytes`, limits.max_ws_message_bytes, ...WS_MESSAGE_RANGE);
   }
   if (table.quotas !== undefined) out.quotas = quotasFromConfig(path, table.quotas as Record<string, unknown>);
+  if (table.cluster !== undefined) {
+    const cluster = table.cluster as Record<string, unknown>;
+    unknownKeys(`${path} [cluster]`, cluster, CLUSTER_KEYS);
+    if (cluster.node_id !== undefined) out.nodeId = text(`${path}: cluster.node_id`, cluster.node_id);
+    if (cluster.labels !== undefined) {
+      if (cluster.labels === null || typeof cluster.labels !== 'object' || Array.isArray(cluster.labels)) throw new UsageError(`${path}: cluster.labels must be a table of strings`);
+      out.labels = checkLabels(`${path}: cluster.labels`, cluster.labels as Record<string, unknown>);
+    }
+    const ttl = cluster.heartbeat_ttl_ms === undefined ? DEFAULT_HEARTBEAT_TTL_MS : integer(`${path}: cluster.heartbeat_ttl_ms`, cluster.heartbeat_ttl_ms, 300, 600_000);
+    if (cluster.redis !== undefined) {
+      const urls = typeof cluster.redis === 'string' ? [cluster.redis] : cluster.redis;
+      if (!Array.isArray(urls)) throw new UsageError(`${path}: cluster.redis must be a redis:// URL or a list of them`);
+      out.cluster = { redis: redisUrls(`${path}: cluster.redis`, urls), heartbeatTtlMs: ttl };
+    } else if (cluster.heartbeat_ttl_ms !== undefined) {
+      throw new UsageError(`${path}: cluster.heartbeat_ttl_ms needs cluster.redis (the nodes' Redis)`);
+    }
+  }
   if (table.metrics !== undefined) {
     const metrics = table.metrics as Record<string, unknown>;
     unknownKeys(`${path} [metrics]`, metrics, ['max_space_series']);

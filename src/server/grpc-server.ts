@@ -390,6 +390,27 @@ export class GrpcServer {
       // Open even with auth on, like the HTTP health route: load balancers probe it.
       Health: (_call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => callback(null, { status: 'ok' }),
       Info: this.unary<object, object>(async (_, principal) => s.info(principal)),
+      Nodes: this.unary<object, object>(async () => {
+        const listing = await s.nodes();
+        return {
+          backend: listing.cluster?.backend ?? '',
+          seeds: [...(listing.cluster?.seeds ?? [])],
+          self: listing.self,
+          stale: listing.stale ?? '',
+          nodes: listing.nodes.map((n) => ({
+            id: n.id,
+            incarnation: n.incarnation,
+            grpcAddress: n.addresses.grpc ?? '',
+            httpAddress: n.addresses.http ?? '',
+            wsAddress: n.addresses.ws ?? '',
+            workers: n.workers,
+            labels: { ...n.labels },
+            version: n.version,
+            startedAt: n.startedAt,
+            expiresAt: String(n.expiresAt ?? 0),
+          })),
+        };
+      }),
     };
   }
 }

@@ -150,6 +150,7 @@ export class HttpGateway {
     defineDocRoutes((method, path, handler) => this.route(method, path, handler, true));
     this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }), true);
     this.route('GET', '/api/v1/info', async (_, __, ___, principal) => ({ body: s.info(principal) }));
+    this.route('GET', '/api/v1/nodes', async () => ({ body: await s.nodes() }));
     if (s.metrics !== undefined) {
       const metrics = s.metrics;
       // With auth on, /metrics needs a token like every other route: an operator reads everything, a tenant its own series.

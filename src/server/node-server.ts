@@ -18,6 +18,9 @@ export interface NodeServerOptions {
   readonly http?: HttpGatewayOptions;
   readonly ws?: WsEndpointOptions;
   readonly metrics?: NodeMetricsOptions;
+  /** This node's id in the platform (default: host name + a random suffix) and its labels. */
+  readonly nodeId?: string;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_HTTP_PORT = 8001;
@@ -44,7 +47,7 @@ export class NodeServer {
     private readonly options: NodeServerOptions = {},
   ) {
     this.metrics = new NodeMetrics(node, () => this.ws.connections, options.metrics);
-    this.service = new NodeService(node, new Gatekeeper(options.auth ?? { enabled: false }), this.metrics);
+    this.service = new NodeService(node, new Gatekeeper(options.auth ?? { enabled: false }), this.metrics, { nodeId: options.nodeId, labels: options.labels });
     this.http = new HttpGateway(this.service, options.http);
     this.ws = new WsEndpoint(this.service, this.http.server, options.ws);
     this.grpc = new GrpcServer(this.service);
@@ -61,7 +64,9 @@ export class NodeServer {
       throw error;
     }
     const shown = host.includes(':') ? `[${host}]` : host;
-    return { grpc: `${shown}:${this.grpcPort}`, http: `http://${shown}:${this.httpPort}`, ws: `ws://${shown}:${this.httpPort}/ws` };
+    const endpoints = { grpc: `${shown}:${this.grpcPort}`, http: `http://${shown}:${this.httpPort}`, ws: `ws://${shown}:${this.httpPort}/ws` };
+    this.service.membership.setLocal({ ...this.service.membership.self, addresses: endpoints });
+    return endpoints;
   }
 
   get ports(): { grpc: number; http: number } {

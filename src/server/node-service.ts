@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Membership } from '../cluster/membership.js';
+import { nodeId } from '../cluster/node-registry.js';
 import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
 import { ActorCalls, checkType } from './actor-calls.js';
 import type { DeadLetter, DeadLetters } from './dead-letters.js';
@@ -63,13 +65,26 @@ export class NodeService {
   /** Actor activation, ask and tell, and the dead letters of tells. */
   private readonly actors: ActorCalls;
 
+  /** This node alone, or its place in a cluster (src/cluster/membership.ts). */
+  readonly membership: Membership;
+
   constructor(
     readonly node: PlexNode,
     readonly gate: Gatekeeper = new Gatekeeper(),
     /** Counts and times what the surfaces do (they call `observe`). */
     readonly metrics?: NodeMetrics,
+    identity: { nodeId?: string; labels?: Readonly<Record<string, string>> } = {},
   ) {
     this.actors = new ActorCalls(node, metrics, MAX_REMOTE_WAIT_MS);
+    this.membership = new Membership({
+      id: nodeId(identity.nodeId),
+      incarnation: randomBytes(8).toString('hex'),
+      addresses: {},
+      workers: node.runtime.workerCount,
+      labels: { ...identity.labels },
+      version: NODE_VERSION,
+      startedAt: node.startedAt.toISOString(),
+    });
   }
 
   /** Runs one remote operation under the metrics (if any). */
@@ -502,6 +517,11 @@ export class NodeService {
    * off) gets node-wide figures; a tenant's token gets its own tenant's
    * (its actors only), so one tenant learns nothing of another's load.
    */
+  /** The nodes of the platform (this one alone, or the cluster's live members), read from the registry now. Any authenticated caller may list them: it is how clients find the other nodes. */
+  nodes() {
+    return this.membership.refresh();
+  }
+
   info(principal: Principal) {
     const actors = this.node.runtime.placement();
     const base = { version: NODE_VERSION, startedAt: this.node.startedAt.toISOString(), durable: this.node.dataDir !== null, workers: this.node.runtime.workerCount };

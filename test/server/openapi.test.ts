@@ -87,6 +87,7 @@ function table(): Call[] {
     call('GET', '/', 200),
     call('GET', '/api/v1/health', 200),
     call('GET', '/api/v1/info', 200),
+    call('GET', '/api/v1/nodes', 200),
     call('GET', '/metrics', 200),
     call('GET', '/api/v1/openapi.json', 200),
     call('GET', '/docs', 200),

@@ -18,6 +18,31 @@ export const nodeSchemas: Record<string, Doc> = {
     },
     ['version', 'startedAt', 'durable', 'workers', 'scope', 'actors'],
   ),
+  ClusterNode: object(
+    {
+      id: { type: 'string' },
+      incarnation: { type: 'string', description: 'Random per start: a node restarted under the same id is a new incarnation' },
+      addresses: object({ grpc: { type: 'string' }, http: { type: 'string' }, ws: { type: 'string' } }, []),
+      workers: { type: 'integer', minimum: 0 },
+      labels: { type: 'object', additionalProperties: { type: 'string' } },
+      version: { type: 'string' },
+      startedAt: { type: 'string', format: 'date-time' },
+      expiresAt: { type: ['integer', 'null'], description: 'When its heartbeat lapses (epoch ms, the backend’s clock); null for a node alone' },
+    },
+    ['id', 'incarnation', 'addresses', 'workers', 'labels', 'version', 'startedAt', 'expiresAt'],
+  ),
+  NodeListing: object(
+    {
+      cluster: {
+        oneOf: [{ type: 'null' }, object({ backend: { const: 'redis' }, seeds: { type: 'array', items: { type: 'string' } }, heartbeatTtlMs: { type: 'integer', minimum: 1 } }, ['backend', 'seeds', 'heartbeatTtlMs'])],
+        description: 'The backend the nodes share; null for a node alone',
+      },
+      self: { type: 'string', description: 'This node’s id' },
+      nodes: { type: 'array', items: ref('ClusterNode'), description: 'The live nodes, this one first' },
+      stale: { type: 'string', description: 'Set while the backend does not answer: the list is the last one seen' },
+    },
+    ['cluster', 'self', 'nodes'],
+  ),
 };
 
 export const nodePaths: Record<string, Doc> = {
@@ -29,6 +54,9 @@ export const nodePaths: Record<string, Doc> = {
   },
   '/api/v1/info': {
     get: { tags: ['node'], operationId: 'info', summary: 'The node as the caller may see it', responses: { 200: jsonReply('Node or tenant figures', ref('NodeInfo')), ...errors(401) } },
+  },
+  '/api/v1/nodes': {
+    get: { tags: ['node'], operationId: 'nodes', summary: 'The nodes of the platform: this one alone, or every live member of its cluster', responses: { 200: jsonReply('The nodes', ref('NodeListing')), ...errors(401) } },
   },
   '/metrics': {
     get: {
