@@ -27,7 +27,7 @@ import { startNodeProcess, type NodeProcess } from './node-process.js';
  *   text.
  * - `localhost:8001` (the node's default address) is replaced by the started
  *   node's address, so `http://…` and `ws://…/ws` both reach it.
- * - `npx plexspaces build SRC -o OUT` is done with buildActor (SRC from the
+ * - `plexspaces build SRC -o OUT` is done with buildActor (SRC from the
  *   repository root, OUT in the scratch directory); commands the test does
  *   itself (starting or killing a node) are given as `handlers`, by prefix.
  * - Every other command runs with bash in the scratch directory, which links
@@ -43,7 +43,7 @@ const README_NODE = 'localhost:8001';
 const EXPECT = /^#\s*=>\s?(.*)$/;
 /** `, ...}` closing an object: the reply has these fields and maybe more. */
 const ELLIPSIS = /,\s*\.\.\.\s*}/g;
-const BUILD = /^npx plexspaces build (\S+) -o (\S+)$/;
+const BUILD = /^plexspaces build (\S+) -o (\S+)$/;
 
 export interface ReadmeStep {
   /** The command as the README writes it (continuations joined). */
@@ -135,7 +135,7 @@ export async function runSteps(steps: readonly ReadmeStep[], options: RunOptions
       writeFileSync(join(options.cwd, build[2]), (await buildActor(join(ROOT, build[1]))).component);
       continue;
     }
-    if (step.command.startsWith('npx plexspaces ')) throw new Error(`${step.where}: the test must say how to run ${JSON.stringify(step.command)} (a handler)`);
+    if (step.command.startsWith('plexspaces ')) throw new Error(`${step.where}: the test must say how to run ${JSON.stringify(step.command)} (a handler)`);
     const { code, stdout, stderr } = await shell(step.command.replaceAll(README_NODE, new URL(options.node()).host), options.cwd);
     const context = `${step.where}: ${step.command}\nstderr: ${stderr}`;
     // 22 is curl's --fail-with-body exit for an HTTP error: fine when the README shows that reply.

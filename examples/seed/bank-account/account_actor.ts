@@ -3,7 +3,7 @@
  * answer the new balance, `history` the last transactions, and `replay`
  * rebuilds the balance from the transaction log (event sourcing).
  *
- *   npx plexspaces build examples/seed/bank-account/account_actor.ts -o account_actor.wasm
+ *   plexspaces build examples/seed/bank-account/account_actor.ts -o account_actor.wasm
  */
 import { PlexSpacesActor } from '@plexspaces/sdk';
 

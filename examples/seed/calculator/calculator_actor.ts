@@ -3,7 +3,7 @@
  * operation takes `{"operands": [...]}` and answers `{"result", "operation"}`;
  * the last result and a history of every calculation are the actor's state.
  *
- *   npx plexspaces build examples/seed/calculator/calculator_actor.ts -o calculator_actor.wasm
+ *   plexspaces build examples/seed/calculator/calculator_actor.ts -o calculator_actor.wasm
  */
 import { PlexSpacesActor } from '@plexspaces/sdk';
 

@@ -2,7 +2,7 @@
  * The second article's counter, as it writes it with the TypeScript SDK:
  * `increment` adds `amount` (1 unless given), `get` answers the count.
  *
- *   npx plexspaces build examples/seed/counter/counter_actor.ts -o counter.wasm
+ *   plexspaces build examples/seed/counter/counter_actor.ts -o counter.wasm
  */
 import { PlexSpacesActor } from '@plexspaces/sdk';
 

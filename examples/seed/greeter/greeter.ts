@@ -2,7 +2,7 @@
  * The second article's greeter (greeter.py, a Python actor there), in
  * TypeScript: `greet` answers a greeting and how many it has given.
  *
- *   npx plexspaces build examples/seed/greeter/greeter.ts -o greeter.wasm
+ *   plexspaces build examples/seed/greeter/greeter.ts -o greeter.wasm
  */
 import { PlexSpacesActor } from '@plexspaces/sdk';
 

@@ -13,7 +13,7 @@
  * crashed, or hangs), the lease lapses and the next candidate to try wins.
  * `resign` gives the lock up at once.
  *
- *   npx plexspaces build examples/seed/leader-election/leader_election.ts -o leader_election.wasm
+ *   plexspaces build examples/seed/leader-election/leader_election.ts -o leader_election.wasm
  */
 import { PlexSpacesActor, u64 } from '@plexspaces/sdk';
 import { lockAcquire, lockRelease } from 'plexspaces:simple-actor/host@0.1.0';

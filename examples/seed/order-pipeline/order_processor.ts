@@ -5,7 +5,7 @@
  * completed. A take removes the tuple, so two processors never get the same
  * order.
  *
- *   npx plexspaces build examples/seed/order-pipeline/order_processor.ts -o order_processor.wasm
+ *   plexspaces build examples/seed/order-pipeline/order_processor.ts -o order_processor.wasm
  */
 import { PlexSpacesActor } from '@plexspaces/sdk';
 

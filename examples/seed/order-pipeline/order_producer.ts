@@ -3,7 +3,7 @@
  * `create_order` writes `["order", order_id, "pending", items]` to the
  * tuple space of the actor's tenant and namespace. It knows no consumer.
  *
- *   npx plexspaces build examples/seed/order-pipeline/order_producer.ts -o order_producer.wasm
+ *   plexspaces build examples/seed/order-pipeline/order_producer.ts -o order_producer.wasm
  */
 import { PlexSpacesActor } from '@plexspaces/sdk';
 

@@ -10,7 +10,7 @@
  * out (0 unless given), standing in for a payment or a shipment that takes
  * a while — long enough for a signal to arrive first.
  *
- *   npx plexspaces build examples/seed/order-workflow/order_workflow.ts -o order_workflow.wasm
+ *   plexspaces build examples/seed/order-workflow/order_workflow.ts -o order_workflow.wasm
  */
 import { WorkflowActor } from '@plexspaces/sdk';
 

@@ -9,7 +9,7 @@
  * `args` (a manifest's `[supervisor.children.args]`, whose values are
  * strings) or at the top level.
  *
- *   npx plexspaces build examples/seed/rate-limiter/rate_limiter.ts -o rate_limiter.wasm
+ *   plexspaces build examples/seed/rate-limiter/rate_limiter.ts -o rate_limiter.wasm
  */
 import { PlexSpacesActor } from '@plexspaces/sdk';
 

@@ -8,7 +8,7 @@
  * The article numbers deliveries with a ULID; here they are numbered in the
  * order they arrived, so that the replies below are the same on every run.
  *
- *   npx plexspaces build examples/seed/webhook-handler/webhook_handler.ts -o webhook_handler.wasm
+ *   plexspaces build examples/seed/webhook-handler/webhook_handler.ts -o webhook_handler.wasm
  */
 import { PlexSpacesActor } from '@plexspaces/sdk';
 

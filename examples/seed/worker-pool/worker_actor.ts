@@ -12,7 +12,7 @@
  * shard as one `bulk-update` message carrying that shard's `[key, message]`
  * entries; each entry's message is dispatched like any other.
  *
- *   npx plexspaces build examples/seed/worker-pool/worker_actor.ts -o worker.wasm
+ *   plexspaces build examples/seed/worker-pool/worker_actor.ts -o worker.wasm
  */
 import { PlexSpacesActor, type Dispatching } from '@plexspaces/sdk';
 
