@@ -1,13 +1,15 @@
 /**
- * The calculator actor from the PlexSpaces articles, written with the SDK.
+ * The calculator actor from the PlexSpaces articles, written with the SDK,
+ * kept small for the runtime benchmark; the articles' full calculator (with
+ * its history and state) is examples/seed/calculator.
  *
  *   npx plexspaces build examples/actors/calculator.ts -o calculator.wasm
  */
 import { PlexSpacesActor } from 'plexspaces/sdk';
 
+/** The articles' payload: `{"operands": [10, 20, 30]}`. */
 interface Operands {
-  a: number;
-  b: number;
+  operands: number[];
 }
 
 export default class Calculator extends PlexSpacesActor<{ operations: number }> {
@@ -15,24 +17,26 @@ export default class Calculator extends PlexSpacesActor<{ operations: number }> 
     return { operations: 0 };
   }
 
-  onAdd({ a, b }: Operands) {
+  onAdd({ operands }: Operands) {
     this.state.operations++;
-    return { result: a + b, operation: 'add' };
+    return { result: operands.reduce((sum, x) => sum + x, 0), operation: 'add' };
   }
 
-  onSubtract({ a, b }: Operands) {
+  onSubtract({ operands }: Operands) {
+    if (operands.length < 2) return { error: 'Subtract requires at least 2 operands' };
     this.state.operations++;
-    return { result: a - b, operation: 'subtract' };
+    return { result: operands.slice(1).reduce((rest, x) => rest - x, operands[0]), operation: 'subtract' };
   }
 
-  onMultiply({ a, b }: Operands) {
+  onMultiply({ operands }: Operands) {
     this.state.operations++;
-    return { result: a * b, operation: 'multiply' };
+    return { result: operands.reduce((product, x) => product * x, 1), operation: 'multiply' };
   }
 
-  onDivide({ a, b }: Operands) {
-    if (b === 0) return { error: 'Division by zero' };
+  onDivide({ operands }: Operands) {
+    if (operands.length < 2) return { error: 'Divide requires 2 operands' };
+    if (operands[1] === 0) return { error: 'Division by zero' };
     this.state.operations++;
-    return { result: a / b, operation: 'divide' };
+    return { result: operands[0] / operands[1], operation: 'divide' };
   }
 }

@@ -218,7 +218,7 @@ async function componentTimes(workers: number, quick: boolean): Promise<BenchRes
     let wrong = 0;
     for (let i = 0; i < (quick ? 500 : 5000); i++) {
       const s0 = performance.now();
-      const reply = JSON.parse(decoder.decode(await runtime.ask(first[0], 'add', `{"a":${i},"b":1}`)));
+      const reply = JSON.parse(decoder.decode(await runtime.ask(first[0], 'add', `{"operands":[${i},1]}`)));
       asks.push(performance.now() - s0);
       if (reply.result !== i + 1) wrong++;
     }
