@@ -82,6 +82,12 @@ const PREREQUISITES = [
     apt: ['clang', 'lld'],
   },
   {
+    name: 'curl',
+    why: 'the examples\' tests run each README\'s curl commands against a node (test/examples, examples/seed)',
+    present: () => succeeds('curl', ['--version']),
+    apt: ['curl'],
+  },
+  {
     name: 'python3 grpc + grpc_tools (Debian /usr/bin/python3)',
     why: 'a Python client generated from proto/ drives the node (test/server/grpc-server.test.ts)',
     present: () => succeeds(PYTHON, ['-c', 'import grpc, grpc_tools']),
