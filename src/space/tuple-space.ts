@@ -509,7 +509,7 @@ class BlockedOp implements Waiter {
   ) {}
 }
 
-function checkBlockingOptions(options: BlockingOptions): void {
+export function checkBlockingOptions(options: BlockingOptions): void {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object');
   optionalDuration('timeoutMs', options.timeoutMs);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
@@ -518,13 +518,13 @@ function checkBlockingOptions(options: BlockingOptions): void {
 }
 
 /** Prefixes the batch position to a tuple error from `writeAll`, so `[3][1]` names tuple 3, field 1. */
-function locateInBatch(error: unknown, i: number): unknown {
+export function locateInBatch(error: unknown, i: number): unknown {
   if (error instanceof InvalidTupleError) return new InvalidTupleError(`[${i}]${error.path === '[]' ? '' : error.path}`, error.detail);
   if (error instanceof TupleTooLargeError) return new TupleTooLargeError(`[${i}]${error.path === '[]' ? '' : error.path}`, error.limit, error.detail);
   return error;
 }
 
-function bulkLimit(options: BulkOptions): number {
+export function bulkLimit(options: BulkOptions): number {
   const limit = options.limit;
   if (limit === undefined) return Infinity;
   if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`limit must be an integer ≥ 0, got ${String(limit)}`);

@@ -1,0 +1,131 @@
+import { MATCH_LUA } from './match-lua.js';
+import { STORE_LUA } from './store-lua.js';
+import { WAITERS_LUA } from './waiters-lua.js';
+
+/**
+ * The scripts of a Redis tuple space. Each is one Lua script, and Redis runs
+ * a script alone: nothing else touches the space between its first read and
+ * its last write, which is what makes find-and-remove, write-and-wake and
+ * find-or-block atomic. Every script takes one key, the space's base key
+ * (space-keys.ts), so in a Redis Cluster it runs on the slot that holds the
+ * whole space.
+ */
+const LIBRARY = MATCH_LUA + STORE_LUA + WAITERS_LUA;
+
+/**
+ * write(n, record1, ttl1, …): stores n tuples (or hands them to blocked
+ * operations) in order. A ttl is '' for none. Returns n.
+ */
+const WRITE = `${LIBRARY}
+local now = now_ms()
+purge_expired(now)
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local raw, ttl = ARGV[2 * i], ARGV[2 * i + 1]
+  local rec = cmsgpack.unpack(raw)
+  local expires_at = 0
+  if ttl ~= '' then expires_at = now + tonumber(ttl) end
+  insert(next_seq(), raw, rec, expires_at, now)
+end
+return n
+`;
+
+/**
+ * find(program, mode, limit): mode 'read' returns the oldest limit matches,
+ * 'take' removes and returns them, 'count' returns how many match. A limit
+ * of -1 is no limit.
+ */
+const FIND = `${LIBRARY}
+purge_expired(now_ms())
+local prog = cmsgpack.unpack(ARGV[1])
+local mode = ARGV[2]
+local limit = tonumber(ARGV[3])
+if limit < 0 then limit = math.huge end
+if mode == 'count' then
+  local constrained = false
+  for i = 1, #prog do if prog[i] ~= false then constrained = true end end
+  if not constrained then return redis.call('ZCARD', arity_set(#prog)) end
+  return #find(prog, limit)
+end
+local found = find(prog, limit)
+local out = {}
+for i = 1, #found do
+  local m = found[i]
+  if mode == 'take' then remove(m[2], m[3]) end
+  out[i] = m[3][1]
+end
+return out
+`;
+
+/**
+ * block(program, kind, waiterId, node, liveMs): the oldest match now (taken
+ * when kind is 't'), or — in the same script, so no write slips in between —
+ * the operation is filed as a waiter. Returns {1, tuple} or {0}.
+ */
+const BLOCK = `${LIBRARY}
+purge_expired(now_ms())
+local prog = cmsgpack.unpack(ARGV[1])
+local kind, wid, node = ARGV[2], ARGV[3], ARGV[4]
+local found = find(prog, 1)
+if #found > 0 then
+  local m = found[1]
+  if kind == 't' then remove(m[2], m[3]) end
+  return { 1, m[3][1] }
+end
+local set = waiter_set_for(prog, kind)
+redis.call('HSET', W, wid, cmsgpack.pack({ kind, node, ARGV[1], set }))
+redis.call('ZADD', set, next_seq(), wid)
+redis.call('SET', base .. ':n:' .. node, '1', 'PX', ARGV[5])
+return { 0 }
+`;
+
+/**
+ * leave(mode, waiterId…): withdraws waiters. A tuple already handed to one
+ * of them is returned ('timeout': the caller delivers it) or put back
+ * ('abort': aborted or closed; a taker's tuple returns to the space in its
+ * old place and may serve another waiter). Mode 'claim' withdraws nothing
+ * and only collects handoffs (after missed messages). Returns
+ * {waiterId, tuple, …} of the tuples returned.
+ */
+const LEAVE = `${LIBRARY}
+local now = now_ms()
+purge_expired(now)
+local mode = ARGV[1]
+local out = {}
+for i = 2, #ARGV do
+  local wid = ARGV[i]
+  local wraw = redis.call('HGET', W, wid)
+  if wraw then
+    if mode ~= 'claim' then drop_waiter(wid, cmsgpack.unpack(wraw)) end
+  else
+    local h = redis.call('HGET', H, wid)
+    if h then
+      redis.call('HDEL', H, wid)
+      local ho = cmsgpack.unpack(h)
+      if mode == 'timeout' or mode == 'claim' then
+        out[#out + 1] = wid
+        out[#out + 1] = cmsgpack.unpack(ho[3])[1]
+      elseif ho[4] == 't' then
+        put_back(ho, now)
+      end
+    end
+  end
+end
+return out
+`;
+
+/** renew(node, liveMs): keeps the node's waiters alive in this space. */
+const RENEW = `
+redis.call('SET', KEYS[1] .. ':n:' .. ARGV[1], '1', 'PX', ARGV[2])
+return 1
+`;
+
+export const SPACE_SCRIPTS = {
+  plexSpaceWrite: WRITE,
+  plexSpaceFind: FIND,
+  plexSpaceBlock: BLOCK,
+  plexSpaceLeave: LEAVE,
+  plexSpaceRenew: RENEW,
+} as const;
+
+export type SpaceScriptName = keyof typeof SPACE_SCRIPTS;

@@ -1,0 +1,122 @@
+/**
+ * Lua: the space's keys and the functions that store, find and remove
+ * tuples. Every key is built from KEYS[1], the space's base key
+ * `{ts:<name>}`, so all of them hash to its slot (space-keys.ts has the
+ * layout). Sorted sets are scored by sequence number, which is write order.
+ */
+export const STORE_LUA = `
+local base = KEYS[1]
+local T, SEQ, E, W, H = base .. ':t', base .. ':seq', base .. ':e', base .. ':w', base .. ':h'
+local BATCH = 64
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- A long key is named by its SHA-1 in index names; the full test still
+-- compares whole keys, so a collision only widens a candidate set.
+local function ix(key)
+  if #key > 100 then return 'H' .. redis.sha1hex(key) end
+  return key
+end
+
+local function entry_key(f)
+  if type(f) == 'table' then return f[1] end
+  return f
+end
+
+local function arity_set(arity) return base .. ':a:' .. arity end
+local function field_set(arity, pos, key) return base .. ':x:' .. arity .. ':' .. pos .. ':' .. ix(key) end
+
+local function store(seq, raw, rec, expires_at)
+  redis.call('HSET', T, seq, raw)
+  local arity = #rec - 2
+  redis.call('ZADD', arity_set(arity), seq, seq)
+  for pos = 1, arity do redis.call('ZADD', field_set(arity, pos, entry_key(rec[pos + 2])), seq, seq) end
+  if rec[2] == 1 then redis.call('ZADD', E, expires_at, seq) end
+end
+
+local function remove(seq, rec)
+  redis.call('HDEL', T, seq)
+  local arity = #rec - 2
+  redis.call('ZREM', arity_set(arity), seq)
+  for pos = 1, arity do redis.call('ZREM', field_set(arity, pos, entry_key(rec[pos + 2])), seq) end
+  if rec[2] == 1 then redis.call('ZREM', E, seq) end
+end
+
+-- Leases: every script first drops what has expired, so nothing it looks at
+-- afterwards is past its lease. Each tuple is dropped once: amortized O(1).
+local function purge_expired(now)
+  local due = redis.call('ZRANGE', E, '-inf', now, 'BYSCORE')
+  for i = 1, #due do
+    local raw = redis.call('HGET', T, due[i])
+    if raw then remove(due[i], cmsgpack.unpack(raw)) else redis.call('ZREM', E, due[i]) end
+  end
+end
+
+-- The sets a template's candidates are in: the smallest of the arity set,
+-- each actual position's set, and each $in position's union of sets. nil
+-- when some actual or $in position has no tuple at all.
+local function candidate_sets(prog)
+  local arity = #prog
+  local best = { arity_set(arity) }
+  local best_n = redis.call('ZCARD', best[1])
+  if best_n == 0 then return nil end
+  for pos = 1, arity do
+    local op = prog[pos]
+    if op ~= false and op[1] == 'e' then
+      local name = field_set(arity, pos, op[2])
+      local n = redis.call('ZCARD', name)
+      if n == 0 then return nil end
+      if n < best_n then best, best_n = { name }, n end
+    elseif op ~= false and op[1] == 'i' then
+      local names, total = {}, 0
+      for key in pairs(op[2]) do
+        local name = field_set(arity, pos, key)
+        local n = redis.call('ZCARD', name)
+        if n > 0 then names[#names + 1] = name; total = total + n end
+      end
+      if total == 0 then return nil end
+      if total < best_n then best, best_n = names, total end
+    end
+  end
+  return best
+end
+
+-- Appends to out up to limit matches from one set, oldest first. The cursor
+-- is a score, so removing members while walking does not skip any.
+local function walk(set, prog, limit, out)
+  local cursor, found = '-inf', 0
+  while found < limit do
+    local seqs = redis.call('ZRANGE', set, cursor, '+inf', 'BYSCORE', 'LIMIT', 0, BATCH)
+    for i = 1, #seqs do
+      local rec = cmsgpack.unpack(redis.call('HGET', T, seqs[i]))
+      if tuple_match(prog, rec) then
+        out[#out + 1] = { tonumber(seqs[i]), seqs[i], rec }
+        found = found + 1
+        if found >= limit then return end
+      end
+    end
+    if #seqs < BATCH then return end
+    cursor = '(' .. seqs[#seqs]
+  end
+end
+
+-- The oldest limit matches: {seqNumber, seq, rec} each, in write order.
+local function find(prog, limit)
+  local sets = candidate_sets(prog)
+  if sets == nil then return {} end
+  local out = {}
+  for i = 1, #sets do walk(sets[i], prog, limit, out) end
+  if #sets > 1 then
+    table.sort(out, function(a, b) return a[1] < b[1] end)
+    for i = #out, limit + 1, -1 do out[i] = nil end
+  end
+  return out
+end
+
+local function next_seq()
+  return string.format('%d', redis.call('INCR', SEQ))
+end
+`;

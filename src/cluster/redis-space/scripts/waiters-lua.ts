@@ -1,0 +1,120 @@
+/**
+ * Lua: blocked reads and takes, kept in Redis so that a write in any
+ * process finds them in the same script that stores the tuple.
+ *
+ *   W  hash  waiter id → {kind 'r'|'t', node, program, index set}
+ *   w<k>x:<arity>:<pos>:<key> / w<k>a:<arity>   zsets of waiter ids by
+ *      arrival order, k = r (readers) or t (takers): a waiter is filed under
+ *      its first actual position, or its arity when it has none, so a write
+ *      looks only at waiters that can match
+ *   H  hash  waiter id → {seq, expiresAt, record, kind}: a tuple handed to
+ *      a waiter, until its process claims it (or puts it back)
+ *   n:<node>  exists while that node's process is alive (PX, renewed)
+ *
+ * A write hands a tuple straight to waiters, so there is no race to lose:
+ * the taker keeps its place until it is served, times out or is aborted.
+ */
+export const WAITERS_LUA = `
+-- Readers and takers are filed apart (w<kind>x / w<kind>a), so that a write
+-- can serve every reader and then stop at the first taker.
+local function waiter_sets(rec, kind)
+  local arity = #rec - 2
+  local names = { base .. ':w' .. kind .. 'a:' .. arity }
+  for pos = 1, arity do names[#names + 1] = base .. ':w' .. kind .. 'x:' .. arity .. ':' .. pos .. ':' .. ix(entry_key(rec[pos + 2])) end
+  return names
+end
+
+local function waiter_set_for(prog, kind)
+  local arity = #prog
+  for pos = 1, arity do
+    local op = prog[pos]
+    if op ~= false and op[1] == 'e' then return base .. ':w' .. kind .. 'x:' .. arity .. ':' .. pos .. ':' .. ix(op[2]) end
+  end
+  return base .. ':w' .. kind .. 'a:' .. arity
+end
+
+local function drop_waiter(wid, wrec)
+  redis.call('HDEL', W, wid)
+  redis.call('ZREM', wrec[4], wid)
+end
+
+local alive = {}
+local function node_alive(node)
+  local v = alive[node]
+  if v == nil then
+    v = redis.call('EXISTS', base .. ':n:' .. node) == 1
+    alive[node] = v
+  end
+  return v
+end
+
+-- Calls serve(wid, wrec) on the live waiters of one kind that match rec, in
+-- arrival order, until it returns true. The waiter sets are merged lazily
+-- (a batch of 16 from each), so stopping early costs only what was looked at.
+local function each_match(rec, kind, serve)
+  local sets = waiter_sets(rec, kind)
+  local heads = {}
+  local function refill(h)
+    h.list = redis.call('ZRANGE', h.set, h.cursor, '+inf', 'BYSCORE', 'LIMIT', 0, 16, 'WITHSCORES')
+    h.i = 1
+    if #h.list > 0 then h.cursor = '(' .. h.list[#h.list] end
+  end
+  for s = 1, #sets do
+    heads[s] = { set = sets[s], cursor = '-inf' }
+    refill(heads[s])
+  end
+  while true do
+    local best, best_score = nil, nil
+    for s = 1, #sets do
+      local h = heads[s]
+      if h.i > #h.list and #h.list == 32 then refill(h) end
+      if h.i <= #h.list then
+        local score = tonumber(h.list[h.i + 1])
+        if best == nil or score < best_score then best, best_score = h, score end
+      end
+    end
+    if best == nil then return false end
+    local wid = best.list[best.i]
+    best.i = best.i + 2
+    local wraw = redis.call('HGET', W, wid)
+    if wraw then
+      local wrec = cmsgpack.unpack(wraw)
+      if not node_alive(wrec[2]) then
+        drop_waiter(wid, wrec)
+      elseif tuple_match(cmsgpack.unpack(wrec[3]), rec) then
+        if serve(wid, wrec) then return true end
+      end
+    end
+  end
+end
+
+-- Gives a new tuple to blocked operations: every matching reader, then the
+-- oldest matching taker. True when a taker consumed it.
+local function offer(seq, expires_at, raw, rec)
+  if redis.call('HLEN', W) == 0 then return false end
+  local function hand(wid, wrec)
+    drop_waiter(wid, wrec)
+    redis.call('HSET', H, wid, cmsgpack.pack({ seq, expires_at, raw, wrec[1] }))
+    redis.call('PUBLISH', 'plex:ts:' .. wrec[2], wid .. '\\n' .. rec[1])
+    return wrec[1] == 't'
+  end
+  each_match(rec, 'r', hand)
+  return each_match(rec, 't', hand)
+end
+
+-- Stores a tuple unless a blocked taker consumes it; a lease that already
+-- ended (ttlMs 0) still serves blocked operations but is not stored.
+local function insert(seq, raw, rec, expires_at, now)
+  if offer(seq, expires_at, raw, rec) then return end
+  if rec[2] == 1 and expires_at <= now then return end
+  store(seq, raw, rec, expires_at)
+end
+
+-- A handoff that its waiter will not take (aborted, closed) goes back, with
+-- its sequence number, so it keeps its place in write order.
+local function put_back(ho, now)
+  local rec = cmsgpack.unpack(ho[3])
+  if rec[2] == 1 and ho[2] <= now then return end
+  insert(ho[1], ho[3], rec, ho[2], now)
+end
+`;

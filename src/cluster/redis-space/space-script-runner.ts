@@ -1,0 +1,55 @@
+import type { RedisClient } from '../redis-client.js';
+import { SPACE_SCRIPTS } from './scripts/space-scripts.js';
+
+type Reply = unknown;
+type ScriptFn = (key: string, ...args: (string | number | Buffer)[]) => Promise<Reply>;
+
+/**
+ * The space scripts bound to a connection. ioredis sends a script's source
+ * once per connection and EVALSHA after (re-sending the source after a
+ * NOSCRIPT, e.g. when Redis restarted); replies come back as Buffers, since
+ * tuples are bytes.
+ */
+export class SpaceScripts {
+  private static readonly bound = new WeakMap<RedisClient, SpaceScripts>();
+
+  private constructor(private readonly redis: RedisClient) {
+    for (const [name, lua] of Object.entries(SPACE_SCRIPTS)) {
+      if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, { lua, numberOfKeys: 1 });
+    }
+  }
+
+  static on(redis: RedisClient): SpaceScripts {
+    let scripts = SpaceScripts.bound.get(redis);
+    if (scripts === undefined) {
+      scripts = new SpaceScripts(redis);
+      SpaceScripts.bound.set(redis, scripts);
+    }
+    return scripts;
+  }
+
+  write(base: string, count: number, args: readonly (Buffer | string)[]): Promise<Reply> {
+    return this.fn('plexSpaceWrite')(base, count, ...args);
+  }
+
+  find(base: string, program: Buffer, mode: 'read' | 'take' | 'count', limit: number): Promise<Reply> {
+    return this.fn('plexSpaceFind')(base, program, mode, limit);
+  }
+
+  block(base: string, program: Buffer, kind: 'r' | 't', waiterId: string, node: string, livenessMs: number): Promise<Reply> {
+    return this.fn('plexSpaceBlock')(base, program, kind, waiterId, node, livenessMs);
+  }
+
+  leave(base: string, mode: 'timeout' | 'abort' | 'claim', waiterIds: readonly string[]): Promise<Reply> {
+    return this.fn('plexSpaceLeave')(base, mode, ...waiterIds);
+  }
+
+  renew(base: string, node: string, livenessMs: number): Promise<Reply> {
+    return this.fn('plexSpaceRenew')(base, node, livenessMs);
+  }
+
+  private fn(name: keyof typeof SPACE_SCRIPTS): ScriptFn {
+    const method = (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`];
+    return method.bind(this.redis);
+  }
+}
