@@ -5,8 +5,8 @@
  *   W  hash  waiter id → {kind 'r'|'t', node, program, index set}
  *   w<k>x:<arity>:<pos>:<key> / w<k>a:<arity>   zsets of waiter ids by
  *      arrival order, k = r (readers) or t (takers): a waiter is filed under
- *      its first actual position, or its arity when it has none, so a write
- *      looks only at waiters that can match
+ *      one of its actual positions, or its arity when it has none, so a
+ *      write looks only at waiters filed under its own fields
  *   H  hash  waiter id → {seq, expiresAt, record, kind}: a tuple handed to
  *      a waiter, until its process claims it (or puts it back)
  *   n:<node>  exists while that node's process is alive (PX, renewed)
@@ -24,13 +24,22 @@ local function waiter_sets(rec, kind)
   return names
 end
 
+-- A waiter is filed under one actual position: the one whose set holds the
+-- fewest waiters now (ties go to the later position, usually the more
+-- specific: ['job', id] files under id). A write then looks at the waiters
+-- filed under its own fields' keys, i.e. only those that can match.
 local function waiter_set_for(prog, kind)
   local arity = #prog
+  local best, best_n = base .. ':w' .. kind .. 'a:' .. arity, nil
   for pos = 1, arity do
     local op = prog[pos]
-    if op ~= false and op[1] == 'e' then return base .. ':w' .. kind .. 'x:' .. arity .. ':' .. pos .. ':' .. ix(op[2]) end
+    if op ~= false and op[1] == 'e' then
+      local name = base .. ':w' .. kind .. 'x:' .. arity .. ':' .. pos .. ':' .. ix(op[2])
+      local n = redis.call('ZCARD', name)
+      if best_n == nil or n <= best_n then best, best_n = name, n end
+    end
   end
-  return base .. ':w' .. kind .. 'a:' .. arity
+  return best
 end
 
 local function drop_waiter(wid, wrec)
