@@ -40,6 +40,8 @@ import { startNodeProcess, type NodeProcess } from './node-process.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The node address the READMEs use (the node's default HTTP port). */
 const README_NODE = 'localhost:8001';
+/** Longest one README command may run (under vitest's 60 s test timeout, so the failure says which). */
+const COMMAND_TIMEOUT_MS = 45_000;
 const EXPECT = /^#\s*=>\s?(.*)$/;
 /** `, ...}` closing an object: the reply has these fields and maybe more. */
 const ELLIPSIS = /,\s*\.\.\.\s*}/g;
@@ -174,8 +176,11 @@ function parseJson(text: string): unknown {
 function shell(command: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   // A function named curl wins over the binary inside the script, loops and pipes included.
   const script = `set -o pipefail\ncurl() { command curl --no-progress-meter --fail-with-body "$@"; }\n${command}\n`;
+  // Its own process group, so that a command that runs too long (an `until` loop whose condition
+  // never comes) is killed with everything it started instead of outliving the test.
   const child = spawn('bash', ['-c', script], {
     cwd,
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}` },
   });
@@ -183,9 +188,19 @@ function shell(command: string, cwd: string): Promise<{ code: number; stdout: st
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => {
+    stderr += `\n(killed: still running after ${COMMAND_TIMEOUT_MS} ms)`;
+    process.kill(-child.pid!, 'SIGKILL');
+  }, COMMAND_TIMEOUT_MS);
   return new Promise((resolvePromise, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
