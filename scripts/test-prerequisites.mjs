@@ -49,23 +49,24 @@ function succeeds(command, commandArgs, test = () => true) {
   return result.error === undefined && result.status === 0 && test(result.stdout);
 }
 
-/** The tslab kernelspec Jupyter sees, if it runs this checkout's tslab. */
+/**
+ * The tests register tslab inside the checkout (not in Jupyter's shared
+ * folders) and point Jupyter at it with JUPYTER_PATH: two checkouts on one
+ * machine would otherwise fight over one kernelspec, each pointing it at its
+ * own tslab. The README's command registers it for a user's own Jupyter.
+ */
+const KERNEL_PREFIX = join('notebooks', '.tslab', 'jupyter');
+const TEST_JUPYTER_PATH = join(root, KERNEL_PREFIX, 'share', 'jupyter');
+
+/** Whether the checkout's kernelspec is there and runs this checkout's tslab. */
 function tslabKernelRegistered() {
-  if (!existsSync(TSLAB) || which('jupyter') === undefined) return false;
-  const paths = spawnSync('jupyter', ['--paths', '--json'], { encoding: 'utf8' });
-  if (paths.status !== 0) return false;
-  const data = JSON.parse(paths.stdout).data ?? [];
-  for (const dir of data) {
-    const spec = join(dir, 'kernels', 'tslab', 'kernel.json');
-    if (!existsSync(spec)) continue;
-    try {
-      // A kernelspec left by another checkout points at a tslab that is not ours (or gone).
-      return realpathSync(JSON.parse(readFileSync(spec, 'utf8')).argv[0]) === realpathSync(TSLAB);
-    } catch {
-      return false;
-    }
+  const spec = join(TEST_JUPYTER_PATH, 'kernels', 'tslab', 'kernel.json');
+  if (!existsSync(TSLAB) || which('jupyter') === undefined || !existsSync(spec)) return false;
+  try {
+    return realpathSync(JSON.parse(readFileSync(spec, 'utf8')).argv[0]) === realpathSync(TSLAB);
+  } catch {
+    return false;
   }
-  return false;
 }
 
 const cSources = readdirSync(join(root, 'src', 'wasm', 'c')).filter((f) => f.endsWith('.c'));
@@ -106,13 +107,13 @@ const PREREQUISITES = [
     apt: ['redis-server'],
   },
   {
-    name: 'the tslab TypeScript kernel, registered with Jupyter',
-    why: 'the notebooks are TypeScript; tslab lives in notebooks/.tslab so its TypeScript does not shadow ours',
+    name: 'the tslab TypeScript kernel, registered in notebooks/.tslab/jupyter',
+    why: 'the notebooks are TypeScript; tslab lives in notebooks/.tslab so its TypeScript does not shadow ours; the notebook tests find its kernelspec through JUPYTER_PATH',
     present: tslabKernelRegistered,
     run: [
       'npm ci --prefix notebooks/.tslab --no-audit --no-fund',
-      // The README's command too: it registers tslab through the Python that runs `jupyter`.
-      'node scripts/install-tslab-kernel.mjs',
+      // The README's command, into the checkout: it registers tslab through the Python that runs `jupyter`.
+      `node scripts/install-tslab-kernel.mjs --prefix ${KERNEL_PREFIX}`,
     ],
   },
   {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -13,6 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 const run = promisify(execFile);
 const NOTEBOOKS = join(import.meta.dirname, '../../notebooks');
+// The checkout's own tslab kernelspec (scripts/test-prerequisites.mjs registers it there), found before any shared one.
+const JUPYTER_ENV = { ...process.env, JUPYTER_PATH: [join(NOTEBOOKS, '.tslab/jupyter/share/jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(delimiter) };
 const out = mkdtempSync(join(tmpdir(), 'plex-notebooks-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -42,7 +44,7 @@ describe('notebooks execute top to bottom against a real node', () => {
   for (const book of Object.keys(EXPECTED)) {
     it(book, async () => {
       const target = join(out, book);
-      await run('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=300', join(NOTEBOOKS, book), '--output', target], { cwd: NOTEBOOKS, timeout: 600_000 });
+      await run('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=300', join(NOTEBOOKS, book), '--output', target], { cwd: NOTEBOOKS, timeout: 600_000, env: JUPYTER_ENV });
       const executed = JSON.parse(readFileSync(target, 'utf8')) as { cells: { cell_type: string; outputs?: Output[] }[] };
       const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
       expect(outputs.filter((o) => o.output_type === 'error').map((o) => `${o.ename}: ${o.evalue}`)).toEqual([]);
