@@ -140,7 +140,10 @@ describe('gRPC surface', () => {
     const actor = new v1.Actor(address, grpc.credentials.createInsecure());
     const nodeClient = new v1.Node(address, grpc.credentials.createInsecure());
     expect(await call(nodeClient, 'Health', {})).toEqual({ status: 'ok' });
-    expect(await call(app, 'Deploy', { tenant: 'acme', applicationId: 'bank', name: 'bank-account', version: '1.0.0', wasm: Buffer.from(bank) })).toMatchObject({ applicationId: 'bank' });
+    // A node alone lists itself, as a cluster's nodes list every live member (test/cluster/cluster-nodes.test.ts).
+    const nodes = await call<{ backend: string; self: string; nodes: { id: string; grpcAddress: string; workers: number; expiresAt: string }[] }>(nodeClient, 'Nodes', {});
+    expect(nodes).toMatchObject({ backend: '', nodes: [{ id: nodes.self, grpcAddress: address, workers: 1, expiresAt: '0' }] });
+    expect(await call(app, 'Deploy', { tenant: 'acme', applicationId: 'bank', name: 'bank-account', version: '1.0.0', wasm: Buffer.from(bank) })).toMatchObject({ applicationId: 'bank', durable: true });
     const ref = { tenant: 'acme', namespace: 'eu', id: 'alice' };
     const reply = await call<{ replyJson: string }>(actor, 'Ask', { actor: ref, messageType: 'deposit', payloadJson: '{"amount": 40}', applicationId: 'bank' });
     expect(JSON.parse(reply.replyJson)).toEqual({ balance: 40 });
