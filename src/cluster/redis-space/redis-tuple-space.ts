@@ -123,7 +123,8 @@ export class RedisTupleSpace implements AsyncDisposable {
 
   /** Removes and returns the oldest matching tuple; waits for one. `null` on timeout. */
   take(template: Template, options: BlockingOptions = {}): Promise<Tuple | null> {
-    if ((options as { ack?: unknown } | undefined)?.ack !== undefined) {
+    const ack = (options as { ack?: unknown } | undefined)?.ack;
+    if (ack !== undefined && ack !== false) {
       return Promise.reject(new InvalidArgumentError('crash-safe take (ack) is not supported on a Redis tuple space yet'));
     }
     return this.blocking('t', template, options);
