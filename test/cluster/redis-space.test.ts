@@ -197,6 +197,21 @@ describe('the Redis tuple space', () => {
     await space.close();
   });
 
+  it('a handoff whose message was lost while the subscriber reconnected is still delivered', async () => {
+    const own = await RedisWakeups.open(client);
+    const space = await RedisTupleSpace.open({ name: `lost-${made++}`, redis: client, wakeups: own });
+    const taker = space.take(['job', any]);
+    await space.count(['sync']);
+    // The subscriber reconnects after ≥ 50 ms (retryStrategy); the write runs within one round trip of
+    // the kill, while it is cut off, so its PUBLISH reaches no one.
+    await client.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await space.write(['job', 1]);
+    expect(await taker).toEqual(['job', 1]);
+    expect(await client.hlen(`${spaceBaseKey(space.name)}:h`)).toBe(0);
+    await space.close();
+    await own.close();
+  });
+
   it('leases: a tuple is never returned after its lease, and still serves a blocked taker at once', async () => {
     const space = await open();
     const taker = space.take(['job']);
