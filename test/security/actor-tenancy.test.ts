@@ -148,7 +148,7 @@ describe('a tenant cannot reach another tenant through its actors’ host calls'
     await node.runtime.stop('beta/default/vault');
     // beta's monitor still fired: cvault was told that vault went down.
     await expect.poll(async () => (await ask('beta', 'cvault', 'received')).json).toContain('down');
-    expect((await ask('beta', 'vault', 'inc')).json).toBe(1); // re-activated fresh (its state was not durable)
+    // Re-activated by the ask with its state: application actors are durable by default.
     expect((await ask('beta', 'vault', 'get')).json).toBe(1);
   });
 
