@@ -106,7 +106,8 @@ export class RedisTupleSpace implements AsyncDisposable {
       const args: (Buffer | string)[] = [];
       tuples.forEach((t, i) => {
         try {
-          args.push(...this.writeArgs(t, options.ttlMs));
+          const [record, ttl] = this.writeArgs(t, options.ttlMs);
+          args.push(record, ttl);
         } catch (error) {
           throw locateInBatch(error, i);
         }

@@ -2,7 +2,8 @@ import type { RedisClient } from '../redis-client.js';
 import { SPACE_SCRIPTS } from './scripts/space-scripts.js';
 
 type Reply = unknown;
-type ScriptFn = (key: string, ...args: (string | number | Buffer)[]) => Promise<Reply>;
+// ioredis flattens array arguments: a batch goes as one array, never spread (a spread of 10^5 overflows the stack).
+type ScriptFn = (key: string, ...args: (string | number | Buffer | readonly (string | Buffer)[])[]) => Promise<Reply>;
 
 /**
  * The space scripts bound to a connection. ioredis sends a script's source
@@ -29,7 +30,7 @@ export class SpaceScripts {
   }
 
   write(base: string, count: number, args: readonly (Buffer | string)[]): Promise<Reply> {
-    return this.fn('plexSpaceWrite')(base, count, ...args);
+    return this.fn('plexSpaceWrite')(base, count, args);
   }
 
   find(base: string, program: Buffer, mode: 'read' | 'take' | 'count', limit: number): Promise<Reply> {
@@ -41,7 +42,7 @@ export class SpaceScripts {
   }
 
   leave(base: string, mode: 'timeout' | 'abort' | 'claim', waiterIds: readonly string[]): Promise<Reply> {
-    return this.fn('plexSpaceLeave')(base, mode, ...waiterIds);
+    return this.fn('plexSpaceLeave')(base, mode, waiterIds);
   }
 
   renew(base: string, node: string, livenessMs: number): Promise<Reply> {
