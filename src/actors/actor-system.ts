@@ -19,6 +19,8 @@ export interface ActorSystemOptions {
   dataDir?: string | null;
   kv?: CoordinationOptions['kv'];
   blobs?: CoordinationOptions['blobs'];
+  /** The cluster's Redis: KV and locks are shared there (CoordinationOptions.cluster). */
+  cluster?: CoordinationOptions['cluster'];
 }
 
 export interface ActorSpawnOptions extends Omit<SpawnOptions, 'intercepted' | 'journaled'> {
@@ -108,6 +110,7 @@ export class ActorSystem {
       },
       kv: options.kv,
       blobs: options.blobs,
+      cluster: options.cluster,
     });
     this.timers = new TimerService((actorId, type, payload) => deliver(actorId, type, payload, 'timer'), this.coordination.db);
     this.timers.start();

@@ -75,18 +75,17 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
           const [group, topic, type, payload] = fields(3);
           return ok(String(coordination.groups.publish(scope, group, topic, type, utf8.encode(payload), caller)));
         }
+        // KV and locks may live on the cluster's Redis: their answers are promises (the worker waits for them as for lock-acquire).
         case HostOp.KvGet:
-          return ok(coordination.kv.get(scope, text()) ?? '');
+          return coordination.kv.get(scope, text()).then((value) => ok(value ?? ''), failed);
         case HostOp.KvPut: {
           const [key, ttl, value] = fields(2);
-          coordination.kv.put(scope, key, value, ttl === '' ? {} : { ttlMs: Number(ttl) });
-          return ok('ok');
+          return coordination.kv.put(scope, key, value, ttl === '' ? {} : { ttlMs: Number(ttl) }).then(() => ok('ok'), failed);
         }
         case HostOp.KvDelete:
-          coordination.kv.delete(scope, text());
-          return ok('ok');
+          return coordination.kv.delete(scope, text()).then(() => ok('ok'), failed);
         case HostOp.KvList:
-          return ok(JSON.stringify(coordination.kv.list(scope, text()).map((e) => e.key)));
+          return coordination.kv.list(scope, text()).then((entries) => ok(JSON.stringify(entries.map((e) => e.key))), failed);
         case HostOp.LockAcquire: {
           const [tenant, namespace, holder, name, leaseSecs, timeoutMs] = fields(5);
           const lockScope = lockScopeFor(scope, tenant, namespace);
@@ -102,8 +101,7 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
         }
         case HostOp.LockRelease: {
           const [lockId, tenant, namespace, holder, version] = fields(4);
-          coordination.locks.release(lockScopeFor(scope, tenant, namespace), lockId, holder === '' ? caller : holder, version);
-          return ok('ok');
+          return coordination.locks.release(lockScopeFor(scope, tenant, namespace), lockId, holder === '' ? caller : holder, version).then(() => ok('ok'), failed);
         }
         case HostOp.BlobUpload: {
           const [blobId, contentType, data] = fields(2);

@@ -153,7 +153,7 @@ async function lockPairs(system: ActorSystem, n: number): Promise<BenchResult> {
     const version = BigInt(grant.version);
     if (version <= last) throw new Error('locks: a version did not grow');
     last = version;
-    locks.release(scope, 'l', 'me', grant.version);
+    await locks.release(scope, 'l', 'me', grant.version);
   }
   const seconds = (performance.now() - started) / 1000;
   return { id: 'lock.acquire-release.pairs', value: Math.round(n / seconds), unit: 'pairs/s', check: `${n} grants, fencing versions strictly increasing (each persisted in SQLite)` };

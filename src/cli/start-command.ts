@@ -4,6 +4,7 @@ import { DEFAULTS, loadNodeConfig } from '../node/node-config.js';
 import { PlexNode } from '../node/plex-node.js';
 import { NodeServer, type Endpoints } from '../server/node-server.js';
 import { joinCluster, type ClusterMember } from '../cluster/join-cluster.js';
+import { connectRedis } from '../cluster/redis-client.js';
 import { parseCommandArgs } from './parse.js';
 
 const HELP = `usage: plexspaces start [options]
@@ -73,7 +74,9 @@ export async function startCommand(args: string[]): Promise<number> {
     labels: values.label,
   });
   const log = new Logger(config.logLevel, { component: 'node' });
-  const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers, quotas: config.quotas });
+  // A node told to join a cluster does not silently run alone: a backend it cannot reach stops the start.
+  const redis = config.cluster === null ? undefined : await connectRedis(config.cluster.redis, { connectionName: `plex:${config.nodeId ?? 'node'}` });
+  const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers, quotas: config.quotas, cluster: redis });
   const server = new NodeServer(node, {
     httpPort: config.httpPort,
     grpcPort: config.grpcPort,
@@ -90,15 +93,17 @@ export async function startCommand(args: string[]): Promise<number> {
     endpoints = await server.listen();
   } catch (error) {
     await node.stop();
+    redis?.disconnect();
     throw new UsageError(`cannot listen (gRPC port ${config.grpcPort}, HTTP port ${config.httpPort}): ${(error as Error).message}`);
   }
   let cluster: ClusterMember | undefined;
   if (config.cluster !== null) {
     try {
-      cluster = await joinCluster(server.service.membership, config.cluster, log);
+      cluster = await joinCluster(redis!, server.service.membership, config.cluster, log);
     } catch (error) {
       await server.close();
       await node.stop();
+      redis?.disconnect();
       throw error;
     }
   }
@@ -133,6 +138,7 @@ export async function startCommand(args: string[]): Promise<number> {
   await cluster?.leave();
   await server.close();
   await node.stop();
+  redis?.disconnect();
   log.info('stopped', { signal });
   process.stdout.write('stopped; durable state flushed\n');
   return 0;

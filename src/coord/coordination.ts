@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { BlobStore, type BlobStoreOptions } from './blob-store.js';
 import { Channels } from './channels.js';
+import type { RedisClient } from '../cluster/redis-client.js';
+import { RedisKv } from '../cluster/redis-coordination/redis-kv.js';
+import { RedisLocks } from '../cluster/redis-coordination/redis-locks.js';
+import { localKv, localLocks, type KvService, type LockService } from './coordination-services.js';
 import { KvStore, type KvLimits } from './kv-store.js';
 import { LockManager } from './lock-manager.js';
 import { openNodeDatabase, type NodeDatabase } from './node-database.js';
@@ -13,6 +17,8 @@ export interface CoordinationOptions {
   deliver: GroupDelivery;
   kv?: KvLimits;
   blobs?: BlobStoreOptions;
+  /** The cluster's Redis: KV and locks live there, shared by every node (docs/cluster.md). Default: the node database. */
+  cluster?: RedisClient;
 }
 
 /**
@@ -22,8 +28,8 @@ export interface CoordinationOptions {
  */
 export class Coordination {
   readonly db: NodeDatabase;
-  readonly locks: LockManager;
-  readonly kv: KvStore;
+  readonly locks: LockService;
+  readonly kv: KvService;
   readonly groups: ProcessGroups;
   readonly channels: Channels;
   readonly blobs: BlobStore;
@@ -32,8 +38,14 @@ export class Coordination {
   constructor(options: CoordinationOptions) {
     const dataDir = options.dataDir ?? null;
     this.db = openNodeDatabase(dataDir === null ? null : join(dataDir, 'node.sqlite'));
-    this.locks = new LockManager(this.db);
-    this.kv = new KvStore(this.db, this.locks, options.kv);
+    if (options.cluster !== undefined) {
+      this.locks = new RedisLocks(options.cluster);
+      this.kv = new RedisKv(options.cluster, options.kv);
+    } else {
+      const locks = new LockManager(this.db);
+      this.locks = localLocks(locks);
+      this.kv = localKv(new KvStore(this.db, locks, options.kv));
+    }
     this.groups = new ProcessGroups(options.deliver);
     this.channels = new Channels();
     this.blobs = new BlobStore(dataDir === null ? null : join(dataDir, 'blobs'), options.blobs);

@@ -79,9 +79,7 @@ export class KvStore {
 
   put(scope: Scope, key: string, value: string, options: KvPutOptions = {}): void {
     this.checkKey(key);
-    if (typeof value !== 'string') throw new InvalidArgumentError(`a KV value must be a string, got ${typeof value}`);
-    const bytes = Buffer.byteLength(value);
-    if (bytes > this.maxValueBytes) throw new PayloadTooLargeError(`the value of ${shown(key)} is ${bytes} bytes; the limit is ${this.maxValueBytes}`);
+    checkKvValue(key, value, this.maxValueBytes);
     const ttl = optionalDuration('ttlMs', options.ttlMs, { positive: true });
     if (options.fence !== undefined) {
       if (this.locks === undefined) throw new InvalidArgumentError('this KV store has no lock manager for fenced writes');
@@ -119,9 +117,20 @@ export class KvStore {
   }
 
   private checkKey(key: string): void {
-    if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError(`a KV key must be a non-empty string, got ${shown(key)}`);
-    if (key.length > this.maxKeyLength) throw new InvalidArgumentError(`a KV key is at most ${this.maxKeyLength} characters, got ${key.length}`);
+    checkKvKey(key, this.maxKeyLength);
   }
+}
+
+/** The checks every KV backend makes of a key (same errors in process and on Redis). */
+export function checkKvKey(key: string, maxKeyLength: number): void {
+  if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError(`a KV key must be a non-empty string, got ${shown(key)}`);
+  if (key.length > maxKeyLength) throw new InvalidArgumentError(`a KV key is at most ${maxKeyLength} characters, got ${key.length}`);
+}
+
+export function checkKvValue(key: string, value: string, maxValueBytes: number): void {
+  if (typeof value !== 'string') throw new InvalidArgumentError(`a KV value must be a string, got ${typeof value}`);
+  const bytes = Buffer.byteLength(value);
+  if (bytes > maxValueBytes) throw new PayloadTooLargeError(`the value of ${shown(key)} is ${bytes} bytes; the limit is ${maxValueBytes}`);
 }
 
 function toEntry(key: string, value: string, expiresAt: number | null): KvEntry {

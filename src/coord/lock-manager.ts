@@ -78,8 +78,8 @@ export class LockManager {
   acquire(scope: Scope, name: string, holder: string, options: AcquireOptions): Promise<LockGrant> {
     try {
       this.checkOpen();
-      checkName(name);
-      checkHolder(holder);
+      checkLockName(name);
+      checkLockHolder(holder);
       const leaseMs = checkDuration('leaseMs', options.leaseMs, { positive: true });
       const timeoutMs = checkDuration('timeoutMs', options.timeoutMs ?? 0);
       if (options.signal?.aborted) throw new AbortError(options.signal.reason);
@@ -229,10 +229,10 @@ function lockKey(scope: Scope, name: string): string {
   return `${scopeKey(scope)}\u0000${name}`;
 }
 
-function checkName(name: string): void {
+export function checkLockName(name: string): void {
   if (typeof name !== 'string' || name.length === 0 || name.length > NAME_LIMIT) throw new InvalidArgumentError(`a lock name must be 1–${NAME_LIMIT} characters, got ${shown(name)}`);
 }
 
-function checkHolder(holder: string): void {
+export function checkLockHolder(holder: string): void {
   if (typeof holder !== 'string' || holder.length === 0 || holder.length > NAME_LIMIT) throw new InvalidArgumentError(`a lock holder must be 1–${NAME_LIMIT} characters, got ${shown(holder)}`);
 }

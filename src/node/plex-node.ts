@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ActorSystem } from '../actors/actor-system.js';
+import type { RedisClient } from '../cluster/redis-client.js';
 import { tenantScopeOf } from '../coord/scope.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
@@ -16,6 +17,8 @@ export interface PlexNodeOptions {
   workers?: number;
   /** What each tenant may hold (tenant-quotas.ts has every default). */
   quotas?: TenantQuotaOptions;
+  /** The cluster's Redis (connectRedis): KV and locks are shared by every node there. Default: a node alone. */
+  cluster?: RedisClient;
 }
 
 export const DEFAULT_DATA_DIR = './.plexspaces';
@@ -53,7 +56,7 @@ export class PlexNode {
       maxSpacesPerTenant: q.spacesPerTenant,
     });
     this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId), admission: this.quotas.admission });
-    this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir });
+    this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster });
     this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas);
     this.shardGroupStore = new ShardGroupStore(this.dataDir);
     this.shardGroups = new ShardGroupRegistry(this.runtime);

@@ -244,20 +244,20 @@ export class HttpGateway {
     const kv = '/api/v1/kv/{}/{}';
     this.route('POST', `${kv}/get`, async (request, [tenant, namespace], __, principal) => {
       const body = await bodyOf(request);
-      return { body: { entry: s.kvGet(s.scope(principal, tenant, namespace), body.key as string) } };
+      return { body: { entry: await s.kvGet(s.scope(principal, tenant, namespace), body.key as string) } };
     });
     this.route('POST', `${kv}/put`, async (request, [tenant, namespace], __, principal) => {
       const body = await bodyOf(request);
-      s.kvPut(s.scope(principal, tenant, namespace), body.key as string, body.value as string, optionalNumber(body.ttlMs, 'ttlMs'));
+      await s.kvPut(s.scope(principal, tenant, namespace), body.key as string, body.value as string, optionalNumber(body.ttlMs, 'ttlMs'));
       return { status: 201, body: { put: 1 } };
     });
     this.route('POST', `${kv}/delete`, async (request, [tenant, namespace], __, principal) => {
       const body = await bodyOf(request);
-      return { body: { deleted: s.kvDelete(s.scope(principal, tenant, namespace), body.key as string) } };
+      return { body: { deleted: await s.kvDelete(s.scope(principal, tenant, namespace), body.key as string) } };
     });
     this.route('POST', `${kv}/list`, async (request, [tenant, namespace], __, principal) => {
       const body = await bodyOf(request);
-      return { body: { entries: s.kvList(s.scope(principal, tenant, namespace), optionalString(body.prefix, 'prefix') ?? '', optionalNumber(body.limit, 'limit')) } };
+      return { body: { entries: await s.kvList(s.scope(principal, tenant, namespace), optionalString(body.prefix, 'prefix') ?? '', optionalNumber(body.limit, 'limit')) } };
     });
     this.route('POST', `${ts}/write`, async (request, [tenant, namespace, space], __, principal) => {
       const body = await bodyOf(request);

@@ -264,15 +264,15 @@ export class NodeService {
 
   // ── key-value (the store actors reach with kv-*, in the same scope) ───────
 
-  kvGet(scope: Scope, key: string) {
-    return this.node.actors.coordination.kv.entry(this.check(scope), key) ?? null;
+  async kvGet(scope: Scope, key: string) {
+    return (await this.node.actors.coordination.kv.entry(this.check(scope), key)) ?? null;
   }
 
-  kvPut(scope: Scope, key: string, value: string, ttlMs?: number): void {
-    this.node.actors.coordination.kv.put(this.check(scope), key, value, ttlMs === undefined ? {} : { ttlMs });
+  kvPut(scope: Scope, key: string, value: string, ttlMs?: number): Promise<void> {
+    return this.node.actors.coordination.kv.put(this.check(scope), key, value, ttlMs === undefined ? {} : { ttlMs });
   }
 
-  kvDelete(scope: Scope, key: string): boolean {
+  kvDelete(scope: Scope, key: string): Promise<boolean> {
     return this.node.actors.coordination.kv.delete(this.check(scope), key);
   }
 

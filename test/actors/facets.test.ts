@@ -96,12 +96,12 @@ describe('durability facet', () => {
     const now = Number(await probeCall(system, id, HostOp.NowMs, ''));
     expect(Math.abs(now - Date.now())).toBeLessThan(5000);
     await system.ask(id, 'inc');
-    system.coordination.kv.put(scope, 'effect', 'changed later by someone else');
+    await system.coordination.kv.put(scope, 'effect', 'changed later by someone else');
     await system.ask(id, 'crash').catch(() => undefined);
     await system.spawn('probe', { id: 'durable-effects', facets: [{ name: 'durability', checkpointEvery: 1000 }] });
     expect(text(await system.ask(id, 'get'))).toBe('1');
     // Had the replay run kv-put again, the later value would be overwritten.
-    expect(system.coordination.kv.get(scope, 'effect')).toBe('changed later by someone else');
+    expect(await system.coordination.kv.get(scope, 'effect')).toBe('changed later by someone else');
   });
 });
 

@@ -105,7 +105,7 @@ describe('coordination host calls from a core module', () => {
     expect(await probeCall(system, a, HostOp.KvPut, 'greeting\n\nhello')).toBe('ok');
     expect(await probeCall(system, b, HostOp.KvGet, 'greeting')).toBe('hello');
     expect(await probeCall(system, other, HostOp.KvGet, 'greeting')).toBe('');
-    expect(system.coordination.kv.get({ tenant: 'acme', namespace: 'prod' }, 'greeting')).toBe('hello');
+    expect(await system.coordination.kv.get({ tenant: 'acme', namespace: 'prod' }, 'greeting')).toBe('hello');
     expect(JSON.parse(await probeCall(system, a, HostOp.KvList, 'gr'))).toEqual(['greeting']);
 
     expect(await probeCall(system, a, HostOp.PgJoin, 'room')).toBe('ok');
@@ -176,7 +176,7 @@ describe('ask between actors on the same worker', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(system.actorMetrics(faceted)?.messages).toBe(1);
     // The neighbour may make host calls of its own while the asker's call is outstanding (they take the next channel).
-    system.coordination.kv.put({ tenant: 'default', namespace: 'default' }, 'nested-key', 'nested value');
+    await system.coordination.kv.put({ tenant: 'default', namespace: 'default' }, 'nested-key', 'nested value');
     expect(await probeCall(system, asker, HostOp.Ask, `${neighbour}\ncall\n2000\n${HostOp.KvGet}\nnested-key`)).toBe('nested value');
     // Nested twice: the neighbour asks a third actor on the same worker, which reads the KV store.
     const third = await system.spawn('probe', { worker: 0 });

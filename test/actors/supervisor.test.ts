@@ -152,13 +152,13 @@ describe('restart intensity and escalation', () => {
       children: [{ id: 'bad-init-child', module: 'probe', config: 'fail-if-kv:bad-init-switch' }],
     });
     sup.onEvent((e) => events.push(e));
-    system.coordination.kv.put(scope, 'bad-init-switch', 'on');
+    await system.coordination.kv.put(scope, 'bad-init-switch', 'on');
     await crash('bad-init-child');
     await sup.idle();
     expect(sup.status).toBe('escalated');
     expect(events.filter((e) => e.type === 'restart')).toHaveLength(3);
     expect(events.filter((e) => e.type === 'exit' && e.reason.startsWith('restart failed'))).toHaveLength(3);
-    system.coordination.kv.delete(scope, 'bad-init-switch');
+    await system.coordination.kv.delete(scope, 'bad-init-switch');
   });
 
   it('back-off waits before restarting', async () => {

@@ -46,6 +46,12 @@ describe('nodes joined through Redis', () => {
     expect(seen.cluster).toEqual({ backend: 'redis', seeds: [redis.url], heartbeatTtlMs: 900 });
     expect(seen.nodes.find((n) => n.id === 'alpha')).toMatchObject({ labels: { zone: 'a' }, workers: 1, addresses: { http: a.http } });
 
+    // KV is shared: what one node stores, every node reads (locks likewise, test/cluster/coordination-conformance.test.ts).
+    const kv = (node: NodeProcess, op: string, body: unknown) => fetch(`${node.http}/api/v1/kv/acme/prod/${op}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    await kv(a, 'put', { key: 'config/feature', value: 'on' });
+    expect(await kv(c, 'get', { key: 'config/feature' })).toMatchObject({ entry: { key: 'config/feature', value: 'on' } });
+    expect(await kv(b, 'list', { prefix: 'config/' })).toEqual({ entries: [{ key: 'config/feature', value: 'on' }] });
+
     // The CLI lists them too, this node marked.
     const cli = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'nodes', '--node', a.http], { encoding: 'utf8' });
     expect(cli.status, cli.stderr).toBe(0);

@@ -149,7 +149,7 @@ describe('key-value over HTTP', () => {
     expect(await (await post('/api/v1/kv/acme/prod/get', { key: 'user/1' })).json()).toEqual({ entry: { key: 'user/1', value: 'ada' } });
     const listed = (await (await post('/api/v1/kv/acme/prod/list', { prefix: 'user/' })).json()) as { entries: { key: string }[] };
     expect(listed.entries.map((e) => e.key)).toEqual(['user/1', 'user/2']);
-    expect(node.actors.coordination.kv.get({ tenant: 'acme', namespace: 'prod' }, 'order/1')).toBe('x');
+    expect(await node.actors.coordination.kv.get({ tenant: 'acme', namespace: 'prod' }, 'order/1')).toBe('x');
     expect(await (await post('/api/v1/kv/globex/prod/get', { key: 'user/1' })).json()).toEqual({ entry: null });
     expect(await (await post('/api/v1/kv/acme/prod/delete', { key: 'user/1' })).json()).toEqual({ deleted: true });
     const bad = await post('/api/v1/kv/acme/prod/put', { key: '', value: 'v' });
