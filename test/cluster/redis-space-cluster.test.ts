@@ -5,6 +5,7 @@ import { RedisTupleSpace, RedisWakeups, spaceBaseKey } from '../../src/cluster/r
 import { any } from '../../src/tuple/types.js';
 import { blockingConformance } from '../space/conformance/blocking.js';
 import type { SpaceHarness } from '../space/conformance/harness.js';
+import { watchConformance } from '../space/conformance/watch.js';
 
 // A three-master Redis Cluster on loopback: each space's keys share one hash tag, so its scripts run on one slot.
 let cluster: RedisClusterProcess;
@@ -27,9 +28,11 @@ const clusterHarness: SpaceHarness = {
   label: 'RedisTupleSpace on Redis Cluster',
   make: () => RedisTupleSpace.open({ name: `cluster/${made++}`, redis: client, wakeups }),
   stats: (space) => (space as RedisTupleSpace).stats(),
+  settleWatchers: (space) => (space as RedisTupleSpace).syncWatchers(),
 };
 
 describe('RedisTupleSpace on a Redis Cluster: blocking and bulk operations', () => blockingConformance(clusterHarness));
+describe('RedisTupleSpace on a Redis Cluster: watch', () => watchConformance(clusterHarness));
 
 describe('RedisTupleSpace on a Redis Cluster', () => {
   it('spreads spaces over every master, each space on one slot', async () => {

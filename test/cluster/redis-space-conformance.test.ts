@@ -6,6 +6,7 @@ import { blockingConformance } from '../space/conformance/blocking.js';
 import { concurrencyConformance } from '../space/conformance/concurrency.js';
 import type { SpaceHarness } from '../space/conformance/harness.js';
 import { indexPropertyConformance } from '../space/conformance/index-property.js';
+import { watchConformance } from '../space/conformance/watch.js';
 
 // The in-process space's behaviour suites, run against the Redis space on a real redis-server.
 let redis: RedisProcess;
@@ -29,8 +30,10 @@ const redisHarness: SpaceHarness = {
   // A fresh name per space: spaces never share keys, so every one starts empty.
   make: () => RedisTupleSpace.open({ name: `conformance/${made++}`, redis: client, wakeups }),
   stats: (space) => (space as RedisTupleSpace).stats(),
+  settleWatchers: (space) => (space as RedisTupleSpace).syncWatchers(),
 };
 
 describe('RedisTupleSpace: blocking and bulk operations', () => blockingConformance(redisHarness));
 describe('RedisTupleSpace: concurrent takers', () => concurrencyConformance(redisHarness));
 describe('RedisTupleSpace: the index agrees with the oracle', () => indexPropertyConformance(redisHarness));
+describe('RedisTupleSpace: watch', () => watchConformance(redisHarness));

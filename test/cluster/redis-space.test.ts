@@ -177,7 +177,7 @@ describe('the Redis tuple space', () => {
     const base = spaceBaseKey(space.name);
     const keys = (await client.keys(`${base.replace(/[{}]/g, '\\$&')}*`)).filter((k) => !k.endsWith(':seq') && !k.includes(':n:'));
     expect(keys).toEqual([]);
-    expect(await space.stats()).toEqual({ tuples: 0, waiters: 0, timers: 0 });
+    expect(await space.stats()).toEqual({ tuples: 0, waiters: 0, watchers: 0, timers: 0 });
     await space.close();
   });
 
@@ -226,6 +226,28 @@ describe('the Redis tuple space', () => {
     expect(await space.stats()).toMatchObject({ tuples: 2 });
     expect(await client.zcard(`${spaceBaseKey(space.name)}:e`)).toBe(1);
     await space.close();
+  });
+
+  it('a watch sees the writes, takes and expiries of another process, in order, from its start on', async () => {
+    const name = `watched-${made++}`;
+    const otherClient = await connectRedis([redis.url]);
+    const writer = await RedisTupleSpace.open({ name, redis: otherClient });
+    const watcher = await RedisTupleSpace.open({ name, redis: client, wakeups });
+    await writer.write(['before']);
+    const events = watcher.watch([any], { includeExisting: true });
+    await writer.write(['w']);
+    await writer.take(['before']);
+    await writer.write(['lease'], { ttlMs: 20 });
+    await expect.poll(() => writer.count(['lease']), { timeout: 5_000, interval: 20 }).toBe(0);
+    const seen: string[] = [];
+    for await (const e of events) {
+      seen.push(e.type === 'overflow' ? 'overflow' : `${e.type}:${String(e.tuple[0])}`);
+      if (seen.length === 5) break;
+    }
+    expect(seen).toEqual(['write:before', 'write:w', 'take:before', 'write:lease', 'expire:lease']);
+    expect(await watcher.stats()).toMatchObject({ watchers: 0 });
+    await Promise.all([writer.close(), watcher.close()]);
+    otherClient.disconnect();
   });
 
   it('crash-safe take is refused for now, by name', async () => {

@@ -6,11 +6,13 @@ import { resolveTupleLimits, type TupleLimits } from '../../tuple/limits.js';
 import { compileTemplate } from '../../tuple/template.js';
 import type { Template, Tuple } from '../../tuple/types.js';
 import { acceptTuple } from '../../tuple/validate-tuple.js';
+import type { WatchEvent, WatchOptions } from '../../space/watch.js';
 import { onBackend, type RedisClient } from '../redis-client.js';
 import { BlockedOp } from './blocked-op.js';
 import { matchRecord } from './match-record.js';
 import { SpaceScripts } from './space-script-runner.js';
-import { handoffKey, spaceBaseKey, tupleHashKey } from './space-keys.js';
+import { handoffKey, spaceBaseKey, tupleHashKey, watchChannel } from './space-keys.js';
+import { SpaceWatchers } from './space-watchers.js';
 import { templateProgram, type TemplateProgram } from './template-program.js';
 import { RedisWakeups } from './wakeups.js';
 
@@ -37,6 +39,8 @@ export interface RedisSpaceStats {
   readonly tuples: number;
   /** Blocked operations of this instance. */
   readonly waiters: number;
+  /** Watches of this instance. */
+  readonly watchers: number;
   /** Timers this instance holds (blocked-operation timeouts, the liveness renewal). */
   readonly timers: number;
 }
@@ -48,17 +52,20 @@ export const DEFAULT_WAITER_LIVENESS_MS = 15_000;
  * (docs/cluster.md, "Tuple spaces on Redis"). The contract is the
  * in-process `TupleSpace`'s: write / writeAll / read / take / tryRead /
  * tryTake / readAll / takeAll / count, FIFO results, blocking with timeout
- * and abort, leases. Each operation is one Lua script, so it is atomic
+ * and abort, leases Each operation is one Lua script, so it is atomic
  * across processes; a write hands its tuple to blocked operations of any
  * process in the same script and publishes it to their process (no polling).
  *
- * Not yet: watch, atomically, crash-safe take (ack / nack), quotas.
+ * and watch.
+ *
+ * Not yet: atomically, crash-safe take (ack / nack), quotas.
  */
 export class RedisTupleSpace implements AsyncDisposable {
   readonly name: string;
   private readonly base: string;
   private readonly limits: TupleLimits;
   private readonly blocked = new Set<BlockedOp>();
+  private readonly watchers = new SpaceWatchers();
   private readonly livenessMs: number;
   private renewTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -89,7 +96,10 @@ export class RedisTupleSpace implements AsyncDisposable {
       throw new InvalidArgumentError(`waiterLivenessMs must be an integer ≥ 30, got ${String(liveness)}`);
     }
     const wakeups = options.wakeups ?? (await onBackend('open a tuple space', () => RedisWakeups.open(options.redis)));
-    return new RedisTupleSpace(options, options.redis, SpaceScripts.on(options.redis), wakeups, options.wakeups === undefined);
+    const space = new RedisTupleSpace(options, options.redis, SpaceScripts.on(options.redis), wakeups, options.wakeups === undefined);
+    // Subscribed from the start, so a watch begun later needs only its (ordered) watch script.
+    await onBackend('open a tuple space', () => wakeups.listen(watchChannel(space.base), (message) => space.watchers.onMessage(message)));
+    return space;
   }
 
   write(tuple: Tuple, options: WriteOptions = {}): Promise<void> {
@@ -158,7 +168,49 @@ export class RedisTupleSpace implements AsyncDisposable {
     const tuples = await this.call('stats', () => this.redis.hlen(tupleHashKey(this.base)));
     let timers = this.renewTimer === undefined ? 0 : 1;
     for (const op of this.blocked) if (op.hasTimer) timers++;
-    return { tuples, waiters: this.blocked.size, timers };
+    return { tuples, waiters: this.blocked.size, watchers: this.watchers.size, timers };
+  }
+
+  /**
+   * Streams `write`, `take` and `expire` events of tuples matching
+   * `template`, from any process, from now on (the in-process options and
+   * buffer). Events reach this process through pub/sub, after the operation
+   * that caused them resolved: `syncWatchers()` waits for them.
+   */
+  watch(template: Template, options: WatchOptions = {}): AsyncIterableIterator<WatchEvent> {
+    if (this.closed) throw new SpaceClosedError(`the tuple space ${this.name} is closed`);
+    const compiled = compileTemplate(template, this.limits);
+    const signal = options.signal;
+    const onAbort = () => watcher.abort(signal!.reason);
+    const watcher = this.watchers.add(compiled, options, () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (this.blocked.size === 0 && this.watchers.size === 0) this.stopRenewing();
+    });
+    this.startRenewing();
+    const existing = options.includeExisting && (options.events ?? ['write']).includes('write') ? templateProgram(template as readonly unknown[]).bytes : undefined;
+    this.call('watch', () => this.scripts.watch(this.base, this.livenessMs, existing)).then(
+      (reply) => {
+        const [mark, ...tuples] = reply as [number, ...Buffer[]];
+        this.watchers.started(watcher, Number(mark), tuples);
+      },
+      (error: Error) => watcher.end(error),
+    );
+    if (signal?.aborted) watcher.abort(signal.reason);
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return watcher;
+  }
+
+  /** Resolves once this instance's watchers have received the events of every operation that completed before the call. */
+  async syncWatchers(): Promise<void> {
+    if (this.closed) return;
+    const { token, arrived } = this.watchers.newMark();
+    try {
+      await this.call('sync watchers', () => this.scripts.mark(this.base, token));
+    } catch (error) {
+      this.watchers.dropMark(token);
+      throw error;
+    }
+    await arrived;
   }
 
   get isClosed(): boolean {
@@ -190,6 +242,10 @@ export class RedisTupleSpace implements AsyncDisposable {
     await Promise.allSettled(ops.map((op) => this.withdraw(op)));
     this.stopRenewing();
     if (this.ownsWakeups) await this.wakeups.close();
+    else await this.wakeups.unlisten(watchChannel(this.base));
+    // Last, just before close() resolves: a caller awaiting close() then the watch sees the end
+    // in the same turn, as with the in-process space.
+    this.watchers.end(error);
   }
 
   private run<T>(op: () => Promise<T>): Promise<T> {
@@ -252,7 +308,7 @@ export class RedisTupleSpace implements AsyncDisposable {
     onSettled: (op: BlockedOp) => {
       this.blocked.delete(op);
       this.wakeups.forget(op.waiterId);
-      if (this.blocked.size === 0) this.stopRenewing();
+      if (this.blocked.size === 0 && this.watchers.size === 0) this.stopRenewing();
     },
   };
 
@@ -318,7 +374,7 @@ export class RedisTupleSpace implements AsyncDisposable {
   private startRenewing(): void {
     if (this.renewTimer !== undefined) return;
     this.renewTimer = setInterval(() => {
-      this.call('renew', () => this.scripts.renew(this.base, this.wakeups.node, this.livenessMs)).catch(() => undefined);
+      this.call('renew', () => this.scripts.renew(this.base, this.wakeups.node, this.livenessMs, this.watchers.size > 0)).catch(() => undefined);
     }, Math.floor(this.livenessMs / 3));
     this.renewTimer.unref();
   }

@@ -14,7 +14,10 @@
  *   {ts:S}:h                      hash  waiter id → tuple handed to it
  *   {ts:S}:n:<node>               a live process with waiters here (PX)
  *
+ *   {ts:S}:watched                some process watches the space (PX, renewed)
+ *
  *   channel plex:ts:<node>        "<waiter id>\n<tuple bytes>" to that process
+ *   channel plex:ts:watch:{ts:S}  "<w|t|x><seq>\n<tuple bytes>": watch events
  *
  * The name is escaped (`%`, `{`, `}` as %25, %7B, %7D) so that the tag ends
  * exactly at its `}`: otherwise space `a}:x` would share keys with space `a`.
@@ -37,4 +40,8 @@ export function waiterHashKey(base: string): string {
 
 export function nodeChannel(node: string): string {
   return `plex:ts:${node}`;
+}
+
+export function watchChannel(base: string): string {
+  return `plex:ts:watch:${base}`;
 }

@@ -45,8 +45,16 @@ export class SpaceScripts {
     return this.fn('plexSpaceLeave')(base, mode, waiterIds);
   }
 
-  renew(base: string, node: string, livenessMs: number): Promise<Reply> {
-    return this.fn('plexSpaceRenew')(base, node, livenessMs);
+  renew(base: string, node: string, livenessMs: number, watching: boolean): Promise<Reply> {
+    return this.fn('plexSpaceRenew')(base, node, livenessMs, watching ? '1' : '0');
+  }
+
+  mark(base: string, token: string): Promise<Reply> {
+    return this.fn('plexSpaceMark')(base, token);
+  }
+
+  watch(base: string, livenessMs: number, program: Buffer | undefined): Promise<Reply> {
+    return this.fn('plexSpaceWatch')(base, livenessMs, program ?? '');
   }
 
   private fn(name: keyof typeof SPACE_SCRIPTS): ScriptFn {

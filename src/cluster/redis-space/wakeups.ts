@@ -17,6 +17,7 @@ export class RedisWakeups {
   readonly node: string;
   private readonly deliveries = new Map<string, (tuple: Buffer) => void>();
   private readonly reconnectListeners = new Set<() => void>();
+  private readonly channelListeners = new Map<string, (message: Buffer) => void>();
   private nextId = 0;
   private closed = false;
 
@@ -32,7 +33,12 @@ export class RedisWakeups {
     const subscriber: RedisClient = (redis.duplicate as () => RedisClient).call(redis);
     subscriber.on('error', () => undefined);
     const wakeups = new RedisWakeups(subscriber, node);
-    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => wakeups.dispatch(message));
+    const own = nodeChannel(node);
+    subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      const name = channel.toString();
+      if (name === own) wakeups.dispatch(message);
+      else wakeups.channelListeners.get(name)?.(message);
+    });
     let ready = false;
     subscriber.on('ready', () => {
       if (ready && !wakeups.closed) for (const listener of wakeups.reconnectListeners) listener();
@@ -57,6 +63,17 @@ export class RedisWakeups {
     this.deliveries.delete(waiterId);
   }
 
+  /** Subscribes `listener` to another channel (a space's watch events); resolves once subscribed. */
+  async listen(channel: string, listener: (message: Buffer) => void): Promise<void> {
+    this.channelListeners.set(channel, listener);
+    await this.subscriber.subscribe(channel);
+  }
+
+  async unlisten(channel: string): Promise<void> {
+    this.channelListeners.delete(channel);
+    if (!this.closed) await this.subscriber.unsubscribe(channel).catch(() => undefined);
+  }
+
   /** `listener` runs after the subscriber reconnected (messages may have been missed). */
   onReconnect(listener: () => void): () => void {
     this.reconnectListeners.add(listener);
@@ -71,6 +88,7 @@ export class RedisWakeups {
     if (this.closed) return;
     this.closed = true;
     this.deliveries.clear();
+    this.channelListeners.clear();
     this.subscriber.disconnect();
   }
 

@@ -1,6 +1,7 @@
 import type { BlockingOptions, BulkOptions, WriteOptions } from '../../../src/space/tuple-space.js';
 import { TupleSpace } from '../../../src/space/tuple-space.js';
 import type { Template, Tuple } from '../../../src/tuple/types.js';
+import type { WatchEvent, WatchOptions } from '../../../src/space/watch.js';
 
 /**
  * What the shared conformance suites need of a tuple space: the operations
@@ -16,6 +17,7 @@ export interface SpaceUnderTest {
   readAll(template: Template, options?: BulkOptions): Promise<Tuple[]>;
   takeAll(template: Template, options?: BulkOptions): Promise<Tuple[]>;
   count(template: Template): Promise<number>;
+  watch(template: Template, options?: WatchOptions): AsyncIterableIterator<WatchEvent>;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,8 @@ export interface SpaceCounters {
   readonly tuples: number;
   /** Blocked operations of this space object. */
   readonly waiters: number;
+  /** Watches of this space object. */
+  readonly watchers: number;
   /** Timers it holds. */
   readonly timers: number;
 }
@@ -38,10 +42,17 @@ export interface SpaceHarness {
   /** A new, empty space, independent of every other one it made. */
   make(): Promise<SpaceUnderTest>;
   stats(space: SpaceUnderTest): Promise<SpaceCounters>;
+  /**
+   * Resolves once the space's watchers have every event of the operations
+   * that completed before it (in-process: at once, events are synchronous;
+   * Redis: they come through pub/sub).
+   */
+  settleWatchers(space: SpaceUnderTest): Promise<void>;
 }
 
 export const inProcessHarness: SpaceHarness = {
   label: 'in-process TupleSpace',
   make: async () => new TupleSpace(),
   stats: (space) => Promise.resolve((space as TupleSpace).stats()),
+  settleWatchers: () => Promise.resolve(),
 };

@@ -51,7 +51,10 @@ local found = find(prog, limit)
 local out = {}
 for i = 1, #found do
   local m = found[i]
-  if mode == 'take' then remove(m[2], m[3]) end
+  if mode == 'take' then
+    remove(m[2], m[3])
+    emit('t', m[3][1])
+  end
   out[i] = m[3][1]
 end
 return out
@@ -69,7 +72,10 @@ local kind, wid, node = ARGV[2], ARGV[3], ARGV[4]
 local found = find(prog, 1)
 if #found > 0 then
   local m = found[1]
-  if kind == 't' then remove(m[2], m[3]) end
+  if kind == 't' then
+    remove(m[2], m[3])
+    emit('t', m[3][1])
+  end
   return { 1, m[3][1] }
 end
 local set = waiter_set_for(prog, kind)
@@ -114,9 +120,39 @@ end
 return out
 `;
 
-/** renew(node, liveMs): keeps the node's waiters alive in this space. */
+/**
+ * renew(node, liveMs, watching): keeps the node's waiters alive in this
+ * space, and the watched flag while it has watchers.
+ */
 const RENEW = `
 redis.call('SET', KEYS[1] .. ':n:' .. ARGV[1], '1', 'PX', ARGV[2])
+if ARGV[3] == '1' then redis.call('SET', KEYS[1] .. ':watched', '1', 'PX', ARGV[2]) end
+return 1
+`;
+
+/**
+ * watch(liveMs, program | ''): turns on watch events, and returns the seq
+ * counter (advanced, so that events of later scripts carry a value at
+ * least this) and, with a program, the tuples matching it now, oldest first.
+ */
+const WATCH = `${LIBRARY}
+purge_expired(now_ms())
+redis.call('SET', base .. ':watched', '1', 'PX', ARGV[1])
+local mark = redis.call('INCR', SEQ)
+local out = { mark }
+if ARGV[2] ~= '' then
+  local found = find(cmsgpack.unpack(ARGV[2]), math.huge)
+  for i = 1, #found do out[i + 1] = found[i][3][1] end
+end
+return out
+`;
+
+/**
+ * mark(token): publishes a marker on the watch channel from the space's own
+ * slot, after every event of the scripts before it (syncWatchers).
+ */
+const MARK = `
+redis.call('PUBLISH', 'plex:ts:watch:' .. KEYS[1], 'm' .. ARGV[1])
 return 1
 `;
 
@@ -126,6 +162,8 @@ export const SPACE_SCRIPTS = {
   plexSpaceBlock: BLOCK,
   plexSpaceLeave: LEAVE,
   plexSpaceRenew: RENEW,
+  plexSpaceWatch: WATCH,
+  plexSpaceMark: MARK,
 } as const;
 
 export type SpaceScriptName = keyof typeof SPACE_SCRIPTS;

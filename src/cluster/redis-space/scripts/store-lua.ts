@@ -29,6 +29,18 @@ end
 local function arity_set(arity) return base .. ':a:' .. arity end
 local function field_set(arity, pos, key) return base .. ':x:' .. arity .. ':' .. pos .. ':' .. ix(key) end
 
+-- Watch events: published on the space's watch channel only while some
+-- process watches it ({ts:S}:watched exists). A message is
+-- <w|t|x><seq counter>, a newline, the tuple bytes; the counter tells a new watcher
+-- which events came before its snapshot.
+local watched = nil
+local function emit(kind, tuple_bytes)
+  if watched == nil then watched = redis.call('EXISTS', base .. ':watched') == 1 end
+  if watched then
+    redis.call('PUBLISH', 'plex:ts:watch:' .. base, kind .. (redis.call('GET', SEQ) or '0') .. '\\n' .. tuple_bytes)
+  end
+end
+
 local function store(seq, raw, rec, expires_at)
   redis.call('HSET', T, seq, raw)
   local arity = #rec - 2
@@ -51,7 +63,13 @@ local function purge_expired(now)
   local due = redis.call('ZRANGE', E, '-inf', now, 'BYSCORE')
   for i = 1, #due do
     local raw = redis.call('HGET', T, due[i])
-    if raw then remove(due[i], cmsgpack.unpack(raw)) else redis.call('ZREM', E, due[i]) end
+    if raw then
+      local rec = cmsgpack.unpack(raw)
+      remove(due[i], rec)
+      emit('x', rec[1])
+    else
+      redis.call('ZREM', E, due[i])
+    end
   end
 end
 

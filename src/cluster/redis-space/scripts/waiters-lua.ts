@@ -105,6 +105,7 @@ local function offer(seq, expires_at, raw, rec)
     drop_waiter(wid, wrec)
     redis.call('HSET', H, wid, cmsgpack.pack({ seq, expires_at, raw, wrec[1] }))
     redis.call('PUBLISH', 'plex:ts:' .. wrec[2], wid .. '\\n' .. rec[1])
+    if wrec[1] == 't' then emit('t', rec[1]) end
     return wrec[1] == 't'
   end
   each_match(rec, 'r', hand)
@@ -114,6 +115,7 @@ end
 -- Stores a tuple unless a blocked taker consumes it; a lease that already
 -- ended (ttlMs 0) still serves blocked operations but is not stored.
 local function insert(seq, raw, rec, expires_at, now)
+  emit('w', rec[1])
   if offer(seq, expires_at, raw, rec) then return end
   if rec[2] == 1 and expires_at <= now then return end
   store(seq, raw, rec, expires_at)
