@@ -16,6 +16,12 @@ import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
  * only once Redis has said whether a tuple was handed over meanwhile, so a
  * tuple is never lost between the two.
  */
+/** What a blocked op is handed: the tuple's bytes and, for a crash-safe take, its delivery header. */
+export interface Handed {
+  readonly tuple: Buffer;
+  readonly header: string;
+}
+
 export type BlockedState = 'registering' | 'waiting' | 'leaving' | 'settled';
 
 export interface BlockedOpHooks {
@@ -39,7 +45,7 @@ export class BlockedOp {
   constructor(
     readonly waiterId: string,
     readonly kind: 'r' | 't',
-    private readonly resolve: (tuple: Buffer | null) => void,
+    private readonly resolve: (handed: Handed | null) => void,
     private readonly reject: (error: Error) => void,
     private readonly hooks: BlockedOpHooks,
     timeoutMs: number | undefined,
@@ -75,10 +81,10 @@ export class BlockedOp {
     return this.state === 'registering' || this.state === 'waiting';
   }
 
-  succeed(tuple: Buffer | null): void {
+  succeed(handed: Handed | null): void {
     if (this.state === 'settled') return;
     this.cleanup();
-    this.resolve(tuple);
+    this.resolve(handed);
   }
 
   fail(error: Error): void {

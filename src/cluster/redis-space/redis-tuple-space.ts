@@ -1,6 +1,8 @@
 import { AbortError, InvalidArgumentError, SpaceClosedError } from '../../errors.js';
 import { optionalDuration } from '../../space/options.js';
-import { bulkLimit, checkBlockingOptions, locateInBatch, type BlockingOptions, type BulkOptions, type WriteOptions } from '../../space/tuple-space.js';
+import type { Delivery } from '../../space/deliveries.js';
+import { positiveInteger } from '../../space/options.js';
+import { bulkLimit, checkBlockingOptions, locateInBatch, type AckTakeOptions, type BlockingOptions, type BulkOptions, type WriteOptions } from '../../space/tuple-space.js';
 import { decodeTuple } from '../../tuple/codec.js';
 import { resolveTupleLimits, type TupleLimits } from '../../tuple/limits.js';
 import { compileTemplate } from '../../tuple/template.js';
@@ -8,9 +10,11 @@ import type { Template, Tuple } from '../../tuple/types.js';
 import { acceptTuple } from '../../tuple/validate-tuple.js';
 import type { WatchEvent, WatchOptions } from '../../space/watch.js';
 import { onBackend, type RedisClient } from '../redis-client.js';
-import { BlockedOp } from './blocked-op.js';
+import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
+import { BlockedOp, type Handed } from './blocked-op.js';
+import { RedisDeliveries } from './redis-deliveries.js';
 import { matchRecord } from './match-record.js';
-import { SpaceScripts } from './space-script-runner.js';
+import { SpaceScripts, type AckArgs } from './space-script-runner.js';
 import { handoffKey, spaceBaseKey, tupleHashKey, watchChannel } from './space-keys.js';
 import { SpaceWatchers } from './space-watchers.js';
 import { templateProgram, type TemplateProgram } from './template-program.js';
@@ -32,6 +36,10 @@ export interface RedisTupleSpaceOptions {
    * process does not swallow tuples. Default 15 000 ms.
    */
   waiterLivenessMs?: number;
+  /** Deliveries of a crash-safe take before the tuple moves to `deadLetters`. Default 5 (stored in Redis: the last process to open the space sets it). */
+  maxDeliveries?: number;
+  /** Lease of a crash-safe take when the call gives none. Default 30 000 ms. */
+  defaultLeaseMs?: number;
 }
 
 export interface RedisSpaceStats {
@@ -41,11 +49,15 @@ export interface RedisSpaceStats {
   readonly waiters: number;
   /** Watches of this instance. */
   readonly watchers: number;
+  /** Crash-safe deliveries this instance holds. */
+  readonly inflight: number;
   /** Timers this instance holds (blocked-operation timeouts, the liveness renewal). */
   readonly timers: number;
 }
 
 export const DEFAULT_WAITER_LIVENESS_MS = 15_000;
+export const DEFAULT_MAX_DELIVERIES = 5;
+export const DEFAULT_LEASE_MS = 30_000;
 
 /**
  * A tuple space in Redis, shared by every process that opens the same name
@@ -58,32 +70,48 @@ export const DEFAULT_WAITER_LIVENESS_MS = 15_000;
  *
  * and watch.
  *
- * Not yet: atomically, crash-safe take (ack / nack), quotas.
+ * crash-safe take (ack / nack / lease / dead letters / releaseHolder).
+ *
+ * Not yet: atomically, quotas.
  */
 export class RedisTupleSpace implements AsyncDisposable {
   readonly name: string;
+  /**
+   * Tuples that reached `maxDeliveries` crash-safe deliveries without an ack
+   * (keys `{ts:S}:dead:…`, the same slot). A dead-letter space is its own
+   * `deadLetters`: its unacked tuples simply return.
+   */
+  deadLetters!: RedisTupleSpace;
   private readonly base: string;
+  private readonly defaultLeaseMs: number;
+  private readonly deliveries: RedisDeliveries;
   private readonly limits: TupleLimits;
   private readonly blocked = new Set<BlockedOp>();
   private readonly watchers = new SpaceWatchers();
   private readonly livenessMs: number;
   private renewTimer: NodeJS.Timeout | undefined;
+  /** Runs tick() when the earliest delivery lease ends, while this instance has blocked operations. */
+  private tickTimer: { at: number; timer: LongTimeout } | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly stopReconnectListener: () => void;
 
   private constructor(
     options: RedisTupleSpaceOptions,
+    base: string,
     private readonly redis: RedisClient,
     private readonly scripts: SpaceScripts,
     private readonly wakeups: RedisWakeups,
     private readonly ownsWakeups: boolean,
   ) {
     this.name = options.name;
-    this.base = spaceBaseKey(options.name);
+    this.base = base;
+    this.defaultLeaseMs = options.defaultLeaseMs ?? DEFAULT_LEASE_MS;
+    this.deliveries = new RedisDeliveries(async (mode, id) => Number(await this.call(mode, () => this.scripts.settle(this.base, mode, id))) === 1);
     this.limits = resolveTupleLimits(options.limits);
     this.livenessMs = options.waiterLivenessMs ?? DEFAULT_WAITER_LIVENESS_MS;
     this.stopReconnectListener = wakeups.onReconnect(() => void this.collectMissedHandoffs());
+    this.watchers.onLease = (ms) => this.armTick(ms);
   }
 
   /** Opens the space: resolves once this process can be woken (its subscriber is subscribed). */
@@ -95,10 +123,22 @@ export class RedisTupleSpace implements AsyncDisposable {
     if (liveness !== undefined && (!Number.isSafeInteger(liveness) || liveness < 30)) {
       throw new InvalidArgumentError(`waiterLivenessMs must be an integer ≥ 30, got ${String(liveness)}`);
     }
+    if (options.maxDeliveries !== undefined) positiveInteger('maxDeliveries', options.maxDeliveries);
+    if (options.defaultLeaseMs !== undefined) positiveInteger('defaultLeaseMs', options.defaultLeaseMs);
+    optionalDuration('defaultLeaseMs', options.defaultLeaseMs);
     const wakeups = options.wakeups ?? (await onBackend('open a tuple space', () => RedisWakeups.open(options.redis)));
-    const space = new RedisTupleSpace(options, options.redis, SpaceScripts.on(options.redis), wakeups, options.wakeups === undefined);
-    // Subscribed from the start, so a watch begun later needs only its (ordered) watch script.
-    await onBackend('open a tuple space', () => wakeups.listen(watchChannel(space.base), (message) => space.watchers.onMessage(message)));
+    const scripts = SpaceScripts.on(options.redis);
+    const base = spaceBaseKey(options.name);
+    const space = new RedisTupleSpace(options, base, options.redis, scripts, wakeups, options.wakeups === undefined);
+    const dead = new RedisTupleSpace({ ...options, name: `${options.name}#dead-letter` }, `${base}:dead`, options.redis, scripts, wakeups, false);
+    space.deadLetters = dead;
+    dead.deadLetters = dead;
+    await onBackend('open a tuple space', async () => {
+      await scripts.configure(base, options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES);
+      // Subscribed from the start, so a watch begun later needs only its (ordered) watch script.
+      await wakeups.listen(watchChannel(space.base), (message) => space.watchers.onMessage(message));
+      await wakeups.listen(watchChannel(dead.base), (message) => dead.watchers.onMessage(message));
+    });
     return space;
   }
 
@@ -129,24 +169,41 @@ export class RedisTupleSpace implements AsyncDisposable {
 
   /** The oldest matching tuple, left in place; waits for one. `null` on timeout. */
   read(template: Template, options: BlockingOptions = {}): Promise<Tuple | null> {
-    return this.blocking('r', template, options);
+    return this.run(async () => this.blocking('r', template, options, undefined) as Promise<Tuple | null>);
   }
 
-  /** Removes and returns the oldest matching tuple; waits for one. `null` on timeout. */
-  take(template: Template, options: BlockingOptions = {}): Promise<Tuple | null> {
-    const ack = (options as { ack?: unknown } | undefined)?.ack;
-    if (ack !== undefined && ack !== false) {
-      return Promise.reject(new InvalidArgumentError('crash-safe take (ack) is not supported on a Redis tuple space yet'));
-    }
-    return this.blocking('t', template, options);
+  /**
+   * Removes and returns the oldest matching tuple; waits for one. `null` on
+   * timeout. With `ack: true`, a crash-safe take: a `Delivery` whose tuple
+   * comes back unless acked within its lease, also if this process dies.
+   */
+  take(template: Template, options?: BlockingOptions): Promise<Tuple | null>;
+  take(template: Template, options: AckTakeOptions): Promise<Delivery | null>;
+  take(template: Template, options: BlockingOptions | AckTakeOptions = {}): Promise<Tuple | Delivery | null> {
+    return this.run(async () => this.blocking('t', template, options, this.ackOptions(options)));
   }
 
   tryRead(template: Template): Promise<Tuple | null> {
     return this.run(async () => (await this.find(this.program(template), 'read', 1))[0] ?? null);
   }
 
-  tryTake(template: Template): Promise<Tuple | null> {
-    return this.run(async () => (await this.find(this.program(template), 'take', 1))[0] ?? null);
+  tryTake(template: Template): Promise<Tuple | null>;
+  tryTake(template: Template, options: AckTakeOptions): Promise<Delivery | null>;
+  tryTake(template: Template, options?: AckTakeOptions): Promise<Tuple | Delivery | null> {
+    return this.run(async () => {
+      const program = this.program(template);
+      const ack = options === undefined ? undefined : this.ackOptions(options);
+      if (ack !== undefined) return this.takeDelivery(program, ack);
+      return (await this.find(program, 'take', 1))[0] ?? null;
+    });
+  }
+
+  /** Gives back every tuple held by crash-safe takes of `holder`, in any process; resolves to how many. */
+  releaseHolder(holder: string): Promise<number> {
+    return this.run(async () => {
+      if (typeof holder !== 'string') throw new InvalidArgumentError('holder must be a string');
+      return Number(await this.call('releaseHolder', () => this.scripts.release(this.base, holder)));
+    });
   }
 
   readAll(template: Template, options: BulkOptions = {}): Promise<Tuple[]> {
@@ -166,9 +223,9 @@ export class RedisTupleSpace implements AsyncDisposable {
 
   async stats(): Promise<RedisSpaceStats> {
     const tuples = await this.call('stats', () => this.redis.hlen(tupleHashKey(this.base)));
-    let timers = this.renewTimer === undefined ? 0 : 1;
+    let timers = (this.renewTimer === undefined ? 0 : 1) + (this.tickTimer === undefined ? 0 : 1);
     for (const op of this.blocked) if (op.hasTimer) timers++;
-    return { tuples, waiters: this.blocked.size, watchers: this.watchers.size, timers };
+    return { tuples, waiters: this.blocked.size, watchers: this.watchers.size, inflight: this.deliveries.size, timers: timers + this.deliveries.size };
   }
 
   /**
@@ -241,6 +298,9 @@ export class RedisTupleSpace implements AsyncDisposable {
     for (const op of ops) op.fail(error);
     await Promise.allSettled(ops.map((op) => this.withdraw(op)));
     this.stopRenewing();
+    this.stopTick();
+    this.deliveries.close();
+    if (this.deadLetters !== this) await this.deadLetters.close();
     if (this.ownsWakeups) await this.wakeups.close();
     else await this.wakeups.unlisten(watchChannel(this.base));
     // Last, just before close() resolves: a caller awaiting close() then the watch sees the end
@@ -278,28 +338,43 @@ export class RedisTupleSpace implements AsyncDisposable {
     return found.map((bytes) => decodeTuple(bytes).tuple);
   }
 
-  private blocking(kind: 'r' | 't', template: Template, options: BlockingOptions): Promise<Tuple | null> {
-    return this.run(async () => {
-      const program = this.program(template);
-      checkBlockingOptions(options);
-      const timeoutMs = optionalDuration('timeoutMs', options.timeoutMs);
-      const signal = options.signal;
-      if (signal?.aborted || timeoutMs === 0) {
-        // As in-process: a match at hand is returned; only waiting is refused.
-        const found = (await this.find(program, kind === 't' ? 'take' : 'read', 1))[0];
-        if (found !== undefined) return found;
-        if (signal?.aborted) throw new AbortError(signal.reason);
-        return null;
-      }
-      const bytes = await new Promise<Buffer | null>((resolve, reject) => {
-        const op = new BlockedOp(this.wakeups.newWaiterId(), kind, resolve, reject, this.hooks, timeoutMs, signal);
-        this.blocked.add(op);
-        this.startRenewing();
-        this.wakeups.expect(op.waiterId, (tuple) => this.onHandoff(op, tuple));
-        op.registered = this.register(op, program);
-      });
-      return bytes === null ? null : decodeTuple(bytes).tuple;
+  private async blocking(kind: 'r' | 't', template: Template, options: BlockingOptions, ack: AckArgs | undefined): Promise<Tuple | Delivery | null> {
+    const program = this.program(template);
+    checkBlockingOptions(options);
+    const timeoutMs = optionalDuration('timeoutMs', options.timeoutMs);
+    const signal = options.signal;
+    if (signal?.aborted || timeoutMs === 0) {
+      // As in-process: a match at hand is returned; only waiting is refused.
+      const found = ack !== undefined ? await this.takeDelivery(program, ack) : ((await this.find(program, kind === 't' ? 'take' : 'read', 1))[0] ?? null);
+      if (found !== null) return found;
+      if (signal?.aborted) throw new AbortError(signal.reason);
+      return null;
+    }
+    const handed = await new Promise<Handed | null>((resolve, reject) => {
+      const op = new BlockedOp(this.wakeups.newWaiterId(), kind, resolve, reject, this.hooks, timeoutMs, signal);
+      this.blocked.add(op);
+      this.startRenewing();
+      this.wakeups.expect(op.waiterId, (tuple, header) => this.onHandoff(op, { tuple, header }));
+      op.registered = this.register(op, program, ack);
     });
+    if (handed === null) return null;
+    const tuple = decodeTuple(handed.tuple).tuple;
+    return ack === undefined ? tuple : this.deliveries.open(handed.header, tuple, ack.leaseMs);
+  }
+
+  private async takeDelivery(program: TemplateProgram, ack: AckArgs): Promise<Delivery | null> {
+    const reply = (await this.call('take', () => this.scripts.find(this.base, program.bytes, 'atake', 1, ack))) as Buffer[];
+    if (reply.length === 0) return null;
+    return this.deliveries.open(reply[0].toString('latin1'), decodeTuple(reply[1]).tuple, ack.leaseMs);
+  }
+
+  private ackOptions(options: BlockingOptions | AckTakeOptions): AckArgs | undefined {
+    const o = options as Partial<AckTakeOptions>;
+    if (o === null || typeof o !== 'object' || o.ack === undefined || o.ack === (false as never)) return undefined;
+    if (o.ack !== true) throw new InvalidArgumentError(`ack must be true or false, got ${String(o.ack)}`);
+    const leaseMs = optionalDuration('leaseMs', o.leaseMs) ?? this.defaultLeaseMs;
+    if (o.holder !== undefined && typeof o.holder !== 'string') throw new InvalidArgumentError('holder must be a string');
+    return { leaseMs, holder: o.holder };
   }
 
   private readonly hooks = {
@@ -308,15 +383,16 @@ export class RedisTupleSpace implements AsyncDisposable {
     onSettled: (op: BlockedOp) => {
       this.blocked.delete(op);
       this.wakeups.forget(op.waiterId);
+      if (this.blocked.size === 0) this.stopTick();
       if (this.blocked.size === 0 && this.watchers.size === 0) this.stopRenewing();
     },
   };
 
   /** Runs the block script: a match now settles the op; otherwise it is filed in Redis and waits. */
-  private async register(op: BlockedOp, program: TemplateProgram): Promise<void> {
-    let reply: [number, Buffer?];
+  private async register(op: BlockedOp, program: TemplateProgram, ack: AckArgs | undefined): Promise<void> {
+    let reply: [number, Buffer?, Buffer?];
     try {
-      reply = (await this.call(op.kind === 't' ? 'take' : 'read', () => this.scripts.block(this.base, program.bytes, op.kind, op.waiterId, this.wakeups.node, this.livenessMs))) as [number, Buffer?];
+      reply = (await this.call(op.kind === 't' ? 'take' : 'read', () => this.scripts.block(this.base, program.bytes, op.kind, op.waiterId, this.wakeups.node, this.livenessMs, ack))) as [number, Buffer?, Buffer?];
     } catch (error) {
       op.isRegistered = true;
       op.fail(error as Error);
@@ -324,20 +400,23 @@ export class RedisTupleSpace implements AsyncDisposable {
     }
     op.isRegistered = true;
     if (reply[0] === 1) {
+      const header = reply[2]!.toString('latin1');
       if (op.state === 'settled' && op.kind === 't') {
         // Aborted or closed while the script ran, which took a tuple: it goes back (as a new write).
-        await this.call('put back', () => this.scripts.write(this.base, 1, [matchRecord(decodeTuple(reply[1]!).tuple, false), ''])).catch(() => undefined);
+        const back = header === '' ? this.scripts.write(this.base, 1, [matchRecord(decodeTuple(reply[1]!).tuple, false), '']) : this.scripts.settle(this.base, 'lapse', header.split(':')[0]);
+        await this.call('put back', () => back).catch(() => undefined);
         return;
       }
-      op.succeed(reply[1]!);
-    } else if (op.state === 'registering') {
-      op.state = 'waiting';
+      op.succeed({ tuple: reply[1]!, header });
+    } else {
+      if (op.state === 'registering') op.state = 'waiting';
+      if (Number(reply[1]) >= 0) this.armTick(Number(reply[1]));
     }
   }
 
-  private onHandoff(op: BlockedOp, tuple: Buffer): void {
+  private onHandoff(op: BlockedOp, handed: Handed): void {
     if (!op.acceptsHandoff) return; // the leave script decides (timeout: deliver it; abort: put it back)
-    op.succeed(Buffer.from(tuple));
+    op.succeed({ tuple: Buffer.from(handed.tuple), header: handed.header });
     // The handoff record is only a safety copy for missed messages: drop it.
     this.call('claim', () => this.redis.hdel(handoffKey(this.base), op.waiterId)).catch(() => undefined);
   }
@@ -347,7 +426,7 @@ export class RedisTupleSpace implements AsyncDisposable {
     if (op.state === 'settled') return;
     try {
       const reply = (await this.call('leave', () => this.scripts.leave(this.base, 'timeout', [op.waiterId]))) as Buffer[];
-      op.succeed(reply.length === 2 ? reply[1] : null);
+      op.succeed(reply.length === 3 ? { tuple: reply[1], header: reply[2].toString('latin1') } : null);
     } catch (error) {
       op.fail(error as Error);
     }
@@ -365,10 +444,37 @@ export class RedisTupleSpace implements AsyncDisposable {
     const waiting = [...this.blocked].filter((op) => op.state === 'waiting');
     if (waiting.length === 0) return;
     const reply = (await this.call('claim', () => this.scripts.leave(this.base, 'claim', waiting.map((op) => op.waiterId))).catch(() => [])) as Buffer[];
-    for (let i = 0; i < reply.length; i += 2) {
+    for (let i = 0; i < reply.length; i += 3) {
       const id = reply[i].toString('latin1');
-      waiting.find((op) => op.waiterId === id)?.succeed(reply[i + 1]);
+      waiting.find((op) => op.waiterId === id)?.succeed({ tuple: reply[i + 1], header: reply[i + 2].toString('latin1') });
     }
+  }
+
+  /**
+   * While this instance has blocked operations, a delivery lease ending (its
+   * holder may be dead) must give the tuple back on time: run tick() then.
+   */
+  private armTick(inMs: number): void {
+    if (this.blocked.size === 0 || this.closed) return;
+    // A little after the deadline: Redis compares its own clock.
+    const at = Date.now() + inMs + 2;
+    if (this.tickTimer !== undefined && this.tickTimer.at <= at) return;
+    this.stopTick();
+    this.tickTimer = {
+      at,
+      timer: setLongTimeout(() => {
+        this.tickTimer = undefined;
+        this.call('tick', () => this.scripts.tick(this.base)).then(
+          (next) => Number(next) >= 0 && this.armTick(Number(next)),
+          () => undefined,
+        );
+      }, at - Date.now()),
+    };
+  }
+
+  private stopTick(): void {
+    this.tickTimer?.timer.clear();
+    this.tickTimer = undefined;
   }
 
   private startRenewing(): void {

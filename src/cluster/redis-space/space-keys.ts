@@ -16,7 +16,10 @@
  *
  *   {ts:S}:watched                some process watches the space (PX, renewed)
  *
- *   channel plex:ts:<node>        "<waiter id>\n<tuple bytes>" to that process
+ *   {ts:S}:d / :dl / :dh:<holder> / :dc   crash-safe deliveries (waiters-lua.ts)
+ *   {ts:S}:maxd                   maxDeliveries;  {ts:S}:dead:…  the dead-letter space
+ *
+ *   channel plex:ts:<node>        "<waiter id>\n<delivery header>\n<tuple bytes>" to that process
  *   channel plex:ts:watch:{ts:S}  "<w|t|x><seq>\n<tuple bytes>": watch events
  *
  * The name is escaped (`%`, `{`, `}` as %25, %7B, %7D) so that the tag ends

@@ -2,6 +2,12 @@ import type { RedisClient } from '../redis-client.js';
 import { SPACE_SCRIPTS } from './scripts/space-scripts.js';
 
 type Reply = unknown;
+
+/** A crash-safe take's lease and holder ('' for none). */
+export interface AckArgs {
+  readonly leaseMs: number;
+  readonly holder: string | undefined;
+}
 // ioredis flattens array arguments: a batch goes as one array, never spread (a spread of 10^5 overflows the stack).
 type ScriptFn = (key: string, ...args: (string | number | Buffer | readonly (string | Buffer)[])[]) => Promise<Reply>;
 
@@ -33,12 +39,28 @@ export class SpaceScripts {
     return this.fn('plexSpaceWrite')(base, count, args);
   }
 
-  find(base: string, program: Buffer, mode: 'read' | 'take' | 'count', limit: number): Promise<Reply> {
-    return this.fn('plexSpaceFind')(base, program, mode, limit);
+  find(base: string, program: Buffer, mode: 'read' | 'take' | 'count' | 'atake', limit: number, ack?: AckArgs): Promise<Reply> {
+    return this.fn('plexSpaceFind')(base, program, mode, limit, ack === undefined ? '' : String(ack.leaseMs), ack?.holder ?? '');
   }
 
-  block(base: string, program: Buffer, kind: 'r' | 't', waiterId: string, node: string, livenessMs: number): Promise<Reply> {
-    return this.fn('plexSpaceBlock')(base, program, kind, waiterId, node, livenessMs);
+  block(base: string, program: Buffer, kind: 'r' | 't', waiterId: string, node: string, livenessMs: number, ack: AckArgs | undefined): Promise<Reply> {
+    return this.fn('plexSpaceBlock')(base, program, kind, waiterId, node, livenessMs, ack === undefined ? '' : String(ack.leaseMs), ack?.holder ?? '');
+  }
+
+  settle(base: string, mode: 'ack' | 'nack' | 'lapse', deliveryId: string): Promise<Reply> {
+    return this.fn('plexSpaceSettle')(base, mode, deliveryId);
+  }
+
+  release(base: string, holder: string): Promise<Reply> {
+    return this.fn('plexSpaceRelease')(base, holder);
+  }
+
+  tick(base: string): Promise<Reply> {
+    return this.fn('plexSpaceTick')(base);
+  }
+
+  configure(base: string, maxDeliveries: number): Promise<Reply> {
+    return this.fn('plexSpaceConfigure')(base, maxDeliveries);
   }
 
   leave(base: string, mode: 'timeout' | 'abort' | 'claim', waiterIds: readonly string[]): Promise<Reply> {

@@ -30,6 +30,8 @@ export class SpaceWatchers {
   private readonly watchers = new Map<Watcher, WatchState>();
   private readonly marks = new Map<string, () => void>();
   private nextMark = 0;
+  /** A crash-safe take somewhere opened a lease of this many ms. */
+  onLease: (ms: number) => void = () => {};
 
   get size(): number {
     return this.watchers.size;
@@ -78,6 +80,10 @@ export class SpaceWatchers {
   /** A message on the space's watch channel. */
   onMessage(message: Buffer): void {
     const kind = String.fromCharCode(message[0]);
+    if (kind === 'l') {
+      this.onLease(Number(message.subarray(1).toString()));
+      return;
+    }
     if (kind === 'm') {
       const token = message.subarray(1).toString();
       this.marks.get(token)?.();

@@ -5,7 +5,7 @@ import { nodeChannel } from './space-keys.js';
 /**
  * One process's mailbox for handoffs: a subscriber connection on the
  * channel `plex:ts:<node>`, where write scripts in any process publish
- * "<waiter id>\n<tuple bytes>" for this process's blocked operations. Share
+ * handoffs to this process's blocked operations. Share
  * one between the spaces of a node (one connection); each waiter id is
  * unique to it.
  *
@@ -15,7 +15,7 @@ import { nodeChannel } from './space-keys.js';
  */
 export class RedisWakeups {
   readonly node: string;
-  private readonly deliveries = new Map<string, (tuple: Buffer) => void>();
+  private readonly deliveries = new Map<string, (tuple: Buffer, header: string) => void>();
   private readonly reconnectListeners = new Set<() => void>();
   private readonly channelListeners = new Map<string, (message: Buffer) => void>();
   private nextId = 0;
@@ -55,7 +55,7 @@ export class RedisWakeups {
   }
 
   /** Calls `deliver` when a tuple for `waiterId` arrives. */
-  expect(waiterId: string, deliver: (tuple: Buffer) => void): void {
+  expect(waiterId: string, deliver: (tuple: Buffer, header: string) => void): void {
     this.deliveries.set(waiterId, deliver);
   }
 
@@ -92,13 +92,15 @@ export class RedisWakeups {
     this.subscriber.disconnect();
   }
 
+  /** "<waiter id>\n<delivery header or empty>\n<tuple bytes>" (the tuple bytes may hold newlines; the first two fields never do). */
   private dispatch(message: Buffer): void {
-    const split = message.indexOf(0x0a);
-    if (split < 0) return;
-    const waiterId = message.subarray(0, split).toString('latin1');
+    const first = message.indexOf(0x0a);
+    const second = first < 0 ? -1 : message.indexOf(0x0a, first + 1);
+    if (second < 0) return;
+    const waiterId = message.subarray(0, first).toString('latin1');
     const deliver = this.deliveries.get(waiterId);
     if (deliver === undefined) return;
     this.deliveries.delete(waiterId);
-    deliver(message.subarray(split + 1));
+    deliver(message.subarray(second + 1), message.subarray(first + 1, second).toString('latin1'));
   }
 }

@@ -1,3 +1,4 @@
+import { DELIVERIES_LUA } from './deliveries-lua.js';
 import { MATCH_LUA } from './match-lua.js';
 import { STORE_LUA } from './store-lua.js';
 import { WAITERS_LUA } from './waiters-lua.js';
@@ -10,7 +11,7 @@ import { WAITERS_LUA } from './waiters-lua.js';
  * (space-keys.ts), so in a Redis Cluster it runs on the slot that holds the
  * whole space.
  */
-const LIBRARY = MATCH_LUA + STORE_LUA + WAITERS_LUA;
+const LIBRARY = MATCH_LUA + STORE_LUA + WAITERS_LUA + DELIVERIES_LUA;
 
 /**
  * write(n, record1, ttl1, …): stores n tuples (or hands them to blocked
@@ -18,7 +19,7 @@ const LIBRARY = MATCH_LUA + STORE_LUA + WAITERS_LUA;
  */
 const WRITE = `${LIBRARY}
 local now = now_ms()
-purge_expired(now)
+purge(now)
 local n = tonumber(ARGV[1])
 for i = 1, n do
   local raw, ttl = ARGV[2 * i], ARGV[2 * i + 1]
@@ -31,12 +32,13 @@ return n
 `;
 
 /**
- * find(program, mode, limit): mode 'read' returns the oldest limit matches,
- * 'take' removes and returns them, 'count' returns how many match. A limit
- * of -1 is no limit.
+ * find(program, mode, limit, leaseMs, holder): mode 'read' returns the
+ * oldest limit matches, 'take' removes and returns them, 'count' returns
+ * how many match, 'atake' (a crash-safe take) returns {header, tuple} of
+ * the oldest match, out on a delivery. A limit of -1 is no limit.
  */
 const FIND = `${LIBRARY}
-purge_expired(now_ms())
+purge(now_ms())
 local prog = cmsgpack.unpack(ARGV[1])
 local mode = ARGV[2]
 local limit = tonumber(ARGV[3])
@@ -49,6 +51,15 @@ if mode == 'count' then
 end
 local found = find(prog, limit)
 local out = {}
+if mode == 'atake' then
+  local m = found[1]
+  if m == nil then return {} end
+  local before, expires_at = deliveries_of(m[2]), expiry_of(m[2], m[3])
+  local raw = redis.call('HGET', T, m[2])
+  remove(m[2], m[3])
+  emit('t', m[3][1])
+  return { open_delivery(raw, before, expires_at, ARGV[4], ARGV[5]), m[3][1] }
+end
 for i = 1, #found do
   local m = found[i]
   if mode == 'take' then
@@ -61,28 +72,39 @@ return out
 `;
 
 /**
- * block(program, kind, waiterId, node, liveMs): the oldest match now (taken
- * when kind is 't'), or — in the same script, so no write slips in between —
- * the operation is filed as a waiter. Returns {1, tuple} or {0}.
+ * block(program, kind, waiterId, node, liveMs, leaseMs, holder): the oldest
+ * match now (taken when kind is 't', on a delivery when leaseMs is not ''),
+ * or — in the same script, so no write slips in between — the operation is
+ * filed as a waiter. Returns {1, tuple, header}, or {0, ms until the
+ * earliest delivery lease ends or -1}.
  */
 const BLOCK = `${LIBRARY}
-purge_expired(now_ms())
+purge(now_ms())
 local prog = cmsgpack.unpack(ARGV[1])
 local kind, wid, node = ARGV[2], ARGV[3], ARGV[4]
 local found = find(prog, 1)
+local lease = false
+if ARGV[6] ~= '' then lease = ARGV[6] end
 if #found > 0 then
   local m = found[1]
+  local header = ''
   if kind == 't' then
+    local before, expires_at = deliveries_of(m[2]), expiry_of(m[2], m[3])
+    local raw = redis.call('HGET', T, m[2])
     remove(m[2], m[3])
     emit('t', m[3][1])
+    if lease then header = open_delivery(raw, before, expires_at, lease, ARGV[7]) end
   end
-  return { 1, m[3][1] }
+  return { 1, m[3][1], header }
 end
 local set = waiter_set_for(prog, kind)
-redis.call('HSET', W, wid, cmsgpack.pack({ kind, node, ARGV[1], set }))
+redis.call('HSET', W, wid, cmsgpack.pack({ kind, node, ARGV[1], set, lease, ARGV[7] }))
 redis.call('ZADD', set, next_seq(), wid)
 redis.call('SET', base .. ':n:' .. node, '1', 'PX', ARGV[5])
-return { 0 }
+-- When a delivery's lease ends first, the waiter's process runs tick() then.
+local first = redis.call('ZRANGE', DL, 0, 0, 'WITHSCORES')
+if first[2] == nil then return { 0, -1 } end
+return { 0, math.max(0, math.ceil(tonumber(first[2]) - clock_now)) }
 `;
 
 /**
@@ -91,11 +113,12 @@ return { 0 }
  * ('abort': aborted or closed; a taker's tuple returns to the space in its
  * old place and may serve another waiter). Mode 'claim' withdraws nothing
  * and only collects handoffs (after missed messages). Returns
- * {waiterId, tuple, …} of the tuples returned.
+ * {waiterId, tuple, header, …} of the tuples returned (header: '' or a
+ * delivery's "id:deliveries:leaseExpiresAt").
  */
 const LEAVE = `${LIBRARY}
 local now = now_ms()
-purge_expired(now)
+purge(now)
 local mode = ARGV[1]
 local out = {}
 for i = 2, #ARGV do
@@ -111,6 +134,7 @@ for i = 2, #ARGV do
       if mode == 'timeout' or mode == 'claim' then
         out[#out + 1] = wid
         out[#out + 1] = cmsgpack.unpack(ho[3])[1]
+        out[#out + 1] = ho[5]
       elseif ho[4] == 't' then
         put_back(ho, now)
       end
@@ -118,6 +142,45 @@ for i = 2, #ARGV do
   end
 end
 return out
+`;
+
+/**
+ * settle(mode, deliveryId): 'ack' consumes a delivered tuple for good;
+ * 'nack' and 'lapse' give it back (or dead-letter it). Returns 1, or 0 when
+ * the delivery was no longer open (its lease ended and it came back).
+ */
+const SETTLE = `${LIBRARY}
+local now = now_ms()
+purge(now)
+local d = close_delivery(ARGV[2])
+if d == nil then return 0 end
+if ARGV[1] ~= 'ack' then give_back(d, now) end
+return 1
+`;
+
+/** tick(): gives back deliveries whose lease ended; returns ms until the next deadline, or -1. */
+const TICK = `${LIBRARY}
+local now = now_ms()
+purge(now)
+local first = redis.call('ZRANGE', DL, 0, 0, 'WITHSCORES')
+if first[2] == nil then return -1 end
+return math.max(0, math.ceil(tonumber(first[2]) - now))
+`;
+
+/** release(holder): gives back every delivery of that holder; returns how many. */
+const RELEASE = `${LIBRARY}
+local now = now_ms()
+purge(now)
+local ids = redis.call('SMEMBERS', holder_set(ARGV[1]))
+table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
+for i = 1, #ids do give_back(close_delivery(ids[i]), now) end
+return #ids
+`;
+
+/** configure(maxDeliveries): deliveries of a tuple before it is dead-lettered. */
+const CONFIGURE = `
+redis.call('SET', KEYS[1] .. ':maxd', ARGV[1])
+return 1
 `;
 
 /**
@@ -136,7 +199,7 @@ return 1
  * least this) and, with a program, the tuples matching it now, oldest first.
  */
 const WATCH = `${LIBRARY}
-purge_expired(now_ms())
+purge(now_ms())
 redis.call('SET', base .. ':watched', '1', 'PX', ARGV[1])
 local mark = redis.call('INCR', SEQ)
 local out = { mark }
@@ -164,6 +227,10 @@ export const SPACE_SCRIPTS = {
   plexSpaceRenew: RENEW,
   plexSpaceWatch: WATCH,
   plexSpaceMark: MARK,
+  plexSpaceSettle: SETTLE,
+  plexSpaceRelease: RELEASE,
+  plexSpaceConfigure: CONFIGURE,
+  plexSpaceTick: TICK,
 } as const;
 
 export type SpaceScriptName = keyof typeof SPACE_SCRIPTS;

@@ -5,8 +5,17 @@
  * layout). Sorted sets are scored by sequence number, which is write order.
  */
 export const STORE_LUA = `
-local base = KEYS[1]
-local T, SEQ, E, W, H = base .. ':t', base .. ':seq', base .. ':e', base .. ':w', base .. ':h'
+local base, T, SEQ, E, W, H, D, DL, DC
+local watched, alive, clock_now
+-- Points every key name at one space: KEYS[1], or its dead-letter space
+-- <KEYS[1]>:dead (the same hash tag, so the same slot).
+local function use_base(b)
+  base = b
+  T, SEQ, E, W, H = b .. ':t', b .. ':seq', b .. ':e', b .. ':w', b .. ':h'
+  D, DL, DC = b .. ':d', b .. ':dl', b .. ':dc'
+  watched, alive = nil, {}
+end
+use_base(KEYS[1])
 local BATCH = 64
 
 local function now_ms()
@@ -33,7 +42,6 @@ local function field_set(arity, pos, key) return base .. ':x:' .. arity .. ':' .
 -- process watches it ({ts:S}:watched exists). A message is
 -- <w|t|x><seq counter>, a newline, the tuple bytes; the counter tells a new watcher
 -- which events came before its snapshot.
-local watched = nil
 local function emit(kind, tuple_bytes)
   if watched == nil then watched = redis.call('EXISTS', base .. ':watched') == 1 end
   if watched then
@@ -55,6 +63,17 @@ local function remove(seq, rec)
   redis.call('ZREM', arity_set(arity), seq)
   for pos = 1, arity do redis.call('ZREM', field_set(arity, pos, entry_key(rec[pos + 2])), seq) end
   if rec[2] == 1 then redis.call('ZREM', E, seq) end
+  redis.call('HDEL', DC, seq)
+end
+
+-- How many crash-safe deliveries a stored tuple has had (DC: only tuples that came back).
+local function deliveries_of(seq)
+  return tonumber(redis.call('HGET', DC, seq) or '0')
+end
+
+local function expiry_of(seq, rec)
+  if rec[2] == 1 then return tonumber(redis.call('ZSCORE', E, seq)) end
+  return 0
 end
 
 -- Leases: every script first drops what has expired, so nothing it looks at

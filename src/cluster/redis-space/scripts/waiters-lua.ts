@@ -47,7 +47,6 @@ local function drop_waiter(wid, wrec)
   redis.call('ZREM', wrec[4], wid)
 end
 
-local alive = {}
 local function node_alive(node)
   local v = alive[node]
   if v == nil then
@@ -55,6 +54,36 @@ local function node_alive(node)
     alive[node] = v
   end
   return v
+end
+
+-- Crash-safe deliveries: D hash id -> {record, deliveries, holder,
+-- expiresAt}, DL zset id by lease deadline, dh:<holder> set of ids, DC hash
+-- seq -> deliveries so far of a stored tuple that came back.
+local function holder_set(holder) return base .. ':dh:' .. holder end
+
+-- Opens a delivery (the tuple is already out of the index); returns its
+-- header "id:deliveries:leaseExpiresAt".
+local function open_delivery(raw, before, expires_at, lease_ms, holder)
+  local id = next_seq()
+  local deliveries = before + 1
+  local deadline = clock_now + tonumber(lease_ms)
+  redis.call('HSET', D, id, cmsgpack.pack({ raw, deliveries, holder, expires_at }))
+  redis.call('ZADD', DL, deadline, id)
+  if holder ~= '' then redis.call('SADD', holder_set(holder), id) end
+  -- Processes with blocked operations here arm a timer for this lease: if
+  -- its holder dies, the tuple still comes back on time and serves them.
+  redis.call('PUBLISH', 'plex:ts:watch:' .. base, 'l' .. lease_ms)
+  return id .. ':' .. deliveries .. ':' .. string.format('%d', deadline)
+end
+
+local function close_delivery(id)
+  local draw = redis.call('HGET', D, id)
+  if not draw then return nil end
+  local d = cmsgpack.unpack(draw)
+  redis.call('HDEL', D, id)
+  redis.call('ZREM', DL, id)
+  if d[3] ~= '' then redis.call('SREM', holder_set(d[3]), id) end
+  return d
 end
 
 -- Calls serve(wid, wrec) on the live waiters of one kind that match rec, in
@@ -103,9 +132,17 @@ local function offer(seq, expires_at, raw, rec)
   if redis.call('HLEN', W) == 0 then return false end
   local function hand(wid, wrec)
     drop_waiter(wid, wrec)
-    redis.call('HSET', H, wid, cmsgpack.pack({ seq, expires_at, raw, wrec[1] }))
-    redis.call('PUBLISH', 'plex:ts:' .. wrec[2], wid .. '\\n' .. rec[1])
-    if wrec[1] == 't' then emit('t', rec[1]) end
+    -- A crash-safe taker (wrec[5] = its lease) gets the tuple as a delivery, opened here.
+    local header = ''
+    if wrec[1] == 't' and wrec[5] then
+      header = open_delivery(raw, deliveries_of(seq), expires_at, wrec[5], wrec[6])
+    end
+    redis.call('HSET', H, wid, cmsgpack.pack({ seq, expires_at, raw, wrec[1], header }))
+    redis.call('PUBLISH', 'plex:ts:' .. wrec[2], wid .. '\\n' .. header .. '\\n' .. rec[1])
+    if wrec[1] == 't' then
+      redis.call('HDEL', DC, seq)
+      emit('t', rec[1])
+    end
     return wrec[1] == 't'
   end
   each_match(rec, 'r', hand)
@@ -122,9 +159,15 @@ local function insert(seq, raw, rec, expires_at, now)
 end
 
 -- A handoff that its waiter will not take (aborted, closed) goes back, with
--- its sequence number, so it keeps its place in write order.
+-- its sequence number, so it keeps its place in write order; a delivery
+-- opened for it is withdrawn, uncounted.
 local function put_back(ho, now)
   local rec = cmsgpack.unpack(ho[3])
+  if ho[5] ~= '' then
+    local id, deliveries = string.match(ho[5], '^([^:]*):([^:]*):')
+    close_delivery(id)
+    if tonumber(deliveries) > 1 then redis.call('HSET', DC, ho[1], tonumber(deliveries) - 1) end
+  end
   if rec[2] == 1 and ho[2] <= now then return end
   insert(ho[1], ho[3], rec, ho[2], now)
 end

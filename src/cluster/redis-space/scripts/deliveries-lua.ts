@@ -1,0 +1,43 @@
+/**
+ * Lua: crash-safe deliveries coming back (nack, a lapsed lease, a released
+ * holder) and the purge every script starts with. The delivery keys and
+ * `open_delivery` / `close_delivery` are in waiters-lua.ts, which the write
+ * path needs first.
+ */
+export const DELIVERIES_LUA = `
+local function max_deliveries()
+  return tonumber(redis.call('GET', base .. ':maxd') or '5')
+end
+
+-- A delivery that was not acked: the tuple is written again one delivery
+-- older (it may serve a blocked taker at once), or goes to the dead-letter
+-- space <base>:dead after maxDeliveries; one whose lease (ttl) ended expires.
+local function give_back(d, now)
+  local rec = cmsgpack.unpack(d[1])
+  if rec[2] == 1 and d[4] <= now then
+    emit('x', rec[1])
+    return
+  end
+  if d[2] >= max_deliveries() and string.sub(base, -5) ~= ':dead' then
+    local home = base
+    use_base(home .. ':dead')
+    insert(next_seq(), d[1], rec, d[4], now)
+    use_base(home)
+    return
+  end
+  local seq = next_seq()
+  redis.call('HSET', DC, seq, d[2])
+  insert(seq, d[1], rec, d[4], now)
+end
+
+-- First thing in every script: leases that ended (tuples and deliveries).
+local function purge(now)
+  clock_now = now
+  purge_expired(now)
+  local due = redis.call('ZRANGE', DL, '-inf', now, 'BYSCORE')
+  for i = 1, #due do
+    local d = close_delivery(due[i])
+    if d then give_back(d, now) end
+  end
+end
+`;
