@@ -21,12 +21,16 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+const outputs = new WeakMap<ChildProcess, () => string>();
+const outputSoFar = (child: ChildProcess) => outputs.get(child)!();
+
 function worker(...args: string[]): { child: ChildProcess; output: Promise<string> } {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  outputs.set(child, () => out);
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const output = new Promise<string>((resolve, reject) => {
     child.once('exit', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`worker ${args.join(' ')} exited with ${code ?? signal}:\n${err}`))));
@@ -63,6 +67,19 @@ describe('one Redis tuple space shared by several processes', () => {
     expect(await space.stats()).toMatchObject({ tuples: 0 });
     await space.close();
   }, 120_000);
+
+  it('a process SIGKILLed while holding a crash-safe delivery gives its tuple back to a taker blocked elsewhere', async () => {
+    const name = 'shared/held';
+    const space = await RedisTupleSpace.open({ name, redis: client });
+    await space.write(['held', 'x']);
+    const holder = worker('holder', redis.url, name, '300');
+    await expect.poll(() => outputSoFar(holder.child), { timeout: 30_000, interval: 20 }).toBe('READY x\n');
+    holder.child.kill('SIGKILL');
+    await holder.output.catch(() => undefined);
+    // Blocked here, with no other operation on the space: the lease deadline in Redis brings it back.
+    expect(await space.take(['held', any], { timeoutMs: 30_000 })).toEqual(['held', 'x']);
+    await space.close();
+  }, 60_000);
 
   it('a process killed while blocked does not swallow the tuple meant for it', async () => {
     const name = 'shared/orphans';
