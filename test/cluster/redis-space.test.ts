@@ -125,6 +125,18 @@ describe('the Redis tuple space', () => {
     await local.close();
   });
 
+  it('refuses bad options at open, naming them', async () => {
+    for (const [options, named] of [
+      [{ name: '', redis: client }, /name/],
+      [{ name: 'x' }, /redis/],
+      [{ name: 'x', redis: client, waiterLivenessMs: 5 }, /waiterLivenessMs/],
+      [{ name: 'x', redis: client, maxDeliveries: 0 }, /maxDeliveries/],
+      [{ name: 'x', redis: client, defaultLeaseMs: -1 }, /defaultLeaseMs/],
+    ] as const) {
+      await expect(RedisTupleSpace.open(options as never)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, message: expect.stringMatching(named) });
+    }
+  });
+
   it('a selective template looks only at its candidates, however many other tuples the space holds', async () => {
     const space = await open();
     await space.writeAll(Array.from({ length: 2000 }, (_, i) => ['noise', `n${i}`]));

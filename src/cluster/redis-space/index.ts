@@ -1,4 +1,5 @@
-export { RedisTupleSpace, DEFAULT_WAITER_LIVENESS_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_LEASE_MS } from './redis-tuple-space.js';
+export { RedisTupleSpace } from './redis-tuple-space.js';
+export { DEFAULT_LEASE_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_WAITER_LIVENESS_MS } from './redis-space-options.js';
 export { RedisWakeups } from './wakeups.js';
 export { spaceBaseKey } from './space-keys.js';
-export type { RedisTupleSpaceOptions, RedisSpaceStats } from './redis-tuple-space.js';
+export type { RedisSpaceStats, RedisTupleSpaceOptions } from './redis-space-options.js';

@@ -1,7 +1,7 @@
 import { AbortError, InvalidArgumentError, SpaceClosedError } from '../../errors.js';
+import { checkRedisSpaceOptions, DEFAULT_LEASE_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_WAITER_LIVENESS_MS, type RedisSpaceStats, type RedisTupleSpaceOptions } from './redis-space-options.js';
 import { optionalDuration } from '../../space/options.js';
 import type { Delivery } from '../../space/deliveries.js';
-import { positiveInteger } from '../../space/options.js';
 import { bulkLimit, checkBlockingOptions, locateInBatch, type AckTakeOptions, type BlockingOptions, type BulkOptions, type WriteOptions } from '../../space/tuple-space.js';
 import { decodeTuple } from '../../tuple/codec.js';
 import { resolveTupleLimits, type TupleLimits } from '../../tuple/limits.js';
@@ -20,57 +20,17 @@ import { SpaceWatchers } from './space-watchers.js';
 import { templateProgram, type TemplateProgram } from './template-program.js';
 import { RedisWakeups } from './wakeups.js';
 
-export interface RedisTupleSpaceOptions {
-  /** The space's name, e.g. `tenant/namespace/name`: every process that opens this name shares one space. */
-  name: string;
-  /** The connection commands and scripts go through (`connectRedis`). The space never closes it. */
-  redis: RedisClient;
-  /** This process's handoff subscriber, shared by a node's spaces. Default: one of the space's own, closed with it. */
-  wakeups?: RedisWakeups;
-  /** Tuple and template limits. Default 1 MiB encoded, depth 32, 1024 fields (as the in-process space). */
-  limits?: Partial<TupleLimits>;
-  /**
-   * How long this process's blocked operations stay valid in Redis without a
-   * renewal; renewed every third of it while any is blocked. A write skips
-   * (and drops) waiters of a process that stopped renewing, so a dead
-   * process does not swallow tuples. Default 15 000 ms.
-   */
-  waiterLivenessMs?: number;
-  /** Deliveries of a crash-safe take before the tuple moves to `deadLetters`. Default 5 (stored in Redis: the last process to open the space sets it). */
-  maxDeliveries?: number;
-  /** Lease of a crash-safe take when the call gives none. Default 30 000 ms. */
-  defaultLeaseMs?: number;
-}
-
-export interface RedisSpaceStats {
-  /** Tuples stored in Redis (every process's). */
-  readonly tuples: number;
-  /** Blocked operations of this instance. */
-  readonly waiters: number;
-  /** Watches of this instance. */
-  readonly watchers: number;
-  /** Crash-safe deliveries this instance holds. */
-  readonly inflight: number;
-  /** Timers this instance holds (blocked-operation timeouts, the liveness renewal). */
-  readonly timers: number;
-}
-
-export const DEFAULT_WAITER_LIVENESS_MS = 15_000;
-export const DEFAULT_MAX_DELIVERIES = 5;
-export const DEFAULT_LEASE_MS = 30_000;
 
 /**
  * A tuple space in Redis, shared by every process that opens the same name
  * (docs/cluster.md, "Tuple spaces on Redis"). The contract is the
  * in-process `TupleSpace`'s: write / writeAll / read / take / tryRead /
  * tryTake / readAll / takeAll / count, FIFO results, blocking with timeout
- * and abort, leases Each operation is one Lua script, so it is atomic
- * across processes; a write hands its tuple to blocked operations of any
- * process in the same script and publishes it to their process (no polling).
- *
- * and watch.
- *
- * crash-safe take (ack / nack / lease / dead letters / releaseHolder).
+ * and abort, leases, watch, and crash-safe take (ack / nack / lease / dead
+ * letters / releaseHolder). Each operation is one Lua script, so it is
+ * atomic across processes; a write hands its tuple to blocked operations of
+ * any process in the same script and publishes it to their process (no
+ * polling).
  *
  * Not yet: atomically, quotas.
  */
@@ -116,16 +76,7 @@ export class RedisTupleSpace implements AsyncDisposable {
 
   /** Opens the space: resolves once this process can be woken (its subscriber is subscribed). */
   static async open(options: RedisTupleSpaceOptions): Promise<RedisTupleSpace> {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('RedisTupleSpace.open takes { name, redis }');
-    if (typeof options.name !== 'string' || options.name === '') throw new InvalidArgumentError(`name must be a non-empty string, got ${String(options.name)}`);
-    if (options.redis === undefined) throw new InvalidArgumentError('redis: a connection from connectRedis is required');
-    const liveness = options.waiterLivenessMs;
-    if (liveness !== undefined && (!Number.isSafeInteger(liveness) || liveness < 30)) {
-      throw new InvalidArgumentError(`waiterLivenessMs must be an integer ≥ 30, got ${String(liveness)}`);
-    }
-    if (options.maxDeliveries !== undefined) positiveInteger('maxDeliveries', options.maxDeliveries);
-    if (options.defaultLeaseMs !== undefined) positiveInteger('defaultLeaseMs', options.defaultLeaseMs);
-    optionalDuration('defaultLeaseMs', options.defaultLeaseMs);
+    checkRedisSpaceOptions(options);
     const wakeups = options.wakeups ?? (await onBackend('open a tuple space', () => RedisWakeups.open(options.redis)));
     const scripts = SpaceScripts.on(options.redis);
     const base = spaceBaseKey(options.name);
