@@ -123,6 +123,24 @@ describe('crash-safe take on Redis (ack: true)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('a delivery opened for a blocked taker that aborts at that moment is withdrawn, uncounted', async () => {
+    const [a, b] = await pair();
+    const controller = new AbortController();
+    const taker = a.take(['job'], { ack: true, leaseMs: 60_000, signal: controller.signal }).catch((e: { code: string }) => e.code);
+    await a.count(['sync']);
+    // The write opens the delivery and hands it over in Redis; the abort lands before the message.
+    const write = a.write(['job']);
+    controller.abort();
+    await write;
+    expect(await taker).toBe(ErrorCode.Aborted);
+    await a.count(['sync']);
+    expect(await client.hlen(`${spaceBaseKey(a.name)}:d`)).toBe(0);
+    const d = (await b.tryTake(['job'], { ack: true }))!;
+    expect(d.deliveries).toBe(1);
+    await d.ack();
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('rejects a bad leaseMs or ack without taking anything', async () => {
     const [a, b] = await pair();
     await a.write(['a']);
