@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { markdownTable, saveReport, type BenchReport } from '../bench/report.js';
 import { runRuntimeSuite } from '../bench/runtime-suite.js';
+import { runClusterSuite } from '../bench/cluster-suite.js';
 import { runKernelsSuite } from '../bench/kernels-suite.js';
 import { runOtpSuite } from '../bench/otp-suite.js';
 import { runRemoteSuite } from '../bench/remote-suite.js';
@@ -17,6 +18,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<BenchReport>> = 
   kernels: runKernelsSuite,
   remote: runRemoteSuite,
   otp: runOtpSuite,
+  cluster: runClusterSuite,
 };
 
 const HELP = `usage: plexspaces bench <suite|all> [options]
