@@ -191,7 +191,7 @@ export class NodeRegistry {
       const other = JSON.parse(holder) as ClusterNodeInfo;
       throw new UsageError(`node id ${info.id} is in use by a live node (${other.addresses.http ?? 'no address'}, started ${other.startedAt}); pick another --node-id, or wait ${registry.ttlMs} ms for its heartbeat to lapse`);
     }
-    await registry.beat();
+    await registry.readMembers().catch(() => undefined); // just registered: read the others, no second beat
     registry.schedule();
     return registry;
   }
@@ -203,7 +203,8 @@ export class NodeRegistry {
 
   /** Reaps and reads the membership from the backend now. */
   async refresh(): Promise<ClusterNodeView[]> {
-    await this.beat(true);
+    // Reads (and reaps) only: registering is the heartbeat's job, not a listing's.
+    await this.readMembers();
     return this.nodes();
   }
 
@@ -248,7 +249,7 @@ export class NodeRegistry {
     this.timer.unref();
   }
 
-  private async beat(rethrow = false): Promise<void> {
+  private async beat(): Promise<void> {
     try {
       const [outcome] = await this.register('beat');
       if (outcome === 'replaced') {
@@ -257,6 +258,15 @@ export class NodeRegistry {
         this.abandon();
         return;
       }
+      await this.readMembers();
+    } catch (error) {
+      this.lastError = error as Error;
+    }
+  }
+
+  /** Reaps lapsed nodes and rebuilds the view from the backend; a failure is recorded and thrown. */
+  private async readMembers(): Promise<void> {
+    try {
       const flat = await onBackend('list the cluster', () => this.client.plexNodeReapAndList(MEMBERS));
       const next = new Map<string, ClusterNodeView>();
       for (let i = 0; i < flat.length; i += 2) {
@@ -270,7 +280,7 @@ export class NodeRegistry {
       this.lastError = undefined;
     } catch (error) {
       this.lastError = error as Error;
-      if (rethrow) throw error;
+      throw error;
     }
   }
 
