@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { finished } from 'node:stream';
-import { ErrorCode, InvalidArgumentError, ModuleNotFoundError, PlexError, shown } from '../errors.js';
+import { ErrorCode, InvalidArgumentError, PlexError, shown } from '../errors.js';
 import { OPEN, type Principal } from './auth.js';
 import { metricsForTenant } from './metrics-view.js';
 import { checkJsonTextDepth } from './json-input.js';
-import { optionalBooleanField } from './form-fields.js';
-import { defineFaasRoutes } from './faas-routes.js';
+import { defineApplicationRoutes } from './application-routes.js';
+import { defineFaasRoutes, type FaasRouteContext as RouteContext } from './faas-routes.js';
 import { MAX_REMOTE_WAIT_MS, type NodeService } from './node-service.js';
 import { defineDocRoutes } from './openapi/serve.js';
 
@@ -145,6 +145,11 @@ export class HttpGateway {
     this.routes.push({ method, pattern: new RegExp(`^${path.replaceAll('{actor}', ACTOR_SEGMENT).replaceAll('{rest}', REST_SEGMENT).replaceAll('{}', SEGMENT)}$`), handler, open, operation: `${method} ${path}` });
   }
 
+  /** What route files (faas-routes.ts, application-routes.ts) need: registration and the body readers with their limits. */
+  private routeContext(): RouteContext {
+    return { route: (method, path, handler) => this.route(method, path, handler), json: (request) => this.json(request), multipart: (request) => this.multipart(request) };
+  }
+
   private defineRoutes(): void {
     const s = this.service;
     defineDocRoutes((method, path, handler) => this.route(method, path, handler, true));
@@ -166,46 +171,7 @@ export class HttpGateway {
     }
 
     // Applications and actors (the routes of the PlexSpaces articles).
-    this.route('POST', '/api/v1/applications/deploy', async (request, _, __, principal) => {
-      const form = await this.multipart(request);
-      const field = (name: string) => {
-        const value = form.get(name);
-        if (typeof value !== 'string') throw new InvalidArgumentError(`${name} is required`);
-        return value;
-      };
-      const optional = (name: string) => {
-        const value = form.get(name);
-        return typeof value === 'string' && value !== '' ? value : undefined;
-      };
-      const tenant = form.get('tenant');
-      const manifest = form.get('manifest');
-      const durable = optionalBooleanField(form, 'durable');
-      if (manifest !== null) {
-        if (durable !== undefined) throw new InvalidArgumentError('a bundle says whether its actors are durable in its manifest ([application] durable, or durable per actor), not in a durable field');
-        // A bundle: the manifest (file or text) and every module as a `wasm_file` part named by its file name.
-        const text = typeof manifest === 'string' ? manifest : await manifest.text();
-        const files = new Map<string, Uint8Array>();
-        for (const part of form.getAll('wasm_file')) {
-          if (!(part instanceof File)) throw new InvalidArgumentError('every wasm_file of a bundle must be a file part with a file name');
-          if (files.has(part.name)) throw new InvalidArgumentError(`the bundle has two files named ${shown(part.name)}`);
-          files.set(part.name, new Uint8Array(await part.arrayBuffer()));
-        }
-        const scope = s.scope(principal, optional('tenant'), optional('namespace'));
-        const info = await s.deployBundle(scope, field('application_id'), text, files, { name: optional('name'), version: optional('version') });
-        return { status: 201, body: info };
-      }
-      const wasm = form.get('wasm_file');
-      if (!(wasm instanceof Blob)) throw new InvalidArgumentError('wasm_file must be a file field');
-      // An optional `tenant` field; with auth on it must be the token's own.
-      const info = await s.deploy(s.scope(principal, typeof tenant === 'string' && tenant !== '' ? tenant : undefined, undefined), field('application_id'), field('name'), field('version'), new Uint8Array(await wasm.arrayBuffer()), { durable });
-      return { status: 201, body: info };
-    });
-    this.route('GET', '/api/v1/applications', async (_, __, url, principal) => ({ body: { applications: s.listApplications(s.scope(principal, url.searchParams.get('tenant') || undefined, undefined)) } }));
-    this.route('DELETE', '/api/v1/applications/{}', async (_, [applicationId], url, principal) => {
-      const scope = s.scope(principal, url.searchParams.get('tenant') || undefined, undefined);
-      if (!(await s.undeploy(scope, applicationId))) throw new ModuleNotFoundError(`${scope.tenant}/${applicationId}`);
-      return { body: { removed: true } };
-    });
+    defineApplicationRoutes(this.routeContext(), s);
     // `tenant` and `namespace` are optional body fields (a bundle's actors run in the namespace it was deployed to).
     this.route('POST', '/api/v1/actors/{actor}/ask', async (request, [id], _, principal) => {
       const body = await this.object(request);
@@ -220,7 +186,7 @@ export class HttpGateway {
     });
 
     // The second article's routes: deploy by actor type, FaaS by tenant/namespace/actor type, dead letters.
-    defineFaasRoutes({ route: (method, path, handler) => this.route(method, path, handler), json: (request) => this.json(request), multipart: (request) => this.multipart(request) }, s);
+    defineFaasRoutes(this.routeContext(), s);
 
     // Tuple spaces: POST /api/v1/tuplespace/{tenant}/{namespace}/{space}/{operation}.
     const ts = '/api/v1/tuplespace/{}/{}/{}';
