@@ -4,6 +4,9 @@ import { ActorRuntime, type AskOptions, type ExitReport, type SpawnOptions } fro
 import { toBytes, utf8 } from '../runtime/protocol.js';
 import { coordinationHostCalls } from './coordination-host-calls.js';
 import { DurableJournal } from './durable-journal.js';
+import type { DurableStorage } from './durable-storage.js';
+import { sqliteDurableStorage } from './sqlite-durable-storage.js';
+import { redisDurableStorage } from '../cluster/redis-coordination/redis-durable-storage.js';
 import { FacetRegistry, type Envelope, type FacetFactory, type FacetInstance, type FacetSpec } from './facet.js';
 import { loggingFacet, metricsFacet, timerFacet, type ActorMessageStats } from './facets/builtin-facets.js';
 import { durabilityFacet } from './facets/durability-facet.js';
@@ -19,7 +22,7 @@ export interface ActorSystemOptions {
   dataDir?: string | null;
   kv?: CoordinationOptions['kv'];
   blobs?: CoordinationOptions['blobs'];
-  /** The cluster's Redis: KV and locks are shared there (CoordinationOptions.cluster). */
+  /** The cluster's Redis: KV and locks are shared there (CoordinationOptions.cluster), and durable actors' journals, checkpoints and reminders. */
   cluster?: CoordinationOptions['cluster'];
 }
 
@@ -112,11 +115,13 @@ export class ActorSystem {
       blobs: options.blobs,
       cluster: options.cluster,
     });
-    this.timers = new TimerService((actorId, type, payload) => deliver(actorId, type, payload, 'timer'), this.coordination.db);
-    this.timers.start();
+    // Journals, checkpoints and reminders on Redis when in a cluster, so another node can recover the actor.
+    const durable: DurableStorage = options.cluster !== undefined ? redisDurableStorage(options.cluster) : sqliteDurableStorage(this.coordination.db);
+    this.timers = new TimerService((actorId, type, payload) => deliver(actorId, type, payload, 'timer'), durable.reminders, Date.now, (actorId) => this.runtime.has(actorId));
+    this.timers.start().catch((error: unknown) => process.stderr.write(`plexspaces: cannot arm the stored reminders: ${(error as Error).message}\n`));
     this.unsubscribe = this.runtime.onExit((report) => this.handleExit(report));
     this.runtime.extendHostCalls(coordinationHostCalls(this));
-    this.journal = new DurableJournal(this.coordination.db);
+    this.journal = new DurableJournal(durable.journal, durable.checkpoints);
     this.runtime.setHostCallFilter(this.journal.hostCallFilter);
     // Sends from inside actors to intercepted (faceted) actors come here, so they pass the facets too.
     this.runtime.setRouter({
@@ -222,7 +227,7 @@ export class ActorSystem {
   private started(id: string, trapExits: boolean | undefined, linkTo: string | undefined): string {
     if (trapExits === true) this.trapping.add(id);
     if (linkTo !== undefined) this.link(id, linkTo);
-    this.timers.actorStarted(id);
+    this.timers.actorStarted(id).catch((error: unknown) => process.stderr.write(`plexspaces: cannot arm the reminders of ${id}: ${(error as Error).message}\n`));
     return id;
   }
 

@@ -1,20 +1,7 @@
-import type { NodeDatabase } from '../coord/node-database.js';
 import type { HostCallFilter } from '../runtime/actor-runtime.js';
+import type { Checkpoint, CheckpointStore, JournalEntry, JournalStore, RecordedEffect } from './durable-storage.js';
 
-export interface JournalEntry {
-  readonly seq: number;
-  readonly type: string;
-  readonly payload: Uint8Array;
-  readonly from: string;
-  /** 0 accepted (replayed on recovery), 2 failed (the actor crashed on it; replay skips it). */
-  readonly status: number;
-}
-
-export interface RecordedEffect {
-  readonly op: number;
-  readonly status: number;
-  readonly data: Uint8Array;
-}
+export { EntryStatus, type JournalEntry, type RecordedEffect } from './durable-storage.js';
 
 /** What the filter knows about a message being handled by a durable actor. */
 interface MessageContext {
@@ -27,18 +14,11 @@ interface MessageContext {
 }
 
 /**
- * A message is journaled `Accepted` and stays so once handled: recovery
- * replays every accepted message after the checkpoint, handled or cut off
- * alike (the recorded effects make both safe), so marking "handled" would
- * cost a second write per message for nothing.
- */
-export const EntryStatus = { Accepted: 0, Failed: 2 } as const;
-
-/**
- * The durable actors' journal in the node database: every message a
- * durable actor accepts (committed before the actor sees it), the result of
- * every host call it makes while handling it (its side effects), and
- * periodic state checkpoints.
+ * The durable actors' journal: every message a durable actor accepts
+ * (committed before the actor sees it), the result of every host call it
+ * makes while handling it (its side effects), and periodic state
+ * checkpoints — kept in a JournalStore and a CheckpointStore (the node
+ * database, or Redis when the node is in a cluster).
  *
  * `hostCallFilter` sits in front of the runtime's host calls. For a
  * message being handled live it performs the call and records the result;
@@ -49,76 +29,46 @@ export const EntryStatus = { Accepted: 0, Failed: 2 } as const;
  * live and records it.
  */
 export class DurableJournal {
-  private readonly statements;
   private readonly contexts = new Map<number, MessageContext>();
-  private readonly nextSeq = new Map<string, number>();
 
-  constructor(private readonly db: NodeDatabase) {
-    db.exec(`CREATE TABLE IF NOT EXISTS journal (
-      actor_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, payload BLOB NOT NULL, sender TEXT NOT NULL, status INTEGER NOT NULL,
-      PRIMARY KEY (actor_id, seq)) WITHOUT ROWID`);
-    db.exec(`CREATE TABLE IF NOT EXISTS journal_effects (
-      actor_id TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL, op INTEGER NOT NULL, status INTEGER NOT NULL, data BLOB NOT NULL,
-      PRIMARY KEY (actor_id, seq, idx)) WITHOUT ROWID`);
-    db.exec(`CREATE TABLE IF NOT EXISTS checkpoints (
-      actor_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state BLOB NOT NULL, taken_at INTEGER NOT NULL)`);
-    this.statements = {
-      append: db.prepare('INSERT INTO journal (actor_id, seq, type, payload, sender, status) VALUES (?, ?, ?, ?, ?, 0)'),
-      setStatus: db.prepare('UPDATE journal SET status = ? WHERE actor_id = ? AND seq = ?'),
-      maxSeq: db.prepare('SELECT MAX(seq) AS seq FROM journal WHERE actor_id = ?'),
-      entries: db.prepare('SELECT seq, type, payload, sender, status FROM journal WHERE actor_id = ? AND seq > ? ORDER BY seq'),
-      effect: db.prepare('INSERT OR REPLACE INTO journal_effects (actor_id, seq, idx, op, status, data) VALUES (?, ?, ?, ?, ?, ?)'),
-      effects: db.prepare('SELECT op, status, data FROM journal_effects WHERE actor_id = ? AND seq = ? ORDER BY idx'),
-      checkpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE actor_id = ?'),
-      saveCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (actor_id, seq, state, taken_at) VALUES (?, ?, ?, ?)'),
-      trimJournal: db.prepare('DELETE FROM journal WHERE actor_id = ? AND seq <= ?'),
-      trimEffects: db.prepare('DELETE FROM journal_effects WHERE actor_id = ? AND seq <= ?'),
-    };
-  }
+  constructor(
+    private readonly store: JournalStore,
+    private readonly checkpoints: CheckpointStore,
+  ) {}
 
-  /** Commits a message before its actor sees it; returns its sequence number. */
-  append(actorId: string, type: string, payload: Uint8Array, from: string): number {
-    const seq = this.allocate(actorId);
-    this.statements.append.run(actorId, seq, type, payload, from);
-    return seq;
+  /** Commits a message before its actor sees it; resolves with its sequence number once stored. */
+  append(actorId: string, type: string, payload: Uint8Array, from: string): Promise<number> {
+    return this.store.append(actorId, { type, payload, from });
   }
 
   /** The actor crashed on this message: replay will skip it (its state changes died with the instance). */
-  markFailed(actorId: string, seq: number): void {
-    this.statements.setStatus.run(EntryStatus.Failed, actorId, seq);
+  markFailed(actorId: string, seq: number): Promise<void> {
+    return this.store.markFailed(actorId, seq);
   }
 
-  /** Entries after `seq`, oldest first. */
-  entriesAfter(actorId: string, seq: number): JournalEntry[] {
-    return (this.statements.entries.all(actorId, seq) as { seq: number; type: string; payload: Buffer; sender: string; status: number }[]).map((r) => ({
-      seq: r.seq,
-      type: r.type,
-      payload: new Uint8Array(r.payload),
-      from: r.sender,
-      status: r.status,
-    }));
+  /** Entries after `seq`, oldest first, with their recorded effects. */
+  entriesAfter(actorId: string, seq: number): Promise<JournalEntry[]> {
+    return this.store.entriesAfter(actorId, seq);
   }
 
-  latestCheckpoint(actorId: string): { seq: number; state: Uint8Array } | undefined {
-    const row = this.statements.checkpoint.get(actorId) as { seq: number; state: Buffer } | undefined;
-    return row === undefined ? undefined : { seq: row.seq, state: new Uint8Array(row.state) };
+  latestCheckpoint(actorId: string): Promise<Checkpoint | undefined> {
+    return this.checkpoints.latest(actorId);
   }
 
-  /** Stores a checkpoint covering every message up to `seq` and drops those messages from the journal, in one transaction. */
-  checkpoint(actorId: string, seq: number, state: Uint8Array): void {
-    this.db.transaction(() => {
-      this.statements.saveCheckpoint.run(actorId, seq, state, Date.now());
-      this.statements.trimJournal.run(actorId, seq);
-      this.statements.trimEffects.run(actorId, seq);
-    })();
+  /**
+   * Stores a checkpoint covering every message up to `seq`, then drops those
+   * messages from the journal. A crash between the two leaves entries the
+   * checkpoint covers: recovery reads only after its seq, and the next
+   * checkpoint drops them.
+   */
+  async checkpoint(actorId: string, seq: number, state: Uint8Array): Promise<void> {
+    await this.checkpoints.save(actorId, { seq, state });
+    await this.store.truncate(actorId, seq);
   }
 
-  /** Host calls made under `context` belong to message `seq` of `actorId`. */
-  beginMessage(context: number, actorId: string, seq: number, replay: boolean): void {
-    const recorded = replay
-      ? (this.statements.effects.all(actorId, seq) as { op: number; status: number; data: Buffer }[]).map((r) => ({ op: r.op, status: r.status, data: new Uint8Array(r.data) }))
-      : [];
-    this.contexts.set(context, { actorId, seq, replay, recorded, next: 0 });
+  /** Host calls made under `context` belong to message `seq` of `actorId`; a replay passes the entry's recorded effects. */
+  beginMessage(context: number, actorId: string, seq: number, recorded?: readonly RecordedEffect[]): void {
+    this.contexts.set(context, { actorId, seq, replay: recorded !== undefined, recorded: [...(recorded ?? [])], next: 0 });
   }
 
   endMessage(context: number): void {
@@ -137,23 +87,26 @@ export class DurableJournal {
       process.stderr.write(`plexspaces: durable actor ${caller} made host call ${op} where the journal has ${effect.op} (message ${message.seq}); replay continues live\n`);
       message.recorded.length = index;
     }
+    // Sends and the clock are the effects that must not repeat or change; every other call is recorded too, so a replay sees the same answers.
     const record = (result: { status: number; data?: Uint8Array }) => {
-      // Sends and the clock are the effects that must not repeat or change; every other call is recorded too, so a replay sees the same answers.
-      this.statements.effect.run(message.actorId, message.seq, index, op, result.status, result.data ?? new Uint8Array(0));
-      return result;
+      let stored: void | Promise<void>;
+      try {
+        stored = this.store.recordEffect(message.actorId, message.seq, index, { op, status: result.status, data: result.data ?? new Uint8Array(0) });
+      } catch (error) {
+        stored = Promise.reject(error);
+      }
+      if (!(stored instanceof Promise)) return result;
+      // A remote store: the actor gets the answer once it is recorded. The call itself already happened, so a failed record
+      // does not fail it; a replay of this message would make the call again, live.
+      return stored.then(
+        () => result,
+        (error: unknown) => {
+          process.stderr.write(`plexspaces: durable actor ${caller}: host call ${op} of message ${message.seq} was not recorded: ${(error as Error).message}\n`);
+          return result;
+        },
+      );
     };
     const out = next();
     return out instanceof Promise ? out.then(record) : record(out);
   };
-
-  private allocate(actorId: string): number {
-    let next = this.nextSeq.get(actorId);
-    if (next === undefined) {
-      const inJournal = (this.statements.maxSeq.get(actorId) as { seq: number | null }).seq ?? 0;
-      const checkpoint = this.latestCheckpoint(actorId)?.seq ?? 0;
-      next = Math.max(inJournal, checkpoint) + 1;
-    }
-    this.nextSeq.set(actorId, next + 1);
-    return next;
-  }
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, shown } from '../errors.js';
-import type { NodeDatabase } from '../coord/node-database.js';
+import type { ReminderStore, StoredReminder } from './durable-storage.js';
 import { checkDuration } from '../util/duration.js';
 import { setLongInterval, setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 
@@ -29,15 +29,6 @@ interface Timer {
   readonly handle: LongTimeout;
 }
 
-interface ReminderRow {
-  actor_id: string;
-  name: string;
-  due_at: number;
-  period_ms: number | null;
-  type: string;
-  payload: Uint8Array;
-}
-
 /** A reminder whose actor is not running is retried this often until it is. */
 const RETRY_MS = 1000;
 
@@ -45,38 +36,32 @@ const RETRY_MS = 1000;
  * Timers and reminders.
  *
  * Timers (`sendAfter`, `interval`) live in memory and belong to their actor:
- * they are cancelled when it exits. Reminders are durable: each is a row in
- * the node database, rewritten before the next firing, so a reminder due
- * while the node was down fires when the node is back (`start`). A reminder
- * whose actor is not running waits for it (`actorStarted` fires overdue
- * ones at once) instead of being lost. A one-shot reminder's row is deleted
- * only after its message was handed to the actor.
+ * they are cancelled when it exits. Reminders are durable: each is kept in
+ * a ReminderStore (the node database, or Redis in a cluster), moved to its
+ * next due time before its message is handed over, so a reminder due while
+ * the node was down fires when the node is back (`start`). A reminder whose
+ * actor is not running waits for it (`actorStarted` arms the actor's
+ * reminders, firing overdue ones at once) instead of being lost.
+ *
+ * A firing is claimed in the store first (`claim`: still due at that time?
+ * then advance or remove it, atomically), so of several nodes sharing a
+ * Redis store only one delivers it. A one-shot reminder whose message could
+ * not be handed over after its claim is put back.
  */
 export class TimerService {
   private readonly timers = new Map<string, Timer>();
   private readonly byActor = new Map<string, Set<string>>();
   private readonly reminderTimers = new Map<string, LongTimeout>();
-  private readonly statements;
   private nextId = 1;
   private closed = false;
 
   constructor(
     private readonly deliver: TimerDelivery,
-    db: NodeDatabase,
+    private readonly store: ReminderStore,
     private readonly clock: () => number = Date.now,
-  ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS reminders (
-      actor_id TEXT NOT NULL, name TEXT NOT NULL, due_at INTEGER NOT NULL, period_ms INTEGER,
-      type TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (actor_id, name)) WITHOUT ROWID`);
-    this.statements = {
-      upsert: db.prepare('INSERT OR REPLACE INTO reminders (actor_id, name, due_at, period_ms, type, payload) VALUES (?, ?, ?, ?, ?, ?)'),
-      get: db.prepare('SELECT * FROM reminders WHERE actor_id = ? AND name = ?'),
-      delete: db.prepare('DELETE FROM reminders WHERE actor_id = ? AND name = ?'),
-      all: db.prepare('SELECT * FROM reminders ORDER BY due_at'),
-      ofActor: db.prepare('SELECT * FROM reminders WHERE actor_id = ? ORDER BY due_at'),
-      reschedule: db.prepare('UPDATE reminders SET due_at = ? WHERE actor_id = ? AND name = ?'),
-    };
-  }
+    /** Whether the actor runs here; a reminder of one that does not is not claimed, only looked at again later. */
+    private readonly isRunning: (actorId: string) => boolean = () => true,
+  ) {}
 
   /** One message to `actorId` after `delayMs`; returns the timer id. */
   sendAfter(actorId: string, delayMs: number, type: string, payload: Uint8Array): string {
@@ -127,8 +112,8 @@ export class TimerService {
     return this.byActor.get(actorId)?.size ?? 0;
   }
 
-  /** Registers (or replaces) a durable reminder `name` of `actorId`. */
-  remind(actorId: string, name: string, spec: ReminderSpec): ReminderInfo {
+  /** Registers (or replaces) a durable reminder `name` of `actorId`; resolves once it is stored. */
+  async remind(actorId: string, name: string, spec: ReminderSpec): Promise<ReminderInfo> {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new InvalidArgumentError(`a reminder name must be 1–256 characters, got ${shown(name)}`);
     if (typeof spec.type !== 'string' || spec.type.length === 0) throw new InvalidArgumentError('a reminder needs a message type');
     if (spec.periodMs !== undefined) checkDuration('periodMs', spec.periodMs, { positive: true });
@@ -136,33 +121,36 @@ export class TimerService {
     const dueAt = spec.dueAt ?? this.clock() + (spec.delayMs ?? spec.periodMs ?? 0);
     if (!Number.isFinite(dueAt)) throw new InvalidArgumentError(`dueAt must be a time in ms, got ${dueAt}`);
     const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload) : (spec.payload ?? new Uint8Array(0));
-    this.statements.upsert.run(actorId, name, dueAt, spec.periodMs ?? null, spec.type, payload);
-    this.arm({ actor_id: actorId, name, due_at: dueAt, period_ms: spec.periodMs ?? null, type: spec.type, payload });
-    return { actorId, name, dueAt, periodMs: spec.periodMs, type: spec.type };
+    const reminder: StoredReminder = { actorId, name, dueAt, ...(spec.periodMs === undefined ? {} : { periodMs: spec.periodMs }), type: spec.type, payload };
+    await this.store.put(reminder);
+    this.arm(reminder);
+    return info(reminder);
   }
 
-  cancelReminder(actorId: string, name: string): boolean {
-    this.reminderTimers.get(reminderKey(actorId, name))?.clear();
-    this.reminderTimers.delete(reminderKey(actorId, name));
-    return this.statements.delete.run(actorId, name).changes > 0;
+  async cancelReminder(actorId: string, name: string): Promise<boolean> {
+    this.disarm(actorId, name);
+    return this.store.delete(actorId, name);
   }
 
-  reminders(actorId?: string): ReminderInfo[] {
-    const rows = (actorId === undefined ? this.statements.all.all() : this.statements.ofActor.all(actorId)) as ReminderRow[];
-    return rows.map((r) => ({ actorId: r.actor_id, name: r.name, dueAt: r.due_at, periodMs: r.period_ms ?? undefined, type: r.type }));
+  async reminders(actorId?: string): Promise<ReminderInfo[]> {
+    return (await this.store.list(actorId)).map(info);
   }
 
-  /** Arms every stored reminder (after a node restart, overdue ones fire now). */
-  start(): number {
-    const rows = this.statements.all.all() as ReminderRow[];
-    for (const row of rows) this.arm(row);
-    return rows.length;
+  /**
+   * Arms every stored reminder (after a node restart, overdue ones fire now).
+   * A shared store (Redis) holds the whole cluster's reminders: a node arms
+   * only those of actors it starts (`actorStarted`) or registers itself.
+   */
+  async start(): Promise<number> {
+    if (this.store.shared) return 0;
+    const all = await this.store.list();
+    for (const reminder of all) this.arm(reminder);
+    return all.length;
   }
 
-  /** An actor (re)started: its overdue reminders fire now instead of at the next retry. */
-  actorStarted(actorId: string): void {
-    const now = this.clock();
-    for (const row of this.statements.ofActor.all(actorId) as ReminderRow[]) if (row.due_at <= now) this.arm(row);
+  /** An actor (re)started here: its reminders are armed, overdue ones fire now instead of at the next retry. */
+  async actorStarted(actorId: string): Promise<void> {
+    for (const reminder of await this.store.list(actorId)) this.arm(reminder);
   }
 
   close(): void {
@@ -202,39 +190,71 @@ export class TimerService {
     }
   }
 
-  private arm(row: ReminderRow): void {
-    const key = reminderKey(row.actor_id, row.name);
-    this.reminderTimers.get(key)?.clear();
-    const handle = setLongTimeout(() => this.fire(row.actor_id, row.name), Math.max(0, row.due_at - this.clock()));
-    this.reminderTimers.set(key, handle);
+  private arm(reminder: StoredReminder): void {
+    if (this.closed) return;
+    const { actorId, name } = reminder;
+    this.disarm(actorId, name);
+    const handle = setLongTimeout(() => this.fireLogged(actorId, name), Math.max(0, reminder.dueAt - this.clock()));
+    this.reminderTimers.set(reminderKey(actorId, name), handle);
   }
 
-  private fire(actorId: string, name: string): void {
+  private disarm(actorId: string, name: string): void {
     const key = reminderKey(actorId, name);
+    this.reminderTimers.get(key)?.clear();
     this.reminderTimers.delete(key);
+  }
+
+  private retryLater(actorId: string, name: string): void {
     if (this.closed) return;
-    const row = this.statements.get.get(actorId, name) as ReminderRow | undefined;
-    if (row === undefined) return; // cancelled meanwhile
-    if (row.due_at > this.clock()) {
-      this.arm(row); // replaced by a later registration, or the clock ran behind the timer
+    this.reminderTimers.set(reminderKey(actorId, name), setLongTimeout(() => this.fireLogged(actorId, name), RETRY_MS));
+  }
+
+  private fireLogged(actorId: string, name: string): void {
+    this.reminderTimers.delete(reminderKey(actorId, name));
+    this.fire(actorId, name).catch((error: unknown) => {
+      // The store did not answer (Redis down): the reminder is still stored; look again later.
+      process.stderr.write(`plexspaces: reminder ${name} of ${actorId}: ${(error as Error).message}; retrying\n`);
+      this.retryLater(actorId, name);
+    });
+  }
+
+  private async fire(actorId: string, name: string): Promise<void> {
+    if (this.closed) return;
+    const reminder = await this.store.get(actorId, name);
+    if (reminder === undefined || this.closed) return; // cancelled meanwhile
+    if (reminder.dueAt > this.clock()) {
+      this.arm(reminder); // replaced by a later registration, or the clock ran behind the timer
       return;
     }
-    if (!this.tryDeliver(actorId, row.type, row.payload)) {
-      // Not running now: keep the row and look again later.
-      this.reminderTimers.set(key, setLongTimeout(() => this.fire(actorId, name), RETRY_MS));
-      return;
-    }
-    if (row.period_ms === null) {
-      this.statements.delete.run(actorId, name);
+    if (!this.isRunning(actorId)) {
+      this.retryLater(actorId, name); // it keeps its due time in the store; its start here arms it at once
       return;
     }
     // Next due time after now, skipping firings missed while down (one catch-up firing, not a burst).
     const now = this.clock();
-    let next = row.due_at + row.period_ms;
-    if (next <= now) next = now + row.period_ms;
-    this.statements.reschedule.run(next, actorId, name);
-    this.arm({ ...row, due_at: next });
+    let next: number | null = null;
+    if (reminder.periodMs !== undefined) {
+      next = reminder.dueAt + reminder.periodMs;
+      if (next <= now) next = now + reminder.periodMs;
+    }
+    if (!(await this.store.claim(actorId, name, reminder.dueAt, next))) {
+      // Fired by another node, replaced or cancelled since the read: arm whatever is stored now.
+      const current = await this.store.get(actorId, name);
+      if (current !== undefined) this.arm(current);
+      return;
+    }
+    if (!this.tryDeliver(actorId, reminder.type, reminder.payload)) {
+      // It stopped during the claim: give the firing back and look again later (or when the actor starts).
+      await this.store.put(reminder);
+      this.retryLater(actorId, name);
+      return;
+    }
+    if (next !== null) this.arm({ ...reminder, dueAt: next });
   }
+}
+
+function info(r: StoredReminder): ReminderInfo {
+  return { actorId: r.actorId, name: r.name, dueAt: r.dueAt, periodMs: r.periodMs, type: r.type };
 }
 
 function reminderKey(actorId: string, name: string): string {

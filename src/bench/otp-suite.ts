@@ -95,7 +95,7 @@ async function recovery(system: ActorSystem, messages: number): Promise<BenchRes
   for (let i = 0; i < messages; i++) asks.push(system.ask(id, 'inc'));
   await Promise.all(asks);
   await system.kill(id, 'bench');
-  const replayed = system.journal.entriesAfter(id, system.journal.latestCheckpoint(id)?.seq ?? 0).length;
+  const replayed = (await system.journal.entriesAfter(id, (await system.journal.latestCheckpoint(id))?.seq ?? 0)).length;
   const started = performance.now();
   await system.spawn('probe', { id, facets });
   const count = Number(decoder.decode(await system.ask(id, 'get')));

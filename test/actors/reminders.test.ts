@@ -14,15 +14,15 @@ describe('durable reminders', () => {
   it('survive a restart of the node: one due while it was down fires when its actor is back; a periodic one keeps its schedule', async () => {
     let system = await boot();
     await system.spawn('probe', { id: 'sleeper' });
-    system.timers.remind('sleeper', 'wake-up', { delayMs: 150, type: 'wake', payload: '{"why":"reminder"}' });
-    system.timers.remind('sleeper', 'heartbeat', { periodMs: 100, type: 'beat' });
-    system.timers.remind('sleeper', 'cancelled', { delayMs: 50, type: 'never' });
-    expect(system.timers.cancelReminder('sleeper', 'cancelled')).toBe(true);
+    await system.timers.remind('sleeper', 'wake-up', { delayMs: 150, type: 'wake', payload: '{"why":"reminder"}' });
+    await system.timers.remind('sleeper', 'heartbeat', { periodMs: 100, type: 'beat' });
+    await system.timers.remind('sleeper', 'cancelled', { delayMs: 50, type: 'never' });
+    expect(await system.timers.cancelReminder('sleeper', 'cancelled')).toBe(true);
     await system.close(); // the node goes down before anything was due
 
     await new Promise((r) => setTimeout(r, 300)); // both come due while it is down
     system = await boot();
-    expect(system.timers.reminders('sleeper').map((r) => r.name).sort()).toEqual(['heartbeat', 'wake-up']);
+    expect((await system.timers.reminders('sleeper')).map((r) => r.name).sort()).toEqual(['heartbeat', 'wake-up']);
     await system.spawn('probe', { id: 'sleeper' }); // its supervisor would do this at start
     await eventually(async () => {
       const log = await probeLog(system, 'sleeper');
@@ -31,18 +31,18 @@ describe('durable reminders', () => {
     const log = await probeLog(system, 'sleeper');
     expect(log.filter(([t]) => t === 'wake')).toEqual([['wake', '{"why":"reminder"}']]); // exactly once
     expect(log.map(([t]) => t)).not.toContain('never');
-    expect(system.timers.reminders('sleeper').map((r) => r.name)).toEqual(['heartbeat']); // the one-shot is done
+    expect((await system.timers.reminders('sleeper')).map((r) => r.name)).toEqual(['heartbeat']); // the one-shot is done
     await system.close();
   });
 
   it('a reminder whose actor is not running waits for it instead of being lost', async () => {
     const system = await boot();
-    system.timers.remind('late-riser', 'ping', { delayMs: 10, type: 'ping' });
+    await system.timers.remind('late-riser', 'ping', { delayMs: 10, type: 'ping' });
     await new Promise((r) => setTimeout(r, 50));
-    expect(system.timers.reminders('late-riser')).toHaveLength(1);
+    expect(await system.timers.reminders('late-riser')).toHaveLength(1);
     await system.spawn('probe', { id: 'late-riser' });
     await eventually(async () => (await probeLog(system, 'late-riser')).some(([t]) => t === 'ping'));
-    expect(system.timers.reminders('late-riser')).toHaveLength(0);
+    expect(await system.timers.reminders('late-riser')).toHaveLength(0);
     await system.close();
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TimerService } from '../../src/actors/timer-service.js';
+import { SqliteReminderStore } from '../../src/actors/sqlite-durable-storage.js';
 import { KvStore } from '../../src/coord/kv-store.js';
 import { LockManager } from '../../src/coord/lock-manager.js';
 import { openNodeDatabase } from '../../src/coord/node-database.js';
@@ -192,7 +193,7 @@ describe('coordination and timers: long durations work as asked', () => {
   it('actor timers: sendAfter and interval of 2^31 ms fire on time, not at once; bad delays are refused', () => {
     const db = openNodeDatabase(null);
     const delivered: string[] = [];
-    const timers = new TimerService((actor, type) => void delivered.push(`${actor}:${type}`), db);
+    const timers = new TimerService((actor, type) => void delivered.push(`${actor}:${type}`), new SqliteReminderStore(db));
     try {
       timers.sendAfter('a', LONG, 'once', new Uint8Array());
       const every = timers.interval('a', LONG, 'tick', new Uint8Array());

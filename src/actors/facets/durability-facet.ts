@@ -47,27 +47,28 @@ class DurableActor implements FacetInstance {
 
   async start(): Promise<void> {
     const { actorId, system } = this.host;
-    const checkpoint = this.journal.latestCheckpoint(actorId);
+    const checkpoint = await this.journal.latestCheckpoint(actorId);
     if (checkpoint !== undefined) {
       await system.runtime.setState(actorId, checkpoint.state);
       this.lastSent = checkpoint.seq;
     }
-    const entries = this.journal.entriesAfter(actorId, checkpoint?.seq ?? 0).filter((e) => e.status !== EntryStatus.Failed);
+    const entries = (await this.journal.entriesAfter(actorId, checkpoint?.seq ?? 0)).filter((e) => e.status !== EntryStatus.Failed);
     // All replays are queued at once, in order; the actor handles them before anything sent later.
+    // Their recorded effects came with the entries: the host-call filter answers from them without a read.
     const replays = entries.map((entry) =>
       system.runtime
         .ask(actorId, entry.type, entry.payload, {
           from: entry.from,
           timeoutMs: REPLAY_TIMEOUT_MS,
           onContext: (context) => {
-            this.journal.beginMessage(context, actorId, entry.seq, true);
+            this.journal.beginMessage(context, actorId, entry.seq, entry.effects);
             this.inFlight.set(context, entry.seq);
             this.lastSent = entry.seq;
           },
         })
         .then(
           () => undefined,
-          () => this.journal.markFailed(actorId, entry.seq),
+          () => this.journal.markFailed(actorId, entry.seq).catch(() => undefined),
         ),
     );
     await Promise.all(replays);
@@ -82,12 +83,14 @@ class DurableActor implements FacetInstance {
 
   async handle(envelope: Envelope, next: Next): Promise<Uint8Array> {
     const { actorId } = this.host;
-    // Committed before the actor sees it: from here on the message survives a crash of the node.
-    const seq = this.journal.append(actorId, envelope.type, envelope.payload, envelope.from);
+    // Committed before the actor sees it: from here on the message survives a crash of the node. A store that
+    // cannot take it (Redis down) rejects the message unseen. The actor's pipeline is held meanwhile, so the
+    // journal's order is the order the actor sees.
+    const seq = await this.journal.append(actorId, envelope.type, envelope.payload, envelope.from);
     let context = 0;
     envelope.onContext((c) => {
       context = c;
-      this.journal.beginMessage(c, actorId, seq, false);
+      this.journal.beginMessage(c, actorId, seq);
       this.inFlight.set(c, seq);
       this.lastSent = seq;
     });
@@ -98,7 +101,7 @@ class DurableActor implements FacetInstance {
       return reply;
     } catch (error) {
       // Crashed on it (or the ask timed out): the instance that saw it is gone or will be restarted without it.
-      if (!this.host.system.runtime.has(actorId)) this.journal.markFailed(actorId, seq);
+      if (!this.host.system.runtime.has(actorId)) await this.journal.markFailed(actorId, seq).catch(() => undefined);
       throw error;
     } finally {
       if (context !== 0) {
@@ -125,9 +128,9 @@ class DurableActor implements FacetInstance {
       this.handledSinceCheckpoint = 0;
       try {
         const state = await system.runtime.getState(actorId);
-        this.journal.checkpoint(actorId, seq, state);
+        await this.journal.checkpoint(actorId, seq, state);
       } catch {
-        // The actor died meanwhile: the journal still has everything, recovery replays more.
+        // The actor died meanwhile, or the store did not take it: the journal still has everything, recovery replays more.
       } finally {
         this.checkpointing = undefined;
       }
