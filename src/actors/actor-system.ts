@@ -24,6 +24,8 @@ export interface ActorSystemOptions {
   blobs?: CoordinationOptions['blobs'];
   /** The cluster's Redis: KV and locks are shared there (CoordinationOptions.cluster), and durable actors' journals, checkpoints and reminders. */
   cluster?: CoordinationOptions['cluster'];
+  /** This node's id and incarnation in the cluster (CoordinationOptions.node). */
+  node?: CoordinationOptions['node'];
 }
 
 export interface ActorSpawnOptions extends Omit<SpawnOptions, 'intercepted' | 'journaled'> {
@@ -114,6 +116,7 @@ export class ActorSystem {
       kv: options.kv,
       blobs: options.blobs,
       cluster: options.cluster,
+      node: options.node,
     });
     // Journals, checkpoints and reminders on Redis when in a cluster, so another node can recover the actor.
     const durable: DurableStorage = options.cluster !== undefined ? redisDurableStorage(options.cluster) : sqliteDurableStorage(this.coordination.db);

@@ -58,22 +58,22 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
         case HostOp.CancelTimer:
           // Timer ids are sequential: an actor cancels only its own (another's answers not-found, as if absent).
           return ok(timers.ownerOf(text()) === caller && timers.cancel(text()) ? 'ok' : 'not-found');
+        // Groups and blobs may live on the cluster's Redis too: their answers are promises.
         case HostOp.PgJoin: {
           const [group, topics] = splitLines(request, 1) === undefined ? [text(), ''] : fields(1);
-          coordination.groups.join(scope, group, caller, topics === '' ? [] : topics.split(','));
-          return ok('ok');
+          return coordination.groups.join(scope, group, caller, topics === '' ? [] : topics.split(',')).then(() => ok('ok'), failed);
         }
         case HostOp.PgLeave:
-          return ok(coordination.groups.leave(scope, text(), caller) ? 'ok' : 'not-a-member');
+          return coordination.groups.leave(scope, text(), caller).then((left) => ok(left ? 'ok' : 'not-a-member'), failed);
         case HostOp.PgMembers:
-          return ok(JSON.stringify(coordination.groups.members(scope, text())));
+          return coordination.groups.members(scope, text()).then((members) => ok(JSON.stringify(members)), failed);
         case HostOp.PgBroadcast: {
           const [group, type, payload] = fields(2);
-          return ok(String(coordination.groups.broadcast(scope, group, type, utf8.encode(payload), caller)));
+          return coordination.groups.broadcast(scope, group, type, utf8.encode(payload), caller).then((sent) => ok(String(sent)), failed);
         }
         case HostOp.PgPublish: {
           const [group, topic, type, payload] = fields(3);
-          return ok(String(coordination.groups.publish(scope, group, topic, type, utf8.encode(payload), caller)));
+          return coordination.groups.publish(scope, group, topic, type, utf8.encode(payload), caller).then((sent) => ok(String(sent)), failed);
         }
         // KV and locks may live on the cluster's Redis: their answers are promises (the worker waits for them as for lock-acquire).
         case HostOp.KvGet:
@@ -105,11 +105,12 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
         }
         case HostOp.BlobUpload: {
           const [blobId, contentType, data] = fields(2);
-          const info = coordination.blobs.put(scope, blobId, data, contentType === '' ? undefined : contentType);
-          return ok(JSON.stringify({ blob_id: info.blobId, size: info.size, content_type: info.contentType, sha256: info.sha256 }));
+          return coordination.blobs
+            .put(scope, blobId, data, contentType === '' ? undefined : contentType)
+            .then((info) => ok(JSON.stringify({ blob_id: info.blobId, size: info.size, content_type: info.contentType, sha256: info.sha256 })), failed);
         }
         case HostOp.BlobDownload:
-          return { status: 0, data: coordination.blobs.get(scope, text()).data };
+          return coordination.blobs.get(scope, text()).then((blob) => ({ status: 0, data: blob.data }), failed);
         case HostOp.ChannelSend: {
           const [channel, timeout, message] = fields(2);
           return coordination.channels

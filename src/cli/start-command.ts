@@ -76,7 +76,7 @@ export async function startCommand(args: string[]): Promise<number> {
   const log = new Logger(config.logLevel, { component: 'node' });
   // A node told to join a cluster does not silently run alone: a backend it cannot reach stops the start.
   const redis = config.cluster === null ? undefined : await connectRedis(config.cluster.redis, { connectionName: `plex:${config.nodeId ?? 'node'}` });
-  const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers, quotas: config.quotas, cluster: redis });
+  const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers, quotas: config.quotas, cluster: redis, nodeId: config.nodeId });
   const server = new NodeServer(node, {
     httpPort: config.httpPort,
     grpcPort: config.grpcPort,
@@ -85,7 +85,6 @@ export async function startCommand(args: string[]): Promise<number> {
     http: { maxJsonBytes: config.maxJsonBytes, maxDeployBytes: config.maxDeployBytes },
     ws: { maxMessageBytes: config.maxWsMessageBytes },
     metrics: { maxSpaceSeries: config.maxSpaceSeries },
-    nodeId: config.nodeId,
     labels: config.labels,
   });
   let endpoints: Endpoints;
@@ -99,7 +98,7 @@ export async function startCommand(args: string[]): Promise<number> {
   let cluster: ClusterMember | undefined;
   if (config.cluster !== null) {
     try {
-      cluster = await joinCluster(redis!, server.service.membership, config.cluster, log);
+      cluster = await joinCluster(redis!, server.service.membership, config.cluster, log, node.actors.coordination);
     } catch (error) {
       await server.close();
       await node.stop();

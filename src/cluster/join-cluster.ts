@@ -1,3 +1,4 @@
+import type { Coordination } from '../coord/coordination.js';
 import type { Logger } from '../node/logger.js';
 import type { ClusterConfig } from '../node/node-config.js';
 import type { Membership } from './membership.js';
@@ -17,16 +18,39 @@ export interface ClusterMember {
  * call after the node listens). The connection was made before the node was
  * built (its KV and locks live there); once joined, an outage only makes
  * the registry stale.
+ *
+ * A node that leaves (a goodbye or a lapsed heartbeat) takes its process-group
+ * members with it: every node that sees the leave removes them (idempotent,
+ * so the nodes may race). Once registered, this node removes what an earlier
+ * incarnation under its id left behind (a crash nobody saw).
  */
-export async function joinCluster(client: RedisClient, membership: Membership, config: ClusterConfig, log: Logger): Promise<ClusterMember> {
+export async function joinCluster(
+  client: RedisClient,
+  membership: Membership,
+  config: ClusterConfig,
+  log: Logger,
+  coordination: Pick<Coordination, 'nodeLeft' | 'joinedCluster'>,
+): Promise<ClusterMember> {
   const self = membership.self;
   const registry = await NodeRegistry.join(client, self, { ttlMs: config.heartbeatTtlMs });
   membership.joined(registry, config.redis);
   registry.onChange((event) => {
     if (event.node.id === registry.self.id) return;
-    if (event.type === 'join') log.info('node joined', { node: event.node.id, http: event.node.addresses.http });
-    else log.warn('node left', { node: event.node.id, reason: event.reason });
+    if (event.type === 'join') {
+      log.info('node joined', { node: event.node.id, http: event.node.addresses.http });
+      return;
+    }
+    log.warn('node left', { node: event.node.id, reason: event.reason });
+    coordination.nodeLeft(event.node.id, event.node.incarnation).then(
+      (left) => left > 0 && log.info('group members of a departed node left', { node: event.node.id, members: left }),
+      (error: unknown) => log.warn('cannot remove a departed node’s group members', { node: event.node.id, error: (error as Error).message }),
+    );
   });
+  // Registered: no other live process holds this id now, so what is recorded under it by another incarnation is a dead one's.
+  await coordination.joinedCluster().then(
+    (left) => left > 0 && log.info('group members of an earlier incarnation left', { members: left }),
+    (error: unknown) => log.warn('cannot remove an earlier incarnation’s group members', { error: (error as Error).message }),
+  );
   return {
     client,
     registry,

@@ -16,6 +16,9 @@ export interface ClusterNodeInfo {
   readonly startedAt: string;
 }
 
+/** Who a node is in the cluster: what its group members record, so they leave with it. */
+export type NodeIdentity = Pick<ClusterNodeInfo, 'id' | 'incarnation'>;
+
 export interface ClusterNodeView extends ClusterNodeInfo {
   /** When its heartbeat lapses, by the backend's clock (epoch ms). */
   readonly expiresAt: number;
@@ -125,6 +128,11 @@ function withScripts(client: RedisClient): Scripted {
   return scripted;
 }
 
+/** Random per start of a node: a node restarted under the same id is a new incarnation. */
+export function newIncarnation(): string {
+  return randomBytes(8).toString('hex');
+}
+
 /** A node id: `--node-id` / `[cluster] node_id`, or the host name with a random suffix. */
 export function nodeId(configured?: string): string {
   if (configured === undefined) return `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 48) || 'node'}-${randomBytes(4).toString('hex')}`;
@@ -173,8 +181,9 @@ export class NodeRegistry {
    * is a `UsageError` (two processes must not share an id); a lapsed one is
    * declared dead and replaced.
    */
-  static async join(client: RedisClient, self: Omit<ClusterNodeInfo, 'incarnation'>, options: NodeRegistryOptions = {}): Promise<NodeRegistry> {
-    const info: ClusterNodeInfo = { ...self, id: nodeId(self.id), incarnation: randomBytes(8).toString('hex') };
+  static async join(client: RedisClient, self: Omit<ClusterNodeInfo, 'incarnation'> & { incarnation?: string }, options: NodeRegistryOptions = {}): Promise<NodeRegistry> {
+    // The node's own incarnation when it has one (its group members record it); a fresh one otherwise.
+    const info: ClusterNodeInfo = { ...self, id: nodeId(self.id), incarnation: self.incarnation ?? newIncarnation() };
     // Its own connection: a subscribed connection can run nothing else.
     const subscriber: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate();
     subscriber.on('error', () => undefined);

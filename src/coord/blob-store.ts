@@ -19,6 +19,8 @@ export interface BlobStoreOptions {
 }
 
 const ID_LIMIT = 512;
+/** The largest blob by default (BlobStoreOptions.maxBlobBytes): 64 MiB. */
+export const DEFAULT_MAX_BLOB_BYTES = 64 * 1024 * 1024;
 const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.{0,200})?$/;
 
 /**
@@ -39,16 +41,12 @@ export class BlobStore {
     private readonly dir: string | null,
     options: BlobStoreOptions = {},
   ) {
-    this.maxBlobBytes = options.maxBlobBytes ?? 64 * 1024 * 1024;
+    this.maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
   }
 
   put(scope: Scope, blobId: string, data: Uint8Array | string, contentType = 'application/octet-stream'): BlobInfo {
     checkScope(scope);
-    checkId(blobId);
-    if (typeof contentType !== 'string' || !CONTENT_TYPE.test(contentType)) throw new InvalidArgumentError(`content type must look like type/subtype, got ${shown(contentType)}`);
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('blob data must be bytes or a string');
-    if (bytes.byteLength > this.maxBlobBytes) throw new PayloadTooLargeError(`blob ${shown(blobId)} is ${bytes.byteLength} bytes; the limit is ${this.maxBlobBytes}`);
+    const bytes = checkBlobPut(blobId, data, contentType, this.maxBlobBytes);
     const info: BlobInfo = {
       blobId,
       size: bytes.byteLength,
@@ -74,7 +72,7 @@ export class BlobStore {
   }
 
   get(scope: Scope, blobId: string): { info: BlobInfo; data: Uint8Array } {
-    checkId(blobId);
+    checkBlobId(blobId);
     if (this.dir === null) {
       const blob = this.memory.get(memoryKey(scope, blobId));
       if (blob === undefined) throw new NotFoundError('blob', blobId);
@@ -88,7 +86,7 @@ export class BlobStore {
   }
 
   head(scope: Scope, blobId: string): BlobInfo {
-    checkId(blobId);
+    checkBlobId(blobId);
     if (this.dir === null) {
       const blob = this.memory.get(memoryKey(scope, blobId));
       if (blob === undefined) throw new NotFoundError('blob', blobId);
@@ -99,7 +97,7 @@ export class BlobStore {
 
   /** True when a blob was removed. */
   delete(scope: Scope, blobId: string): boolean {
-    checkId(blobId);
+    checkBlobId(blobId);
     if (this.dir === null) return this.memory.delete(memoryKey(scope, blobId));
     const base = this.paths(scope, blobId, false);
     let existed = true;
@@ -153,6 +151,19 @@ function memoryKey(scope: Scope, blobId: string): string {
   return `${scopeKey(scope)}\u0000${blobId}`;
 }
 
-function checkId(blobId: string): void {
+/**
+ * Checks a put's id, content type, data and size the same way for every
+ * store (this one and Redis's), and returns the bytes to store.
+ */
+export function checkBlobPut(blobId: string, data: Uint8Array | string, contentType: string, maxBlobBytes: number): Uint8Array {
+  checkBlobId(blobId);
+  if (typeof contentType !== 'string' || !CONTENT_TYPE.test(contentType)) throw new InvalidArgumentError(`content type must look like type/subtype, got ${shown(contentType)}`);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('blob data must be bytes or a string');
+  if (bytes.byteLength > maxBlobBytes) throw new PayloadTooLargeError(`blob ${shown(blobId)} is ${bytes.byteLength} bytes; the limit is ${maxBlobBytes}`);
+  return bytes;
+}
+
+export function checkBlobId(blobId: string): void {
   if (typeof blobId !== 'string' || blobId.length === 0 || blobId.length > ID_LIMIT) throw new InvalidArgumentError(`a blob id must be 1–${ID_LIMIT} characters, got ${shown(blobId)}`);
 }

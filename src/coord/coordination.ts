@@ -1,13 +1,18 @@
 import { join } from 'node:path';
+import { localBlobs, type BlobService } from './blob-service.js';
 import { BlobStore, type BlobStoreOptions } from './blob-store.js';
 import { Channels } from './channels.js';
 import type { RedisClient } from '../cluster/redis-client.js';
+import { newIncarnation, nodeId, type NodeIdentity } from '../cluster/node-registry.js';
+import { RedisBlobs } from '../cluster/redis-coordination/redis-blobs.js';
+import { RedisProcessGroups } from '../cluster/redis-coordination/redis-groups.js';
 import { RedisKv } from '../cluster/redis-coordination/redis-kv.js';
 import { RedisLocks } from '../cluster/redis-coordination/redis-locks.js';
 import { localKv, localLocks, type KvService, type LockService } from './coordination-services.js';
 import { KvStore, type KvLimits } from './kv-store.js';
 import { LockManager } from './lock-manager.js';
 import { openNodeDatabase, type NodeDatabase } from './node-database.js';
+import { localGroups, type GroupService } from './group-service.js';
 import { ProcessGroups, type GroupDelivery } from './process-groups.js';
 
 export interface CoordinationOptions {
@@ -19,6 +24,8 @@ export interface CoordinationOptions {
   blobs?: BlobStoreOptions;
   /** The cluster's Redis: KV and locks live there, shared by every node (docs/cluster.md). Default: the node database. */
   cluster?: RedisClient;
+  /** This node's id and incarnation, which its process-group members record in the cluster. Default: a random one. */
+  node?: NodeIdentity;
 }
 
 /**
@@ -30,9 +37,9 @@ export class Coordination {
   readonly db: NodeDatabase;
   readonly locks: LockService;
   readonly kv: KvService;
-  readonly groups: ProcessGroups;
+  readonly groups: GroupService;
   readonly channels: Channels;
-  readonly blobs: BlobStore;
+  readonly blobs: BlobService;
   private closed = false;
 
   constructor(options: CoordinationOptions) {
@@ -46,21 +53,39 @@ export class Coordination {
       this.locks = localLocks(locks);
       this.kv = localKv(new KvStore(this.db, locks, options.kv));
     }
-    this.groups = new ProcessGroups(options.deliver);
+    if (options.cluster !== undefined) {
+      // Members on Redis, seen from every node; a broadcast reaches another node's members through that node's channel.
+      this.groups = new RedisProcessGroups(options.cluster, options.node ?? { id: nodeId(), incarnation: newIncarnation() }, options.deliver);
+      this.blobs = new RedisBlobs(options.cluster, options.blobs);
+    } else {
+      this.groups = localGroups(new ProcessGroups(options.deliver));
+      this.blobs = localBlobs(new BlobStore(dataDir === null ? null : join(dataDir, 'blobs'), options.blobs));
+    }
     this.channels = new Channels();
-    this.blobs = new BlobStore(dataDir === null ? null : join(dataDir, 'blobs'), options.blobs);
   }
 
   /** An actor exited: it leaves every group, and queue messages it held are redelivered. */
   actorExited(actorId: string): void {
-    this.groups.leaveAll(actorId);
+    // On Redis a backend outage keeps the stale member until its node leaves the cluster; a message to it is dropped by the delivery.
+    this.groups.leaveAll(actorId).catch(() => undefined);
     this.channels.releaseConsumer(actorId);
+  }
+
+  /** The cluster registry says node `nodeId` (that incarnation) is gone: its process-group members leave (idempotent). */
+  nodeLeft(nodeId: string, incarnation: string): Promise<number> {
+    return this.groups.nodeLeft(nodeId, incarnation);
+  }
+
+  /** The cluster accepted this node: members an earlier incarnation under the same id left behind leave. */
+  joinedCluster(): Promise<number> {
+    return this.groups.joinedCluster();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.channels.close();
+    this.groups.close();
     this.locks.close();
     this.kv.close();
     this.db.close();

@@ -28,9 +28,9 @@ export class ProcessGroups {
   constructor(private readonly deliver: GroupDelivery) {}
 
   join(scope: Scope, group: string, member: string, topics: readonly string[] = []): void {
-    checkName('group', group);
-    checkName('member', member);
-    for (const topic of topics) checkName('topic', topic);
+    checkGroupName('group', group);
+    checkGroupName('member', member);
+    for (const topic of topics) checkGroupName('topic', topic);
     const byName = this.scopeGroups(scope, true)!;
     let g = byName.get(group);
     if (g === undefined) byName.set(group, (g = { members: new Map() }));
@@ -68,7 +68,7 @@ export class ProcessGroups {
   }
 
   subscribe(scope: Scope, group: string, member: string, topic: string): void {
-    checkName('topic', topic);
+    checkGroupName('topic', topic);
     const subscribed = this.scopeGroups(scope, false)?.get(group)?.members.get(member);
     if (subscribed === undefined) throw new InvalidArgumentError(`${shown(member)} is not a member of group ${shown(group)}; join first`);
     subscribed.add(topic);
@@ -97,7 +97,7 @@ export class ProcessGroups {
 
   /** Sends to every member (the sender too, if it is one); returns how many were sent to. */
   broadcast(scope: Scope, group: string, type: string, payload: Uint8Array, from = ''): number {
-    checkName('group', group);
+    checkGroupName('group', group);
     const members = this.members(scope, group);
     for (const member of members) this.deliver(member, type, payload, from);
     return members.length;
@@ -105,7 +105,7 @@ export class ProcessGroups {
 
   /** Sends to the members subscribed to `topic` within the group. */
   publish(scope: Scope, group: string, topic: string, type: string, payload: Uint8Array, from = ''): number {
-    checkName('topic', topic);
+    checkGroupName('topic', topic);
     const members = this.subscribers(scope, group, topic);
     for (const member of members) this.deliver(member, type, payload, from);
     return members.length;
@@ -123,6 +123,7 @@ function membershipKey(scope: Scope, group: string): string {
   return `${scopeKey(scope)}\u0000${group}`;
 }
 
-function checkName(what: string, name: string): void {
+/** A group, member or topic name: 1–256 characters (every store checks the same way). */
+export function checkGroupName(what: string, name: string): void {
   if (typeof name !== 'string' || name.length === 0 || name.length > NAME_LIMIT) throw new InvalidArgumentError(`a ${what} name must be 1–${NAME_LIMIT} characters, got ${shown(name)}`);
 }

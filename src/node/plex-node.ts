@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ActorSystem } from '../actors/actor-system.js';
+import { newIncarnation, nodeId, type NodeIdentity } from '../cluster/node-registry.js';
 import type { RedisClient } from '../cluster/redis-client.js';
 import { tenantScopeOf } from '../coord/scope.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
@@ -19,6 +20,8 @@ export interface PlexNodeOptions {
   quotas?: TenantQuotaOptions;
   /** The cluster's Redis (connectRedis): KV and locks are shared by every node there. Default: a node alone. */
   cluster?: RedisClient;
+  /** This node's id in the platform (`--node-id`). Default: the host name and a random suffix. */
+  nodeId?: string;
 }
 
 export const DEFAULT_DATA_DIR = './.plexspaces';
@@ -43,10 +46,13 @@ export class PlexNode {
   /** What each tenant holds against its quotas; the runtime asks it before every spawn. */
   readonly quotas: TenantQuotas;
   readonly startedAt = new Date();
+  /** This node's id and incarnation (random per start): what the cluster registry knows it by and its group members record. */
+  readonly identity: NodeIdentity;
   private stopping: Promise<void> | undefined;
 
   constructor(options: PlexNodeOptions = {}) {
     this.dataDir = options.dataDir === null ? null : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+    this.identity = { id: nodeId(options.nodeId), incarnation: newIncarnation() };
     this.quotas = new TenantQuotas(options.quotas);
     const q = this.quotas.limits;
     // Every space of the registry is a tenant's (tenant/namespace/name), so every one gets the per-space bounds.
@@ -56,7 +62,7 @@ export class PlexNode {
       maxSpacesPerTenant: q.spacesPerTenant,
     });
     this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId), admission: this.quotas.admission });
-    this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster });
+    this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster, node: this.identity });
     this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas);
     this.shardGroupStore = new ShardGroupStore(this.dataDir);
     this.shardGroups = new ShardGroupRegistry(this.runtime);

@@ -194,17 +194,17 @@ export class HttpGateway {
 
     // Blobs: PUT/GET/DELETE /api/v1/blobs/{tenant}/{namespace}/{blob id, may contain '/'}; GET …/{namespace} lists.
     const blobs = '/api/v1/blobs/{}/{}';
-    this.route('GET', blobs, async (_, [tenant, namespace], url, principal) => ({ body: { blobs: s.blobList(s.scope(principal, tenant, namespace), url.searchParams.get('prefix') ?? '') } }));
+    this.route('GET', blobs, async (_, [tenant, namespace], url, principal) => ({ body: { blobs: await s.blobList(s.scope(principal, tenant, namespace), url.searchParams.get('prefix') ?? '') } }));
     this.route('PUT', `${blobs}/{rest}`, async (request, [tenant, namespace, id], __, principal) => {
       const scope = s.scope(principal, tenant, namespace); // refuse a foreign tenant before reading the body
       const data = await this.body(request, this.maxDeployBytes);
-      return { status: 201, body: s.blobPut(scope, blobIdOf(id), new Uint8Array(data), request.headers['content-type']) };
+      return { status: 201, body: await s.blobPut(scope, blobIdOf(id), new Uint8Array(data), request.headers['content-type']) };
     });
     this.route('GET', `${blobs}/{rest}`, async (_, [tenant, namespace, id], __, principal) => {
-      const blob = s.blobGet(s.scope(principal, tenant, namespace), blobIdOf(id));
+      const blob = await s.blobGet(s.scope(principal, tenant, namespace), blobIdOf(id));
       return { bytes: blob.data, contentType: blob.info.contentType };
     });
-    this.route('DELETE', `${blobs}/{rest}`, async (_, [tenant, namespace, id], __, principal) => ({ body: { deleted: s.blobDelete(s.scope(principal, tenant, namespace), blobIdOf(id)) } }));
+    this.route('DELETE', `${blobs}/{rest}`, async (_, [tenant, namespace, id], __, principal) => ({ body: { deleted: await s.blobDelete(s.scope(principal, tenant, namespace), blobIdOf(id)) } }));
 
     // Key-value: POST /api/v1/kv/{tenant}/{namespace}/{get|put|delete|list}; keys travel in the body (they may contain '/').
     const kv = '/api/v1/kv/{}/{}';

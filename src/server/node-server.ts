@@ -18,8 +18,7 @@ export interface NodeServerOptions {
   readonly http?: HttpGatewayOptions;
   readonly ws?: WsEndpointOptions;
   readonly metrics?: NodeMetricsOptions;
-  /** This node's id in the platform (default: host name + a random suffix) and its labels. */
-  readonly nodeId?: string;
+  /** This node's labels in the platform (its id is PlexNodeOptions.nodeId). */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -47,7 +46,7 @@ export class NodeServer {
     private readonly options: NodeServerOptions = {},
   ) {
     this.metrics = new NodeMetrics(node, () => this.ws.connections, options.metrics);
-    this.service = new NodeService(node, new Gatekeeper(options.auth ?? { enabled: false }), this.metrics, { nodeId: options.nodeId, labels: options.labels });
+    this.service = new NodeService(node, new Gatekeeper(options.auth ?? { enabled: false }), this.metrics, { labels: options.labels });
     this.http = new HttpGateway(this.service, options.http);
     this.ws = new WsEndpoint(this.service, this.http.server, options.ws);
     this.grpc = new GrpcServer(this.service);

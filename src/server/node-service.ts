@@ -1,6 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Membership } from '../cluster/membership.js';
-import { nodeId } from '../cluster/node-registry.js';
 import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
 import { ActorCalls, checkType } from './actor-calls.js';
 import type { DeadLetter, DeadLetters } from './dead-letters.js';
@@ -73,12 +72,13 @@ export class NodeService {
     readonly gate: Gatekeeper = new Gatekeeper(),
     /** Counts and times what the surfaces do (they call `observe`). */
     readonly metrics?: NodeMetrics,
-    identity: { nodeId?: string; labels?: Readonly<Record<string, string>> } = {},
+    identity: { labels?: Readonly<Record<string, string>> } = {},
   ) {
     this.actors = new ActorCalls(node, metrics, MAX_REMOTE_WAIT_MS);
     this.membership = new Membership({
-      id: nodeId(identity.nodeId),
-      incarnation: randomBytes(8).toString('hex'),
+      // The node's own identity: the registry registers it, and its group members record it.
+      id: node.identity.id,
+      incarnation: node.identity.incarnation,
       addresses: {},
       workers: node.runtime.workerCount,
       labels: { ...identity.labels },
@@ -290,7 +290,7 @@ export class NodeService {
     return this.node.actors.coordination.blobs.get(this.check(scope), blobId);
   }
 
-  blobDelete(scope: Scope, blobId: string): boolean {
+  blobDelete(scope: Scope, blobId: string): Promise<boolean> {
     return this.node.actors.coordination.blobs.delete(this.check(scope), blobId);
   }
 

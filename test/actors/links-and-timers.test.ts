@@ -137,7 +137,7 @@ describe('coordination host calls from a core module', () => {
     expect(again).toMatchObject({ message: { job: 1 }, attempt: 2 });
     expect(await probeCall(system, a, HostOp.ChannelAck, `jobs\n${again.id}`)).toBe('ok');
     // b also left its group when it died.
-    expect(system.coordination.groups.members({ tenant: 'acme', namespace: 'prod' }, 'room')).toEqual([a]);
+    expect(await system.coordination.groups.members({ tenant: 'acme', namespace: 'prod' }, 'room')).toEqual([a]);
   });
 
   it('a lock call’s namespace other than the caller’s own names a lock group inside the caller’s scope (the articles’ "leader-election")', async () => {

@@ -26,7 +26,7 @@ describe('the chat example application', () => {
     expect(info.actors).toEqual(['acme/prod/chat-room', 'acme/prod/rate-limiter']);
     const actors = node.actors;
     for (const who of ['alice', 'bob']) expect(text(await actors.ask(`acme/prod/member:${who}`, 'join', JSON.stringify({ room: 'lobby' })))).toEqual({ joined: 'lobby' });
-    expect(node.actors.coordination.groups.members({ tenant: 'acme', namespace: 'prod' }, 'room:lobby')).toEqual(['acme/prod/member:alice', 'acme/prod/member:bob']);
+    expect(await node.actors.coordination.groups.members({ tenant: 'acme', namespace: 'prod' }, 'room:lobby')).toEqual(['acme/prod/member:alice', 'acme/prod/member:bob']);
     const post = (user: string, t: string) => actors.ask('acme/prod/chat-room', 'post', JSON.stringify({ user, text: t })).then(text);
     expect(await post('alice', 'hi')).toEqual({ delivered: 2 });
     expect(await post('alice', 'anyone?')).toEqual({ delivered: 2 });

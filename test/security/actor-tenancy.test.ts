@@ -123,7 +123,7 @@ describe('a tenant cannot reach another tenant through its actors’ host calls'
     // What alpha wrote is alpha's: beta sees none of it.
     expect((await api('alpha', '/api/v1/tuplespace/alpha/default/default/count', { template: [null] })).json.count).toBe(1);
     expect((await api('alpha', '/api/v1/kv/alpha/default/get', { key: 'password' })).json.entry.value).toBe('alpha-value');
-    expect(node.actors.coordination.groups.members({ tenant: 'beta', namespace: 'default' }, 'room')).toEqual([]);
+    expect(await node.actors.coordination.groups.members({ tenant: 'beta', namespace: 'default' }, 'room')).toEqual([]);
     await expectBetaUntouched();
   });
 

@@ -173,7 +173,7 @@ describe('blobs over HTTP', () => {
     expect(new Uint8Array(await (await fetch(`${base}/api/v1/blobs/acme/prod/raw%20data`)).arrayBuffer())).toEqual(bytes);
     expect(((await (await fetch(`${base}/api/v1/blobs/acme/prod?prefix=reports/`)).json()) as { blobs: { blobId: string }[] }).blobs.map((b) => b.blobId)).toEqual(['reports/2026/q1.csv']);
     expect((await fetch(`${base}/api/v1/blobs/globex/prod/reports/2026/q1.csv`)).status).toBe(404);
-    expect(node.actors.coordination.blobs.head({ tenant: 'acme', namespace: 'prod' }, 'raw data').size).toBe(3);
+    expect((await node.actors.coordination.blobs.head({ tenant: 'acme', namespace: 'prod' }, 'raw data')).size).toBe(3);
     expect(await (await fetch(`${base}/api/v1/blobs/acme/prod/raw%20data`, { method: 'DELETE' })).json()).toEqual({ deleted: true });
     expect((await fetch(`${base}/api/v1/blobs/acme/prod/raw%20data`)).status).toBe(404);
     expect((await fetch(`${base}/api/v1/blobs/acme/prod/bad%zz`)).status).toBe(400);
