@@ -111,29 +111,26 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
         }
         case HostOp.BlobDownload:
           return coordination.blobs.get(scope, text()).then((blob) => ({ status: 0, data: blob.data }), failed);
+        // Channels may live on the cluster's Redis: their answers are promises.
         case HostOp.ChannelSend: {
           const [channel, timeout, message] = fields(2);
           return coordination.channels
-            .queue(scope, channel)
-            .send(JSON.parse(message), { timeoutMs: timeout === '' ? CHANNEL_SEND_WAIT_MS : Math.min(MAX_BLOCK_MS, Number(timeout)) })
+            .send(scope, channel, JSON.parse(message), { timeoutMs: timeout === '' ? CHANNEL_SEND_WAIT_MS : Math.min(MAX_BLOCK_MS, Number(timeout)) })
             .then(() => ok('ok'), failed);
         }
         case HostOp.ChannelReceive: {
           const [channel, timeout] = fields(1);
           return coordination.channels
-            .queue(scope, channel)
-            .receive({ consumer: caller, timeoutMs: Math.min(MAX_BLOCK_MS, Number(timeout) || 0) })
+            .receive(scope, channel, { consumer: caller, timeoutMs: Math.min(MAX_BLOCK_MS, Number(timeout) || 0) })
             .then((d) => ok(d === null ? '' : JSON.stringify({ id: d.id, message: d.message, attempt: d.attempt })), failed);
         }
         case HostOp.ChannelAck: {
           const [channel, id] = fields(1);
-          coordination.channels.existingQueue(scope, channel).ack(Number(id));
-          return ok('ok');
+          return coordination.channels.ack(scope, channel, Number(id)).then(() => ok('ok'), failed);
         }
         case HostOp.ChannelNack: {
           const [channel, id, requeue] = fields(2);
-          coordination.channels.existingQueue(scope, channel).nack(Number(id), { requeue: requeue !== '0' });
-          return ok('ok');
+          return coordination.channels.nack(scope, channel, Number(id), { requeue: requeue !== '0' }).then(() => ok('ok'), failed);
         }
         default:
           return undefined;

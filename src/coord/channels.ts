@@ -73,6 +73,11 @@ function openChannel<C>(own: Map<string, C>, other: Map<string, unknown>, kind: 
 }
 
 function channelKey(scope: Scope, name: string): string {
+  return `${scopeKey(scope)}\u0000${checkChannelName(name)}`;
+}
+
+/** A channel name as callers give it (also the Redis channels' check). */
+export function checkChannelName(name: string): string {
   if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError(`a channel name must be 1–128 of A–Z a–z 0–9 _ . : - (not starting with . : -), got ${shown(name)}`);
-  return `${scopeKey(scope)}\u0000${name}`;
+  return name;
 }

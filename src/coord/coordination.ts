@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { localBlobs, type BlobService } from './blob-service.js';
 import { BlobStore, type BlobStoreOptions } from './blob-store.js';
+import { localChannels, type ChannelService } from './channel-service.js';
 import { Channels } from './channels.js';
 import type { RedisClient } from '../cluster/redis-client.js';
 import { newIncarnation, nodeId, type NodeIdentity } from '../cluster/node-registry.js';
 import { RedisBlobs } from '../cluster/redis-coordination/redis-blobs.js';
+import { RedisChannels } from '../cluster/redis-coordination/redis-channels.js';
 import { RedisProcessGroups } from '../cluster/redis-coordination/redis-groups.js';
 import { RedisKv } from '../cluster/redis-coordination/redis-kv.js';
 import { RedisLocks } from '../cluster/redis-coordination/redis-locks.js';
@@ -38,7 +40,7 @@ export class Coordination {
   readonly locks: LockService;
   readonly kv: KvService;
   readonly groups: GroupService;
-  readonly channels: Channels;
+  readonly channels: ChannelService;
   readonly blobs: BlobService;
   private closed = false;
 
@@ -61,14 +63,16 @@ export class Coordination {
       this.groups = localGroups(new ProcessGroups(options.deliver));
       this.blobs = localBlobs(new BlobStore(dataDir === null ? null : join(dataDir, 'blobs'), options.blobs));
     }
-    this.channels = new Channels();
+    // Queues and topics on Redis are shared: a message sent on one node is received on another.
+    this.channels = options.cluster !== undefined ? new RedisChannels(options.cluster) : localChannels(new Channels());
   }
 
   /** An actor exited: it leaves every group, and queue messages it held are redelivered. */
   actorExited(actorId: string): void {
     // On Redis a backend outage keeps the stale member until its node leaves the cluster; a message to it is dropped by the delivery.
     this.groups.leaveAll(actorId).catch(() => undefined);
-    this.channels.releaseConsumer(actorId);
+    // On Redis an outage leaves the deliveries in flight: their visibility timeout redelivers them.
+    this.channels.releaseConsumer(actorId).catch(() => undefined);
   }
 
   /** The cluster registry says node `nodeId` (that incarnation) is gone: its process-group members leave (idempotent). */

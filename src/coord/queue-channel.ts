@@ -107,11 +107,13 @@ export class QueueChannel<T = unknown> {
     readonly name: string,
     options: QueueChannelOptions = {},
   ) {
-    this.capacity = positiveInteger('capacity', options.capacity ?? 1000);
-    this.maxDeliveries = positiveInteger('maxDeliveries', options.maxDeliveries ?? 5);
-    this.visibilityTimeoutMs = checkDuration('visibilityTimeoutMs', positiveInteger('visibilityTimeoutMs', options.visibilityTimeoutMs ?? 30_000));
-    this.deadLetterCapacity = positiveInteger('deadLetterCapacity', options.deadLetterCapacity ?? 10_000);
-    this.maxMessageBytes = positiveInteger('maxMessageBytes', options.maxMessageBytes ?? 1024 * 1024);
+    ({
+      capacity: this.capacity,
+      maxDeliveries: this.maxDeliveries,
+      visibilityTimeoutMs: this.visibilityTimeoutMs,
+      deadLetterCapacity: this.deadLetterCapacity,
+      maxMessageBytes: this.maxMessageBytes,
+    } = queueChannelSettings(options));
   }
 
   /** Ready plus in flight. */
@@ -320,6 +322,17 @@ export class QueueChannel<T = unknown> {
       this.accept(message);
     }
   }
+}
+
+/** The options with their defaults, validated (a bad one is an `InvalidArgumentError` naming it); the Redis queue uses the same. */
+export function queueChannelSettings(options: QueueChannelOptions = {}): Required<QueueChannelOptions> {
+  return {
+    capacity: positiveInteger('capacity', options.capacity ?? 1000),
+    maxDeliveries: positiveInteger('maxDeliveries', options.maxDeliveries ?? 5),
+    visibilityTimeoutMs: checkDuration('visibilityTimeoutMs', positiveInteger('visibilityTimeoutMs', options.visibilityTimeoutMs ?? 30_000)),
+    deadLetterCapacity: positiveInteger('deadLetterCapacity', options.deadLetterCapacity ?? 10_000),
+    maxMessageBytes: positiveInteger('maxMessageBytes', options.maxMessageBytes ?? 1024 * 1024),
+  };
 }
 
 function positiveInteger(what: string, value: number): number {

@@ -42,15 +42,18 @@ export class TopicChannel<T = unknown> {
     options: TopicChannelOptions = {},
   ) {
     this.maxMessageBytes = options.maxMessageBytes ?? 1024 * 1024;
+    if (!Number.isSafeInteger(this.maxMessageBytes) || this.maxMessageBytes < 1) throw new InvalidArgumentError(`maxMessageBytes must be a positive integer, got ${this.maxMessageBytes}`);
   }
+
+  /** Told the number of subscriptions after each subscribe and unsubscribe (the Redis topics keep the cluster's count). */
+  onSubscriptionsChanged: ((count: number) => void) | undefined;
 
   subscribe(options: SubscribeOptions<T> = {}): TopicSubscription<T> {
     if (this.closed) throw new ChannelClosedError(this.name);
-    const capacity = options.capacity ?? 1000;
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`capacity must be a positive integer, got ${capacity}`);
-    if (options.filter !== undefined && typeof options.filter !== 'function') throw new InvalidArgumentError('filter must be a function');
+    const capacity = subscriptionCapacity(options);
     const subscription = new TopicSubscription<T>(this.name, capacity, options.filter, (s) => this.unsubscribe(s), () => this.roomFreed());
     this.subscriptions.add(subscription);
+    this.onSubscriptionsChanged?.(this.subscriptions.size);
     return subscription;
   }
 
@@ -87,7 +90,7 @@ export class TopicChannel<T = unknown> {
   }
 
   private unsubscribe(subscription: TopicSubscription<T>): void {
-    this.subscriptions.delete(subscription);
+    if (this.subscriptions.delete(subscription)) this.onSubscriptionsChanged?.(this.subscriptions.size);
     this.roomFreed();
   }
 
@@ -166,4 +169,12 @@ export class TopicSubscription<T> implements AsyncIterable<T> {
       yield message;
     }
   }
+}
+
+/** The buffer size of a subscription, with its options checked (the Redis topics check them before any call). */
+export function subscriptionCapacity<T>(options: SubscribeOptions<T>): number {
+  const capacity = options.capacity ?? 1000;
+  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`capacity must be a positive integer, got ${capacity}`);
+  if (options.filter !== undefined && typeof options.filter !== 'function') throw new InvalidArgumentError('filter must be a function');
+  return capacity;
 }

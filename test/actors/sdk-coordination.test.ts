@@ -31,7 +31,7 @@ describe('the coordination interface from SDK actors (world full-actor-world)', 
       done.push(reply.done);
     }
     expect(done).toEqual([0, 1, 2]);
-    expect(system.coordination.channels.existingQueue({ tenant: 'acme', namespace: 'prod' }, 'jobs').stats()).toMatchObject({ ready: 0, inFlight: 0, acked: 3 });
+    expect(await system.coordination.channels.stats({ tenant: 'acme', namespace: 'prod' }, 'jobs')).toMatchObject({ ready: 0, inFlight: 0, acked: 3 });
   });
 
   it('group topics and membership, repeating timers, KV TTLs', async () => {
