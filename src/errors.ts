@@ -50,6 +50,7 @@ export const ErrorCode = {
   ActorReplyError: 'PLEX_ERR_ACTOR_REPLY_ERROR',
   GatherUnsatisfied: 'PLEX_ERR_GATHER_UNSATISFIED',
   BackendUnavailable: 'PLEX_ERR_BACKEND_UNAVAILABLE',
+  TransactionConflict: 'PLEX_ERR_TRANSACTION_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -189,6 +190,20 @@ export class StorageError extends PlexError {
 export class BackendUnavailableError extends PlexError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.BackendUnavailable, message, options);
+  }
+}
+
+/**
+ * An `atomically` on a shared (Redis) space kept conflicting: every attempt
+ * found that another process had changed what the callback read before it
+ * could commit. Nothing of it was applied; `attempts` says how many commits
+ * were tried. Retrying later is safe.
+ */
+export class TransactionConflictError extends PlexError {
+  readonly attempts: number;
+  constructor(message: string, attempts: number) {
+    super(ErrorCode.TransactionConflict, message);
+    this.attempts = attempts;
   }
 }
 

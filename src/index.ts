@@ -56,6 +56,7 @@ export {
   EscalatedError,
   InvalidManifestError,
   FacetRejectedError,
+  TransactionConflictError,
 } from './errors.js';
 
 export type { Field, Tuple, Template, TemplateField, TemplateOperator, FieldTypeName, RangeBound, Any } from './tuple/types.js';

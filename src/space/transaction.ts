@@ -3,6 +3,8 @@ import type { CompiledTemplate } from '../tuple/template.js';
 import type { Template, Tuple } from '../tuple/types.js';
 import { exportTuple, type NewTuple, type SpaceCore } from './space-core.js';
 import type { StoredEntry } from './tuple-index.js';
+// A cycle (tuple-space.ts imports Transaction), harmless: bulkLimit is only called, never read at load.
+import { bulkLimit } from './tuple-space.js';
 
 /** The view of a space inside `space.atomically(tx => …)`. Every method is synchronous. */
 export interface SpaceTransaction {
@@ -70,7 +72,7 @@ export class Transaction implements SpaceTransaction {
 
   readAll(template: Template, options: { limit?: number } = {}): Tuple[] {
     const compiled = this.usable(template);
-    const limit = options.limit ?? Infinity;
+    const limit = bulkLimit(options);
     const out = this.core.collectLive(compiled, limit).map(exportTuple);
     for (const w of this.written) {
       if (out.length >= limit) break;

@@ -3,6 +3,7 @@ import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.j
 import { startRedisCluster, type RedisClusterProcess } from '../../src/cluster/redis-process.js';
 import { RedisTupleSpace, RedisWakeups, spaceBaseKey } from '../../src/cluster/redis-space/index.js';
 import { any } from '../../src/tuple/types.js';
+import { atomicallyConformance, type TransactionalSpace } from '../space/conformance/atomically.js';
 import { blockingConformance } from '../space/conformance/blocking.js';
 import type { SpaceHarness } from '../space/conformance/harness.js';
 import { watchConformance } from '../space/conformance/watch.js';
@@ -31,6 +32,15 @@ const clusterHarness: SpaceHarness = {
   settleWatchers: (space) => (space as RedisTupleSpace).syncWatchers(),
 };
 
+/** Another process's handle on the same space: its own connection, so its own wakeups and script order. */
+async function openPeer(space: TransactionalSpace): Promise<TransactionalSpace> {
+  const connection = await connectRedis(cluster.urls);
+  const peer = await RedisTupleSpace.open({ name: space.name, redis: connection });
+  const close = peer.close.bind(peer);
+  return Object.assign(peer, { close: () => close().finally(() => connection.disconnect()) });
+}
+
+describe('RedisTupleSpace on a Redis Cluster: atomically', () => atomicallyConformance({ ...clusterHarness, openPeer }));
 describe('RedisTupleSpace on a Redis Cluster: blocking and bulk operations', () => blockingConformance(clusterHarness));
 describe('RedisTupleSpace on a Redis Cluster: watch', () => watchConformance(clusterHarness));
 

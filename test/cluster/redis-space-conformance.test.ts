@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
 import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
 import { RedisTupleSpace, RedisWakeups } from '../../src/cluster/redis-space/index.js';
+import { atomicallyConformance, type TransactionalSpace } from '../space/conformance/atomically.js';
 import { blockingConformance } from '../space/conformance/blocking.js';
 import { concurrencyConformance } from '../space/conformance/concurrency.js';
 import type { SpaceHarness } from '../space/conformance/harness.js';
@@ -33,6 +34,15 @@ const redisHarness: SpaceHarness = {
   settleWatchers: (space) => (space as RedisTupleSpace).syncWatchers(),
 };
 
+/** Another process's handle on the same space: its own connection, so its own wakeups and script order. */
+async function openPeer(space: TransactionalSpace): Promise<TransactionalSpace> {
+  const connection = await connectRedis([redis.url]);
+  const peer = await RedisTupleSpace.open({ name: space.name, redis: connection });
+  const close = peer.close.bind(peer);
+  return Object.assign(peer, { close: () => close().finally(() => connection.disconnect()) });
+}
+
+describe('RedisTupleSpace: atomically', () => atomicallyConformance({ ...redisHarness, openPeer }));
 describe('RedisTupleSpace: blocking and bulk operations', () => blockingConformance(redisHarness));
 describe('RedisTupleSpace: concurrent takers', () => concurrencyConformance(redisHarness));
 describe('RedisTupleSpace: the index agrees with the oracle', () => indexPropertyConformance(redisHarness));

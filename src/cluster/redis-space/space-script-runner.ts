@@ -79,6 +79,11 @@ export class SpaceScripts {
     return this.fn('plexSpaceWatch')(base, livenessMs, program ?? '');
   }
 
+  /** The transaction script (transaction-lua.ts); `args` is everything after the key, flat. */
+  transaction(base: string, args: readonly (string | Buffer)[]): Promise<Reply> {
+    return this.fn('plexSpaceTransaction')(base, args);
+  }
+
   private fn(name: keyof typeof SPACE_SCRIPTS): ScriptFn {
     const method = (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`];
     return method.bind(this.redis);

@@ -1,6 +1,7 @@
 import { DELIVERIES_LUA } from './deliveries-lua.js';
 import { MATCH_LUA } from './match-lua.js';
 import { STORE_LUA } from './store-lua.js';
+import { TRANSACTION_LUA } from './transaction-lua.js';
 import { WAITERS_LUA } from './waiters-lua.js';
 
 /**
@@ -43,12 +44,7 @@ local prog = cmsgpack.unpack(ARGV[1])
 local mode = ARGV[2]
 local limit = tonumber(ARGV[3])
 if limit < 0 then limit = math.huge end
-if mode == 'count' then
-  local constrained = false
-  for i = 1, #prog do if prog[i] ~= false then constrained = true end end
-  if not constrained then return redis.call('ZCARD', arity_set(#prog)) end
-  return #find(prog, limit)
-end
+if mode == 'count' then return count_matches(prog) end
 local found = find(prog, limit)
 local out = {}
 if mode == 'atake' then
@@ -219,6 +215,9 @@ redis.call('PUBLISH', 'plex:ts:watch:' .. KEYS[1], 'm' .. ARGV[1])
 return 1
 `;
 
+/** tx(mode, …): an optimistic transaction's snapshot ('fetch') or its validate-and-apply ('commit'); see transaction-lua.ts. */
+const TRANSACTION = LIBRARY + TRANSACTION_LUA;
+
 export const SPACE_SCRIPTS = {
   plexSpaceWrite: WRITE,
   plexSpaceFind: FIND,
@@ -231,6 +230,7 @@ export const SPACE_SCRIPTS = {
   plexSpaceRelease: RELEASE,
   plexSpaceConfigure: CONFIGURE,
   plexSpaceTick: TICK,
+  plexSpaceTransaction: TRANSACTION,
 } as const;
 
 export type SpaceScriptName = keyof typeof SPACE_SCRIPTS;

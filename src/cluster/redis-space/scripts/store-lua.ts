@@ -153,6 +153,14 @@ local function find(prog, limit)
   return out
 end
 
+-- How many tuples match: the arity set's size when no position is constrained.
+local function count_matches(prog)
+  for i = 1, #prog do
+    if prog[i] ~= false then return #find(prog, math.huge) end
+  end
+  return redis.call('ZCARD', arity_set(#prog))
+end
+
 local function next_seq()
   return string.format('%d', redis.call('INCR', SEQ))
 end
