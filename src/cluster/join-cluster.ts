@@ -22,14 +22,15 @@ export interface ClusterMember {
  * A node that leaves (a goodbye or a lapsed heartbeat) takes its process-group
  * members with it: every node that sees the leave removes them (idempotent,
  * so the nodes may race). Once registered, this node removes what an earlier
- * incarnation under its id left behind (a crash nobody saw).
+ * incarnation under its id left behind (a crash nobody saw). A node that was
+ * declared dead while alive and registers again records its members again.
  */
 export async function joinCluster(
   client: RedisClient,
   membership: Membership,
   config: ClusterConfig,
   log: Logger,
-  coordination: Pick<Coordination, 'nodeLeft' | 'joinedCluster'>,
+  coordination: Pick<Coordination, 'nodeLeft' | 'joinedCluster' | 'rejoinedCluster'>,
 ): Promise<ClusterMember> {
   const self = membership.self;
   const registry = await NodeRegistry.join(client, self, { ttlMs: config.heartbeatTtlMs });
@@ -45,6 +46,14 @@ export async function joinCluster(
       (left) => left > 0 && log.info('group members of a departed node left', { node: event.node.id, members: left }),
       (error: unknown) => log.warn('cannot remove a departed node’s group members', { node: event.node.id, error: (error as Error).message }),
     );
+  });
+  registry.onRejoin(() => {
+    log.warn('this node was declared dead and has joined again: recording its group members again');
+    const refile = () =>
+      coordination.rejoinedCluster().catch((error: unknown) => log.warn('cannot record this node’s group members again', { error: (error as Error).message }));
+    void refile();
+    // Every node acts on the one leave announcement when it arrives; one that acts after the first pass removed them again, so a second pass a TTL later restores them.
+    setTimeout(() => void refile(), registry.ttlMs).unref();
   });
   // Registered: no other live process holds this id now, so what is recorded under it by another incarnation is a dead one's.
   await coordination.joinedCluster().then(

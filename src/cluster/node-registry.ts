@@ -155,6 +155,7 @@ export class NodeRegistry {
   private readonly client: Scripted;
   private view = new Map<string, ClusterNodeView>();
   private readonly listeners = new Set<(event: MembershipEvent) => void>();
+  private readonly rejoinListeners = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private closed = false;
@@ -227,6 +228,17 @@ export class NodeRegistry {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * This node was declared dead while it was alive (its heartbeat lapsed in a
+   * pause or a backend outage; the others saw it leave) and its beat has
+   * registered it again under the same incarnation. What the others dropped
+   * on its leave (its group members) is its to record again.
+   */
+  onRejoin(listener: () => void): () => void {
+    this.rejoinListeners.add(listener);
+    return () => this.rejoinListeners.delete(listener);
+  }
+
   /** Says goodbye (every node sees `leave` with reason `left`) and stops beating. */
   async leave(): Promise<void> {
     if (this.closed) return;
@@ -267,6 +279,7 @@ export class NodeRegistry {
         this.abandon();
         return;
       }
+      if (outcome === 'joined') this.rejoined();
       await this.readMembers();
     } catch (error) {
       this.lastError = error as Error;
@@ -310,6 +323,16 @@ export class NodeRegistry {
       if (known === undefined || known.incarnation !== node.incarnation) return; // already gone, or a newer incarnation
       this.view.delete(node.id);
       this.emit({ type: 'leave', node, reason: event.reason === 'left' ? 'left' : 'heartbeat-lapsed' });
+    }
+  }
+
+  private rejoined(): void {
+    for (const listener of this.rejoinListeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own.
+      }
     }
   }
 

@@ -85,6 +85,11 @@ export class Coordination {
     return this.groups.joinedCluster();
   }
 
+  /** The cluster declared this node dead while it was alive, and it has registered again: its actors' group memberships are recorded again. */
+  rejoinedCluster(): Promise<number> {
+    return this.groups.rejoinedCluster();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -38,6 +38,12 @@ export interface GroupService {
    * saw it go) leave their groups. How many left.
    */
   joinedCluster(): Promise<number>;
+  /**
+   * This node was declared dead while alive and has registered again (the
+   * others removed its members on its leave): its live actors' memberships
+   * are recorded again, with their topics. How many.
+   */
+  rejoinedCluster(): Promise<number>;
   close(): void;
 }
 
@@ -56,6 +62,7 @@ export function localGroups(groups: ProcessGroups): GroupService {
     publish: async (scope, group, topic, type, payload, from) => groups.publish(scope, group, topic, type, payload, from),
     nodeLeft: async () => 0,
     joinedCluster: async () => 0,
+    rejoinedCluster: async () => 0,
     close: () => undefined,
   };
 }

@@ -227,6 +227,28 @@ describe.each(Object.keys(REDIS))('process groups on %s when a node dies', (name
     await expect.poll(() => [...b.delivered].sort()).toEqual(['acme/prod/moved<-:ping:?', 'acme/prod/on-b<-:ping:?']);
   });
 
+  it('a node declared dead while alive records its live actors’ memberships again, with their topics, when it rejoins', async () => {
+    const n = run++;
+    const [a, b] = await Promise.all([redisNode(urls(), `paused-${n}`), redisNode(urls(), `other-${n}`)]);
+    const room = `room-${n}`;
+    await a.groups.join(acme, room, 'acme/prod/x', ['news']);
+    await a.groups.join(acme, room, 'acme/prod/y');
+    await a.groups.subscribe(acme, room, 'acme/prod/y', 'sports');
+    await a.groups.join(acme, room, 'acme/prod/gone');
+    await a.groups.leave(acme, room, 'acme/prod/gone');
+    // Its heartbeat lapsed (a long pause): the other node saw it leave.
+    expect(await b.groups.nodeLeft(`paused-${n}`, 'first')).toBe(2);
+    expect(await b.groups.members(acme, room)).toEqual([]);
+    expect(await a.groups.rejoinedCluster()).toBe(2);
+    expect(await b.groups.members(acme, room)).toEqual(['acme/prod/x', 'acme/prod/y']);
+    expect(await b.groups.subscribers(acme, room, 'news')).toEqual(['acme/prod/x']);
+    expect(await b.groups.subscribers(acme, room, 'sports')).toEqual(['acme/prod/y']);
+    expect(await b.groups.publish(acme, room, 'sports', 'goal', bytes('1-0'))).toBe(1);
+    await expect.poll(() => a.delivered).toEqual(['acme/prod/y<-:goal:1-0']);
+    // Filed in its index again: a real death later still removes them.
+    expect(await b.groups.nodeLeft(`paused-${n}`, 'first')).toBe(2);
+  });
+
   it('a node restarted under the same id removes what its earlier incarnation left; messages for that incarnation are not delivered to the new one', async () => {
     const n = run++;
     const id = `phoenix-${n}`;

@@ -63,6 +63,20 @@ describe('the node registry on Redis', () => {
     await second.leave();
   }, 30_000);
 
+  it('a node reaped while alive registers again at its next beat and is told it rejoined', async () => {
+    const ttl = { ttlMs: 600, heartbeatMs: 150 };
+    const c = await client();
+    const a = await NodeRegistry.join(c, self('r1'), ttl);
+    let rejoined = 0;
+    a.onRejoin(() => rejoined++);
+    // What another node's reap does once a long pause let the heartbeat lapse.
+    await c.zrem('{plex:nodes}:members', 'r1');
+    await c.del('{plex:nodes}:info:r1');
+    await expect.poll(() => rejoined, { timeout: 5_000 }).toBe(1);
+    expect((await a.refresh()).find((n) => n.id === 'r1')?.incarnation).toBe(a.self.incarnation);
+    await a.leave();
+  }, 30_000);
+
   it('rejects a bad id and a heartbeat that is not shorter than the TTL', async () => {
     const c = await client();
     await expect(NodeRegistry.join(c, self('bad id!'))).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });

@@ -53,8 +53,8 @@ export class RedisProcessGroups implements GroupService {
   private readonly client: Scripted;
   private readonly subscriber: RedisClient;
   private subscribed: Promise<void> | undefined;
-  /** This node's actors' memberships, so `leaveAll` needs no lookup in Redis: actor → key → where. */
-  private readonly joined = new Map<string, Map<string, { scope: Scope; group: string }>>();
+  /** This node's actors' memberships, so `leaveAll` and `rejoinedCluster` need no lookup in Redis: actor → key → where, with its topics. */
+  private readonly joined = new Map<string, Map<string, { scope: Scope; group: string; topics: Set<string> }>>();
   private closed = false;
 
   constructor(
@@ -77,17 +77,13 @@ export class RedisProcessGroups implements GroupService {
     for (const topic of topics) checkGroupName('topic', topic);
     // Listening before the member exists: a broadcast right after the join reaches it.
     await this.listen();
-    const index = nodeIndexKey(this.node.id);
-    // Filed in the node index first: a node that dies between the two steps leaves an entry with no member (harmless), never a member no cleanup finds.
-    await onBackend('group join', () => this.client.sadd(index, entryOf(this.node.incarnation, scope, group, member)));
-    const before = await onBackend('group join', () => this.client.plexPgJoin(base(scope), group, member, this.node.id, this.node.incarnation, ...topics));
-    if (before.length === 2 && (before[0] !== this.node.id || before[1] !== this.node.incarnation)) {
-      // The member was another node's (an actor that moved): that node's index no longer owns it.
-      await onBackend('group join', () => this.client.srem(nodeIndexKey(before[0]), entryOf(before[1], scope, group, member))).catch(() => undefined);
-    }
+    await this.record(scope, group, member, topics);
     let mine = this.joined.get(member);
     if (mine === undefined) this.joined.set(member, (mine = new Map()));
-    mine.set(membershipKey(scope, group), { scope, group });
+    const key = membershipKey(scope, group);
+    const known = mine.get(key);
+    if (known === undefined) mine.set(key, { scope, group, topics: new Set(topics) });
+    else for (const topic of topics) known.topics.add(topic);
   }
 
   async leave(scope: Scope, group: string, member: string): Promise<boolean> {
@@ -114,13 +110,16 @@ export class RedisProcessGroups implements GroupService {
     checkGroupName('topic', topic);
     const outcome = await onBackend('group subscribe', () => this.client.plexPgSubscribe(base(scope), group, member, topic, '+'));
     if (outcome === -1) throw new InvalidArgumentError(`${shown(member)} is not a member of group ${shown(group)}; join first`);
+    this.joined.get(member)?.get(membershipKey(scope, group))?.topics.add(topic);
   }
 
   async unsubscribe(scope: Scope, group: string, member: string, topic: string): Promise<boolean> {
     checkScope(scope);
     checkGroupName('group', group);
     checkGroupName('topic', topic);
-    return (await onBackend('group unsubscribe', () => this.client.plexPgSubscribe(base(scope), group, member, topic, '-'))) === 1;
+    const changed = (await onBackend('group unsubscribe', () => this.client.plexPgSubscribe(base(scope), group, member, topic, '-'))) === 1;
+    this.joined.get(member)?.get(membershipKey(scope, group))?.topics.delete(topic);
+    return changed;
   }
 
   async members(scope: Scope, group: string): Promise<string[]> {
@@ -158,6 +157,14 @@ export class RedisProcessGroups implements GroupService {
     return this.forgetNode(this.node.id, (recordedBy) => recordedBy !== this.node.incarnation);
   }
 
+  async rejoinedCluster(): Promise<number> {
+    const all = [...this.joined].flatMap(([member, mine]) => [...mine.values()].map((m) => ({ member, ...m })));
+    for (let i = 0; i < all.length; i += CLEANUP_BATCH) {
+      await Promise.all(all.slice(i, i + CLEANUP_BATCH).map(({ member, scope, group, topics }) => this.record(scope, group, member, [...topics])));
+    }
+    return all.length;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -165,6 +172,18 @@ export class RedisProcessGroups implements GroupService {
   }
 
   // ── internals ────────────────────────────────────────────────────────────
+
+  /** Files the membership in this node's index, then in the group (join script). */
+  private async record(scope: Scope, group: string, member: string, topics: readonly string[]): Promise<void> {
+    const index = nodeIndexKey(this.node.id);
+    // Filed in the node index first: a node that dies between the two steps leaves an entry with no member (harmless), never a member no cleanup finds.
+    await onBackend('group join', () => this.client.sadd(index, entryOf(this.node.incarnation, scope, group, member)));
+    const before = await onBackend('group join', () => this.client.plexPgJoin(base(scope), group, member, this.node.id, this.node.incarnation, ...topics));
+    if (before.length === 2 && (before[0] !== this.node.id || before[1] !== this.node.incarnation)) {
+      // The member was another node's (an actor that moved): that node's index no longer owns it.
+      await onBackend('group join', () => this.client.srem(nodeIndexKey(before[0]), entryOf(before[1], scope, group, member))).catch(() => undefined);
+    }
+  }
 
   /** Subscribes to this node's delivery channel once (again after a failure); ioredis resubscribes after reconnects. */
   private listen(): Promise<void> {
