@@ -111,6 +111,26 @@ describe('atomically on Redis', () => {
     await space.close();
   });
 
+  it('fails fast with PLEX_ERR_BACKEND_UNAVAILABLE while Redis is down, and commits again once it is back', async () => {
+    const own = await startRedisServer({ appendfsync: 'always' });
+    const connection = await connectRedis([own.url]);
+    const space = await RedisTupleSpace.open({ name: 'tx-down', redis: connection });
+    await space.write(['n', 1]);
+    await own.kill9();
+    const bump = () =>
+      space.atomically((tx) => {
+        const n = tx.tryTake(['n', any])!;
+        tx.write(['n', (n[1] as number) + 1]);
+      });
+    await expect(bump()).rejects.toMatchObject({ code: 'PLEX_ERR_BACKEND_UNAVAILABLE' });
+    const back = await own.restart();
+    await expect.poll(() => bump().then(() => 'ok', (e: { code?: string }) => e.code), { timeout: 10_000, interval: 100 }).toBe('ok');
+    expect(await space.readAll(['n', any])).toEqual([['n', 2]]);
+    await space.close();
+    connection.disconnect();
+    await back.stop();
+  }, 30_000);
+
   it('a space closed while its transaction waits for data rejects with PLEX_ERR_SPACE_CLOSED', async () => {
     const space = await open();
     await space.write(['x']);
