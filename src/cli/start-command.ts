@@ -4,7 +4,11 @@ import { DEFAULTS, loadNodeConfig } from '../node/node-config.js';
 import { PlexNode } from '../node/plex-node.js';
 import { NodeServer, type Endpoints } from '../server/node-server.js';
 import { joinCluster, type ClusterMember } from '../cluster/join-cluster.js';
-import { connectRedis } from '../cluster/redis-client.js';
+import { connectRedis, onBackend } from '../cluster/redis-client.js';
+import { newIncarnation, nodeId } from '../cluster/node-registry.js';
+import { RedisSpaceCatalog } from '../cluster/redis-space/redis-space-catalog.js';
+import { RedisWakeups } from '../cluster/redis-space/wakeups.js';
+import { describePlacement } from '../space/space-placement.js';
 import { parseCommandArgs } from './parse.js';
 
 const HELP = `usage: plexspaces start [options]
@@ -76,7 +80,23 @@ export async function startCommand(args: string[]): Promise<number> {
   const log = new Logger(config.logLevel, { component: 'node' });
   // A node told to join a cluster does not silently run alone: a backend it cannot reach stops the start.
   const redis = config.cluster === null ? undefined : await connectRedis(config.cluster.redis, { connectionName: `plex:${config.nodeId ?? 'node'}` });
-  const node = new PlexNode({ dataDir: config.dataDir, workers: config.workers, quotas: config.quotas, cluster: redis, nodeId: config.nodeId });
+  const id = nodeId(config.nodeId);
+  const incarnation = newIncarnation();
+  // Handoffs to this node's blocked takes on shared spaces arrive on its own channel, named by the incarnation.
+  const wakeups = redis === undefined ? undefined : await onBackend('join the cluster', () => RedisWakeups.open(redis, `${id}.${incarnation}`)).catch((error: unknown) => {
+    redis.disconnect();
+    throw error;
+  });
+  const node = new PlexNode({
+    dataDir: config.dataDir,
+    workers: config.workers,
+    quotas: config.quotas,
+    cluster: redis,
+    nodeId: id,
+    incarnation,
+    sharedSpaces: redis === undefined ? undefined : new RedisSpaceCatalog(redis, wakeups!),
+    spacePlacement: config.spacePlacement,
+  });
   const server = new NodeServer(node, {
     httpPort: config.httpPort,
     grpcPort: config.grpcPort,
@@ -92,6 +112,7 @@ export async function startCommand(args: string[]): Promise<number> {
     endpoints = await server.listen();
   } catch (error) {
     await node.stop();
+    await wakeups?.close();
     redis?.disconnect();
     throw new UsageError(`cannot listen (gRPC port ${config.grpcPort}, HTTP port ${config.httpPort}): ${(error as Error).message}`);
   }
@@ -102,7 +123,8 @@ export async function startCommand(args: string[]): Promise<number> {
     } catch (error) {
       await server.close();
       await node.stop();
-      redis?.disconnect();
+      await wakeups?.close();
+    redis?.disconnect();
       throw error;
     }
   }
@@ -121,6 +143,7 @@ export async function startCommand(args: string[]): Promise<number> {
   process.stdout.write(
     node.dataDir === null ? 'spaces: in memory only (--memory)\n' : `spaces: durable in ${node.dataDir}/spaces.sqlite (${node.spaces.storedSpaceCount()} stored)\n`,
   );
+  if (wakeups !== undefined) process.stdout.write(`shared spaces: in the cluster's Redis (${describePlacement(config.spacePlacement)})\n`);
   if (apps.restored.length > 0) process.stdout.write(`applications: ${apps.restored.length} restored (${apps.restored.join(', ')})\n`);
   if (groups.restored.length > 0) process.stdout.write(`shard groups: ${groups.restored.length} restored (${groups.restored.join(', ')})\n`);
   if (cluster !== undefined) process.stdout.write(`cluster: node ${cluster.registry.self.id} on ${config.cluster!.redis.join(', ')} (${cluster.registry.nodes().length} live)\n`);
@@ -137,6 +160,7 @@ export async function startCommand(args: string[]): Promise<number> {
   await cluster?.leave();
   await server.close();
   await node.stop();
+  await wakeups?.close();
   redis?.disconnect();
   log.info('stopped', { signal });
   process.stdout.write('stopped; durable state flushed\n');

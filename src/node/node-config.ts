@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DEFAULT_PLACEMENT, patternOf, type SpacePlacementRules } from '../space/space-placement.js';
 import { parse } from 'smol-toml';
 import { UsageError, shown } from '../errors.js';
 import type { AuthOptions } from '../server/auth.js';
@@ -32,6 +33,8 @@ export interface NodeConfig {
   readonly labels: Readonly<Record<string, string>>;
   /** Several nodes as one platform on Redis (`[cluster] redis`, `--cluster URL`); null: a node alone. */
   readonly cluster: ClusterConfig | null;
+  /** Which spaces a clustered node shares through Redis (`[cluster] spaces`, `node_spaces`, `shared_spaces`); default: all. */
+  readonly spacePlacement: SpacePlacementRules;
 }
 
 export interface ClusterConfig {
@@ -57,6 +60,7 @@ export const DEFAULTS: NodeConfig = {
   quotas: {},
   labels: {},
   cluster: null,
+  spacePlacement: DEFAULT_PLACEMENT,
 };
 
 const DEFAULT_HEARTBEAT_TTL_MS = 5_000;
@@ -79,7 +83,7 @@ export interface ConfigFlags {
 }
 
 const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits', 'metrics', 'quotas', 'cluster'];
-const CLUSTER_KEYS = ['redis', 'node_id', 'labels', 'heartbeat_ttl_ms'];
+const CLUSTER_KEYS = ['redis', 'node_id', 'labels', 'heartbeat_ttl_ms', 'spaces', 'node_spaces', 'shared_spaces'];
 const LABEL = /^[A-Za-z0-9_.\/-]{1,63}$/;
 const AUTH_KEYS = ['enabled', 'algorithm', 'secret', 'secret_env', 'public_key_file', 'issuer', 'audience', 'operators'];
 const LIMIT_KEYS = ['max_json_bytes', 'max_deploy_bytes', 'max_ws_message_bytes'];
@@ -211,6 +215,22 @@ function fromToml(path: string, env: NodeJS.ProcessEnv): Partial<NodeConfig> {
       out.cluster = { redis: redisUrls(`${path}: cluster.redis`, urls), heartbeatTtlMs: ttl };
     } else if (cluster.heartbeat_ttl_ms !== undefined) {
       throw new UsageError(`${path}: cluster.heartbeat_ttl_ms needs cluster.redis (the nodes' Redis)`);
+    }
+    if (cluster.spaces !== undefined || cluster.node_spaces !== undefined || cluster.shared_spaces !== undefined) {
+      if (cluster.spaces !== undefined && cluster.spaces !== 'shared' && cluster.spaces !== 'node') throw new UsageError(`${path}: cluster.spaces must be "shared" or "node"`);
+      const rules: SpacePlacementRules = {
+        default: (cluster.spaces as 'shared' | 'node' | undefined) ?? 'shared',
+        node: cluster.node_spaces === undefined ? [] : stringList(`${path}: cluster.node_spaces`, cluster.node_spaces),
+        shared: cluster.shared_spaces === undefined ? [] : stringList(`${path}: cluster.shared_spaces`, cluster.shared_spaces),
+      };
+      for (const pattern of [...rules.node, ...rules.shared]) {
+        try {
+          patternOf(pattern);
+        } catch (error) {
+          throw new UsageError(`${path}: ${(error as Error).message}`);
+        }
+      }
+      out.spacePlacement = rules;
     }
   }
   if (table.metrics !== undefined) {

@@ -5,8 +5,9 @@ import type { RedisClient } from '../cluster/redis-client.js';
 import { tenantScopeOf } from '../coord/scope.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
-import { SpaceRegistry } from '../space/space-registry.js';
-import type { TupleSpace } from '../space/tuple-space.js';
+import { SpaceRegistry, type SharedSpaceBackend } from '../space/space-registry.js';
+import { compilePlacement, type SpacePlacementRules } from '../space/space-placement.js';
+import type { Space } from '../space/space.js';
 import { ApplicationRegistry } from './application-registry.js';
 import { ShardGroupStore } from './shard-group-store.js';
 import { TenantQuotas, type TenantQuotaOptions } from './tenant-quotas.js';
@@ -22,6 +23,12 @@ export interface PlexNodeOptions {
   cluster?: RedisClient;
   /** This node's id in the platform (`--node-id`). Default: the host name and a random suffix. */
   nodeId?: string;
+  /** This start's incarnation (when the caller needed it before the node existed). Default: a new one. */
+  incarnation?: string;
+  /** The cluster's tuple spaces (RedisSpaceCatalog); without it every space is the node's own. */
+  sharedSpaces?: SharedSpaceBackend;
+  /** Which spaces are shared, given `sharedSpaces` (`[cluster] spaces`, `node_spaces`, `shared_spaces`). Default: every one. */
+  spacePlacement?: SpacePlacementRules;
 }
 
 export const DEFAULT_DATA_DIR = './.plexspaces';
@@ -52,7 +59,7 @@ export class PlexNode {
 
   constructor(options: PlexNodeOptions = {}) {
     this.dataDir = options.dataDir === null ? null : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-    this.identity = { id: nodeId(options.nodeId), incarnation: newIncarnation() };
+    this.identity = { id: nodeId(options.nodeId), incarnation: options.incarnation ?? newIncarnation() };
     this.quotas = new TenantQuotas(options.quotas);
     const q = this.quotas.limits;
     // Every space of the registry is a tenant's (tenant/namespace/name), so every one gets the per-space bounds.
@@ -60,6 +67,8 @@ export class PlexNode {
       ...(this.dataDir === null ? {} : { dataDir: this.dataDir }),
       space: { maxTuples: q.tuplesPerSpace, maxBytes: q.bytesPerSpace, maxWaiters: q.waitersPerSpace },
       maxSpacesPerTenant: q.spacesPerTenant,
+      shared: options.sharedSpaces,
+      placement: options.spacePlacement === undefined ? undefined : compilePlacement(options.spacePlacement),
     });
     this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId), admission: this.quotas.admission });
     this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster, node: this.identity });
@@ -75,7 +84,7 @@ export class PlexNode {
    * clients reach as `{tenant}/{namespace}/default`. Other actors share the
    * runtime's own space.
    */
-  private actorSpace(actorId: string): TupleSpace | undefined {
+  private actorSpace(actorId: string): Space | undefined {
     const scope = tenantScopeOf(actorId);
     return scope === undefined ? undefined : this.spaces.open({ tenant: scope.tenant, namespace: scope.namespace, name: 'default' });
   }

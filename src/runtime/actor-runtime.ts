@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { AbortError, ActorCrashedError, ActorExistsError, ActorNotFoundError, AskTimeoutError, ErrorCode, InvalidArgumentError, InvalidModuleError, ModuleNotFoundError, PlexError, RuntimeClosedError, shown } from '../errors.js';
 import { TupleSpace } from '../space/tuple-space.js';
+import type { Space } from '../space/space.js';
 import { checkDuration } from '../util/duration.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { prepareComponent, type ComponentModule } from './component-module.js';
@@ -20,9 +21,9 @@ export interface ActorRuntimeOptions {
   /** Worker threads. Default: `os.availableParallelism()`. */
   workers?: number;
   /** The space host calls (`ts-*`) reach. Default: a new in-memory space, closed with the runtime. */
-  space?: TupleSpace;
+  space?: Space;
   /** Per actor, another space for its `ts-*` calls (a node gives each tenant's actors their own); undefined: `space`. */
-  spaceFor?: (actorId: string) => TupleSpace | undefined;
+  spaceFor?: (actorId: string) => Space | undefined;
   /** Time budget of one message (and of `plex_init`); the watchdog stops a handler past it. Default 1000 ms. */
   watchdogMs?: number;
   /** Default ask timeout. Default 5000 ms. */
@@ -136,7 +137,7 @@ interface Pending {
  * builds on this).
  */
 export class ActorRuntime {
-  readonly space: TupleSpace;
+  readonly space: Space;
   private readonly links: WorkerLink[];
   private readonly modules = new Map<string, CoreModule | ComponentModule>();
   private readonly actors = new Map<string, { module: string; link: WorkerLink; intercepted: boolean }>();

@@ -1,4 +1,4 @@
-import type { TupleSpace } from '../space/tuple-space.js';
+import type { Space } from '../space/space.js';
 import { parseTupleJson, tupleToJson } from '../tuple/json.js';
 import type { Template, Tuple } from '../tuple/types.js';
 import { resolveActorRef } from './actor-address.js';
@@ -12,9 +12,9 @@ export type HostCallExtension = (op: number, request: Uint8Array, caller: string
 /** What host calls reach on the main thread. */
 export interface HostServiceTargets {
   /** The space of actors that `spaceFor` does not place elsewhere. */
-  readonly space: TupleSpace;
+  readonly space: Space;
   /** The space an actor's `ts-*` calls reach (e.g. its tenant's); undefined: `space`. */
-  spaceFor?(actorId: string): TupleSpace | undefined;
+  spaceFor?(actorId: string): Space | undefined;
   ask(to: string, type: string, payload: Uint8Array, timeoutMs: number, from: string): Promise<Uint8Array>;
   /**
    * Starts an actor without waiting for it (the caller's worker may be the

@@ -77,10 +77,12 @@ export class NodeMetrics {
         help: `${help} (the ${maxSpaceSeries} largest; the rest summed under space="${OTHER}").`,
         labelNames: ['tenant', 'namespace', 'space'],
         registers: [this.registry],
-        collect() {
+        async collect() {
+          // A shared space answers from Redis; one that cannot answer (Redis down) is left out of this scrape.
+          const answers = await Promise.all(spaces().map(async ({ ref, space }) => ({ ref, value: await Promise.resolve(space.stats()).then((s) => s[stat], () => undefined) })));
           // Reset on every scrape: a closed space's series goes with it.
           this.reset();
-          const sized = spaces().map(({ ref, space }) => ({ ref, value: space.stats()[stat] }));
+          const sized = answers.filter((a): a is { ref: typeof a.ref; value: number } => a.value !== undefined);
           sized.sort((a, b) => b.value - a.value);
           let rest = 0;
           for (let i = 0; i < sized.length; i++) {

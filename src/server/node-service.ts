@@ -13,7 +13,7 @@ import type { ShardGroupDefinition } from '../node/shard-group-store.js';
 import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
 import type { AggregateStrategy, ReduceOp } from '../shard/gather.js';
 import type { Delivery } from '../space/deliveries.js';
-import type { TupleSpace } from '../space/tuple-space.js';
+import type { Space } from '../space/space.js';
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 import { checkDuration } from '../util/duration.js';
@@ -107,7 +107,7 @@ export class NodeService {
 
   // ── tuple spaces ─────────────────────────────────────────────────────────
 
-  space(scope: Scope, name: string): TupleSpace {
+  space(scope: Scope, name: string): Space {
     this.check(scope);
     return this.node.spaces.open({ tenant: scope.tenant, namespace: scope.namespace, name });
   }

@@ -3,6 +3,23 @@ import { InvalidNameError, QuotaExceededError, SpaceClosedError, shown } from '.
 import type { TupleSpaceOptions } from './options.js';
 import { SqliteStore, type SqliteSynchronous } from './storage/sqlite-store.js';
 import { TupleSpace } from './tuple-space.js';
+import type { Space } from './space.js';
+
+/**
+ * Spaces shared by the nodes of a cluster (src/cluster/redis-space/redis-space-catalog.ts):
+ * the registry opens a space there instead of in the node when `placement` says so.
+ */
+export interface SharedSpaceBackend {
+  /** The shared space `tenant/namespace/name`, at once; the tenant's quota is checked before its first operation. */
+  open(key: string, maxSpacesPerTenant: number | undefined): Space;
+  /** Every shared space of a tenant, as keys. */
+  list(tenant: string): Promise<string[]>;
+  /** Deletes a shared space's tuples for every node; true when it existed. */
+  drop(key: string): Promise<boolean>;
+}
+
+/** Where a space lives: in this node (memory, durable in SQLite with a data directory) or shared by the cluster. */
+export type SpacePlacement = 'node' | 'shared';
 
 /** Where a named space lives. Tenants never see each other's spaces. */
 export interface SpaceRef {
@@ -23,6 +40,10 @@ export interface SpaceRegistryOptions {
   space?: Omit<TupleSpaceOptions, 'storage' | 'name'>;
   /** Spaces one tenant may have, open or stored; opening one more is a `QuotaExceededError` (`spacesPerTenant`). Default: unbounded. */
   maxSpacesPerTenant?: number;
+  /** The cluster's spaces; without it every space is the node's own. */
+  shared?: SharedSpaceBackend;
+  /** Which spaces are shared (given `shared`). Default: every one. */
+  placement?: (key: string) => SpacePlacement;
 }
 
 /** Tenant, namespace and space names: 1–64 of `A–Z a–z 0–9 _ . -`, not starting with `.`. */
@@ -34,7 +55,7 @@ const NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
  * tenant cannot reach another's tuples through the registry.
  */
 export class SpaceRegistry {
-  private readonly spaces = new Map<string, TupleSpace>();
+  private readonly spaces = new Map<string, Space>();
   private readonly store: SqliteStore | undefined;
   /** Spaces per tenant, open or stored (for `maxSpacesPerTenant`), kept as a count so opening a new name never scans the store. */
   private readonly known = new Set<string>();
@@ -52,11 +73,19 @@ export class SpaceRegistry {
     return this.store !== undefined;
   }
 
-  /** The space named by `ref`, created (or reloaded from disk) on first use. */
-  open(ref: SpaceRef): TupleSpace {
+  /**
+   * The space named by `ref`, created (or reloaded from disk) on first use;
+   * a shared one is the cluster's (its first operation fails with
+   * `PLEX_ERR_BACKEND_UNAVAILABLE` while Redis is down).
+   */
+  open(ref: SpaceRef): Space {
     if (this.closed) throw new SpaceClosedError('the space registry is closed');
     const key = spaceKey(ref);
     let space = this.spaces.get(key);
+    if (space === undefined && this.placementOf(key) === 'shared') {
+      space = this.options.shared!.open(key, this.options.maxSpacesPerTenant);
+      this.spaces.set(key, space);
+    }
     if (space === undefined) {
       const max = this.options.maxSpacesPerTenant;
       if (max !== undefined && !this.known.has(key) && (this.perTenant.get(ref.tenant) ?? 0) >= max) {
@@ -69,8 +98,14 @@ export class SpaceRegistry {
     return space;
   }
 
+  /** Where the space of `ref` lives (or would, once opened). */
+  placementOf(key: string): SpacePlacement {
+    if (this.options.shared === undefined) return 'node';
+    return this.options.placement?.(key) ?? 'shared';
+  }
+
   /** The spaces open now, with their references (for metrics). */
-  openSpaces(): { ref: SpaceRef; space: TupleSpace }[] {
+  openSpaces(): { ref: SpaceRef; space: Space }[] {
     return [...this.spaces.entries()].map(([key, space]) => {
       const [tenant, namespace, name] = key.split('/');
       return { ref: { tenant, namespace, name }, space };
@@ -78,16 +113,18 @@ export class SpaceRegistry {
   }
 
   /** The space if it is open now. */
-  get(ref: SpaceRef): TupleSpace | undefined {
+  get(ref: SpaceRef): Space | undefined {
     return this.spaces.get(spaceKey(ref));
   }
 
-  /** The spaces of one tenant (optionally one namespace), open or stored on disk. */
-  list(tenant: string, namespace?: string): SpaceRef[] {
+  /** The spaces of one tenant (optionally one namespace), open or stored on disk, and the cluster's. */
+  async list(tenant: string, namespace?: string): Promise<SpaceRef[]> {
     checkName('tenant', tenant);
     if (namespace !== undefined) checkName('namespace', namespace);
-    const keys = new Set(this.spaces.keys());
+    // Shared spaces come from the cluster's list only: one this node opened may have been refused (quota) or deleted.
+    const keys = new Set([...this.spaces.keys()].filter((key) => this.placementOf(key) === 'node'));
     for (const stored of this.store?.spaceNames() ?? []) if (!stored.includes('#')) keys.add(stored);
+    for (const shared of (await this.options.shared?.list(tenant)) ?? []) keys.add(shared);
     const out: SpaceRef[] = [];
     for (const key of keys) {
       const [t, ns, name] = key.split('/');
@@ -101,11 +138,15 @@ export class SpaceRegistry {
     return (this.store?.spaceNames() ?? []).filter((s) => !s.includes('#')).length;
   }
 
-  /** Closes the space and deletes its tuples (and its dead letters) for good. */
+  /** Closes the space and deletes its tuples (and its dead letters) for good — for every node, when it is shared. */
   async delete(ref: SpaceRef): Promise<boolean> {
     const key = spaceKey(ref);
     const space = this.spaces.get(key);
     this.spaces.delete(key);
+    if (this.placementOf(key) === 'shared') {
+      await space?.close();
+      return this.options.shared!.drop(key);
+    }
     if (this.known.delete(key)) this.perTenant.set(ref.tenant, (this.perTenant.get(ref.tenant) ?? 1) - 1);
     await space?.close();
     if (this.store !== undefined) {

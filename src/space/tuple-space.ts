@@ -10,6 +10,7 @@ import { Transaction, type SpaceTransaction } from './transaction.js';
 import type { StoredEntry } from './tuple-index.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { Watcher, type WatchEvent, type WatchEventType, type WatchOptions } from './watch.js';
+import type { Space, SpaceStorageKind } from './space.js';
 
 export interface WriteOptions {
   /** Lease: the tuple expires this many ms after the write. Default: never. */
@@ -58,7 +59,7 @@ export interface SpaceStats {
  * method awaits between looking at the index and changing it, so operations
  * never interleave.
  */
-export class TupleSpace implements AsyncDisposable {
+export class TupleSpace implements Space, AsyncDisposable {
   readonly name: string;
   /**
    * Tuples that reached `maxDeliveries` crash-safe deliveries without an ack.
@@ -301,6 +302,10 @@ export class TupleSpace implements AsyncDisposable {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  get storageKind(): SpaceStorageKind {
+    return this.options.storage === undefined ? 'memory' : 'sqlite';
   }
 
   /**

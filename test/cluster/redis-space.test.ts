@@ -189,7 +189,7 @@ describe('the Redis tuple space', () => {
     const base = spaceBaseKey(space.name);
     const keys = (await client.keys(`${base.replace(/[{}]/g, '\\$&')}*`)).filter((k) => !k.endsWith(':seq') && !k.endsWith(':maxd') && !k.includes(':n:'));
     expect(keys).toEqual([]);
-    expect(await space.stats()).toEqual({ tuples: 0, waiters: 0, watchers: 0, inflight: 0, timers: 0 });
+    expect(await space.stats()).toEqual({ tuples: 0, leased: 0, waiters: 0, watchers: 0, inflight: 0, timers: 0 });
     await space.close();
   });
 

@@ -34,8 +34,8 @@ afterAll(async () => {
 const spaceOf = (name: string) => node.spaces.open({ tenant: 'acme', namespace: 'drop', name });
 
 /** Waits, one event-loop turn at a time, until `condition` holds. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function post(path: string, body: unknown): { req: ClientRequest; response: Promise<IncomingMessage> } {
@@ -61,10 +61,10 @@ describe('abandoned blocking operations over HTTP', () => {
     const space = spaceOf('jobs');
     const n = 2000;
     const clients = Array.from({ length: n }, () => post('/api/v1/tuplespace/acme/drop/jobs/take', { template: ['job', null], timeoutMs: 300_000 }));
-    await until(() => space.stats().waiters === n);
+    await until(async () => (await space.stats()).waiters === n);
     for (const { req } of clients) req.destroy();
-    await until(() => space.stats().waiters === 0);
-    expect(space.stats()).toMatchObject({ waiters: 0, timers: 0, inflight: 0 });
+    await until(async () => (await space.stats()).waiters === 0);
+    expect(await space.stats()).toMatchObject({ waiters: 0, timers: 0, inflight: 0 });
     // Every server socket is gone, so no per-request listener survives either.
     await until(() => serverSockets.size === 0);
 
@@ -78,16 +78,16 @@ describe('abandoned blocking operations over HTTP', () => {
   it('a blocking read that is abandoned is cancelled too', async () => {
     const space = spaceOf('reads');
     const clients = Array.from({ length: 200 }, () => post('/api/v1/tuplespace/acme/drop/reads/read', { template: ['r'], timeoutMs: 300_000 }));
-    await until(() => space.stats().waiters === 200);
+    await until(async () => (await space.stats()).waiters === 200);
     for (const { req } of clients) req.destroy();
-    await until(() => space.stats().waiters === 0);
-    expect(space.stats().timers).toBe(0);
+    await until(async () => (await space.stats()).waiters === 0);
+    expect((await space.stats()).timers).toBe(0);
   });
 
   it('a tuple taken for a client that hung up before the reply went out goes back to the space', async () => {
     const space = spaceOf('race');
     const { req, response } = post('/api/v1/tuplespace/acme/drop/race/take', { template: ['job', null], timeoutMs: 300_000 });
-    await until(() => space.stats().waiters === 1);
+    await until(async () => (await space.stats()).waiters === 1);
     setBeforeReply(async (operation) => {
       if (!operation.endsWith('/take')) return;
       // The take has its tuple; now the client goes away before the answer is written.
@@ -99,8 +99,8 @@ describe('abandoned blocking operations over HTTP', () => {
       await space.write(['job', 'precious']);
       await response.catch(() => undefined);
       // Settled one way or the other; only a nack leaves the tuple in the space.
-      await until(() => space.stats().inflight === 0);
-      expect(space.stats().tuples).toBe(1);
+      await until(async () => (await space.stats()).inflight === 0);
+      expect((await space.stats()).tuples).toBe(1);
     } finally {
       setBeforeReply(undefined);
     }
@@ -119,7 +119,7 @@ describe('abandoned blocking operations over HTTP', () => {
     const { req, response } = post('/api/v1/tuplespace/acme/drop/race-all/take-all', { template: ['job', null] });
     try {
       await response.catch(() => undefined);
-      await until(() => space.stats().tuples === 3);
+      await until(async () => (await space.stats()).tuples === 3);
     } finally {
       setBeforeReply(undefined);
     }
@@ -141,8 +141,8 @@ describe('abandoned blocking operations over HTTP', () => {
       req = sent.req;
       await sent.response.catch(() => undefined);
       // Settled one way or the other; only a nack leaves the tuple in the space.
-      await until(() => space.stats().inflight === 0);
-      expect(space.stats().tuples).toBe(1);
+      await until(async () => (await space.stats()).inflight === 0);
+      expect((await space.stats()).tuples).toBe(1);
     } finally {
       setBeforeReply(undefined);
     }
@@ -154,8 +154,8 @@ describe('abandoned blocking operations over HTTP', () => {
     await space.write(['job', 1]);
     const { response } = post('/api/v1/tuplespace/acme/drop/delivered/take', { template: ['job', null] });
     expect(await json(await response)).toEqual({ tuple: ['job', 1] });
-    await until(() => space.stats().inflight === 0);
-    expect(space.stats().tuples).toBe(0);
+    await until(async () => (await space.stats()).inflight === 0);
+    expect((await space.stats()).tuples).toBe(0);
     expect(await space.count(['job', null])).toBe(0);
   });
 });

@@ -39,15 +39,15 @@ describe('gRPC: abandoned blocking takes', () => {
       const call = ts.Take({ space, template: jobTemplate, timeoutMs: '300000' }, () => undefined);
       return call as grpc.ClientUnaryCall;
     });
-    await expect.poll(() => local.stats().waiters, { timeout: 30_000 }).toBe(500);
+    await expect.poll(async () => (await local.stats()).waiters, { timeout: 30_000 }).toBe(500);
     for (const call of calls) call.cancel();
-    await expect.poll(() => local.stats().waiters, { timeout: 30_000 }).toBe(0);
+    await expect.poll(async () => (await local.stats()).waiters, { timeout: 30_000 }).toBe(0);
     for (let i = 0; i < 500; i++) await unary('Write', { space, tuple: { fields: [{ kind: 'string', string: 'job' }, { kind: 'number', number: i }] } });
     expect(await unary<{ count: string }>('Count', { space, template: jobTemplate })).toEqual({ count: '500' });
     // A take whose reply goes out removes its tuple for good (it was held as a delivery, then acked).
     const taken = await unary<{ tuple: { fields: unknown[] } }>('Take', { space, template: jobTemplate, timeoutMs: '1000' });
     expect(taken.tuple.fields).toHaveLength(2);
-    await expect.poll(() => local.stats().inflight).toBe(0);
+    await expect.poll(async () => (await local.stats()).inflight).toBe(0);
     expect(await unary<{ count: string }>('Count', { space, template: jobTemplate })).toEqual({ count: '499' });
   });
 });

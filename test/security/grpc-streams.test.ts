@@ -104,7 +104,7 @@ describe('gRPC server streams end with a status and a PLEX_ERR code on every fai
       expect((unaryError as grpc.ServiceError).code).toBe(grpc.status.PERMISSION_DENIED);
       expect((unaryError as grpc.ServiceError).metadata.get('plex-error-code')).toEqual(['PLEX_ERR_FORBIDDEN']);
       // The failed streams left nothing behind: the space has no watcher, and the node still serves.
-      expect(node.spaces.open({ tenant: 'acme', namespace: 'jobs', name: 'q' }).stats().watchers).toBe(0);
+      expect((await node.spaces.open({ tenant: 'acme', namespace: 'jobs', name: 'q' }).stats()).watchers).toBe(0);
       expect(await unary<{ count: string }>(ts, 'Count', { space: acmeSpace, template: anyOne }, acme)).toEqual({ count: '0' });
     } finally {
       ts.close();

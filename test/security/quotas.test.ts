@@ -197,7 +197,7 @@ describe('per-tenant quotas', () => {
     expect(await count('spc1/default/half', ['t', null])).toBe(1);
     // A write a blocked taker consumes is never stored, so it passes.
     const taking = post(`/api/v1/tuplespace/${space}/take`, { template: ['wanted'], timeoutMs: 60_000 });
-    await expect.poll(() => node.spaces.get({ tenant: 'spc1', namespace: 'default', name: 'full' })?.stats().waiters).toBe(1);
+    await expect.poll(async () => (await node.spaces.get({ tenant: 'spc1', namespace: 'default', name: 'full' })?.stats())?.waiters).toBe(1);
     expect((await write(space, ['wanted'])).status).toBe(201);
     expect((await taking).json).toEqual({ tuple: ['wanted'] });
     expect(await count(space, [null])).toBe(0);
@@ -219,7 +219,7 @@ describe('per-tenant quotas', () => {
   it('waitersPerSpace: a blocking take past the bound is refused at once; the waiting ones are still served', async () => {
     const space = 'spc3/default/queue';
     const waiting = [0, 1].map(() => post(`/api/v1/tuplespace/${space}/take`, { template: ['job', null], timeoutMs: 60_000 }));
-    await expect.poll(() => node.spaces.get({ tenant: 'spc3', namespace: 'default', name: 'queue' })?.stats().waiters).toBe(2);
+    await expect.poll(async () => (await node.spaces.get({ tenant: 'spc3', namespace: 'default', name: 'queue' })?.stats())?.waiters).toBe(2);
     expectQuota(await post(`/api/v1/tuplespace/${space}/take`, { template: ['job', null], timeoutMs: 60_000 }), 'waitersPerSpace', 2, 'space "spc3/default/queue"');
     // A non-blocking read does not wait, so it is not a waiter.
     expect((await post(`/api/v1/tuplespace/${space}/read`, { template: ['job', null] })).json).toEqual({ tuple: null });
@@ -231,7 +231,7 @@ describe('per-tenant quotas', () => {
   it('spacesPerTenant: opening one space more than the tenant may have is refused', async () => {
     for (const name of ['a', 'b', 'c']) expect((await write(`spaces/default/${name}`, [name])).status).toBe(201);
     expectQuota(await write('spaces/default/d', ['d']), 'spacesPerTenant', 3, 'tenant "spaces"');
-    expect(node.spaces.list('spaces').map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    expect((await node.spaces.list('spaces')).map((r) => r.name)).toEqual(['a', 'b', 'c']);
     // Its existing spaces still work; another tenant opens its own.
     expect((await write('spaces/default/a', ['again'])).status).toBe(201);
     expect((await write('spaces-other/default/d', ['d'])).status).toBe(201);

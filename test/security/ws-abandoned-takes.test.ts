@@ -59,7 +59,7 @@ describe('abandoned takes over the websocket', () => {
     await expect.poll(() => closing).toBeDefined();
     await closing;
     setBeforeReply(undefined);
-    await expect.poll(() => space.stats().inflight).toBe(0);
+    await expect.poll(async () => (await space.stats()).inflight).toBe(0);
     expect(await space.count(['job', null])).toBe(1);
   });
 
@@ -79,7 +79,7 @@ describe('abandoned takes over the websocket', () => {
     socket.send(packr.pack({ id: 1, op: 'ts.takeAll', scope, args: { space: 'race-all', template: ['job', null] } }));
     await expect.poll(() => closed).toBe(true);
     setBeforeReply(undefined);
-    await expect.poll(() => space.stats().tuples).toBe(2);
+    await expect.poll(async () => (await space.stats()).tuples).toBe(2);
     expect((await space.readAll(['job', null])).map((t) => t[1]).sort()).toEqual([1, 2]);
   });
 
@@ -90,7 +90,7 @@ describe('abandoned takes over the websocket', () => {
     socket.send(packr.pack({ id: 1, op: 'ts.take', scope, args: { space: 'done', template: ['job', null], timeoutMs: 1000 } }));
     const [data] = (await once(socket, 'message')) as [Buffer];
     expect(packr.unpack(data)).toMatchObject({ id: 1, ok: true, result: ['job', 2] });
-    await expect.poll(() => space.stats().inflight).toBe(0);
+    await expect.poll(async () => (await space.stats()).inflight).toBe(0);
     expect(await space.count(['job', null])).toBe(0);
     socket.close();
   });
@@ -99,11 +99,11 @@ describe('abandoned takes over the websocket', () => {
     const space = spaceOf('jobs');
     const sockets = await Promise.all(Array.from({ length: 500 }, connect));
     sockets.forEach((socket, i) => socket.send(packr.pack({ id: i, op: 'ts.take', scope, args: { space: 'jobs', template: ['job', null], timeoutMs: 300_000 } })));
-    await expect.poll(() => space.stats().waiters, { timeout: 30_000 }).toBe(500);
+    await expect.poll(async () => (await space.stats()).waiters, { timeout: 30_000 }).toBe(500);
     for (const socket of sockets) socket.terminate();
-    await expect.poll(() => space.stats().waiters, { timeout: 30_000 }).toBe(0);
+    await expect.poll(async () => (await space.stats()).waiters, { timeout: 30_000 }).toBe(0);
     for (let i = 0; i < 500; i++) await space.write(['job', i]);
     expect(await space.count(['job', null])).toBe(500);
-    expect(space.stats()).toMatchObject({ waiters: 0, inflight: 0 });
+    expect(await space.stats()).toMatchObject({ waiters: 0, inflight: 0 });
   });
 });

@@ -18,8 +18,8 @@ describe('SpaceRegistry', () => {
     await a.write(['secret', 'acme']);
     expect(await b.tryRead(['secret', any])).toBeNull();
     expect(registry.open({ tenant: 'acme', namespace: 'prod', name: 'jobs' })).toBe(a);
-    expect(registry.list('globex')).toEqual([{ tenant: 'globex', namespace: 'prod', name: 'jobs' }]);
-    expect(registry.list('acme', 'dev')).toEqual([]);
+    expect(await registry.list('globex')).toEqual([{ tenant: 'globex', namespace: 'prod', name: 'jobs' }]);
+    expect(await registry.list('acme', 'dev')).toEqual([]);
     await registry.close();
   });
 
@@ -43,11 +43,11 @@ describe('SpaceRegistry', () => {
     await first.close();
 
     const second = new SpaceRegistry({ dataDir });
-    expect(second.list('t1')).toEqual([{ tenant: 't1', namespace: 'ns', name: 'queue' }]);
+    expect(await second.list('t1')).toEqual([{ tenant: 't1', namespace: 'ns', name: 'queue' }]);
     const q = second.open({ tenant: 't1', namespace: 'ns', name: 'queue' });
     expect(await q.readAll(['q', any])).toEqual([['q', 1], ['q', 2]]);
     expect(await second.delete({ tenant: 't1', namespace: 'ns', name: 'queue' })).toBe(true);
-    expect(second.list('t1')).toEqual([]);
+    expect(await second.list('t1')).toEqual([]);
     expect(await second.open({ tenant: 't1', namespace: 'ns', name: 'queue' }).count([any, any])).toBe(0);
     expect(await second.open({ tenant: 't2', namespace: 'ns', name: 'queue' }).count(['other'])).toBe(1);
     await second.close();

@@ -24,11 +24,15 @@ export interface RedisTupleSpaceOptions {
   maxDeliveries?: number;
   /** Lease of a crash-safe take when the call gives none. Default 30 000 ms. */
   defaultLeaseMs?: number;
+  /** Runs once before the space's first operation (a node's registry lists the space there, against the tenant's quota); its failure fails that operation. */
+  register?: () => Promise<void>;
 }
 
 export interface RedisSpaceStats {
   /** Tuples stored in Redis (every process's). */
   readonly tuples: number;
+  /** Stored tuples with a lease (`ttlMs`). */
+  readonly leased: number;
   /** Blocked operations of this instance. */
   readonly waiters: number;
   /** Watches of this instance. */

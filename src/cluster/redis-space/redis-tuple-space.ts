@@ -15,10 +15,13 @@ import { BlockedOp, type Handed } from './blocked-op.js';
 import { RedisDeliveries } from './redis-deliveries.js';
 import { matchRecord } from './match-record.js';
 import { SpaceScripts, type AckArgs } from './space-script-runner.js';
-import { handoffKey, spaceBaseKey, tupleHashKey, watchChannel } from './space-keys.js';
+import { expiryKey, handoffKey, spaceBaseKey, tupleHashKey, watchChannel } from './space-keys.js';
 import { SpaceWatchers } from './space-watchers.js';
 import { templateProgram, type TemplateProgram } from './template-program.js';
 import { RedisWakeups } from './wakeups.js';
+import type { Space, SpaceStorageKind } from '../../space/space.js';
+import type { SpaceTransaction } from '../../space/transaction.js';
+import { redisAtomically } from './redis-atomically.js';
 
 
 /**
@@ -32,9 +35,9 @@ import { RedisWakeups } from './wakeups.js';
  * any process in the same script and publishes it to their process (no
  * polling).
  *
- * Not yet: atomically, quotas.
+ * Not yet: quotas.
  */
-export class RedisTupleSpace implements AsyncDisposable {
+export class RedisTupleSpace implements Space, AsyncDisposable {
   readonly name: string;
   /**
    * Tuples that reached `maxDeliveries` crash-safe deliveries without an ack
@@ -55,6 +58,12 @@ export class RedisTupleSpace implements AsyncDisposable {
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly stopReconnectListener: () => void;
+  /** Configures the space in Redis and subscribes to its watch channels (the space and its dead letters at once). */
+  private setUp: () => Promise<void> = async () => undefined;
+  /** The space whose set-up covers this one (a dead-letter space's parent; else itself). */
+  private root: RedisTupleSpace = this;
+  private ready = false;
+  private preparing: Promise<void> | undefined;
 
   private constructor(
     options: RedisTupleSpaceOptions,
@@ -78,18 +87,38 @@ export class RedisTupleSpace implements AsyncDisposable {
   static async open(options: RedisTupleSpaceOptions): Promise<RedisTupleSpace> {
     checkRedisSpaceOptions(options);
     const wakeups = options.wakeups ?? (await onBackend('open a tuple space', () => RedisWakeups.open(options.redis)));
+    const space = RedisTupleSpace.build(options, wakeups, options.wakeups === undefined);
+    await space.prepare();
+    return space;
+  }
+
+  /**
+   * The space at once, on a node's shared `wakeups` (already open): what a
+   * registry that must answer synchronously uses. Its first operation waits
+   * until the space is subscribed; while Redis is down that operation fails
+   * with `PLEX_ERR_BACKEND_UNAVAILABLE` and the next one tries again.
+   */
+  static attach(options: RedisTupleSpaceOptions & { wakeups: RedisWakeups }): RedisTupleSpace {
+    checkRedisSpaceOptions(options);
+    return RedisTupleSpace.build(options, options.wakeups, false);
+  }
+
+  private static build(options: RedisTupleSpaceOptions, wakeups: RedisWakeups, ownsWakeups: boolean): RedisTupleSpace {
     const scripts = SpaceScripts.on(options.redis);
     const base = spaceBaseKey(options.name);
-    const space = new RedisTupleSpace(options, base, options.redis, scripts, wakeups, options.wakeups === undefined);
+    const space = new RedisTupleSpace(options, base, options.redis, scripts, wakeups, ownsWakeups);
     const dead = new RedisTupleSpace({ ...options, name: `${options.name}#dead-letter` }, `${base}:dead`, options.redis, scripts, wakeups, false);
     space.deadLetters = dead;
     dead.deadLetters = dead;
-    await onBackend('open a tuple space', async () => {
-      await scripts.configure(base, options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES);
+    const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+    space.setUp = dead.setUp = async () => {
+      await options.register?.();
+      await scripts.configure(base, maxDeliveries);
       // Subscribed from the start, so a watch begun later needs only its (ordered) watch script.
       await wakeups.listen(watchChannel(space.base), (message) => space.watchers.onMessage(message));
       await wakeups.listen(watchChannel(dead.base), (message) => dead.watchers.onMessage(message));
-    });
+    };
+    dead.root = space;
     return space;
   }
 
@@ -149,6 +178,18 @@ export class RedisTupleSpace implements AsyncDisposable {
     });
   }
 
+  /**
+   * Runs a synchronous callback as one serializable transaction across
+   * every process sharing the space: all of its changes apply, or none. It
+   * is optimistic (redis-atomically.ts): the callback may run several times
+   * and must have no side effects outside `tx`. Gives up with
+   * `PLEX_ERR_TRANSACTION_CONFLICT` after `DEFAULT_TRANSACTION_ATTEMPTS`
+   * conflicting commits.
+   */
+  atomically<R>(fn: (tx: SpaceTransaction) => R): Promise<R> {
+    return this.run(() => redisAtomically({ name: this.name, base: this.base, scripts: this.scripts, limits: this.limits, isClosed: () => this.closed }, fn));
+  }
+
   /** Gives back every tuple held by crash-safe takes of `holder`, in any process; resolves to how many. */
   releaseHolder(holder: string): Promise<number> {
     return this.run(async () => {
@@ -173,10 +214,10 @@ export class RedisTupleSpace implements AsyncDisposable {
   }
 
   async stats(): Promise<RedisSpaceStats> {
-    const tuples = await this.call('stats', () => this.redis.hlen(tupleHashKey(this.base)));
+    const [tuples, leased] = await this.call('stats', () => Promise.all([this.redis.hlen(tupleHashKey(this.base)), this.redis.zcard(expiryKey(this.base))]));
     let timers = (this.renewTimer === undefined ? 0 : 1) + (this.tickTimer === undefined ? 0 : 1);
     for (const op of this.blocked) if (op.hasTimer) timers++;
-    return { tuples, waiters: this.blocked.size, watchers: this.watchers.size, inflight: this.deliveries.size, timers: timers + this.deliveries.size };
+    return { tuples, leased, waiters: this.blocked.size, watchers: this.watchers.size, inflight: this.deliveries.size, timers: timers + this.deliveries.size };
   }
 
   /**
@@ -196,7 +237,9 @@ export class RedisTupleSpace implements AsyncDisposable {
     });
     this.startRenewing();
     const existing = options.includeExisting && (options.events ?? ['write']).includes('write') ? templateProgram(template as readonly unknown[]).bytes : undefined;
-    this.call('watch', () => this.scripts.watch(this.base, this.livenessMs, existing)).then(
+    // Sent now when the space is set up: the watch script must go before any call made after watch() returns.
+    const start = () => this.call('watch', () => this.scripts.watch(this.base, this.livenessMs, existing));
+    (this.root.ready ? start() : this.root.prepare().then(start)).then(
       (reply) => {
         const [mark, ...tuples] = reply as [number, ...Buffer[]];
         this.watchers.started(watcher, Number(mark), tuples);
@@ -223,6 +266,10 @@ export class RedisTupleSpace implements AsyncDisposable {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  get storageKind(): SpaceStorageKind {
+    return 'redis';
   }
 
   /**
@@ -261,11 +308,32 @@ export class RedisTupleSpace implements AsyncDisposable {
 
   private run<T>(op: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new SpaceClosedError(`the tuple space ${this.name} is closed`));
+    if (!this.root.ready) {
+      return this.root.prepare().then(() => {
+        if (this.closed) throw new SpaceClosedError(`the tuple space ${this.name} is closed`);
+        return op();
+      });
+    }
     try {
       return op();
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Runs the set-up once; a failure (Redis down) is not remembered, so the next operation tries again. */
+  private prepare(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    this.preparing ??= onBackend(`open the tuple space ${this.name}`, () => this.setUp()).then(
+      () => {
+        this.ready = true;
+      },
+      (error: unknown) => {
+        this.preparing = undefined;
+        throw error;
+      },
+    );
+    return this.preparing;
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -48,3 +48,7 @@ export function nodeChannel(node: string): string {
 export function watchChannel(base: string): string {
   return `plex:ts:watch:${base}`;
 }
+
+export function expiryKey(base: string): string {
+  return `${base}:e`;
+}
