@@ -10,6 +10,9 @@ import type { RedisClient } from '../redis-client.js';
  * back are lost (pub/sub is at most once), so waiters cannot rely on them.
  * `onReconnect` runs after it comes back.
  */
+/** How long a watch waits for the notice connection to come back while it is reconnecting. */
+const RECONNECT_WAIT_MS = 2_000;
+
 export class ChannelNotices {
   private readonly subscriber: RedisClient;
   private readonly counts = new Map<string, number>();
@@ -44,11 +47,31 @@ export class ChannelNotices {
         throw error;
       });
       await this.connected;
+      await this.reconnected();
       await this.subscriber.subscribe(channel);
     } catch (error) {
       this.unwatch(channel);
       throw error;
     }
+  }
+
+  /**
+   * The connection reconnects on its own after an outage, not always as soon
+   * as the command connection: a watch in between waits for it (up to
+   * RECONNECT_WAIT_MS) instead of failing while Redis already answers.
+   */
+  private async reconnected(): Promise<void> {
+    const status = this.subscriber.status;
+    if (status !== 'connecting' && status !== 'reconnecting' && status !== 'connect') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.subscriber.off('ready', done);
+        resolve(); // on timeout the subscribe below fails as unavailable
+      };
+      const timer = setTimeout(done, RECONNECT_WAIT_MS);
+      this.subscriber.once('ready', done);
+    });
   }
 
   unwatch(channel: string): void {

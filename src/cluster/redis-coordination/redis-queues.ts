@@ -21,6 +21,8 @@ export function channelKeys(scope: Scope, name: string): { base: string; kinds: 
 interface QueueWaiters {
   readonly senders: WaitLine<void>;
   readonly receivers: WaitLine<QueueDelivery<unknown> | null>;
+  /** Resolves once the queue's notices reach this process; every waiter's first try waits for it. */
+  subscribed: Promise<void>;
 }
 
 /**
@@ -203,24 +205,24 @@ export class RedisQueues {
     return [base, kinds, name, ...[s.capacity, s.maxDeliveries, s.visibilityTimeoutMs, s.deadLetterCapacity, s.maxMessageBytes].map(String), create ? '1' : '0'];
   }
 
-  private wait<R>(scope: Scope, name: string, which: keyof QueueWaiters, attempt: () => Promise<Attempt<R>>, timeoutMs: number | undefined, signal: AbortSignal | undefined, onTimeout: () => R): Promise<R> {
+  private wait<R>(scope: Scope, name: string, which: 'senders' | 'receivers', attempt: () => Promise<Attempt<R>>, timeoutMs: number | undefined, signal: AbortSignal | undefined, onTimeout: () => R): Promise<R> {
     const { base, events } = channelKeys(scope, name);
     let waiters = this.waiting.get(base);
-    const subscribe = waiters === undefined;
     if (waiters === undefined) {
       const onEmpty = () => {
-        if (waiters!.senders.size > 0 || waiters!.receivers.size > 0) return;
+        if (created.senders.size > 0 || created.receivers.size > 0 || this.waiting.get(base) !== created) return;
         this.waiting.delete(base);
         this.notices.unwatch(events);
       };
-      waiters = { senders: new WaitLine<void>(onEmpty), receivers: new WaitLine<QueueDelivery<unknown> | null>(onEmpty) };
-      this.waiting.set(base, waiters);
+      const created: QueueWaiters = { senders: new WaitLine<void>(onEmpty), receivers: new WaitLine<QueueDelivery<unknown> | null>(onEmpty), subscribed: Promise.resolve() };
+      // Subscribed first, then tried: a change between the caller's first try and the subscription is not missed.
+      created.subscribed = onBackend('channel wait', () => this.notices.watch(events, (notice) => this.onNotice(base, name, notice)));
+      waiters = created;
+      this.waiting.set(base, created);
     }
     const line = waiters[which] as unknown as WaitLine<R>;
     const result = line.join(attempt, timeoutMs, signal, onTimeout);
-    // Subscribed first, then tried: a change between the caller's first try and the subscription is not missed.
-    const ready = subscribe ? onBackend('channel wait', () => this.notices.watch(events, (notice) => this.onNotice(base, name, notice))) : Promise.resolve();
-    ready.then(
+    waiters.subscribed.then(
       () => line.wake(),
       (error: unknown) => line.failAll(error as Error),
     );
