@@ -3,6 +3,7 @@ import type { Logger } from '../node/logger.js';
 import type { ClusterConfig } from '../node/node-config.js';
 import type { Membership } from './membership.js';
 import { NodeRegistry } from './node-registry.js';
+import { releaseProcessDeliveries } from './redis-space/node-deliveries.js';
 import type { RedisClient } from './redis-client.js';
 
 /** A node's membership of a cluster, as `plexspaces start --cluster` holds it. */
@@ -42,6 +43,11 @@ export async function joinCluster(
       return;
     }
     log.warn('node left', { node: event.node.id, reason: event.reason });
+    // Its crash-safe takes on shared spaces come back now rather than at their lease end (idempotent: every node runs it).
+    releaseProcessDeliveries(client, `${event.node.id}.${event.node.incarnation}`).then(
+      (back) => back > 0 && log.info('deliveries of a departed node came back', { node: event.node.id, deliveries: back }),
+      (error: unknown) => log.warn('cannot give back a departed node’s deliveries (their leases still end)', { node: event.node.id, error: (error as Error).message }),
+    );
     coordination.nodeLeft(event.node.id, event.node.incarnation).then(
       (left) => left > 0 && log.info('group members of a departed node left', { node: event.node.id, members: left }),
       (error: unknown) => log.warn('cannot remove a departed node’s group members', { node: event.node.id, error: (error as Error).message }),

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
 import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
-import { RedisTupleSpace, spaceBaseKey } from '../../src/cluster/redis-space/index.js';
+import { RedisTupleSpace, RedisWakeups, spaceBaseKey } from '../../src/cluster/redis-space/index.js';
+import { releaseProcessDeliveries } from '../../src/cluster/redis-space/node-deliveries.js';
 import { ErrorCode } from '../../src/errors.js';
 import { any } from '../../src/tuple/types.js';
 
@@ -148,5 +149,35 @@ describe('crash-safe take on Redis (ack: true)', () => {
     await expect(a.tryTake(['a'], { ack: 'yes' as never })).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
     expect(await b.count(['a'])).toBe(1);
     await Promise.all([a.close(), b.close()]);
+  });
+});
+
+describe('deliveries of a node that left the cluster', () => {
+  it('come back at once when its process is released, from a take and from a handoff; a second release finds none', async () => {
+    const name = `node-release-${made++}`;
+    const dead = await RedisWakeups.open(client, 'deadnode.inc1');
+    const live = await RedisWakeups.open(otherClient, 'livenode.inc2');
+    const a = await RedisTupleSpace.open({ name, redis: client, wakeups: dead });
+    const b = await RedisTupleSpace.open({ name, redis: otherClient, wakeups: live });
+    await b.writeAll([['job', 1], ['job', 2]]);
+    const taken = (await a.tryTake(['job', any], { ack: true, leaseMs: 600_000 }))!;
+    // A crash-safe take blocked on the dead node, served by a write's handoff.
+    const handed = a.take(['late', any], { ack: true, leaseMs: 600_000, timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await b.write(['late', 3]);
+    expect((await handed)!.tuple).toEqual(['late', 3]);
+    const kept = (await b.tryTake(['job', any], { ack: true, leaseMs: 600_000 }))!; // the live node's own: untouched
+    expect(taken.tuple).toEqual(['job', 1]);
+
+    expect(await releaseProcessDeliveries(otherClient, 'deadnode.inc1')).toBe(2);
+    expect(await b.readAll([any, any])).toEqual([['job', 1], ['late', 3]]);
+    expect(await releaseProcessDeliveries(otherClient, 'deadnode.inc1')).toBe(0);
+    expect(await releaseProcessDeliveries(otherClient, 'deadnode.other-incarnation')).toBe(0);
+    // The released deliveries are closed: the dead node's late ack is refused, the live node's ack holds.
+    await expect(taken.ack()).rejects.toMatchObject({ code: ErrorCode.LeaseExpired });
+    await kept.ack();
+    expect(await b.count(['job', any])).toBe(1);
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all([dead.close(), live.close()]);
   });
 });

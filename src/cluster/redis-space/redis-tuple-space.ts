@@ -13,6 +13,7 @@ import { onBackend, type RedisClient } from '../redis-client.js';
 import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
 import { BlockedOp, type Handed } from './blocked-op.js';
 import { RedisDeliveries } from './redis-deliveries.js';
+import { noteDeliverySpace } from './node-deliveries.js';
 import { matchRecord } from './match-record.js';
 import { SpaceScripts, type AckArgs } from './space-script-runner.js';
 import { expiryKey, handoffKey, spaceBaseKey, tupleHashKey, watchChannel } from './space-keys.js';
@@ -63,6 +64,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   /** The space whose set-up covers this one (a dead-letter space's parent; else itself). */
   private root: RedisTupleSpace = this;
   private ready = false;
+  private deliveriesNoted: Promise<void> | undefined;
   private preparing: Promise<void> | undefined;
 
   private constructor(
@@ -382,7 +384,8 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   }
 
   private async takeDelivery(program: TemplateProgram, ack: AckArgs): Promise<Delivery | null> {
-    const reply = (await this.call('take', () => this.scripts.find(this.base, program.bytes, 'atake', 1, ack))) as Buffer[];
+    await this.noteDeliveries();
+    const reply = (await this.call('take', () => this.scripts.find(this.base, program.bytes, 'atake', 1, ack, this.wakeups.node))) as Buffer[];
     if (reply.length === 0) return null;
     return this.deliveries.open(reply[0].toString('latin1'), decodeTuple(reply[1]).tuple, ack.leaseMs);
   }
@@ -411,6 +414,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   private async register(op: BlockedOp, program: TemplateProgram, ack: AckArgs | undefined): Promise<void> {
     let reply: [number, Buffer?, Buffer?];
     try {
+      if (ack !== undefined) await this.noteDeliveries();
       reply = (await this.call(op.kind === 't' ? 'take' : 'read', () => this.scripts.block(this.base, program.bytes, op.kind, op.waiterId, this.wakeups.node, this.livenessMs, ack))) as [number, Buffer?, Buffer?];
     } catch (error) {
       op.isRegistered = true;
@@ -456,6 +460,15 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     // Sent at once when it can be, so a write the caller makes next finds the waiter gone.
     if (!op.isRegistered) await op.registered;
     await this.call('leave', () => this.scripts.leave(this.base, 'abort', [op.waiterId])).catch(() => undefined);
+  }
+
+  /** Before this process's first crash-safe take here: its node's deliveries in this space come back when the node leaves. */
+  private noteDeliveries(): Promise<void> {
+    this.deliveriesNoted ??= this.call('take', () => noteDeliverySpace(this.redis, this.wakeups.node, this.base)).catch((error: unknown) => {
+      this.deliveriesNoted = undefined;
+      throw error;
+    });
+    return this.deliveriesNoted;
   }
 
   /** After the subscriber reconnected: handoffs whose message was lost are still in Redis. */

@@ -39,8 +39,8 @@ export class SpaceScripts {
     return this.fn('plexSpaceWrite')(base, count, args);
   }
 
-  find(base: string, program: Buffer, mode: 'read' | 'take' | 'count' | 'atake', limit: number, ack?: AckArgs): Promise<Reply> {
-    return this.fn('plexSpaceFind')(base, program, mode, limit, ack === undefined ? '' : String(ack.leaseMs), ack?.holder ?? '');
+  find(base: string, program: Buffer, mode: 'read' | 'take' | 'count' | 'atake', limit: number, ack?: AckArgs, node = ''): Promise<Reply> {
+    return this.fn('plexSpaceFind')(base, program, mode, limit, ack === undefined ? '' : String(ack.leaseMs), ack?.holder ?? '', node);
   }
 
   block(base: string, program: Buffer, kind: 'r' | 't', waiterId: string, node: string, livenessMs: number, ack: AckArgs | undefined): Promise<Reply> {
@@ -53,6 +53,10 @@ export class SpaceScripts {
 
   release(base: string, holder: string): Promise<Reply> {
     return this.fn('plexSpaceRelease')(base, holder);
+  }
+
+  releaseNode(base: string, node: string): Promise<Reply> {
+    return this.fn('plexSpaceReleaseNode')(base, node);
   }
 
   tick(base: string): Promise<Reply> {

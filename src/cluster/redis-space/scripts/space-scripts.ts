@@ -33,7 +33,7 @@ return n
 `;
 
 /**
- * find(program, mode, limit, leaseMs, holder): mode 'read' returns the
+ * find(program, mode, limit, leaseMs, holder, node): mode 'read' returns the
  * oldest limit matches, 'take' removes and returns them, 'count' returns
  * how many match, 'atake' (a crash-safe take) returns {header, tuple} of
  * the oldest match, out on a delivery. A limit of -1 is no limit.
@@ -54,7 +54,7 @@ if mode == 'atake' then
   local raw = redis.call('HGET', T, m[2])
   remove(m[2], m[3])
   emit('t', m[3][1])
-  return { open_delivery(raw, before, expires_at, ARGV[4], ARGV[5]), m[3][1] }
+  return { open_delivery(raw, before, expires_at, ARGV[4], ARGV[5], ARGV[6]), m[3][1] }
 end
 for i = 1, #found do
   local m = found[i]
@@ -89,7 +89,7 @@ if #found > 0 then
     local raw = redis.call('HGET', T, m[2])
     remove(m[2], m[3])
     emit('t', m[3][1])
-    if lease then header = open_delivery(raw, before, expires_at, lease, ARGV[7]) end
+    if lease then header = open_delivery(raw, before, expires_at, lease, ARGV[7], node) end
   end
   return { 1, m[3][1], header }
 end
@@ -173,6 +173,29 @@ for i = 1, #ids do give_back(close_delivery(ids[i]), now) end
 return #ids
 `;
 
+/**
+ * release_node(node): gives back every delivery opened by that process (its
+ * node left the cluster: a goodbye or a lapsed heartbeat), in take order;
+ * returns how many. Any node may run it, more than once: a closed delivery
+ * is no longer in the set.
+ */
+const RELEASE_NODE = `${LIBRARY}
+local now = now_ms()
+purge(now)
+local ids = redis.call('SMEMBERS', node_set(ARGV[1]))
+table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
+local n = 0
+for i = 1, #ids do
+  local d = close_delivery(ids[i])
+  if d then
+    give_back(d, now)
+    n = n + 1
+  end
+end
+redis.call('DEL', node_set(ARGV[1]))
+return n
+`;
+
 /** configure(maxDeliveries): deliveries of a tuple before it is dead-lettered. */
 const CONFIGURE = `
 redis.call('SET', KEYS[1] .. ':maxd', ARGV[1])
@@ -228,6 +251,7 @@ export const SPACE_SCRIPTS = {
   plexSpaceMark: MARK,
   plexSpaceSettle: SETTLE,
   plexSpaceRelease: RELEASE,
+  plexSpaceReleaseNode: RELEASE_NODE,
   plexSpaceConfigure: CONFIGURE,
   plexSpaceTick: TICK,
   plexSpaceTransaction: TRANSACTION,

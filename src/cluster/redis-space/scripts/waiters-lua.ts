@@ -63,13 +63,17 @@ local function holder_set(holder) return base .. ':dh:' .. holder end
 
 -- Opens a delivery (the tuple is already out of the index); returns its
 -- header "id:deliveries:leaseExpiresAt".
-local function open_delivery(raw, before, expires_at, lease_ms, holder)
+-- node: the taker's process ('' for none), so its deliveries come back when
+-- the node registry sees it leave (release_node), not only at lease end.
+local function node_set(node) return base .. ':dn:' .. node end
+local function open_delivery(raw, before, expires_at, lease_ms, holder, node)
   local id = next_seq()
   local deliveries = before + 1
   local deadline = clock_now + tonumber(lease_ms)
-  redis.call('HSET', D, id, cmsgpack.pack({ raw, deliveries, holder, expires_at }))
+  redis.call('HSET', D, id, cmsgpack.pack({ raw, deliveries, holder, expires_at, node or '' }))
   redis.call('ZADD', DL, deadline, id)
   if holder ~= '' then redis.call('SADD', holder_set(holder), id) end
+  if node and node ~= '' then redis.call('SADD', node_set(node), id) end
   -- Processes with blocked operations here arm a timer for this lease: if
   -- its holder dies, the tuple still comes back on time and serves them.
   redis.call('PUBLISH', 'plex:ts:watch:' .. base, 'l' .. lease_ms)
@@ -83,6 +87,7 @@ local function close_delivery(id)
   redis.call('HDEL', D, id)
   redis.call('ZREM', DL, id)
   if d[3] ~= '' then redis.call('SREM', holder_set(d[3]), id) end
+  if d[5] and d[5] ~= '' then redis.call('SREM', node_set(d[5]), id) end
   return d
 end
 
@@ -135,7 +140,7 @@ local function offer(seq, expires_at, raw, rec)
     -- A crash-safe taker (wrec[5] = its lease) gets the tuple as a delivery, opened here.
     local header = ''
     if wrec[1] == 't' and wrec[5] then
-      header = open_delivery(raw, deliveries_of(seq), expires_at, wrec[5], wrec[6])
+      header = open_delivery(raw, deliveries_of(seq), expires_at, wrec[5], wrec[6], wrec[2])
     end
     redis.call('HSET', H, wid, cmsgpack.pack({ seq, expires_at, raw, wrec[1], header }))
     redis.call('PUBLISH', 'plex:ts:' .. wrec[2], wid .. '\\n' .. header .. '\\n' .. rec[1])
