@@ -26,6 +26,12 @@ version = "1.0.0"
 [supervisor]
 strategy = "one_for_one"
 
+[[supervisor.children]]
+id = "holder"
+type = "worker"
+module = "channel_worker.wasm"
+restart = "permanent"
+
 [[virtual]]
 kind = "worker"
 module = "channel_worker.wasm"
@@ -72,5 +78,14 @@ describe('channels across node processes', () => {
     expect(await ask(beta, 'worker:b', 'work')).toEqual({ done: 1, attempt: 1 });
     expect(await ask(beta, 'worker:b', 'work')).toEqual({ done: 2, attempt: 1 });
     expect(await ask(alpha, 'worker:a', 'work')).toEqual({ idle: true });
+  }, 60_000);
+
+  it('a job held by an actor on alpha goes to beta as soon as alpha undeploys the application (the actor exits)', async () => {
+    expect(await ask(beta, 'worker:producer', 'produce', { count: 1 })).toEqual({ sent: 1 });
+    expect(await ask(alpha, 'holder', 'grab')).toEqual({ grabbed: 0 });
+    expect(await ask(beta, 'worker:b', 'work')).toEqual({ idle: true }); // in flight on alpha
+    const undeployed = await fetch(`${alpha.http}/api/v1/applications/jobs?namespace=prod`, { method: 'DELETE' });
+    expect(undeployed.status, await undeployed.clone().text()).toBe(200);
+    expect(await ask(beta, 'worker:b', 'work')).toEqual({ done: 0, attempt: 2 });
   }, 60_000);
 });
