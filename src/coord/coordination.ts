@@ -24,7 +24,7 @@ export interface CoordinationOptions {
   deliver: GroupDelivery;
   kv?: KvLimits;
   blobs?: BlobStoreOptions;
-  /** The cluster's Redis: KV and locks live there, shared by every node (docs/cluster.md). Default: the node database. */
+  /** The cluster's Redis: KV, locks, process groups, blobs and channels live there, shared by every node (docs/cluster.md). Default: the node's database, files and process. */
   cluster?: RedisClient;
   /** This node's id and incarnation, which its process-group members record in the cluster. Default: a random one. */
   node?: NodeIdentity;
