@@ -302,16 +302,20 @@ describe('channels on Redis: waiting without polling', () => {
     return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0) + Number(/cmdstat_eval:calls=(\d+)/.exec(info)?.[1] ?? 0);
   };
 
-  it('a waiting receive runs its script twice (before and after subscribing) and then only when told', async () => {
+  it('a waiting receive runs its script twice (before and after subscribing) and then only when told; then it unsubscribes', async () => {
     const client = await connectRedis([redis.url]);
     clients.push(client);
     const channels = new RedisChannels(client);
     services.push(channels);
     await channels.declareQueue(acme, 'idle-wait');
     const before = await scriptCalls(client);
-    const waiting = channels.receive(acme, 'idle-wait', { timeoutMs: 400 });
+    const waiting = channels.receive(acme, 'idle-wait', { timeoutMs: 1000 });
+    await expect.poll(() => client.pubsub('CHANNELS', '*idle-wait*'), { timeout: 900 }).toHaveLength(1); // subscribed while it waits
     expect(await waiting).toBeNull();
     expect((await scriptCalls(client)) - before).toBe(2);
+    // Nothing left behind: with no waiter, the process is no longer subscribed to the queue's notices.
+    await expect.poll(() => client.pubsub('CHANNELS', '*idle-wait*'), { timeout: 5_000 }).toEqual([]);
+    expect(await channels.stats(acme, 'idle-wait')).toMatchObject({ receiversWaiting: 0, sendersWaiting: 0 });
   });
 });
 
