@@ -93,6 +93,17 @@ describe.each(Object.keys(BACKENDS))('channels on %s', (backendName) => {
     expect(await b.receive(acme, q, { timeoutMs: 30 })).toBeNull();
   });
 
+  it('queue: receives waiting on one node are served in arrival order by sends on the other', async () => {
+    const { a, b } = await backend();
+    const q = fresh();
+    const first = b.receive<number>(acme, q, { timeoutMs: 10_000, consumer: 'first' });
+    const second = b.receive<number>(acme, q, { timeoutMs: 10_000, consumer: 'second' });
+    await new Promise((r) => setTimeout(r, 30)); // both wait before the sends
+    await a.send(acme, q, 1);
+    await a.send(acme, q, 2);
+    expect([await first, await second]).toEqual([expect.objectContaining({ message: 1, consumer: 'first' }), expect.objectContaining({ message: 2, consumer: 'second' })]);
+  });
+
   it('queue: a nack redelivers at the head with the next attempt, on either node', async () => {
     const { a, b } = await backend();
     const q = fresh();
