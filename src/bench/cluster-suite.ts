@@ -1,18 +1,22 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { connectRedis, type RedisClient } from '../cluster/redis-client.js';
 import { startRedisServer } from '../cluster/redis-process.js';
 import { RedisTupleSpace, RedisWakeups } from '../cluster/redis-space/index.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import { linkBaselines, microseconds, newReport, percentile, round, type BenchReport, type BenchResult } from './report.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
+import type { WorkerCommand, WorkerReply } from './cluster-node-worker.js';
 
 /**
  * `plexspaces bench cluster`: the tuple space on Redis next to Redis used
  * directly as a work queue (LPUSH + BRPOP), on one redis-server this suite
- * starts on loopback (AOF everysec). "Node A" and "node B" are two clients
- * in this process, each with its own connections and wake-up subscriber, as
- * two node processes would have; the queue baseline uses the same client
- * library (ioredis) and the same pipelining depth. Every row checks that
- * each value was received exactly once.
+ * starts on loopback (AOF everysec). Node A and node B are two node
+ * processes (cluster-node-worker.ts: a real PlexNode built as `start
+ * --cluster` builds it, its registry opening the shared space); the queue
+ * baseline runs in the same two processes with the same client library
+ * (ioredis) and the same number in flight. Every row checks that each
+ * value was received exactly once.
  */
 export async function runClusterSuite(options: SuiteOptions): Promise<BenchReport> {
   const { quick, log } = options;
@@ -25,126 +29,104 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     return client;
   };
   const opened: { close(): Promise<void> }[] = [];
-  const node = async (name: string) => {
-    const redis = await connect();
-    const wakeups = await RedisWakeups.open(redis);
-    const space = await RedisTupleSpace.open({ name, redis, wakeups });
-    opened.push(space, wakeups);
-    return space;
-  };
+  const workers: NodeWorker[] = [];
   try {
+    const [a, b] = await Promise.all([NodeWorker.start(server.url), NodeWorker.start(server.url)]);
+    workers.push(a, b);
     const pairs = quick ? 2_000 : 20_000;
     for (const depth of [1, 64]) {
       log(`write on B + take on A, ${depth} in flight…`);
-      const [a, b] = [await node('bench/cluster/pairs'), await node('bench/cluster/pairs')];
-      report.results.push(await spacePairs(a, b, pairs, depth));
-      // One blocking connection per lane, as a BRPOP worker has.
-      const poppers = await Promise.all(Array.from({ length: depth }, connect));
-      report.results.push(await queuePairs(await connect(), poppers, `bench:queue:${depth}`, pairs));
+      report.results.push(await pairsAcross(a, b, 'space', `bench/cluster/pairs-${depth}`, pairs, depth));
+      report.results.push(await pairsAcross(a, b, 'queue', `bench:queue:${depth}`, pairs, depth));
     }
     log('wake-up latency…');
-    const [a, b] = [await node('bench/cluster/wake'), await node('bench/cluster/wake')];
     const rounds = quick ? 200 : 2_000;
-    report.results.push(await spaceWakeups(a, b, rounds));
-    report.results.push(await queueWakeups(await connect(), await connect(), rounds));
+    report.results.push(await wakeupsAcross(a, b, 'space', 'bench/cluster/wake', rounds));
+    report.results.push(await wakeupsAcross(a, b, 'queue', 'bench:wake', rounds));
     log('selective take on aged spaces…');
     const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000];
     const admin = await connect();
-    for (const size of sizes) report.results.push(...(await agedTake(admin, await node(`bench/cluster/aged-${size}`), size, sizes[0], log)));
+    const redis = await connect();
+    const wakeups = await RedisWakeups.open(redis);
+    opened.push(wakeups);
+    for (const size of sizes) {
+      const space = await RedisTupleSpace.open({ name: `bench/cluster/aged-${size}`, redis, wakeups });
+      opened.push(space);
+      report.results.push(...(await agedTake(admin, space, size, sizes[0], log)));
+    }
   } finally {
+    for (const w of workers) await w.stop();
     for (const o of opened.reverse()) await o.close().catch(() => undefined);
     for (const c of clients) c.disconnect();
     await server.stop();
   }
   report.notes.push(
-    'Node A and node B are two clients in one process, each with its own Redis connections and wake-up subscriber (not two node processes yet: the Redis space is not the cluster nodes\u2019 default space).',
-    'Baseline: the same redis-server used directly as a work queue with the same client (ioredis): LPUSH on B, BRPOP on A (its own connection), at the same number in flight.',
+    'Node A and node B are two node processes (a PlexNode each, built as `plexspaces start --cluster` builds it, with its own Redis connections and handoff subscriber); the pairs rows write on B and take on A at once, each side with that many operations in flight.',
+    'Baseline: the same redis-server used directly as a work queue from the same two processes with the same client (ioredis): LPUSH on B, BRPOP on A (one connection per lane), at the same number in flight.',
+    'Wake-up latency is half of a ping-pong round trip between the nodes (A writes ping i, B\u2019s blocked take wakes and writes pong i, A\u2019s blocked take wakes), so no clocks need to agree.',
+    'The selective-take rows run in this process on one connection: what they measure is the space, not the transport.',
   );
   linkBaselines(report);
   return report;
 }
 
-/** `depth` lanes, each: write one tuple on B, take it on A. Every value taken once. */
-async function spacePairs(a: RedisTupleSpace, b: RedisTupleSpace, n: number, depth: number): Promise<BenchResult> {
-  const seen = new Uint8Array(n);
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: depth }, async () => {
-      while (next < n) {
-        const i = next++;
-        await b.write(['job', i]);
-        const got = (await a.take(['job', null], { timeoutMs: 10_000 })) as [string, number] | null;
-        if (got === null) throw new Error('cluster bench: a take timed out');
-        seen[got[1]]++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const wrong = seen.filter((c) => c !== 1).length;
-  if (wrong !== 0) throw new Error(`cluster bench: ${wrong} values not taken exactly once`);
-  return { id: `pairs.space.${depth}-in-flight`, value: Math.round(n / seconds), unit: 'pairs/s', baseline: `pairs.redis-queue.${depth}-in-flight`, target: '≥ 0.67× queue (≤ 1.5× its cost per pair)', check: `${n} tuples written on B, each taken on A exactly once` };
-}
+/** A forked node process (cluster-node-worker.ts) that takes one command at a time. */
+class NodeWorker {
+  private constructor(private readonly child: ChildProcess) {}
 
-async function queuePairs(pusher: RedisClient, poppers: readonly RedisClient[], key: string, n: number): Promise<BenchResult> {
-  const depth = poppers.length;
-  const seen = new Uint8Array(n);
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    poppers.map(async (lane) => {
-      while (next < n) {
-        const i = next++;
-        await pusher.lpush(key, String(i));
-        const got = await lane.brpop(key, 10);
-        if (got === null) throw new Error('cluster bench: a BRPOP timed out');
-        seen[Number(got[1])]++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const wrong = seen.filter((c) => c !== 1).length;
-  if (wrong !== 0) throw new Error(`cluster bench: ${wrong} queue values not popped exactly once`);
-  return { id: `pairs.redis-queue.${depth}-in-flight`, value: Math.round(n / seconds), unit: 'pairs/s', check: `${n} values LPUSHed, each BRPOPed exactly once` };
-}
-
-/** A take blocked on A, then a write on B: the time until the take resolves. */
-async function spaceWakeups(a: RedisTupleSpace, b: RedisTupleSpace, rounds: number): Promise<BenchResult> {
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const taken = a.take(['wake', i], { timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 1)); // the take is filed as a waiter before the write
-    let wrote = 0;
-    const done = taken.then((t) => {
-      samples.push(performance.now() - wrote);
-      return t;
-    });
-    wrote = performance.now();
-    await b.write(['wake', i]);
-    const got = (await done) as [string, number] | null;
-    if (got?.[1] !== i) throw new Error(`cluster bench: wake-up ${i} got ${String(got)}`);
+  static async start(url: string): Promise<NodeWorker> {
+    const script = fileURLToPath(new URL(`./cluster-node-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+    const child = fork(script, [url], { execArgv: import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const worker = new NodeWorker(child);
+    await worker.reply();
+    return worker;
   }
-  samples.sort((x, y) => x - y);
-  return { id: 'wakeup.space.p50', value: microseconds(percentile(samples, 0.5)), unit: 'µs', baseline: 'wakeup.redis-queue.p50', target: '≤ 300 µs (p99 ≤ 2 ms)', check: `${rounds} blocked takes each woken by the write of its own tuple; p99 ${microseconds(percentile(samples, 0.99))} µs` };
+
+  send(command: WorkerCommand): Promise<WorkerReply & { ok: true }> {
+    const answer = this.reply();
+    this.child.send(command);
+    return answer;
+  }
+
+  private reply(): Promise<WorkerReply & { ok: true }> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`cluster bench: a node process exited (${code})`));
+      this.child.once('exit', onExit);
+      this.child.once('message', (reply: WorkerReply) => {
+        this.child.off('exit', onExit);
+        if (reply.ok) resolve(reply);
+        else reject(new Error(`cluster bench: ${reply.error}`));
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.send({ op: 'exit' } satisfies WorkerCommand);
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    this.child.kill('SIGKILL');
+  }
 }
 
-async function queueWakeups(pusher: RedisClient, popper: RedisClient, rounds: number): Promise<BenchResult> {
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const popped = popper.brpop('bench:wake', 10);
-    await new Promise((r) => setTimeout(r, 1));
-    let pushed = 0;
-    const done = popped.then((v) => {
-      samples.push(performance.now() - pushed);
-      return v;
-    });
-    pushed = performance.now();
-    await pusher.lpush('bench:wake', String(i));
-    const got = await done;
-    if (got?.[1] !== String(i)) throw new Error(`cluster bench: queue wake-up ${i} got ${String(got)}`);
-  }
-  samples.sort((x, y) => x - y);
-  return { id: 'wakeup.redis-queue.p50', value: microseconds(percentile(samples, 0.5)), unit: 'µs', check: `${rounds} blocked BRPOPs each woken by an LPUSH; p99 ${microseconds(percentile(samples, 0.99))} µs` };
+/** B writes n values and A takes them, at once, each with `depth` in flight; every value is taken once (checked in A). */
+async function pairsAcross(a: NodeWorker, b: NodeWorker, kind: 'space' | 'queue', key: string, n: number, depth: number): Promise<BenchResult> {
+  const [consumed] = await Promise.all([a.send({ op: 'consume', kind, key, n, depth }), b.send({ op: 'produce', kind, key, n, depth })]);
+  const value = Math.round(n / consumed.seconds!);
+  const check = `${n} ${kind === 'space' ? 'tuples written on node B, each taken on node A' : 'values LPUSHed on node B, each BRPOPed on node A'} exactly once`;
+  return kind === 'space'
+    ? { id: `pairs.space.${depth}-in-flight`, value, unit: 'pairs/s', baseline: `pairs.redis-queue.${depth}-in-flight`, target: '≥ 0.67× queue (≤ 1.5× its cost per pair)', check }
+    : { id: `pairs.redis-queue.${depth}-in-flight`, value, unit: 'pairs/s', check };
+}
+
+/** Half of each ping-pong round trip between the two node processes. */
+async function wakeupsAcross(a: NodeWorker, b: NodeWorker, kind: 'space' | 'queue', key: string, rounds: number): Promise<BenchResult> {
+  const [pinged] = await Promise.all([a.send({ op: 'ping', kind, key, rounds }), b.send({ op: 'pong', kind, key, rounds })]);
+  const samples = pinged.samples!.map((ms) => ms / 2).sort((x, y) => x - y);
+  const p99 = microseconds(percentile(samples, 0.99));
+  return kind === 'space'
+    ? { id: 'wakeup.space.p50', value: microseconds(percentile(samples, 0.5)), unit: 'µs', baseline: 'wakeup.redis-queue.p50', target: '≤ 300 µs (p99 ≤ 2 ms)', check: `${rounds} ping-pong rounds between node A and node B, each woken by the write of its own tuple; p99 ${p99} µs` }
+    : { id: 'wakeup.redis-queue.p50', value: microseconds(percentile(samples, 0.5)), unit: 'µs', check: `${rounds} LPUSH/BRPOP ping-pong rounds between the two processes; p99 ${p99} µs` };
 }
 
 /**

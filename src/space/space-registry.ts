@@ -4,14 +4,15 @@ import type { TupleSpaceOptions } from './options.js';
 import { SqliteStore, type SqliteSynchronous } from './storage/sqlite-store.js';
 import { TupleSpace } from './tuple-space.js';
 import type { Space } from './space.js';
+import type { SpaceQuotaOptions } from './space-quota.js';
 
 /**
  * Spaces shared by the nodes of a cluster (src/cluster/redis-space/redis-space-catalog.ts):
  * the registry opens a space there instead of in the node when `placement` says so.
  */
 export interface SharedSpaceBackend {
-  /** The shared space `tenant/namespace/name`, at once; the tenant's quota is checked before its first operation. */
-  open(key: string, maxSpacesPerTenant: number | undefined): Space;
+  /** The shared space `tenant/namespace/name`, at once; the tenant's quota is checked before its first operation, the space's quotas on every one. */
+  open(key: string, maxSpacesPerTenant: number | undefined, quota: SpaceQuotaOptions): Space;
   /** Every shared space of a tenant, as keys. */
   list(tenant: string): Promise<string[]>;
   /** Deletes a shared space's tuples for every node; true when it existed. */
@@ -83,7 +84,7 @@ export class SpaceRegistry {
     const key = spaceKey(ref);
     let space = this.spaces.get(key);
     if (space === undefined && this.placementOf(key) === 'shared') {
-      space = this.options.shared!.open(key, this.options.maxSpacesPerTenant);
+      space = this.options.shared!.open(key, this.options.maxSpacesPerTenant, { maxTuples: this.options.space?.maxTuples, maxBytes: this.options.space?.maxBytes, maxWaiters: this.options.space?.maxWaiters });
       this.spaces.set(key, space);
     }
     if (space === undefined) {

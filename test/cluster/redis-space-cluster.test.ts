@@ -7,6 +7,7 @@ import { atomicallyConformance, type TransactionalSpace } from '../space/conform
 import { blockingConformance } from '../space/conformance/blocking.js';
 import type { SpaceHarness } from '../space/conformance/harness.js';
 import { watchConformance } from '../space/conformance/watch.js';
+import { quotaConformance } from '../space/conformance/quotas.js';
 
 // A three-master Redis Cluster on loopback: each space's keys share one hash tag, so its scripts run on one slot.
 let cluster: RedisClusterProcess;
@@ -43,6 +44,7 @@ async function openPeer(space: TransactionalSpace): Promise<TransactionalSpace> 
 describe('RedisTupleSpace on a Redis Cluster: atomically', () => atomicallyConformance({ ...clusterHarness, openPeer }));
 describe('RedisTupleSpace on a Redis Cluster: blocking and bulk operations', () => blockingConformance(clusterHarness));
 describe('RedisTupleSpace on a Redis Cluster: watch', () => watchConformance(clusterHarness));
+quotaConformance({ ...clusterHarness, makeWithQuota: (quota) => RedisTupleSpace.open({ name: `cluster/${made++}`, redis: client, wakeups, quota }) });
 
 describe('RedisTupleSpace on a Redis Cluster', () => {
   it('spreads spaces over every master, each space on one slot', async () => {

@@ -8,6 +8,7 @@ import { concurrencyConformance } from '../space/conformance/concurrency.js';
 import type { SpaceHarness } from '../space/conformance/harness.js';
 import { indexPropertyConformance } from '../space/conformance/index-property.js';
 import { watchConformance } from '../space/conformance/watch.js';
+import { quotaConformance } from '../space/conformance/quotas.js';
 
 // The in-process space's behaviour suites, run against the Redis space on a real redis-server.
 let redis: RedisProcess;
@@ -47,3 +48,4 @@ describe('RedisTupleSpace: blocking and bulk operations', () => blockingConforma
 describe('RedisTupleSpace: concurrent takers', () => concurrencyConformance(redisHarness));
 describe('RedisTupleSpace: the index agrees with the oracle', () => indexPropertyConformance(redisHarness));
 describe('RedisTupleSpace: watch', () => watchConformance(redisHarness));
+quotaConformance({ ...redisHarness, makeWithQuota: (quota) => RedisTupleSpace.open({ name: `conformance/${made++}`, redis: client, wakeups, quota }) });

@@ -1,6 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { QuotaExceededError, shown } from '../../errors.js';
 import type { Space } from '../../space/space.js';
+import type { SpaceQuotaOptions } from '../../space/space-quota.js';
 import type { SharedSpaceBackend } from '../../space/space-registry.js';
 import { onBackend, type RedisClient } from '../redis-client.js';
 import { RedisTupleSpace } from './redis-tuple-space.js';
@@ -25,7 +26,7 @@ export class RedisSpaceCatalog implements SharedSpaceBackend {
     }
   }
 
-  open(key: string, maxSpacesPerTenant: number | undefined): Space {
+  open(key: string, maxSpacesPerTenant: number | undefined, quota: SpaceQuotaOptions = {}): Space {
     const [tenant, namespace, name] = key.split('/');
     const entry = `${namespace}/${name}`;
     const catalog = catalogKey(tenant);
@@ -33,6 +34,7 @@ export class RedisSpaceCatalog implements SharedSpaceBackend {
       name: key,
       redis: this.redis,
       wakeups: this.wakeups,
+      quota,
       // Before the first operation, in the same set-up that subscribes the space: one round trip, once.
       register: async () => {
         const added = Number(await (this.redis as unknown as CatalogCommands).plexSpaceCatalogAdd(catalog, entry, String(maxSpacesPerTenant ?? -1)));

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { optionalDuration, positiveInteger } from '../../space/options.js';
+import { resolveSpaceQuota, type SpaceQuotaOptions } from '../../space/space-quota.js';
 import type { TupleLimits } from '../../tuple/limits.js';
 import type { RedisClient } from '../redis-client.js';
 import type { RedisWakeups } from './wakeups.js';
@@ -24,6 +25,8 @@ export interface RedisTupleSpaceOptions {
   maxDeliveries?: number;
   /** Lease of a crash-safe take when the call gives none. Default 30 000 ms. */
   defaultLeaseMs?: number;
+  /** Bounds on what the space holds, for every process sharing it (the in-process `maxTuples`, `maxBytes`, `maxWaiters`; stored in Redis: the last process to open the space sets them). */
+  quota?: SpaceQuotaOptions;
   /** Runs once before the space's first operation (a node's registry lists the space there, against the tenant's quota); its failure fails that operation. */
   register?: () => Promise<void>;
 }
@@ -59,4 +62,5 @@ export function checkRedisSpaceOptions(options: RedisTupleSpaceOptions): void {
   if (options.maxDeliveries !== undefined) positiveInteger('maxDeliveries', options.maxDeliveries);
   if (options.defaultLeaseMs !== undefined) positiveInteger('defaultLeaseMs', options.defaultLeaseMs);
   optionalDuration('defaultLeaseMs', options.defaultLeaseMs);
+  if (options.quota !== undefined) resolveSpaceQuota(options.quota);
 }

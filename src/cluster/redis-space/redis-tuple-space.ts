@@ -1,4 +1,4 @@
-import { AbortError, InvalidArgumentError, SpaceClosedError } from '../../errors.js';
+import { AbortError, InvalidArgumentError, QuotaExceededError, SpaceClosedError, shown } from '../../errors.js';
 import { checkRedisSpaceOptions, DEFAULT_LEASE_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_WAITER_LIVENESS_MS, type RedisSpaceStats, type RedisTupleSpaceOptions } from './redis-space-options.js';
 import { optionalDuration } from '../../space/options.js';
 import type { Delivery } from '../../space/deliveries.js';
@@ -115,7 +115,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     space.setUp = dead.setUp = async () => {
       await options.register?.();
-      await scripts.configure(base, maxDeliveries);
+      await scripts.configure(base, maxDeliveries, options.quota);
       // Subscribed from the start, so a watch begun later needs only its (ordered) watch script.
       await wakeups.listen(watchChannel(space.base), (message) => space.watchers.onMessage(message));
       await wakeups.listen(watchChannel(dead.base), (message) => dead.watchers.onMessage(message));
@@ -127,7 +127,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   write(tuple: Tuple, options: WriteOptions = {}): Promise<void> {
     return this.run(async () => {
       const args = this.writeArgs(tuple, options.ttlMs);
-      await this.call('write', () => this.scripts.write(this.base, 1, args));
+      this.refusedByQuota(await this.call('write', () => this.scripts.write(this.base, 1, args)));
     });
   }
 
@@ -145,7 +145,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
         }
       });
       if (tuples.length === 0) return;
-      await this.call('writeAll', () => this.scripts.write(this.base, tuples.length, args));
+      this.refusedByQuota(await this.call('writeAll', () => this.scripts.write(this.base, tuples.length, args)));
     });
   }
 
@@ -342,6 +342,14 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     return onBackend(`${what} on the tuple space ${this.name}`, fn);
   }
 
+  /** A write script's quota refusal (nothing was written) as the in-process space's error. */
+  private refusedByQuota(reply: unknown): void {
+    if (!Array.isArray(reply)) return;
+    const [, name, limit, held, adding] = reply.map((part: Buffer | number) => part.toString());
+    const detail = name === 'tuplesPerSpace' ? `it holds ${held} tuples` : `it holds ${held} bytes of tuples and the write adds ${adding}`;
+    throw new QuotaExceededError(name, Number(limit), `space ${shown(this.name)}`, `${detail} (counted across the cluster)`);
+  }
+
   /** Validates with the in-process compiler (same typed errors), then builds the Lua program. */
   private program(template: unknown): TemplateProgram {
     compileTemplate(template, this.limits);
@@ -422,6 +430,10 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
       return;
     }
     op.isRegistered = true;
+    if (Number(reply[0]) === 2) {
+      op.fail(new QuotaExceededError('waitersPerSpace', Number(reply[1]), `space ${shown(this.name)}`, `${Number(reply[2])} calls are waiting (counted across the cluster)`));
+      return;
+    }
     if (reply[0] === 1) {
       const header = reply[2]!.toString('latin1');
       if (op.state === 'settled' && op.kind === 't') {

@@ -63,8 +63,9 @@ export class SpaceScripts {
     return this.fn('plexSpaceTick')(base);
   }
 
-  configure(base: string, maxDeliveries: number): Promise<Reply> {
-    return this.fn('plexSpaceConfigure')(base, maxDeliveries);
+  configure(base: string, maxDeliveries: number, quota: { maxTuples?: number; maxBytes?: number; maxWaiters?: number } = {}): Promise<Reply> {
+    const bound = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '' : String(n));
+    return this.fn('plexSpaceConfigure')(base, maxDeliveries, bound(quota.maxTuples), bound(quota.maxBytes), bound(quota.maxWaiters));
   }
 
   leave(base: string, mode: 'timeout' | 'abort' | 'claim', waiterIds: readonly string[]): Promise<Reply> {

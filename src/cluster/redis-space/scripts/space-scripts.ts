@@ -16,15 +16,20 @@ const LIBRARY = MATCH_LUA + STORE_LUA + WAITERS_LUA + DELIVERIES_LUA;
 
 /**
  * write(n, record1, ttl1, …): stores n tuples (or hands them to blocked
- * operations) in order. A ttl is '' for none. Returns n.
+ * operations) in order. A ttl is '' for none. Returns n, or — changing
+ * nothing — a quota refusal {'quota', name, limit, held, adding}.
  */
 const WRITE = `${LIBRARY}
 local now = now_ms()
 purge(now)
 local n = tonumber(ARGV[1])
+local recs = {}
+for i = 1, n do recs[i] = cmsgpack.unpack(ARGV[2 * i]) end
+local refused = quota_refusal(recs)
+if refused then return refused end
 for i = 1, n do
   local raw, ttl = ARGV[2 * i], ARGV[2 * i + 1]
-  local rec = cmsgpack.unpack(raw)
+  local rec = recs[i]
   local expires_at = 0
   if ttl ~= '' then expires_at = now + tonumber(ttl) end
   insert(next_seq(), raw, rec, expires_at, now)
@@ -71,8 +76,9 @@ return out
  * block(program, kind, waiterId, node, liveMs, leaseMs, holder): the oldest
  * match now (taken when kind is 't', on a delivery when leaseMs is not ''),
  * or — in the same script, so no write slips in between — the operation is
- * filed as a waiter. Returns {1, tuple, header}, or {0, ms until the
- * earliest delivery lease ends or -1}.
+ * filed as a waiter. Returns {1, tuple, header}, {0, ms until the
+ * earliest delivery lease ends or -1}, or {2, limit, waiting} when the
+ * space's waitersPerSpace quota is reached (nothing filed).
  */
 const BLOCK = `${LIBRARY}
 purge(now_ms())
@@ -93,6 +99,8 @@ if #found > 0 then
   end
   return { 1, m[3][1], header }
 end
+local max_w = tonumber(redis.call('HGET', base .. ':quota', 'w'))
+if max_w and redis.call('HLEN', W) >= max_w then return { 2, max_w, redis.call('HLEN', W) } end
 local set = waiter_set_for(prog, kind)
 redis.call('HSET', W, wid, cmsgpack.pack({ kind, node, ARGV[1], set, lease, ARGV[7] }))
 redis.call('ZADD', set, next_seq(), wid)
@@ -196,9 +204,17 @@ redis.call('DEL', node_set(ARGV[1]))
 return n
 `;
 
-/** configure(maxDeliveries): deliveries of a tuple before it is dead-lettered. */
+/**
+ * configure(maxDeliveries, maxTuples, maxBytes, maxWaiters): deliveries of a
+ * tuple before it is dead-lettered, and the space's quotas ('' for none).
+ */
 const CONFIGURE = `
 redis.call('SET', KEYS[1] .. ':maxd', ARGV[1])
+local q = KEYS[1] .. ':quota'
+redis.call('DEL', q)
+if ARGV[2] ~= '' then redis.call('HSET', q, 't', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('HSET', q, 'b', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HSET', q, 'w', ARGV[4]) end
 return 1
 `;
 

@@ -51,6 +51,8 @@ end
 
 local function store(seq, raw, rec, expires_at)
   redis.call('HSET', T, seq, raw)
+  -- Bytes of stored tuples, for the bytesPerSpace quota (the encoded tuple, as in process).
+  redis.call('INCRBY', base .. ':bytes', #rec[1])
   local arity = #rec - 2
   redis.call('ZADD', arity_set(arity), seq, seq)
   for pos = 1, arity do redis.call('ZADD', field_set(arity, pos, entry_key(rec[pos + 2])), seq, seq) end
@@ -59,6 +61,7 @@ end
 
 local function remove(seq, rec)
   redis.call('HDEL', T, seq)
+  redis.call('DECRBY', base .. ':bytes', #rec[1])
   local arity = #rec - 2
   redis.call('ZREM', arity_set(arity), seq)
   for pos = 1, arity do redis.call('ZREM', field_set(arity, pos, entry_key(rec[pos + 2])), seq) end

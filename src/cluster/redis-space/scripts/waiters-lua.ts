@@ -154,6 +154,32 @@ local function offer(seq, expires_at, raw, rec)
   return each_match(rec, 't', hand)
 end
 
+-- Whether a blocked taker would consume rec now (serves nobody): a single
+-- write to a full space still feeds the consumers that would drain it.
+local function taker_waiting(rec)
+  if redis.call('HLEN', W) == 0 then return false end
+  return each_match(rec, 't', function() return true end)
+end
+
+-- Quotas (configure: the hash base:quota, fields t, b, w). Nil when the
+-- n tuples of recs fit; else the refusal the caller turns into a
+-- QuotaExceededError: {'quota', name, limit, held, adding}.
+local function quota_refusal(recs)
+  local q = redis.call('HMGET', base .. ':quota', 't', 'b')
+  local max_t, max_b = tonumber(q[1]), tonumber(q[2])
+  if not max_t and not max_b then return nil end
+  local add_b = 0
+  for i = 1, #recs do add_b = add_b + #recs[i][1] end
+  local held_t = redis.call('HLEN', T)
+  local held_b = tonumber(redis.call('GET', base .. ':bytes') or '0')
+  local over_t = max_t and held_t + #recs > max_t
+  local over_b = max_b and held_b + add_b > max_b
+  if not over_t and not over_b then return nil end
+  if #recs == 1 and taker_waiting(recs[1]) then return nil end
+  if over_t then return { 'quota', 'tuplesPerSpace', max_t, held_t, #recs } end
+  return { 'quota', 'bytesPerSpace', max_b, held_b, add_b }
+end
+
 -- Stores a tuple unless a blocked taker consumes it; a lease that already
 -- ended (ttlMs 0) still serves blocked operations but is not stored.
 local function insert(seq, raw, rec, expires_at, now)

@@ -1,0 +1,111 @@
+import { connectRedis, type RedisClient } from '../cluster/redis-client.js';
+import { RedisSpaceCatalog } from '../cluster/redis-space/redis-space-catalog.js';
+import { RedisWakeups } from '../cluster/redis-space/wakeups.js';
+import { PlexNode } from '../node/plex-node.js';
+import type { Space } from '../space/space.js';
+
+/**
+ * One node process of `plexspaces bench cluster` (cluster-suite.ts forks
+ * two): a real `PlexNode` joined to the bench's Redis the way `start
+ * --cluster` builds it, whose shared space the suite drives over IPC — and,
+ * for the baseline, a plain ioredis client using the same Redis as a work
+ * queue. Each command answers with its own measurement and check.
+ */
+
+export type WorkerCommand =
+  | { op: 'produce'; kind: 'space' | 'queue'; key: string; n: number; depth: number }
+  | { op: 'consume'; kind: 'space' | 'queue'; key: string; n: number; depth: number }
+  | { op: 'ping' | 'pong'; kind: 'space' | 'queue'; key: string; rounds: number }
+  | { op: 'exit' };
+
+export type WorkerReply = { ok: true; seconds?: number; samples?: number[]; received?: number } | { ok: false; error: string };
+
+const url = process.argv[2];
+const redis = await connectRedis([url]);
+const wakeups = await RedisWakeups.open(redis);
+const node = new PlexNode({ dataDir: null, workers: 1, cluster: redis, sharedSpaces: new RedisSpaceCatalog(redis, wakeups) });
+// The queue baseline's blocking pops each need a connection of their own, as BRPOP workers have.
+const poppers: RedisClient[] = [];
+const popper = async (i: number) => (poppers[i] ??= await connectRedis([url]));
+
+const space = (key: string): Space => {
+  const [tenant, namespace, name] = key.split('/');
+  return node.spaces.open({ tenant, namespace, name });
+};
+
+async function lanes(depth: number, n: number, each: (i: number, lane: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: depth }, async (_, lane) => {
+      while (next < n) await each(next++, lane);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+async function run(command: Exclude<WorkerCommand, { op: 'exit' }>): Promise<WorkerReply> {
+  if (command.op === 'produce') {
+    const { key, n, depth } = command;
+    const seconds = command.kind === 'space' ? await lanes(depth, n, (i) => space(key).write(['job', i])) : await lanes(depth, n, async (i) => void (await redis.lpush(key, String(i))));
+    return { ok: true, seconds };
+  }
+  if (command.op === 'consume') {
+    const { key, n, depth } = command;
+    const seen = new Uint8Array(n);
+    const seconds =
+      command.kind === 'space'
+        ? await lanes(depth, n, async () => {
+            const got = (await space(key).take(['job', null], { timeoutMs: 30_000 })) as [string, number] | null;
+            if (got === null) throw new Error('a take timed out');
+            seen[got[1]]++;
+          })
+        : await lanes(depth, n, async (_, lane) => {
+            const got = await (await popper(lane)).brpop(key, 30);
+            if (got === null) throw new Error('a BRPOP timed out');
+            seen[Number(got[1])]++;
+          });
+    const wrong = seen.filter((c) => c !== 1).length;
+    if (wrong !== 0) throw new Error(`${wrong} of ${n} values not received exactly once`);
+    return { ok: true, seconds, received: n };
+  }
+  // Ping-pong: the pinger writes ping i and waits for pong i; the ponger answers each ping. A round trip is two wake-ups across processes, so no clocks need to agree.
+  const { key, rounds } = command;
+  const samples: number[] = [];
+  const pop = await popper(0);
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    if (command.kind === 'space') {
+      const s = space(key);
+      if (command.op === 'ping') await s.write(['ping', i]);
+      const got = (await s.take([command.op === 'ping' ? 'pong' : 'ping', i], { timeoutMs: 30_000 })) as [string, number] | null;
+      if (got?.[1] !== i) throw new Error(`round ${i} got ${String(got)}`);
+      if (command.op === 'pong') await s.write(['pong', i]);
+    } else {
+      if (command.op === 'ping') await redis.lpush(`${key}:ping`, String(i));
+      const got = await pop.brpop(command.op === 'ping' ? `${key}:pong` : `${key}:ping`, 30);
+      if (got?.[1] !== String(i)) throw new Error(`round ${i} got ${String(got)}`);
+      if (command.op === 'pong') await redis.lpush(`${key}:pong`, String(i));
+    }
+    if (command.op === 'ping') samples.push(performance.now() - started);
+  }
+  return { ok: true, samples };
+}
+
+process.on('message', (command: WorkerCommand) => {
+  if (command.op === 'exit') {
+    void (async () => {
+      await node.stop();
+      await wakeups.close();
+      for (const p of poppers) p.disconnect();
+      redis.disconnect();
+      process.exit(0);
+    })();
+    return;
+  }
+  run(command).then(
+    (reply) => process.send!(reply),
+    (error: Error) => process.send!({ ok: false, error: error.message } satisfies WorkerReply),
+  );
+});
+process.send!({ ok: true } satisfies WorkerReply);
