@@ -3,6 +3,7 @@ import type { Logger } from '../node/logger.js';
 import type { ClusterConfig } from '../node/node-config.js';
 import type { Membership } from './membership.js';
 import { NodeRegistry } from './node-registry.js';
+import { releaseProcessQueueDeliveries } from './redis-coordination/process-queues.js';
 import { releaseProcessDeliveries } from './redis-space/node-deliveries.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -47,6 +48,11 @@ export async function joinCluster(
     releaseProcessDeliveries(client, `${event.node.id}.${event.node.incarnation}`).then(
       (back) => back > 0 && log.info('deliveries of a departed node came back', { node: event.node.id, deliveries: back }),
       (error: unknown) => log.warn('cannot give back a departed node’s deliveries (their leases still end)', { node: event.node.id, error: (error as Error).message }),
+    );
+    // So do the channel messages its actors held (rather than at their visibility timeout).
+    releaseProcessQueueDeliveries(client, `${event.node.id}.${event.node.incarnation}`).then(
+      (back) => back > 0 && log.info('channel messages a departed node held came back', { node: event.node.id, deliveries: back }),
+      (error: unknown) => log.warn('cannot give back a departed node’s channel messages (their visibility timeout still ends)', { node: event.node.id, error: (error as Error).message }),
     );
     coordination.nodeLeft(event.node.id, event.node.incarnation).then(
       (left) => left > 0 && log.info('group members of a departed node left', { node: event.node.id, members: left }),

@@ -64,7 +64,7 @@ export class Coordination {
       this.blobs = localBlobs(new BlobStore(dataDir === null ? null : join(dataDir, 'blobs'), options.blobs));
     }
     // Queues and topics on Redis are shared: a message sent on one node is received on another.
-    this.channels = options.cluster !== undefined ? new RedisChannels(options.cluster) : localChannels(new Channels());
+    this.channels = options.cluster !== undefined ? new RedisChannels(options.cluster, options.node) : localChannels(new Channels());
   }
 
   /** An actor exited: it leaves every group, and queue messages it held are redelivered. */

@@ -3,6 +3,7 @@ import { localChannels, type ChannelService } from '../../src/coord/channel-serv
 import { Channels } from '../../src/coord/channels.js';
 import type { QueueDelivery } from '../../src/coord/queue-channel.js';
 import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
+import { releaseProcessQueueDeliveries } from '../../src/cluster/redis-coordination/process-queues.js';
 import { RedisChannels } from '../../src/cluster/redis-coordination/redis-channels.js';
 import { startRedisCluster, startRedisServer, type RedisClusterProcess, type RedisProcess } from '../../src/cluster/redis-process.js';
 
@@ -304,6 +305,39 @@ describe.each(Object.keys(BACKENDS))('channels on %s', (backendName) => {
     await a.send(acme, q, 'after');
     expect((await b.receive(acme, q, { timeoutMs: 0 }))?.message).toBe('after');
     expect(await a.stats(acme, q)).toMatchObject({ receiversWaiting: 0, inFlight: 1, ready: 0 });
+  });
+});
+
+describe.each([
+  ['one redis-server', () => [redis.url]],
+  ['Redis Cluster (3 masters)', () => cluster.urls],
+] as const)('channel deliveries of a departed node on %s', (_, urls) => {
+  it('come back at once when its process is released, in every queue it received from; others are untouched', async () => {
+    const node = async (id: string) => {
+      const client = await connectRedis(urls());
+      clients.push(client);
+      const channels = new RedisChannels(client, { id, incarnation: 'i1' });
+      services.push(channels);
+      return { client, channels };
+    };
+    const alpha = await node(`alpha-${run}`);
+    const beta = await node(`beta-${run}`);
+    const [q1, q2] = [`gone${run++}`, `gone${run++}`];
+    for (const q of [q1, q2]) await alpha.channels.send(acme, q, `${q}-a`);
+    await alpha.channels.send(acme, q1, `${q1}-b`);
+    const held = [(await alpha.channels.receive(acme, q1, { timeoutMs: 0, consumer: 'x' }))!, (await alpha.channels.receive(acme, q2, { timeoutMs: 0, consumer: 'y' }))!];
+    const betas = (await beta.channels.receive<string>(acme, q1, { timeoutMs: 0, consumer: 'z' }))!;
+    expect(betas.message).toBe(`${q1}-b`);
+    // Another incarnation of the same id holds nothing.
+    expect(await releaseProcessQueueDeliveries(beta.client, `alpha-${run - 2}.i2`)).toBe(0);
+    expect(await releaseProcessQueueDeliveries(beta.client, `alpha-${run - 2}.i1`)).toBe(2);
+    expect(await releaseProcessQueueDeliveries(beta.client, `alpha-${run - 2}.i1`)).toBe(0); // idempotent
+    for (const [q, d] of [[q1, held[0]], [q2, held[1]]] as const) {
+      await expect(alpha.channels.ack(acme, q, d.id)).rejects.toMatchObject({ code: 'PLEX_ERR_ALREADY_SETTLED' });
+      expect(await beta.channels.receive(acme, q, { timeoutMs: 0 })).toMatchObject({ message: d.message, attempt: 2 });
+    }
+    await beta.channels.ack(acme, q1, betas.id); // beta's own delivery was not released
+    expect(await beta.channels.stats(acme, q1)).toMatchObject({ inFlight: 1, redelivered: 1, acked: 1 });
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
-import { startNodeProcess, type NodeProcess } from '../support/node-process.js';
+import { kill9, startNodeProcess, type NodeProcess } from '../support/node-process.js';
 
 // Two real node processes on one redis-server, each running the same work
 // queue application: the SDK actors' channel-* host calls reach one queue in
@@ -41,7 +41,8 @@ idle_timeout_seconds = 3600
 beforeAll(async () => {
   redis = await startRedisServer();
   const config = join(dir, 'cluster.toml');
-  writeFileSync(config, `[cluster]\nredis = ["${redis.url}"]\n`);
+  // A dead node is noticed within the test (3 s: deploying blocks a node's event loop for a while).
+  writeFileSync(config, `[cluster]\nredis = ["${redis.url}"]\nheartbeat_ttl_ms = 3000\n`);
   worker = (await buildActor(join(import.meta.dirname, '../fixtures/sdk/channel-worker.ts'))).component;
   const start = (id: string) => startNodeProcess(join(dir, id), children, { args: ['--config', config, '--node-id', id] });
   [alpha, beta] = await Promise.all([start('alpha'), start('beta')]);
@@ -87,5 +88,15 @@ describe('channels across node processes', () => {
     const undeployed = await fetch(`${alpha.http}/api/v1/applications/jobs?namespace=prod`, { method: 'DELETE' });
     expect(undeployed.status, await undeployed.clone().text()).toBe(200);
     expect(await ask(beta, 'worker:b', 'work')).toEqual({ done: 0, attempt: 2 });
+  }, 60_000);
+
+  it('a job held on alpha goes to beta when alpha is SIGKILLed and its heartbeat lapses, long before the 30 s visibility timeout', async () => {
+    await deploy(alpha);
+    expect(await ask(beta, 'worker:producer', 'produce', { count: 1 })).toEqual({ sent: 1 });
+    expect(await ask(alpha, 'holder', 'grab')).toEqual({ grabbed: 0 });
+    await kill9(alpha.child);
+    await expect.poll(() => ask(beta, 'worker:b', 'work'), { timeout: 20_000, interval: 100 }).toEqual({ done: 0, attempt: 2 });
+    // Within the poll's 20 s, so not the visibility timeout: the node's departure gave it back.
+    expect(beta.out()).toMatch(/channel messages a departed node held came back/);
   }, 60_000);
 });

@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import type { ChannelService } from '../../coord/channel-service.js';
 import { checkChannelName } from '../../coord/channels.js';
 import { checkScope, type Scope } from '../../coord/scope.js';
+import type { NodeIdentity } from '../node-registry.js';
 import { onBackend, type RedisClient } from '../redis-client.js';
 import { ChannelNotices } from './channel-notices.js';
-import { channelKeys, RedisQueues } from './redis-queues.js';
+import { channelKeys } from './channel-keys.js';
+import { RedisQueues } from './redis-queues.js';
 import { RedisTopics } from './redis-topics.js';
 import { scopePrefix } from './scope-keys.js';
 
@@ -12,7 +15,8 @@ const DELETE = `
 local base, kinds, name = KEYS[1], KEYS[2], ARGV[1]
 if not redis.call('HGET', kinds, name) then return 0 end
 for _, consumer in ipairs(redis.call('SMEMBERS', base .. '/cs')) do redis.call('DEL', base .. '/c/' .. consumer) end
-for _, suffix in ipairs({'/s', '/d', '/v', '/r', '/a', '/cfg', '/st', '/cs', '/dead', '/tcfg', '/nodes'}) do redis.call('DEL', base .. suffix) end
+for _, process in ipairs(redis.call('SMEMBERS', base .. '/ns')) do redis.call('DEL', base .. '/n/' .. process) end
+for _, suffix in ipairs({'/s', '/d', '/v', '/r', '/a', '/cfg', '/st', '/cs', '/ns', '/dead', '/tcfg', '/nodes'}) do redis.call('DEL', base .. suffix) end
 redis.call('HDEL', kinds, name)
 redis.call('PUBLISH', base .. '/ev', 'x')
 return 1
@@ -34,11 +38,12 @@ export class RedisChannels implements ChannelService {
   private readonly queues: RedisQueues;
   private readonly topics: RedisTopics;
 
-  constructor(client: RedisClient) {
+  /** `node` names this process in the deliveries it hands out (default: a random incarnation), so its departure releases them. */
+  constructor(client: RedisClient, node?: NodeIdentity) {
     this.client = client as Scripted;
     if (typeof this.client.plexChannelDelete !== 'function') client.defineCommand('plexChannelDelete', { numberOfKeys: 2, lua: DELETE });
     this.notices = new ChannelNotices(client, { onLost: () => this.queues.backendLost(), onReconnect: () => this.queues.lookAgain() });
-    this.queues = new RedisQueues(client, this.notices);
+    this.queues = new RedisQueues(client, this.notices, node === undefined ? `channels-${randomBytes(6).toString('hex')}.0` : `${node.id}.${node.incarnation}`);
     this.topics = new RedisTopics(client, this.notices);
   }
 

@@ -7,11 +7,12 @@ import { LUA_NOW_MS } from './scope-keys.js';
  *
  *   B/s          stream: one entry { m = message (msgpack) } per message not yet acked or
  *                dead-lettered, in send order; consumer group 'g' reads it (XREADGROUP '>')
- *   B/d          hash   delivery id ─▶ "entry id \t attempt \t consumer"   (in flight)
+ *   B/d          hash   delivery id ─▶ "entry id \t attempt \t process \t consumer"   (in flight)
  *   B/v          zset   delivery id, score its visibility deadline (ms, Redis clock)
  *   B/r          zset   entry id ready for redelivery, score the moment it became ready
  *   B/a          hash   entry id ─▶ deliveries so far
  *   B/c/<who>    set    delivery ids held by consumer <who>;  B/cs: set of those consumers
+ *   B/n/<proc>   set    delivery ids opened through process <proc> (<node id>.<incarnation>);  B/ns: those processes
  *   B/cfg        hash   { cap, maxd, vt, dlcap, maxb } fixed at creation
  *   B/st         hash   counters: sent, acked, redelivered, deadLettered, deadLettersDropped, ids
  *   B/dead       stream dead letters { m, a attempts, r reason, t at }, MAXLEN dlcap
@@ -61,18 +62,21 @@ local function open_queue()
   return state
 end
 
+-- entry, attempts, consumer, process (the consumer comes last: it may hold any character).
 local function record(id)
   local rec = redis.call('HGET', D, id)
   if not rec then return nil end
   local t1 = string.find(rec, '\\t', 1, true)
   local t2 = string.find(rec, '\\t', t1 + 1, true)
-  return string.sub(rec, 1, t1 - 1), tonumber(string.sub(rec, t1 + 1, t2 - 1)), string.sub(rec, t2 + 1)
+  local t3 = string.find(rec, '\\t', t2 + 1, true)
+  return string.sub(rec, 1, t1 - 1), tonumber(string.sub(rec, t1 + 1, t2 - 1)), string.sub(rec, t3 + 1), string.sub(rec, t2 + 1, t3 - 1)
 end
 
-local function close_delivery(id, consumer)
+local function close_delivery(id, consumer, process)
   redis.call('HDEL', D, id)
   redis.call('ZREM', V, id)
   redis.call('SREM', base .. '/c/' .. consumer, id)
+  redis.call('SREM', base .. '/n/' .. process, id)
 end
 
 local function bump(field)
@@ -110,9 +114,9 @@ end
 local function lapse()
   local due = redis.call('ZRANGEBYSCORE', V, '-inf', now, 'WITHSCORES')
   for i = 1, #due, 2 do
-    local entry, attempts, consumer = record(due[i])
+    local entry, attempts, consumer, process = record(due[i])
     if entry then
-      close_delivery(due[i], consumer)
+      close_delivery(due[i], consumer, process)
       redeliver(entry, attempts, 'visibility-timeout', tonumber(due[i + 1]))
     else
       redis.call('ZREM', V, due[i])
@@ -154,7 +158,7 @@ notify()
 return result
 `;
 
-// ARGV[8]: consumer. Redeliveries come before new messages.
+// ARGV[8]: consumer, ARGV[9]: the receiving process. Redeliveries come before new messages.
 const RECEIVE = `${PRELUDE}
 local state = open_queue()
 if state ~= 'ok' then return {state} end
@@ -179,10 +183,12 @@ if not entry then
 end
 local attempts = redis.call('HINCRBY', A, entry, 1)
 local id = redis.call('HINCRBY', ST, 'ids', 1)
-redis.call('HSET', D, id, entry .. '\\t' .. attempts .. '\\t' .. ARGV[8])
+redis.call('HSET', D, id, entry .. '\\t' .. attempts .. '\\t' .. ARGV[9] .. '\\t' .. ARGV[8])
 redis.call('ZADD', V, now + cfg.vt, id)
 redis.call('SADD', base .. '/c/' .. ARGV[8], id)
 redis.call('SADD', CS, ARGV[8])
+redis.call('SADD', base .. '/n/' .. ARGV[9], id)
+redis.call('SADD', base .. '/ns', ARGV[9])
 notify()
 return {'got', tostring(id), message, tostring(attempts)}
 `;
@@ -192,12 +198,12 @@ const SETTLE = `${PRELUDE}
 local state = open_queue()
 if state ~= 'ok' then return state end
 lapse()
-local entry, attempts, consumer = record(ARGV[8])
+local entry, attempts, consumer, process = record(ARGV[8])
 if not entry then
   notify()
   return 'settled'
 end
-close_delivery(ARGV[8], consumer)
+close_delivery(ARGV[8], consumer, process)
 if ARGV[9] == 'ack' then
   remove_entry(entry)
   bump('acked')
@@ -219,9 +225,9 @@ local ids = redis.call('SMEMBERS', held)
 table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
 local released = 0
 for _, id in ipairs(ids) do
-  local entry, attempts = record(id)
+  local entry, attempts, _, process = record(id)
   if entry then
-    close_delivery(id, ARGV[8])
+    close_delivery(id, ARGV[8], process)
     redeliver(entry, attempts, 'consumer-exit', now)
     released = released + 1
   end
@@ -234,6 +240,29 @@ for _, p in ipairs(redis.call('XPENDING', S, 'g', '-', '+', cfg.cap, who)) do
   redis.call('XCLAIM', S, 'g', 'parked', 0, p[1], 'JUSTID')
 end
 redis.call('XGROUP', 'DELCONSUMER', S, 'g', who)
+notify()
+return released
+`;
+
+// ARGV[8]: a process (<node id>.<incarnation>) whose node left the cluster: what it handed out comes back now,
+// not at the visibility deadline. Idempotent: deliveries already closed are not in its set any more.
+const RELEASE_PROCESS = `${PRELUDE}
+if open_queue() ~= 'ok' then return 0 end
+lapse()
+local opened = base .. '/n/' .. ARGV[8]
+local ids = redis.call('SMEMBERS', opened)
+table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
+local released = 0
+for _, id in ipairs(ids) do
+  local entry, attempts, consumer = record(id)
+  if entry then
+    close_delivery(id, consumer, ARGV[8])
+    redeliver(entry, attempts, 'consumer-exit', now)
+    released = released + 1
+  end
+end
+redis.call('DEL', opened)
+redis.call('SREM', base .. '/ns', ARGV[8])
 notify()
 return released
 `;
@@ -280,6 +309,7 @@ export type QueueScripted = RedisClient & {
   plexQueueReceiveBuffer(...args: string[]): Promise<Buffer[]>;
   plexQueueSettle(...args: string[]): Promise<string>;
   plexQueueRelease(...args: string[]): Promise<number>;
+  plexQueueReleaseProcess(...args: string[]): Promise<number>;
   plexQueueStats(...args: string[]): Promise<Reply>;
   plexQueueDeadLettersBuffer(...args: string[]): Promise<Buffer[]>;
   plexQueueOpen(...args: string[]): Promise<string>;
@@ -288,7 +318,7 @@ export type QueueScripted = RedisClient & {
 export function queueScripted(client: RedisClient): QueueScripted {
   const c = client as QueueScripted;
   if (typeof c.plexQueueSend !== 'function') {
-    for (const [name, lua] of Object.entries({ Send: SEND, Receive: RECEIVE, Settle: SETTLE, Release: RELEASE, Stats: STATS, DeadLetters: DEAD_LETTERS, Open: OPEN })) {
+    for (const [name, lua] of Object.entries({ Send: SEND, Receive: RECEIVE, Settle: SETTLE, Release: RELEASE, ReleaseProcess: RELEASE_PROCESS, Stats: STATS, DeadLetters: DEAD_LETTERS, Open: OPEN })) {
       client.defineCommand(`plexQueue${name}`, { numberOfKeys: 2, lua });
     }
   }

@@ -1,22 +1,16 @@
 import { pack, unpack } from 'msgpackr';
 import { AbortError, AlreadySettledError, BackendUnavailableError, BackpressureError, ChannelClosedError, InvalidArgumentError, NotFoundError, PayloadTooLargeError, shown } from '../../errors.js';
-import { checkChannelName } from '../../coord/channels.js';
 import { messageBytes } from '../../coord/message-size.js';
-import { queueChannelSettings, type DeadLetter, type QueueChannelOptions, type QueueDelivery, type QueueStats, type ReceiveOptions, type SendOptions } from '../../coord/queue-channel.js';
-import { checkScope, scopeKey, type Scope } from '../../coord/scope.js';
+import type { DeadLetter, QueueChannelOptions, QueueDelivery, QueueStats, ReceiveOptions, SendOptions } from '../../coord/queue-channel.js';
+import { scopeKey, type Scope } from '../../coord/scope.js';
 import { optionalDuration } from '../../util/duration.js';
 import { onBackend, type RedisClient } from '../redis-client.js';
+import { channelKeys, queueScriptHead } from './channel-keys.js';
 import type { ChannelNotices } from './channel-notices.js';
+import { processQueuesKey } from './process-queues.js';
 import { queueScripted, type QueueScripted } from './redis-queue-scripts.js';
-import { scopePrefix } from './scope-keys.js';
 import { WaitLine, type Attempt } from './wait-line.js';
 
-/** The keys every channel script takes: the channel's base key and its scope's kinds hash. */
-export function channelKeys(scope: Scope, name: string): { base: string; kinds: string; events: string } {
-  const p = scopePrefix(scope);
-  const base = `${p}:ch:${name}`;
-  return { base, kinds: `${p}:ch:kinds`, events: `${base}/ev` };
-}
 
 interface QueueWaiters {
   readonly senders: WaitLine<void>;
@@ -44,11 +38,15 @@ export class RedisQueues {
   private readonly waiting = new Map<string, QueueWaiters>();
   /** Queues each consumer received from through this process: what releaseConsumer visits (no SCAN). */
   private readonly heldBy = new Map<string, Map<string, { scope: Scope; name: string }>>();
+  /** Queues already filed under this process (process-queues.ts), so a departed node's deliveries can be found. */
+  private readonly filed = new Set<string>();
   private closed = false;
 
+  /** `process` names this process in the deliveries it hands out: `<node id>.<incarnation>`. */
   constructor(
     client: RedisClient,
     private readonly notices: ChannelNotices,
+    private readonly process: string,
   ) {
     this.client = queueScripted(client);
   }
@@ -91,7 +89,11 @@ export class RedisQueues {
     const consumer = options.consumer ?? '';
     if (typeof consumer !== 'string') throw new InvalidArgumentError(`a consumer must be a string, got ${shown(consumer)}`);
     const attempt = async (): Promise<Attempt<QueueDelivery<unknown> | null>> => {
-      const reply = await onBackend('channel receive', () => this.client.plexQueueReceiveBuffer(...head, consumer));
+      if (!this.filed.has(head[0])) {
+        await onBackend('channel receive', () => this.client.sadd(processQueuesKey(this.process), JSON.stringify([scope.tenant, scope.namespace, name])));
+        this.filed.add(head[0]);
+      }
+      const reply = await onBackend('channel receive', () => this.client.plexQueueReceiveBuffer(...head, consumer, this.process));
       const outcome = reply[0].toString();
       if (outcome === 'empty') return { got: false, retryInMs: Number(reply[1].toString()) };
       if (outcome !== 'got') check(outcome, name);
@@ -196,13 +198,8 @@ export class RedisQueues {
 
   // ── internals ────────────────────────────────────────────────────────────
 
-  /** KEYS and the leading ARGV of every queue script (validates the scope, name and options). */
   private head(scope: Scope, name: string, options: QueueChannelOptions | undefined, create: boolean): string[] {
-    checkScope(scope);
-    checkChannelName(name);
-    const s = queueChannelSettings(options);
-    const { base, kinds } = channelKeys(scope, name);
-    return [base, kinds, name, ...[s.capacity, s.maxDeliveries, s.visibilityTimeoutMs, s.deadLetterCapacity, s.maxMessageBytes].map(String), create ? '1' : '0'];
+    return queueScriptHead(scope, name, options, create);
   }
 
   private wait<R>(scope: Scope, name: string, which: 'senders' | 'receivers', attempt: () => Promise<Attempt<R>>, timeoutMs: number | undefined, signal: AbortSignal | undefined, onTimeout: () => R): Promise<R> {

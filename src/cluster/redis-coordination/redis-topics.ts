@@ -8,7 +8,7 @@ import { subscriptionCapacity, TopicChannel, type PublishOptions, type Subscribe
 import { optionalDuration } from '../../util/duration.js';
 import { onBackend, type RedisClient } from '../redis-client.js';
 import type { ChannelNotices } from './channel-notices.js';
-import { channelKeys } from './redis-queues.js';
+import { channelKeys } from './channel-keys.js';
 import { LUA_NOW_MS } from './scope-keys.js';
 
 /*
