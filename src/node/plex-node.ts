@@ -55,11 +55,14 @@ export class PlexNode {
   readonly startedAt = new Date();
   /** This node's id and incarnation (random per start): what the cluster registry knows it by and its group members record. */
   readonly identity: NodeIdentity;
+  /** The cluster's Redis, when the node is one of a cluster's. */
+  readonly cluster: RedisClient | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(options: PlexNodeOptions = {}) {
     this.dataDir = options.dataDir === null ? null : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     this.identity = { id: nodeId(options.nodeId), incarnation: options.incarnation ?? newIncarnation() };
+    this.cluster = options.cluster;
     this.quotas = new TenantQuotas(options.quotas);
     const q = this.quotas.limits;
     // Every space of the registry is a tenant's (tenant/namespace/name), so every one gets the per-space bounds.

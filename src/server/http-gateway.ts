@@ -48,6 +48,10 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.LockTimeout]: 409,
   [ErrorCode.LockFenced]: 409,
   [ErrorCode.ChannelClosed]: 410,
+  // A delivery whose lease ended first: the tuple went back to the space.
+  [ErrorCode.LeaseExpired]: 410,
+  [ErrorCode.AlreadySettled]: 409,
+  [ErrorCode.TransactionConflict]: 409,
   [ErrorCode.Escalated]: 503,
   [ErrorCode.FacetRejected]: 403,
   // 429: the tenant may retry once it has freed something (stopped actors, taken tuples).

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Membership } from '../cluster/membership.js';
-import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
+import { InvalidArgumentError, LeaseExpiredError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
 import { ActorCalls, checkType } from './actor-calls.js';
 import type { DeadLetter, DeadLetters } from './dead-letters.js';
 import { Gatekeeper, type Principal } from './auth.js';
@@ -14,6 +14,7 @@ import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
 import type { AggregateStrategy, ReduceOp } from '../shard/gather.js';
 import type { Delivery } from '../space/deliveries.js';
 import type { Space } from '../space/space.js';
+import { SharedDeliveryIds } from '../cluster/redis-space/shared-delivery-ids.js';
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 import { checkDuration } from '../util/duration.js';
@@ -64,6 +65,9 @@ export class NodeService {
   /** Actor activation, ask and tell, and the dead letters of tells. */
   private readonly actors: ActorCalls;
 
+  /** Crash-safe deliveries on shared spaces, settled through any node (a cluster's). */
+  private readonly sharedDeliveries: SharedDeliveryIds | undefined;
+
   /** This node alone, or its place in a cluster (src/cluster/membership.ts). */
   readonly membership: Membership;
 
@@ -75,6 +79,7 @@ export class NodeService {
     identity: { labels?: Readonly<Record<string, string>> } = {},
   ) {
     this.actors = new ActorCalls(node, metrics, MAX_REMOTE_WAIT_MS);
+    this.sharedDeliveries = node.cluster === undefined ? undefined : new SharedDeliveryIds(node.cluster);
     this.membership = new Membership({
       // The node's own identity: the registry registers it, and its group members record it.
       id: node.identity.id,
@@ -181,6 +186,16 @@ export class NodeService {
     if (delivery === null) return null;
     const deliveryId = randomUUID();
     this.deliveries.set(deliveryId, { tenant: scope.tenant, holder: options.holder, delivery });
+    // On a shared space, any node may settle it: the client's next request may reach another one.
+    const ref = (delivery as { ref?: string }).ref;
+    if (ref !== undefined && this.sharedDeliveries !== undefined) {
+      await this.sharedDeliveries.record(scope.tenant, deliveryId, `${scope.tenant}/${scope.namespace}/${space}`, ref, delivery.leaseExpiresAt).catch(async (error: unknown) => {
+        // Unrecorded, the id would only work here: give the tuple back rather than hand out a half-usable id.
+        this.deliveries.delete(deliveryId);
+        await delivery.nack().catch(() => undefined);
+        throw error;
+      });
+    }
     return { tuple: tupleJson(delivery.tuple)!, deliveryId, deliveries: delivery.deliveries, leaseExpiresAt: delivery.leaseExpiresAt };
   }
 
@@ -213,9 +228,19 @@ export class NodeService {
   async settle(scope: Scope, deliveryId: unknown, outcome: 'ack' | 'nack'): Promise<void> {
     this.check(scope);
     const held = typeof deliveryId === 'string' ? this.deliveries.get(deliveryId) : undefined;
+    const unknown = () => new InvalidArgumentError(`no delivery ${shown(deliveryId)} is held (settled already, lease over, or never issued)`);
     // Another tenant's delivery id is as unknown as a made-up one.
-    if (held === undefined || held.tenant !== scope.tenant) throw new InvalidArgumentError(`no delivery ${shown(deliveryId)} is held (settled already, lease over, or never issued)`);
+    if (held === undefined || held.tenant !== scope.tenant) {
+      if (typeof deliveryId !== 'string' || this.sharedDeliveries === undefined) throw unknown();
+      // Taken through another node of the cluster, on a shared space.
+      const shared = await this.sharedDeliveries.claim(scope.tenant, deliveryId);
+      if (shared === undefined || !shared.spaceKey.startsWith(`${scope.tenant}/${scope.namespace}/`)) throw unknown();
+      const settled = await this.space(scope, shared.spaceKey.split('/')[2]).settleDelivery?.(shared.ref, outcome);
+      if (settled !== true) throw new LeaseExpiredError();
+      return;
+    }
     this.deliveries.delete(deliveryId as string);
+    if ((held.delivery as { ref?: string }).ref !== undefined) this.sharedDeliveries?.forget(scope.tenant, deliveryId as string);
     await (outcome === 'ack' ? held.delivery.ack() : held.delivery.nack());
   }
 

@@ -36,6 +36,12 @@ export interface Space {
   /** Runs a synchronous callback as one transaction: all of its changes apply, or none. */
   atomically<R>(fn: (tx: SpaceTransaction) => R): Promise<R>;
   releaseHolder(holder: string): Promise<number>;
+  /**
+   * Settles a delivery that another node opened, by its `ref` (a shared
+   * space's deliveries carry one): true when it was still open. Only shared
+   * spaces have it.
+   */
+  settleDelivery?(ref: string, outcome: 'ack' | 'nack'): Promise<boolean>;
   /** Counts for metrics; a shared space answers from its backend (so: maybe a promise). */
   stats(): SpaceStats | Promise<SpaceStats>;
   close(): Promise<void>;

@@ -67,6 +67,23 @@ describe('tuple spaces shared by the nodes of a cluster', () => {
     expect((await waiting).body.tuple).toEqual(['task', 7]);
   });
 
+  it('a delivery taken through one node is acked or nacked through any other, once, by its own tenant only', async () => {
+    const settle = (node: NodeProcess, outcome: string, deliveryId: unknown, tenant = 'acme') =>
+      fetch(`${node.http}/api/v1/tuplespace/${tenant}/jobs/deliveries/${outcome}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deliveryId }) });
+    await ts(a, 'lb', 'write-all', { tuples: [['t', 1], ['t', 2]] });
+    const first = await ts(b, 'lb', 'take-with-ack', { template: ['t', null], leaseMs: 30_000 });
+    expect((await settle(a, 'ack', first.body.deliveryId, 'globex')).status).toBe(400); // another tenant: as unknown as a made-up id
+    expect((await settle(c, 'ack', first.body.deliveryId)).status).toBe(200);
+    expect((await settle(a, 'ack', first.body.deliveryId)).status).toBe(400); // settled once
+    expect((await settle(b, 'ack', first.body.deliveryId)).status).toBe(410); // on the node that took it: its lease is over for it (PLEX_ERR_LEASE_EXPIRED)
+    const second = await ts(c, 'lb', 'take-with-ack', { template: ['t', null], leaseMs: 30_000 });
+    expect(second.body.tuple).toEqual(['t', 2]);
+    expect((await settle(a, 'nack', second.body.deliveryId)).status).toBe(200);
+    expect((await ts(b, 'lb', 'take', { template: ['t', null], timeoutMs: 0 })).body.tuple).toEqual(['t', 2]); // back after the nack
+    expect((await ts(a, 'lb', 'count', { template: ['t', null] })).body.count).toBe(0);
+    expect((await settle(a, 'ack', 'no-such-delivery')).status).toBe(400);
+  });
+
   it('a space the configuration keeps on the node is not shared', async () => {
     await ts(a, 'scratch', 'write', { tuple: ['mine', 'alpha'] });
     expect((await ts(b, 'scratch', 'count', { template: ['mine', null] })).body.count).toBe(0);

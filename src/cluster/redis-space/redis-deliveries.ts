@@ -22,7 +22,7 @@ export class RedisDeliveries {
   }
 
   /** `header` is the script's "id:deliveries:leaseExpiresAt"; `leaseMs` what the caller asked for. */
-  open(header: string, tuple: Tuple, leaseMs: number): Delivery {
+  open(header: string, tuple: Tuple, leaseMs: number): Delivery & { readonly ref: string } {
     const [id, deliveries, expiresAt] = header.split(':');
     // Unref'd, as in-process: a pending lease alone does not keep the process up.
     this.timers.set(
@@ -46,6 +46,8 @@ export class RedisDeliveries {
     };
     return {
       tuple,
+      // Another node may settle it by this (settleDelivery): a remote client's next request may reach any node.
+      ref: id,
       deliveries: Number(deliveries),
       leaseExpiresAt: Number(expiresAt),
       ack: () => settleOnce('ack'),

@@ -192,6 +192,14 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     return this.run(() => redisAtomically({ name: this.name, base: this.base, scripts: this.scripts, limits: this.limits, isClosed: () => this.closed }, fn));
   }
 
+  /** Settles a delivery opened by any process, by its `ref`; false when it was no longer open (its lease ended, or it was settled). */
+  settleDelivery(ref: string, outcome: 'ack' | 'nack'): Promise<boolean> {
+    return this.run(async () => {
+      if (typeof ref !== 'string' || !/^\d+$/.test(ref)) throw new InvalidArgumentError('a delivery ref is the digits a delivery carries');
+      return Number(await this.call(outcome, () => this.scripts.settle(this.base, outcome, ref))) === 1;
+    });
+  }
+
   /** Gives back every tuple held by crash-safe takes of `holder`, in any process; resolves to how many. */
   releaseHolder(holder: string): Promise<number> {
     return this.run(async () => {
