@@ -1,5 +1,7 @@
+import { Cluster, Command } from 'ioredis';
 import type { RedisClient } from '../redis-client.js';
-import { SPACE_SCRIPTS } from './scripts/space-scripts.js';
+import { SPACE_FUNCTION_LIBRARY, spaceEvalScript, spaceFunctionName } from './scripts/space-library.js';
+import { SPACE_SCRIPTS, type SpaceScriptName } from './scripts/space-scripts.js';
 
 type Reply = unknown;
 
@@ -9,20 +11,34 @@ export interface AckArgs {
   readonly holder: string | undefined;
 }
 // ioredis flattens array arguments: a batch goes as one array, never spread (a spread of 10^5 overflows the stack).
-type ScriptFn = (key: string, ...args: (string | number | Buffer | readonly (string | Buffer)[])[]) => Promise<Reply>;
+type ScriptArg = string | number | Buffer | readonly (string | Buffer)[];
+type ScriptFn = (key: string, ...args: ScriptArg[]) => Promise<Reply>;
+
+/** How this connection's server runs the scripts: Redis Functions (7 and later) or EVALSHA. */
+type Mode = 'functions' | 'eval';
+
+/** Replies of a server that does not have (this version of) the library: load it and try once more. */
+const MISSING_LIBRARY = /Function not found|ERR Library/i;
 
 /**
- * The space scripts bound to a connection. ioredis sends a script's source
- * once per connection and EVALSHA after (re-sending the source after a
- * NOSCRIPT, e.g. when Redis restarted); replies come back as Buffers, since
- * tuples are bytes.
+ * The space scripts bound to a connection; replies come back as Buffers,
+ * since tuples are bytes. On Redis 7 and later they run as the `plexspace`
+ * Functions library (space-library.ts): loaded on first use when the server
+ * lacks it (a new server, one restarted without persistence, a new cluster
+ * master), on every master of a Redis Cluster, then the call is tried once
+ * more. An older server runs them by EVALSHA: ioredis sends a script's
+ * source once per connection (again after a NOSCRIPT).
  */
 export class SpaceScripts {
   private static readonly bound = new WeakMap<RedisClient, SpaceScripts>();
+  /** Asked once per connection (again only if asking failed). */
+  private mode: Promise<Mode> | undefined;
+  /** A FUNCTION LOAD under way: the calls that found no library wait for the same one. */
+  private loading: Promise<void> | undefined;
 
   private constructor(private readonly redis: RedisClient) {
-    for (const [name, lua] of Object.entries(SPACE_SCRIPTS)) {
-      if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, { lua, numberOfKeys: 1 });
+    for (const name of Object.keys(SPACE_SCRIPTS) as SpaceScriptName[]) {
+      if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, { lua: spaceEvalScript(name), numberOfKeys: 1 });
     }
   }
 
@@ -89,8 +105,53 @@ export class SpaceScripts {
     return this.fn('plexSpaceTransaction')(base, args);
   }
 
-  private fn(name: keyof typeof SPACE_SCRIPTS): ScriptFn {
-    const method = (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`];
-    return method.bind(this.redis);
+  private fn(name: SpaceScriptName): ScriptFn {
+    return (key, ...args) => this.run(name, key, args);
+  }
+
+  private async run(name: SpaceScriptName, key: string, args: ScriptArg[]): Promise<Reply> {
+    if ((await this.serverMode()) === 'eval') {
+      const method = (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`];
+      return method.call(this.redis, key, ...args);
+    }
+    try {
+      return await this.fcall(name, key, args);
+    } catch (error) {
+      // Nothing ran: the server answered before looking at the space.
+      if (!MISSING_LIBRARY.test(String((error as Error)?.message))) throw error;
+      await this.loadLibrary();
+      return this.fcall(name, key, args);
+    }
+  }
+
+  private fcall(name: SpaceScriptName, key: string, args: ScriptArg[]): Promise<Reply> {
+    // A Command, not fcallBuffer(...): its arguments are flattened without a spread.
+    const command = new Command('fcall', [spaceFunctionName(name), '1', key, ...args] as (string | Buffer)[], { replyEncoding: null });
+    return this.redis.sendCommand(command) as Promise<Reply>;
+  }
+
+  private serverMode(): Promise<Mode> {
+    if (this.mode === undefined) {
+      const asked = this.redis.info('server').then((info) => (Number(/redis_version:(\d+)/.exec(info)?.[1] ?? 0) >= 7 ? 'functions' : 'eval') as Mode);
+      asked.catch(() => {
+        if (this.mode === asked) this.mode = undefined;
+      });
+      this.mode = asked;
+    }
+    return this.mode;
+  }
+
+  /** FUNCTION LOAD REPLACE on the server, or on every master of a Cluster (each holds some spaces). */
+  private loadLibrary(): Promise<void> {
+    if (this.loading === undefined) {
+      const load = async () => {
+        const targets = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+        await Promise.all(targets.map((node) => node.call('FUNCTION', 'LOAD', 'REPLACE', SPACE_FUNCTION_LIBRARY)));
+      };
+      this.loading = load().finally(() => {
+        this.loading = undefined;
+      });
+    }
+    return this.loading;
   }
 }

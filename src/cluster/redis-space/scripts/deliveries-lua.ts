@@ -12,32 +12,44 @@ end
 -- A delivery that was not acked: the tuple is written again one delivery
 -- older (it may serve a blocked taker at once), or goes to the dead-letter
 -- space <base>:dead after maxDeliveries; one whose lease (ttl) ended expires.
-local function give_back(d, now)
+local function give_back(d)
   local rec = cmsgpack.unpack(d[1])
-  if rec[2] == 1 and d[4] <= now then
+  if rec[2] == 1 and d[4] <= clock() then
     emit('x', rec[1])
     return
   end
   if d[2] >= max_deliveries() and string.sub(base, -5) ~= ':dead' then
     local home = base
     use_base(home .. ':dead')
-    insert(next_seq(), d[1], rec, d[4], now)
+    insert(next_seq(), d[1], rec, d[4])
     use_base(home)
     return
   end
   local seq = next_seq()
   redis.call('HSET', DC, seq, d[2])
-  insert(seq, d[1], rec, d[4], now)
+  insert(seq, d[1], rec, d[4])
 end
 
--- First thing in every script: leases that ended (tuples and deliveries).
-local function purge(now)
-  clock_now = now
+-- First thing in every script: one MGET reads the space's earliest
+-- deadline, its watched flag and its quotas; leases that ended (tuples and
+-- deliveries) are dropped or given back only when that deadline has come,
+-- so a space without leases never reads the clock or its lease sets here.
+local function purge()
+  local v = redis.call('MGET', base .. ':due', base .. ':watched', base .. ':quota')
+  watched = v[2] ~= false
+  if v[3] then
+    local t, b, w = string.match(v[3], '^([^|]*)|([^|]*)|([^|]*)$')
+    quota_t, quota_b, quota_w = tonumber(t) or false, tonumber(b) or false, tonumber(w) or false
+  end
+  due_base, due_at = base, v[1] and tonumber(v[1]) or false
+  if not due_at or clock() < due_at then return end
+  local now = clock()
   purge_expired(now)
   local due = redis.call('ZRANGE', DL, '-inf', now, 'BYSCORE')
   for i = 1, #due do
     local d = close_delivery(due[i])
-    if d then give_back(d, now) end
+    if d then give_back(d) end
   end
+  reset_deadline()
 end
 `;

@@ -5,23 +5,26 @@ import { TRANSACTION_LUA } from './transaction-lua.js';
 import { WAITERS_LUA } from './waiters-lua.js';
 
 /**
- * The scripts of a Redis tuple space. Each is one Lua script, and Redis runs
- * a script alone: nothing else touches the space between its first read and
- * its last write, which is what makes find-and-remove, write-and-wake and
- * find-or-block atomic. Every script takes one key, the space's base key
- * (space-keys.ts), so in a Redis Cluster it runs on the slot that holds the
- * whole space.
+ * The scripts of a Redis tuple space. Each runs alone in Redis: nothing else
+ * touches the space between its first read and its last write, which is
+ * what makes find-and-remove, write-and-wake and find-or-block atomic. Every
+ * script takes one key, the space's base key (space-keys.ts), so in a Redis
+ * Cluster it runs on the slot that holds the whole space.
+ *
+ * A script here is a body that reads KEYS and ARGV; space-library.ts turns
+ * the bodies into one Redis Functions library (Redis 7) or into EVAL
+ * scripts (older servers), with SPACE_LIBRARY's functions defined before
+ * them.
  */
-const LIBRARY = MATCH_LUA + STORE_LUA + WAITERS_LUA + DELIVERIES_LUA;
+export const SPACE_LIBRARY = MATCH_LUA + STORE_LUA + WAITERS_LUA + DELIVERIES_LUA;
 
 /**
  * write(n, record1, ttl1, …): stores n tuples (or hands them to blocked
  * operations) in order. A ttl is '' for none. Returns n, or — changing
  * nothing — a quota refusal {'quota', name, limit, held, adding}.
  */
-const WRITE = `${LIBRARY}
-local now = now_ms()
-purge(now)
+const WRITE = `
+purge()
 local n = tonumber(ARGV[1])
 local recs = {}
 for i = 1, n do recs[i] = cmsgpack.unpack(ARGV[2 * i]) end
@@ -31,8 +34,8 @@ for i = 1, n do
   local raw, ttl = ARGV[2 * i], ARGV[2 * i + 1]
   local rec = recs[i]
   local expires_at = 0
-  if ttl ~= '' then expires_at = now + tonumber(ttl) end
-  insert(next_seq(), raw, rec, expires_at, now)
+  if ttl ~= '' then expires_at = clock() + tonumber(ttl) end
+  insert(next_seq(), raw, rec, expires_at)
 end
 return n
 `;
@@ -43,8 +46,8 @@ return n
  * how many match, 'atake' (a crash-safe take) returns {header, tuple} of
  * the oldest match, out on a delivery. A limit of -1 is no limit.
  */
-const FIND = `${LIBRARY}
-purge(now_ms())
+const FIND = `
+purge()
 local prog = cmsgpack.unpack(ARGV[1])
 local mode = ARGV[2]
 local limit = tonumber(ARGV[3])
@@ -80,8 +83,8 @@ return out
  * earliest delivery lease ends or -1}, or {2, limit, waiting} when the
  * space's waitersPerSpace quota is reached (nothing filed).
  */
-const BLOCK = `${LIBRARY}
-purge(now_ms())
+const BLOCK = `
+purge()
 local prog = cmsgpack.unpack(ARGV[1])
 local kind, wid, node = ARGV[2], ARGV[3], ARGV[4]
 local found = find(prog, 1)
@@ -99,7 +102,7 @@ if #found > 0 then
   end
   return { 1, m[3][1], header }
 end
-local max_w = tonumber(redis.call('HGET', base .. ':quota', 'w'))
+local max_w = quota_w
 if max_w and redis.call('HLEN', W) >= max_w then return { 2, max_w, redis.call('HLEN', W) } end
 local set = waiter_set_for(prog, kind)
 redis.call('HSET', W, wid, cmsgpack.pack({ kind, node, ARGV[1], set, lease, ARGV[7] }))
@@ -108,7 +111,7 @@ redis.call('SET', base .. ':n:' .. node, '1', 'PX', ARGV[5])
 -- When a delivery's lease ends first, the waiter's process runs tick() then.
 local first = redis.call('ZRANGE', DL, 0, 0, 'WITHSCORES')
 if first[2] == nil then return { 0, -1 } end
-return { 0, math.max(0, math.ceil(tonumber(first[2]) - clock_now)) }
+return { 0, math.max(0, math.ceil(tonumber(first[2]) - clock())) }
 `;
 
 /**
@@ -120,9 +123,8 @@ return { 0, math.max(0, math.ceil(tonumber(first[2]) - clock_now)) }
  * {waiterId, tuple, header, …} of the tuples returned (header: '' or a
  * delivery's "id:deliveries:leaseExpiresAt").
  */
-const LEAVE = `${LIBRARY}
-local now = now_ms()
-purge(now)
+const LEAVE = `
+purge()
 local mode = ARGV[1]
 local out = {}
 for i = 2, #ARGV do
@@ -140,7 +142,7 @@ for i = 2, #ARGV do
         out[#out + 1] = cmsgpack.unpack(ho[3])[1]
         out[#out + 1] = ho[5]
       elseif ho[4] == 't' then
-        put_back(ho, now)
+        put_back(ho)
       end
     end
   end
@@ -153,31 +155,29 @@ return out
  * 'nack' and 'lapse' give it back (or dead-letter it). Returns 1, or 0 when
  * the delivery was no longer open (its lease ended and it came back).
  */
-const SETTLE = `${LIBRARY}
-local now = now_ms()
-purge(now)
+const SETTLE = `
+purge()
 local d = close_delivery(ARGV[2])
 if d == nil then return 0 end
-if ARGV[1] ~= 'ack' then give_back(d, now) end
+if ARGV[1] ~= 'ack' then give_back(d) end
 return 1
 `;
 
 /** tick(): gives back deliveries whose lease ended; returns ms until the next deadline, or -1. */
-const TICK = `${LIBRARY}
-local now = now_ms()
-purge(now)
+const TICK = `
+purge()
+local now = clock()
 local first = redis.call('ZRANGE', DL, 0, 0, 'WITHSCORES')
 if first[2] == nil then return -1 end
 return math.max(0, math.ceil(tonumber(first[2]) - now))
 `;
 
 /** release(holder): gives back every delivery of that holder; returns how many. */
-const RELEASE = `${LIBRARY}
-local now = now_ms()
-purge(now)
+const RELEASE = `
+purge()
 local ids = redis.call('SMEMBERS', holder_set(ARGV[1]))
 table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
-for i = 1, #ids do give_back(close_delivery(ids[i]), now) end
+for i = 1, #ids do give_back(close_delivery(ids[i])) end
 return #ids
 `;
 
@@ -187,16 +187,15 @@ return #ids
  * returns how many. Any node may run it, more than once: a closed delivery
  * is no longer in the set.
  */
-const RELEASE_NODE = `${LIBRARY}
-local now = now_ms()
-purge(now)
+const RELEASE_NODE = `
+purge()
 local ids = redis.call('SMEMBERS', node_set(ARGV[1]))
 table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
 local n = 0
 for i = 1, #ids do
   local d = close_delivery(ids[i])
   if d then
-    give_back(d, now)
+    give_back(d)
     n = n + 1
   end
 end
@@ -211,10 +210,17 @@ return n
 const CONFIGURE = `
 redis.call('SET', KEYS[1] .. ':maxd', ARGV[1])
 local q = KEYS[1] .. ':quota'
-redis.call('DEL', q)
-if ARGV[2] ~= '' then redis.call('HSET', q, 't', ARGV[2]) end
-if ARGV[3] ~= '' then redis.call('HSET', q, 'b', ARGV[3]) end
-if ARGV[4] ~= '' then redis.call('HSET', q, 'w', ARGV[4]) end
+if ARGV[2] == '' and ARGV[3] == '' and ARGV[4] == '' then
+  redis.call('DEL', q)
+else
+  redis.call('SET', q, ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4])
+end
+-- The earliest deadline of the space and of its dead letters, exact (it is
+-- only kept as a lower bound after this; data written before it was kept
+-- gets one here).
+reset_deadline()
+use_base(KEYS[1] .. ':dead')
+reset_deadline()
 return 1
 `;
 
@@ -233,8 +239,8 @@ return 1
  * counter (advanced, so that events of later scripts carry a value at
  * least this) and, with a program, the tuples matching it now, oldest first.
  */
-const WATCH = `${LIBRARY}
-purge(now_ms())
+const WATCH = `
+purge()
 redis.call('SET', base .. ':watched', '1', 'PX', ARGV[1])
 local mark = redis.call('INCR', SEQ)
 local out = { mark }
@@ -255,22 +261,23 @@ return 1
 `;
 
 /** tx(mode, …): an optimistic transaction's snapshot ('fetch') or its validate-and-apply ('commit'); see transaction-lua.ts. */
-const TRANSACTION = LIBRARY + TRANSACTION_LUA;
+const TRANSACTION = TRANSACTION_LUA;
 
+/** Each script's body, and whether it uses SPACE_LIBRARY (the others are short enough to run bare under EVAL). */
 export const SPACE_SCRIPTS = {
-  plexSpaceWrite: WRITE,
-  plexSpaceFind: FIND,
-  plexSpaceBlock: BLOCK,
-  plexSpaceLeave: LEAVE,
-  plexSpaceRenew: RENEW,
-  plexSpaceWatch: WATCH,
-  plexSpaceMark: MARK,
-  plexSpaceSettle: SETTLE,
-  plexSpaceRelease: RELEASE,
-  plexSpaceReleaseNode: RELEASE_NODE,
-  plexSpaceConfigure: CONFIGURE,
-  plexSpaceTick: TICK,
-  plexSpaceTransaction: TRANSACTION,
+  plexSpaceWrite: { body: WRITE, library: true },
+  plexSpaceFind: { body: FIND, library: true },
+  plexSpaceBlock: { body: BLOCK, library: true },
+  plexSpaceLeave: { body: LEAVE, library: true },
+  plexSpaceRenew: { body: RENEW, library: false },
+  plexSpaceWatch: { body: WATCH, library: true },
+  plexSpaceMark: { body: MARK, library: false },
+  plexSpaceSettle: { body: SETTLE, library: true },
+  plexSpaceRelease: { body: RELEASE, library: true },
+  plexSpaceReleaseNode: { body: RELEASE_NODE, library: true },
+  plexSpaceConfigure: { body: CONFIGURE, library: true },
+  plexSpaceTick: { body: TICK, library: true },
+  plexSpaceTransaction: { body: TRANSACTION, library: true },
 } as const;
 
 export type SpaceScriptName = keyof typeof SPACE_SCRIPTS;

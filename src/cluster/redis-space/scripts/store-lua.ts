@@ -7,6 +7,9 @@
 export const STORE_LUA = `
 local base, T, SEQ, E, W, H, D, DL, DC
 local watched, alive, clock_now
+-- Per call, from purge's MGET: the space's quotas (false: none) and its
+-- earliest deadline (due_at, for the space due_base; false: none).
+local quota_t, quota_b, quota_w, due_base, due_at
 -- Points every key name at one space: KEYS[1], or its dead-letter space
 -- <KEYS[1]>:dead (the same hash tag, so the same slot).
 local function use_base(b)
@@ -15,12 +18,53 @@ local function use_base(b)
   D, DL, DC = b .. ':d', b .. ':dl', b .. ':dc'
   watched, alive = nil, {}
 end
-use_base(KEYS[1])
+
+-- The start of every script: the library's functions stay loaded between
+-- calls (Redis Functions), so each call points them at its own space and
+-- forgets what the last call read.
+local function begin_call(b)
+  clock_now, quota_t, quota_b, quota_w, due_base, due_at = nil, false, false, false, nil, false
+  use_base(b)
+end
+
 local BATCH = 64
 
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Redis's clock in ms, read once per call and only when something needs it
+-- (a lease, a deadline due): a write or take of unleased tuples in a space
+-- with no deadline never asks.
+local function clock()
+  if clock_now == nil then clock_now = now_ms() end
+  return clock_now
+end
+
+-- {ts:S}:due holds a lower bound of the space's earliest deadline, a
+-- leased tuple's expiry (E) or a delivery's lease end (DL): every ZADD to E
+-- or DL goes through here. Removals leave it early, which only costs a
+-- purge that finds nothing and sets it again.
+local function note_deadline(t)
+  if due_base ~= base then
+    local v = redis.call('GET', base .. ':due')
+    due_base, due_at = base, v and tonumber(v) or false
+  end
+  if not due_at or t < due_at then
+    redis.call('SET', base .. ':due', string.format('%d', t))
+    due_at = t
+  end
+end
+
+-- After a purge: the exact earliest deadline, or no key when there is none.
+local function reset_deadline()
+  local e = redis.call('ZRANGE', E, 0, 0, 'WITHSCORES')
+  local d = redis.call('ZRANGE', DL, 0, 0, 'WITHSCORES')
+  local t = e[2] and tonumber(e[2])
+  if d[2] and (not t or tonumber(d[2]) < t) then t = tonumber(d[2]) end
+  if t then redis.call('SET', base .. ':due', string.format('%d', t)) else redis.call('DEL', base .. ':due') end
+  due_base, due_at = base, t or false
 end
 
 -- A long key is named by its SHA-1 in index names; the full test still
@@ -56,7 +100,10 @@ local function store(seq, raw, rec, expires_at)
   local arity = #rec - 2
   redis.call('ZADD', arity_set(arity), seq, seq)
   for pos = 1, arity do redis.call('ZADD', field_set(arity, pos, entry_key(rec[pos + 2])), seq, seq) end
-  if rec[2] == 1 then redis.call('ZADD', E, expires_at, seq) end
+  if rec[2] == 1 then
+    redis.call('ZADD', E, expires_at, seq)
+    note_deadline(expires_at)
+  end
 end
 
 local function remove(seq, rec)
@@ -95,21 +142,31 @@ local function purge_expired(now)
   end
 end
 
--- The sets a template's candidates are in: the smallest of the arity set,
--- each actual position's set, and each $in position's union of sets. nil
+-- The sets a template's candidates are in: the arity set when no position
+-- is an actual or $in, the one actual position's set when there is one
+-- such position, else the smallest of each actual position's set and each
+-- $in position's union of sets (all are subsets of the arity set). nil
 -- when some actual or $in position has no tuple at all.
 local function candidate_sets(prog)
   local arity = #prog
-  local best = { arity_set(arity) }
-  local best_n = redis.call('ZCARD', best[1])
-  if best_n == 0 then return nil end
+  local constrained, only = 0, nil
+  for pos = 1, arity do
+    local op = prog[pos]
+    if op ~= false and (op[1] == 'e' or op[1] == 'i') then
+      constrained = constrained + 1
+      if op[1] == 'e' then only = field_set(arity, pos, op[2]) end
+    end
+  end
+  if constrained == 0 then return { arity_set(arity) } end
+  if constrained == 1 and only then return { only } end
+  local best, best_n = nil, nil
   for pos = 1, arity do
     local op = prog[pos]
     if op ~= false and op[1] == 'e' then
       local name = field_set(arity, pos, op[2])
       local n = redis.call('ZCARD', name)
       if n == 0 then return nil end
-      if n < best_n then best, best_n = { name }, n end
+      if best_n == nil or n < best_n then best, best_n = { name }, n end
     elseif op ~= false and op[1] == 'i' then
       local names, total = {}, 0
       for key in pairs(op[2]) do
@@ -118,7 +175,7 @@ local function candidate_sets(prog)
         if n > 0 then names[#names + 1] = name; total = total + n end
       end
       if total == 0 then return nil end
-      if total < best_n then best, best_n = names, total end
+      if best_n == nil or total < best_n then best, best_n = names, total end
     end
   end
   return best

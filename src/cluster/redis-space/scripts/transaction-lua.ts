@@ -19,8 +19,7 @@
  * so a conflicting transaction runs again without another round trip.
  */
 export const TRANSACTION_LUA = `
-local now = now_ms()
-purge(now)
+purge()
 local mode, q = ARGV[1], tonumber(ARGV[2])
 
 local answers, seen = {}, {}
@@ -68,8 +67,8 @@ for i = 1, writes do
   local raw, ttl = ARGV[at + 2 * i - 1], ARGV[at + 2 * i]
   local rec = cmsgpack.unpack(raw)
   local expires_at = 0
-  if ttl ~= '' then expires_at = now + tonumber(ttl) end
-  insert(next_seq(), raw, rec, expires_at, now)
+  if ttl ~= '' then expires_at = clock() + tonumber(ttl) end
+  insert(next_seq(), raw, rec, expires_at)
 end
 return { 1 }
 `;

@@ -69,9 +69,10 @@ local function node_set(node) return base .. ':dn:' .. node end
 local function open_delivery(raw, before, expires_at, lease_ms, holder, node)
   local id = next_seq()
   local deliveries = before + 1
-  local deadline = clock_now + tonumber(lease_ms)
+  local deadline = clock() + tonumber(lease_ms)
   redis.call('HSET', D, id, cmsgpack.pack({ raw, deliveries, holder, expires_at, node or '' }))
   redis.call('ZADD', DL, deadline, id)
+  note_deadline(deadline)
   if holder ~= '' then redis.call('SADD', holder_set(holder), id) end
   if node and node ~= '' then redis.call('SADD', node_set(node), id) end
   -- Processes with blocked operations here arm a timer for this lease: if
@@ -161,12 +162,12 @@ local function taker_waiting(rec)
   return each_match(rec, 't', function() return true end)
 end
 
--- Quotas (configure: the hash base:quota, fields t, b, w). Nil when the
--- n tuples of recs fit; else the refusal the caller turns into a
+-- Quotas (configure: base:quota, "<tuples>|<bytes>|<waiters>", each ''
+-- for none; no key for no quota), read by purge's MGET. Nil when the n
+-- tuples of recs fit; else the refusal the caller turns into a
 -- QuotaExceededError: {'quota', name, limit, held, adding}.
 local function quota_refusal(recs)
-  local q = redis.call('HMGET', base .. ':quota', 't', 'b')
-  local max_t, max_b = tonumber(q[1]), tonumber(q[2])
+  local max_t, max_b = quota_t, quota_b
   if not max_t and not max_b then return nil end
   local add_b = 0
   for i = 1, #recs do add_b = add_b + #recs[i][1] end
@@ -182,24 +183,24 @@ end
 
 -- Stores a tuple unless a blocked taker consumes it; a lease that already
 -- ended (ttlMs 0) still serves blocked operations but is not stored.
-local function insert(seq, raw, rec, expires_at, now)
+local function insert(seq, raw, rec, expires_at)
   emit('w', rec[1])
   if offer(seq, expires_at, raw, rec) then return end
-  if rec[2] == 1 and expires_at <= now then return end
+  if rec[2] == 1 and expires_at <= clock() then return end
   store(seq, raw, rec, expires_at)
 end
 
 -- A handoff that its waiter will not take (aborted, closed) goes back, with
 -- its sequence number, so it keeps its place in write order; a delivery
 -- opened for it is withdrawn, uncounted.
-local function put_back(ho, now)
+local function put_back(ho)
   local rec = cmsgpack.unpack(ho[3])
   if ho[5] ~= '' then
     local id, deliveries = string.match(ho[5], '^([^:]*):([^:]*):')
     close_delivery(id)
     if tonumber(deliveries) > 1 then redis.call('HSET', DC, ho[1], tonumber(deliveries) - 1) end
   end
-  if rec[2] == 1 and ho[2] <= now then return end
-  insert(ho[1], ho[3], rec, ho[2], now)
+  if rec[2] == 1 and ho[2] <= clock() then return end
+  insert(ho[1], ho[3], rec, ho[2])
 end
 `;
