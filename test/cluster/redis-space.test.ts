@@ -240,6 +240,25 @@ describe('the Redis tuple space', () => {
     await space.close();
   });
 
+  it('leases end on time through the earliest-deadline key: after an earlier lease was taken, and for data older than the key', async () => {
+    const space = await open();
+    const due = `${spaceBaseKey(space.name)}:due`;
+    // The key still names the taken tuple's deadline; the purge at that moment finds it gone and moves the key on.
+    await space.write(['early'], { ttlMs: 100 });
+    await space.write(['late'], { ttlMs: 300 });
+    expect(await space.tryTake(['early'])).toEqual(['early']);
+    expect(await space.count(['late'])).toBe(1);
+    await expect.poll(() => space.count(['late']), { timeout: 5_000, interval: 20 }).toBe(0);
+    expect(await client.exists(due)).toBe(0);
+    // Written before the key existed: the next open of the space (its configure) finds the lease.
+    await space.write(['old'], { ttlMs: 100 });
+    await client.del(due);
+    const again = await open(space.name);
+    await expect.poll(() => again.count(['old']), { timeout: 5_000, interval: 20 }).toBe(0);
+    await again.close();
+    await space.close();
+  });
+
   it('a watch sees the writes, takes and expiries of another process, in order, from its start on', async () => {
     const name = `watched-${made++}`;
     const otherClient = await connectRedis([redis.url]);
