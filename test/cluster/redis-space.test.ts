@@ -187,8 +187,11 @@ describe('the Redis tuple space', () => {
     await expect(aborted).rejects.toMatchObject({ code: ErrorCode.Aborted });
     await space.count(['sync']);
     const base = spaceBaseKey(space.name);
-    const keys = (await client.keys(`${base.replace(/[{}]/g, '\\$&')}*`)).filter((k) => !k.endsWith(':seq') && !k.endsWith(':maxd') && !k.includes(':n:'));
+    const all = await client.keys(`${base.replace(/[{}]/g, '\\$&')}*`);
+    const keys = all.filter((k) => !k.endsWith(':seq') && !k.endsWith(':maxd') && !k.includes(':n:') && !k.includes(':wc:'));
     expect(keys).toEqual([]);
+    // The waiter counters (readers, takers) are back at zero.
+    for (const counter of all.filter((k) => k.includes(':wc:'))) expect(await client.get(counter)).toBe('0');
     expect(await space.stats()).toEqual({ tuples: 0, leased: 0, waiters: 0, watchers: 0, inflight: 0, timers: 0 });
     await space.close();
   });

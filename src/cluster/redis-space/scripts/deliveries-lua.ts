@@ -27,16 +27,17 @@ local function give_back(d)
   end
   local seq = next_seq()
   redis.call('HSET', DC, seq, d[2])
-  insert(seq, d[1], rec, d[4])
+  insert(seq, d[1], rec, d[4], true)
 end
 
 -- First thing in every script: one MGET reads the space's earliest
--- deadline, its watched flag and its quotas; leases that ended (tuples and
+-- deadline, its watched flag, its quotas and its waiter counts; leases that ended (tuples and
 -- deliveries) are dropped or given back only when that deadline has come,
 -- so a space without leases never reads the clock or its lease sets here.
 local function purge()
-  local v = redis.call('MGET', base .. ':due', base .. ':watched', base .. ':quota')
+  local v = redis.call('MGET', base .. ':due', base .. ':watched', base .. ':quota', base .. ':wc:r', base .. ':wc:t')
   watched = v[2] ~= false
+  waiting_base, waiting_r, waiting_t = base, tonumber(v[4]) or 0, tonumber(v[5]) or 0
   if v[3] then
     local t, b, w = string.match(v[3], '^([^|]*)|([^|]*)|([^|]*)$')
     quota_t, quota_b, quota_w = tonumber(t) or false, tonumber(b) or false, tonumber(w) or false

@@ -59,10 +59,9 @@ if mode == 'atake' then
   local m = found[1]
   if m == nil then return {} end
   local before, expires_at = deliveries_of(m[2]), expiry_of(m[2], m[3])
-  local raw = redis.call('HGET', T, m[2])
   remove(m[2], m[3])
   emit('t', m[3][1])
-  return { open_delivery(raw, before, expires_at, ARGV[4], ARGV[5], ARGV[6]), m[3][1] }
+  return { open_delivery(m[4], before, expires_at, ARGV[4], ARGV[5], ARGV[6]), m[3][1] }
 end
 for i = 1, #found do
   local m = found[i]
@@ -94,21 +93,22 @@ if #found > 0 then
   local m = found[1]
   local header = ''
   if kind == 't' then
-    local before, expires_at = deliveries_of(m[2]), expiry_of(m[2], m[3])
-    local raw = redis.call('HGET', T, m[2])
+    local before, expires_at = 0, 0
+    if lease then before, expires_at = deliveries_of(m[2]), expiry_of(m[2], m[3]) end
     remove(m[2], m[3])
     emit('t', m[3][1])
-    if lease then header = open_delivery(raw, before, expires_at, lease, ARGV[7], node) end
+    if lease then header = open_delivery(m[4], before, expires_at, lease, ARGV[7], node) end
   end
   return { 1, m[3][1], header }
 end
 local max_w = quota_w
 if max_w and redis.call('HLEN', W) >= max_w then return { 2, max_w, redis.call('HLEN', W) } end
 local set = waiter_set_for(prog, kind)
-redis.call('HSET', W, wid, cmsgpack.pack({ kind, node, ARGV[1], set, lease, ARGV[7] }))
-redis.call('ZADD', set, next_seq(), wid)
+file_waiter(wid, kind, cmsgpack.pack({ kind, node, ARGV[1], set, lease, ARGV[7] }), set)
 redis.call('SET', base .. ':n:' .. node, '1', 'PX', ARGV[5])
--- When a delivery's lease ends first, the waiter's process runs tick() then.
+-- When a delivery's lease ends first, the waiter's process runs tick() then
+-- (no deadline at all: no delivery is open).
+if not due_at then return { 0, -1 } end
 local first = redis.call('ZRANGE', DL, 0, 0, 'WITHSCORES')
 if first[2] == nil then return { 0, -1 } end
 return { 0, math.max(0, math.ceil(tonumber(first[2]) - clock())) }
@@ -215,12 +215,13 @@ if ARGV[2] == '' and ARGV[3] == '' and ARGV[4] == '' then
 else
   redis.call('SET', q, ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4])
 end
--- The earliest deadline of the space and of its dead letters, exact (it is
--- only kept as a lower bound after this; data written before it was kept
--- gets one here).
+-- The earliest deadline and the waiter counts of the space and of its dead
+-- letters, exact (data written before they were kept gets them here).
 reset_deadline()
+reset_waiter_counts()
 use_base(KEYS[1] .. ':dead')
 reset_deadline()
+reset_waiter_counts()
 return 1
 `;
 

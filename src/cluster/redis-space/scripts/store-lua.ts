@@ -10,6 +10,8 @@ local watched, alive, clock_now
 -- Per call, from purge's MGET: the space's quotas (false: none) and its
 -- earliest deadline (due_at, for the space due_base; false: none).
 local quota_t, quota_b, quota_w, due_base, due_at
+-- Per call: how many readers and takers wait in the space waiting_base.
+local waiting_base, waiting_r, waiting_t
 -- Points every key name at one space: KEYS[1], or its dead-letter space
 -- <KEYS[1]>:dead (the same hash tag, so the same slot).
 local function use_base(b)
@@ -24,6 +26,7 @@ end
 -- forgets what the last call read.
 local function begin_call(b)
   clock_now, quota_t, quota_b, quota_w, due_base, due_at = nil, false, false, false, nil, false
+  waiting_base = nil
   use_base(b)
 end
 
@@ -188,9 +191,10 @@ local function walk(set, prog, limit, out)
   while found < limit do
     local seqs = redis.call('ZRANGE', set, cursor, '+inf', 'BYSCORE', 'LIMIT', 0, BATCH)
     for i = 1, #seqs do
-      local rec = cmsgpack.unpack(redis.call('HGET', T, seqs[i]))
+      local raw = redis.call('HGET', T, seqs[i])
+      local rec = cmsgpack.unpack(raw)
       if tuple_match(prog, rec) then
-        out[#out + 1] = { tonumber(seqs[i]), seqs[i], rec }
+        out[#out + 1] = { tonumber(seqs[i]), seqs[i], rec, raw }
         found = found + 1
         if found >= limit then return end
       end
@@ -200,7 +204,7 @@ local function walk(set, prog, limit, out)
   end
 end
 
--- The oldest limit matches: {seqNumber, seq, rec} each, in write order.
+-- The oldest limit matches: {seqNumber, seq, rec, raw record} each, in write order.
 local function find(prog, limit)
   local sets = candidate_sets(prog)
   if sets == nil then return {} end

@@ -30,21 +30,60 @@ end
 -- filed under its own fields' keys, i.e. only those that can match.
 local function waiter_set_for(prog, kind)
   local arity = #prog
-  local best, best_n = base .. ':w' .. kind .. 'a:' .. arity, nil
+  local names = {}
   for pos = 1, arity do
     local op = prog[pos]
-    if op ~= false and op[1] == 'e' then
-      local name = base .. ':w' .. kind .. 'x:' .. arity .. ':' .. pos .. ':' .. ix(op[2])
-      local n = redis.call('ZCARD', name)
-      if best_n == nil or n <= best_n then best, best_n = name, n end
-    end
+    if op ~= false and op[1] == 'e' then names[#names + 1] = base .. ':w' .. kind .. 'x:' .. arity .. ':' .. pos .. ':' .. ix(op[2]) end
+  end
+  if #names == 0 then return base .. ':w' .. kind .. 'a:' .. arity end
+  if #names == 1 then return names[1] end
+  local best, best_n = nil, nil
+  for i = 1, #names do
+    local n = redis.call('ZCARD', names[i])
+    if best_n == nil or n <= best_n then best, best_n = names[i], n end
   end
   return best
 end
 
+-- {ts:S}:wc:r and {ts:S}:wc:t count the readers and takers in W (changed
+-- only where an entry of W is added or removed), so a write to a space
+-- nobody waits on, or that only takers wait on, looks at no waiter set.
+-- purge's MGET reads them for its space.
+local function waiting(kind)
+  if waiting_base ~= base then
+    local v = redis.call('MGET', base .. ':wc:r', base .. ':wc:t')
+    waiting_base, waiting_r, waiting_t = base, tonumber(v[1]) or 0, tonumber(v[2]) or 0
+  end
+  if kind == 'r' then return waiting_r end
+  return waiting_t
+end
+
+local function count_waiter(kind, delta)
+  waiting(kind)
+  redis.call('INCRBY', base .. ':wc:' .. kind, delta)
+  if kind == 'r' then waiting_r = waiting_r + delta else waiting_t = waiting_t + delta end
+end
+
+local function file_waiter(wid, kind, wraw, set)
+  if redis.call('HSET', W, wid, wraw) == 1 then count_waiter(kind, 1) end
+  redis.call('ZADD', set, next_seq(), wid)
+end
+
 local function drop_waiter(wid, wrec)
-  redis.call('HDEL', W, wid)
+  if redis.call('HDEL', W, wid) == 1 then count_waiter(wrec[1], -1) end
   redis.call('ZREM', wrec[4], wid)
+end
+
+-- Exact counts from W (configure: for data written before the counters were kept).
+local function reset_waiter_counts()
+  local r, t = 0, 0
+  local all = redis.call('HVALS', W)
+  for i = 1, #all do
+    if cmsgpack.unpack(all[i])[1] == 'r' then r = r + 1 else t = t + 1 end
+  end
+  redis.call('SET', base .. ':wc:r', r)
+  redis.call('SET', base .. ':wc:t', t)
+  waiting_base, waiting_r, waiting_t = base, r, t
 end
 
 local function node_alive(node)
@@ -133,32 +172,34 @@ local function each_match(rec, kind, serve)
 end
 
 -- Gives a new tuple to blocked operations: every matching reader, then the
--- oldest matching taker. True when a taker consumed it.
-local function offer(seq, expires_at, raw, rec)
-  if redis.call('HLEN', W) == 0 then return false end
+-- oldest matching taker. True when a taker consumed it. came_back: the
+-- tuple was delivered before (its count is in DC under seq).
+local function offer(seq, expires_at, raw, rec, came_back)
+  if waiting('r') == 0 and waiting('t') == 0 then return false end
   local function hand(wid, wrec)
     drop_waiter(wid, wrec)
     -- A crash-safe taker (wrec[5] = its lease) gets the tuple as a delivery, opened here.
     local header = ''
     if wrec[1] == 't' and wrec[5] then
-      header = open_delivery(raw, deliveries_of(seq), expires_at, wrec[5], wrec[6], wrec[2])
+      header = open_delivery(raw, came_back and deliveries_of(seq) or 0, expires_at, wrec[5], wrec[6], wrec[2])
     end
     redis.call('HSET', H, wid, cmsgpack.pack({ seq, expires_at, raw, wrec[1], header }))
     redis.call('PUBLISH', 'plex:ts:' .. wrec[2], wid .. '\\n' .. header .. '\\n' .. rec[1])
     if wrec[1] == 't' then
-      redis.call('HDEL', DC, seq)
+      if came_back then redis.call('HDEL', DC, seq) end
       emit('t', rec[1])
     end
     return wrec[1] == 't'
   end
-  each_match(rec, 'r', hand)
+  if waiting('r') > 0 then each_match(rec, 'r', hand) end
+  if waiting('t') == 0 then return false end
   return each_match(rec, 't', hand)
 end
 
 -- Whether a blocked taker would consume rec now (serves nobody): a single
 -- write to a full space still feeds the consumers that would drain it.
 local function taker_waiting(rec)
-  if redis.call('HLEN', W) == 0 then return false end
+  if waiting('t') == 0 then return false end
   return each_match(rec, 't', function() return true end)
 end
 
@@ -183,9 +224,9 @@ end
 
 -- Stores a tuple unless a blocked taker consumes it; a lease that already
 -- ended (ttlMs 0) still serves blocked operations but is not stored.
-local function insert(seq, raw, rec, expires_at)
+local function insert(seq, raw, rec, expires_at, came_back)
   emit('w', rec[1])
-  if offer(seq, expires_at, raw, rec) then return end
+  if offer(seq, expires_at, raw, rec, came_back) then return end
   if rec[2] == 1 and expires_at <= clock() then return end
   store(seq, raw, rec, expires_at)
 end
@@ -201,6 +242,6 @@ local function put_back(ho)
     if tonumber(deliveries) > 1 then redis.call('HSET', DC, ho[1], tonumber(deliveries) - 1) end
   end
   if rec[2] == 1 and ho[2] <= clock() then return end
-  insert(ho[1], ho[3], rec, ho[2])
+  insert(ho[1], ho[3], rec, ho[2], true)
 end
 `;
