@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
 import { startRedisCluster, startRedisServer, type RedisClusterProcess, type RedisProcess } from '../../src/cluster/redis-process.js';
 import { RedisTupleSpace, RedisWakeups } from '../../src/cluster/redis-space/index.js';
-import { SPACE_LIBRARY_NAME } from '../../src/cluster/redis-space/scripts/space-library.js';
+import { matchRecord } from '../../src/cluster/redis-space/match-record.js';
+import { SPACE_LIBRARY_NAME, spaceEvalScript } from '../../src/cluster/redis-space/scripts/space-library.js';
+import { SPACE_SCRIPTS, type SpaceScriptName } from '../../src/cluster/redis-space/scripts/space-scripts.js';
+import { templateProgram } from '../../src/cluster/redis-space/template-program.js';
+import { decodeTuple } from '../../src/tuple/codec.js';
 
 // The space scripts are one Redis Functions library. A server holds it only
 // once some node loaded it: these servers start without it, or lose it.
@@ -88,6 +92,26 @@ describe('the space library on a redis-server', () => {
     // The data stayed: only the library went.
     expect(await space.tryTake(['kept', 1])).toEqual(['kept', 1]);
     await exercise(space, 'flushed');
+  });
+});
+
+describe('the EVAL form, for servers before Redis 7', () => {
+  it('every script compiles, and a write, a take and a lease purge run through it', async () => {
+    const redis = await startRedisServer({ appendfsync: 'no' });
+    cleanups.push(() => redis.stop());
+    const client = await connectRedis([redis.url]);
+    cleanups.push(() => client.disconnect());
+    for (const name of Object.keys(SPACE_SCRIPTS) as SpaceScriptName[]) {
+      expect(await client.call('SCRIPT', 'LOAD', spaceEvalScript(name))).toMatch(/^[0-9a-f]{40}$/);
+    }
+    const run = (name: SpaceScriptName, ...args: (string | Buffer)[]) => client.callBuffer('EVAL', spaceEvalScript(name), 1, '{ts:eval}', ...args);
+    await run('plexSpaceConfigure', '5', '', '', '');
+    expect(Number(await run('plexSpaceWrite', '2', matchRecord(['job', 1], false), '', matchRecord(['job', 2], true), '1'))).toBe(2);
+    await new Promise((r) => setTimeout(r, 20));
+    // ['job', 2] had a 1 ms lease: the purge drops it, so the take finds only ['job', 1].
+    const taken = (await run('plexSpaceFind', templateProgram(['job', null]).bytes, 'take', '-1', '', '', '')) as Buffer[];
+    expect(taken.map((bytes) => decodeTuple(bytes).tuple)).toEqual([['job', 1]]);
+    expect(await client.exists('{ts:eval}:due')).toBe(0);
   });
 });
 
