@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { Logger } from '../node/logger.js';
 import { DEFAULTS, loadNodeConfig } from '../node/node-config.js';
 import { PlexNode } from '../node/plex-node.js';
+import { NodeTracing } from '../tracing/node-tracing.js';
 import { NodeServer, type Endpoints } from '../server/node-server.js';
 import { joinCluster, type ClusterMember } from '../cluster/join-cluster.js';
 import { connectRedis, onBackend } from '../cluster/redis-client.js';
@@ -96,6 +97,7 @@ export async function startCommand(args: string[]): Promise<number> {
     incarnation,
     sharedSpaces: redis === undefined ? undefined : new RedisSpaceCatalog(redis, wakeups!),
     spacePlacement: config.spacePlacement,
+    tracing: config.tracing === null ? undefined : new NodeTracing({ ...config.tracing, nodeId: id }),
   });
   const server = new NodeServer(node, {
     httpPort: config.httpPort,
@@ -150,6 +152,7 @@ export async function startCommand(args: string[]): Promise<number> {
   process.stdout.write(`grpc: ${endpoints.grpc}\n`);
   process.stdout.write(`http: ${endpoints.http}\n`);
   process.stdout.write(`websocket: ${endpoints.ws}\n`);
+  if (config.tracing !== null) process.stdout.write(`tracing: spans to ${config.tracing.otlpEndpoint}\n`);
   log.info('started', { ...endpoints, auth: config.auth.enabled, durable: node.dataDir !== null, workers: node.runtime.workerCount });
   // Keep the event loop alive until a signal arrives.
   const keepAlive = setInterval(() => undefined, 1 << 30);

@@ -4,6 +4,7 @@ import { parse } from 'smol-toml';
 import { UsageError, shown } from '../errors.js';
 import type { AuthOptions } from '../server/auth.js';
 import { quotasFromConfig, type TenantQuotaOptions } from './tenant-quotas.js';
+import { DEFAULT_EXPORT_DELAY_MS, DEFAULT_SERVICE_NAME, otlpEndpoint, tracingFromConfig, type TracingConfig } from '../tracing/tracing-config.js';
 
 /**
  * A node's settings, from (lowest to highest precedence) built-in defaults,
@@ -35,6 +36,8 @@ export interface NodeConfig {
   readonly cluster: ClusterConfig | null;
   /** Which spaces a clustered node shares through Redis (`[cluster] spaces`, `node_spaces`, `shared_spaces`); default: all. */
   readonly spacePlacement: SpacePlacementRules;
+  /** OpenTelemetry traces (`[tracing] otlp_endpoint`, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); null: off. docs/tracing.md. */
+  readonly tracing: TracingConfig | null;
 }
 
 export interface ClusterConfig {
@@ -61,6 +64,7 @@ export const DEFAULTS: NodeConfig = {
   labels: {},
   cluster: null,
   spacePlacement: DEFAULT_PLACEMENT,
+  tracing: null,
 };
 
 const DEFAULT_HEARTBEAT_TTL_MS = 5_000;
@@ -82,7 +86,7 @@ export interface ConfigFlags {
   readonly labels?: readonly string[];
 }
 
-const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits', 'metrics', 'quotas', 'cluster'];
+const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits', 'metrics', 'quotas', 'cluster', 'tracing'];
 const CLUSTER_KEYS = ['redis', 'node_id', 'labels', 'heartbeat_ttl_ms', 'spaces', 'node_spaces', 'shared_spaces'];
 const LABEL = /^[A-Za-z0-9_.\/-]{1,63}$/;
 const AUTH_KEYS = ['enabled', 'algorithm', 'secret', 'secret_env', 'public_key_file', 'issuer', 'audience', 'operators'];
@@ -127,6 +131,11 @@ export function loadNodeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv =
   if (env.PLEXSPACES_WORKERS) config.workers = integer('PLEXSPACES_WORKERS', env.PLEXSPACES_WORKERS, 1, 256);
   if (env.PLEXSPACES_LOG_LEVEL) config.logLevel = logLevel('PLEXSPACES_LOG_LEVEL', env.PLEXSPACES_LOG_LEVEL);
   if (env.PLEXSPACES_JWT_SECRET) config.auth = { ...config.auth, enabled: true, algorithm: 'HS256', secret: env.PLEXSPACES_JWT_SECRET };
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    const endpoint = otlpEndpoint('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+    config.tracing = { serviceName: DEFAULT_SERVICE_NAME, exportDelayMs: DEFAULT_EXPORT_DELAY_MS, ...config.tracing, otlpEndpoint: endpoint };
+  }
+  if (config.tracing?.otlpEndpoint === '') throw new UsageError(`${file}: [tracing] needs otlp_endpoint (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): without it nothing is traced`);
   if (env.PLEXSPACES_JWT_PUBLIC_KEY_FILE) {
     config.auth = { ...config.auth, enabled: true, algorithm: 'RS256', publicKey: readFile(env.PLEXSPACES_JWT_PUBLIC_KEY_FILE, 'the public key') };
   }
@@ -232,6 +241,10 @@ function fromToml(path: string, env: NodeJS.ProcessEnv): Partial<NodeConfig> {
       }
       out.spacePlacement = rules;
     }
+  }
+  if (table.tracing !== undefined) {
+    if (table.tracing === null || typeof table.tracing !== 'object' || Array.isArray(table.tracing)) throw new UsageError(`${path}: tracing must be a table ([tracing])`);
+    out.tracing = tracingFromConfig(path, table.tracing as Record<string, unknown>);
   }
   if (table.metrics !== undefined) {
     const metrics = table.metrics as Record<string, unknown>;

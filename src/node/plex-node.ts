@@ -8,6 +8,7 @@ import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
 import { SpaceRegistry, type SharedSpaceBackend } from '../space/space-registry.js';
 import { compilePlacement, type SpacePlacementRules } from '../space/space-placement.js';
 import type { Space } from '../space/space.js';
+import type { NodeTracing } from '../tracing/node-tracing.js';
 import { ApplicationRegistry } from './application-registry.js';
 import { ShardGroupStore } from './shard-group-store.js';
 import { TenantQuotas, type TenantQuotaOptions } from './tenant-quotas.js';
@@ -29,6 +30,8 @@ export interface PlexNodeOptions {
   sharedSpaces?: SharedSpaceBackend;
   /** Which spaces are shared, given `sharedSpaces` (`[cluster] spaces`, `node_spaces`, `shared_spaces`). Default: every one. */
   spacePlacement?: SpacePlacementRules;
+  /** Where the node's spans go (`[tracing]`, docs/tracing.md); the node shuts it down when it stops. Default: no tracing. */
+  tracing?: NodeTracing;
 }
 
 export const DEFAULT_DATA_DIR = './.plexspaces';
@@ -57,12 +60,15 @@ export class PlexNode {
   readonly identity: NodeIdentity;
   /** The cluster's Redis, when the node is one of a cluster's. */
   readonly cluster: RedisClient | undefined;
+  /** The node's tracer when tracing is on; every span hook checks it first. */
+  readonly tracing: NodeTracing | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(options: PlexNodeOptions = {}) {
     this.dataDir = options.dataDir === null ? null : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     this.identity = { id: nodeId(options.nodeId), incarnation: options.incarnation ?? newIncarnation() };
     this.cluster = options.cluster;
+    this.tracing = options.tracing;
     this.quotas = new TenantQuotas(options.quotas);
     const q = this.quotas.limits;
     // Every space of the registry is a tenant's (tenant/namespace/name), so every one gets the per-space bounds.
@@ -73,7 +79,7 @@ export class PlexNode {
       shared: options.sharedSpaces,
       placement: options.spacePlacement === undefined ? undefined : compilePlacement(options.spacePlacement),
     });
-    this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId), admission: this.quotas.admission });
+    this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId), admission: this.quotas.admission, tracing: this.tracing });
     this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster, node: this.identity });
     this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas);
     this.shardGroupStore = new ShardGroupStore(this.dataDir);
@@ -105,6 +111,8 @@ export class PlexNode {
       await this.actors.close();
       await this.runtime.close();
       await this.spaces.close();
+      // Last: the spans of everything above are exported before the node reports it stopped.
+      await this.tracing?.shutdown().catch((error: unknown) => process.stderr.write(`plexspaces: could not export the last spans: ${(error as Error).message}\n`));
     })();
     return this.stopping;
   }

@@ -13,6 +13,8 @@ import { resolveActorRef, resolveModuleRef } from './actor-address.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
 import { SpawnFlag, ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
 import { WorkerLink } from './worker-link.js';
+import type { NodeTracing } from '../tracing/node-tracing.js';
+import { RuntimeTracing } from '../tracing/runtime-tracing.js';
 
 /** Ids of pooled task instances start with this; `spawn` refuses ids that do. */
 const TASK_PREFIX = '$task:';
@@ -30,6 +32,8 @@ export interface ActorRuntimeOptions {
   askTimeoutMs?: number;
   /** Asked before every spawn and told of every actor that stops (a node's tenant quotas). Default: none. */
   admission?: SpawnAdmission;
+  /** Spans for asks and the host calls made while handling them (docs/tracing.md). Default: none, and no tracing cost. */
+  tracing?: NodeTracing;
 }
 
 /**
@@ -151,6 +155,7 @@ export class ActorRuntime {
   private readonly ownsSpace: boolean;
   private readonly askTimeoutMs: number;
   private readonly admission: SpawnAdmission | undefined;
+  private readonly tracing: RuntimeTracing | undefined;
   private nextRequest = 1;
   private nextActor = 1;
   private readonly memoriesShared = new Map<string, WebAssembly.Memory>();
@@ -166,6 +171,7 @@ export class ActorRuntime {
     this.askTimeoutMs = checkDuration('askTimeoutMs', options.askTimeoutMs ?? 5000);
     this.ownsSpace = options.space === undefined;
     this.admission = options.admission;
+    this.tracing = options.tracing === undefined ? undefined : new RuntimeTracing(options.tracing);
     this.space = options.space ?? new TupleSpace({ name: 'runtime' });
     const services = hostServices({
       space: this.space,
@@ -182,6 +188,8 @@ export class ActorRuntime {
     });
     const filtered: HostCallHandler = (op, request, caller, context) =>
       this.hostCallFilter === undefined ? services(op, request, caller, context) : this.hostCallFilter(op, request, caller, context, () => services(op, request, caller, context));
+    const tracing = this.tracing;
+    const served: HostCallHandler = tracing === undefined ? filtered : (op, request, caller, context) => tracing.hostCall(op, caller, context, () => filtered(op, request, caller, context));
     const doorbells = new SharedArrayBuffer(4 * workers);
     // One channel per pair of workers, for actor-to-actor batches that skip the main thread.
     const peers: (MessagePort | null)[][] = Array.from({ length: workers }, () => new Array(workers).fill(null));
@@ -200,7 +208,7 @@ export class ActorRuntime {
           watchdogMs,
           doorbells,
           peers[i],
-          filtered,
+          served,
           (ops) => this.onBatch(ops),
           (entry) => this.onLog(entry),
           (link, error) => this.onWorkerExit(link, error),
@@ -412,11 +420,13 @@ export class ActorRuntime {
       const requestId = this.nextRequest++;
       const bytes = toBytes(payload);
       options.onContext?.(requestId);
-      return this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.Message, actorId, type, bytes, requestId, options.from ?? '']), {
-        actorId,
-        timeoutMs,
-        signal: options.signal,
-      });
+      const send = () =>
+        this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.Message, actorId, type, bytes, requestId, options.from ?? '']), {
+          actorId,
+          timeoutMs,
+          signal: options.signal,
+        });
+      return this.tracing === undefined ? send() : this.tracing.ask(actorId, type, requestId, actor.link.index, send);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -7,6 +7,7 @@ import { jsonToTuple, templateToJson, tupleToJson, type ProtoField, type ProtoTe
 import type { Principal } from './auth.js';
 import { tupleJson, type NodeService, type Scope } from './node-service.js';
 import type { Tuple } from '../tuple/types.js';
+import type { TraceCarrier } from '../tracing/node-tracing.js';
 
 /** The proto files' root (proto/), next to the package: what other languages generate clients from. */
 export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
@@ -80,6 +81,18 @@ function authorization(metadata: grpc.Metadata): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
+/** The call's W3C trace context (`traceparent`, `tracestate` metadata), read only when tracing asks for it. */
+function metadataCarrier(metadata: grpc.Metadata): TraceCarrier {
+  return {
+    get traceparent() {
+      return metadata.get('traceparent')[0];
+    },
+    get tracestate() {
+      return metadata.get('tracestate')[0];
+    },
+  };
+}
+
 function parseJson(text: string | undefined, what: string): unknown {
   if (text === undefined || text === '') return undefined;
   try {
@@ -138,7 +151,7 @@ export class GrpcServer {
   private unary<Req, Res>(handler: (request: Req, principal: Principal, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
     return (call, callback) => {
       this.service
-        .observe('grpc', call.getPath(), async () => handler(call.request, await this.service.gate.principal(authorization(call.metadata)), call))
+        .observe('grpc', call.getPath(), async () => handler(call.request, await this.service.gate.principal(authorization(call.metadata)), call), metadataCarrier(call.metadata))
         .then(
           (result) => callback(null, result),
           (error) => callback(toServiceError(error)),

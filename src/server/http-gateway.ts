@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TraceCarrier } from '../tracing/node-tracing.js';
 import { finished } from 'node:stream';
 import { ErrorCode, InvalidArgumentError, PlexError, shown } from '../errors.js';
 import { OPEN, type Principal } from './auth.js';
@@ -344,7 +345,7 @@ export class HttpGateway {
         const reply = await this.service.observe('http', route.operation, async () => {
           const principal = route.open ? OPEN : await this.service.gate.principal(request.headers.authorization);
           return route.handler(request, match.slice(1), url, principal, hangUp.signal);
-        });
+        }, request.headers as TraceCarrier);
         const settle = reply.settle;
         if (settle !== undefined && hangUp.signal.aborted) {
           await settle(false); // nobody is left to answer

@@ -18,6 +18,7 @@ import { SharedDeliveryIds } from '../cluster/redis-space/shared-delivery-ids.js
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 import { checkDuration } from '../util/duration.js';
+import type { TraceCarrier } from '../tracing/node-tracing.js';
 
 /**
  * Where an operation acts. Only `NodeService.scope()` makes one, after the
@@ -92,9 +93,11 @@ export class NodeService {
     });
   }
 
-  /** Runs one remote operation under the metrics (if any). */
-  observe<T>(surface: string, operation: string, run: () => Promise<T>): Promise<T> {
-    return this.metrics === undefined ? run() : this.metrics.observe(surface, operation, run);
+  /** Runs one remote operation under the metrics (if any) and, with tracing on, a server span continuing the caller's trace (`carrier`). */
+  observe<T>(surface: string, operation: string, run: () => Promise<T>, carrier?: TraceCarrier): Promise<T> {
+    const tracing = this.node.tracing;
+    const traced = tracing === undefined ? run : () => tracing.serve(surface, operation, carrier, run);
+    return this.metrics === undefined ? traced() : this.metrics.observe(surface, operation, traced);
   }
 
   /** The scope `principal` asked for, if the gatekeeper lets it in (PLEX_ERR_FORBIDDEN otherwise). */

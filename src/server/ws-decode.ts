@@ -23,7 +23,13 @@ export interface WsRequest {
   readonly op: string;
   readonly scope?: Scope;
   readonly args?: Record<string, unknown>;
+  /** The caller's W3C trace context (docs/tracing.md); a string whose format is wrong is ignored, as over HTTP. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
+
+/** Longest `traceparent` / `tracestate` a frame may carry: W3C's tracestate bound (32 members) with room to spare. */
+export const MAX_TRACE_FIELD_CHARS = 1024;
 
 /**
  * Deepest nesting a request may have. The envelope adds three levels
@@ -64,7 +70,7 @@ export function decodeRequest(frame: Uint8Array): WsRequest {
     throw new RequestRefused(scanned.id ?? -1, new InvalidArgumentError(`the frame is not valid msgpack: ${(cause as Error).message}`, { cause }));
   }
   if (!isRecord(request) || !Number.isSafeInteger(request.id) || typeof request.op !== 'string') {
-    throw new RequestRefused(scanned.id ?? -1, new InvalidArgumentError('a request is { id: integer, op: string, scope?, args? }'));
+    throw new RequestRefused(scanned.id ?? -1, new InvalidArgumentError('a request is { id: integer, op: string, scope?, args?, traceparent?, tracestate? }'));
   }
   try {
     return normalize(request);
@@ -82,7 +88,14 @@ function normalize(request: Record<string, unknown>): WsRequest {
     for (const [key, value] of Object.entries(request.args)) args[key] = arg(key, value);
     out.args = args;
   }
+  if (request.traceparent !== undefined) out.traceparent = traceField(request.traceparent, 'traceparent');
+  if (request.tracestate !== undefined) out.tracestate = traceField(request.tracestate, 'tracestate');
   return out;
+}
+
+function traceField(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length > MAX_TRACE_FIELD_CHARS) throw new InvalidArgumentError(`${name} must be a string of at most ${MAX_TRACE_FIELD_CHARS} characters (W3C trace context), got ${typeof value === 'string' ? `${value.length} characters` : typeof value}`);
+  return value;
 }
 
 function arg(key: string, value: unknown): unknown {

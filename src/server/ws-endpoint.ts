@@ -175,7 +175,7 @@ export class WsEndpoint {
     }
     const controller = new AbortController();
     running.set(request.id, controller);
-    this.service.observe('ws', WS_OPS.has(request.op) ? request.op : 'unknown', () => this.run(ws, request, controller.signal)).then(
+    this.service.observe('ws', WS_OPS.has(request.op) ? request.op : 'unknown', () => this.run(ws, request, controller.signal), request).then(
       (result) =>
         result instanceof HeldReply
           ? this.send(ws, { id: request.id, ok: true, result: result.value }, (delivered) => void result.settle(delivered))

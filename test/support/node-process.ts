@@ -16,9 +16,9 @@ export interface NodeProcess {
  * with free ports and resolves once it printed its endpoints. Every process
  * started is pushed to `children`, for the test's afterAll to kill.
  */
-export async function startNodeProcess(dataDir: string, children: ChildProcess[], options: { workers?: number; args?: string[] } = {}): Promise<NodeProcess> {
+export async function startNodeProcess(dataDir: string, children: ChildProcess[], options: { workers?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<NodeProcess> {
   const args = ['--import', 'tsx', CLI, 'start', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0', '--workers', String(options.workers ?? 1), ...(options.args ?? [])];
-  return startNodeCommand(process.execPath, args, children);
+  return startNodeCommand(process.execPath, args, children, { env: options.env });
 }
 
 /**
