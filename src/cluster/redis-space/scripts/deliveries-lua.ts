@@ -31,13 +31,14 @@ local function give_back(d)
 end
 
 -- First thing in every script: one MGET reads the space's earliest
--- deadline, its watched flag, its quotas and its waiter counts; leases that ended (tuples and
+-- deadline, its watched flag, its quotas, its waiter counts and its bytes; leases that ended (tuples and
 -- deliveries) are dropped or given back only when that deadline has come,
 -- so a space without leases never reads the clock or its lease sets here.
 local function purge()
-  local v = redis.call('MGET', base .. ':due', base .. ':watched', base .. ':quota', base .. ':wc:r', base .. ':wc:t')
+  local v = redis.call('MGET', base .. ':due', base .. ':watched', base .. ':quota', base .. ':wc:r', base .. ':wc:t', base .. ':bytes')
   watched = v[2] ~= false
   waiting_base, waiting_r, waiting_t = base, tonumber(v[4]) or 0, tonumber(v[5]) or 0
+  held_bytes = tonumber(v[6]) or 0
   if v[3] then
     local t, b, w = string.match(v[3], '^([^|]*)|([^|]*)|([^|]*)$')
     quota_t, quota_b, quota_w = tonumber(t) or false, tonumber(b) or false, tonumber(w) or false
@@ -45,6 +46,7 @@ local function purge()
   due_base, due_at = base, v[1] and tonumber(v[1]) or false
   if not due_at or clock() < due_at then return end
   local now = clock()
+  held_bytes = nil -- the purge may change it
   purge_expired(now)
   local due = redis.call('ZRANGE', DL, '-inf', now, 'BYSCORE')
   for i = 1, #due do

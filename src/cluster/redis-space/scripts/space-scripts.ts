@@ -102,7 +102,7 @@ if #found > 0 then
   return { 1, m[3][1], header }
 end
 local max_w = quota_w
-if max_w and redis.call('HLEN', W) >= max_w then return { 2, max_w, redis.call('HLEN', W) } end
+if max_w and waiting_r + waiting_t >= max_w then return { 2, max_w, waiting_r + waiting_t } end
 local set = waiter_set_for(prog, kind)
 file_waiter(wid, kind, cmsgpack.pack({ kind, node, ARGV[1], set, lease, ARGV[7] }), set)
 redis.call('SET', base .. ':n:' .. node, '1', 'PX', ARGV[5])

@@ -12,6 +12,9 @@ local watched, alive, clock_now
 local quota_t, quota_b, quota_w, due_base, due_at
 -- Per call: how many readers and takers wait in the space waiting_base.
 local waiting_base, waiting_r, waiting_t
+-- Per call: {ts:S}:bytes as purge's MGET read it, nil once the purge changed
+-- anything (the quota check comes before the write's own stores).
+local held_bytes
 -- Points every key name at one space: KEYS[1], or its dead-letter space
 -- <KEYS[1]>:dead (the same hash tag, so the same slot).
 local function use_base(b)
@@ -26,7 +29,7 @@ end
 -- forgets what the last call read.
 local function begin_call(b)
   clock_now, quota_t, quota_b, quota_w, due_base, due_at = nil, false, false, false, nil, false
-  waiting_base = nil
+  waiting_base, held_bytes = nil, nil
   use_base(b)
 end
 

@@ -213,7 +213,7 @@ local function quota_refusal(recs)
   local add_b = 0
   for i = 1, #recs do add_b = add_b + #recs[i][1] end
   local held_t = redis.call('HLEN', T)
-  local held_b = tonumber(redis.call('GET', base .. ':bytes') or '0')
+  local held_b = held_bytes or tonumber(redis.call('GET', base .. ':bytes') or '0')
   local over_t = max_t and held_t + #recs > max_t
   local over_b = max_b and held_b + add_b > max_b
   if not over_t and not over_b then return nil end
