@@ -12,6 +12,7 @@ import { buildActor } from '../sdk/build-actor.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import { linkBaselines, microseconds, newReport, percentile, round, type BenchReport, type BenchResult } from './report.js';
 import { piscinaBaseline } from './piscina-baseline.js';
+import { tracingCost } from './tracing-cost.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
 
 const decoder = new TextDecoder();
@@ -51,6 +52,8 @@ export async function runRuntimeSuite(options: SuiteOptions): Promise<BenchRepor
   report.results.push(...(await componentTimes(workers, quick)));
   log('host-call channel latency…');
   report.results.push(...(await channelLatency(quick)));
+  log('asks/s with tracing off and on…');
+  report.results.push(...(await tracingCost(workers, quick)));
   report.notes.push(
     'Actor-to-actor sends go straight from worker to worker in transferred binary batches; tells from the main thread go in msgpackr batches.',
     'Component actors are QuickJS components of examples/actors/calculator.ts, built with `plexspaces build` (componentize-qjs) during the run.',
