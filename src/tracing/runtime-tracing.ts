@@ -1,4 +1,4 @@
-import { SpanKind, type Context } from '@opentelemetry/api';
+import { SpanKind, trace, type Context } from '@opentelemetry/api';
 import { HostOp } from '../runtime/core-abi.js';
 import type { HostCallHandler } from '../runtime/host-call-channel.js';
 import { failSpan, type NodeTracing } from './node-tracing.js';
@@ -19,10 +19,17 @@ export class RuntimeTracing {
 
   constructor(readonly tracing: NodeTracing) {}
 
-  /** Runs `send` (which sends the ask and resolves with its reply) under an `actor.ask` span. */
+  /**
+   * Runs `send` (which sends the ask and resolves with its reply) under an
+   * `actor.ask` span when it belongs to a traced request; the node's own
+   * asks outside any request (timers, supervision) stay untraced, so they
+   * start no trace of their own.
+   */
   ask<T>(actorId: string, type: string, requestId: number, worker: number, send: () => Promise<T>): Promise<T> {
-    const span = this.tracing.start(`actor.ask ${type}`, SpanKind.INTERNAL, { 'plex.actor.id': actorId, 'plex.message.type': type, 'plex.request.id': requestId, 'plex.worker': worker });
-    const context = this.tracing.contextOf(span);
+    const parent = this.tracing.active();
+    if (trace.getSpan(parent) === undefined) return send();
+    const span = this.tracing.start(`actor.ask ${type}`, SpanKind.INTERNAL, { 'plex.actor.id': actorId, 'plex.message.type': type, 'plex.request.id': requestId, 'plex.worker': worker }, parent);
+    const context = this.tracing.contextOf(span, parent);
     this.messages.set(requestId, context);
     return this.tracing.within(context, send).then(
       (reply) => {
