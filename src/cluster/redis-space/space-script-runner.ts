@@ -146,7 +146,10 @@ export class SpaceScripts {
     if (this.loading === undefined) {
       const load = async () => {
         const targets = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
-        await Promise.all(targets.map((node) => node.call('FUNCTION', 'LOAD', 'REPLACE', SPACE_FUNCTION_LIBRARY)));
+        // A master that is down (mid-failover) is skipped: the retried call reports what still fails.
+        const loads = await Promise.allSettled(targets.map((node) => node.call('FUNCTION', 'LOAD', 'REPLACE', SPACE_FUNCTION_LIBRARY)));
+        const failed = loads.find((load): load is PromiseRejectedResult => load.status === 'rejected');
+        if (failed !== undefined && loads.every((load) => load.status === 'rejected')) throw failed.reason;
       };
       this.loading = load().finally(() => {
         this.loading = undefined;
