@@ -189,10 +189,13 @@ end
 
 -- Appends to out up to limit matches from one set, oldest first. The cursor
 -- is a score, so removing members while walking does not skip any.
+-- The first batch is no larger than the matches wanted: a take of one from a
+-- set whose first member matches (the usual case) reads one member.
 local function walk(set, prog, limit, out)
   local cursor, found = '-inf', 0
+  local batch = math.min(BATCH, limit)
   while found < limit do
-    local seqs = redis.call('ZRANGE', set, cursor, '+inf', 'BYSCORE', 'LIMIT', 0, BATCH)
+    local seqs = redis.call('ZRANGE', set, cursor, '+inf', 'BYSCORE', 'LIMIT', 0, batch)
     for i = 1, #seqs do
       local raw = redis.call('HGET', T, seqs[i])
       local rec = cmsgpack.unpack(raw)
@@ -202,8 +205,9 @@ local function walk(set, prog, limit, out)
         if found >= limit then return end
       end
     end
-    if #seqs < BATCH then return end
+    if #seqs < batch then return end
     cursor = '(' .. seqs[#seqs]
+    batch = BATCH
   end
 end
 
