@@ -9,13 +9,16 @@ import type { BenchResult } from './report.js';
 const decoder = new TextDecoder();
 /** Asks kept in flight, as a busy node's surfaces keep many. */
 const IN_FLIGHT = 64;
+/** The sample ratio of the third runtime: one request in ten recorded. */
+const SAMPLED = 0.1;
 
 /**
  * Asks/s of one runtime without tracing and of one with it, exporting to an
  * OTLP/HTTP sink on loopback in this process (so the export's own CPU is
  * counted, as on a node). Each traced ask is a request of its own, as
  * from a surface: a server span, the context lookup, the `actor.ask` span
- * and the export of both. The rounds alternate off/on and the
+ * and the export of both. A third runtime records one request in ten
+ * (`sample_ratio` 0.1). The rounds alternate between them and the
  * best round of each counts, which keeps a slow moment of the machine from
  * landing on one side only.
  */
@@ -29,33 +32,37 @@ export async function tracingCost(workers: number, quick: boolean): Promise<Benc
     });
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const tracing = new NodeTracing({ otlpEndpoint: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`, exportDelayMs: 200 });
+  const otlpEndpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`;
+  const tracing = new NodeTracing({ otlpEndpoint, exportDelayMs: 200 });
+  const sampledTracing = new NodeTracing({ otlpEndpoint, exportDelayMs: 200, sampleRatio: SAMPLED });
   const off = new ActorRuntime({ workers });
   const on = new ActorRuntime({ workers, tracing });
+  const sampled = new ActorRuntime({ workers, tracing: sampledTracing });
   try {
     const asks = quick ? 20_000 : 100_000;
-    const best = { off: 0, on: 0 };
+    const best = { off: 0, on: 0, sampled: 0 };
     let wrong = 0;
-    for (const runtime of [off, on]) await runtime.deploy('counter', builtActorWasm('counter'));
-    const ids = await Promise.all([off.spawn('counter'), on.spawn('counter')]);
+    for (const runtime of [off, on, sampled]) await runtime.deploy('counter', builtActorWasm('counter'));
+    const ids = await Promise.all([off.spawn('counter'), on.spawn('counter'), sampled.spawn('counter')]);
     for (let round = 0; round < (quick ? 2 : 4); round++) {
-      for (const [side, runtime, id] of [['off', off, ids[0]], ['on', on, ids[1]]] as const) {
+      for (const [side, runtime, id, t] of [['off', off, ids[0], undefined], ['on', on, ids[1], tracing], ['sampled', sampled, ids[2], sampledTracing]] as const) {
         // Traced, each ask is one request of its own: a server span (as a surface starts) and the runtime's actor.ask span.
-        const ask = side === 'on' ? () => tracing.serve('bench', 'ask', undefined, () => runtime.ask(id, 'inc', '1')) : () => runtime.ask(id, 'inc', '1');
+        const ask = t !== undefined ? () => t.serve('bench', 'ask', undefined, () => runtime.ask(id, 'inc', '1')) : () => runtime.ask(id, 'inc', '1');
         const result = await askMany(ask, asks);
         wrong += result.wrong;
         best[side] = Math.max(best[side], result.perSecond);
       }
     }
-    await tracing.flush();
+    await Promise.all([tracing.flush(), sampledTracing.flush()]);
     const check = `${wrong} wrong replies; ${exported} OTLP exports received; ${IN_FLIGHT} asks in flight`;
     return [
       { id: 'asks.tracing-off', value: best.off, unit: 'asks/s', check },
       { id: 'asks.tracing-on', value: best.on, unit: 'asks/s', baseline: 'asks.tracing-off', check, target: '≥ 0.9x of tracing off' },
+      { id: `asks.tracing-on.sampled-${SAMPLED}`, value: best.sampled, unit: 'asks/s', baseline: 'asks.tracing-off', check: `${check}; sample_ratio ${SAMPLED}`, target: '≥ 0.9x of tracing off' },
     ];
   } finally {
-    await Promise.all([off.close(), on.close()]);
-    await tracing.shutdown();
+    await Promise.all([off.close(), on.close(), sampled.close()]);
+    await Promise.all([tracing.shutdown(), sampledTracing.shutdown()]);
     await new Promise((resolve) => sink.close(resolve));
   }
 }

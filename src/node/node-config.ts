@@ -4,7 +4,7 @@ import { parse } from 'smol-toml';
 import { UsageError, shown } from '../errors.js';
 import type { AuthOptions } from '../server/auth.js';
 import { quotasFromConfig, type TenantQuotaOptions } from './tenant-quotas.js';
-import { DEFAULT_EXPORT_DELAY_MS, DEFAULT_SERVICE_NAME, otlpEndpoint, tracingFromConfig, type TracingConfig } from '../tracing/tracing-config.js';
+import { DEFAULT_EXPORT_DELAY_MS, DEFAULT_SAMPLE_RATIO, DEFAULT_SERVICE_NAME, otlpEndpoint, tracingFromConfig, type TracingConfig } from '../tracing/tracing-config.js';
 
 /**
  * A node's settings, from (lowest to highest precedence) built-in defaults,
@@ -133,7 +133,7 @@ export function loadNodeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv =
   if (env.PLEXSPACES_JWT_SECRET) config.auth = { ...config.auth, enabled: true, algorithm: 'HS256', secret: env.PLEXSPACES_JWT_SECRET };
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     const endpoint = otlpEndpoint('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-    config.tracing = { serviceName: DEFAULT_SERVICE_NAME, exportDelayMs: DEFAULT_EXPORT_DELAY_MS, ...config.tracing, otlpEndpoint: endpoint };
+    config.tracing = { serviceName: DEFAULT_SERVICE_NAME, exportDelayMs: DEFAULT_EXPORT_DELAY_MS, sampleRatio: DEFAULT_SAMPLE_RATIO, ...config.tracing, otlpEndpoint: endpoint };
   }
   if (config.tracing?.otlpEndpoint === '') throw new UsageError(`${file}: [tracing] needs otlp_endpoint (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): without it nothing is traced`);
   if (env.PLEXSPACES_JWT_PUBLIC_KEY_FILE) {

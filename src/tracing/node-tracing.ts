@@ -3,7 +3,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Co
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 
 /** `[tracing]` in a node's settings (docs/node.md, docs/tracing.md). */
 export interface TracingOptions {
@@ -13,6 +13,12 @@ export interface TracingOptions {
   readonly serviceName?: string;
   /** How long finished spans wait to be sent in one batch. Default 5000 ms (the SDK's). */
   readonly exportDelayMs?: number;
+  /**
+   * Share of new traces recorded (0–1): requests with no sampled caller are
+   * kept with this probability, a caller's sampled flag is followed as is.
+   * Default 1 (every request).
+   */
+  readonly sampleRatio?: number;
   /** This node's id, as the resource's `service.instance.id`. */
   readonly nodeId?: string;
 }
@@ -54,7 +60,9 @@ export class NodeTracing {
   private readonly current = new AsyncLocalStorage<Context>();
 
   constructor(options: TracingOptions) {
+    const ratio = options.sampleRatio ?? 1;
     this.provider = new TracerProvider({
+      sampler: new ParentBasedSampler({ root: ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio) }),
       resource: resourceFromAttributes({
         'service.name': options.serviceName ?? 'plexspaces',
         ...(options.nodeId === undefined ? {} : { 'service.instance.id': options.nodeId }),
@@ -82,6 +90,8 @@ export class NodeTracing {
   serve<T>(surface: string, operation: string, carrier: TraceCarrier | undefined, run: () => Promise<T>): Promise<T> {
     const parent = typeof carrier?.traceparent !== 'string' ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, carrier, carrierGetter);
     const span = this.tracer.startSpan(`${surface} ${operation}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': surface, 'plex.operation': operation } }, parent);
+    // A request the sampler left out records nothing below it either: it runs as with tracing off.
+    if (!span.isRecording()) return run();
     return this.finish(span, this.current.run(trace.setSpan(parent, span), run));
   }
 

@@ -27,7 +27,7 @@ export class RuntimeTracing {
    */
   ask<T>(actorId: string, type: string, requestId: number, worker: number, send: () => Promise<T>): Promise<T> {
     const parent = this.tracing.active();
-    if (trace.getSpan(parent) === undefined) return send();
+    if (trace.getSpan(parent)?.isRecording() !== true) return send();
     const span = this.tracing.start(`actor.ask ${type}`, SpanKind.INTERNAL, { 'plex.actor.id': actorId, 'plex.message.type': type, 'plex.request.id': requestId, 'plex.worker': worker }, parent);
     const context = this.tracing.contextOf(span, parent);
     this.messages.set(requestId, context);
