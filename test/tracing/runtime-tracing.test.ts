@@ -49,4 +49,29 @@ describe('runtime spans', () => {
     expect(write.attributes['plex.error.code']).toMatch(/^PLEX_ERR_/);
     expect(request.resource).toMatchObject({ 'service.name': 'runtime-test' });
   });
+
+  it('at sample_ratio 0 a request without a sampled caller records nothing, and a sampled caller is followed', async () => {
+    const quiet = await OtlpReceiver.start();
+    const sampler = new NodeTracing({ otlpEndpoint: quiet.url, exportDelayMs: 60_000, sampleRatio: 0 });
+    const sampledRuntime = new ActorRuntime({ workers: 1, tracing: sampler });
+    try {
+      await sampledRuntime.deploy('space-user', builtActorWasm('space-user'));
+      const id = await sampledRuntime.spawn('space-user');
+      await sampler.serve('test', 'unsampled', undefined, () => sampledRuntime.ask(id, 'put', '["left", "out"]'));
+      await sampler.flush();
+      expect(quiet.posts).toBe(0);
+      const traceId = 'c'.repeat(32);
+      await sampler.serve('test', 'sampled', { traceparent: `00-${traceId}-${'d'.repeat(16)}-01` }, () => sampledRuntime.ask(id, 'get', '["left", null]'));
+      await sampler.flush();
+      expect(quiet.spans.map((s) => [s.traceId, s.name]).sort()).toEqual([
+        [traceId, 'actor.ask get'],
+        [traceId, 'host.ts.read'],
+        [traceId, 'test sampled'],
+      ]);
+    } finally {
+      await sampledRuntime.close();
+      await sampler.shutdown();
+      await quiet.close();
+    }
+  });
 });
