@@ -43,8 +43,9 @@ describe('tuple spaces shared by the nodes of a cluster', () => {
 
   it('a take blocked on one node is served by a write on another, once; a third reads what a second wrote', async () => {
     const blocked = ts(a, 'queue', 'take', { template: ['job', null], timeoutMs: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // alpha's take filed in Redis first
     const second = ts(c, 'queue', 'take', { template: ['job', null], timeoutMs: 20_000 });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // both filed in Redis before the write
+    await new Promise((resolve) => setTimeout(resolve, 300)); // then gamma's, both before the write
     expect((await ts(b, 'queue', 'write', { tuple: ['job', 1] })).status).toBe(201);
     expect((await ts(b, 'queue', 'write', { tuple: ['job', 2] })).status).toBe(201);
     const got = [(await blocked).body.tuple, (await second).body.tuple];

@@ -111,7 +111,9 @@ class DurableActor implements FacetInstance {
     }
   }
 
-  beforeDeactivate(): Promise<void> {
+  async beforeDeactivate(): Promise<void> {
+    // A periodic checkpoint still in flight (on Redis it is a round trip) covers only the messages before it: the last one must cover them all.
+    await this.checkpointing;
     return this.checkpoint();
   }
 
