@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisTestServers } from '../support/redis-test-servers.js';
+import { describe, expect, it } from 'vitest';
 import { localChannels, type ChannelService } from '../../src/coord/channel-service.js';
 import { Channels } from '../../src/coord/channels.js';
 import type { QueueDelivery } from '../../src/coord/queue-channel.js';
 import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
 import { releaseProcessQueueDeliveries } from '../../src/cluster/redis-coordination/process-queues.js';
 import { RedisChannels } from '../../src/cluster/redis-coordination/redis-channels.js';
-import { startRedisCluster, startRedisServer, type RedisClusterProcess, type RedisProcess } from '../../src/cluster/redis-process.js';
+import { startRedisServer } from '../../src/cluster/redis-process.js';
 
 // One channel contract, three backends: the node's in-process channels, one
 // redis-server, and a three-master Redis Cluster. With Redis, two "nodes"
@@ -20,27 +21,15 @@ interface Backend {
 
 const acme = { tenant: 'acme', namespace: 'prod' };
 const globex = { tenant: 'globex', namespace: 'prod' };
-let redis: RedisProcess;
-let cluster: RedisClusterProcess;
-const clients: RedisClient[] = [];
-const services: ChannelService[] = [];
+const servers = useRedisTestServers();
 let run = 0;
-
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([startRedisServer(), startRedisCluster(3)]);
-}, 60_000);
-afterAll(async () => {
-  for (const s of services) s.close();
-  for (const c of clients) c.disconnect();
-  await Promise.all([redis.stop(), cluster.stop()]);
-});
 
 async function redisBackend(urls: readonly string[]): Promise<Backend> {
   const node = async () => {
     const client = await connectRedis(urls);
-    clients.push(client);
+    servers.clients.push(client);
     const channels = new RedisChannels(client);
-    services.push(channels);
+    servers.closers.push(() => channels.close());
     return channels;
   };
   const [a, b] = await Promise.all([node(), node()]);
@@ -50,11 +39,11 @@ async function redisBackend(urls: readonly string[]): Promise<Backend> {
 const BACKENDS: Record<string, () => Promise<Backend>> = {
   'in process': async () => {
     const channels = localChannels(new Channels());
-    services.push(channels);
+    servers.closers.push(() => channels.close());
     return { a: channels, b: channels };
   },
-  'one redis-server': () => redisBackend([redis.url]),
-  'Redis Cluster (3 masters)': () => redisBackend(cluster.urls),
+  'one redis-server': () => redisBackend([servers.redis.url]),
+  'Redis Cluster (3 masters)': () => redisBackend(servers.cluster.urls),
 };
 
 describe.each(Object.keys(BACKENDS))('channels on %s', (backendName) => {
@@ -310,15 +299,15 @@ describe.each(Object.keys(BACKENDS))('channels on %s', (backendName) => {
 });
 
 describe.each([
-  ['one redis-server', () => [redis.url]],
-  ['Redis Cluster (3 masters)', () => cluster.urls],
+  ['one redis-server', () => [servers.redis.url]],
+  ['Redis Cluster (3 masters)', () => servers.cluster.urls],
 ] as const)('channel deliveries of a departed node on %s', (_, urls) => {
   it('come back at once when its process is released, in every queue it received from; others are untouched', async () => {
     const node = async (id: string) => {
       const client = await connectRedis(urls());
-      clients.push(client);
+      servers.clients.push(client);
       const channels = new RedisChannels(client, { id, incarnation: 'i1' });
-      services.push(channels);
+      servers.closers.push(() => channels.close());
       return { client, channels };
     };
     const alpha = await node(`alpha-${run}`);
@@ -349,10 +338,10 @@ describe('channels on Redis: waiting without polling', () => {
   };
 
   it('a waiting receive runs its script twice (before and after subscribing) and then only when told; then it unsubscribes', async () => {
-    const client = await connectRedis([redis.url]);
-    clients.push(client);
+    const client = await connectRedis([servers.redis.url]);
+    servers.clients.push(client);
     const channels = new RedisChannels(client);
-    services.push(channels);
+    servers.closers.push(() => channels.close());
     await channels.declareQueue(acme, 'idle-wait');
     const before = await scriptCalls(client);
     const waiting = channels.receive(acme, 'idle-wait', { timeoutMs: 1000 });

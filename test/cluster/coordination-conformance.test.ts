@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisTestServers } from '../support/redis-test-servers.js';
+import { describe, expect, it } from 'vitest';
 import { localKv, localLocks, type KvService, type LockService } from '../../src/coord/coordination-services.js';
 import { KvStore } from '../../src/coord/kv-store.js';
 import { LockManager } from '../../src/coord/lock-manager.js';
 import { openNodeDatabase } from '../../src/coord/node-database.js';
-import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
+import { connectRedis } from '../../src/cluster/redis-client.js';
 import { RedisKv } from '../../src/cluster/redis-coordination/redis-kv.js';
 import { RedisLocks } from '../../src/cluster/redis-coordination/redis-locks.js';
-import { startRedisCluster, startRedisServer, type RedisClusterProcess, type RedisProcess } from '../../src/cluster/redis-process.js';
+import { startRedisServer } from '../../src/cluster/redis-process.js';
 
 // One contract, three backends: the node's own SQLite, one redis-server, and
 // a three-master Redis Cluster. With Redis, two "nodes" (two independent
@@ -22,27 +23,15 @@ interface Backend {
 
 const acme = { tenant: 'acme', namespace: 'prod' };
 const globex = { tenant: 'globex', namespace: 'prod' };
-let redis: RedisProcess;
-let cluster: RedisClusterProcess;
-const clients: RedisClient[] = [];
-const closers: (() => void)[] = [];
+const servers = useRedisTestServers();
 let run = 0;
-
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([startRedisServer(), startRedisCluster(3)]);
-}, 60_000);
-afterAll(async () => {
-  for (const close of closers) close();
-  for (const c of clients) c.disconnect();
-  await Promise.all([redis.stop(), cluster.stop()]);
-});
 
 async function redisBackend(urls: readonly string[]): Promise<Backend> {
   const node = async () => {
     const client = await connectRedis(urls);
-    clients.push(client);
+    servers.clients.push(client);
     const locks = new RedisLocks(client);
-    closers.push(() => locks.close());
+    servers.closers.push(() => locks.close());
     return { kv: new RedisKv(client), locks };
   };
   const [a, b] = await Promise.all([node(), node()]);
@@ -56,11 +45,11 @@ const BACKENDS: Record<string, () => Promise<Backend>> = {
     const store = new KvStore(db, manager);
     const kv = localKv(store);
     const locks = localLocks(manager);
-    closers.push(() => (locks.close(), kv.close(), db.close()));
+    servers.closers.push(() => (locks.close(), kv.close(), db.close()));
     return { kv, locks, other: { kv, locks } };
   },
-  'one redis-server': () => redisBackend([redis.url]),
-  'Redis Cluster (3 masters)': () => redisBackend(cluster.urls),
+  'one redis-server': () => redisBackend([servers.redis.url]),
+  'Redis Cluster (3 masters)': () => redisBackend(servers.cluster.urls),
 };
 
 describe.each(Object.keys(BACKENDS))('coordination on %s', (name) => {

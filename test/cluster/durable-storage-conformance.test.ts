@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useRedisTestServers } from '../support/redis-test-servers.js';
+import { describe, expect, it } from 'vitest';
 import type { DurableStorage } from '../../src/actors/durable-storage.js';
 import { sqliteDurableStorage } from '../../src/actors/sqlite-durable-storage.js';
 import { openNodeDatabase } from '../../src/coord/node-database.js';
-import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
+import { connectRedis } from '../../src/cluster/redis-client.js';
 import { redisDurableStorage } from '../../src/cluster/redis-coordination/redis-durable-storage.js';
-import { startRedisCluster, startRedisServer, type RedisClusterProcess, type RedisProcess } from '../../src/cluster/redis-process.js';
 
 // One contract for durable actors' journals, checkpoints and reminders, on
 // three backends: the node's SQLite, one redis-server, and a three-master
@@ -18,25 +18,13 @@ interface Backend {
   other: () => DurableStorage;
 }
 
-let redis: RedisProcess;
-let cluster: RedisClusterProcess;
-const clients: RedisClient[] = [];
-const closers: (() => void)[] = [];
+const servers = useRedisTestServers();
 let run = 0;
-
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([startRedisServer(), startRedisCluster(3)]);
-}, 60_000);
-afterAll(async () => {
-  for (const close of closers) close();
-  for (const c of clients) c.disconnect();
-  await Promise.all([redis.stop(), cluster.stop()]);
-});
 
 async function redisBackend(urls: readonly string[]): Promise<Backend> {
   const connect = async () => {
     const client = await connectRedis(urls);
-    clients.push(client);
+    servers.clients.push(client);
     return redisDurableStorage(client);
   };
   const [node, second] = await Promise.all([connect(), connect()]);
@@ -46,12 +34,12 @@ async function redisBackend(urls: readonly string[]): Promise<Backend> {
 const BACKENDS: Record<string, () => Promise<Backend>> = {
   'the node database (SQLite)': async () => {
     const db = openNodeDatabase(null);
-    closers.push(() => db.close());
+    servers.closers.push(() => db.close());
     // A node restarted on the same file: a fresh store that knows nothing but what is stored.
     return { node: sqliteDurableStorage(db), other: () => sqliteDurableStorage(db) };
   },
-  'one redis-server': () => redisBackend([redis.url]),
-  'Redis Cluster (3 masters)': () => redisBackend(cluster.urls),
+  'one redis-server': () => redisBackend([servers.redis.url]),
+  'Redis Cluster (3 masters)': () => redisBackend(servers.cluster.urls),
 };
 
 const bytes = (...values: number[]) => new Uint8Array(values);

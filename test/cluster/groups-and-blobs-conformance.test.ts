@@ -1,5 +1,6 @@
+import { useRedisTestServers } from '../support/redis-test-servers.js';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localBlobs, type BlobService } from '../../src/coord/blob-service.js';
 import { BlobStore } from '../../src/coord/blob-store.js';
 import { localGroups, type GroupService } from '../../src/coord/group-service.js';
@@ -7,7 +8,7 @@ import { ProcessGroups, type GroupDelivery } from '../../src/coord/process-group
 import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
 import { RedisBlobs } from '../../src/cluster/redis-coordination/redis-blobs.js';
 import { RedisProcessGroups } from '../../src/cluster/redis-coordination/redis-groups.js';
-import { startRedisCluster, startRedisServer, type RedisClusterProcess, type RedisProcess } from '../../src/cluster/redis-process.js';
+import { startRedisServer } from '../../src/cluster/redis-process.js';
 
 // One contract, three backends: in process, one redis-server, and a
 // three-master Redis Cluster. With Redis, nodes A and B have connections of
@@ -33,20 +34,8 @@ const globex = { tenant: 'globex', namespace: 'prod' };
 const MAX_BLOB = 64;
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-let redis: RedisProcess;
-let cluster: RedisClusterProcess;
-const clients: RedisClient[] = [];
-const closers: (() => void)[] = [];
+const servers = useRedisTestServers();
 let run = 0;
-
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([startRedisServer(), startRedisCluster(3)]);
-}, 60_000);
-afterAll(async () => {
-  for (const close of closers) close();
-  for (const c of clients) c.disconnect();
-  await Promise.all([redis.stop(), cluster.stop()]);
-});
 
 function recorder(): { delivered: string[]; deliver: GroupDelivery } {
   const delivered: string[] = [];
@@ -55,16 +44,16 @@ function recorder(): { delivered: string[]; deliver: GroupDelivery } {
 
 async function redisNode(urls: readonly string[], id: string, incarnation = 'first'): Promise<NodeView & { client: RedisClient }> {
   const client = await connectRedis(urls);
-  clients.push(client);
+  servers.clients.push(client);
   const { delivered, deliver } = recorder();
   const groups = new RedisProcessGroups(client, { id, incarnation }, deliver);
-  closers.push(() => groups.close());
+  servers.closers.push(() => groups.close());
   return { client, groups, blobs: new RedisBlobs(client, { maxBlobBytes: MAX_BLOB }), delivered };
 }
 
 const REDIS: Record<string, () => readonly string[]> = {
-  'one redis-server': () => [redis.url],
-  'Redis Cluster (3 masters)': () => cluster.urls,
+  'one redis-server': () => [servers.redis.url],
+  'Redis Cluster (3 masters)': () => servers.cluster.urls,
 };
 
 const BACKENDS: Record<string, () => Promise<Backend>> = {
