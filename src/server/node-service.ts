@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Membership } from '../cluster/membership.js';
-import { InvalidArgumentError, LeaseExpiredError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
+import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
 import { ActorCalls, checkType } from './actor-calls.js';
 import type { DeadLetter, DeadLetters } from './dead-letters.js';
 import { Gatekeeper, type Principal } from './auth.js';
@@ -12,9 +11,9 @@ import type { PlexNode } from '../node/plex-node.js';
 import type { ShardGroupDefinition } from '../node/shard-group-store.js';
 import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
 import type { AggregateStrategy, ReduceOp } from '../shard/gather.js';
-import type { Delivery } from '../space/deliveries.js';
 import type { Space } from '../space/space.js';
 import { SharedDeliveryIds } from '../cluster/redis-space/shared-delivery-ids.js';
+import { RemoteDeliveries } from './remote-deliveries.js';
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 import { checkDuration } from '../util/duration.js';
@@ -62,12 +61,10 @@ export class NodeService {
   private readonly groupDefinitions = new Map<string, ShardGroupDefinition>();
   private nextGroup = 0;
   private readonly granted = new WeakSet<Scope>();
-  private readonly deliveries = new Map<string, { tenant: string; holder: string; delivery: Delivery }>();
+  /** Crash-safe deliveries handed to remote clients by id (settled through any node of a cluster on a shared space). */
+  private readonly deliveries: RemoteDeliveries;
   /** Actor activation, ask and tell, and the dead letters of tells. */
   private readonly actors: ActorCalls;
-
-  /** Crash-safe deliveries on shared spaces, settled through any node (a cluster's). */
-  private readonly sharedDeliveries: SharedDeliveryIds | undefined;
 
   /** This node alone, or its place in a cluster (src/cluster/membership.ts). */
   readonly membership: Membership;
@@ -80,7 +77,7 @@ export class NodeService {
     identity: { labels?: Readonly<Record<string, string>> } = {},
   ) {
     this.actors = new ActorCalls(node, metrics, MAX_REMOTE_WAIT_MS);
-    this.sharedDeliveries = node.cluster === undefined ? undefined : new SharedDeliveryIds(node.cluster);
+    this.deliveries = new RemoteDeliveries(node.cluster === undefined ? undefined : new SharedDeliveryIds(node.cluster), (scope, name) => this.space(scope, name));
     this.membership = new Membership({
       // The node's own identity: the registry registers it, and its group members record it.
       id: node.identity.id,
@@ -182,23 +179,11 @@ export class NodeService {
     options: { timeoutMs?: unknown; leaseMs?: number; holder: string; signal?: AbortSignal },
   ): Promise<{ tuple: unknown[]; deliveryId: string; deliveries: number; leaseExpiresAt: number } | null> {
     this.check(scope);
-    this.sweepDeliveries();
     const t = tupleFromJson(template, 'template') as Template;
     const timeoutMs = waitMs(options.timeoutMs) ?? 0;
     const delivery = await this.space(scope, space).take(t, { ack: true, leaseMs: options.leaseMs, holder: options.holder, timeoutMs, signal: options.signal });
     if (delivery === null) return null;
-    const deliveryId = randomUUID();
-    this.deliveries.set(deliveryId, { tenant: scope.tenant, holder: options.holder, delivery });
-    // On a shared space, any node may settle it: the client's next request may reach another one.
-    const ref = (delivery as { ref?: string }).ref;
-    if (ref !== undefined && this.sharedDeliveries !== undefined) {
-      await this.sharedDeliveries.record(scope.tenant, deliveryId, `${scope.tenant}/${scope.namespace}/${space}`, ref, delivery.leaseExpiresAt).catch(async (error: unknown) => {
-        // Unrecorded, the id would only work here: give the tuple back rather than hand out a half-usable id.
-        this.deliveries.delete(deliveryId);
-        await delivery.nack().catch(() => undefined);
-        throw error;
-      });
-    }
+    const deliveryId = await this.deliveries.issue(scope, space, delivery, options.holder);
     return { tuple: tupleJson(delivery.tuple)!, deliveryId, deliveries: delivery.deliveries, leaseExpiresAt: delivery.leaseExpiresAt };
   }
 
@@ -230,41 +215,12 @@ export class NodeService {
 
   async settle(scope: Scope, deliveryId: unknown, outcome: 'ack' | 'nack'): Promise<void> {
     this.check(scope);
-    const held = typeof deliveryId === 'string' ? this.deliveries.get(deliveryId) : undefined;
-    const unknown = () => new InvalidArgumentError(`no delivery ${shown(deliveryId)} is held (settled already, lease over, or never issued)`);
-    // Another tenant's delivery id is as unknown as a made-up one.
-    if (held === undefined || held.tenant !== scope.tenant) {
-      if (typeof deliveryId !== 'string' || this.sharedDeliveries === undefined) throw unknown();
-      // Taken through another node of the cluster, on a shared space.
-      const shared = await this.sharedDeliveries.claim(scope.tenant, deliveryId);
-      if (shared === undefined || !shared.spaceKey.startsWith(`${scope.tenant}/${scope.namespace}/`)) throw unknown();
-      const settled = await this.space(scope, shared.spaceKey.split('/')[2]).settleDelivery?.(shared.ref, outcome);
-      if (settled !== true) throw new LeaseExpiredError();
-      return;
-    }
-    this.deliveries.delete(deliveryId as string);
-    if ((held.delivery as { ref?: string }).ref !== undefined) this.sharedDeliveries?.forget(scope.tenant, deliveryId as string);
-    await (outcome === 'ack' ? held.delivery.ack() : held.delivery.nack());
+    await this.deliveries.settle(scope, deliveryId, outcome);
   }
 
   /** Returns every tuple `holder` still holds (a websocket that closed, a client that gave up). */
-  async releaseHolder(holder: string): Promise<number> {
-    let released = 0;
-    for (const [id, held] of this.deliveries) {
-      if (held.holder !== holder) continue;
-      this.deliveries.delete(id);
-      await held.delivery.nack().then(
-        () => released++,
-        () => undefined, // the lease had ended: the space already took it back
-      );
-    }
-    return released;
-  }
-
-  /** Forgets deliveries whose lease ended (the space took them back already). */
-  private sweepDeliveries(): void {
-    const now = Date.now();
-    for (const [id, held] of this.deliveries) if (held.delivery.leaseExpiresAt < now) this.deliveries.delete(id);
+  releaseHolder(holder: string): Promise<number> {
+    return this.deliveries.releaseHolder(holder);
   }
 
   count(scope: Scope, space: string, template: unknown): Promise<number> {
