@@ -4,6 +4,7 @@ import { ActorFault, classifyFault, WatchdogExpired } from './actor-fault.js';
 import { HostOp } from './core-abi.js';
 import { FUEL_PER_TICK, OOM_EXPORT } from './instrument.js';
 import { fromUtf8, utf8, type WorkerSetup } from './protocol.js';
+import { deniedSocketImports } from './wasi-sockets-denied.js';
 
 export type ComponentSetup = Extract<WorkerSetup, { setup: 'component' }>;
 
@@ -219,7 +220,8 @@ function topicsOf(json: string): string {
 /**
  * WASI from preview2-shim, keyed as jco asks (`wasi:cli/stdout` →
  * `cli.stdout`), except the file system: an actor gets no preopened
- * directories, so it cannot touch the host's files.
+ * directories, so it cannot touch the host's files — and sockets, which
+ * are present but refuse every use (wasi-sockets-denied.ts).
  */
 function wasiImports(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -232,5 +234,5 @@ function wasiImports(): Record<string, unknown> {
     }
   }
   out['wasi:filesystem/preopens'] = { getDirectories: () => [] };
-  return out;
+  return { ...out, ...deniedSocketImports() };
 }
