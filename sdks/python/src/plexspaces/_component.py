@@ -1,0 +1,48 @@
+"""The component's side of the SDK: imported by the module `plexspaces-py build` generates, never in plain CPython.
+
+componentize-py runs that module at build time and snapshots the
+interpreter, so everything imported here (and by the actor module) is in
+the component. The component has no file system at run time: a module
+imported for the first time inside a handler is not found.
+"""
+
+from wit_world import exports as _exports
+from wit_world.imports import coordination as _coordination
+from wit_world.imports import host as _host
+
+from . import host as _sdk_host
+from .dispatch import ActorRuntime
+from .loader import load_module, pick_actor
+
+
+class _WorldBackend:
+    """The world's imports as one object: `host` first, then `coordination`."""
+
+    def __getattr__(self, name):
+        found = getattr(_host, name, None)
+        if found is None:
+            found = getattr(_coordination, name)
+        setattr(self, name, found)
+        return found
+
+
+def actor_export(source, filename, module_name, actor_name=None):
+    """The `Actor` class componentize-py exports for the world's `actor` interface."""
+    _sdk_host.use_backend(_WorldBackend())
+    module = load_module(source, filename, module_name)
+    runtime = ActorRuntime(pick_actor(module, actor_name))
+
+    class Actor(_exports.Actor):
+        def init(self, config_json):
+            return runtime.init(config_json)
+
+        def handle(self, from_actor, msg_type, payload_json):
+            return runtime.handle(from_actor, msg_type, payload_json)
+
+        def get_state(self):
+            return runtime.get_state()
+
+        def set_state(self, state_json):
+            return runtime.set_state(state_json)
+
+    return Actor
