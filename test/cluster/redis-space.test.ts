@@ -301,3 +301,35 @@ describe('the Redis tuple space', () => {
     await back.stop();
   }, 30_000);
 });
+
+describe('the bytes counter of a bytesPerSpace quota', () => {
+  it('is kept only under the quota, and counted afresh from the stored tuples when the quota is set', async () => {
+    const name = `bytes-${made++}`;
+    const counter = `${spaceBaseKey(name)}:bytes`;
+    const plain = await open(name);
+    await plain.writeAll([['blob', 1, 'x'.repeat(300)], ['blob', 2, 'x'.repeat(300)]]);
+    expect(await client.exists(counter)).toBe(0);
+    await plain.close();
+
+    // Set on a space that already holds two tuples: they count at once.
+    const quotaed = await RedisTupleSpace.open({ name, redis: client, wakeups, quota: { maxBytes: 700 } });
+    await quotaed.count(['blob', any, any]);
+    const held = Number(await client.get(counter));
+    expect(held).toBeGreaterThan(600);
+    const refusal = await quotaed.write(['blob', 3, 'x'.repeat(300)]).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ code: ErrorCode.QuotaExceeded, quota: 'bytesPerSpace' });
+    expect(String((refusal as Error).message)).toContain(`it holds ${held} bytes`);
+    await quotaed.take(['blob', 1, any]);
+    expect(Number(await client.get(counter))).toBeLessThan(held);
+    await quotaed.write(['blob', 3, 'x'.repeat(300)]);
+    expect(Number(await client.get(counter))).toBe(held);
+    await quotaed.close();
+
+    // Without the quota the counter goes, and writes no longer keep it.
+    const again = await open(name);
+    await again.write(['blob', 4, 'y']);
+    expect(await client.exists(counter)).toBe(0);
+    expect(await again.count(['blob', any, any])).toBe(3);
+    await again.close();
+  });
+});

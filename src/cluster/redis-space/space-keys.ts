@@ -20,7 +20,7 @@
  *   {ts:S}:maxd                   maxDeliveries;  {ts:S}:dead:…  the dead-letter space
  *   {ts:S}:due                    lower bound of the earliest deadline in :e and :dl (absent: none)
  *   {ts:S}:quota                  "<tuples>|<bytes>|<waiters>" ('' for none; absent: no quota)
- *   {ts:S}:bytes                  bytes of stored tuples;  {ts:S}:wc:r / :wc:t  readers / takers in :w
+ *   {ts:S}:bytes                  bytes of stored tuples, only under a bytes quota;  {ts:S}:wc:r / :wc:t  readers / takers in :w
  *
  *   channel plex:ts:<node>        "<waiter id>\n<delivery header>\n<tuple bytes>" to that process
  *   channel plex:ts:watch:{ts:S}  "<w|t|x><seq>\n<tuple bytes>": watch events

@@ -210,10 +210,18 @@ return n
 const CONFIGURE = `
 redis.call('SET', KEYS[1] .. ':maxd', ARGV[1])
 local q = KEYS[1] .. ':quota'
+local before = redis.call('GET', q)
+local counted = before and string.match(before, '^[^|]*|([^|]*)|') ~= ''
 if ARGV[2] == '' and ARGV[3] == '' and ARGV[4] == '' then
   redis.call('DEL', q)
 else
   redis.call('SET', q, ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4])
+end
+-- The bytes counter exists only under a bytes quota (store-lua.ts).
+if ARGV[3] == '' then
+  redis.call('DEL', KEYS[1] .. ':bytes')
+elseif not counted then
+  reset_bytes()
 end
 -- The earliest deadline and the waiter counts of the space and of its dead
 -- letters, exact (data written before they were kept gets them here).

@@ -6,6 +6,9 @@
  */
 export const STORE_LUA = `
 local base, T, SEQ, E, W, H, D, DL, DC
+-- Per call: the space the call is for (KEYS[1]); base moves to its dead
+-- letters and back while a delivery is dead-lettered.
+local home_base
 local watched, alive, clock_now
 -- Per call, from purge's MGET: the space's quotas (false: none) and its
 -- earliest deadline (due_at, for the space due_base; false: none).
@@ -30,6 +33,7 @@ end
 local function begin_call(b)
   clock_now, quota_t, quota_b, quota_w, due_base, due_at = nil, false, false, false, nil, false
   waiting_base, held_bytes = nil, nil
+  home_base = b
   use_base(b)
 end
 
@@ -99,10 +103,27 @@ local function emit(kind, tuple_bytes)
   end
 end
 
+-- {ts:S}:bytes, the bytes of stored tuples (the encoded tuple, as in
+-- process), is kept only while the space has a bytesPerSpace quota: two
+-- Redis calls per pair that a space without that quota does not pay.
+-- configure counts it afresh when the quota is set. Dead letters have no
+-- quota of their own.
+local function counts_bytes()
+  return quota_b ~= false and base == home_base
+end
+
+-- Exact {ts:S}:bytes from the stored tuples (configure, when a bytes quota
+-- is set on a space that had none: O(tuples), once).
+local function reset_bytes()
+  local total = 0
+  local all = redis.call('HVALS', T)
+  for i = 1, #all do total = total + #cmsgpack.unpack(all[i])[1] end
+  redis.call('SET', base .. ':bytes', total)
+end
+
 local function store(seq, raw, rec, expires_at)
   redis.call('HSET', T, seq, raw)
-  -- Bytes of stored tuples, for the bytesPerSpace quota (the encoded tuple, as in process).
-  redis.call('INCRBY', base .. ':bytes', #rec[1])
+  if counts_bytes() then redis.call('INCRBY', base .. ':bytes', #rec[1]) end
   local arity = #rec - 2
   redis.call('ZADD', arity_set(arity), seq, seq)
   for pos = 1, arity do redis.call('ZADD', field_set(arity, pos, entry_key(rec[pos + 2])), seq, seq) end
@@ -114,7 +135,7 @@ end
 
 local function remove(seq, rec)
   redis.call('HDEL', T, seq)
-  redis.call('DECRBY', base .. ':bytes', #rec[1])
+  if counts_bytes() then redis.call('DECRBY', base .. ':bytes', #rec[1]) end
   local arity = #rec - 2
   redis.call('ZREM', arity_set(arity), seq)
   for pos = 1, arity do redis.call('ZREM', field_set(arity, pos, entry_key(rec[pos + 2])), seq) end
