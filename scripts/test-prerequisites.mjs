@@ -69,6 +69,15 @@ function tslabKernelRegistered() {
   }
 }
 
+/** clang finds wasi-libc and the wasm32 builtins (it prints the bare name of a file it cannot find). */
+function wasiLibcPresent() {
+  const found = (flag) => {
+    const path = spawnSync('clang', ['--target=wasm32-wasi', flag], { encoding: 'utf8' }).stdout?.trim();
+    return path !== undefined && path !== '' && existsSync(path);
+  };
+  return found('-print-file-name=libc.a') && found('-print-libgcc-file-name');
+}
+
 const cSources = readdirSync(join(root, 'src', 'wasm', 'c')).filter((f) => f.endsWith('.c'));
 
 /**
@@ -77,10 +86,38 @@ const cSources = readdirSync(join(root, 'src', 'wasm', 'c')).filter((f) => f.end
  */
 const PREREQUISITES = [
   {
-    name: 'clang + wasm-ld with a wasm32 target',
-    why: 'builds the C actors (src/wasm/c) the runtime tests load',
-    present: () => which('wasm-ld') !== undefined && succeeds('clang', ['--target=wasm32', '-print-targets'], (out) => /wasm32/.test(out)),
-    apt: ['clang', 'lld'],
+    name: 'clang + wasm-ld with a wasm32 target, wasi-libc and its compiler runtime',
+    why: 'builds the C actors (src/wasm/c) the runtime tests load, and C actors with libc (clang --target=wasm32-wasi: test/polyglot, sdks/c)',
+    present: () => which('wasm-ld') !== undefined && succeeds('clang', ['--target=wasm32', '-print-targets'], (out) => /wasm32/.test(out)) && wasiLibcPresent(),
+    apt: ['clang', 'lld', 'wasi-libc', 'libclang-rt-14-dev-wasm32'],
+  },
+  {
+    name: 'Rust with the wasm32 standard library, and serde crates (Debian rustc 1.63)',
+    why: "builds the Rust core-module actors (examples/polyglot/rust) offline from Debian's vendored crates",
+    present: () => {
+      const sysroot = spawnSync('/usr/bin/rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).stdout?.trim();
+      const registry = '/usr/share/cargo/registry';
+      return (
+        sysroot !== undefined &&
+        existsSync(join(sysroot, 'lib', 'rustlib', 'wasm32-unknown-unknown')) &&
+        existsSync('/usr/bin/cargo') &&
+        existsSync(registry) &&
+        ['serde-', 'serde_derive-', 'serde_json-'].every((crate) => readdirSync(registry).some((d) => d.startsWith(crate)))
+      );
+    },
+    apt: ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'librust-serde-dev', 'librust-serde-derive-dev', 'librust-serde-json-dev'],
+  },
+  {
+    name: 'Go 1.24 or later (on PATH or in /usr/local/go/bin)',
+    why: 'builds the Go SDK and the Go actors (sdks/go, examples/polyglot/go) as wasip1 reactors',
+    present: () =>
+      [which('go'), '/usr/local/go/bin/go'].some((go) => {
+        if (go === undefined || !existsSync(go)) return false;
+        const minor = /^go1\.(\d+)/.exec(spawnSync(go, ['env', 'GOVERSION'], { encoding: 'utf8' }).stdout ?? '')?.[1];
+        return minor !== undefined && Number(minor) >= 24;
+      }),
+    // Debian's golang is too old for //go:wasmexport (1.19, backports 1.23): no package to install.
+    manual: 'install Go 1.24 or later from https://go.dev/dl into /usr/local/go (tar -C /usr/local -xzf go1.X.linux-amd64.tar.gz)',
   },
   {
     name: 'curl',
@@ -153,7 +190,11 @@ if (missing.length === 0) {
 
 const isRoot = process.getuid?.() === 0;
 const needsApt = missing.some((p) => p.apt !== undefined);
-const canInstall = (!needsApt || (isRoot && which('apt-get') !== undefined)) && which('npm') !== undefined;
+const manual = missing.filter((p) => p.manual !== undefined);
+if (manual.length > 0) {
+  process.stderr.write(`\nnot installable from here:\n${manual.map((p) => `  ${p.name}: ${p.manual}\n`).join('')}`);
+}
+const canInstall = manual.length === 0 && (!needsApt || (isRoot && which('apt-get') !== undefined)) && which('npm') !== undefined;
 if (mode !== 'install' || !canInstall) {
   const why = mode === 'dry-run' ? 'would run' : mode === 'check' ? 'to install them, run from the project root' : `cannot install them here (${needsApt && !isRoot ? 'not root' : 'no apt-get or npm'}); run from the project root`;
   process.stderr.write(`\n${why}:\n${commands(missing, isRoot).map((c) => `  ${c}\n`).join('')}`);

@@ -25,6 +25,7 @@ export const ErrorCode = {
   ActorTimeout: 'PLEX_ERR_ACTOR_TIMEOUT',
   ActorMemoryLimit: 'PLEX_ERR_ACTOR_MEMORY_LIMIT',
   ActorFailed: 'PLEX_ERR_ACTOR_FAILED',
+  ActorExited: 'PLEX_ERR_ACTOR_EXITED',
   AskTimeout: 'PLEX_ERR_ASK_TIMEOUT',
   RuntimeClosed: 'PLEX_ERR_RUNTIME_CLOSED',
   Backpressure: 'PLEX_ERR_BACKPRESSURE',
@@ -51,6 +52,8 @@ export const ErrorCode = {
   GatherUnsatisfied: 'PLEX_ERR_GATHER_UNSATISFIED',
   BackendUnavailable: 'PLEX_ERR_BACKEND_UNAVAILABLE',
   TransactionConflict: 'PLEX_ERR_TRANSACTION_CONFLICT',
+  ToolchainMissing: 'PLEX_ERR_TOOLCHAIN_MISSING',
+  BuildFailed: 'PLEX_ERR_BUILD_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -211,6 +214,23 @@ export class TransactionConflictError extends PlexError {
 export class UsageError extends PlexError {
   constructor(message: string) {
     super(ErrorCode.Usage, message);
+  }
+}
+
+/** `plexspaces build` needs a compiler that is not installed; `tool` names it, the message says how to install it. */
+export class ToolchainMissingError extends PlexError {
+  constructor(
+    readonly tool: string,
+    message: string,
+  ) {
+    super(ErrorCode.ToolchainMissing, message);
+  }
+}
+
+/** A compiler `plexspaces build` ran failed; the message carries its output. */
+export class BuildFailedError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.BuildFailed, message);
   }
 }
 

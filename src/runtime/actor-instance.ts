@@ -1,6 +1,7 @@
 import { ErrorCode } from '../errors.js';
 import { ActorFault, classifyFault, WatchdogExpired } from './actor-fault.js';
 import { FUEL_PER_TICK, OOM_EXPORT } from './instrument.js';
+import { WASI_MODULE, WasiPreview1 } from './wasi-preview1.js';
 
 export { ActorFault };
 import type { WorkerSetup } from './protocol.js';
@@ -40,6 +41,8 @@ export class ActorInstance {
   /** The result of the last host call, copied out by `plex.result`. */
   lastResult: Uint8Array = new Uint8Array(0);
   private deadline = Infinity;
+  /** WASI preview 1 for a module that imports it (stdio lines, clocks, exit). */
+  private readonly wasi: WasiPreview1 | undefined;
 
   constructor(
     readonly id: string,
@@ -87,10 +90,21 @@ export class ActorInstance {
         },
       },
     };
+    if (spec.has.wasi) {
+      this.wasi = new WasiPreview1({
+        memory: () => this.memory,
+        log: (level, line) => host.log(id, level, line),
+        nowMs: () => host.nowMs(this),
+        remainingBudgetMs: () => this.deadline - performance.now(),
+      });
+      imports[WASI_MODULE] = this.wasi.imports();
+    }
     const instance = this.guard(() => new WebAssembly.Instance(spec.module, imports));
     this.exports = instance.exports as unknown as ActorInstance['exports'];
     this.memory = memory ?? this.exports.memory!;
     if (slotBase >= 0) (instance.exports.plex_base as WebAssembly.Global).value = slotBase;
+    // A WASI reactor (Go's c-shared build, wasi-libc's crt1-reactor) sets up its runtime here, once, before any other export.
+    if (spec.has._initialize) this.guard(() => (instance.exports._initialize as () => void)());
   }
 
   /** Runs `plex_init` with `config`; a non-zero status fails the spawn. */
@@ -176,6 +190,7 @@ export class ActorInstance {
       throw this.classify(error);
     } finally {
       this.deadline = Infinity;
+      this.wasi?.flush();
     }
   }
 

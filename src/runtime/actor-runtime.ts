@@ -150,6 +150,7 @@ export class ActorRuntime {
   private readonly pending = new Map<number, Pending>();
   private readonly crashListeners = new Set<(report: CrashReport) => void>();
   private readonly exitListeners = new Set<(report: ExitReport) => void>();
+  private readonly logListeners = new Set<(entry: ActorLogEntry) => void>();
   /** Host operations the runtime itself does not serve (the coordination layer registers them). */
   private hostExtension: HostCallExtension | undefined;
   private readonly ownsSpace: boolean;
@@ -210,7 +211,7 @@ export class ActorRuntime {
           peers[i],
           served,
           (ops) => this.onBatch(ops),
-          (entry) => this.onLog(entry),
+          (entry) => this.receiveLog(entry),
           (link, error) => this.onWorkerExit(link, error),
         ),
     );
@@ -561,6 +562,16 @@ export class ActorRuntime {
     return () => this.crashListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` with every log line an actor writes (`plex.log`, a
+   * component's log, WASI stdout at level 1 and stderr at level 2); the
+   * lines are written to stderr as well. Returns a function that unsubscribes.
+   */
+  onLog(listener: (entry: ActorLogEntry) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
   /** Calls `listener` whenever an actor stops running: stopped, killed or crashed. Returns a function that unsubscribes. */
   onExit(listener: (report: ExitReport) => void): () => void {
     this.exitListeners.add(listener);
@@ -742,8 +753,9 @@ export class ActorRuntime {
     }
   }
 
-  private onLog(entry: { actorId: string; level: number; message: string }): void {
+  private receiveLog(entry: ActorLogEntry): void {
     process.stderr.write(`[actor ${entry.actorId}] ${entry.message}\n`);
+    for (const listener of this.logListeners) listener(entry);
   }
 
   private onWorkerExit(link: WorkerLink, error: Error | undefined): void {
@@ -763,6 +775,13 @@ export class ActorRuntime {
       }
     }
   }
+}
+
+/** One log line of an actor; `level` as `plex.log` takes it (0 debug, 1 info, 2 warn, 3 error). */
+export interface ActorLogEntry {
+  readonly actorId: string;
+  readonly level: number;
+  readonly message: string;
 }
 
 /** A validated module, ready to `install`. */

@@ -1,6 +1,7 @@
 import { InvalidModuleError } from '../errors.js';
 import { ALLOWED_IMPORTS, OPTIONAL_EXPORTS, REQUIRED_EXPORTS } from './core-abi.js';
 import { DEFAULT_MAX_TABLE_ELEMENTS, instrumentCoreModule, type InstrumentResult } from './instrument.js';
+import { WASI_FUNCTIONS, WASI_MODULE } from './wasi-preview1.js';
 import { enableWasmFeatures } from './wasm-features.js';
 
 export interface CoreModuleOptions {
@@ -29,8 +30,12 @@ export interface CoreModule {
    */
   readonly reservedBytes: number;
   readonly importedMemory: InstrumentResult['importedMemory'];
-  /** Which optional exports it has. */
-  readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number] | 'plex_base', boolean>>;
+  /**
+   * Which optional exports it has; `wasi`: it imports WASI preview 1
+   * (wasi-preview1.ts); `_initialize`: a WASI reactor, initialised once
+   * per instance before anything else is called.
+   */
+  readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number] | 'plex_base' | 'wasi' | '_initialize', boolean>>;
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -67,7 +72,7 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
     throw new InvalidModuleError(`${name}: missing required export${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (see docs/core-abi.md)`);
   }
   const imports = WebAssembly.Module.imports(original);
-  const unknown = imports.map((i) => `${i.module}.${i.name}`).filter((i) => !ALLOWED_IMPORTS.has(i));
+  const unknown = imports.filter((i) => !(i.module === WASI_MODULE ? WASI_FUNCTIONS.has(i.name) && i.kind === 'function' : ALLOWED_IMPORTS.has(`${i.module}.${i.name}`))).map((i) => `${i.module}.${i.name}`);
   if (unknown.length > 0) {
     throw new InvalidModuleError(`${name}: imports the host does not provide: ${unknown.join(', ')}`);
   }
@@ -102,6 +107,8 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
       plex_get_state: exports.get('plex_get_state') === 'function',
       plex_set_state: exports.get('plex_set_state') === 'function',
       plex_base: exports.get('plex_base') === 'global',
+      wasi: imports.some((i) => i.module === WASI_MODULE),
+      _initialize: exports.get('_initialize') === 'function',
     },
   };
 }

@@ -102,7 +102,7 @@ export function failedReply(text: string): { reason: DeadLetterReason; error: st
   return { reason: /^no handler\b/.test(message) ? 'unknown-handler' : 'handler-error', error: cut(message) };
 }
 
-const CRASH_CODES: ReadonlySet<string> = new Set(['PLEX_ERR_ACTOR_TRAPPED', 'PLEX_ERR_ACTOR_TIMEOUT', 'PLEX_ERR_ACTOR_MEMORY_LIMIT', 'PLEX_ERR_ACTOR_FAILED']);
+const CRASH_CODES: ReadonlySet<string> = new Set(['PLEX_ERR_ACTOR_TRAPPED', 'PLEX_ERR_ACTOR_TIMEOUT', 'PLEX_ERR_ACTOR_MEMORY_LIMIT', 'PLEX_ERR_ACTOR_FAILED', 'PLEX_ERR_ACTOR_EXITED']);
 
 /** The reason for a tell whose delivery rejected. */
 export function failedDelivery(error: unknown): { reason: DeadLetterReason; code?: string; error: string } {

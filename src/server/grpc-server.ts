@@ -36,6 +36,7 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.ActorTimeout]: grpc.status.ABORTED,
   [ErrorCode.ActorMemoryLimit]: grpc.status.ABORTED,
   [ErrorCode.ActorFailed]: grpc.status.ABORTED,
+  [ErrorCode.ActorExited]: grpc.status.ABORTED,
   [ErrorCode.Rebalance]: grpc.status.ABORTED,
   [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
   [ErrorCode.Forbidden]: grpc.status.PERMISSION_DENIED,

@@ -41,6 +41,7 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.ActorTimeout]: 502,
   [ErrorCode.ActorMemoryLimit]: 502,
   [ErrorCode.ActorFailed]: 502,
+  [ErrorCode.ActorExited]: 502,
   [ErrorCode.Aborted]: 499,
   [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.Forbidden]: 403,

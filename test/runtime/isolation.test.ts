@@ -80,12 +80,14 @@ describe('deploy-time validation', () => {
     // (module (func (export "plex_alloc") (param i32) (result i32) local.get 0) (memory (export "memory") 1))
     const noHandle = wat(`(module (memory (export "memory") 1) (func (export "plex_alloc") (param i32) (result i32) local.get 0))`);
     await expect(runtime.deploy('a', await noHandle)).rejects.toThrow(/missing required exports plex_handle, plex_reply_ptr/);
-    const foreignImport = wat(`(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+    // WASI preview 1 is provided (wasi-preview1.ts); its pre-standard name wasi_unstable is not, nor a name outside preview 1.
+    const foreignImport = wat(`(module (import "wasi_unstable" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "thread_spawn" (func (param i32) (result i32)))
       (memory (export "memory") 1)
       (func (export "plex_alloc") (param i32) (result i32) i32.const 0)
       (func (export "plex_handle") (param i32 i32 i32 i32) (result i32) i32.const 0)
       (func (export "plex_reply_ptr") (result i32) i32.const 0))`);
-    await expect(runtime.deploy('b', await foreignImport)).rejects.toThrow(/imports the host does not provide: wasi_snapshot_preview1.fd_write/);
+    await expect(runtime.deploy('b', await foreignImport)).rejects.toThrow(/imports the host does not provide: wasi_unstable.fd_write, wasi_snapshot_preview1.thread_spawn/);
     await expect(runtime.spawn('a')).rejects.toMatchObject({ code: 'PLEX_ERR_MODULE_NOT_FOUND' });
   });
 

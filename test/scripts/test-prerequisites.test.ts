@@ -40,15 +40,15 @@ describe('the test prerequisites script', () => {
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('all test prerequisites present');
     expect(result.stdout).not.toContain('MISSING');
-    expect(result.stdout.match(/^ok {6}/gm)).toHaveLength(7);
+    expect(result.stdout.match(/^ok {6}/gm)).toHaveLength(9);
   });
 
   it('--dry-run without clang: names what is missing and prints the exact install command, installing nothing', () => {
     const result = run(['--dry-run'], { ...process.env, PATH: pathWithout(/^clang/) });
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/^MISSING clang \+ wasm-ld with a wasm32 target/m);
+    expect(result.stdout).toMatch(/^MISSING clang \+ wasm-ld with a wasm32 target, wasi-libc and its compiler runtime/m);
     const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
-    expect(result.stderr).toContain(`would run:\n  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends clang lld\n`);
+    expect(result.stderr).toContain(`would run:\n  ${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends clang lld wasi-libc libclang-rt-14-dev-wasm32\n`);
     // Only clang was taken away: nothing else is reported or would be installed.
     expect(result.stdout.match(/^MISSING/gm)).toHaveLength(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(2);
@@ -63,7 +63,7 @@ describe('the test prerequisites script', () => {
       ? spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, SCRIPT], { cwd: ROOT, env, encoding: 'utf8' })
       : run([], env);
     expect(result.status, result.stderr).toBe(1);
-    expect(result.stderr).toBe('\ncannot install them here (not root); run from the project root:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends clang lld\n');
+    expect(result.stderr).toBe('\ncannot install them here (not root); run from the project root:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends clang lld wasi-libc libclang-rt-14-dev-wasm32\n');
     expect(result.stdout).not.toMatch(/^\$ /m); // ran nothing
   });
 

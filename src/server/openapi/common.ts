@@ -67,7 +67,7 @@ const ERROR_TEXT: Record<ErrorStatus, string> = {
   415: 'The body is not of the media type the route takes (PLEX_ERR_UNSUPPORTED_MEDIA_TYPE)',
   429: 'A tenant quota is used up (PLEX_ERR_QUOTA_EXCEEDED); retry once something is freed',
   500: 'A bug on the node (PLEX_ERR_INTERNAL)',
-  502: 'The actor trapped, timed out, ran out of memory or failed (PLEX_ERR_ACTOR_TRAPPED, PLEX_ERR_ACTOR_TIMEOUT, PLEX_ERR_ACTOR_MEMORY_LIMIT, PLEX_ERR_ACTOR_FAILED)',
+  502: 'The actor trapped, timed out, ran out of memory or failed (PLEX_ERR_ACTOR_TRAPPED, PLEX_ERR_ACTOR_TIMEOUT, PLEX_ERR_ACTOR_MEMORY_LIMIT, PLEX_ERR_ACTOR_FAILED, PLEX_ERR_ACTOR_EXITED)',
   503: 'The node is shedding load or closing, or the cluster backend is unreachable (PLEX_ERR_BACKPRESSURE, PLEX_ERR_SPACE_CLOSED, PLEX_ERR_RUNTIME_CLOSED, PLEX_ERR_ESCALATED, PLEX_ERR_BACKEND_UNAVAILABLE)',
   504: 'The actor did not answer in time (PLEX_ERR_ASK_TIMEOUT)',
 };
