@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { buildPython } from '../polyglot/build-python.js';
 import { buildActorTo } from '../sdk/build-actor.js';
 import { parseCommandArgs } from './parse.js';
 
@@ -12,9 +13,16 @@ default export, or the only exported one. The file is type-checked first
 (strict); a type error stops the build with tsc's message. Takes a few
 seconds.
 
+A .py file is an actor written with the Python SDK (sdks/python); it is
+built with componentize-py into a component for full-actor-world (about
+18 MB, 10-20 s). The SDK comes from this checkout; componentize-py must be
+installed for python3 (pip install componentize-py), or for the interpreter
+PLEXSPACES_PYTHON names.
+
 options:
   -o, --out FILE   where to write the component (required)
   --no-check       skip the type check
+  --actor NAME     (.py) the actor class, when the module defines several
   -h, --help       this text
 `;
 
@@ -22,7 +30,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: 'string', short: 'o' }, 'no-check': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { out: { type: 'string', short: 'o' }, 'no-check': { type: 'boolean' }, actor: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -31,6 +39,11 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`build needs exactly one actor source file\n\n${HELP}`);
   if (values.out === undefined) throw new UsageError(`build needs -o <actor.wasm>\n\n${HELP}`);
   process.stderr.write(`building ${positionals[0]}…\n`);
+  if (positionals[0].endsWith('.py')) {
+    const built = await buildPython(positionals[0], values.out, { actor: values.actor });
+    process.stdout.write(`${built.report}\n`);
+    return 0;
+  }
   const result = await buildActorTo(positionals[0], values.out, { check: values['no-check'] !== true });
   process.stdout.write(`wrote ${values.out}: ${(result.component.byteLength / 2 ** 20).toFixed(1)} MiB component in ${(result.millis / 1000).toFixed(1)} s\n`);
   return 0;

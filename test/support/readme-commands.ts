@@ -5,6 +5,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildActor } from '../../src/sdk/build-actor.js';
 import { startNodeProcess, type NodeProcess } from './node-process.js';
+import { buildPythonComponent } from './python-components.js';
 
 /**
  * Runs the shell commands a README prints, so that the README and its test
@@ -28,7 +29,9 @@ import { startNodeProcess, type NodeProcess } from './node-process.js';
  * - `localhost:8001` (the node's default address) is replaced by the started
  *   node's address, so `http://…` and `ws://…/ws` both reach it.
  * - `plexspaces build SRC -o OUT` is done with buildActor (SRC from the
- *   repository root, OUT in the scratch directory); commands the test does
+ *   repository root, OUT in the scratch directory); a `.py` SRC (with an
+ *   optional `--actor NAME`) with the Python SDK's build, cached by source
+ *   (python-components.ts); commands the test does
  *   itself (starting or killing a node) are given as `handlers`, by prefix.
  * - Every other command runs with bash in the scratch directory, which links
  *   `examples`, `src` and `node_modules` of the repository, so the README's
@@ -45,7 +48,7 @@ const COMMAND_TIMEOUT_MS = 45_000;
 const EXPECT = /^#\s*=>\s?(.*)$/;
 /** `, ...}` closing an object: the reply has these fields and maybe more. */
 const ELLIPSIS = /,\s*\.\.\.\s*}/g;
-const BUILD = /^plexspaces build (\S+) -o (\S+)$/;
+const BUILD = /^plexspaces build (\S+) -o (\S+)(?: --actor (\S+))?$/;
 
 export interface ReadmeStep {
   /** The command as the README writes it (continuations joined). */
@@ -134,7 +137,8 @@ export async function runSteps(steps: readonly ReadmeStep[], options: RunOptions
     }
     const build = BUILD.exec(step.command);
     if (build !== null) {
-      writeFileSync(join(options.cwd, build[2]), (await buildActor(join(ROOT, build[1]))).component);
+      const component = build[1].endsWith('.py') ? await buildPythonComponent(join(ROOT, build[1]), build[3]) : (await buildActor(join(ROOT, build[1]))).component;
+      writeFileSync(join(options.cwd, build[2]), component);
       continue;
     }
     if (step.command.startsWith('plexspaces ')) throw new Error(`${step.where}: the test must say how to run ${JSON.stringify(step.command)} (a handler)`);
@@ -216,8 +220,12 @@ export interface ReadmeSuite {
  * README section, in order, each running that section's commands. Returns
  * the node and scratch directory for tests of its own that follow.
  */
-export function testReadme(example: string, options: { workers?: number; handlers?: RunOptions['handlers'] } = {}): ReadmeSuite {
-  const readme = join(ROOT, 'examples', 'seed', example, 'README.md');
+export function testReadme(
+  example: string,
+  options: { workers?: number; handlers?: RunOptions['handlers']; /** Where the example's folder is (default examples/seed). */ examplesDir?: string; /** Per section (default: vitest's). */ timeoutMs?: number } = {},
+): ReadmeSuite {
+  const examplesDir = options.examplesDir ?? 'examples/seed';
+  const readme = join(ROOT, examplesDir, example, 'README.md');
   const work = mkdtempSync(join(tmpdir(), `plex-seed-${example}-`));
   const children: ChildProcess[] = [];
   let node: NodeProcess | undefined;
@@ -228,9 +236,9 @@ export function testReadme(example: string, options: { workers?: number; handler
     for (const child of children) child.kill('SIGKILL');
     rmSync(work, { recursive: true, force: true });
   });
-  describe(`examples/seed/${example}: the README’s commands print the replies it shows`, () => {
+  describe(`${examplesDir}/${example}: the README’s commands print the replies it shows`, () => {
     for (const section of readmeSections(readme)) {
-      it(section.heading, () => runSteps(section.steps, { node: () => node!.http, cwd: work, handlers: options.handlers }));
+      it(section.heading, () => runSteps(section.steps, { node: () => node!.http, cwd: work, handlers: options.handlers }), options.timeoutMs);
     }
   });
   return {
