@@ -40,6 +40,8 @@ export class ActorInstance {
   readonly memory: WebAssembly.Memory;
   /** The result of the last host call, copied out by `plex.result`. */
   lastResult: Uint8Array = new Uint8Array(0);
+  /** Who sent the message being handled (`HostOp.Sender`); empty outside a handler and for the runtime's own calls. */
+  sender = '';
   private deadline = Infinity;
   /** WASI preview 1 for a module that imports it (stdio lines, clocks, exit). */
   private readonly wasi: WasiPreview1 | undefined;
@@ -123,18 +125,23 @@ export class ActorInstance {
    * (the actor lives on). Without `wantReply` (a tell) the reply is not
    * copied out.
    */
-  handle(type: string, payload: Uint8Array, wantReply = true, _from = ''): Uint8Array | null {
-    return this.guard(() => {
-      const typeBytes = utf8Of(type);
-      const ptr = this.exports.plex_alloc(typeBytes.byteLength + payload.byteLength);
-      const view = this.view();
-      view.set(typeBytes, ptr);
-      if (payload.byteLength > 0) view.set(payload, ptr + typeBytes.byteLength);
-      const n = this.exports.plex_handle(ptr, typeBytes.byteLength, ptr + typeBytes.byteLength, payload.byteLength);
-      if (n < 0) return null;
-      if (!wantReply) return NO_REPLY;
-      return this.bytes(this.exports.plex_reply_ptr(), n).slice();
-    });
+  handle(type: string, payload: Uint8Array, wantReply = true, from = ''): Uint8Array | null {
+    this.sender = from;
+    try {
+      return this.guard(() => {
+        const typeBytes = utf8Of(type);
+        const ptr = this.exports.plex_alloc(typeBytes.byteLength + payload.byteLength);
+        const view = this.view();
+        view.set(typeBytes, ptr);
+        if (payload.byteLength > 0) view.set(payload, ptr + typeBytes.byteLength);
+        const n = this.exports.plex_handle(ptr, typeBytes.byteLength, ptr + typeBytes.byteLength, payload.byteLength);
+        if (n < 0) return null;
+        if (!wantReply) return NO_REPLY;
+        return this.bytes(this.exports.plex_reply_ptr(), n).slice();
+      });
+    } finally {
+      this.sender = '';
+    }
   }
 
   getState(): Uint8Array | null {

@@ -95,6 +95,9 @@ const host: InstanceHost = {
       case HostOp.SelfId:
         instance.lastResult = utf8.encode(instance.id);
         return instance.lastResult.byteLength;
+      case HostOp.Sender:
+        instance.lastResult = utf8.encode(instance.sender);
+        return instance.lastResult.byteLength;
       default: {
         if (op === HostOp.Send && !journaled.has(instance.id)) return send(instance.id, request);
         // A journaled actor's sends go to the main thread too, which records them.

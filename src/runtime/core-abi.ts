@@ -89,6 +89,8 @@ export const HostOp = {
   SendInterval: 34,
   /** The time in ms as decimal text: a journaled actor's clock (recorded, and served again on replay). */
   NowMs: 35,
+  /** The sender of the message being handled (empty: the runtime, a node's HTTP route). Served on the worker. */
+  Sender: 36,
 } as const;
 export type HostOp = (typeof HostOp)[keyof typeof HostOp];
 

@@ -1,0 +1,3 @@
+module github.com/plexspaces/plexspaces-ts/sdks/go
+
+go 1.24
