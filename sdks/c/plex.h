@@ -130,6 +130,32 @@ static inline int32_t plex_format_i64(int64_t value, uint8_t *out) {
   return len;
 }
 
+/*
+ * Reads the number of a field of a flat JSON object without a JSON library:
+ * the first `"name":` in the payload, then an integer, bare or quoted (the
+ * node's GET routes pass query parameters as strings). Answers `fallback`
+ * when the field is absent or not an integer. Not a parser: a key that
+ * also appears inside a string value earlier in the payload is found
+ * there.
+ */
+static inline int64_t plex_field_i64(const uint8_t *json, int32_t len, const char *name, int64_t fallback) {
+  int32_t n = plex_strlen(name);
+  for (int32_t i = 0; i + n + 2 < len; i++) {
+    if (json[i] != '"' || json[i + n + 1] != '"') continue;
+    int same = 1;
+    for (int32_t k = 0; k < n && same; k++) same = json[i + 1 + k] == (uint8_t)name[k];
+    if (!same) continue;
+    int32_t at = i + n + 2;
+    while (at < len && (json[at] == ' ' || json[at] == '\t' || json[at] == '\n' || json[at] == '\r')) at++;
+    if (at >= len || json[at] != ':') continue;
+    at++;
+    while (at < len && (json[at] == ' ' || json[at] == '\t' || json[at] == '\n' || json[at] == '\r' || json[at] == '"')) at++;
+    if (at >= len || !((json[at] >= '0' && json[at] <= '9') || json[at] == '-')) return fallback;
+    return plex_parse_i64(json + at, len - at);
+  }
+  return fallback;
+}
+
 /* ---- replies ---- */
 
 /* Copies `len` bytes into the reply buffer; answers the length for plex_handle to return. */
