@@ -28,6 +28,9 @@ const mode = args.has('--check') ? 'check' : args.has('--dry-run') ? 'dry-run' :
 // on PATH may be another one, e.g. a virtualenv's).
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const TSLAB = join(root, 'notebooks', '.tslab', 'node_modules', '.bin', 'tslab');
+// The interpreter `plexspaces build actor.py` runs (src/polyglot/build-python.ts): $PLEXSPACES_PYTHON, else
+// the first python3 on PATH. componentize-py must be installed for that one.
+const BUILD_PYTHON = process.env.PLEXSPACES_PYTHON ?? which('python3') ?? 'python3';
 
 /** Where `name` is on PATH, or undefined (what the shell's `command -v` does). */
 function which(name) {
@@ -118,6 +121,14 @@ const PREREQUISITES = [
       }),
     // Debian's golang is too old for //go:wasmexport (1.19, backports 1.23): no package to install.
     manual: 'install Go 1.24 or later from https://go.dev/dl into /usr/local/go (tar -C /usr/local -xzf go1.X.linux-amd64.tar.gz)',
+  },
+  {
+    name: `componentize-py for ${BUILD_PYTHON}`,
+    why: 'builds the Python actors (sdks/python, examples/polyglot/python) into components; the SDK itself comes from sdks/python/src on PYTHONPATH',
+    present: () => succeeds(BUILD_PYTHON, ['-c', 'import componentize_py']),
+    // Debian's python3 has pip only with python3-pip, and refuses pip installs (PEP 668) unless told: the second form is for it.
+    apt: BUILD_PYTHON === '/usr/bin/python3' ? ['python3-pip'] : undefined,
+    run: [`${BUILD_PYTHON} -m pip install componentize-py || ${BUILD_PYTHON} -m pip install --break-system-packages componentize-py`],
   },
   {
     name: 'curl',
