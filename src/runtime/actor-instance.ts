@@ -36,6 +36,10 @@ export class ActorInstance {
     plex_init?(ptr: number, len: number): number;
     plex_get_state?(): number;
     plex_set_state?(ptr: number, len: number): number;
+    // The handle_message ABI (core-abi.ts: HANDLE_MESSAGE_EXPORT).
+    handle_message?(fromPtr: number, fromLen: number, typePtr: number, typeLen: number, payloadPtr: number, payloadLen: number): number;
+    init?(ptr: number, len: number): number;
+    get_state?(): number;
   };
   readonly memory: WebAssembly.Memory;
   /** The result of the last host call, copied out by `plex.result`. */
@@ -43,6 +47,11 @@ export class ActorInstance {
   /** Who sent the message being handled (`HostOp.Sender`); empty outside a handler and for the runtime's own calls. */
   sender = '';
   private deadline = Infinity;
+  /**
+   * Pages the runtime added to a handle_message module's memory for its
+   * inputs (that ABI has no allocator export); reused while big enough.
+   */
+  private scratch = { ptr: 0, bytes: 0 };
   /** WASI preview 1 for a module that imports it (stdio lines, clocks, exit). */
   private readonly wasi: WasiPreview1 | undefined;
 
@@ -111,6 +120,11 @@ export class ActorInstance {
 
   /** Runs `plex_init` with `config`; a non-zero status fails the spawn. */
   init(config: Uint8Array): void {
+    if (this.spec.has.handle_message) {
+      const status = this.callInit(config);
+      if (status !== null && status !== 0) throw new ActorFault(ErrorCode.ActorFailed, `init returned ${status}`);
+      return;
+    }
     const init = this.exports.plex_init;
     if (init === undefined) return;
     const status = this.guard(() => {
@@ -128,6 +142,7 @@ export class ActorInstance {
   handle(type: string, payload: Uint8Array, wantReply = true, from = ''): Uint8Array | null {
     this.sender = from;
     try {
+      if (this.spec.has.handle_message) return this.guard(() => this.handleMessage(from, type, payload, wantReply));
       return this.guard(() => {
         const typeBytes = utf8Of(type);
         const ptr = this.exports.plex_alloc(typeBytes.byteLength + payload.byteLength);
@@ -145,6 +160,10 @@ export class ActorInstance {
   }
 
   getState(): Uint8Array | null {
+    if (this.spec.has.handle_message) {
+      const get = this.exports.get_state;
+      return get === undefined ? null : this.guard(() => this.lengthPrefixed(get()));
+    }
     const get = this.exports.plex_get_state;
     if (get === undefined) return null;
     return this.guard(() => {
@@ -155,9 +174,67 @@ export class ActorInstance {
 
   /** Restores a snapshot through `plex_set_state`; false when the module has no such export or refused it. */
   setState(state: Uint8Array): boolean {
+    // The handle_message ABI restores a snapshot through init, as the article's init(state) does.
+    if (this.spec.has.handle_message) return this.callInit(state) === 0;
     const set = this.exports.plex_set_state;
     if (set === undefined) return false;
     return this.guard(() => set(this.input(state), state.byteLength) === 0);
+  }
+
+  /** `init(ptr, len)` of the handle_message ABI; null when the module has none. */
+  private callInit(bytes: Uint8Array): number | null {
+    const init = this.exports.init;
+    if (init === undefined) return null;
+    return this.guard(() => {
+      const [ptr] = this.writeScratch([bytes]);
+      return init(ptr, bytes.byteLength);
+    });
+  }
+
+  private handleMessage(from: string, type: string, payload: Uint8Array, wantReply: boolean): Uint8Array | null {
+    const fromBytes = utf8Of(from);
+    const typeBytes = utf8Of(type);
+    const [fromPtr, typePtr, payloadPtr] = this.writeScratch([fromBytes, typeBytes, payload]);
+    const replyPtr = this.exports.handle_message!(fromPtr, fromBytes.byteLength, typePtr, typeBytes.byteLength, payloadPtr, payload.byteLength);
+    return wantReply ? this.lengthPrefixed(replyPtr) : NO_REPLY;
+  }
+
+  /**
+   * Writes `parts` one after another into the scratch pages and answers
+   * where each starts. The pages come from `memory.grow` by the host, past
+   * everything the module's allocator had, so it never hands them out.
+   */
+  private writeScratch(parts: Uint8Array[]): number[] {
+    const total = parts.reduce((n, p) => n + p.byteLength, 0);
+    if (this.scratch.bytes === 0 || total > this.scratch.bytes) {
+      const pages = Math.max(1, Math.ceil(total / 65536));
+      let before: number;
+      try {
+        before = this.memory.grow(pages);
+      } catch (cause) {
+        throw new ActorFault(ErrorCode.ActorMemoryLimit, `no room for a ${total}-byte message within the memory limit of ${this.spec.maxMemoryPages} pages: ${(cause as Error).message}`);
+      }
+      this.scratch = { ptr: before * 65536, bytes: pages * 65536 };
+    }
+    const view = this.view();
+    let at = this.scratch.ptr;
+    return parts.map((part) => {
+      view.set(part, at);
+      const ptr = at;
+      at += part.byteLength;
+      return ptr;
+    });
+  }
+
+  /** A reply or snapshot of the handle_message ABI: 0 is empty, else a u32 length and the bytes. */
+  private lengthPrefixed(ptr: number): Uint8Array {
+    const at = ptr >>> 0;
+    if (at === 0) return NO_REPLY;
+    const buffer = this.memory.buffer;
+    if (at + 4 > buffer.byteLength) throw new ActorFault(ErrorCode.ActorTrapped, `reply pointer ${at} is outside the memory`);
+    const len = new DataView(buffer).getUint32(at, true);
+    if (at + 4 + len > buffer.byteLength) throw new ActorFault(ErrorCode.ActorTrapped, `a ${len}-byte reply at ${at} runs past the memory`);
+    return new Uint8Array(buffer, at + 4, len).slice();
   }
 
   /** Copies `bytes` into the module's input buffer. */

@@ -16,6 +16,25 @@
  * AssemblyScript abort hook).
  */
 export const REQUIRED_EXPORTS = ['plex_alloc', 'plex_handle', 'plex_reply_ptr'] as const;
+
+/**
+ * The second ABI, the one the first article's `#![no_std]` Rust calculator
+ * exports (docs/core-abi.md, "The handle_message ABI"):
+ *
+ * - `handle_message(from_ptr, from_len, type_ptr, type_len, payload_ptr,
+ *   payload_len) -> reply_ptr` (required): 0 is an empty reply; otherwise the
+ *   reply is a little-endian u32 length at `reply_ptr`, then its bytes;
+ * - `init(state_ptr, state_len) -> i32` (optional): at spawn with the config
+ *   bytes (empty when there is none), and again with a snapshot to restore
+ *   one; non-zero refuses it;
+ * - `get_state() -> ptr` (optional): a snapshot, length-prefixed as a reply.
+ *
+ * The module exports no allocator: the runtime writes a message's bytes into
+ * pages it adds to the memory itself (`memory.grow`), which the module's own
+ * allocator never hands out because it also gets its memory from
+ * `memory.grow`.
+ */
+export const HANDLE_MESSAGE_EXPORT = 'handle_message';
 export const OPTIONAL_EXPORTS = ['plex_init', 'plex_get_state', 'plex_set_state'] as const;
 
 /**

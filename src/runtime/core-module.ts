@@ -1,5 +1,5 @@
 import { InvalidModuleError } from '../errors.js';
-import { ALLOWED_IMPORTS, OPTIONAL_EXPORTS, REQUIRED_EXPORTS } from './core-abi.js';
+import { ALLOWED_IMPORTS, HANDLE_MESSAGE_EXPORT, OPTIONAL_EXPORTS, REQUIRED_EXPORTS } from './core-abi.js';
 import { DEFAULT_MAX_TABLE_ELEMENTS, instrumentCoreModule, type InstrumentResult } from './instrument.js';
 import { WASI_FUNCTIONS, WASI_MODULE } from './wasi-preview1.js';
 import { enableWasmFeatures } from './wasm-features.js';
@@ -33,9 +33,11 @@ export interface CoreModule {
   /**
    * Which optional exports it has; `wasi`: it imports WASI preview 1
    * (wasi-preview1.ts); `_initialize`: a WASI reactor, initialised once
-   * per instance before anything else is called.
+   * per instance before anything else is called; `handle_message`: the
+   * module speaks the handle_message ABI (core-abi.ts), whose `init` counts
+   * as `plex_init` and `plex_set_state`, and `get_state` as `plex_get_state`.
    */
-  readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number] | 'plex_base' | 'wasi' | '_initialize', boolean>>;
+  readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number] | 'plex_base' | 'wasi' | '_initialize' | 'handle_message', boolean>>;
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -67,7 +69,9 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
     throw new InvalidModuleError(`${name}: does not compile: ${(cause as Error).message}`, { cause });
   }
   const exports = new Map(WebAssembly.Module.exports(original).map((e) => [e.name, e.kind]));
-  const missing = REQUIRED_EXPORTS.filter((e) => exports.get(e) !== 'function');
+  const handleMessage = exports.get(HANDLE_MESSAGE_EXPORT) === 'function' && exports.get('plex_handle') !== 'function';
+  if (handleMessage) checkHandleMessageAbi(name, exports);
+  const missing = handleMessage ? [] : REQUIRED_EXPORTS.filter((e) => exports.get(e) !== 'function');
   if (missing.length > 0) {
     throw new InvalidModuleError(`${name}: missing required export${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (see docs/core-abi.md)`);
   }
@@ -103,14 +107,20 @@ export async function prepareCoreModule(name: string, bytes: Uint8Array, options
     reservedBytes: reservedBytes(instrumented, maxMemoryPages),
     importedMemory: instrumented.importedMemory,
     has: {
-      plex_init: exports.get('plex_init') === 'function',
-      plex_get_state: exports.get('plex_get_state') === 'function',
-      plex_set_state: exports.get('plex_set_state') === 'function',
+      plex_init: exports.get(handleMessage ? 'init' : 'plex_init') === 'function',
+      plex_get_state: exports.get(handleMessage ? 'get_state' : 'plex_get_state') === 'function',
+      plex_set_state: exports.get(handleMessage ? 'init' : 'plex_set_state') === 'function',
+      handle_message: handleMessage,
       plex_base: exports.get('plex_base') === 'global',
       wasi: imports.some((i) => i.module === WASI_MODULE),
       _initialize: exports.get('_initialize') === 'function',
     },
   };
+}
+
+/** The handle_message ABI needs the module's own memory: the runtime grows it for the inputs. */
+function checkHandleMessageAbi(name: string, exports: Map<string, string>): void {
+  if (exports.get('memory') !== 'memory') throw new InvalidModuleError(`${name}: a handle_message module must export its memory as "memory" (see docs/core-abi.md)`);
 }
 
 export function checkTableCap(value: number | undefined): number {
