@@ -34,7 +34,12 @@ describe('Python components in the runtime', () => {
 
   it('a module first imported inside a handler is not found: the component has no file system', async () => {
     const id = await runtime.spawn('probe');
-    expect(json(await runtime.ask(id, 'lazy_import'))).toEqual({ error: "ModuleNotFoundError: No module named 'decimal'" });
+    expect(json(await runtime.ask(id, 'lazy_import')).error).toBe("ModuleNotFoundError: No module named 'decimal' (a module first imported inside a handler is not in the component: import it at the top of the actor module)");
+  });
+
+  it('standard-library modules imported lazily by the standard library itself are in the snapshot (datetime.strptime)', async () => {
+    const id = await runtime.spawn('probe');
+    expect(json(await runtime.ask(id, 'parse_date', JSON.stringify({ text: '2026-12-01' })))).toEqual({ year: 2026 });
   });
 
   it('past the memory cap (64 MiB) an allocation is a MemoryError reply, not a crash', async () => {

@@ -6,6 +6,12 @@ the component. The component has no file system at run time: a module
 imported for the first time inside a handler is not found.
 """
 
+# Standard-library modules that other stdlib code imports lazily, on first use: without a file
+# system at run time that import would fail inside a handler (datetime.strptime needs _strptime,
+# host names need the idna codec). Imported here, they are in the snapshot.
+import _strptime  # noqa: F401
+import encodings.idna  # noqa: F401
+
 from wit_world import exports as _exports
 from wit_world.imports import coordination as _coordination
 from wit_world.imports import host as _host

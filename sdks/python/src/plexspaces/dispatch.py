@@ -229,4 +229,7 @@ def describe(error):
     text = str(error)
     if isinstance(error, PlexSpacesError):
         return text
+    if isinstance(error, ModuleNotFoundError):
+        # The component has no file system: only modules imported while it was built are in it.
+        return f"ModuleNotFoundError: {text} (a module first imported inside a handler is not in the component: import it at the top of the actor module)"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
