@@ -13,8 +13,12 @@ import _strptime  # noqa: F401
 import encodings.idna  # noqa: F401
 
 from wit_world import exports as _exports
-from wit_world.imports import coordination as _coordination
 from wit_world.imports import host as _host
+
+try:
+    from wit_world.imports import coordination as _coordination
+except ImportError:  # built for actor-world: the host interface only
+    _coordination = None
 
 from . import host as _sdk_host
 from .dispatch import ActorRuntime
@@ -26,10 +30,19 @@ class _WorldBackend:
 
     def __getattr__(self, name):
         found = getattr(_host, name, None)
-        if found is None:
+        if found is None and _coordination is not None:
             found = getattr(_coordination, name)
+        if found is None:
+            found = _absent(name)
         setattr(self, name, found)
         return found
+
+
+def _absent(name):
+    def call(*_args):
+        return f"ERROR PLEX_ERR_USAGE: {name.replace('_', '-')} is in the coordination interface, which a component built for actor-world does not import: build for full-actor-world (the default)"
+
+    return call
 
 
 def actor_export(source, filename, module_name, actor_name=None):
