@@ -1,9 +1,11 @@
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { buildNative, nativeLanguageOf } from '../polyglot/build-native.js';
 import { buildPython } from '../polyglot/build-python.js';
 import { buildActorTo } from '../sdk/build-actor.js';
 import { parseCommandArgs } from './parse.js';
 
-const HELP = `usage: plexspaces build <actor.ts> -o <actor.wasm> [--no-check]
+const HELP = `usage: plexspaces build <actor.ts|actor.py|actor.c|DIR> -o <actor.wasm> [--no-check]
 
 Builds a TypeScript actor written with the SDK (imported as @plexspaces/sdk
 or plexspaces/sdk) into a WebAssembly component for the
@@ -18,6 +20,13 @@ built with componentize-py into a component for full-actor-world (about
 18 MB, 10-20 s). The SDK comes from this checkout; componentize-py must be
 installed for python3 (pip install componentize-py), or for the interpreter
 PLEXSPACES_PYTHON names.
+
+A .c file, or a directory holding go.mod or Cargo.toml, is built into a
+core module (docs/polyglot.md): C with clang for wasm32-wasi and wasi-libc,
+with sdks/c on the include path; Go (1.24 or later, found on PATH, in
+$GOROOT/bin or /usr/local/go/bin) with GOOS=wasip1 -buildmode=c-shared;
+Rust with the first cargo on PATH whose rustc has the wasm32 standard
+library. A missing compiler is named, with how to install it.
 
 options:
   -o, --out FILE   where to write the component (required)
@@ -39,6 +48,16 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`build needs exactly one actor source file\n\n${HELP}`);
   if (values.out === undefined) throw new UsageError(`build needs -o <actor.wasm>\n\n${HELP}`);
   process.stderr.write(`building ${positionals[0]}…\n`);
+  const native = nativeLanguageOf(positionals[0]);
+  if (native !== undefined) {
+    const built = buildNative(positionals[0]);
+    writeFileSync(values.out, built.wasm);
+    process.stdout.write(`wrote ${values.out}: ${(built.wasm.byteLength / 1024).toFixed(0)} KiB ${native} core module in ${(built.millis / 1000).toFixed(1)} s\n`);
+    return 0;
+  }
+  if (existsSync(positionals[0]) && statSync(positionals[0]).isDirectory()) {
+    throw new UsageError(`${positionals[0]} is a directory without go.mod (a Go module) or Cargo.toml (a Rust package): nothing to build`);
+  }
   if (positionals[0].endsWith('.py')) {
     const built = await buildPython(positionals[0], values.out, { actor: values.actor });
     process.stdout.write(`${built.report}\n`);
