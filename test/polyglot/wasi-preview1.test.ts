@@ -108,6 +108,16 @@ describe('WASI preview 1 for a core module built with wasi-libc', () => {
     expect(crashes.find((c) => c.actorId === actor)?.code).toBe('PLEX_ERR_ACTOR_TIMEOUT');
   });
 
+  it('is under the same watchdog and memory cap as any core module', async () => {
+    const spinner = await runtime.spawn('libc');
+    await expect(runtime.ask(spinner, 'spin')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TIMEOUT' });
+    // wasi-libc's malloc asks memory.grow, which the cap (64 MiB by default) refuses: malloc returns NULL.
+    const hoarder = await runtime.spawn('libc');
+    const reply = await ask(hoarder, 'hoard');
+    expect(reply).toMatch(/^malloc failed after \d+ MiB$/);
+    expect(Number(/(\d+) MiB/.exec(reply)![1])).toBeLessThan(64);
+  });
+
   it('turns exit(3) into a crash with PLEX_ERR_ACTOR_EXITED naming the code; the worker lives on', async () => {
     const actor = await runtime.spawn('libc');
     const other = await runtime.spawn('libc');
