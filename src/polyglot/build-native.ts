@@ -73,11 +73,12 @@ export function buildGo(dir: string, lookup: ToolchainLookup = {}): Uint8Array {
   const go = findGo(lookup);
   return inTempDir((tmp) => {
     const out = join(tmp, 'actor.wasm');
-    // GOTOOLCHAIN=local: never download another Go; GOFLAGS=-mod=mod resolves the SDK through go.mod's replace.
-    run(go, ['build', '-buildmode=c-shared', '-trimpath', '-o', out, '.'], {
-      cwd: dir,
-      env: { ...(lookup.env ?? process.env), GOOS: 'wasip1', GOARCH: 'wasm', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
-    });
+    // GOTOOLCHAIN=local: never download another Go; -mod=mod resolves the SDK through go.mod's replace;
+    // -buildvcs=false: a module inside a git checkout builds without git on PATH, and the same bytes either way.
+    const env: NodeJS.ProcessEnv = { ...(lookup.env ?? process.env), GOOS: 'wasip1', GOARCH: 'wasm', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod -buildvcs=false' };
+    // Go refuses to build without a cache directory; a service account may have no HOME.
+    if (env.GOCACHE === undefined && env.XDG_CACHE_HOME === undefined && env.HOME === undefined) env.GOCACHE = join(tmpdir(), 'plexspaces-go-cache');
+    run(go, ['build', '-buildmode=c-shared', '-trimpath', '-o', out, '.'], { cwd: dir, env });
     return new Uint8Array(readFileSync(out));
   });
 }

@@ -90,6 +90,9 @@ describe('the packed package, installed, works from an empty folder', () => {
       'package/wit/simple-actor.wit',
       'package/wit/coordination.wit',
       'package/proto/plexspaces/v1/tuplespace.proto',
+      // plexspaces build of a .c file includes the C SDK; Go actors point their go.mod at the Go SDK.
+      'package/sdks/c/plex.h',
+      'package/sdks/go/plexspaces/abi.go',
     ]) {
       expect(files, needed).toContain(needed);
     }
