@@ -108,6 +108,15 @@ describe('WASI preview 1 for a core module built with wasi-libc', () => {
     expect(crashes.find((c) => c.actorId === actor)?.code).toBe('PLEX_ERR_ACTOR_TIMEOUT');
   });
 
+  it('asks and sends to another actor through the C SDK (plex_ask, plex_send)', async () => {
+    const asker = await runtime.spawn('libc');
+    const other = await runtime.spawn('libc');
+    expect(await ask(asker, 'ask', other)).toBe('asked: 1');
+    expect(await ask(asker, 'ask', 'nobody-here')).toBe('ask failed');
+    expect(await ask(asker, 'send', other)).toBe('sent');
+    expect((await logLines(other, 3)).map((l) => l.message)).toEqual(['hello from C, 42', 'a warning', 'no newline yet']);
+  });
+
   it('is under the same watchdog and memory cap as any core module', async () => {
     const spinner = await runtime.spawn('libc');
     await expect(runtime.ask(spinner, 'spin')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TIMEOUT' });
