@@ -73,6 +73,12 @@ describe('a Go actor on the Go SDK', () => {
     expect(body).toEqual({ value: 'ten', found: true, keys: ['limits:a'], found_after_delete: false, errors: '' });
   });
 
+  it('takes and releases a lock in its scope; another actor cannot take it while it is held', async () => {
+    await ask('go-peer', 'count'); // activates it
+    const { body } = await ask('go-probe', 'lock', { rival: 'go-peer' });
+    expect(body).toEqual({ holder: 'default/default/go-probe', rival_while_held: { got: false }, rival_after_release: { got: true }, errors: '' });
+  });
+
   it('writes, reads and takes tuples', async () => {
     const { body } = await ask('go-probe', 'ts');
     expect(body).toMatchObject({ found: true, all: 1, found_after_take: false, error: '' });

@@ -35,6 +35,8 @@ const (
 	opKvPut      = 17
 	opKvDelete   = 18
 	opKvList     = 19
+	opLockAcq    = 20
+	opLockRel    = 21
 	opPgLeave    = 27
 	opPgMembers  = 28
 	opSender     = 36
@@ -258,6 +260,36 @@ func (h *Host) PgBroadcast(group, msgType, payload string) (int, error) {
 		return 0, err
 	}
 	return strconv.Atoi(string(data))
+}
+
+// Lock is a held lock: its id and fencing version, whose lease ends at
+// ExpiresAtMs unless it is released first.
+type Lock struct {
+	LockID      string `json:"lock_id"`
+	Version     string `json:"version"`
+	Holder      string `json:"holder"`
+	ExpiresAtMs int64  `json:"expires_at_ms"`
+}
+
+// LockAcquire takes the lock name in the actor's scope for leaseSecs,
+// waiting up to timeoutMs (0: fail at once if held) while another holder
+// has it. The holder is the actor itself.
+func (h *Host) LockAcquire(name string, leaseSecs, timeoutMs int) (*Lock, error) {
+	data, err := call(opLockAcq, fields("", "", "", name, strconv.Itoa(leaseSecs), strconv.Itoa(timeoutMs)))
+	if err != nil {
+		return nil, err
+	}
+	var lock Lock
+	if err := json.Unmarshal(data, &lock); err != nil {
+		return nil, err
+	}
+	return &lock, nil
+}
+
+// LockRelease gives a lock back.
+func (h *Host) LockRelease(lock *Lock) error {
+	_, err := call(opLockRel, fields(lock.LockID, "", "", lock.Holder, lock.Version))
+	return err
 }
 
 func found(data []byte, err error) (string, bool, error) {
