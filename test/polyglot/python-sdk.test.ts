@@ -57,6 +57,18 @@ describe('plexspaces build FILE.py: refusals before componentize-py runs', () =>
     expect(() => findPythonToolchain({ python })).toThrow(expect.objectContaining({ code: 'PLEX_ERR_TOOLCHAIN_MISSING', tool: 'componentize-py', message: `building Python needs componentize-py, which is not installed for ${python}: ${python} -m pip install componentize-py` }));
   });
 
+  it('npx plexspaces build FILE.py exits 1 with the missing tool and its install command', () => {
+    const python = join(work, 'python-for-cli');
+    writeFileSync(python, '#!/bin/sh\necho \'{"v": [3, 11], "sdk": true, "cpy": false}\'\n');
+    chmodSync(python, 0o755);
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'build', join(ROOT, 'examples/polyglot/python/counter/counter_actor.py'), '-o', join(work, 'cli.wasm')], {
+      encoding: 'utf8',
+      env: { ...process.env, PLEXSPACES_PYTHON: python },
+    });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain(`PLEX_ERR_TOOLCHAIN_MISSING: building Python needs componentize-py, which is not installed for ${python}: ${python} -m pip install componentize-py`);
+  });
+
   it('names python3 when there is none on PATH, and an interpreter that is too old', () => {
     expect(() => findPythonToolchain({ env: { PATH: work } })).toThrow(expect.objectContaining({ code: 'PLEX_ERR_TOOLCHAIN_MISSING', tool: 'python3' }));
     const old = join(work, 'python-old');
