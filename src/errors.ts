@@ -51,6 +51,8 @@ export const ErrorCode = {
   ActorReplyError: 'PLEX_ERR_ACTOR_REPLY_ERROR',
   GatherUnsatisfied: 'PLEX_ERR_GATHER_UNSATISFIED',
   BackendUnavailable: 'PLEX_ERR_BACKEND_UNAVAILABLE',
+  NodeDown: 'PLEX_ERR_NODE_DOWN',
+  ActorMoved: 'PLEX_ERR_ACTOR_MOVED',
   TransactionConflict: 'PLEX_ERR_TRANSACTION_CONFLICT',
   ToolchainMissing: 'PLEX_ERR_TOOLCHAIN_MISSING',
   BuildFailed: 'PLEX_ERR_BUILD_FAILED',
@@ -193,6 +195,30 @@ export class StorageError extends PlexError {
 export class BackendUnavailableError extends PlexError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.BackendUnavailable, message, options);
+  }
+}
+
+/**
+ * The node that runs an actor is gone (its link closed, its heartbeat
+ * lapsed, or it cannot be reached): a message for it fails at once instead
+ * of waiting for a node that will not answer.
+ */
+export class NodeDownError extends PlexError {
+  readonly node: string;
+  constructor(node: string, why: string) {
+    super(ErrorCode.NodeDown, `node ${node} is down: ${why}`);
+    this.node = node;
+  }
+}
+
+/**
+ * A message forwarded to the node the directory named arrived after the
+ * actor had left it (stopped, or taken over by another node): the sender
+ * looks the actor up again.
+ */
+export class ActorMovedError extends PlexError {
+  constructor(actorId: string, node: string) {
+    super(ErrorCode.ActorMoved, `actor ${actorId} no longer runs on node ${node}`);
   }
 }
 

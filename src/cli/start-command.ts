@@ -4,6 +4,7 @@ import { DEFAULTS, loadNodeConfig } from '../node/node-config.js';
 import { PlexNode } from '../node/plex-node.js';
 import { NodeTracing } from '../tracing/node-tracing.js';
 import { NodeServer, type Endpoints } from '../server/node-server.js';
+import { startClusterActors } from '../cluster/cluster-actors.js';
 import { joinCluster, type ClusterMember } from '../cluster/join-cluster.js';
 import { connectRedis, onBackend } from '../cluster/redis-client.js';
 import { newIncarnation, nodeId } from '../cluster/node-registry.js';
@@ -130,6 +131,12 @@ export async function startCommand(args: string[]): Promise<number> {
       throw error;
     }
   }
+  // With a cluster secret, any node answers for any actor: the directory in Redis says where it runs, the node links carry the message there.
+  const clusterActors =
+    cluster !== undefined && config.cluster?.secret !== undefined
+      ? startClusterActors({ client: redis!, registry: cluster.registry, secret: config.cluster.secret, service: server.service, ws: server.ws })
+      : undefined;
+  if (cluster !== undefined && clusterActors === undefined) log.warn('no [cluster] secret: actors are each node’s own (messages are not forwarded between nodes; docs/cluster.md)');
   node.runtime.onCrash((report) => log.warn('actor crashed', { actor: report.actorId, module: report.module, code: report.error.code, error: report.error.message }));
   const apps = await node.restoreApplications();
   for (const failure of apps.failed) log.error('application not restored', failure);
@@ -149,6 +156,7 @@ export async function startCommand(args: string[]): Promise<number> {
   if (apps.restored.length > 0) process.stdout.write(`applications: ${apps.restored.length} restored (${apps.restored.join(', ')})\n`);
   if (groups.restored.length > 0) process.stdout.write(`shard groups: ${groups.restored.length} restored (${groups.restored.join(', ')})\n`);
   if (cluster !== undefined) process.stdout.write(`cluster: node ${cluster.registry.self.id} on ${config.cluster!.redis.join(', ')} (${cluster.registry.nodes().length} live)\n`);
+  if (clusterActors !== undefined) process.stdout.write('actors: location-transparent across the cluster (node links on the HTTP port)\n');
   process.stdout.write(`grpc: ${endpoints.grpc}\n`);
   process.stdout.write(`http: ${endpoints.http}\n`);
   process.stdout.write(`websocket: ${endpoints.ws}\n`);
@@ -163,6 +171,8 @@ export async function startCommand(args: string[]): Promise<number> {
   await cluster?.leave();
   await server.close();
   await node.stop();
+  // Its actors stopped (durable ones checkpointed): its links close and its directory entries go, so the next node that needs one claims it.
+  await clusterActors?.close();
   await wakeups?.close();
   redis?.disconnect();
   log.info('stopped', { signal });

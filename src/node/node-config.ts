@@ -45,6 +45,13 @@ export interface ClusterConfig {
   readonly redis: readonly string[];
   /** A node whose heartbeat is older than this is dead (`[cluster] heartbeat_ttl_ms`, default 5000). */
   readonly heartbeatTtlMs: number;
+  /**
+   * What nodes prove to each other before they exchange actor messages
+   * (`[cluster] secret`, env PLEXSPACES_CLUSTER_SECRET; at least 16
+   * characters). Without one, actors are each node's own: messages are not
+   * forwarded between nodes (docs/cluster.md).
+   */
+  readonly secret?: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -87,7 +94,13 @@ export interface ConfigFlags {
 }
 
 const FILE_KEYS = ['data_dir', 'memory', 'host', 'grpc_port', 'http_port', 'workers', 'log_level', 'auth', 'limits', 'metrics', 'quotas', 'cluster', 'tracing'];
-const CLUSTER_KEYS = ['redis', 'node_id', 'labels', 'heartbeat_ttl_ms', 'spaces', 'node_spaces', 'shared_spaces'];
+const CLUSTER_KEYS = ['redis', 'node_id', 'labels', 'heartbeat_ttl_ms', 'spaces', 'node_spaces', 'shared_spaces', 'secret'];
+
+/** A cluster secret: a string of at least 16 characters (shorter ones are guessable). */
+function clusterSecret(where: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length < 16) throw new UsageError(`${where} must be a string of at least 16 characters (e.g. \`openssl rand -base64 24\`)`);
+  return value;
+}
 const LABEL = /^[A-Za-z0-9_.\/-]{1,63}$/;
 const AUTH_KEYS = ['enabled', 'algorithm', 'secret', 'secret_env', 'public_key_file', 'issuer', 'audience', 'operators'];
 const LIMIT_KEYS = ['max_json_bytes', 'max_deploy_bytes', 'max_ws_message_bytes'];
@@ -147,8 +160,12 @@ export function loadNodeConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv =
   if (flags.httpPort !== undefined) config.httpPort = integer('--http-port', flags.httpPort, 0, 65535);
   if (flags.workers !== undefined) config.workers = integer('--workers', flags.workers, 1, 256);
   if (flags.maxWsMessageBytes !== undefined) config.maxWsMessageBytes = integer('--max-ws-message-bytes', flags.maxWsMessageBytes, ...WS_MESSAGE_RANGE);
-  if (env.PLEXSPACES_CLUSTER && flags.cluster === undefined) config.cluster = { heartbeatTtlMs: config.cluster?.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, redis: redisUrls('PLEXSPACES_CLUSTER', env.PLEXSPACES_CLUSTER.split(',')) };
-  if (flags.cluster !== undefined && flags.cluster.length > 0) config.cluster = { heartbeatTtlMs: config.cluster?.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, redis: redisUrls('--cluster', flags.cluster) };
+  if (env.PLEXSPACES_CLUSTER && flags.cluster === undefined) config.cluster = { ...config.cluster, heartbeatTtlMs: config.cluster?.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, redis: redisUrls('PLEXSPACES_CLUSTER', env.PLEXSPACES_CLUSTER.split(',')) };
+  if (flags.cluster !== undefined && flags.cluster.length > 0) config.cluster = { ...config.cluster, heartbeatTtlMs: config.cluster?.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, redis: redisUrls('--cluster', flags.cluster) };
+  if (env.PLEXSPACES_CLUSTER_SECRET) {
+    if (config.cluster === null) throw new UsageError('PLEXSPACES_CLUSTER_SECRET needs a cluster (--cluster, PLEXSPACES_CLUSTER or [cluster] redis)');
+    config.cluster = { ...config.cluster, secret: clusterSecret('PLEXSPACES_CLUSTER_SECRET', env.PLEXSPACES_CLUSTER_SECRET) };
+  }
   if (flags.nodeId !== undefined) config.nodeId = text('--node-id', flags.nodeId);
   if (flags.labels !== undefined && flags.labels.length > 0) {
     const labels: Record<string, string> = { ...config.labels };
@@ -221,7 +238,13 @@ function fromToml(path: string, env: NodeJS.ProcessEnv): Partial<NodeConfig> {
     if (cluster.redis !== undefined) {
       const urls = typeof cluster.redis === 'string' ? [cluster.redis] : cluster.redis;
       if (!Array.isArray(urls)) throw new UsageError(`${path}: cluster.redis must be a redis:// URL or a list of them`);
-      out.cluster = { redis: redisUrls(`${path}: cluster.redis`, urls), heartbeatTtlMs: ttl };
+      out.cluster = {
+        redis: redisUrls(`${path}: cluster.redis`, urls),
+        heartbeatTtlMs: ttl,
+        ...(cluster.secret === undefined ? {} : { secret: clusterSecret(`${path}: cluster.secret`, cluster.secret) }),
+      };
+    } else if (cluster.secret !== undefined) {
+      throw new UsageError(`${path}: cluster.secret needs cluster.redis (the nodes' Redis)`);
     } else if (cluster.heartbeat_ttl_ms !== undefined) {
       throw new UsageError(`${path}: cluster.heartbeat_ttl_ms needs cluster.redis (the nodes' Redis)`);
     }

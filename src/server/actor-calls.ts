@@ -1,4 +1,5 @@
-import { ActorConflictError, ActorNotFoundError, InvalidArgumentError, ModuleNotFoundError, shown } from '../errors.js';
+import type { ActorRouter } from '../cluster/actor-router.js';
+import { ActorConflictError, ActorMovedError, ActorNotFoundError, ErrorCode, InvalidArgumentError, ModuleNotFoundError, PlexError, shown } from '../errors.js';
 import { checkId } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
 import { applicationFor, applicationOfModule } from './actor-addressing.js';
@@ -7,6 +8,9 @@ import { checkJsonValue } from './json-input.js';
 import type { NodeMetrics } from './metrics.js';
 import type { Scope } from './node-service.js';
 
+/** How long a forwarded call may take when its caller set no timeout (above any node's default ask timeout), and the trip's margin. */
+const FORWARD_DEADLINE_MS = 30_000;
+const FORWARD_MARGIN_MS = 5_000;
 const ACTOR_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
 const utf8 = new TextDecoder();
 
@@ -29,12 +33,84 @@ export class ActorCalls {
   /** Remote tells that were accepted but not handled (see dead-letters.ts). */
   readonly deadLetters = new DeadLetters();
 
+  /** Set on a node of a cluster with a secret: messages for actors that run elsewhere go over the node links. */
+  private router: ActorRouter | undefined;
+
   constructor(
     private readonly node: PlexNode,
     private readonly metrics: NodeMetrics | undefined,
     /** How long a tell may take to be handled before it is a dead letter (`timeout`). */
     private readonly tellBoundMs: number,
   ) {}
+
+  /** Routes messages through the cluster's actor directory from now on (src/cluster/actor-router.ts). */
+  routeThrough(router: ActorRouter): void {
+    this.router = router;
+  }
+
+  /**
+   * A call for an actor another node runs, sent there and answered from
+   * there; undefined when it is this node's to handle (running here, or
+   * claimed for activation here just now). A forwarded call that finds the
+   * actor moved is looked up once more.
+   */
+  private async elsewhere(scope: Scope, id: string, application: string | undefined, kind: string, body: ForwardedCall): Promise<{ value: unknown } | undefined> {
+    const router = this.router;
+    if (router === undefined) return undefined;
+    const actorId = `${scope.tenant}/${scope.namespace}/${checkActorId(id)}`;
+    for (let attempt = 0; ; attempt++) {
+      if (this.node.runtime.has(actorId)) return undefined;
+      const where = await router.where(actorId, () => this.survivesItsNode(scope, id, application));
+      if (where === 'here') return undefined;
+      try {
+        // The peer's own ask timeout (its default when the caller gave none) ends the ask there; the margin covers the trip.
+        return { value: await where.request(kind, body, (body.timeoutMs ?? FORWARD_DEADLINE_MS) + FORWARD_MARGIN_MS) };
+      } catch (error) {
+        if (attempt > 0 || (error as PlexError).code !== ErrorCode.ActorMoved) throw error;
+        router.forget(actorId);
+      }
+    }
+  }
+
+  /**
+   * Whether this node could activate actor `id` (else it throws, as
+   * activation would: no application for it here), and whether its state
+   * outlives the node that runs it — a durable actor's journal and a
+   * virtual actor's state are in the cluster's Redis — so that a survivor
+   * may take it over from a dead node.
+   */
+  private survivesItsNode(scope: Scope, id: string, application: string | undefined): boolean {
+    const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
+    if (this.node.actors.isVirtual(actorId)) return true;
+    const named = application === undefined ? undefined : this.node.applications.find(scope.tenant, application);
+    if (application !== undefined && named === undefined) throw new ModuleNotFoundError(`${scope.tenant}/${application}`);
+    const app = named ?? applicationFor(this.node.applications.list(scope.tenant), id, scope.namespace);
+    if (app === undefined) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
+    return app.durable && this.node.runtime.canSnapshot(app.module);
+  }
+
+  /**
+   * A call another node forwarded here (the link authenticated that node
+   * with the cluster secret; the caller's scope was checked there). Served
+   * only if the actor is this node's: otherwise PLEX_ERR_ACTOR_MOVED, and
+   * the sender looks it up again.
+   */
+  async serveForwarded(kind: string, body: unknown): Promise<unknown> {
+    const call = forwardedCall(body);
+    const scope: Scope = { tenant: call.tenant, namespace: call.namespace };
+    const actorId = `${call.tenant}/${call.namespace}/${checkActorId(call.id)}`;
+    const router = this.router;
+    if (router === undefined) throw new InvalidArgumentError('this node does not take forwarded calls (no cluster secret)');
+    if (!this.node.runtime.has(actorId) && !(await router.ownsHere(actorId))) throw new ActorMovedError(actorId, router.self);
+    switch (kind) {
+      case 'ask':
+        return this.askHere(scope, call.id, checkType(call.type), call.payload, { application: call.application, timeoutMs: call.timeoutMs });
+      case 'tell':
+        return this.tellHere(scope, call.id, checkType(call.type), call.payload, { application: call.application });
+      default:
+        throw new InvalidArgumentError(`unknown forwarded call ${shown(kind)}`);
+    }
+  }
 
   /**
    * The runtime id of actor `id` in a scope, activated on first use: from
@@ -44,8 +120,7 @@ export class ActorCalls {
    * surface calls this, so HTTP, ws and gRPC address actors alike.
    */
   async actor(scope: Scope, id: string, application?: string): Promise<string> {
-    if (typeof id !== 'string' || !ACTOR_ID.test(id)) throw new InvalidArgumentError(`an actor id must be 1–128 of A–Z a–z 0–9 _ . - : (a virtual actor is kind:key), got ${shown(id)}`);
-    const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
+    const actorId = `${scope.tenant}/${scope.namespace}/${checkActorId(id)}`;
     const named = application === undefined ? undefined : this.node.applications.find(scope.tenant, application);
     if (this.node.runtime.has(actorId)) {
       if (application !== undefined) {
@@ -73,17 +148,30 @@ export class ActorCalls {
   }
 
   async ask(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string; timeoutMs?: number } = {}): Promise<unknown> {
-    // Refused before the actor is activated: bad input changes nothing.
+    // Refused before the actor is activated or the call forwarded: bad input changes nothing.
     checkJsonValue(payload, 'payload');
+    const messageType = checkType(type);
+    const forwarded = await this.elsewhere(scope, id, options.application, 'ask', { ...scope, id, application: options.application, type: messageType, payload, timeoutMs: options.timeoutMs });
+    if (forwarded !== undefined) return forwarded.value;
+    return this.askHere(scope, id, messageType, payload, options);
+  }
+
+  private async askHere(scope: Scope, id: string, messageType: string, payload: unknown, options: { application?: string; timeoutMs?: number }): Promise<unknown> {
     const actorId = await this.actor(scope, id, options.application);
-    const reply = await this.node.actors.ask(actorId, checkType(type), JSON.stringify(payload ?? {}), { timeoutMs: options.timeoutMs });
+    const reply = await this.node.actors.ask(actorId, messageType, JSON.stringify(payload ?? {}), { timeoutMs: options.timeoutMs });
     return decodeReply(reply);
   }
 
   async tell(scope: Scope, id: string, type: string, payload: unknown, options: { application?: string } = {}): Promise<void> {
-    // Refused before the actor is activated: bad input changes nothing.
+    // Refused before the actor is activated or the call forwarded: bad input changes nothing.
     checkJsonValue(payload, 'payload');
     const messageType = checkType(type);
+    const forwarded = await this.elsewhere(scope, id, options.application, 'tell', { ...scope, id, application: options.application, type: messageType, payload });
+    if (forwarded !== undefined) return;
+    await this.tellHere(scope, id, messageType, payload, options);
+  }
+
+  private async tellHere(scope: Scope, id: string, messageType: string, payload: unknown, options: { application?: string }): Promise<null> {
     const actorId = await this.actor(scope, id, options.application);
     const text = JSON.stringify(payload ?? {});
     // Sent as an ask whose reply only the node reads: the actor handles it as it would a tell (same
@@ -96,6 +184,7 @@ export class ActorCalls {
       },
       (error: unknown) => this.deadLetter(scope, id, messageType, text, failedDelivery(error)),
     );
+    return null;
   }
 
   private deadLetter(scope: Scope, actor: string, messageType: string, payload: string, failure: Pick<DeadLetter, 'reason' | 'code' | 'error'>): void {
@@ -114,11 +203,48 @@ export class ActorCalls {
       .map((id) => id.slice(prefix.length));
   }
 
+  /** Stops an actor this node runs (stopping one that runs on another node is not routed yet: PLEX_ERR_ACTOR_NOT_FOUND here). */
   async stopActor(scope: Scope, id: string): Promise<void> {
+    await this.stopHere(scope, id);
+  }
+
+  private async stopHere(scope: Scope, id: string): Promise<null> {
     const actorId = `${scope.tenant}/${scope.namespace}/${checkId('actor id', id)}`;
     if (!this.node.runtime.has(actorId)) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
     await this.node.actors.stop(actorId);
+    if (this.router !== undefined) {
+      this.router.forget(actorId);
+      await this.router.directory.release(actorId);
+    }
+    return null;
   }
+}
+
+/** What a node forwards for an actor call: the caller's scope, the actor, the message. */
+interface ForwardedCall {
+  readonly tenant: string;
+  readonly namespace: string;
+  readonly id: string;
+  readonly application?: string;
+  readonly type?: string;
+  readonly payload?: unknown;
+  readonly timeoutMs?: number;
+}
+
+/** A forwarded call's body, checked: a peer is trusted with scopes, not with shapes. */
+function forwardedCall(body: unknown): ForwardedCall {
+  const call = body as Partial<ForwardedCall> | null;
+  if (call === null || typeof call !== 'object' || typeof call.tenant !== 'string' || typeof call.namespace !== 'string' || typeof call.id !== 'string') {
+    throw new InvalidArgumentError('a forwarded call needs tenant, namespace and id strings');
+  }
+  if (call.application !== undefined && call.application !== null && typeof call.application !== 'string') throw new InvalidArgumentError('a forwarded call\'s application must be a string');
+  if (call.timeoutMs !== undefined && call.timeoutMs !== null && typeof call.timeoutMs !== 'number') throw new InvalidArgumentError('a forwarded call\'s timeoutMs must be a number');
+  return { ...call, application: call.application ?? undefined, timeoutMs: call.timeoutMs ?? undefined } as ForwardedCall;
+}
+
+function checkActorId(id: unknown): string {
+  if (typeof id !== 'string' || !ACTOR_ID.test(id)) throw new InvalidArgumentError(`an actor id must be 1–128 of A–Z a–z 0–9 _ . - : (a virtual actor is kind:key), got ${shown(id)}`);
+  return id;
 }
 
 export function checkType(type: unknown): string {

@@ -50,6 +50,8 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.AlreadySettled]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.TransactionConflict]: grpc.status.ABORTED,
   [ErrorCode.BackendUnavailable]: grpc.status.UNAVAILABLE,
+  [ErrorCode.NodeDown]: grpc.status.UNAVAILABLE,
+  [ErrorCode.ActorMoved]: grpc.status.UNAVAILABLE,
   [ErrorCode.Escalated]: grpc.status.UNAVAILABLE,
   [ErrorCode.FacetRejected]: grpc.status.PERMISSION_DENIED,
   [ErrorCode.QuotaExceeded]: grpc.status.RESOURCE_EXHAUSTED,

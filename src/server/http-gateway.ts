@@ -35,6 +35,8 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.AskTimeout]: 504,
   [ErrorCode.Backpressure]: 503,
   [ErrorCode.BackendUnavailable]: 503,
+  [ErrorCode.NodeDown]: 503,
+  [ErrorCode.ActorMoved]: 503,
   [ErrorCode.SpaceClosed]: 503,
   [ErrorCode.RuntimeClosed]: 503,
   [ErrorCode.ActorTrapped]: 502,

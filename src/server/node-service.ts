@@ -1,3 +1,4 @@
+import type { ActorRouter } from '../cluster/actor-router.js';
 import { Membership } from '../cluster/membership.js';
 import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
 import { ActorCalls, checkType } from './actor-calls.js';
@@ -68,6 +69,16 @@ export class NodeService {
 
   /** This node alone, or its place in a cluster (src/cluster/membership.ts). */
   readonly membership: Membership;
+
+  /** Messages for actors that run on other nodes go there from now on (a node of a cluster with a secret). */
+  routeActorsThrough(router: ActorRouter): void {
+    this.actors.routeThrough(router);
+  }
+
+  /** What the node links hand over: a call another node forwarded to an actor that runs here. */
+  serveForwarded(kind: string, body: unknown): Promise<unknown> {
+    return this.actors.serveForwarded(kind, body);
+  }
 
   constructor(
     readonly node: PlexNode,

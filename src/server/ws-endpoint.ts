@@ -64,7 +64,17 @@ export class WsEndpoint {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly principals = new WeakMap<WebSocket, Principal>();
   private readonly holders = new WeakMap<WebSocket, string>();
+  private readonly routes = new Map<string, { wss: WebSocketServer; onSocket: (ws: WebSocket) => void }>();
   readonly maxMessageBytes: number;
+
+  /**
+   * Hands websockets upgraded at `path` to `onSocket` instead of the
+   * client protocol, with no bearer token asked: whoever routes a path
+   * authenticates its sockets itself (the node links: the cluster secret).
+   */
+  route(path: string, maxPayload: number, onSocket: (ws: WebSocket) => void): void {
+    this.routes.set(path, { wss: new WebSocketServer({ noServer: true, maxPayload }), onSocket });
+  }
 
   constructor(
     private readonly service: NodeService,
@@ -81,6 +91,15 @@ export class WsEndpoint {
       // unhandled 'error' and end the process.
       socket.on('error', () => socket.destroy());
       const url = new URL(request.url ?? '/', 'http://localhost');
+      const routed = this.routes.get(url.pathname);
+      if (routed !== undefined) {
+        // Another protocol on this port (the cluster's node links): it authenticates its own sockets.
+        routed.wss.handleUpgrade(request, socket, head, (ws) => {
+          ws.on('error', () => undefined);
+          routed.onSocket(ws);
+        });
+        return;
+      }
       if (url.pathname !== '/ws') {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
         return;

@@ -61,3 +61,17 @@ issuer = "me"
     }
   });
 });
+
+describe('the cluster secret', () => {
+  it('comes from [cluster] secret or PLEXSPACES_CLUSTER_SECRET, and needs a cluster and 16 characters', () => {
+    const clustered = file('[cluster]\nredis = "redis://127.0.0.1:6379"\nsecret = "sixteen chars ok"\n');
+    expect(loadNodeConfig({ config: clustered }, {}).cluster).toMatchObject({ redis: ['redis://127.0.0.1:6379'], secret: 'sixteen chars ok' });
+    expect(loadNodeConfig({ cluster: ['redis://127.0.0.1:6379'] }, { PLEXSPACES_CLUSTER_SECRET: 'from the environment' }).cluster?.secret).toBe('from the environment');
+    // The flag's URL keeps the file's secret.
+    expect(loadNodeConfig({ config: clustered, cluster: ['redis://127.0.0.1:6380'] }, {}).cluster).toMatchObject({ redis: ['redis://127.0.0.1:6380'], secret: 'sixteen chars ok' });
+    expect(loadNodeConfig({ cluster: ['redis://127.0.0.1:6379'] }, {}).cluster?.secret).toBeUndefined();
+    expect(() => loadNodeConfig({ config: file('[cluster]\nredis = "redis://127.0.0.1:6379"\nsecret = "short"\n') }, {})).toThrow(/cluster.secret must be a string of at least 16 characters/);
+    expect(() => loadNodeConfig({ config: file('[cluster]\nsecret = "sixteen chars ok"\n') }, {})).toThrow(/cluster.secret needs cluster.redis/);
+    expect(() => loadNodeConfig({}, { PLEXSPACES_CLUSTER_SECRET: 'sixteen chars ok' })).toThrow(/PLEXSPACES_CLUSTER_SECRET needs a cluster/);
+  });
+});

@@ -1,0 +1,85 @@
+import { ErrorCode, NodeDownError, PlexError } from '../errors.js';
+import type { ActorDirectory, Owner } from './actor-directory.js';
+import type { NodeLink } from './link/node-link.js';
+import { peerNode } from './link/node-link.js';
+import type { NodeLinks } from './link/node-links.js';
+
+/**
+ * Where a message for an actor goes in a cluster: this node, or the link to
+ * the node the directory names. Owners are cached per actor id (a remote
+ * ask then costs no Redis round trip); a cached owner is forgotten when it
+ * leaves the registry or answers that the actor has moved.
+ *
+ * An actor nobody runs is claimed for this node (it is activated here, as
+ * on a node alone). An owner that is gone is replaced only for actors whose
+ * state outlives their node (durable actors, whose journal is in Redis, and
+ * virtual actors): for the others the message fails with
+ * PLEX_ERR_NODE_DOWN — their state died with the node, and starting them
+ * afresh elsewhere would hide that.
+ */
+export class ActorRouter {
+  private readonly owners = new Map<string, Owner>();
+
+  constructor(
+    readonly directory: ActorDirectory,
+    readonly links: NodeLinks,
+  ) {}
+
+  get self(): Owner {
+    return this.directory.self;
+  }
+
+  /**
+   * 'here', or the link to the node that runs (or has just claimed) the
+   * actor. `activation` is asked only when this node would claim the actor:
+   * it throws when this node cannot activate it (no application for the
+   * id here), and says whether the actor's state outlives its node.
+   */
+  async where(actorId: string, activation: () => boolean): Promise<'here' | NodeLink> {
+    let owner = this.owners.get(actorId) ?? (await this.directory.lookup(actorId));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (owner === undefined) {
+        activation();
+        owner = await this.directory.claim(actorId);
+      }
+      if (owner === this.self) {
+        this.owners.set(actorId, owner);
+        return 'here';
+      }
+      if (await this.links.liveNow(owner)) {
+        this.owners.set(actorId, owner);
+        try {
+          return await this.links.to(owner);
+        } catch (error) {
+          this.owners.delete(actorId);
+          throw error;
+        }
+      }
+      this.owners.delete(actorId);
+      if (!activation()) throw new NodeDownError(peerNode(owner), `it ran actor ${actorId}, whose state was not kept outside that node`);
+      owner = await this.directory.claim(actorId, owner);
+    }
+    throw new PlexError(ErrorCode.ActorMoved, `actor ${actorId} kept moving between nodes while it was looked up`);
+  }
+
+  /** Forgets the cached owner (it answered PLEX_ERR_ACTOR_MOVED, or the actor stopped). */
+  forget(actorId: string): void {
+    this.owners.delete(actorId);
+  }
+
+  /** Forgets every actor cached as `owner`'s (it left the cluster). */
+  forgetOwner(owner: Owner): void {
+    for (const [actorId, cached] of this.owners) if (cached === owner) this.owners.delete(actorId);
+  }
+
+  /**
+   * On the node a message was forwarded to: whether the actor is this
+   * node's to run. True when it claims it now (nobody had it); false when
+   * the directory names another node.
+   */
+  async ownsHere(actorId: string): Promise<boolean> {
+    const owner = (await this.directory.lookup(actorId)) ?? (await this.directory.claim(actorId));
+    if (owner === this.self) this.owners.set(actorId, owner);
+    return owner === this.self;
+  }
+}

@@ -1,0 +1,42 @@
+import type { NodeService } from '../server/node-service.js';
+import type { WsEndpoint } from '../server/ws-endpoint.js';
+import { ActorDirectory } from './actor-directory.js';
+import { ActorRouter } from './actor-router.js';
+import { DEFAULT_LINK_MAX_FRAME_BYTES } from './link/node-link.js';
+import { LINK_PATH, NodeLinks } from './link/node-links.js';
+import type { NodeRegistry } from './node-registry.js';
+import type { RedisClient } from './redis-client.js';
+
+export interface ClusterActors {
+  readonly router: ActorRouter;
+  /** Closes the links (pending calls fail with PLEX_ERR_NODE_DOWN) and releases this node's directory entries. */
+  close(): Promise<void>;
+}
+
+/**
+ * Location-transparent actors for a node of a cluster: the actor directory
+ * in Redis, links to the other nodes authenticated with the cluster
+ * secret (accepted on the node's HTTP port at /api/v1/cluster/link), and
+ * the node's actor calls routed through them (docs/cluster.md, "Actors
+ * across nodes").
+ */
+export function startClusterActors(options: { client: RedisClient; registry: NodeRegistry; secret: string; service: NodeService; ws: WsEndpoint }): ClusterActors {
+  const { registry } = options;
+  const self = `${registry.self.id}.${registry.self.incarnation}`;
+  const directory = new ActorDirectory(options.client, self);
+  const links = new NodeLinks({ self, secret: options.secret, registry, handler: (kind, body) => options.service.serveForwarded(kind, body) });
+  const router = new ActorRouter(directory, links);
+  const stopWatching = registry.onChange((event) => {
+    if (event.type === 'leave') router.forgetOwner(`${event.node.id}.${event.node.incarnation}`);
+  });
+  options.ws.route(LINK_PATH, DEFAULT_LINK_MAX_FRAME_BYTES, (socket) => void links.accept(socket));
+  options.service.routeActorsThrough(router);
+  return {
+    router,
+    async close() {
+      stopWatching();
+      links.close();
+      await directory.releaseAll();
+    },
+  };
+}
