@@ -1,7 +1,13 @@
+import { startClusterActors } from '../cluster/cluster-actors.js';
+import { joinCluster } from '../cluster/join-cluster.js';
 import { connectRedis, type RedisClient } from '../cluster/redis-client.js';
 import { RedisSpaceCatalog } from '../cluster/redis-space/redis-space-catalog.js';
 import { RedisWakeups } from '../cluster/redis-space/wakeups.js';
+import { Logger } from '../node/logger.js';
 import { PlexNode } from '../node/plex-node.js';
+import { builtActorWasm } from '../runtime/built-actors.js';
+import { OPEN } from '../server/auth.js';
+import { NodeServer } from '../server/node-server.js';
 import type { Space } from '../space/space.js';
 
 /**
@@ -16,14 +22,28 @@ export type WorkerCommand =
   | { op: 'produce'; kind: 'space' | 'queue'; key: string; n: number; depth: number }
   | { op: 'consume'; kind: 'space' | 'queue'; key: string; n: number; depth: number }
   | { op: 'ping' | 'pong'; kind: 'space' | 'queue'; key: string; rounds: number }
+  /** Asks `inc` of actor `actor` n times, `depth` in flight, through this node's actor calls (the actor may run on the other node). */
+  | { op: 'ask'; actor: string; n: number; depth: number }
+  /** The actor's count (`get`): the suite's check that every ask was handled once. */
+  | { op: 'count'; actor: string }
   | { op: 'exit' };
 
-export type WorkerReply = { ok: true; seconds?: number; samples?: number[]; received?: number } | { ok: false; error: string };
+export type WorkerReply = { ok: true; seconds?: number; samples?: number[]; received?: number; count?: number } | { ok: false; error: string };
 
 const url = process.argv[2];
 const redis = await connectRedis([url]);
 const wakeups = await RedisWakeups.open(redis);
 const node = new PlexNode({ dataDir: null, workers: 1, cluster: redis, sharedSpaces: new RedisSpaceCatalog(redis, wakeups) });
+// The node's actor surface, as `start --cluster` with a secret builds it: a
+// server (for the node links), the registry, the directory and the links. The
+// AssemblyScript counter is deployed as an application; an actor of it runs on
+// the first node that asks for it.
+const server = new NodeServer(node, { httpPort: 0, grpcPort: 0 });
+await server.listen();
+const member = await joinCluster(redis, server.service.membership, { redis: [url], heartbeatTtlMs: 10_000 }, new Logger('warn', { component: 'bench' }), node.actors.coordination);
+const clusterActors = startClusterActors({ client: redis, registry: member.registry, secret: 'the bench cluster secret', service: server.service, ws: server.ws });
+const scope = server.service.scope(OPEN, 'default', 'default');
+await server.service.deploy(scope, 'bench-counter', 'bench-counter', '1.0.0', builtActorWasm('counter'), { durable: false });
 // The queue baseline's blocking pops each need a connection of their own, as BRPOP workers have.
 const poppers: RedisClient[] = [];
 const popper = async (i: number) => (poppers[i] ??= await connectRedis([url]));
@@ -69,6 +89,16 @@ async function run(command: Exclude<WorkerCommand, { op: 'exit' }>): Promise<Wor
     if (wrong !== 0) throw new Error(`${wrong} of ${n} values not received exactly once`);
     return { ok: true, seconds, received: n };
   }
+  if (command.op === 'ask' || command.op === 'count') {
+    if (command.op === 'count') return { ok: true, count: Number(await server.service.ask(scope, command.actor, 'get', null)) };
+    const samples: number[] = [];
+    const seconds = await lanes(command.depth, command.n, async () => {
+      const started = performance.now();
+      await server.service.ask(scope, command.actor, 'inc', 1);
+      samples.push(performance.now() - started);
+    });
+    return { ok: true, seconds, samples };
+  }
   // Ping-pong: the pinger writes ping i and waits for pong i; the ponger answers each ping. A round trip is two wake-ups across processes, so no clocks need to agree.
   const { key, rounds } = command;
   const samples: number[] = [];
@@ -95,7 +125,10 @@ async function run(command: Exclude<WorkerCommand, { op: 'exit' }>): Promise<Wor
 process.on('message', (command: WorkerCommand) => {
   if (command.op === 'exit') {
     void (async () => {
+      await member.leave();
+      await server.close();
       await node.stop();
+      await clusterActors.close();
       await wakeups.close();
       for (const p of poppers) p.disconnect();
       redis.disconnect();

@@ -39,6 +39,8 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
       report.results.push(await pairsAcross(a, b, 'space', `bench/cluster/pairs-${depth}`, pairs, depth));
       report.results.push(await pairsAcross(a, b, 'queue', `bench:queue:${depth}`, pairs, depth));
     }
+    log('asks across nodes…');
+    report.results.push(...(await asksAcross(a, b, quick)));
     log('wake-up latency…');
     const rounds = quick ? 200 : 2_000;
     report.results.push(await wakeupsAcross(a, b, 'space', 'bench/cluster/wake', rounds));
@@ -65,9 +67,41 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     'Baseline: the same redis-server used directly as a work queue from the same two processes with the same client (ioredis): LPUSH on B, BRPOP on A (one connection per lane), at the same number in flight.',
     'Wake-up latency is half of a ping-pong round trip between the nodes (A writes ping i, B\u2019s blocked take wakes and writes pong i, A\u2019s blocked take wakes), so no clocks need to agree.',
     'The selective-take rows run in this process on one connection: what they measure is the space, not the transport.',
+    'The ask rows go through the node\u2019s actor calls (what HTTP, gRPC and the websocket call): B asks an AssemblyScript counter running on A over the node link, next to A asking its own counter; node-level asks, not an actor\u2019s own host calls (those do not cross nodes yet).',
   );
   linkBaselines(report);
   return report;
+}
+
+/**
+ * Asks through node B's actor calls to an actor running on node A (over
+ * the node link), next to A asking an actor of its own; one at a time
+ * (p50/p99) and 64 in flight (asks/s). The check: each actor's count is
+ * exactly the number of its asks.
+ */
+async function asksAcross(a: NodeWorker, b: NodeWorker, quick: boolean): Promise<BenchResult[]> {
+  const n = quick ? 2_000 : 20_000;
+  // Activated on A by A's first ask (its claim), reached from B through the directory.
+  await a.send({ op: 'ask', actor: 'bench-counter-remote', n: 1, depth: 1 });
+  await a.send({ op: 'ask', actor: 'bench-counter-local', n: 1, depth: 1 });
+  const warm = quick ? 200 : 2_000;
+  await b.send({ op: 'ask', actor: 'bench-counter-remote', n: warm, depth: 1 });
+  await a.send({ op: 'ask', actor: 'bench-counter-local', n: warm, depth: 1 });
+  const remote = await b.send({ op: 'ask', actor: 'bench-counter-remote', n, depth: 1 });
+  const local = await a.send({ op: 'ask', actor: 'bench-counter-local', n, depth: 1 });
+  const remoteBurst = await b.send({ op: 'ask', actor: 'bench-counter-remote', n, depth: 64 });
+  const localBurst = await a.send({ op: 'ask', actor: 'bench-counter-local', n, depth: 64 });
+  const expected = 1 + warm + 2 * n;
+  const counts = [(await a.send({ op: 'count', actor: 'bench-counter-remote' })).count, (await a.send({ op: 'count', actor: 'bench-counter-local' })).count];
+  if (counts.some((c) => c !== expected)) throw new Error(`cluster bench: the counters hold ${counts.join(' and ')}, not ${expected} each`);
+  const check = `${n} asks of inc, answered; each counter holds exactly its ${expected} incs`;
+  const p = (samples: number[], q: number) => microseconds(percentile(samples, q));
+  return [
+    { id: 'ask.cross-node.p50', value: p(remote.samples!, 0.5), unit: 'µs', baseline: 'ask.same-node.p50', target: '≤ 150 µs', check: `${check}; p99 ${p(remote.samples!, 0.99)} µs` },
+    { id: 'ask.same-node.p50', value: p(local.samples!, 0.5), unit: 'µs', check: `${check}; p99 ${p(local.samples!, 0.99)} µs` },
+    { id: 'ask.cross-node.64-in-flight', value: round(n / remoteBurst.seconds!, 0), unit: 'asks/s', baseline: 'ask.same-node.64-in-flight', check },
+    { id: 'ask.same-node.64-in-flight', value: round(n / localBurst.seconds!, 0), unit: 'asks/s', check },
+  ];
 }
 
 /** A forked node process (cluster-node-worker.ts) that takes one command at a time. */
