@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildPython, PYTHON_SDK_DIR } from '../../src/polyglot/build-python.js';
+import { buildPython, findPythonToolchain, PYTHON_SDK_DIR } from '../../src/polyglot/build-python.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Built components by content hash; under .plexspaces/, which git ignores. */
@@ -10,8 +11,8 @@ const CACHE_DIR = join(ROOT, '.plexspaces', 'python-components');
 /**
  * A Python actor built into a component with `plexspaces build` (the SDK's
  * build through componentize-py, 10-20 s), cached by everything that goes
- * into it: the module's source, the actor chosen, the SDK's files and the
- * WIT. A changed example or SDK builds again; an unchanged one is read back,
+ * into it: the module's source, the actor chosen, the SDK's files (the WIT
+ * among them) and componentize-py's version. A changed example or SDK builds again; an unchanged one is read back,
  * so a rerun of the suite and the test files sharing a module pay once.
  */
 export async function buildPythonComponent(source: string, actor?: string): Promise<Uint8Array> {
@@ -29,12 +30,23 @@ export async function buildPythonComponent(source: string, actor?: string): Prom
 function cacheKey(source: string, actor: string | undefined): string {
   const hash = createHash('sha256');
   hash.update(readFileSync(source));
-  hash.update(`\0actor=${actor ?? ''}\0`);
+  hash.update(`\0actor=${actor ?? ''}\0componentize-py=${componentizeVersion()}\0`);
   for (const file of filesUnder(join(PYTHON_SDK_DIR, 'plexspaces'))) {
     hash.update(file.slice(PYTHON_SDK_DIR.length));
     hash.update(readFileSync(file));
   }
   return hash.digest('hex').slice(0, 32);
+}
+
+let version: string | undefined;
+
+function componentizeVersion(): string {
+  if (version === undefined) {
+    const { python, env } = findPythonToolchain();
+    const probe = spawnSync(python, ['-c', 'import importlib.metadata as m; print(m.version("componentize-py"))'], { encoding: 'utf8', env });
+    version = probe.status === 0 ? probe.stdout.trim() : 'unknown';
+  }
+  return version;
 }
 
 function filesUnder(dir: string): string[] {
