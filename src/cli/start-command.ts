@@ -5,6 +5,7 @@ import { PlexNode } from '../node/plex-node.js';
 import { NodeTracing } from '../tracing/node-tracing.js';
 import { NodeServer, type Endpoints } from '../server/node-server.js';
 import { startClusterActors } from '../cluster/cluster-actors.js';
+import { ClusterApplications } from '../cluster/cluster-applications.js';
 import { joinCluster, type ClusterMember } from '../cluster/join-cluster.js';
 import { connectRedis, onBackend } from '../cluster/redis-client.js';
 import { newIncarnation, nodeId } from '../cluster/node-registry.js';
@@ -131,15 +132,23 @@ export async function startCommand(args: string[]): Promise<number> {
       throw error;
     }
   }
-  // With a cluster secret, any node answers for any actor: the directory in Redis says where it runs, the node links carry the message there.
-  const clusterActors =
-    cluster !== undefined && config.cluster?.secret !== undefined
-      ? startClusterActors({ client: redis!, registry: cluster.registry, secret: config.cluster.secret, service: server.service, ws: server.ws })
-      : undefined;
-  if (cluster !== undefined && clusterActors === undefined) log.warn('no [cluster] secret: actors are each node’s own (messages are not forwarded between nodes; docs/cluster.md)');
   node.runtime.onCrash((report) => log.warn('actor crashed', { actor: report.actorId, module: report.module, code: report.error.code, error: report.error.message }));
   const apps = await node.restoreApplications();
   for (const failure of apps.failed) log.error('application not restored', failure);
+  // With a cluster secret, any node answers for any actor: the directory in Redis says where it runs, the node links carry the message there.
+  // Module applications then are the cluster's too: deployed once, installed on every node (after this node's own copies are restored, so the cluster's version wins).
+  const clusterActors =
+    cluster !== undefined && config.cluster?.secret !== undefined
+      ? startClusterActors({
+          client: redis!,
+          registry: cluster.registry,
+          secret: config.cluster.secret,
+          service: server.service,
+          ws: server.ws,
+          applications: await ClusterApplications.start(redis!, node.applications, `${cluster.registry.self.id}.${cluster.registry.self.incarnation}`, log),
+        })
+      : undefined;
+  if (cluster !== undefined && clusterActors === undefined) log.warn('no [cluster] secret: actors are each node’s own (messages are not forwarded between nodes; docs/cluster.md)');
   // After the applications: a group runs its application's module.
   const groups = await server.service.restoreGroups();
   for (const failure of groups.failed) log.error('shard group not restored', failure);

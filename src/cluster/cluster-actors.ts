@@ -1,6 +1,7 @@
 import type { NodeService } from '../server/node-service.js';
 import type { WsEndpoint } from '../server/ws-endpoint.js';
 import { ActorDirectory } from './actor-directory.js';
+import type { ClusterApplications } from './cluster-applications.js';
 import { ActorRouter } from './actor-router.js';
 import { DEFAULT_LINK_MAX_FRAME_BYTES } from './link/node-link.js';
 import { LINK_PATH, NodeLinks } from './link/node-links.js';
@@ -20,7 +21,7 @@ export interface ClusterActors {
  * the node's actor calls routed through them (docs/cluster.md, "Actors
  * across nodes").
  */
-export function startClusterActors(options: { client: RedisClient; registry: NodeRegistry; secret: string; service: NodeService; ws: WsEndpoint }): ClusterActors {
+export function startClusterActors(options: { client: RedisClient; registry: NodeRegistry; secret: string; service: NodeService; ws: WsEndpoint; applications?: ClusterApplications }): ClusterActors {
   const { registry } = options;
   const self = `${registry.self.id}.${registry.self.incarnation}`;
   const directory = new ActorDirectory(options.client, self);
@@ -30,13 +31,14 @@ export function startClusterActors(options: { client: RedisClient; registry: Nod
     if (event.type === 'leave') router.forgetOwner(`${event.node.id}.${event.node.incarnation}`);
   });
   options.ws.route(LINK_PATH, DEFAULT_LINK_MAX_FRAME_BYTES, (socket) => void links.accept(socket));
-  options.service.routeActorsThrough(router);
+  options.service.routeActorsThrough(router, options.applications);
   return {
     router,
     async close() {
       stopWatching();
       links.close();
       await directory.releaseAll();
+      await options.applications?.close();
     },
   };
 }

@@ -43,9 +43,13 @@ export class ActorCalls {
     private readonly tellBoundMs: number,
   ) {}
 
+  /** The cluster's applications (src/cluster/cluster-applications.ts): read before an id is called unknown. */
+  private applications: { sync(tenant: string): Promise<number> } | undefined;
+
   /** Routes messages through the cluster's actor directory from now on (src/cluster/actor-router.ts). */
-  routeThrough(router: ActorRouter): void {
+  routeThrough(router: ActorRouter, applications?: { sync(tenant: string): Promise<number> }): void {
     this.router = router;
+    this.applications = applications;
   }
 
   /**
@@ -58,9 +62,21 @@ export class ActorCalls {
     const router = this.router;
     if (router === undefined) return undefined;
     const actorId = `${scope.tenant}/${scope.namespace}/${checkActorId(id)}`;
+    let synced = false;
     for (let attempt = 0; ; attempt++) {
       if (this.node.runtime.has(actorId)) return undefined;
-      const where = await router.where(actorId, () => this.survivesItsNode(scope, id, application));
+      let where: Awaited<ReturnType<ActorRouter['where']>>;
+      try {
+        where = await router.where(actorId, () => this.survivesItsNode(scope, id, application));
+      } catch (error) {
+        // No application here for the id: one deployed on another node may not have reached this one yet.
+        const code = (error as PlexError).code;
+        if (synced || this.applications === undefined || (code !== ErrorCode.ActorNotFound && code !== ErrorCode.ModuleNotFound)) throw error;
+        synced = true;
+        if ((await this.applications.sync(scope.tenant)) === 0) throw error;
+        attempt--;
+        continue;
+      }
       if (where === 'here') return undefined;
       try {
         // The peer's own ask timeout (its default when the caller gave none) ends the ask there; the margin covers the trip.

@@ -1,4 +1,5 @@
 import type { ActorRouter } from '../cluster/actor-router.js';
+import type { ClusterApplications } from '../cluster/cluster-applications.js';
 import { Membership } from '../cluster/membership.js';
 import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError, shown } from '../errors.js';
 import { ActorCalls, checkType } from './actor-calls.js';
@@ -70,9 +71,17 @@ export class NodeService {
   /** This node alone, or its place in a cluster (src/cluster/membership.ts). */
   readonly membership: Membership;
 
-  /** Messages for actors that run on other nodes go there from now on (a node of a cluster with a secret). */
-  routeActorsThrough(router: ActorRouter): void {
-    this.actors.routeThrough(router);
+  /** The cluster's module applications, when they are shared (a node of a cluster with a secret). */
+  private clusterApplications: ClusterApplications | undefined;
+
+  /**
+   * Messages for actors that run on other nodes go there from now on, and
+   * module deploys and undeploys here are the cluster's (a node of a cluster
+   * with a secret).
+   */
+  routeActorsThrough(router: ActorRouter, applications?: ClusterApplications): void {
+    this.clusterApplications = applications;
+    this.actors.routeThrough(router, applications);
   }
 
   /** What the node links hand over: a call another node forwarded to an actor that runs here. */
@@ -246,9 +255,12 @@ export class NodeService {
 
   // ── applications and actors ──────────────────────────────────────────────
 
-  deploy(scope: Scope, applicationId: string, name: string, version: string, wasm: Uint8Array, options: { durable?: boolean } = {}) {
+  async deploy(scope: Scope, applicationId: string, name: string, version: string, wasm: Uint8Array, options: { durable?: boolean } = {}) {
     this.check(scope);
-    return this.node.applications.deploy(scope.tenant, applicationId, name, version, wasm, options);
+    const info = await this.node.applications.deploy(scope.tenant, applicationId, name, version, wasm, options);
+    // Installed here first (every check ran); then the cluster's, so the other nodes install the same bytes.
+    await this.clusterApplications?.published(info, wasm);
+    return info;
   }
 
   /** A bundle: its manifest and module files; its actors run in the scope's namespace. */
@@ -297,8 +309,11 @@ export class NodeService {
     return this.node.applications.list(this.check(scope).tenant);
   }
 
-  undeploy(scope: Scope, applicationId: string): Promise<boolean> {
-    return this.node.applications.undeploy(this.check(scope).tenant, applicationId);
+  async undeploy(scope: Scope, applicationId: string): Promise<boolean> {
+    const tenant = this.check(scope).tenant;
+    const existed = await this.node.applications.undeploy(tenant, applicationId);
+    await this.clusterApplications?.undeployed(tenant, applicationId);
+    return existed;
   }
 
   /** The runtime id of actor `id` in a scope, activated on first use (see ActorCalls.actor for which application). */

@@ -32,11 +32,9 @@ beforeAll(async () => {
   config = join(dir, 'cluster.toml');
   writeFileSync(config, `[cluster]\nredis = ["${redis.url}"]\nheartbeat_ttl_ms = 8000\nsecret = "${SECRET}"\n`);
   [alpha, beta, gamma] = await Promise.all([start('alpha'), start('beta'), start('gamma')]);
-  // Applications are still each node's own (issue 16, item 5): every node gets both.
-  for (const node of [alpha, beta, gamma]) {
-    await deploy(node, 'counter-app', 'counter', true);
-    await deploy(node, 'volatile-app', 'volatile', false);
-  }
+  // Deployed once, on one node: module applications are the cluster's.
+  await deploy(alpha, 'counter-app', 'counter', true);
+  await deploy(gamma, 'volatile-app', 'volatile', false);
 }, 180_000);
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
@@ -99,6 +97,22 @@ describe('actors across the nodes of a cluster', () => {
     expect(await runsOn('counter-2', [alpha, beta, gamma])).toHaveLength(1);
   });
 
+  it('an application deployed on one node is installed on every node, and undeployed from all', async () => {
+    const apps = async (node: NodeProcess) => ((await (await fetch(`${node.http}/api/v1/applications`)).json()) as { applications: { applicationId: string }[] }).applications.map((a) => a.applicationId).sort();
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 100 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    await until(async () => (await apps(beta)).includes('volatile-app') && (await apps(alpha)).includes('volatile-app'));
+    for (const node of [alpha, beta, gamma]) expect(await apps(node)).toEqual(['counter-app', 'volatile-app']);
+    await deploy(beta, 'short-lived-app', 'short-lived', false);
+    // Asked through alpha at once: if alpha has not heard of the deploy yet, it reads the cluster's applications first.
+    expect((await ask(alpha, 'short-lived-1', 'increment')).body).toEqual({ count: 1 });
+    const removed = await fetch(`${beta.http}/api/v1/applications/short-lived-app`, { method: 'DELETE' });
+    expect(removed.status).toBe(200);
+    await until(async () => !(await apps(alpha)).includes('short-lived-app') && !(await apps(gamma)).includes('short-lived-app'));
+    for (const node of [alpha, beta, gamma]) expect(await apps(node)).toEqual(['counter-app', 'volatile-app']);
+  });
+
   it('tells cross nodes too, in order with the asks that follow them', async () => {
     for (let i = 0; i < 5; i++) {
       const response = await fetch(`${gamma.http}/api/v1/actors/counter-1/tell`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message_type: 'increment', payload: { amount: 10 } }) });
@@ -152,8 +166,7 @@ describe('actors across the nodes of a cluster', () => {
   it('a node with another secret cannot reach the cluster’s actors, and changes nothing', async () => {
     const other = join(dir, 'other.toml');
     writeFileSync(other, `[cluster]\nredis = ["${redis.url}"]\nheartbeat_ttl_ms = 8000\nsecret = "not the cluster secret at all"\n`);
-    const mallory = await start('mallory', other);
-    await deploy(mallory, 'counter-app', 'counter', true);
+    const mallory = await start('mallory', other); // it shares the Redis, so it has the applications: only the secret is missing
     const refused = await ask(mallory, 'counter-1', 'increment', { amount: 1000 });
     expect(refused.status).toBe(503);
     expect(refused.code).toBe('PLEX_ERR_NODE_DOWN');

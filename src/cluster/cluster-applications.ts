@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { Packr } from 'msgpackr';
+import type { ApplicationInfo, ApplicationRegistry } from '../node/application-registry.js';
+import type { Logger } from '../node/logger.js';
+import { onBackend, type RedisClient } from './redis-client.js';
+
+/**
+ * Module applications deployed once for the whole cluster: a deploy on any
+ * node is kept in Redis and every node installs it — at once when it hears
+ * of it, when it starts, and before it answers that an actor has no
+ * application (a node that has not heard yet reads Redis first).
+ *
+ *   plex:apps:tenants        set of tenants with applications
+ *   plex:apps:{<tenant>}     hash application id → msgpack [rev, name, version, durable, wasm]
+ *   channel plex:apps        msgpack [origin node, tenant, application id, rev | '' (undeployed)]
+ *
+ * `rev` is a hash of what was deployed, so a node that deploys the same
+ * bytes again (or restores them from its own disk) changes nothing
+ * elsewhere. Only module applications are shared: their actors are
+ * activated by id, one node each through the actor directory. A bundle
+ * starts its supervision tree on the node it is deployed to, so bundles
+ * stay each node's own until trees are placed over the nodes (issue 16).
+ */
+const TENANTS = 'plex:apps:tenants';
+const CHANNEL = 'plex:apps';
+const packr = new Packr({ useRecords: false });
+
+type Stored = [rev: string, name: string, version: string, durable: boolean, wasm: Uint8Array];
+
+function appsKey(tenant: string): string {
+  return `plex:apps:{${encodeURIComponent(tenant)}}`;
+}
+
+function revOf(info: Pick<ApplicationInfo, 'name' | 'version' | 'durable'>, wasm: Uint8Array): string {
+  return createHash('sha256').update(`${info.name}\n${info.version}\n${info.durable}\n`).update(wasm).digest('base64url').slice(0, 22);
+}
+
+export class ClusterApplications {
+  /** tenant\napplication id → the rev installed here from (or published to) the cluster. */
+  private readonly revs = new Map<string, string>();
+  private readonly syncing = new Map<string, Promise<number>>();
+  private subscriber: RedisClient | undefined;
+
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly registry: ApplicationRegistry,
+    private readonly self: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Subscribes to the cluster's deploys, then installs every application the cluster has. */
+  static async start(client: RedisClient, registry: ApplicationRegistry, self: string, log: Logger): Promise<ClusterApplications> {
+    const apps = new ClusterApplications(client, registry, self, log);
+    const subscriber: RedisClient = client instanceof Cluster ? client.duplicate() : client.duplicate();
+    subscriber.on('error', () => undefined);
+    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => apps.heard(message));
+    if (subscriber.status === 'wait') await subscriber.connect();
+    await subscriber.subscribe(CHANNEL);
+    apps.subscriber = subscriber;
+    const tenants = await onBackend('list the cluster’s applications', () => client.smembers(TENANTS));
+    for (const tenant of tenants) await apps.sync(tenant);
+    return apps;
+  }
+
+  /** After a module deploy on this node: the cluster's copy, and a word to the other nodes. */
+  async published(info: ApplicationInfo, wasm: Uint8Array): Promise<void> {
+    if (info.kind !== 'module') return;
+    const rev = revOf(info, wasm);
+    this.revs.set(`${info.tenant}\n${info.applicationId}`, rev);
+    const stored: Stored = [rev, info.name, info.version, info.durable, wasm];
+    await onBackend('share the application with the cluster', async () => {
+      await this.client.hset(appsKey(info.tenant), info.applicationId, packr.pack(stored));
+      await this.client.sadd(TENANTS, info.tenant);
+      await this.client.publish(CHANNEL, packr.pack([this.self, info.tenant, info.applicationId, rev]));
+    });
+  }
+
+  /** After an undeploy on this node: gone from the cluster too. */
+  async undeployed(tenant: string, applicationId: string): Promise<void> {
+    this.revs.delete(`${tenant}\n${applicationId}`);
+    await onBackend('undeploy the application cluster-wide', async () => {
+      await this.client.hdel(appsKey(tenant), applicationId);
+      await this.client.publish(CHANNEL, packr.pack([this.self, tenant, applicationId, '']));
+    });
+  }
+
+  /**
+   * Installs what the cluster has for a tenant and this node lacks (or has
+   * in another version); resolves with how many changed. Concurrent calls
+   * for one tenant share one read.
+   */
+  sync(tenant: string): Promise<number> {
+    let running = this.syncing.get(tenant);
+    if (running === undefined) {
+      running = this.syncNow(tenant).finally(() => this.syncing.delete(tenant));
+      this.syncing.set(tenant, running);
+    }
+    return running;
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+  }
+
+  private async syncNow(tenant: string): Promise<number> {
+    const all = await onBackend('read the cluster’s applications', () => this.client.hgetallBuffer(appsKey(tenant)));
+    let changed = 0;
+    for (const [applicationId, raw] of Object.entries(all)) {
+      if (await this.install(tenant, applicationId, packr.unpack(raw) as Stored)) changed++;
+    }
+    return changed;
+  }
+
+  private heard(message: Buffer): void {
+    let origin: unknown, tenant: unknown, applicationId: unknown, rev: unknown;
+    try {
+      [origin, tenant, applicationId, rev] = packr.unpack(message) as unknown[];
+    } catch {
+      return;
+    }
+    if (origin === this.self || typeof tenant !== 'string' || typeof applicationId !== 'string') return;
+    const key = `${tenant}\n${applicationId}`;
+    if (rev === '') {
+      if (!this.revs.has(key)) return;
+      this.revs.delete(key);
+      this.registry.undeploy(tenant, applicationId).then(
+        () => this.log.info('application undeployed cluster-wide', { tenant, application: applicationId }),
+        (error: unknown) => this.log.warn('cannot undeploy an application the cluster undeployed', { tenant, application: applicationId, error: (error as Error).message }),
+      );
+      return;
+    }
+    if (this.revs.get(key) === rev) return;
+    this.sync(tenant).catch((error: unknown) => this.log.warn('cannot install an application deployed on another node', { tenant, application: applicationId, error: (error as Error).message }));
+  }
+
+  private async install(tenant: string, applicationId: string, [rev, name, version, durable, wasm]: Stored): Promise<boolean> {
+    const key = `${tenant}\n${applicationId}`;
+    if (this.revs.get(key) === rev) return false;
+    try {
+      await this.registry.deploy(tenant, applicationId, name, version, new Uint8Array(wasm), { durable });
+      this.revs.set(key, rev);
+      this.log.info('application installed from the cluster', { tenant, application: applicationId, version });
+      return true;
+    } catch (error) {
+      // Refused here (a quota of this node, a module this node cannot run): the others keep it.
+      this.log.warn('cannot install an application deployed on another node', { tenant, application: applicationId, error: (error as Error).message });
+      return false;
+    }
+  }
+}
