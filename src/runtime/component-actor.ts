@@ -221,7 +221,13 @@ function topicsOf(json: string): string {
  * WASI from preview2-shim, keyed as jco asks (`wasi:cli/stdout` →
  * `cli.stdout`), except the file system: an actor gets no preopened
  * directories, so it cannot touch the host's files — and sockets, which
- * are present but refuse every use (wasi-sockets-denied.ts).
+ * are present but refuse every use (wasi-sockets-denied.ts). preview2-shim's
+ * environment is the node's own (its variables — secrets among them — its
+ * arguments and working directory) and its exit ends the thread every actor
+ * of the worker runs on: an actor gets an empty environment instead, and
+ * `exit` crashes only that actor (PLEX_ERR_ACTOR_EXITED), as a core
+ * module's proc_exit does (wasi-preview1.ts). CPython reads the environment
+ * at start (`os.environ`) and `os._exit` calls exit.
  */
 function wasiImports(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -234,5 +240,14 @@ function wasiImports(): Record<string, unknown> {
     }
   }
   out['wasi:filesystem/preopens'] = { getDirectories: () => [] };
+  out['wasi:cli/environment'] = { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined };
+  out['wasi:cli/exit'] = {
+    exit: (status: { tag: 'ok' | 'err' }) => {
+      throw new ActorFault(ErrorCode.ActorExited, `the actor called exit (${status?.tag === 'err' ? 'failure' : 'success'})`);
+    },
+    exitWithCode: (code: number) => {
+      throw new ActorFault(ErrorCode.ActorExited, `the actor called exit(${code})`);
+    },
+  };
   return { ...out, ...deniedSocketImports() };
 }

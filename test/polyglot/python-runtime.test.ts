@@ -32,6 +32,19 @@ describe('Python components in the runtime', () => {
     expect(json(await runtime.ask(id, 'hit')).hits).toBe(1);
   });
 
+  it("the environment is empty, not the node's (whose variables may hold secrets; this process has PATH at least)", async () => {
+    expect(process.env.PATH).toBeDefined();
+    const id = await runtime.spawn('probe');
+    expect(json(await runtime.ask(id, 'environment'))).toEqual({ variables: [], cwd_known: false });
+  });
+
+  it('os._exit crashes only that actor (PLEX_ERR_ACTOR_EXITED); a neighbour on the same worker keeps answering', async () => {
+    const leaver = await runtime.spawn('probe');
+    const neighbour = await runtime.spawn('probe');
+    await expect(runtime.ask(leaver, 'exit', JSON.stringify({ code: 3 }))).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_EXITED' });
+    expect(json(await runtime.ask(neighbour, 'hit')).hits).toBe(1);
+  });
+
   it('a module first imported inside a handler is not found: the component has no file system', async () => {
     const id = await runtime.spawn('probe');
     expect(json(await runtime.ask(id, 'lazy_import')).error).toBe("ModuleNotFoundError: No module named 'decimal' (a module first imported inside a handler is not in the component: import it at the top of the actor module)");
