@@ -28,6 +28,12 @@ export interface ActorSystemOptions {
   node?: CoordinationOptions['node'];
 }
 
+/** Asks and sends for actors that run elsewhere (a cluster's other nodes); undefined / false: not elsewhere. */
+export interface RemoteActors {
+  ask(to: string, type: string, payload: Uint8Array, options: AskOptions): Promise<Uint8Array | undefined>;
+  send(to: string, type: string, payload: Uint8Array, from: string): Promise<boolean>;
+}
+
 export interface ActorSpawnOptions extends Omit<SpawnOptions, 'intercepted' | 'journaled'> {
   /** Exit signals from linked actors arrive as `exit` messages instead of killing this actor. */
   trapExits?: boolean;
@@ -92,6 +98,8 @@ export class ActorSystem {
   readonly journal: DurableJournal;
   private readonly metrics = metricsFacet();
   private readonly pipelines = new Map<string, Pipeline>();
+  /** Set on a node of a cluster with a secret: actors that run on the other nodes. */
+  private remote: RemoteActors | undefined;
   private readonly virtualKinds = new Map<string, VirtualKind>();
   private readonly activating = new Map<string, Promise<void>>();
   private readonly exitListeners = new Set<(report: ExitReport) => void>();
@@ -130,6 +138,8 @@ export class ActorSystem {
     this.runtime.setRouter({
       send: (to, type, payload, from) => {
         if (this.runtime.has(to) || this.virtualKindOf(to) !== undefined) this.tell(to, type, payload, from);
+        // Not here: on another node of the cluster, if one runs it (else dropped, as a send to a dead process).
+        else void this.remote?.send(to, type, payload, from);
       },
       ask: (to, type, payload, options) => this.ask(to, type, payload, options),
     });
@@ -252,7 +262,18 @@ export class ActorSystem {
   /** Request/reply, through the actor's facets; a virtual actor is activated first. */
   ask(actorId: string, type: string, payload?: Uint8Array | string, options: AskOptions = {}): Promise<Uint8Array> {
     if (!this.pipelines.has(actorId) && this.runtime.has(actorId)) return this.runtime.ask(actorId, type, payload, options);
+    const remote = this.remote;
+    if (remote !== undefined && !this.pipelines.has(actorId) && this.virtualKindOf(actorId) === undefined) {
+      // Another node may run it (the cluster's directory); if none does, the local rules answer.
+      const bytes = toBytes(payload);
+      return remote.ask(actorId, type, bytes, options).then((reply) => reply ?? this.deliver(actorId, type, bytes, options.from ?? '', true, options));
+    }
     return this.deliver(actorId, type, toBytes(payload), options.from ?? '', true, options);
+  }
+
+  /** Where asks and sends for actors that do not run here go: the cluster's other nodes (src/cluster/remote-actor-calls.ts). */
+  reachRemoteActorsThrough(remote: RemoteActors): void {
+    this.remote = remote;
   }
 
   /** Normal exit: linked actors that do not trap exits live on. */

@@ -3,6 +3,7 @@ import type { WsEndpoint } from '../server/ws-endpoint.js';
 import { ActorDirectory } from './actor-directory.js';
 import type { ClusterApplications } from './cluster-applications.js';
 import { ActorRouter } from './actor-router.js';
+import { RemoteActorCalls } from './remote-actor-calls.js';
 import { DEFAULT_LINK_MAX_FRAME_BYTES } from './link/node-link.js';
 import { LINK_PATH, NodeLinks } from './link/node-links.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -25,8 +26,17 @@ export function startClusterActors(options: { client: RedisClient; registry: Nod
   const { registry } = options;
   const self = `${registry.self.id}.${registry.self.incarnation}`;
   const directory = new ActorDirectory(options.client, self);
-  const links = new NodeLinks({ self, secret: options.secret, registry, handler: (kind, body) => options.service.serveForwarded(kind, body) });
+  // Calls through the node's surfaces ('ask', 'tell') and a WASM actor's own ('actor.ask', 'actor.send').
+  let remoteCalls: RemoteActorCalls | undefined;
+  const links = new NodeLinks({
+    self,
+    secret: options.secret,
+    registry,
+    handler: (kind, body) => (kind.startsWith('actor.') ? remoteCalls!.serve(kind, body) : options.service.serveForwarded(kind, body)),
+  });
   const router = new ActorRouter(directory, links);
+  remoteCalls = new RemoteActorCalls(router, options.service.node.actors);
+  options.service.node.actors.reachRemoteActorsThrough(remoteCalls);
   const stopWatching = registry.onChange((event) => {
     if (event.type === 'leave') router.forgetOwner(`${event.node.id}.${event.node.incarnation}`);
   });

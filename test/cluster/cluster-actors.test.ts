@@ -21,6 +21,7 @@ const SECRET = 'correct horse battery staple';
 let redis: RedisProcess;
 let config: string;
 let counter: Uint8Array;
+let relay: Uint8Array;
 let alpha: NodeProcess;
 let beta: NodeProcess;
 let gamma: NodeProcess;
@@ -28,13 +29,18 @@ let gamma: NodeProcess;
 const start = (id: string, file = config) => startNodeProcess(join(dir, id), children, { args: ['--config', file, '--node-id', id] });
 
 beforeAll(async () => {
-  [redis, { component: counter }] = await Promise.all([startRedisServer(), buildActor(join(root, 'test/fixtures/sdk/article-counter.ts'))]);
+  [redis, { component: counter }, { component: relay }] = await Promise.all([
+    startRedisServer(),
+    buildActor(join(root, 'test/fixtures/sdk/article-counter.ts')),
+    buildActor(join(root, 'test/fixtures/sdk/relay.ts')),
+  ]);
   config = join(dir, 'cluster.toml');
   writeFileSync(config, `[cluster]\nredis = ["${redis.url}"]\nheartbeat_ttl_ms = 8000\nsecret = "${SECRET}"\n`);
   [alpha, beta, gamma] = await Promise.all([start('alpha'), start('beta'), start('gamma')]);
   // Deployed once, on one node: module applications are the cluster's.
   await deploy(alpha, 'counter-app', 'counter', true);
   await deploy(gamma, 'volatile-app', 'volatile', false);
+  await deploy(beta, 'relay-app', 'relay', false, relay);
 }, 180_000);
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
@@ -42,13 +48,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function deploy(node: NodeProcess, applicationId: string, name: string, durable: boolean): Promise<void> {
+async function deploy(node: NodeProcess, applicationId: string, name: string, durable: boolean, wasm = counter): Promise<void> {
   const form = new FormData();
   form.set('application_id', applicationId);
   form.set('name', name);
   form.set('version', '1.0.0');
   form.set('durable', String(durable));
-  form.set('wasm_file', new Blob([Buffer.from(counter)]), 'actor.wasm');
+  form.set('wasm_file', new Blob([Buffer.from(wasm)]), 'actor.wasm');
   const response = await fetch(`${node.http}/api/v1/applications/deploy`, { method: 'POST', body: form });
   expect(response.status, await response.clone().text()).toBe(201);
 }
@@ -102,15 +108,15 @@ describe('actors across the nodes of a cluster', () => {
     const until = async (check: () => Promise<boolean>) => {
       for (let i = 0; i < 100 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     };
-    await until(async () => (await apps(beta)).includes('volatile-app') && (await apps(alpha)).includes('volatile-app'));
-    for (const node of [alpha, beta, gamma]) expect(await apps(node)).toEqual(['counter-app', 'volatile-app']);
+    await until(async () => (await Promise.all([alpha, beta, gamma].map(apps))).every((list) => list.length === 3));
+    for (const node of [alpha, beta, gamma]) expect(await apps(node)).toEqual(['counter-app', 'relay-app', 'volatile-app']);
     await deploy(beta, 'short-lived-app', 'short-lived', false);
     // Asked through alpha at once: if alpha has not heard of the deploy yet, it reads the cluster's applications first.
     expect((await ask(alpha, 'short-lived-1', 'increment')).body).toEqual({ count: 1 });
     const removed = await fetch(`${beta.http}/api/v1/applications/short-lived-app`, { method: 'DELETE' });
     expect(removed.status).toBe(200);
     await until(async () => !(await apps(alpha)).includes('short-lived-app') && !(await apps(gamma)).includes('short-lived-app'));
-    for (const node of [alpha, beta, gamma]) expect(await apps(node)).toEqual(['counter-app', 'volatile-app']);
+    for (const node of [alpha, beta, gamma]) expect(await apps(node)).toEqual(['counter-app', 'relay-app', 'volatile-app']);
   });
 
   it('tells cross nodes too, in order with the asks that follow them', async () => {
@@ -173,6 +179,21 @@ describe('actors across the nodes of a cluster', () => {
     expect(String(refused.message)).toMatch(/did not prove the cluster secret/);
     await kill9(mallory.child);
     expect((await ask(alpha, 'counter-1', 'get')).body).toEqual({ count: 59 });
+  });
+
+  it('a WASM actor’s own ask and send reach an actor on another node', async () => {
+    // relay-1 is activated on gamma (the first node asked); counter-1 runs on alpha.
+    expect((await ask(gamma, 'relay-1', 'relay', { to: 'counter-1', type: 'get' })).body).toEqual({ reply: { count: 59 } });
+    expect((await ask(gamma, 'relay-1', 'notify', { to: 'counter-1', type: 'increment', payload: { amount: 1 } })).body).toEqual({ sent: true });
+    let count = 0;
+    for (let i = 0; i < 50 && count !== 60; i++) count = Number((await ask(beta, 'counter-1', 'get')).body.count);
+    expect(count).toBe(60);
+    expect(await runsOn('relay-1', [alpha, beta, gamma])).toEqual(['gamma']);
+    // An actor no node runs is as unknown as on one node; another tenant's is out of reach by name.
+    const missing = await ask(gamma, 'relay-1', 'relay', { to: 'nobody-at-all', type: 'get' });
+    expect(JSON.stringify(missing.body)).toContain('PLEX_ERR_ACTOR_NOT_FOUND');
+    const foreign = await ask(gamma, 'relay-1', 'relay', { to: 'globex/default/counter-1', type: 'get' });
+    expect(JSON.stringify(foreign.body)).toContain('PLEX_ERR_FORBIDDEN');
   });
 
   it('asks in flight to a node that is SIGKILLed fail fast or succeed, never hang; a survivor takes the durable actor over with its state', async () => {
