@@ -95,7 +95,7 @@ async function asksAcross(a: NodeWorker, b: NodeWorker, quick: boolean): Promise
   const counts = [(await a.send({ op: 'count', actor: 'bench-counter-remote' })).count, (await a.send({ op: 'count', actor: 'bench-counter-local' })).count];
   if (counts.some((c) => c !== expected)) throw new Error(`cluster bench: the counters hold ${counts.join(' and ')}, not ${expected} each`);
   const check = `${n} asks of inc, answered; each counter holds exactly its ${expected} incs`;
-  const p = (samples: number[], q: number) => microseconds(percentile(samples, q));
+  const p = (samples: number[], q: number) => microseconds(percentile([...samples].sort((x, y) => x - y), q));
   return [
     { id: 'ask.cross-node.p50', value: p(remote.samples!, 0.5), unit: 'µs', baseline: 'ask.same-node.p50', target: '≤ 150 µs', check: `${check}; p99 ${p(remote.samples!, 0.99)} µs` },
     { id: 'ask.same-node.p50', value: p(local.samples!, 0.5), unit: 'µs', check: `${check}; p99 ${p(local.samples!, 0.99)} µs` },
