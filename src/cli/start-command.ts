@@ -146,6 +146,7 @@ export async function startCommand(args: string[]): Promise<number> {
           service: server.service,
           ws: server.ws,
           applications: await ClusterApplications.start(redis!, node.applications, `${cluster.registry.self.id}.${cluster.registry.self.incarnation}`, log),
+          log,
         })
       : undefined;
   if (cluster !== undefined && clusterActors === undefined) log.warn('no [cluster] secret: actors are each node’s own (messages are not forwarded between nodes; docs/cluster.md)');

@@ -85,6 +85,21 @@ export class ActorDirectory {
     await onBackend('release an actor', () => this.client.plexDirectoryRelease(directoryKey(tenantOf(actorId)), actorId, this.self));
   }
 
+  /** Whether this node claimed the actor (and has not released it). */
+  claimedHere(actorId: string): boolean {
+    return this.mine.has(actorId);
+  }
+
+  /** The actors this node claimed. */
+  claimedIds(): string[] {
+    return [...this.mine];
+  }
+
+  /** Forgets a claim that another node has taken over (nothing is written: the entry is no longer ours). */
+  dropClaim(actorId: string): void {
+    this.mine.delete(actorId);
+  }
+
   /** Releases every entry this node claimed (a graceful stop: other nodes take its actors over at once). */
   async releaseAll(): Promise<void> {
     const ids = [...this.mine];

@@ -1,4 +1,4 @@
-import { ErrorCode, NodeDownError, PlexError } from '../errors.js';
+import { BackendUnavailableError, ErrorCode, NodeDownError, PlexError } from '../errors.js';
 import type { ActorDirectory, Owner } from './actor-directory.js';
 import type { NodeLink } from './link/node-link.js';
 import { peerNode } from './link/node-link.js';
@@ -23,7 +23,58 @@ export class ActorRouter {
   constructor(
     readonly directory: ActorDirectory,
     readonly links: NodeLinks,
+    /** Whether this node can prove it is still a member (its registry heartbeat holds: NodeRegistry.provesMembership). */
+    private readonly isMember: () => boolean = () => true,
   ) {}
+
+  /**
+   * A node whose heartbeat Redis has not accepted for a TTL (cut off from
+   * Redis, or stalled) may already be dead to the others, who then take
+   * over its actors: until it has joined again it claims nothing and serves
+   * none of the actors it claimed, so two nodes never both act as an
+   * actor's owner. Actors it did not claim (spawned, supervised) are its own.
+   */
+  mayServe(actorId: string): void {
+    if (!this.directory.claimedHere(actorId)) return;
+    this.assertMember();
+    if (this.rejoining) throw new BackendUnavailableError('this node has just joined the cluster again and is checking which of its actors other nodes took over meanwhile: try again in a moment');
+  }
+
+  /** Set from a rejoin until reconcile has run: claimed actors are not served meanwhile (they may be stale copies). */
+  private rejoining = false;
+
+  /** Called (synchronously) when the registry says this node joined again after being declared dead. */
+  markRejoining(): void {
+    this.rejoining = true;
+  }
+
+  /**
+   * After this node joined again (it had been declared dead): stops the
+   * actors it claimed that the directory now gives to another node — or to
+   * none — so a stale copy never answers again. Resolves with how many.
+   */
+  async reconcile(stop: (actorId: string) => Promise<void>): Promise<number> {
+    let stopped = 0;
+    for (const actorId of this.directory.claimedIds()) {
+      const owner = await this.directory.lookup(actorId);
+      if (owner === this.self) continue;
+      this.directory.dropClaim(actorId);
+      this.owners.delete(actorId);
+      await stop(actorId).catch(() => undefined);
+      stopped++;
+    }
+    // Only once every claim was checked (a lookup that failed leaves the node refusing, and the next rejoin retries).
+    this.rejoining = false;
+    return stopped;
+  }
+
+  private assertMember(): void {
+    if (!this.isMember()) {
+      throw new BackendUnavailableError(
+        'this node cannot prove it is still in the cluster (Redis has accepted no heartbeat from it within its TTL): the other nodes may have taken over its actors, so it serves none of them until it has joined again',
+      );
+    }
+  }
 
   get self(): Owner {
     return this.directory.self;
@@ -36,6 +87,7 @@ export class ActorRouter {
    * id here), and says whether the actor's state outlives its node.
    */
   async where(actorId: string, activation: () => boolean): Promise<'here' | NodeLink> {
+    this.assertMember();
     let owner = this.owners.get(actorId) ?? (await this.directory.lookup(actorId));
     for (let attempt = 0; attempt < 3; attempt++) {
       if (owner === undefined) {
@@ -78,6 +130,7 @@ export class ActorRouter {
    * the directory names another node.
    */
   async ownsHere(actorId: string): Promise<boolean> {
+    this.assertMember();
     const owner = (await this.directory.lookup(actorId)) ?? (await this.directory.claim(actorId));
     if (owner === this.self) this.owners.set(actorId, owner);
     return owner === this.self;

@@ -1,3 +1,4 @@
+import type { Logger } from '../node/logger.js';
 import type { NodeService } from '../server/node-service.js';
 import type { WsEndpoint } from '../server/ws-endpoint.js';
 import { ActorDirectory } from './actor-directory.js';
@@ -22,7 +23,15 @@ export interface ClusterActors {
  * the node's actor calls routed through them (docs/cluster.md, "Actors
  * across nodes").
  */
-export function startClusterActors(options: { client: RedisClient; registry: NodeRegistry; secret: string; service: NodeService; ws: WsEndpoint; applications?: ClusterApplications }): ClusterActors {
+export function startClusterActors(options: {
+  client: RedisClient;
+  registry: NodeRegistry;
+  secret: string;
+  service: NodeService;
+  ws: WsEndpoint;
+  applications?: ClusterApplications;
+  log?: Logger;
+}): ClusterActors {
   const { registry } = options;
   const self = `${registry.self.id}.${registry.self.incarnation}`;
   const directory = new ActorDirectory(options.client, self);
@@ -34,18 +43,36 @@ export function startClusterActors(options: { client: RedisClient; registry: Nod
     registry,
     handler: (kind, body) => (kind.startsWith('actor.') ? remoteCalls!.serve(kind, body) : options.service.serveForwarded(kind, body)),
   });
-  const router = new ActorRouter(directory, links);
+  const router = new ActorRouter(directory, links, () => registry.provesMembership());
   remoteCalls = new RemoteActorCalls(router, options.service.node.actors);
   options.service.node.actors.reachRemoteActorsThrough(remoteCalls);
   const stopWatching = registry.onChange((event) => {
     if (event.type === 'leave') router.forgetOwner(`${event.node.id}.${event.node.incarnation}`);
+  });
+  // Declared dead and back: the actors the others took over meanwhile stop here, so a stale copy never
+  // answers; until that check is done the node serves none of its claimed actors (retried until it works).
+  let closed = false;
+  const reconcile = () => {
+    router.reconcile((actorId) => options.service.node.actors.stop(actorId)).then(
+      (stopped) => stopped > 0 && options.log?.warn('actors taken over by other nodes while this one was cut off stopped here', { actors: stopped }),
+      (error: unknown) => {
+        options.log?.warn('cannot reconcile this node’s actors with the directory yet; retrying', { error: (error as Error).message });
+        if (!closed) setTimeout(reconcile, 1_000).unref();
+      },
+    );
+  };
+  const stopRejoins = registry.onRejoin(() => {
+    router.markRejoining();
+    reconcile();
   });
   options.ws.route(LINK_PATH, DEFAULT_LINK_MAX_FRAME_BYTES, (socket) => void links.accept(socket));
   options.service.routeActorsThrough(router, options.applications);
   return {
     router,
     async close() {
+      closed = true;
       stopWatching();
+      stopRejoins();
       links.close();
       await directory.releaseAll();
       await options.applications?.close();

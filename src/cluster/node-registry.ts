@@ -160,6 +160,8 @@ export class NodeRegistry {
   private beating: Promise<void> | undefined;
   private closed = false;
   private lastError: Error | undefined;
+  /** When the last registration that Redis accepted was sent (performance.now): its entry lives at least ttlMs from then. */
+  private registeredAt = -Infinity;
   readonly ttlMs: number;
   readonly heartbeatMs: number;
 
@@ -204,6 +206,16 @@ export class NodeRegistry {
     await registry.readMembers().catch(() => undefined); // just registered: read the others, no second beat
     registry.schedule();
     return registry;
+  }
+
+  /**
+   * Whether this node's own registry entry is certainly still alive: its
+   * last accepted heartbeat was sent less than a TTL ago. Once false, the
+   * other nodes may already have declared it dead and taken over what it
+   * ran — so it must not act as the owner of anything (actor-router.ts).
+   */
+  provesMembership(): boolean {
+    return !this.closed && performance.now() - this.registeredAt < this.ttlMs;
   }
 
   /** The live nodes as this node last saw them, this node first. */
@@ -258,8 +270,12 @@ export class NodeRegistry {
 
   // ── internals ────────────────────────────────────────────────────────────
 
-  private register(mode: 'join' | 'beat'): Promise<[string, string]> {
-    return onBackend('register with the cluster', () => this.client.plexNodeRegister(MEMBERS, infoKey(this.self.id), this.self.id, this.self.incarnation, JSON.stringify(this.self), String(this.ttlMs), mode));
+  private async register(mode: 'join' | 'beat'): Promise<[string, string]> {
+    // Timed from before the call: Redis set the entry's expiry later than this, so the bound errs on the safe side.
+    const sent = performance.now();
+    const reply = await onBackend('register with the cluster', () => this.client.plexNodeRegister(MEMBERS, infoKey(this.self.id), this.self.id, this.self.incarnation, JSON.stringify(this.self), String(this.ttlMs), mode));
+    if (reply[0] !== 'conflict' && reply[0] !== 'replaced') this.registeredAt = sent;
+    return reply;
   }
 
   private schedule(): void {

@@ -42,6 +42,7 @@ export class RemoteActorCalls {
       throw new InvalidArgumentError('an actor call from another node needs to, type, from strings and payload bytes');
     }
     if (!this.system.runtime.has(call.to)) throw new ActorMovedError(call.to, this.router.self);
+    this.router.mayServe(call.to);
     if (kind === 'actor.send') {
       this.system.tell(call.to, call.type, call.payload, call.from);
       return null;

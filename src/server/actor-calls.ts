@@ -64,7 +64,10 @@ export class ActorCalls {
     const actorId = `${scope.tenant}/${scope.namespace}/${checkActorId(id)}`;
     let synced = false;
     for (let attempt = 0; ; attempt++) {
-      if (this.node.runtime.has(actorId)) return undefined;
+      if (this.node.runtime.has(actorId)) {
+        router.mayServe(actorId);
+        return undefined;
+      }
       let where: Awaited<ReturnType<ActorRouter['where']>>;
       try {
         where = await router.where(actorId, () => this.survivesItsNode(scope, id, application));
@@ -118,6 +121,7 @@ export class ActorCalls {
     const router = this.router;
     if (router === undefined) throw new InvalidArgumentError('this node does not take forwarded calls (no cluster secret)');
     if (!this.node.runtime.has(actorId) && !(await router.ownsHere(actorId))) throw new ActorMovedError(actorId, router.self);
+    router.mayServe(actorId);
     switch (kind) {
       case 'ask':
         return this.askHere(scope, call.id, checkType(call.type), call.payload, { application: call.application, timeoutMs: call.timeoutMs });
