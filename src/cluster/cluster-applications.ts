@@ -37,9 +37,11 @@ function revOf(info: Pick<ApplicationInfo, 'name' | 'version' | 'durable'>, wasm
 }
 
 export class ClusterApplications {
-  /** tenant\napplication id → the rev installed here from (or published to) the cluster. */
+  /** tenant\napplication id → the rev installed here, as the cluster has it. */
   private readonly revs = new Map<string, string>();
-  private readonly syncing = new Map<string, Promise<number>>();
+  /** Keys this node is writing to the cluster right now: syncs leave them alone. */
+  private readonly publishing = new Set<string>();
+  private readonly syncing = new Map<string, { again: boolean; done: Promise<number> }>();
   private subscriber: RedisClient | undefined;
 
   private constructor(
@@ -66,37 +68,62 @@ export class ClusterApplications {
   /** After a module deploy on this node: the cluster's copy, and a word to the other nodes. */
   async published(info: ApplicationInfo, wasm: Uint8Array): Promise<void> {
     if (info.kind !== 'module') return;
+    const key = `${info.tenant}\n${info.applicationId}`;
     const rev = revOf(info, wasm);
-    this.revs.set(`${info.tenant}\n${info.applicationId}`, rev);
     const stored: Stored = [rev, info.name, info.version, info.durable, wasm];
-    await onBackend('share the application with the cluster', async () => {
-      await this.client.hset(appsKey(info.tenant), info.applicationId, packr.pack(stored));
-      await this.client.sadd(TENANTS, info.tenant);
-      await this.client.publish(CHANNEL, packr.pack([this.self, info.tenant, info.applicationId, rev]));
-    });
+    this.publishing.add(key);
+    try {
+      await onBackend('share the application with the cluster', async () => {
+        await this.client.hset(appsKey(info.tenant), info.applicationId, packr.pack(stored));
+        await this.client.sadd(TENANTS, info.tenant);
+        await this.client.publish(CHANNEL, packr.pack([this.self, info.tenant, info.applicationId, rev]));
+      });
+      this.revs.set(key, rev);
+    } finally {
+      this.publishing.delete(key);
+    }
   }
 
   /** After an undeploy on this node: gone from the cluster too. */
   async undeployed(tenant: string, applicationId: string): Promise<void> {
-    this.revs.delete(`${tenant}\n${applicationId}`);
-    await onBackend('undeploy the application cluster-wide', async () => {
-      await this.client.hdel(appsKey(tenant), applicationId);
-      await this.client.publish(CHANNEL, packr.pack([this.self, tenant, applicationId, '']));
-    });
+    const key = `${tenant}\n${applicationId}`;
+    this.publishing.add(key);
+    try {
+      await onBackend('undeploy the application cluster-wide', async () => {
+        await this.client.hdel(appsKey(tenant), applicationId);
+        await this.client.publish(CHANNEL, packr.pack([this.self, tenant, applicationId, '']));
+      });
+      this.revs.delete(key);
+    } finally {
+      this.publishing.delete(key);
+    }
   }
 
   /**
-   * Installs what the cluster has for a tenant and this node lacks (or has
-   * in another version); resolves with how many changed. Concurrent calls
-   * for one tenant share one read.
+   * Makes this node's applications of a tenant what the cluster has: installs
+   * what is missing or in another version, undeploys what the cluster no
+   * longer has (of what came from it). State, not events, decides, so a
+   * deploy and an undeploy heard while an install was under way still end
+   * right. One sync per tenant at a time; one asked meanwhile runs after it.
+   * Resolves with how many applications changed.
    */
   sync(tenant: string): Promise<number> {
-    let running = this.syncing.get(tenant);
-    if (running === undefined) {
-      running = this.syncNow(tenant).finally(() => this.syncing.delete(tenant));
-      this.syncing.set(tenant, running);
+    const running = this.syncing.get(tenant);
+    if (running !== undefined) {
+      running.again = true;
+      return running.done;
     }
-    return running;
+    const entry = { again: false, done: Promise.resolve(0) };
+    entry.done = (async () => {
+      let changed = 0;
+      do {
+        entry.again = false;
+        changed += await this.syncNow(tenant);
+      } while (entry.again);
+      return changed;
+    })().finally(() => this.syncing.delete(tenant));
+    this.syncing.set(tenant, entry);
+    return entry.done;
   }
 
   async close(): Promise<void> {
@@ -107,31 +134,31 @@ export class ClusterApplications {
     const all = await onBackend('read the cluster’s applications', () => this.client.hgetallBuffer(appsKey(tenant)));
     let changed = 0;
     for (const [applicationId, raw] of Object.entries(all)) {
+      if (this.publishing.has(`${tenant}\n${applicationId}`)) continue;
       if (await this.install(tenant, applicationId, packr.unpack(raw) as Stored)) changed++;
+    }
+    for (const key of [...this.revs.keys()]) {
+      const [owner, applicationId] = key.split('\n');
+      if (owner !== tenant || applicationId in all || this.publishing.has(key)) continue;
+      this.revs.delete(key);
+      await this.registry.undeploy(tenant, applicationId).then(
+        () => this.log.info('application undeployed cluster-wide', { tenant, application: applicationId }),
+        (error: unknown) => this.log.warn('cannot undeploy an application the cluster undeployed', { tenant, application: applicationId, error: (error as Error).message }),
+      );
+      changed++;
     }
     return changed;
   }
 
   private heard(message: Buffer): void {
-    let origin: unknown, tenant: unknown, applicationId: unknown, rev: unknown;
+    let origin: unknown, tenant: unknown;
     try {
-      [origin, tenant, applicationId, rev] = packr.unpack(message) as unknown[];
+      [origin, tenant] = packr.unpack(message) as unknown[];
     } catch {
       return;
     }
-    if (origin === this.self || typeof tenant !== 'string' || typeof applicationId !== 'string') return;
-    const key = `${tenant}\n${applicationId}`;
-    if (rev === '') {
-      if (!this.revs.has(key)) return;
-      this.revs.delete(key);
-      this.registry.undeploy(tenant, applicationId).then(
-        () => this.log.info('application undeployed cluster-wide', { tenant, application: applicationId }),
-        (error: unknown) => this.log.warn('cannot undeploy an application the cluster undeployed', { tenant, application: applicationId, error: (error as Error).message }),
-      );
-      return;
-    }
-    if (this.revs.get(key) === rev) return;
-    this.sync(tenant).catch((error: unknown) => this.log.warn('cannot install an application deployed on another node', { tenant, application: applicationId, error: (error as Error).message }));
+    if (origin === this.self || typeof tenant !== 'string') return;
+    this.sync(tenant).catch((error: unknown) => this.log.warn('cannot bring this node’s applications in line with the cluster’s', { tenant, error: (error as Error).message }));
   }
 
   private async install(tenant: string, applicationId: string, [rev, name, version, durable, wasm]: Stored): Promise<boolean> {

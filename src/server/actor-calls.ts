@@ -1,5 +1,6 @@
 import type { ActorRouter } from '../cluster/actor-router.js';
-import { ActorConflictError, ActorMovedError, ActorNotFoundError, ErrorCode, InvalidArgumentError, ModuleNotFoundError, PlexError, shown } from '../errors.js';
+import { peerNode } from '../cluster/link/node-link.js';
+import { ActorConflictError, ActorMovedError, ActorNotFoundError, ErrorCode, InvalidArgumentError, ModuleNotFoundError, NodeDownError, PlexError, shown } from '../errors.js';
 import { checkId } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
 import { applicationFor, applicationOfModule } from './actor-addressing.js';
@@ -120,6 +121,8 @@ export class ActorCalls {
     const actorId = `${call.tenant}/${call.namespace}/${checkActorId(call.id)}`;
     const router = this.router;
     if (router === undefined) throw new InvalidArgumentError('this node does not take forwarded calls (no cluster secret)');
+    // A stop claims nothing: it stops what runs here (and releases its entry), or finds nothing.
+    if (kind === 'stop') return this.stopHere(scope, call.id);
     if (!this.node.runtime.has(actorId) && !(await router.ownsHere(actorId))) throw new ActorMovedError(actorId, router.self);
     router.mayServe(actorId);
     switch (kind) {
@@ -223,8 +226,19 @@ export class ActorCalls {
       .map((id) => id.slice(prefix.length));
   }
 
-  /** Stops an actor this node runs (stopping one that runs on another node is not routed yet: PLEX_ERR_ACTOR_NOT_FOUND here). */
+  /** Stops an actor, on whichever node runs it (a stop claims nothing: an actor nobody runs is not found). */
   async stopActor(scope: Scope, id: string): Promise<void> {
+    const actorId = `${scope.tenant}/${scope.namespace}/${checkId('actor id', id)}`;
+    const router = this.router;
+    if (router !== undefined && !this.node.runtime.has(actorId)) {
+      const owner = await router.directory.lookup(actorId);
+      if (owner !== undefined && owner !== router.self) {
+        if (!(await router.links.liveNow(owner))) throw new NodeDownError(peerNode(owner), `it ran actor ${actorId}`);
+        await (await router.links.to(owner)).request('stop', { ...scope, id });
+        router.forget(actorId);
+        return;
+      }
+    }
     await this.stopHere(scope, id);
   }
 

@@ -2,12 +2,15 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { PlexClient } from '../../src/client/index.js';
 import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
+import { PROTO_ROOT } from '../../src/server/grpc-server.js';
 import { kill9, startNodeProcess, type NodeProcess } from '../support/node-process.js';
 
 // Real node processes of one cluster, sharing a redis-server and a cluster
@@ -73,6 +76,8 @@ async function ask(node: NodeProcess, actor: string, type: string, payload: unkn
   const error = body.error as { code?: string; message?: string } | undefined;
   return { status: response.status, body, code: error?.code, message: error?.message };
 }
+
+const byId = (id: string | undefined) => ({ alpha, beta, gamma })[id as 'alpha' | 'beta' | 'gamma'];
 
 /** The nodes (by id) whose own actor list has `actor`: through the TS client over each node's websocket. */
 async function runsOn(actor: string, nodes: NodeProcess[]): Promise<string[]> {
@@ -194,6 +199,23 @@ describe('actors across the nodes of a cluster', () => {
     expect(JSON.stringify(missing.body)).toContain('PLEX_ERR_ACTOR_NOT_FOUND');
     const foreign = await ask(gamma, 'relay-1', 'relay', { to: 'globex/default/counter-1', type: 'get' });
     expect(JSON.stringify(foreign.body)).toContain('PLEX_ERR_FORBIDDEN');
+  });
+
+  it('an actor is stopped through gRPC on a node that does not run it; the next message activates it again with its state', async () => {
+    const [running] = await runsOn('counter-2', [alpha, beta, gamma]);
+    const other = [alpha, beta, gamma].find((n) => n !== byId(running))!;
+    const definition = protoLoader.loadSync(['plexspaces/v1/actor.proto'], { includeDirs: [PROTO_ROOT], longs: String, enums: String, defaults: false, oneofs: true });
+    const v1 = (grpc.loadPackageDefinition(definition) as never as { plexspaces: { v1: { Actor: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client } } }).plexspaces.v1;
+    const client = new v1.Actor(/grpc: (\S+)/.exec(other.out())![1], grpc.credentials.createInsecure());
+    const stop = (id: string) =>
+      new Promise<unknown>((resolve, reject) =>
+        (client as unknown as Record<string, (r: unknown, cb: (e: grpc.ServiceError | null, v: unknown) => void) => void>).Stop({ actor: { tenant: 'default', namespace: 'default', id } }, (error, value) => (error ? reject(error) : resolve(value))),
+      );
+    await stop('counter-2');
+    expect(await runsOn('counter-2', [alpha, beta, gamma])).toEqual([]);
+    await expect(stop('counter-2')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    client.close();
+    expect((await ask(other, 'counter-2', 'get')).body).toEqual({ count: 3 }); // durable: back from its journal
   });
 
   it('asks in flight to a node that is SIGKILLed fail fast or succeed, never hang; a survivor takes the durable actor over with its state', async () => {
