@@ -91,7 +91,8 @@ export function buildGo(dir: string, lookup: ToolchainLookup = {}): Uint8Array {
  */
 export function buildRust(dir: string, lookup: ToolchainLookup = {}): Uint8Array {
   const rust = findRust(lookup);
-  const target = join(dir, 'target');
+  // Absolute: cargo runs in dir, and a relative CARGO_TARGET_DIR would be taken from there a second time.
+  const target = resolve(dir, 'target');
   const vendored = existsSync(DEBIAN_CRATES)
     ? ['--offline', '--config', 'source.crates-io.replace-with="debian"', '--config', `source.debian.directory="${DEBIAN_CRATES}"`]
     : [];
