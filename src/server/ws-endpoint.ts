@@ -146,6 +146,11 @@ export class WsEndpoint {
   close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const ws of this.wss.clients) ws.close(1001, 'node stopping');
+    // Routed sockets (node links) too: an upgraded socket still open would hold the HTTP server's close until its peer hung up.
+    for (const { wss } of this.routes.values()) {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    }
     return new Promise((resolve) => this.wss.close(() => resolve()));
   }
 
