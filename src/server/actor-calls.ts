@@ -1,7 +1,7 @@
 import type { ActorRouter } from '../cluster/actor-router.js';
 import { peerNode } from '../cluster/link/node-link.js';
 import { ActorConflictError, ActorMovedError, ActorNotFoundError, ErrorCode, InvalidArgumentError, ModuleNotFoundError, NodeDownError, PlexError, shown } from '../errors.js';
-import { checkId } from '../node/application-registry.js';
+import { checkId, type ApplicationInfo } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
 import { applicationFor, applicationOfModule } from './actor-addressing.js';
 import { DeadLetters, failedDelivery, failedReply, type DeadLetter } from './dead-letters.js';
@@ -102,10 +102,7 @@ export class ActorCalls {
   private survivesItsNode(scope: Scope, id: string, application: string | undefined): boolean {
     const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
     if (this.node.actors.isVirtual(actorId)) return true;
-    const named = application === undefined ? undefined : this.node.applications.find(scope.tenant, application);
-    if (application !== undefined && named === undefined) throw new ModuleNotFoundError(`${scope.tenant}/${application}`);
-    const app = named ?? applicationFor(this.node.applications.list(scope.tenant), id, scope.namespace);
-    if (app === undefined) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
+    const app = this.activatingApplication(scope, id, application);
     return app.durable && this.node.runtime.canSnapshot(app.module);
   }
 
@@ -135,6 +132,15 @@ export class ActorCalls {
     }
   }
 
+  /** The application that activates actor `id` here: the one the call names, else the one `applicationFor` picks; else not found. */
+  private activatingApplication(scope: Scope, id: string, application: string | undefined): ApplicationInfo {
+    const named = application === undefined ? undefined : this.node.applications.find(scope.tenant, application);
+    if (application !== undefined && named === undefined) throw new ModuleNotFoundError(`${scope.tenant}/${application}`);
+    const app = named ?? applicationFor(this.node.applications.list(scope.tenant), id, scope.namespace);
+    if (app === undefined) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
+    return app;
+  }
+
   /**
    * The runtime id of actor `id` in a scope, activated on first use: from
    * `application` when the call names one (an actor of another application
@@ -156,9 +162,7 @@ export class ActorCalls {
     }
     // A virtual actor that the actor system activates on this message.
     if (this.node.actors.isVirtual(actorId)) return actorId;
-    if (application !== undefined && named === undefined) throw new ModuleNotFoundError(`${scope.tenant}/${application}`);
-    const app = named ?? applicationFor(this.node.applications.list(scope.tenant), id, scope.namespace);
-    if (app === undefined) throw new ActorNotFoundError(`${scope.namespace}/${id}`);
+    const app = this.activatingApplication(scope, id, application);
     // Durable unless the application opted out (application-registry.ts): its state survives crashes and restarts, restored from the journal when the id is activated again.
     const durable = app.durable && this.node.runtime.canSnapshot(app.module);
     try {

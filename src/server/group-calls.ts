@@ -1,0 +1,171 @@
+import { InvalidArgumentError, ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
+import { checkType } from './actor-calls.js';
+import { checkGroupSpec } from './group-spec.js';
+import { checkJsonValue } from './json-input.js';
+import { checkId } from '../node/application-registry.js';
+import type { PlexNode } from '../node/plex-node.js';
+import type { ShardGroupDefinition } from '../node/shard-group-store.js';
+import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
+import type { AggregateStrategy, ReduceOp } from '../shard/gather.js';
+import type { Scope } from './node-service.js';
+
+/**
+ * The shard-group operations of NodeService (which checks every scope
+ * before it calls here): groups named per tenant and namespace, kept in the
+ * node's data directory so a restart creates them again.
+ */
+export class GroupCalls {
+  private readonly groups = new Map<string, ShardGroup>();
+  /** What each tenant group was created from, by group key: kept in the data directory for `restoreGroups`. */
+  private readonly groupDefinitions = new Map<string, ShardGroupDefinition>();
+  private nextGroup = 0;
+
+  constructor(
+    private readonly node: PlexNode,
+    /** NodeService's check that it made the scope. */
+    private readonly check: (scope: Scope) => Scope,
+    /** Grants a scope the node makes for itself (a restore: no principal asked). */
+    private readonly grant: (scope: Scope) => void,
+  ) {}
+
+  private groupKey(scope: Scope, id: string): string {
+    return `${scope.tenant}\u0000${scope.namespace}\u0000${checkId('group id', id)}`;
+  }
+
+  group(scope: Scope, id: string): ShardGroup {
+    this.check(scope);
+    const group = this.groups.get(this.groupKey(scope, id));
+    if (group === undefined) throw new ShardGroupNotFoundError(id);
+    return group;
+  }
+
+  async createGroup(scope: Scope, spec: { id: string; application: string; shards: number; partition?: 'hash' | 'consistent-hash'; codec?: 'json'; config?: string; maxInFlight?: number }): Promise<{ id: string; shards: number }> {
+    this.check(scope);
+    checkGroupSpec(spec);
+    const key = this.groupKey(scope, spec.id);
+    if (this.groups.has(key)) throw new ShardGroupExistsError(spec.id);
+    const app = this.node.applications.get(scope.tenant, spec.application);
+    // Refused before any shard starts (the runtime would stop the spawns one shard short otherwise).
+    this.node.quotas.checkActors(scope.tenant, spec.shards);
+    // Shard actors are `tenant/namespace/gN/shard-i`: their host calls run in the tenant's scope, and no
+    // route that takes an actor id (one segment, no '/') can name them.
+    const group = await this.node.shardGroups.create({
+      id: `g${++this.nextGroup}`,
+      actorPrefix: `${scope.tenant}/${scope.namespace}/`,
+      module: app.module,
+      shards: spec.shards,
+      partition: spec.partition,
+      config: spec.config,
+      maxInFlight: spec.maxInFlight,
+    });
+    if (this.groups.has(key)) {
+      await this.node.shardGroups.delete(group.id);
+      throw new ShardGroupExistsError(spec.id);
+    }
+    this.groups.set(key, group);
+    const definition: ShardGroupDefinition = {
+      tenant: scope.tenant,
+      namespace: scope.namespace,
+      id: spec.id,
+      application: spec.application,
+      shards: group.shardCount,
+      partition: spec.partition,
+      config: spec.config,
+      maxInFlight: spec.maxInFlight,
+      createdAt: new Date().toISOString(),
+    };
+    try {
+      this.node.shardGroupStore.save(definition);
+    } catch (error) {
+      // A group the next start would not bring back is not created at all.
+      this.groups.delete(key);
+      await this.node.shardGroups.delete(group.id).catch(() => undefined);
+      throw error;
+    }
+    this.groupDefinitions.set(key, definition);
+    return { id: spec.id, shards: group.shardCount };
+  }
+
+  /**
+   * Creates again the shard groups a previous run kept (call it after the
+   * applications are restored: the groups run their modules). A group that
+   * cannot come back (its application is gone, a quota is lower now) is
+   * reported and its definition kept, so a fixed node brings it back later.
+   */
+  async restoreGroups(): Promise<{ restored: string[]; failed: { group: string; error: string }[] }> {
+    const restored: string[] = [];
+    const failed: { group: string; error: string }[] = [];
+    const { definitions, unreadable } = this.node.shardGroupStore.list();
+    for (const { file, error } of unreadable) failed.push({ group: file, error });
+    for (const d of definitions) {
+      const name = `${d.tenant}/${d.namespace}/${d.id}`;
+      try {
+        // The node's own scope for its own restore: no principal asked for it.
+        const scope: Scope = Object.freeze({ tenant: checkId('tenant', d.tenant), namespace: checkId('namespace', d.namespace) });
+        this.grant(scope);
+        await this.createGroup(scope, { id: d.id, application: d.application, shards: d.shards, partition: d.partition, config: d.config, maxInFlight: d.maxInFlight });
+        restored.push(name);
+      } catch (error) {
+        failed.push({ group: name, error: (error as Error).message });
+      }
+    }
+    return { restored, failed };
+  }
+
+  listGroups(scope: Scope): { id: string; shards: number; partition: string; rebalancing: boolean }[] {
+    this.check(scope);
+    const prefix = `${scope.tenant}\u0000${scope.namespace}\u0000`;
+    return [...this.groups.entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, g]) => ({ id: key.slice(prefix.length), shards: g.shardCount, partition: g.partitionKind, rebalancing: g.rebalancing }));
+  }
+
+  async deleteGroup(scope: Scope, id: string): Promise<void> {
+    this.check(scope);
+    const group = this.group(scope, id);
+    this.groups.delete(this.groupKey(scope, id));
+    this.groupDefinitions.delete(this.groupKey(scope, id));
+    this.node.shardGroupStore.remove(scope.tenant, scope.namespace, id);
+    await this.node.shardGroups.delete(group.id);
+  }
+
+  bulkUpdate(scope: Scope, id: string, entries: unknown, consistency?: 'all' | 'eventual') {
+    this.check(scope);
+    if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) throw new InvalidArgumentError('entries must be an array of [key, value] pairs');
+    checkJsonValue(entries, 'entries');
+    return this.group(scope, id).bulkUpdate(entries as [string | number, unknown][], { consistency });
+  }
+
+  scatterGather(scope: Scope, id: string, type: string, payload: unknown, options: GatherOptions & { aggregate?: Exclude<AggregateStrategy, (values: unknown[]) => unknown> }) {
+    this.check(scope);
+    checkJsonValue(payload, 'payload');
+    return this.group(scope, id).scatterGather(checkType(type), payload, options);
+  }
+
+  reduce(scope: Scope, id: string, type: string, payload: unknown, options: GatherOptions & { op: ReduceOp; path?: string }) {
+    this.check(scope);
+    checkJsonValue(payload, 'payload');
+    return this.group(scope, id).reduce(checkType(type), payload, options);
+  }
+
+  barrier(scope: Scope, id: string, round: number, options: GatherOptions = {}) {
+    this.check(scope);
+    return this.group(scope, id).barrier(round, options);
+  }
+
+  async scale(scope: Scope, id: string, shards: number) {
+    this.check(scope);
+    const group = this.group(scope, id);
+    if (typeof shards === 'number' && shards > group.shardCount) this.node.quotas.checkActors(scope.tenant, shards - group.shardCount);
+    const result = await group.scale(shards);
+    // The next start creates the group with the count it has now.
+    const key = this.groupKey(scope, id);
+    const definition = this.groupDefinitions.get(key);
+    if (definition !== undefined && this.groups.get(key) === group) {
+      const scaled = { ...definition, shards: group.shardCount };
+      this.node.shardGroupStore.save(scaled);
+      this.groupDefinitions.set(key, scaled);
+    }
+    return result;
+  }
+}
