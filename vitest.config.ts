@@ -1,4 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+// Vitest's default on a 2-core machine is one worker, which ran the suite's 134 files one after
+// another (≈31 min on CI). Most of the slow files wait on child processes — nodes, redis-server,
+// componentize-py, a Jupyter kernel — rather than on their own CPU, so two workers at least.
+const workers = Math.max(2, availableParallelism());
 
 export default defineConfig({
   test: {
@@ -6,5 +12,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    maxWorkers: workers,
   },
 });
