@@ -1,26 +1,32 @@
 #!/usr/bin/env node
 import { PlexError, UsageError } from '../errors.js';
-import { benchCommand } from './bench-command.js';
-import { buildCommand } from './build-command.js';
-import { deployCommand, messageCommand, shardsCommand, tsCommand } from './remote-commands.js';
-import { nodesCommand } from './nodes-command.js';
-import { runCommand } from './run-command.js';
-import { startCommand } from './start-command.js';
+
+type Command = (args: string[]) => Promise<number>;
+
+/**
+ * A command's module loads only when that command runs: `start` pulls in the whole node (workers,
+ * SQLite, gRPC, Redis), which a `ts take` or an `ask` against a remote node never needs — loading
+ * it all made every CLI run take seconds.
+ */
+const lazy =
+  (load: () => Promise<Command>): Command =>
+  async (args) =>
+    (await load())(args);
 
 /**
  * `plexspaces <command>`. Exit codes: 0 success, 1 failure, 2 wrong usage.
  */
-const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
-  start: { summary: 'start a node on embedded defaults (in-memory + SQLite)', run: startCommand },
-  bench: { summary: 'run a benchmark suite and write results to native-bench/results/', run: benchCommand },
-  build: { summary: 'build a TypeScript SDK actor into a WebAssembly component', run: buildCommand },
-  run: { summary: 'run a parallel workload: matmul or nbody (progress on stderr, --json)', run: runCommand },
-  deploy: { summary: 'deploy a .wasm actor to a running node', run: deployCommand },
-  ask: { summary: "send a message to an actor on a node and print its reply", run: messageCommand('ask') },
-  tell: { summary: 'send a message to an actor on a node', run: messageCommand('tell') },
-  ts: { summary: 'tuple-space operations on a node: write, read, take, count, read-all, take-all, watch', run: tsCommand },
-  nodes: { summary: 'list the nodes of the platform (the cluster\'s live members, or the node alone)', run: nodesCommand },
-  shards: { summary: 'shard groups on a node: list, create, delete, bulk-update, scatter-gather, reduce, barrier, scale', run: shardsCommand },
+const COMMANDS: Record<string, { summary: string; run: Command }> = {
+  start: { summary: 'start a node on embedded defaults (in-memory + SQLite)', run: lazy(async () => (await import('./start-command.js')).startCommand) },
+  bench: { summary: 'run a benchmark suite and write results to native-bench/results/', run: lazy(async () => (await import('./bench-command.js')).benchCommand) },
+  build: { summary: 'build a TypeScript SDK actor into a WebAssembly component', run: lazy(async () => (await import('./build-command.js')).buildCommand) },
+  run: { summary: 'run a parallel workload: matmul or nbody (progress on stderr, --json)', run: lazy(async () => (await import('./run-command.js')).runCommand) },
+  deploy: { summary: 'deploy a .wasm actor to a running node', run: lazy(async () => (await import('./remote-commands.js')).deployCommand) },
+  ask: { summary: 'send a message to an actor on a node and print its reply', run: lazy(async () => (await import('./remote-commands.js')).messageCommand('ask')) },
+  tell: { summary: 'send a message to an actor on a node', run: lazy(async () => (await import('./remote-commands.js')).messageCommand('tell')) },
+  ts: { summary: 'tuple-space operations on a node: write, read, take, count, read-all, take-all, watch', run: lazy(async () => (await import('./remote-commands.js')).tsCommand) },
+  nodes: { summary: "list the nodes of the platform (the cluster's live members, or the node alone)", run: lazy(async () => (await import('./nodes-command.js')).nodesCommand) },
+  shards: { summary: 'shard groups on a node: list, create, delete, bulk-update, scatter-gather, reduce, barrier, scale', run: lazy(async () => (await import('./remote-commands.js')).shardsCommand) },
 };
 
 function usage(): string {
