@@ -75,9 +75,9 @@ export type { WatchEvent, WatchEventType, WatchOptions, WatchOverflowPolicy } fr
 export type { SpaceRef, SpaceRegistryOptions } from './space/space-registry.js';
 export type { SpaceStorage, StoredRecord } from './space/storage/space-storage.js';
 export type { SqliteOptions, SqliteSynchronous } from './space/storage/sqlite-store.js';
-export type { ActorRuntimeOptions, SpawnOptions, AskOptions, ActorPlacement, WorkerStats, CrashReport } from './runtime/actor-runtime.js';
+export type { ActorRuntimeOptions, SpawnOptions, AskOptions, ActorPlacement, WorkerStats, CrashReport } from './runtime/actor-runtime-types.js';
 export type { CoreModuleOptions } from './runtime/core-module.js';
-export type { ExitReport } from './runtime/actor-runtime.js';
+export type { ExitReport } from './runtime/actor-runtime-types.js';
 export type { ActorSystemOptions, ActorSpawnOptions, ExitSignal, DownMessage, VirtualKind } from './actors/actor-system.js';
 export type { SupervisorSpec, ChildSpec, WorkerChildSpec, SupervisorChildSpec, SupervisionStrategy, RestartPolicy, SupervisorEvent, BackoffSpec } from './actors/supervisor.js';
 export type { Envelope, FacetFactory, FacetInstance, FacetHost, FacetSpec, Next } from './actors/facet.js';

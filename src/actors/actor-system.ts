@@ -1,6 +1,7 @@
 import { ActorExistsError, ActorNotFoundError, InvalidArgumentError, shown } from '../errors.js';
 import { Coordination, type CoordinationOptions } from '../coord/coordination.js';
-import { ActorRuntime, type AskOptions, type ExitReport, type SpawnOptions } from '../runtime/actor-runtime.js';
+import { ActorRuntime } from '../runtime/actor-runtime.js';
+import type { AskOptions, ExitReport, SpawnOptions } from '../runtime/actor-runtime-types.js';
 import { toBytes, utf8 } from '../runtime/protocol.js';
 import { coordinationHostCalls } from './coordination-host-calls.js';
 import { DurableJournal } from './durable-journal.js';

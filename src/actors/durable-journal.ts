@@ -1,4 +1,4 @@
-import type { HostCallFilter } from '../runtime/actor-runtime.js';
+import type { HostCallFilter } from '../runtime/actor-runtime-types.js';
 import type { Checkpoint, CheckpointStore, JournalEntry, JournalStore, RecordedEffect } from './durable-storage.js';
 
 export { EntryStatus, type JournalEntry, type RecordedEffect } from './durable-storage.js';

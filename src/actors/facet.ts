@@ -1,5 +1,5 @@
 import { InvalidArgumentError, shown } from '../errors.js';
-import type { ExitReport } from '../runtime/actor-runtime.js';
+import type { ExitReport } from '../runtime/actor-runtime-types.js';
 import type { ActorSystem } from './actor-system.js';
 
 /** One message on its way to an actor with facets. */

@@ -1,6 +1,6 @@
 import { EscalatedError, InvalidArgumentError, type PlexError, shown } from '../errors.js';
 import { setLongTimeout } from '../util/long-timer.js';
-import type { ExitReport } from '../runtime/actor-runtime.js';
+import type { ExitReport } from '../runtime/actor-runtime-types.js';
 import type { ActorSystem } from './actor-system.js';
 import type { FacetSpec } from './facet.js';
 

@@ -6,7 +6,7 @@ import { Supervisor } from '../actors/supervisor.js';
 import { durabilityFacets, parseManifest, supervisorSpec, type AppManifest, type DurabilityRequest } from './app-manifest.js';
 import type { FacetSpec } from '../actors/facet.js';
 import type { TenantQuotas } from './tenant-quotas.js';
-import { snapshotsState, type PreparedModule } from '../runtime/actor-runtime.js';
+import { snapshotsState, type PreparedModule } from '../runtime/module-table.js';
 
 /** A deployed application: one WebAssembly module, or a bundle of modules started as a supervision tree from its manifest. */
 export interface ApplicationInfo {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { tenantScopeOf } from '../coord/scope.js';
 import { InvalidArgumentError, QuotaExceededError, UsageError, shown } from '../errors.js';
-import type { SpawnAdmission } from '../runtime/actor-runtime.js';
+import type { SpawnAdmission } from '../runtime/actor-runtime-types.js';
 
 /**
  * What one tenant may hold on a node. Each limit stops one way a tenant

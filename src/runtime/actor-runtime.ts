@@ -1,129 +1,23 @@
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { AbortError, ActorCrashedError, ActorExistsError, ActorNotFoundError, AskTimeoutError, ErrorCode, InvalidArgumentError, InvalidModuleError, ModuleNotFoundError, PlexError, RuntimeClosedError, shown } from '../errors.js';
+import { ActorCrashedError, ActorExistsError, ActorNotFoundError, ErrorCode, InvalidArgumentError, InvalidModuleError, ModuleNotFoundError, RuntimeClosedError, shown } from '../errors.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import type { Space } from '../space/space.js';
 import { checkDuration } from '../util/duration.js';
-import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
-import { prepareComponent, type ComponentModule } from './component-module.js';
-import { SHARED_SLOT_BYTES } from './core-abi.js';
-import { isComponent, prepareCoreModule, type CoreModule, type CoreModuleOptions } from './core-module.js';
+import { prepareComponent } from './component-module.js';
+import { isComponent, prepareCoreModule, type CoreModuleOptions } from './core-module.js';
 import type { HostCallHandler } from './host-call-channel.js';
 import { resolveActorRef, resolveModuleRef } from './actor-address.js';
+import type { ActorLogEntry, ActorPlacement, ActorRuntimeOptions, AskOptions, CrashReport, ExitReport, HostCallFilter, MessageRouter, SpawnAdmission, SpawnOptions, WorkerStats } from './actor-runtime-types.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
+import { ModuleTable, snapshotsState, type PreparedModule } from './module-table.js';
+import { PendingRequests } from './pending-requests.js';
 import { SpawnFlag, ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
-import { WorkerLink } from './worker-link.js';
-import type { NodeTracing } from '../tracing/node-tracing.js';
+import { RuntimeListeners } from './runtime-listeners.js';
+import { startWorkerLinks, type WorkerLink } from './worker-link.js';
 import { RuntimeTracing } from '../tracing/runtime-tracing.js';
 
 /** Ids of pooled task instances start with this; `spawn` refuses ids that do. */
 const TASK_PREFIX = '$task:';
-
-export interface ActorRuntimeOptions {
-  /** Worker threads. Default: `os.availableParallelism()`. */
-  workers?: number;
-  /** The space host calls (`ts-*`) reach. Default: a new in-memory space, closed with the runtime. */
-  space?: Space;
-  /** Per actor, another space for its `ts-*` calls (a node gives each tenant's actors their own); undefined: `space`. */
-  spaceFor?: (actorId: string) => Space | undefined;
-  /** Time budget of one message (and of `plex_init`); the watchdog stops a handler past it. Default 1000 ms. */
-  watchdogMs?: number;
-  /** Default ask timeout. Default 5000 ms. */
-  askTimeoutMs?: number;
-  /** Asked before every spawn and told of every actor that stops (a node's tenant quotas). Default: none. */
-  admission?: SpawnAdmission;
-  /** Spans for asks and the host calls made while handling them (docs/tracing.md). Default: none, and no tracing cost. */
-  tracing?: NodeTracing;
-}
-
-/**
- * Admission control of spawns. `admit` runs synchronously before anything
- * starts, so throwing (a quota error) refuses the spawn with nothing changed;
- * every admitted id is `release`d exactly once, when it stops for any reason
- * (stop, kill, crash, failed init).
- */
-export interface SpawnAdmission {
-  /** `reservedBytes`: what the actor's memory and tables can grow to (core-module.ts). */
-  admit(actorId: string, reservedBytes: number): void;
-  release(actorId: string): void;
-}
-
-export interface SpawnOptions {
-  /** Actor id; default `<module>-<n>`. */
-  id?: string;
-  /** Bytes (or UTF-8 text) handed to `plex_init`. */
-  config?: Uint8Array | string;
-  /** Pin to this worker index instead of the placement policy. */
-  worker?: number;
-  /** A shared memory registered with `shareMemory`, for modules that import `env.memory`. */
-  memory?: string;
-  /** Every message to the actor, even from a neighbour on its worker, goes through `route` on the main thread (facets, journal). */
-  intercepted?: boolean;
-  /** The actor's sends and clock go through the main thread as host calls, which a journal can record and replay. */
-  journaled?: boolean;
-}
-
-export interface AskOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** Told the message's id before it is sent: host calls the actor makes while handling it carry this id as their context. */
-  onContext?: (context: number) => void;
-  /** The sender the handler sees. Default `''`. */
-  from?: string;
-}
-
-/** Where messages from inside actors that the workers cannot deliver themselves go on the main thread (the actor layer: facets, virtual activation). */
-export interface MessageRouter {
-  send(to: string, type: string, payload: Uint8Array, from: string): void;
-  ask(to: string, type: string, payload: Uint8Array, options: AskOptions): Promise<Uint8Array>;
-}
-
-/** Wraps every host call served on the main thread; `next` serves it as usual. */
-export type HostCallFilter = (op: number, request: Uint8Array, caller: string, context: number, next: () => ReturnType<HostCallHandler>) => ReturnType<HostCallHandler>;
-
-/** Where an actor lives; `placement()` returns one per actor. */
-export interface ActorPlacement {
-  readonly actorId: string;
-  readonly module: string;
-  readonly worker: number;
-}
-
-export interface WorkerStats {
-  readonly worker: number;
-  readonly actors: number;
-  /** Operations queued for the worker and not yet flushed. */
-  readonly queued: number;
-  /** Asks, spawns and stops sent and not yet answered. */
-  readonly inFlight: number;
-}
-
-export interface CrashReport {
-  readonly actorId: string;
-  readonly module: string;
-  /** The worker it lived on; -1 for an actor spawned from a host call whose init failed. */
-  readonly worker: number;
-  readonly error: ActorCrashedError;
-}
-
-/** Why an actor stopped running. `normal` exits (a stop) restart only `permanent` children and do not kill linked actors. */
-export interface ExitReport {
-  readonly actorId: string;
-  readonly module: string;
-  readonly normal: boolean;
-  /** `normal`, `killed: …` or the crash's `PLEX_ERR_*` code and message. */
-  readonly reason: string;
-  /** For a crash: the error its pending asks were rejected with. */
-  readonly error?: ActorCrashedError;
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  link: WorkerLink;
-  actorId?: string;
-  timer?: LongTimeout;
-  cleanup?: () => void;
-}
 
 /**
  * Runs WebAssembly actors on a pool of worker threads.
@@ -143,23 +37,19 @@ interface Pending {
 export class ActorRuntime {
   readonly space: Space;
   private readonly links: WorkerLink[];
-  private readonly modules = new Map<string, CoreModule | ComponentModule>();
+  private readonly modules: ModuleTable;
   private readonly actors = new Map<string, { module: string; link: WorkerLink; intercepted: boolean }>();
   private router: MessageRouter | undefined;
   private hostCallFilter: HostCallFilter | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private readonly crashListeners = new Set<(report: CrashReport) => void>();
-  private readonly exitListeners = new Set<(report: ExitReport) => void>();
-  private readonly logListeners = new Set<(entry: ActorLogEntry) => void>();
+  private readonly pending = new PendingRequests();
+  private readonly listeners = new RuntimeListeners();
   /** Host operations the runtime itself does not serve (the coordination layer registers them). */
   private hostExtension: HostCallExtension | undefined;
   private readonly ownsSpace: boolean;
   private readonly askTimeoutMs: number;
   private readonly admission: SpawnAdmission | undefined;
   private readonly tracing: RuntimeTracing | undefined;
-  private nextRequest = 1;
   private nextActor = 1;
-  private readonly memoriesShared = new Map<string, WebAssembly.Memory>();
   /** Pooled task instances by id, resolved once spawned. */
   private readonly taskInstances = new Map<string, Promise<void>>();
   private closed = false;
@@ -191,30 +81,13 @@ export class ActorRuntime {
       this.hostCallFilter === undefined ? services(op, request, caller, context) : this.hostCallFilter(op, request, caller, context, () => services(op, request, caller, context));
     const tracing = this.tracing;
     const served: HostCallHandler = tracing === undefined ? filtered : (op, request, caller, context) => tracing.hostCall(op, caller, context, () => filtered(op, request, caller, context));
-    const doorbells = new SharedArrayBuffer(4 * workers);
-    // One channel per pair of workers, for actor-to-actor batches that skip the main thread.
-    const peers: (MessagePort | null)[][] = Array.from({ length: workers }, () => new Array(workers).fill(null));
-    for (let i = 0; i < workers; i++) {
-      for (let j = i + 1; j < workers; j++) {
-        const { port1, port2 } = new MessageChannel();
-        peers[i][j] = port1;
-        peers[j][i] = port2;
-      }
-    }
-    this.links = Array.from(
-      { length: workers },
-      (_, i) =>
-        new WorkerLink(
-          i,
-          watchdogMs,
-          doorbells,
-          peers[i],
-          served,
-          (ops) => this.onBatch(ops),
-          (entry) => this.receiveLog(entry),
-          (link, error) => this.onWorkerExit(link, error),
-        ),
-    );
+    this.links = startWorkerLinks(workers, watchdogMs, {
+      hostCalls: served,
+      onBatch: (ops) => this.onBatch(ops),
+      onLog: (entry) => this.listeners.receiveLog(entry),
+      onExit: (link, error) => this.onWorkerExit(link, error),
+    });
+    this.modules = new ModuleTable(this.links);
   }
 
   get workerCount(): number {
@@ -262,23 +135,7 @@ export class ActorRuntime {
   /** Deploys a prepared module under its name, replacing any module of that name (running actors keep their instances). */
   install(prepared: PreparedModule): void {
     this.assertOpen();
-    const name = prepared.name;
-    this.modules.set(name, prepared);
-    for (const link of this.links) {
-      if (prepared.kind === 'component') {
-        link.setup({ setup: 'component', name, source: prepared.source, coreModules: prepared.coreModules, maxMemoryPages: prepared.maxMemoryPages });
-        continue;
-      }
-      link.setup({
-        setup: 'module',
-        name,
-        module: prepared.module,
-        watchdog: prepared.watchdog,
-        maxMemoryPages: prepared.maxMemoryPages,
-        importedMemory: prepared.importedMemory,
-        has: prepared.has,
-      });
-    }
+    this.modules.install(prepared);
   }
 
   /** A fresh id for an actor of `moduleName`, as `spawn` would pick. */
@@ -317,30 +174,7 @@ export class ActorRuntime {
   /** Makes a shared `WebAssembly.Memory` available to actors spawned with `{ memory: id }` (zero-copy data). */
   shareMemory(id: string, memory: WebAssembly.Memory): void {
     this.assertOpen();
-    if (!(memory.buffer instanceof SharedArrayBuffer)) throw new InvalidArgumentError('shareMemory needs a shared WebAssembly.Memory ({ shared: true })');
-    if (this.memoriesShared.has(id)) throw new InvalidArgumentError(`a shared memory ${shown(id)} is already registered`);
-    this.memoriesShared.set(id, memory);
-    for (const link of this.links) link.setup({ setup: 'memory', id, memory });
-  }
-
-  /**
-   * Gives a new instance of `moduleName` on shared memory `memoryId` a
-   * private slot for its message buffers: the memory grows by one slot, so
-   * the caller's data layout below it is untouched.
-   */
-  private reserveSlot(moduleName: string, memoryId: string): number {
-    const memory = this.memoriesShared.get(memoryId);
-    if (memory === undefined) throw new InvalidArgumentError(`no shared memory ${shown(memoryId)}; register it with shareMemory first`);
-    const module = this.modules.get(moduleName)!;
-    if (module.kind !== 'core' || module.importedMemory === undefined || !module.importedMemory.shared) {
-      throw new InvalidArgumentError(`${moduleName} does not import a shared env.memory, so it cannot run on shared memory ${shown(memoryId)}`);
-    }
-    if (!module.has.plex_base) throw new InvalidModuleError(`${moduleName} must export a mutable global plex_base to run on a shared memory (see docs/core-abi.md)`);
-    try {
-      return memory.grow(SHARED_SLOT_BYTES / 65536) * 65536;
-    } catch (cause) {
-      throw new InvalidArgumentError(`shared memory ${shown(memoryId)} cannot grow by another actor slot: ${(cause as Error).message}`);
-    }
+    this.modules.shareMemory(id, memory);
   }
 
   /** Starts an actor; resolves with its id once `plex_init` succeeded. */
@@ -360,15 +194,15 @@ export class ActorRuntime {
     if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
     const id = options.id ?? `${moduleName}-${this.nextActor++}`;
     if (this.actors.has(id)) throw new ActorExistsError(id);
-    const slotBase = options.memory === undefined ? -1 : this.reserveSlot(moduleName, options.memory);
+    const slotBase = options.memory === undefined ? -1 : this.modules.reserveSlot(moduleName, options.memory);
     const link = this.place(options.worker);
     this.admission?.admit(id, this.modules.get(moduleName)!.reservedBytes);
     // Reserve the id now so a concurrent spawn of the same id fails.
     const intercepted = options.intercepted === true || options.journaled === true;
     this.actors.set(id, { module: moduleName, link, intercepted });
     link.actors.add(id);
-    const requestId = this.nextRequest++;
-    return this.request(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase, (intercepted ? SpawnFlag.Intercepted : 0) | (options.journaled === true ? SpawnFlag.Journaled : 0)])).then(
+    const requestId = this.pending.newId();
+    return this.pending.send(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase, (intercepted ? SpawnFlag.Intercepted : 0) | (options.journaled === true ? SpawnFlag.Journaled : 0)])).then(
       () => {
         // An intercepted actor stays unknown to the workers, so their sends to it come through `route`.
         if (!intercepted) this.announce(id, link.index);
@@ -398,7 +232,7 @@ export class ActorRuntime {
     // Synchronous checks (a quota among them) throw here, to the caller; only init failures come later, as crashes.
     this.spawnActor(moduleName, { id, config }).catch((error: unknown) => {
       const crash = error instanceof ActorCrashedError ? error : new ActorCrashedError(ErrorCode.ActorFailed, id, (error as Error).message);
-      this.reportCrash({ actorId: id, module: moduleName, worker: -1, error: crash });
+      this.listeners.reportCrash({ actorId: id, module: moduleName, worker: -1, error: crash });
     });
     return id;
   }
@@ -418,11 +252,11 @@ export class ActorRuntime {
       const actor = this.actors.get(actorId);
       if (actor === undefined) throw new ActorNotFoundError(actorId);
       const timeoutMs = checkDuration('timeoutMs', options.timeoutMs ?? this.askTimeoutMs);
-      const requestId = this.nextRequest++;
+      const requestId = this.pending.newId();
       const bytes = toBytes(payload);
       options.onContext?.(requestId);
       const send = () =>
-        this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.Message, actorId, type, bytes, requestId, options.from ?? '']), {
+        this.pending.send<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.Message, actorId, type, bytes, requestId, options.from ?? '']), {
           actorId,
           timeoutMs,
           signal: options.signal,
@@ -471,8 +305,8 @@ export class ActorRuntime {
       this.assertOpen();
       const actor = this.actors.get(actorId);
       if (actor === undefined) throw new ActorNotFoundError(actorId);
-      const requestId = this.nextRequest++;
-      return this.request<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.GetState, requestId, actorId]), { actorId });
+      const requestId = this.pending.newId();
+      return this.pending.send<Uint8Array>(actor.link, requestId, () => actor.link.send([ToWorker.GetState, requestId, actorId]), { actorId });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -484,8 +318,8 @@ export class ActorRuntime {
       this.assertOpen();
       const actor = this.actors.get(actorId);
       if (actor === undefined) throw new ActorNotFoundError(actorId);
-      const requestId = this.nextRequest++;
-      return this.request<void>(actor.link, requestId, () => actor.link.send([ToWorker.SetState, requestId, actorId, state]), { actorId }).then(() => undefined);
+      const requestId = this.pending.newId();
+      return this.pending.send<void>(actor.link, requestId, () => actor.link.send([ToWorker.SetState, requestId, actorId, state]), { actorId }).then(() => undefined);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -539,9 +373,9 @@ export class ActorRuntime {
     const actor = this.actors.get(actorId);
     if (actor === undefined) throw new ActorNotFoundError(actorId);
     this.forget(actorId);
-    this.reportExit({ actorId, module: actor.module, ...how });
-    const requestId = this.nextRequest++;
-    await this.request(actor.link, requestId, () => actor.link.send([ToWorker.Stop, requestId, actorId]));
+    this.listeners.reportExit({ actorId, module: actor.module, ...how });
+    const requestId = this.pending.newId();
+    await this.pending.send(actor.link, requestId, () => actor.link.send([ToWorker.Stop, requestId, actorId]));
   }
 
   has(actorId: string): boolean {
@@ -558,8 +392,7 @@ export class ActorRuntime {
 
   /** Calls `listener` whenever an actor dies; returns a function that unsubscribes. */
   onCrash(listener: (report: CrashReport) => void): () => void {
-    this.crashListeners.add(listener);
-    return () => this.crashListeners.delete(listener);
+    return this.listeners.onCrash(listener);
   }
 
   /**
@@ -568,14 +401,12 @@ export class ActorRuntime {
    * lines are written to stderr as well. Returns a function that unsubscribes.
    */
   onLog(listener: (entry: ActorLogEntry) => void): () => void {
-    this.logListeners.add(listener);
-    return () => this.logListeners.delete(listener);
+    return this.listeners.onLog(listener);
   }
 
   /** Calls `listener` whenever an actor stops running: stopped, killed or crashed. Returns a function that unsubscribes. */
   onExit(listener: (report: ExitReport) => void): () => void {
-    this.exitListeners.add(listener);
-    return () => this.exitListeners.delete(listener);
+    return this.listeners.onExit(listener);
   }
 
   /**
@@ -593,11 +424,7 @@ export class ActorRuntime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.cleanup?.();
-      p.reject(new RuntimeClosedError());
-    }
+    this.pending.rejectAll(() => new RuntimeClosedError());
     await Promise.all(this.links.map((l) => l.close()));
     if (this.ownsSpace) await this.space.close();
   }
@@ -639,75 +466,23 @@ export class ActorRuntime {
     for (const link of this.links) link.send([ToWorker.Placement, actorId, worker ?? -1]);
   }
 
-  private request<T>(
-    link: WorkerLink,
-    requestId: number,
-    send: () => void,
-    options: { actorId?: string; timeoutMs?: number; signal?: AbortSignal } = {},
-  ): Promise<T> {
-    const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
-    return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { resolve: resolve as (v: unknown) => void, reject, link, actorId: options.actorId };
-      const onAbort = () => {
-        this.settle(requestId);
-        reject(new AbortError(signal!.reason));
-      };
-      if (options.timeoutMs !== undefined) {
-        const timeoutMs = options.timeoutMs;
-        // A long timer: a timeout past 2^31-1 ms would otherwise fire at once.
-        entry.timer = setLongTimeout(
-          () => {
-            this.settle(requestId);
-            reject(new AskTimeoutError(options.actorId ?? '?', timeoutMs));
-          },
-          timeoutMs,
-          { ref: true },
-        );
-      }
-      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true });
-      entry.cleanup = () => {
-        entry.timer?.clear();
-        signal?.removeEventListener('abort', onAbort);
-      };
-      this.pending.set(requestId, entry);
-      link.inFlight++;
-      send();
-    });
-  }
-
-  /** Removes a pending request; returns it if it was still pending. */
-  private settle(requestId: number): Pending | undefined {
-    const entry = this.pending.get(requestId);
-    if (entry === undefined) return undefined;
-    this.pending.delete(requestId);
-    entry.link.inFlight--;
-    entry.cleanup?.();
-    return entry;
-  }
-
   private onBatch(ops: MainOp[]): void {
     for (const op of ops) {
       switch (op[0]) {
         case ToMain.Reply:
         case ToMain.State:
-        case ToMain.Spawned: {
-          const entry = this.settle(op[1]);
-          if (entry === undefined) break; // timed out or aborted already
-          const [, , code, value] = op;
-          if (code === null) entry.resolve(value);
-          else entry.reject(this.errorFor(code, entry.actorId ?? '', value as string));
+        case ToMain.Spawned:
+          this.pending.answer(op[1], op[2], op[3]);
           break;
-        }
         case ToMain.Stopped:
-          this.settle(op[1])?.resolve(undefined);
+          this.pending.answer(op[1], null, undefined);
           break;
         case ToMain.Crashed: {
           const [, actorId, code, message] = op;
           const actor = this.actors.get(actorId);
           this.forget(actorId);
           const error = new ActorCrashedError(code as ErrorCode, actorId, message);
-          if (actor !== undefined) this.reportCrash({ actorId, module: actor.module, worker: actor.link.index, error });
+          if (actor !== undefined) this.listeners.reportCrash({ actorId, module: actor.module, worker: actor.link.index, error });
           break;
         }
         case ToMain.Route: {
@@ -723,41 +498,6 @@ export class ActorRuntime {
     }
   }
 
-  private errorFor(code: string, actorId: string, message: string): PlexError {
-    switch (code) {
-      case ErrorCode.ActorNotFound:
-        return new ActorNotFoundError(actorId);
-      case ErrorCode.ModuleNotFound:
-        return new ModuleNotFoundError(message);
-      default:
-        return new ActorCrashedError(code as ErrorCode, actorId, message);
-    }
-  }
-
-  /** Tells the crash listeners; with none, says it on stderr so a crash is never silent. */
-  private reportCrash(report: CrashReport): void {
-    if (this.crashListeners.size === 0) {
-      process.stderr.write(`plexspaces: actor ${report.actorId} (${report.module}, worker ${report.worker}) crashed: ${report.error.code}: ${report.error.message}\n`);
-    }
-    for (const listener of this.crashListeners) listener(report);
-    this.reportExit({ actorId: report.actorId, module: report.module, normal: false, reason: `${report.error.code}: ${report.error.message}`, error: report.error });
-  }
-
-  private reportExit(report: ExitReport): void {
-    for (const listener of this.exitListeners) {
-      try {
-        listener(report);
-      } catch (error) {
-        process.stderr.write(`plexspaces: an exit listener failed for ${report.actorId}: ${(error as Error).stack ?? String(error)}\n`);
-      }
-    }
-  }
-
-  private receiveLog(entry: ActorLogEntry): void {
-    process.stderr.write(`[actor ${entry.actorId}] ${entry.message}\n`);
-    for (const listener of this.logListeners) listener(entry);
-  }
-
   private onWorkerExit(link: WorkerLink, error: Error | undefined): void {
     if (this.closed) return;
     // A worker died (not an actor: those are caught inside it). Its actors are gone.
@@ -766,28 +506,8 @@ export class ActorRuntime {
       const actor = this.actors.get(actorId)!;
       this.forget(actorId);
       const crash = new ActorCrashedError(ErrorCode.ActorTrapped, actorId, `worker ${link.index} died: ${reason}`);
-      this.reportCrash({ actorId, module: actor.module, worker: link.index, error: crash });
+      this.listeners.reportCrash({ actorId, module: actor.module, worker: link.index, error: crash });
     }
-    for (const [id, p] of this.pending) {
-      if (p.link === link) {
-        this.settle(id);
-        p.reject(new ActorCrashedError(ErrorCode.ActorTrapped, p.actorId ?? '', `worker ${link.index} died: ${reason}`));
-      }
-    }
+    this.pending.failLink(link, reason);
   }
-}
-
-/** One log line of an actor; `level` as `plex.log` takes it (0 debug, 1 info, 2 warn, 3 error). */
-export interface ActorLogEntry {
-  readonly actorId: string;
-  readonly level: number;
-  readonly message: string;
-}
-
-/** A validated module, ready to `install`. */
-export type PreparedModule = CoreModule | ComponentModule;
-
-/** Whether a module's actors can be checkpointed (see ActorRuntime.canSnapshot). */
-export function snapshotsState(module: PreparedModule): boolean {
-  return module.kind === 'component' || (module.has.plex_get_state && module.has.plex_set_state);
 }

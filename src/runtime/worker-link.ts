@@ -107,6 +107,32 @@ export class WorkerLink {
   }
 }
 
+/** What a pool's links call on the main thread. */
+export interface WorkerLinkHandlers {
+  hostCalls: HostCallHandler;
+  onBatch: (ops: MainOp[]) => void;
+  onLog: (entry: { actorId: string; level: number; message: string }) => void;
+  onExit: (link: WorkerLink, error: Error | undefined) => void;
+}
+
+/** Starts `count` workers, each with its doorbell in one shared array and a channel to every other worker. */
+export function startWorkerLinks(count: number, watchdogMs: number, handlers: WorkerLinkHandlers): WorkerLink[] {
+  const doorbells = new SharedArrayBuffer(4 * count);
+  // One channel per pair of workers, for actor-to-actor batches that skip the main thread.
+  const peers: (MessagePort | null)[][] = Array.from({ length: count }, () => new Array(count).fill(null));
+  for (let i = 0; i < count; i++) {
+    for (let j = i + 1; j < count; j++) {
+      const { port1, port2 } = new MessageChannel();
+      peers[i][j] = port1;
+      peers[j][i] = port2;
+    }
+  }
+  return Array.from(
+    { length: count },
+    (_, i) => new WorkerLink(i, watchdogMs, doorbells, peers[i], handlers.hostCalls, handlers.onBatch, handlers.onLog, handlers.onExit),
+  );
+}
+
 /** How long `flush` polls for answers to requests it just sent. */
 const POLL_MICROS = 40;
 

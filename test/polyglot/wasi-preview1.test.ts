@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActorRuntime, type ActorLogEntry } from '../../src/runtime/actor-runtime.js';
+import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
+import type { ActorLogEntry } from '../../src/runtime/actor-runtime-types.js';
 import { buildC } from '../../src/polyglot/build-native.js';
 
 const text = new TextDecoder();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActorRuntime, type CrashReport } from '../../src/runtime/actor-runtime.js';
+import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
+import type { CrashReport } from '../../src/runtime/actor-runtime-types.js';
 import { builtActor } from '../support/wasm-fixtures.js';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

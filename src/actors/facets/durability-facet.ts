@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors.js';
-import type { ExitReport } from '../../runtime/actor-runtime.js';
+import type { ExitReport } from '../../runtime/actor-runtime-types.js';
 import { EntryStatus, type DurableJournal } from '../durable-journal.js';
 import { FacetPriority, type Envelope, type FacetFactory, type FacetHost, type FacetInstance, type Next } from '../facet.js';
 
