@@ -3,6 +3,7 @@ import { InvalidModuleError } from '../errors.js';
 import { checkTableCap, reservedBytes, type CoreModuleOptions } from './core-module.js';
 import { instrumentCoreModule } from './instrument.js';
 import { enableWasmFeatures } from './wasm-features.js';
+import { prepareOffThread } from './module-preparation.js';
 
 /** The world every component actor must export (shared/WIT-CONTRACT.md, wit/simple-actor.wit). */
 export const ACTOR_INTERFACE = 'plexspaces:simple-actor/actor@0.1.0';
@@ -29,7 +30,13 @@ export interface ComponentModule {
  * instances without returning to its event loop). Rejects a component that
  * exports another world or imports anything but the host interface and WASI.
  */
-export async function prepareComponent(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<ComponentModule> {
+/** Prepares the module on the preparation thread (module-preparation.ts), so the caller's event loop keeps running. */
+export function prepareComponent(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<ComponentModule> {
+  return prepareOffThread('component', name, bytes, options);
+}
+
+/** The preparation itself, on the calling thread: module-preparation-worker.ts runs it. */
+export async function prepareComponentOnThisThread(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<ComponentModule> {
   enableWasmFeatures();
   let output: Awaited<ReturnType<typeof transpile>>;
   try {

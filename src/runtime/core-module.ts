@@ -3,6 +3,7 @@ import { ALLOWED_IMPORTS, HANDLE_MESSAGE_EXPORT, OPTIONAL_EXPORTS, REQUIRED_EXPO
 import { DEFAULT_MAX_TABLE_ELEMENTS, instrumentCoreModule, type InstrumentResult } from './instrument.js';
 import { WASI_FUNCTIONS, WASI_MODULE } from './wasi-preview1.js';
 import { enableWasmFeatures } from './wasm-features.js';
+import { prepareOffThread } from './module-preparation.js';
 
 export interface CoreModuleOptions {
   /** Insert watchdog checks (default true). Turn off only for trusted kernels whose loops are hot. */
@@ -54,7 +55,13 @@ export function isComponent(bytes: Uint8Array): boolean {
  * Checks a core module against the ABI (core-abi.ts) and prepares it; every
  * rejection names what is missing or wrong.
  */
-export async function prepareCoreModule(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<CoreModule> {
+/** Prepares the module on the preparation thread (module-preparation.ts), so the caller's event loop keeps running. */
+export function prepareCoreModule(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<CoreModule> {
+  return prepareOffThread('core', name, bytes, options);
+}
+
+/** The preparation itself, on the calling thread: module-preparation-worker.ts runs it. */
+export async function prepareCoreModuleOnThisThread(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<CoreModule> {
   if (!(bytes instanceof Uint8Array) || bytes.byteLength < 8 || WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new InvalidModuleError(`${name}: not a WebAssembly binary (no \\0asm header)`);
   }
