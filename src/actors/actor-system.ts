@@ -35,6 +35,23 @@ export interface RemoteActors {
   send(to: string, type: string, payload: Uint8Array, from: string): Promise<boolean>;
 }
 
+/**
+ * Links and monitors on actors that run on other nodes (src/cluster/remote-exits.ts): the node
+ * that runs the target is asked to report its exit here, and a node that leaves the cluster counts
+ * as an exit of its actors with reason `noconnection`, as in Erlang.
+ */
+export interface RemoteExitWatch {
+  /**
+   * Has the exit of `target` (not running here) reported to this node: 'watching', or 'noproc'
+   * when no node runs it; rejects (PLEX_ERR_NODE_DOWN) when its node is gone or unreachable. With
+   * `linkedFrom`, the target's node also links it to that actor of this node, so that actor's exit
+   * reaches the target.
+   */
+  watch(target: string, linkedFrom?: string): Promise<'watching' | 'noproc'>;
+  /** An actor of this node exited: the nodes that watch it hear of it. */
+  exited(actorId: string, reason: string, normal: boolean): void;
+}
+
 export interface ActorSpawnOptions extends Omit<SpawnOptions, 'intercepted' | 'journaled'> {
   /** Exit signals from linked actors arrive as `exit` messages instead of killing this actor. */
   trapExits?: boolean;
@@ -101,6 +118,8 @@ export class ActorSystem {
   private readonly pipelines = new Map<string, Pipeline>();
   /** Set on a node of a cluster with a secret: actors that run on the other nodes. */
   private remote: RemoteActors | undefined;
+  /** Set on a node of a cluster with a secret: links and monitors on the other nodes' actors. */
+  private remoteExits: RemoteExitWatch | undefined;
   private readonly virtualKinds = new Map<string, VirtualKind>();
   private readonly activating = new Map<string, Promise<void>>();
   private readonly exitListeners = new Set<(report: ExitReport) => void>();
@@ -277,6 +296,21 @@ export class ActorSystem {
     this.remote = remote;
   }
 
+  /** Where links and monitors on actors that do not run here go: the cluster's other nodes (src/cluster/remote-exits.ts). */
+  watchRemoteExitsThrough(remoteExits: RemoteExitWatch): void {
+    this.remoteExits = remoteExits;
+  }
+
+  /**
+   * An actor of another node exited (its node reported it, or left the
+   * cluster: reason `noconnection`): this node's monitors on it get their
+   * `down`, and its links here their exit signal, as for a local exit.
+   */
+  remoteExited(actorId: string, reason: string, normal: boolean): void {
+    if (this.runtime.has(actorId)) return;
+    this.signalExit(actorId, reason, normal);
+  }
+
   /** Normal exit: linked actors that do not trap exits live on. */
   stop(actorId: string): Promise<void> {
     return this.runtime.stop(actorId);
@@ -293,6 +327,28 @@ export class ActorSystem {
     this.links.link(a, b);
   }
 
+  /**
+   * `link` for an actor's own host call: `b` may also run on another node of
+   * the cluster, where the link is then made too (each node signals its
+   * actor's exit to the other). Fails as `link` does when no node runs `b`
+   * (PLEX_ERR_ACTOR_NOT_FOUND), and with PLEX_ERR_NODE_DOWN when its node is
+   * gone — the caller learns it, as on one node, rather than being killed.
+   */
+  async linkAnywhere(a: string, b: string): Promise<void> {
+    const remote = this.remoteExits;
+    if (remote === undefined || this.runtime.has(b) || !this.runtime.has(a)) return this.link(a, b);
+    // Linked here first: an exit the other node reports while the link is being made already counts.
+    this.links.link(a, b);
+    const outcome = await remote.watch(b, a).catch((error: unknown) => {
+      this.links.unlink(a, b);
+      throw error;
+    });
+    if (outcome === 'noproc') {
+      this.links.unlink(a, b);
+      throw new ActorNotFoundError(b);
+    }
+  }
+
   unlink(a: string, b: string): boolean {
     return this.links.unlink(a, b);
   }
@@ -305,10 +361,12 @@ export class ActorSystem {
   monitor(watcher: string, target: string): string {
     if (!this.runtime.has(watcher)) throw new ActorNotFoundError(watcher);
     const entry = this.links.monitor(watcher, target);
-    if (!this.runtime.has(target)) {
-      this.links.demonitor(entry.ref);
-      this.sendDown(watcher, { ref: entry.ref, actor: target, reason: 'noproc', normal: false });
-    }
+    if (this.runtime.has(target)) return entry.ref;
+    const remote = this.remoteExits;
+    const notWatched = (reason: string) => this.links.demonitor(entry.ref) && this.sendDown(watcher, { ref: entry.ref, actor: target, reason, normal: false });
+    // In a cluster the target may run on another node, which then reports its exit here.
+    if (remote === undefined) notWatched('noproc');
+    else remote.watch(target).then((outcome) => outcome === 'noproc' && notWatched('noproc'), () => notWatched('noconnection'));
     return entry.ref;
   }
 
@@ -431,18 +489,28 @@ export class ActorSystem {
     this.trapping.delete(actorId);
     this.timers.cancelActor(actorId);
     this.coordination.actorExited(actorId);
+    this.signalExit(actorId, reason, normal);
+    // Watchers and linked actors on other nodes hear of it from their node.
+    this.remoteExits?.exited(actorId, reason, normal);
+    for (const listener of this.exitListeners) listener(report);
+  }
+
+  /** `actorId` exited: the monitors on it get `down`, the actors linked to it here their exit signal. */
+  private signalExit(actorId: string, reason: string, normal: boolean): void {
     const { links, monitors } = this.links.removeActor(actorId);
     for (const m of monitors) this.sendDown(m.watcher, { ref: m.ref, actor: actorId, reason, normal });
-    for (const peer of links) {
-      if (this.trapping.has(peer)) {
-        const signal: ExitSignal = { from: actorId, reason, normal };
-        this.sendSystem(peer, 'exit', signal, actorId);
-      } else if (!normal && this.runtime.has(peer)) {
-        // Exit signals cascade: the peer's own exit is handled the same way, synchronously.
-        this.runtime.kill(peer, `linked actor ${actorId} exited: ${reason}`).catch(() => undefined);
-      }
+    for (const peer of links) this.signalLinked(peer, actorId, reason, normal);
+  }
+
+  /** The exit signal from `from` to the actor `peer` linked to it: a message if it traps exits, else death if the exit was abnormal. */
+  private signalLinked(peer: string, from: string, reason: string, normal: boolean): void {
+    if (this.trapping.has(peer)) {
+      const signal: ExitSignal = { from, reason, normal };
+      this.sendSystem(peer, 'exit', signal, from);
+    } else if (!normal && this.runtime.has(peer)) {
+      // Exit signals cascade: the peer's own exit is handled the same way, synchronously.
+      this.runtime.kill(peer, `linked actor ${from} exited: ${reason}`).catch(() => undefined);
     }
-    for (const listener of this.exitListeners) listener(report);
   }
 
   private sendDown(watcher: string, down: DownMessage): void {

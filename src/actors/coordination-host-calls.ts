@@ -36,8 +36,8 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
     try {
       switch (op) {
         case HostOp.Link:
-          system.link(caller, resolveActorRef(caller, text()));
-          return ok('ok');
+          // Async only when the other actor runs on another node of the cluster.
+          return system.linkAnywhere(caller, resolveActorRef(caller, text())).then(() => ok('ok'), failed);
         case HostOp.Unlink:
           system.unlink(caller, resolveActorRef(caller, text()));
           return ok('ok');

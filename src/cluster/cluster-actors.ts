@@ -5,6 +5,7 @@ import { ActorDirectory } from './actor-directory.js';
 import type { ClusterApplications } from './cluster-applications.js';
 import { ActorRouter } from './actor-router.js';
 import { RemoteActorCalls } from './remote-actor-calls.js';
+import { RemoteExits } from './remote-exits.js';
 import { DEFAULT_LINK_MAX_FRAME_BYTES } from './link/node-link.js';
 import { LINK_PATH, NodeLinks } from './link/node-links.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -35,19 +36,31 @@ export function startClusterActors(options: {
   const { registry } = options;
   const self = `${registry.self.id}.${registry.self.incarnation}`;
   const directory = new ActorDirectory(options.client, self);
-  // Calls through the node's surfaces ('ask', 'tell') and a WASM actor's own ('actor.ask', 'actor.send').
+  // Calls through the node's surfaces ('ask', 'tell'), a WASM actor's own ('actor.ask', 'actor.send'),
+  // and the exits its links and monitors hear of ('actor.watch', 'actor.exited').
   let remoteCalls: RemoteActorCalls | undefined;
+  let remoteExits: RemoteExits | undefined;
   const links = new NodeLinks({
     self,
     secret: options.secret,
     registry,
-    handler: (kind, body) => (kind.startsWith('actor.') ? remoteCalls!.serve(kind, body) : options.service.serveForwarded(kind, body)),
+    handler: async (kind, body, peer) => {
+      if (kind === 'actor.watch' || kind === 'actor.exited') return remoteExits!.serve(kind, body, peer);
+      return kind.startsWith('actor.') ? remoteCalls!.serve(kind, body) : options.service.serveForwarded(kind, body);
+    },
   });
   const router = new ActorRouter(directory, links, () => registry.provesMembership());
-  remoteCalls = new RemoteActorCalls(router, options.service.node.actors);
-  options.service.node.actors.reachRemoteActorsThrough(remoteCalls);
+  const actors = options.service.node.actors;
+  remoteCalls = new RemoteActorCalls(router, actors);
+  remoteExits = new RemoteExits(router, actors);
+  actors.reachRemoteActorsThrough(remoteCalls);
+  actors.watchRemoteExitsThrough(remoteExits);
   const stopWatching = registry.onChange((event) => {
-    if (event.type === 'leave') router.forgetOwner(`${event.node.id}.${event.node.incarnation}`);
+    if (event.type !== 'leave') return;
+    const owner = `${event.node.id}.${event.node.incarnation}`;
+    router.forgetOwner(owner);
+    // Its actors can report no exit any more: monitors get `down` and links their exit signal, reason noconnection.
+    remoteExits!.nodeLeft(owner);
   });
   // Declared dead and back: the actors the others took over meanwhile stop here, so a stale copy never
   // answers; until that check is done the node serves none of its claimed actors (retried until it works).

@@ -193,6 +193,12 @@ export class HttpGateway {
       return { status: 202, body: { status: 'accepted' } };
     });
 
+    // Stops an actor on whichever node of the cluster runs it (the gRPC StopActor, over HTTP); its scope in the query.
+    this.route('DELETE', '/api/v1/actors/{actor}', async (_, [id], url, principal) => {
+      await s.stopActor(s.scope(principal, url.searchParams.get('tenant') || undefined, url.searchParams.get('namespace') || undefined), id);
+      return { body: { stopped: true } };
+    });
+
     // The second article's routes: deploy by actor type, FaaS by tenant/namespace/actor type, dead letters.
     defineFaasRoutes(this.routeContext(), s);
 

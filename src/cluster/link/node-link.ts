@@ -25,7 +25,8 @@ import { linkMac, macMatches, newNonce } from './link-auth.js';
  * went unanswered) every pending request fails at once with
  * PLEX_ERR_NODE_DOWN: nothing waits for a node that is gone.
  */
-export type LinkHandler = (kind: string, body: unknown) => Promise<unknown>;
+/** Serves a peer's request; `peer` is the node at the other end (`<id>.<incarnation>`), as the handshake proved it. */
+export type LinkHandler = (kind: string, body: unknown, peer: string) => Promise<unknown>;
 
 export interface LinkEnds {
   /** This node: `<id>.<incarnation>`. */
@@ -226,7 +227,7 @@ export class NodeLink {
   }
 
   private serve(id: number, kind: string, body: unknown): void {
-    this.ends.handler(kind, body).then(
+    this.ends.handler(kind, body, this.peer).then(
       (result) => this.reply(id, true, result ?? null),
       (error: unknown) => this.reply(id, false, wireError(error)),
     );

@@ -99,6 +99,20 @@ export const actorPaths: Record<string, Doc> = {
       responses: { 200: jsonReply('The actor’s reply (its JSON)', ref('JsonValue')), ...errors(...ACTOR_FAILURES) },
     },
   },
+  '/api/v1/actors/{actor}': {
+    delete: {
+      tags: ['actors'],
+      operationId: 'stopActor',
+      summary: 'Stop an actor, on whichever node of the cluster runs it',
+      description: 'A normal exit: monitors get `down` with reason `normal`, linked actors live on. A durable actor keeps its journal and comes back with its state on its next message.',
+      parameters: [
+        actorParam,
+        { name: 'tenant', in: 'query', required: false, description: 'Default: the token’s tenant (`default` with auth off)', schema: ref('Name') },
+        { name: 'namespace', in: 'query', required: false, description: 'Default: `default`', schema: ref('Name') },
+      ],
+      responses: { 200: jsonReply('Stopped', object({ stopped: { const: true } }, ['stopped'])), ...errors(...SCOPED, 404, 503) },
+    },
+  },
   '/api/v1/actors/{actor}/tell': {
     post: {
       tags: ['actors'],
