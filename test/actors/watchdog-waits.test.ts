@@ -7,7 +7,9 @@ import { text } from './support.js';
 
 let system: ActorSystem;
 beforeAll(async () => {
-  system = new ActorSystem({ runtime: new ActorRuntime({ workers: 2, watchdogMs: 200 }) });
+  // A budget of a second, and a wait well past it: the brief work after the wait must fit the budget
+  // even on a loaded 2-core CI machine (the SDK's JS runs in an interpreter inside the component).
+  system = new ActorSystem({ runtime: new ActorRuntime({ workers: 2, watchdogMs: 1000 }) });
   await system.runtime.deploy('patient', (await buildActor(join(import.meta.dirname, '../fixtures/sdk/patient.ts'))).component);
 }, 60_000);
 afterAll(async () => {
@@ -20,13 +22,13 @@ describe('the watchdog counts computing, not waiting on the host', () => {
     const holder = await system.spawn('patient');
     const waiter = await system.spawn('patient');
     expect(JSON.parse(text(await system.ask(holder, 'hold'))).grant).not.toBeNull();
-    const reply = JSON.parse(text(await system.ask(waiter, 'wait-then-work', JSON.stringify({ waitMs: 500, work: 1_000_000 }), { timeoutMs: 5000 })));
+    const reply = JSON.parse(text(await system.ask(waiter, 'wait-then-work', JSON.stringify({ waitMs: 2500, work: 100_000 }), { timeoutMs: 10_000 })));
     expect(reply).toEqual({ got: false, done: 1 });
     expect(system.runtime.has(waiter)).toBe(true);
   });
 
   it('a handler that computes past its budget is still stopped', async () => {
     const id = await system.spawn('patient');
-    await expect(system.ask(id, 'wait-then-work', JSON.stringify({ waitMs: 0, work: 100_000_000 }), { timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TIMEOUT' });
+    await expect(system.ask(id, 'wait-then-work', JSON.stringify({ waitMs: 0, work: 1_000_000_000 }), { timeoutMs: 20_000 })).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_TIMEOUT' });
   });
 });

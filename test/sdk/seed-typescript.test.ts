@@ -131,7 +131,7 @@ describe('the articles’ TypeScript actors build unchanged', () => {
     await runtime.deploy('broken', new Uint8Array(readFileSync(out)));
     const broken = await runtime.spawn('broken');
     expect(json(await runtime.ask(broken, 'increment', '{}'))).toEqual({ count: 'one' });
-  }, 60_000);
+  }, 180_000); // two CLI builds, one with tsc's check: a minute each on a loaded CI machine
 
   it('a file exporting two actor classes and no default or bridge fails, naming both', () => {
     const out = join(work, 'ambiguous.wasm');
