@@ -53,6 +53,7 @@ export const ErrorCode = {
   BackendUnavailable: 'PLEX_ERR_BACKEND_UNAVAILABLE',
   NodeDown: 'PLEX_ERR_NODE_DOWN',
   ActorMoved: 'PLEX_ERR_ACTOR_MOVED',
+  NoMatchingNode: 'PLEX_ERR_NO_MATCHING_NODE',
   TransactionConflict: 'PLEX_ERR_TRANSACTION_CONFLICT',
   ToolchainMissing: 'PLEX_ERR_TOOLCHAIN_MISSING',
   BuildFailed: 'PLEX_ERR_BUILD_FAILED',
@@ -208,6 +209,16 @@ export class NodeDownError extends PlexError {
   constructor(node: string, why: string) {
     super(ErrorCode.NodeDown, `node ${node} is down: ${why}`);
     this.node = node;
+  }
+}
+
+/**
+ * An actor's placement asks for node labels (or a node) that no live node of
+ * the cluster has: nothing runs it until such a node joins.
+ */
+export class NoMatchingNodeError extends PlexError {
+  constructor(actorId: string, wanted: string) {
+    super(ErrorCode.NoMatchingNode, `no live node of the cluster can run actor ${actorId}: its placement wants ${wanted}`);
   }
 }
 

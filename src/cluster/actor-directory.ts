@@ -79,6 +79,34 @@ export class ActorDirectory {
     return owner;
   }
 
+  /**
+   * Claims the actor for `owner`, another node that placement picked
+   * (src/cluster/placement.ts), on the same terms as `claim`. Resolves with
+   * the owner afterwards: `owner`, or whichever node had it first.
+   */
+  async claimFor(actorId: string, owner: Owner, replacing: Owner | undefined = undefined): Promise<Owner> {
+    if (owner === this.self) return this.claim(actorId, replacing);
+    return onBackend('claim an actor', () => this.client.plexDirectoryClaim(directoryKey(tenantOf(actorId)), actorId, owner, replacing ?? ''));
+  }
+
+  /** Counts as this node's claim an entry another node made for it (`claimFor`): it is released when the actor stops or the node does. */
+  adopt(actorId: string): void {
+    this.mine.add(actorId);
+  }
+
+  /** Every entry of a tenant's directory, actor id → owner (a listing: `plexspaces actors --where`, not a hot path). */
+  async entries(tenant: string): Promise<Map<string, Owner>> {
+    const key = directoryKey(tenant);
+    const entries = new Map<string, Owner>();
+    let cursor = '0';
+    do {
+      const [next, flat] = await onBackend('list the actor directory', () => this.client.hscan(key, cursor, 'COUNT', 1000));
+      for (let i = 0; i < flat.length; i += 2) entries.set(flat[i], flat[i + 1]);
+      cursor = next;
+    } while (cursor !== '0');
+    return entries;
+  }
+
   /** Gives up this node's entry for the actor (left alone when another node has taken it over). */
   async release(actorId: string): Promise<void> {
     this.mine.delete(actorId);

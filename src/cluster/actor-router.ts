@@ -3,6 +3,22 @@ import type { ActorDirectory, Owner } from './actor-directory.js';
 import type { NodeLink } from './link/node-link.js';
 import { peerNode } from './link/node-link.js';
 import type { NodeLinks } from './link/node-links.js';
+import { pickNode, type Placement, type PlacementCandidate } from './placement.js';
+
+/** What the router needs to know about an actor this node would place: whether its state outlives its node, and where it may run. */
+export interface Activation {
+  readonly survives: boolean;
+  readonly placement?: Placement;
+}
+
+/** The cluster's live nodes as placement sees them (the registry's view), and this node among them. */
+export interface PlacementView {
+  readonly self: PlacementCandidate;
+  nodes(): readonly PlacementCandidate[];
+}
+
+/** How long placements this node made count as load on their node: until that node's next heartbeats report them. */
+const RECENT_PLACEMENT_MS = 5_000;
 
 /**
  * Where a message for an actor goes in a cluster: this node, or the link to
@@ -19,12 +35,16 @@ import type { NodeLinks } from './link/node-links.js';
  */
 export class ActorRouter {
   private readonly owners = new Map<string, Owner>();
+  /** Placements this node made on other nodes lately (owner → times): load their heartbeats do not show yet. */
+  private readonly recent = new Map<Owner, number[]>();
 
   constructor(
     readonly directory: ActorDirectory,
     readonly links: NodeLinks,
     /** Whether this node can prove it is still a member (its registry heartbeat holds: NodeRegistry.provesMembership). */
     private readonly isMember: () => boolean = () => true,
+    /** Where actors may be placed; without it every actor this node claims runs here. */
+    private readonly view?: PlacementView,
   ) {}
 
   /**
@@ -84,16 +104,14 @@ export class ActorRouter {
    * 'here', or the link to the node that runs (or has just claimed) the
    * actor. `activation` is asked only when this node would claim the actor:
    * it throws when this node cannot activate it (no application for the
-   * id here), and says whether the actor's state outlives its node.
+   * id here), says whether the actor's state outlives its node, and where
+   * it may run (the node it is claimed for: src/cluster/placement.ts).
    */
-  async where(actorId: string, activation: () => boolean): Promise<'here' | NodeLink> {
+  async where(actorId: string, activation: () => Activation): Promise<'here' | NodeLink> {
     this.assertMember();
     let owner = this.owners.get(actorId) ?? (await this.directory.lookup(actorId));
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (owner === undefined) {
-        activation();
-        owner = await this.directory.claim(actorId);
-      }
+      if (owner === undefined) owner = await this.place(actorId, activation().placement);
       if (owner === this.self) {
         this.owners.set(actorId, owner);
         return 'here';
@@ -108,10 +126,37 @@ export class ActorRouter {
         }
       }
       this.owners.delete(actorId);
-      if (!activation()) throw new NodeDownError(peerNode(owner), `it ran actor ${actorId}, whose state was not kept outside that node`);
-      owner = await this.directory.claim(actorId, owner);
+      const { survives, placement } = activation();
+      if (!survives) throw new NodeDownError(peerNode(owner), `it ran actor ${actorId}, whose state was not kept outside that node`);
+      owner = await this.place(actorId, placement, owner);
     }
     throw new PlexError(ErrorCode.ActorMoved, `actor ${actorId} kept moving between nodes while it was looked up`);
+  }
+
+  /**
+   * Claims an actor nobody runs (or whose owner `replacing` is gone) for the
+   * node its placement picks; resolves with whoever owns it afterwards (two
+   * nodes placing at once agree on the first claim).
+   */
+  private async place(actorId: string, placement: Placement | undefined, replacing?: Owner): Promise<Owner> {
+    const view = this.view;
+    if (view === undefined) return this.directory.claim(actorId, replacing);
+    const now = performance.now();
+    const ownerOf = (node: PlacementCandidate) => `${node.id}.${node.incarnation}`;
+    const nodes = view.nodes().filter((node) => ownerOf(node) !== replacing);
+    const picked = ownerOf(pickNode(actorId, placement, nodes, view.self, (node) => this.recentlyPlaced(ownerOf(node), now)));
+    const owner = await this.directory.claimFor(actorId, picked, replacing);
+    if (owner === picked) this.recent.set(picked, [...(this.recent.get(picked) ?? []), now]);
+    return owner;
+  }
+
+  private recentlyPlaced(owner: Owner, now: number): number {
+    const times = this.recent.get(owner);
+    if (times === undefined) return 0;
+    const fresh = times.filter((t) => now - t < RECENT_PLACEMENT_MS);
+    if (fresh.length === 0) this.recent.delete(owner);
+    else this.recent.set(owner, fresh);
+    return fresh.length;
   }
 
   /** Forgets the cached owner (it answered PLEX_ERR_ACTOR_MOVED, or the actor stopped). */
@@ -132,7 +177,11 @@ export class ActorRouter {
   async ownsHere(actorId: string): Promise<boolean> {
     this.assertMember();
     const owner = (await this.directory.lookup(actorId)) ?? (await this.directory.claim(actorId));
-    if (owner === this.self) this.owners.set(actorId, owner);
+    if (owner === this.self) {
+      this.owners.set(actorId, owner);
+      // Placement on another node may have claimed it for this one: this node releases it as its own.
+      this.directory.adopt(actorId);
+    }
     return owner === this.self;
   }
 }

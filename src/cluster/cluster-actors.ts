@@ -49,8 +49,10 @@ export function startClusterActors(options: {
       return kind.startsWith('actor.') ? remoteCalls!.serve(kind, body) : options.service.serveForwarded(kind, body);
     },
   });
-  const router = new ActorRouter(directory, links, () => registry.provesMembership());
+  // Placement reads the live nodes' labels and the load their heartbeats report (src/cluster/placement.ts).
   const actors = options.service.node.actors;
+  registry.reportLoad(() => actors.runtime.placement().length);
+  const router = new ActorRouter(directory, links, () => registry.provesMembership(), { self: registry.self, nodes: () => registry.nodes() });
   remoteCalls = new RemoteActorCalls(router, actors);
   remoteExits = new RemoteExits(router, actors);
   actors.reachRemoteActorsThrough(remoteCalls);

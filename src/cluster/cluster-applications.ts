@@ -12,7 +12,7 @@ import { onBackend, type RedisClient } from './redis-client.js';
  * application (a node that has not heard yet reads Redis first).
  *
  *   plex:apps:tenants        set of tenants with applications
- *   plex:apps:{<tenant>}     hash application id → msgpack [rev, name, version, durable, wasm]
+ *   plex:apps:{<tenant>}     hash application id → msgpack [rev, name, version, durable, wasm, placement]
  *   channel plex:apps        msgpack [origin node, tenant, application id, rev | '' (undeployed)]
  *
  * `rev` is a hash of what was deployed, so a node that deploys the same
@@ -26,14 +26,16 @@ const TENANTS = 'plex:apps:tenants';
 const CHANNEL = 'plex:apps';
 const packr = new Packr({ useRecords: false });
 
-type Stored = [rev: string, name: string, version: string, durable: boolean, wasm: Uint8Array];
+// `placement` is absent in entries written before placement existed: those place nothing.
+type Stored = [rev: string, name: string, version: string, durable: boolean, wasm: Uint8Array, placement?: unknown];
 
 function appsKey(tenant: string): string {
   return `plex:apps:{${encodeURIComponent(tenant)}}`;
 }
 
-function revOf(info: Pick<ApplicationInfo, 'name' | 'version' | 'durable'>, wasm: Uint8Array): string {
-  return createHash('sha256').update(`${info.name}\n${info.version}\n${info.durable}\n`).update(wasm).digest('base64url').slice(0, 22);
+function revOf(info: Pick<ApplicationInfo, 'name' | 'version' | 'durable' | 'placement'>, wasm: Uint8Array): string {
+  const placement = info.placement === undefined ? '' : JSON.stringify(info.placement);
+  return createHash('sha256').update(`${info.name}\n${info.version}\n${info.durable}\n${placement}\n`).update(wasm).digest('base64url').slice(0, 22);
 }
 
 export class ClusterApplications {
@@ -70,7 +72,7 @@ export class ClusterApplications {
     if (info.kind !== 'module') return;
     const key = `${info.tenant}\n${info.applicationId}`;
     const rev = revOf(info, wasm);
-    const stored: Stored = [rev, info.name, info.version, info.durable, wasm];
+    const stored: Stored = [rev, info.name, info.version, info.durable, wasm, info.placement ?? null];
     this.publishing.add(key);
     try {
       await onBackend('share the application with the cluster', async () => {
@@ -161,11 +163,11 @@ export class ClusterApplications {
     this.sync(tenant).catch((error: unknown) => this.log.warn('cannot bring this node’s applications in line with the cluster’s', { tenant, error: (error as Error).message }));
   }
 
-  private async install(tenant: string, applicationId: string, [rev, name, version, durable, wasm]: Stored): Promise<boolean> {
+  private async install(tenant: string, applicationId: string, [rev, name, version, durable, wasm, placement]: Stored): Promise<boolean> {
     const key = `${tenant}\n${applicationId}`;
     if (this.revs.get(key) === rev) return false;
     try {
-      await this.registry.deploy(tenant, applicationId, name, version, new Uint8Array(wasm), { durable });
+      await this.registry.deploy(tenant, applicationId, name, version, new Uint8Array(wasm), { durable, placement });
       this.revs.set(key, rev);
       this.log.info('application installed from the cluster', { tenant, application: applicationId, version });
       return true;

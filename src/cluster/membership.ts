@@ -7,7 +7,7 @@ export interface NodeListing {
   /** This node's id. */
   readonly self: string;
   /** The live nodes, this one first. A node alone lists itself (`expiresAt` null: it has no heartbeat). */
-  readonly nodes: readonly (Omit<ClusterNodeView, 'expiresAt'> & { readonly expiresAt: number | null })[];
+  readonly nodes: readonly (Omit<ClusterNodeView, 'expiresAt' | 'actors'> & { readonly expiresAt: number | null })[];
   /** Set while the backend does not answer: the list is the last one seen. */
   readonly stale?: string;
 }
@@ -49,7 +49,8 @@ export class Membership {
     return {
       cluster: { backend: 'redis', seeds: this.seeds, heartbeatTtlMs: registry.ttlMs },
       self: registry.self.id,
-      nodes: registry.nodes(),
+      // The load each heartbeat carries is placement's, and node-wide: a tenant's listing does not show it.
+      nodes: registry.nodes().map(({ actors: _, ...node }) => node),
       ...(error === undefined ? {} : { stale: error.message }),
     };
   }

@@ -22,6 +22,8 @@ export type NodeIdentity = Pick<ClusterNodeInfo, 'id' | 'incarnation'>;
 export interface ClusterNodeView extends ClusterNodeInfo {
   /** When its heartbeat lapses, by the backend's clock (epoch ms). */
   readonly expiresAt: number;
+  /** The actors it ran at its last heartbeat (placement's load: src/cluster/placement.ts). */
+  readonly actors?: number;
 }
 
 export type MembershipEvent =
@@ -164,6 +166,8 @@ export class NodeRegistry {
   private registeredAt = -Infinity;
   readonly ttlMs: number;
   readonly heartbeatMs: number;
+  /** What each heartbeat reports as this node's load: its running actors. */
+  private load: () => number = () => 0;
 
   private constructor(
     client: RedisClient,
@@ -216,6 +220,11 @@ export class NodeRegistry {
    */
   provesMembership(): boolean {
     return !this.closed && performance.now() - this.registeredAt < this.ttlMs;
+  }
+
+  /** From the next heartbeat on, each one reports `actors()` as this node's load (placement reads it). */
+  reportLoad(actors: () => number): void {
+    this.load = actors;
   }
 
   /** The live nodes as this node last saw them, this node first. */
@@ -273,7 +282,7 @@ export class NodeRegistry {
   private async register(mode: 'join' | 'beat'): Promise<[string, string]> {
     // Timed from before the call: Redis set the entry's expiry later than this, so the bound errs on the safe side.
     const sent = performance.now();
-    const reply = await onBackend('register with the cluster', () => this.client.plexNodeRegister(MEMBERS, infoKey(this.self.id), this.self.id, this.self.incarnation, JSON.stringify(this.self), String(this.ttlMs), mode));
+    const reply = await onBackend('register with the cluster', () => this.client.plexNodeRegister(MEMBERS, infoKey(this.self.id), this.self.id, this.self.incarnation, JSON.stringify({ ...this.self, actors: this.load() }), String(this.ttlMs), mode));
     if (reply[0] !== 'conflict' && reply[0] !== 'replaced') this.registeredAt = sent;
     return reply;
   }
@@ -364,6 +373,6 @@ export class NodeRegistry {
 }
 
 function strip(view: ClusterNodeView): ClusterNodeInfo {
-  const { expiresAt: _, ...info } = view;
+  const { expiresAt: _, actors: __, ...info } = view;
   return info;
 }

@@ -7,6 +7,7 @@ import { durabilityFacets, parseManifest, supervisorSpec, type AppManifest, type
 import type { FacetSpec } from '../actors/facet.js';
 import type { TenantQuotas } from './tenant-quotas.js';
 import { snapshotsState, type PreparedModule } from '../runtime/module-table.js';
+import { checkPlacement, type Placement } from '../cluster/placement.js';
 
 /** A deployed application: one WebAssembly module, or a bundle of modules started as a supervision tree from its manifest. */
 export interface ApplicationInfo {
@@ -30,6 +31,8 @@ export interface ApplicationInfo {
   readonly durable: boolean;
   /** Bundles: the namespace its actors run in and their ids (`tenant/namespace/child-id`). */
   readonly namespace?: string;
+  /** A module in a cluster: which nodes its actors may run on (src/cluster/placement.ts); none: the node the first message reaches. */
+  readonly placement?: Placement;
   readonly actors?: readonly string[];
 }
 
@@ -76,16 +79,17 @@ export class ApplicationRegistry {
    * its state is not durable by default, and `durable: true` for it is an
    * error).
    */
-  deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array, options: { durable?: boolean } = {}): Promise<ApplicationInfo> {
-    return this.withModuleBytes(tenant, applicationId, wasm.byteLength, () => this.deployModule(tenant, applicationId, name, version, wasm, options.durable));
+  deploy(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array, options: { durable?: boolean; placement?: unknown } = {}): Promise<ApplicationInfo> {
+    return this.withModuleBytes(tenant, applicationId, wasm.byteLength, () => this.deployModule(tenant, applicationId, name, version, wasm, options.durable, options.placement));
   }
 
-  private async deployModule(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array, durableRequest: boolean | undefined): Promise<ApplicationInfo> {
+  private async deployModule(tenant: string, applicationId: string, name: string, version: string, wasm: Uint8Array, durableRequest: boolean | undefined, placementRequest: unknown): Promise<ApplicationInfo> {
     checkId('tenant', tenant);
     checkId('application_id', applicationId);
     checkId('name', name);
     checkVersion(version);
     if (durableRequest !== undefined && typeof durableRequest !== 'boolean') throw new InvalidArgumentError(`durable must be true or false, got ${shown(durableRequest)}`);
+    const placement = checkPlacement(placementRequest);
     const module = `${tenant}:${applicationId}`;
     // Prepared, then checked, then installed: a module that fails (invalid, or durable=true without state) leaves the deployed one in place.
     const prepared = await this.prepare(module, wasm);
@@ -93,7 +97,7 @@ export class ApplicationRegistry {
     if (durableRequest === true && !canSnapshot) throw new InvalidArgumentError('durable=true needs a module that snapshots its state (a component, or a core module exporting plex_get_state and plex_set_state); deploy it with durable=false');
     const durable = durableRequest ?? canSnapshot;
     this.system.runtime.install(prepared);
-    const info: ApplicationInfo = { tenant, applicationId, name, version, kind: 'module', module, modules: [module], bytes: wasm.byteLength, deployedAt: new Date().toISOString(), durable };
+    const info: ApplicationInfo = { tenant, applicationId, name, version, kind: 'module', module, modules: [module], bytes: wasm.byteLength, deployedAt: new Date().toISOString(), durable, ...(placement === undefined ? {} : { placement }) };
     await this.forget(tenant, applicationId, module);
     this.apps.set(key(tenant, applicationId), { info });
     this.persist(info, { 'module.wasm': wasm });
@@ -189,7 +193,7 @@ export class ApplicationRegistry {
             const files = new Map(parseManifest(manifestText).modules.map((file) => [file, new Uint8Array(readFileSync(join(dir, file)))] as const));
             await this.deployBundle(tenant, info.namespace ?? 'default', appId, manifestText, files, { name: info.name, version: info.version });
           } else {
-            await this.deploy(tenant, appId, info.name, info.version, new Uint8Array(readFileSync(join(dir, 'module.wasm'))), { durable: info.durable });
+            await this.deploy(tenant, appId, info.name, info.version, new Uint8Array(readFileSync(join(dir, 'module.wasm'))), { durable: info.durable, placement: info.placement });
           }
           restored.push(`${tenant}/${appId}`);
         } catch (error) {

@@ -1,4 +1,4 @@
-import type { ActorRouter } from '../cluster/actor-router.js';
+import type { Activation, ActorRouter } from '../cluster/actor-router.js';
 import { peerNode } from '../cluster/link/node-link.js';
 import { ActorConflictError, ActorMovedError, ActorNotFoundError, ErrorCode, InvalidArgumentError, ModuleNotFoundError, NodeDownError, PlexError, shown } from '../errors.js';
 import { checkId, type ApplicationInfo } from '../node/application-registry.js';
@@ -71,7 +71,7 @@ export class ActorCalls {
       }
       let where: Awaited<ReturnType<ActorRouter['where']>>;
       try {
-        where = await router.where(actorId, () => this.survivesItsNode(scope, id, application));
+        where = await router.where(actorId, () => this.activation(scope, id, application));
       } catch (error) {
         // No application here for the id: one deployed on another node may not have reached this one yet.
         const code = (error as PlexError).code;
@@ -94,16 +94,17 @@ export class ActorCalls {
 
   /**
    * Whether this node could activate actor `id` (else it throws, as
-   * activation would: no application for it here), and whether its state
+   * activation would: no application for it here), where its application
+   * places it (src/cluster/placement.ts), and whether its state
    * outlives the node that runs it — a durable actor's journal and a
    * virtual actor's state are in the cluster's Redis — so that a survivor
    * may take it over from a dead node.
    */
-  private survivesItsNode(scope: Scope, id: string, application: string | undefined): boolean {
+  private activation(scope: Scope, id: string, application: string | undefined): Activation {
     const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
-    if (this.node.actors.isVirtual(actorId)) return true;
+    if (this.node.actors.isVirtual(actorId)) return { survives: true };
     const app = this.activatingApplication(scope, id, application);
-    return app.durable && this.node.runtime.canSnapshot(app.module);
+    return { survives: app.durable && this.node.runtime.canSnapshot(app.module), placement: app.placement };
   }
 
   /**
@@ -122,13 +123,25 @@ export class ActorCalls {
     if (kind === 'stop') return this.stopHere(scope, call.id);
     if (!this.node.runtime.has(actorId) && !(await router.ownsHere(actorId))) throw new ActorMovedError(actorId, router.self);
     router.mayServe(actorId);
-    switch (kind) {
-      case 'ask':
-        return this.askHere(scope, call.id, checkType(call.type), call.payload, { application: call.application, timeoutMs: call.timeoutMs });
-      case 'tell':
-        return this.tellHere(scope, call.id, checkType(call.type), call.payload, { application: call.application });
-      default:
-        throw new InvalidArgumentError(`unknown forwarded call ${shown(kind)}`);
+    const serve = () => {
+      switch (kind) {
+        case 'ask':
+          return this.askHere(scope, call.id, checkType(call.type), call.payload, { application: call.application, timeoutMs: call.timeoutMs });
+        case 'tell':
+          return this.tellHere(scope, call.id, checkType(call.type), call.payload, { application: call.application });
+        default:
+          throw new InvalidArgumentError(`unknown forwarded call ${shown(kind)}`);
+      }
+    };
+    try {
+      return await serve();
+    } catch (error) {
+      // Placed here by a node that has the application, which this one may not have installed yet: read the cluster's first.
+      const code = (error as PlexError).code;
+      if (this.applications === undefined || this.node.runtime.has(actorId) || (code !== ErrorCode.ActorNotFound && code !== ErrorCode.ModuleNotFound)) throw error;
+      // Retried whatever the sync installed: a sync the cluster's announcement started may have installed it just before.
+      await this.applications.sync(scope.tenant);
+      return serve();
     }
   }
 
@@ -228,6 +241,29 @@ export class ActorCalls {
       .map((p) => p.actorId)
       .filter((id) => id.startsWith(prefix))
       .map((id) => id.slice(prefix.length));
+  }
+
+  /**
+   * The actors of a scope and the node each runs on (`self`: this node's
+   * id): in a cluster, every actor the directory has (`live` false when its
+   * node is gone — a durable one moves on its next message) and this node's
+   * own; on a node alone, its own.
+   */
+  async whereActors(scope: Scope, self: string): Promise<{ id: string; node: string; live: boolean }[]> {
+    const prefix = `${scope.tenant}/${scope.namespace}/`;
+    const found = new Map<string, { id: string; node: string; live: boolean }>();
+    const router = this.router;
+    if (router !== undefined) {
+      const live = new Map<string, boolean>();
+      for (const [actorId, owner] of await router.directory.entries(scope.tenant)) {
+        if (!actorId.startsWith(prefix)) continue;
+        if (!live.has(owner)) live.set(owner, owner === router.self || (await router.links.liveNow(owner)));
+        found.set(actorId, { id: actorId.slice(prefix.length), node: peerNode(owner), live: live.get(owner)! });
+      }
+    }
+    // What runs here counts as here (spawned actors are in no directory).
+    for (const id of this.listActors(scope)) found.set(`${prefix}${id}`, { id, node: self, live: true });
+    return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Stops an actor, on whichever node runs it (a stop claims nothing: an actor nobody runs is not found). */

@@ -52,6 +52,7 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.BackendUnavailable]: grpc.status.UNAVAILABLE,
   [ErrorCode.NodeDown]: grpc.status.UNAVAILABLE,
   [ErrorCode.ActorMoved]: grpc.status.UNAVAILABLE,
+  [ErrorCode.NoMatchingNode]: grpc.status.UNAVAILABLE,
   [ErrorCode.Escalated]: grpc.status.UNAVAILABLE,
   [ErrorCode.FacetRejected]: grpc.status.PERMISSION_DENIED,
   [ErrorCode.QuotaExceeded]: grpc.status.RESOURCE_EXHAUSTED,

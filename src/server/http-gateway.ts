@@ -37,6 +37,7 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.BackendUnavailable]: 503,
   [ErrorCode.NodeDown]: 503,
   [ErrorCode.ActorMoved]: 503,
+  [ErrorCode.NoMatchingNode]: 503,
   [ErrorCode.SpaceClosed]: 503,
   [ErrorCode.RuntimeClosed]: 503,
   [ErrorCode.ActorTrapped]: 502,
@@ -193,6 +194,10 @@ export class HttpGateway {
       return { status: 202, body: { status: 'accepted' } };
     });
 
+    // The scope's actors and where each runs: the whole cluster's (its directory), or this node's alone.
+    this.route('GET', '/api/v1/actors', async (_, __, url, principal) => ({
+      body: { actors: await s.whereActors(s.scope(principal, url.searchParams.get('tenant') || undefined, url.searchParams.get('namespace') || undefined)) },
+    }));
     // Stops an actor on whichever node of the cluster runs it (the gRPC StopActor, over HTTP); its scope in the query.
     this.route('DELETE', '/api/v1/actors/{actor}', async (_, [id], url, principal) => {
       await s.stopActor(s.scope(principal, url.searchParams.get('tenant') || undefined, url.searchParams.get('namespace') || undefined), id);

@@ -251,7 +251,7 @@ export class NodeService {
 
   // ── applications and actors ──────────────────────────────────────────────
 
-  async deploy(scope: Scope, applicationId: string, name: string, version: string, wasm: Uint8Array, options: { durable?: boolean } = {}) {
+  async deploy(scope: Scope, applicationId: string, name: string, version: string, wasm: Uint8Array, options: { durable?: boolean; placement?: unknown } = {}) {
     this.check(scope);
     const info = await this.node.applications.deploy(scope.tenant, applicationId, name, version, wasm, options);
     // Installed here first (every check ran); then the cluster's, so the other nodes install the same bytes.
@@ -350,6 +350,11 @@ export class NodeService {
 
   listActors(scope: Scope): string[] {
     return this.actors.listActors(this.check(scope));
+  }
+
+  /** The scope's actors with the node each runs on (`plexspaces actors --where`, GET /api/v1/actors). */
+  whereActors(scope: Scope): Promise<{ id: string; node: string; live: boolean }[]> {
+    return this.actors.whereActors(this.check(scope), this.membership.self.id);
   }
 
   stopActor(scope: Scope, id: string): Promise<void> {

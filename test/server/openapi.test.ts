@@ -102,6 +102,8 @@ function table(): Call[] {
     post('/api/v1/actors/account-alice/tell', 202, { message_type: 'deposit', payload: { amount: 1 }, application_id: 'bank-account' }),
     post('/api/v1/actors/account-alice/tell', 400, []),
     post('/api/v1/actors/account-bob/ask', 200, { message_type: 'deposit', payload: { amount: 5 }, application_id: 'bank-account' }),
+    call('GET', '/api/v1/actors', 200),
+    call('GET', '/api/v1/actors?namespace=bad%20name', 400),
     call('DELETE', '/api/v1/actors/account-bob', 200),
     call('DELETE', '/api/v1/actors/account-bob', 404),
     call('GET', `${faas}?action=balance`, 200),

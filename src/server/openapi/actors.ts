@@ -24,6 +24,14 @@ const actorParam: Doc = {
 };
 
 export const actorSchemas: Record<string, Doc> = {
+  Placement: object(
+    {
+      labels: { type: 'object', additionalProperties: { type: 'string' }, description: 'Only nodes whose labels include all of these' },
+      node: { type: 'string', description: 'Only the node with this id' },
+      strategy: { enum: ['local', 'least-loaded'], description: '`local` (default): the node the first message reaches, when it qualifies; `least-loaded`: the qualifying node running the fewest actors' },
+    },
+    [],
+  ),
   ApplicationInfo: object(
     {
       tenant: { type: 'string' },
@@ -36,6 +44,7 @@ export const actorSchemas: Record<string, Doc> = {
       bytes: { type: 'integer', minimum: 0 },
       deployedAt: { type: 'string', format: 'date-time' },
       durable: { type: 'boolean', description: 'A module: its actors keep their state across crashes and restarts (journal + checkpoints). A bundle: its manifest’s `[application] durable` default' },
+      placement: ref('Placement'),
       namespace: { type: 'string', description: 'Bundles: the namespace its actors run in' },
       actors: { type: 'array', items: { type: 'string' }, description: 'Bundles: the ids of the actors it started' },
     },
@@ -53,6 +62,7 @@ export const actorSchemas: Record<string, Doc> = {
       tenant: { type: 'string', description: 'With auth on: the token’s own tenant' },
       namespace: { type: 'string', description: 'A bundle: the namespace its actors run in' },
       durable: { enum: ['true', 'false'], description: 'A module: `false` opts its actors out of durability (default: durable when the module can snapshot its state; `true` for one that cannot is a 400). A bundle says it in its manifest' },
+      placement: { type: 'string', description: 'A module in a cluster: JSON of a Placement, e.g. `{"labels": {"gpu": "true"}, "strategy": "least-loaded"}` — which nodes its actors may run on (docs/cluster.md, "Placement"). Default: the node the first message reaches' },
     },
     required: ['application_id', 'wasm_file'],
   },
@@ -97,6 +107,25 @@ export const actorPaths: Record<string, Doc> = {
       parameters: [actorParam],
       requestBody: jsonBody(message),
       responses: { 200: jsonReply('The actor’s reply (its JSON)', ref('JsonValue')), ...errors(...ACTOR_FAILURES) },
+    },
+  },
+  '/api/v1/actors': {
+    get: {
+      tags: ['actors'],
+      operationId: 'listActors',
+      summary: 'The actors of a scope and the node each runs on',
+      description: 'In a cluster: every actor of the scope that the cluster’s directory has, with its node (`live` false when that node is gone: a durable actor moves to a survivor on its next message), and the actors this node runs. A node alone: its own.',
+      parameters: [
+        { name: 'tenant', in: 'query', required: false, description: 'Default: the token’s tenant (`default` with auth off)', schema: ref('Name') },
+        { name: 'namespace', in: 'query', required: false, description: 'Default: `default`', schema: ref('Name') },
+      ],
+      responses: {
+        200: jsonReply(
+          'The actors, by id',
+          object({ actors: { type: 'array', items: object({ id: { type: 'string' }, node: { type: 'string', description: 'The id of the node that runs it' }, live: { type: 'boolean' } }, ['id', 'node', 'live']) } }, ['actors']),
+        ),
+        ...errors(...SCOPED, 503),
+      },
     },
   },
   '/api/v1/actors/{actor}': {
