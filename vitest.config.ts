@@ -9,8 +9,10 @@ const workers = Math.max(2, availableParallelism());
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Generous: with two files at once on two cores, a test that builds actors or runs workloads through
+    // the CLI takes a minute and more; a timeout here catches hangs, it is not a speed check.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: workers,
   },
