@@ -26,6 +26,7 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
   tell: { summary: 'send a message to an actor on a node', run: lazy(async () => (await import('./remote-commands.js')).messageCommand('tell')) },
   ts: { summary: 'tuple-space operations on a node: write, read, take, count, read-all, take-all, watch', run: lazy(async () => (await import('./remote-commands.js')).tsCommand) },
   actors: { summary: 'list the actors of a namespace, and with --where the node each runs on', run: lazy(async () => (await import('./actors-command.js')).actorsCommand) },
+  drain: { summary: 'move a node\'s durable actors to the other nodes of its cluster before a planned stop', run: lazy(async () => (await import('./drain-command.js')).drainCommand) },
   nodes: { summary: "list the nodes of the platform (the cluster's live members, or the node alone)", run: lazy(async () => (await import('./nodes-command.js')).nodesCommand) },
   shards: { summary: 'shard groups on a node: list, create, delete, bulk-update, scatter-gather, reduce, barrier, scale', run: lazy(async () => (await import('./remote-commands.js')).shardsCommand) },
 };

@@ -35,6 +35,8 @@ const RECENT_PLACEMENT_MS = 5_000;
  */
 export class ActorRouter {
   private readonly owners = new Map<string, Owner>();
+  /** Actors being moved off this node by a drain: calls for them wait until they are gone, then look them up again. */
+  private readonly leaving = new Map<string, Promise<void>>();
   /** Placements this node made on other nodes lately (owner → times): load their heartbeats do not show yet. */
   private readonly recent = new Map<Owner, number[]>();
 
@@ -157,6 +159,53 @@ export class ActorRouter {
     if (fresh.length === 0) this.recent.delete(owner);
     else this.recent.set(owner, fresh);
     return fresh.length;
+  }
+
+  /** Resolves once `actorId` is no longer leaving this node (at once when it is not). */
+  async departed(actorId: string): Promise<void> {
+    await this.leaving.get(actorId);
+  }
+
+  /**
+   * Moves this node's claimed actors elsewhere before a planned stop: each
+   * actor `survives` says outlives its node (durable, virtual) is stopped
+   * the graceful way (`stop`: a checkpoint, a virtual actor's save) and its
+   * entry released, so its next message activates it on another node with
+   * its state; calls arriving meanwhile wait for it to be gone. Actors
+   * whose state lives only here are kept (moving them would lose it).
+   * Placement must already exclude this node (NodeRegistry.drain).
+   */
+  async drain(survives: (actorId: string) => boolean, stop: (actorId: string) => Promise<void>): Promise<{ moved: string[]; kept: string[] }> {
+    const moved: string[] = [];
+    const kept: string[] = [];
+    for (const actorId of this.directory.claimedIds()) {
+      let movable: boolean;
+      try {
+        movable = survives(actorId);
+      } catch {
+        movable = false; // no application for it here any more: nothing to reactivate it from elsewhere either
+      }
+      if (!movable) {
+        kept.push(actorId);
+        continue;
+      }
+      const gone = (async () => {
+        try {
+          await stop(actorId);
+        } finally {
+          this.owners.delete(actorId);
+          await this.directory.release(actorId);
+        }
+      })();
+      this.leaving.set(actorId, gone.catch(() => undefined));
+      try {
+        await gone;
+        moved.push(actorId);
+      } finally {
+        this.leaving.delete(actorId);
+      }
+    }
+    return { moved, kept };
   }
 
   /** Forgets the cached owner (it answered PLEX_ERR_ACTOR_MOVED, or the actor stopped). */

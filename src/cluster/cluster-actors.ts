@@ -6,6 +6,7 @@ import type { ClusterApplications } from './cluster-applications.js';
 import { ActorRouter } from './actor-router.js';
 import { RemoteActorCalls } from './remote-actor-calls.js';
 import { RemoteExits } from './remote-exits.js';
+import { ClusterSpawns } from './cluster-spawns.js';
 import { DEFAULT_LINK_MAX_FRAME_BYTES } from './link/node-link.js';
 import { LINK_PATH, NodeLinks } from './link/node-links.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -52,11 +53,20 @@ export function startClusterActors(options: {
   // Placement reads the live nodes' labels and the load their heartbeats report (src/cluster/placement.ts).
   const actors = options.service.node.actors;
   registry.reportLoad(() => actors.runtime.placement().length);
-  const router = new ActorRouter(directory, links, () => registry.provesMembership(), { self: registry.self, nodes: () => registry.nodes() });
+  const router = new ActorRouter(directory, links, () => registry.provesMembership(), {
+    get self() {
+      return { ...registry.self, draining: registry.draining };
+    },
+    nodes: () => registry.nodes(),
+  });
   remoteCalls = new RemoteActorCalls(router, actors);
   remoteExits = new RemoteExits(router, actors);
   actors.reachRemoteActorsThrough(remoteCalls);
   actors.watchRemoteExitsThrough(remoteExits);
+  // Actors that actors spawn are in the directory too, from their spawn to their exit.
+  const spawns = new ClusterSpawns(directory, registry.self.incarnation);
+  actors.runtime.registerSpawnsWith(spawns);
+  const stopReleasing = actors.runtime.onExit((report) => spawns.exited(report.actorId));
   const stopWatching = registry.onChange((event) => {
     if (event.type !== 'leave') return;
     const owner = `${event.node.id}.${event.node.incarnation}`;
@@ -87,6 +97,7 @@ export function startClusterActors(options: {
     async close() {
       closed = true;
       stopWatching();
+      stopReleasing();
       stopRejoins();
       links.close();
       await directory.releaseAll();

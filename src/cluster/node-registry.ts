@@ -24,6 +24,8 @@ export interface ClusterNodeView extends ClusterNodeInfo {
   readonly expiresAt: number;
   /** The actors it ran at its last heartbeat (placement's load: src/cluster/placement.ts). */
   readonly actors?: number;
+  /** It is being drained (`plexspaces drain`): nothing new is placed on it. */
+  readonly draining?: boolean;
 }
 
 export type MembershipEvent =
@@ -168,6 +170,7 @@ export class NodeRegistry {
   readonly heartbeatMs: number;
   /** What each heartbeat reports as this node's load: its running actors. */
   private load: () => number = () => 0;
+  private drainingNow = false;
 
   private constructor(
     client: RedisClient,
@@ -227,6 +230,22 @@ export class NodeRegistry {
     this.load = actors;
   }
 
+  /** Whether this node is being drained (`drain`). */
+  get draining(): boolean {
+    return this.drainingNow;
+  }
+
+  /**
+   * Marks this node as draining in the registry, at once (not at the next
+   * beat): the other nodes place nothing new on it from their next read of
+   * the membership on.
+   */
+  async drain(): Promise<void> {
+    this.drainingNow = true;
+    await this.register('beat');
+    await this.readMembers().catch(() => undefined);
+  }
+
   /** The live nodes as this node last saw them, this node first. */
   nodes(): ClusterNodeView[] {
     return [...this.view.values()].sort((a, b) => (a.id === this.self.id ? -1 : b.id === this.self.id ? 1 : a.id.localeCompare(b.id)));
@@ -282,7 +301,7 @@ export class NodeRegistry {
   private async register(mode: 'join' | 'beat'): Promise<[string, string]> {
     // Timed from before the call: Redis set the entry's expiry later than this, so the bound errs on the safe side.
     const sent = performance.now();
-    const reply = await onBackend('register with the cluster', () => this.client.plexNodeRegister(MEMBERS, infoKey(this.self.id), this.self.id, this.self.incarnation, JSON.stringify({ ...this.self, actors: this.load() }), String(this.ttlMs), mode));
+    const reply = await onBackend('register with the cluster', () => this.client.plexNodeRegister(MEMBERS, infoKey(this.self.id), this.self.id, this.self.incarnation, JSON.stringify({ ...this.self, actors: this.load(), ...(this.drainingNow ? { draining: true } : {}) }), String(this.ttlMs), mode));
     if (reply[0] !== 'conflict' && reply[0] !== 'replaced') this.registeredAt = sent;
     return reply;
   }
@@ -373,6 +392,6 @@ export class NodeRegistry {
 }
 
 function strip(view: ClusterNodeView): ClusterNodeInfo {
-  const { expiresAt: _, actors: __, ...info } = view;
+  const { expiresAt: _, actors: __, draining: ___, ...info } = view;
   return info;
 }

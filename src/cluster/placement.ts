@@ -30,6 +30,8 @@ export interface PlacementCandidate {
   readonly incarnation: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly actors?: number;
+  /** Being drained: never picked. */
+  readonly draining?: boolean;
 }
 
 /** A placement from JSON (a deploy's `placement` field, a stored application), checked; undefined for none. */
@@ -69,9 +71,10 @@ export function qualifies(placement: Placement | undefined, node: PlacementCandi
  */
 export function pickNode(actorId: string, placement: Placement | undefined, nodes: readonly PlacementCandidate[], self: PlacementCandidate, extraLoad: (node: PlacementCandidate) => number = () => 0): PlacementCandidate {
   const strategy = placement?.strategy ?? 'local';
-  if (strategy === 'local' && qualifies(placement, self)) return self;
-  const candidates = nodes.filter((node) => qualifies(placement, node));
-  if (candidates.length === 0) throw new NoMatchingNodeError(actorId, describePlacement(placement));
+  if (strategy === 'local' && !self.draining && qualifies(placement, self)) return self;
+  // A node being drained takes nothing new (its own view of itself says so before its heartbeat does).
+  const candidates = nodes.filter((node) => qualifies(placement, node) && !node.draining && !(node.id === self.id && self.draining));
+  if (candidates.length === 0) throw new NoMatchingNodeError(actorId, `${describePlacement(placement)}${self.draining ? ' (this node is being drained)' : ''}`);
   const load = (node: PlacementCandidate) => (node.actors ?? 0) + extraLoad(node);
   return candidates.reduce((best, node) => {
     const difference = load(node) - load(best);

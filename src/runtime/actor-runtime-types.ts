@@ -107,3 +107,13 @@ export interface ActorLogEntry {
   readonly level: number;
   readonly message: string;
 }
+
+/** Where a cluster node's runtime records the actors that actors spawn (src/cluster/cluster-spawns.ts). */
+export interface SpawnRegistry {
+  /** Appended to generated ids: unique to this node's incarnation. */
+  readonly idTag: string;
+  /** Makes `actorId` this node's in the cluster's directory; rejects (PLEX_ERR_ACTOR_EXISTS) when another node's actor has it. */
+  claim(actorId: string): Promise<void>;
+  /** Gives a claim back when the spawn failed before the actor started. */
+  unclaim(actorId: string): void;
+}

@@ -7,7 +7,7 @@ import { prepareComponent } from './component-module.js';
 import { isComponent, prepareCoreModule, type CoreModuleOptions } from './core-module.js';
 import type { HostCallHandler } from './host-call-channel.js';
 import { resolveActorRef, resolveModuleRef } from './actor-address.js';
-import type { ActorLogEntry, ActorPlacement, ActorRuntimeOptions, AskOptions, CrashReport, ExitReport, HostCallFilter, MessageRouter, SpawnAdmission, SpawnOptions, WorkerStats } from './actor-runtime-types.js';
+import type { ActorLogEntry, ActorPlacement, ActorRuntimeOptions, AskOptions, CrashReport, ExitReport, HostCallFilter, MessageRouter, SpawnAdmission, SpawnOptions, SpawnRegistry, WorkerStats } from './actor-runtime-types.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
 import { ModuleTable, snapshotsState, type PreparedModule } from './module-table.js';
 import { PendingRequests } from './pending-requests.js';
@@ -50,6 +50,8 @@ export class ActorRuntime {
   private readonly admission: SpawnAdmission | undefined;
   private readonly tracing: RuntimeTracing | undefined;
   private nextActor = 1;
+  /** Set on a node of a cluster: actors that actors spawn get cluster-unique ids, claimed in the directory (src/cluster/cluster-spawns.ts). */
+  private spawnRegistry: SpawnRegistry | undefined;
   /** Pooled task instances by id, resolved once spawned. */
   private readonly taskInstances = new Map<string, Promise<void>>();
   private closed = false;
@@ -222,19 +224,43 @@ export class ActorRuntime {
    * Messages sent to the id queue behind the spawn; a failing init is
    * reported through `onCrash`.
    */
-  private spawnDetached(moduleRef: string, actorId: string, config: Uint8Array, caller: string): string {
+  /**
+   * From now on, actors that actors spawn are the cluster's: a generated id
+   * carries this node's tag (two nodes never generate the same one), and
+   * every id is claimed in the directory before the actor starts, so any
+   * node reaches it and a name another node's actor holds is refused.
+   */
+  registerSpawnsWith(registry: SpawnRegistry): void {
+    this.spawnRegistry = registry;
+  }
+
+  private spawnDetached(moduleRef: string, actorId: string, config: Uint8Array, caller: string): string | Promise<string> {
     // Both names are resolved in the caller's tenant: a tenant's actor can neither run another tenant's module nor take an id in its scope.
     const moduleName = resolveModuleRef(caller, this.actors.get(caller)?.module, moduleRef, (name) => this.modules.has(name));
     if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
-    const id = resolveActorRef(caller, actorId === '' ? `${moduleName.slice(moduleName.lastIndexOf(':') + 1)}-${this.nextActor++}` : actorId);
+    const registry = this.spawnRegistry;
+    const generated = `${moduleName.slice(moduleName.lastIndexOf(':') + 1)}-${this.nextActor++}${registry === undefined ? '' : `-${registry.idTag}`}`;
+    const id = resolveActorRef(caller, actorId === '' ? generated : actorId);
     if (id.startsWith(TASK_PREFIX)) throw new InvalidArgumentError(`actor ids starting with ${TASK_PREFIX} are reserved for task instances`);
     if (this.actors.has(id)) throw new ActorExistsError(id);
-    // Synchronous checks (a quota among them) throw here, to the caller; only init failures come later, as crashes.
-    this.spawnActor(moduleName, { id, config }).catch((error: unknown) => {
-      const crash = error instanceof ActorCrashedError ? error : new ActorCrashedError(ErrorCode.ActorFailed, id, (error as Error).message);
-      this.listeners.reportCrash({ actorId: id, module: moduleName, worker: -1, error: crash });
+    const start = () => {
+      // Synchronous checks (a quota among them) throw here, to the caller; only init failures come later, as crashes.
+      this.spawnActor(moduleName, { id, config }).catch((error: unknown) => {
+        const crash = error instanceof ActorCrashedError ? error : new ActorCrashedError(ErrorCode.ActorFailed, id, (error as Error).message);
+        this.listeners.reportCrash({ actorId: id, module: moduleName, worker: -1, error: crash });
+      });
+      return id;
+    };
+    if (registry === undefined) return start();
+    return registry.claim(id).then(() => {
+      try {
+        if (this.actors.has(id)) throw new ActorExistsError(id);
+        return start();
+      } catch (error) {
+        registry.unclaim(id);
+        throw error;
+      }
     });
-    return id;
   }
 
   /** Fire-and-forget. Throws `ActorNotFoundError` for an actor that is not running. */

@@ -22,7 +22,8 @@ export interface HostServiceTargets {
    * caller wrote them: the target resolves them in the caller's tenant
    * (actor-address.ts) and refuses another tenant's.
    */
-  spawnDetached(module: string, actorId: string, config: Uint8Array, caller: string): string;
+  /** Resolves once the id is the new actor's (in a cluster, claimed in the directory first: src/cluster/cluster-spawns.ts). */
+  spawnDetached(module: string, actorId: string, config: Uint8Array, caller: string): string | Promise<string>;
   /** Stops an actor without waiting. */
   stopDetached(actorId: string): void;
   /** Operations this file does not serve. */
@@ -79,7 +80,8 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         if (parts === undefined) return { status: HostStatus.Error, data: utf8.encode('spawn needs module\\nactor-id\\nconfig') };
         try {
           const id = targets.spawnDetached(fromUtf8.decode(parts[0]), fromUtf8.decode(parts[1]), parts[2], caller);
-          return { status: 0, data: utf8.encode(id) };
+          if (typeof id === 'string') return { status: 0, data: utf8.encode(id) };
+          return id.then((spawned) => ({ status: 0, data: utf8.encode(spawned) }), failed);
         } catch (error) {
           return failed(error);
         }

@@ -62,6 +62,14 @@ export const host = {
   /** Sends to every member of the group in the actor's scope; returns how many. */
   pgBroadcast: (group: string, msgType: string, payload: unknown = {}): number => Number(check(world.pgBroadcast(group, msgType, JSON.stringify(payload)))),
   sendAfter: (delayMs: number, msgType: string, payload: unknown = {}): void => void check(world.sendAfter(u64(delayMs), msgType, JSON.stringify(payload))),
+  /**
+   * Starts an actor of `moduleRef` (an application of the caller's tenant) with `config` as its init
+   * config; `actorId` '' lets the node pick a unique id. Returns the new actor's id. In a cluster any
+   * node reaches it.
+   */
+  spawn: (moduleRef: string, config: unknown = {}, actorId = ''): string => check(world.spawn(moduleRef, actorId, JSON.stringify(config))),
+  /** Stops an actor of the caller's tenant that runs on its node (a normal exit). */
+  stop: (actorId: string): void => void check(world.stop(actorId)),
   link: (actorId: string): void => void check(world.link(actorId)),
   /** Returns the monitor's ref; a `down` message arrives when the actor exits. */
   monitor: (actorId: string): string => check(world.monitor(actorId)),

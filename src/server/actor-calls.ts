@@ -1,4 +1,5 @@
 import type { Activation, ActorRouter } from '../cluster/actor-router.js';
+import { tenantOf } from '../cluster/actor-directory.js';
 import { peerNode } from '../cluster/link/node-link.js';
 import { ActorConflictError, ActorMovedError, ActorNotFoundError, ErrorCode, InvalidArgumentError, ModuleNotFoundError, NodeDownError, PlexError, shown } from '../errors.js';
 import { checkId, type ApplicationInfo } from '../node/application-registry.js';
@@ -65,6 +66,8 @@ export class ActorCalls {
     const actorId = `${scope.tenant}/${scope.namespace}/${checkActorId(id)}`;
     let synced = false;
     for (let attempt = 0; ; attempt++) {
+      // Being moved off this node by a drain: once it is gone, it is looked up (and placed) afresh.
+      await router.departed(actorId);
       if (this.node.runtime.has(actorId)) {
         router.mayServe(actorId);
         return undefined;
@@ -121,6 +124,7 @@ export class ActorCalls {
     if (router === undefined) throw new InvalidArgumentError('this node does not take forwarded calls (no cluster secret)');
     // A stop claims nothing: it stops what runs here (and releases its entry), or finds nothing.
     if (kind === 'stop') return this.stopHere(scope, call.id);
+    await router.departed(actorId);
     if (!this.node.runtime.has(actorId) && !(await router.ownsHere(actorId))) throw new ActorMovedError(actorId, router.self);
     router.mayServe(actorId);
     const serve = () => {
@@ -264,6 +268,34 @@ export class ActorCalls {
     // What runs here counts as here (spawned actors are in no directory).
     for (const id of this.listActors(scope)) found.set(`${prefix}${id}`, { id, node: self, live: true });
     return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * Before a planned stop of this node (`plexspaces drain`): nothing new is
+   * placed here, and the claimed actors whose state outlives the node
+   * (durable actors of the cluster's applications) stop with a checkpoint and leave the directory, so
+   * their next message activates them on another node with their state.
+   * The others are kept and named: their state exists only here.
+   */
+  async drain(registry: { drain(): Promise<void> }): Promise<{ moved: string[]; kept: string[] }> {
+    const router = this.router;
+    if (router === undefined) throw new InvalidArgumentError('this node is not in a cluster with a secret: there is no other node to move its actors to');
+    await registry.drain();
+    const modules = new Map(this.node.runtime.placement().map((p) => [p.actorId, p.module]));
+    return router.drain(
+      (actorId) => {
+        const module = modules.get(actorId);
+        // Claimed but not running (any more): only its entry goes.
+        if (module === undefined) return true;
+        // A virtual kind comes from a bundle, which is this node's own (and so is the state it saves): it stays.
+        if (this.node.actors.isVirtual(actorId)) return false;
+        const app = this.node.applications.list(tenantOf(actorId)).find((a) => a.modules.includes(module));
+        return app !== undefined && app.durable && this.node.runtime.canSnapshot(module);
+      },
+      async (actorId) => {
+        if (this.node.runtime.has(actorId)) await this.node.actors.stopGracefully(actorId);
+      },
+    );
   }
 
   /** Stops an actor, on whichever node runs it (a stop claims nothing: an actor nobody runs is not found). */

@@ -165,6 +165,8 @@ export class HttpGateway {
     this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }), true);
     this.route('GET', '/api/v1/info', async (_, __, ___, principal) => ({ body: s.info(principal) }));
     this.route('GET', '/api/v1/nodes', async () => ({ body: await s.nodes() }));
+    // Before a planned stop: this node's durable actors move to the others (an operator's action).
+    this.route('POST', '/api/v1/cluster/drain', async (_, __, ___, principal) => ({ body: await s.drain(principal) }));
     if (s.metrics !== undefined) {
       const metrics = s.metrics;
       // With auth on, /metrics needs a token like every other route: an operator reads everything, a tenant its own series.

@@ -1,7 +1,7 @@
 import type { ActorRouter } from '../cluster/actor-router.js';
 import type { ClusterApplications } from '../cluster/cluster-applications.js';
 import { Membership } from '../cluster/membership.js';
-import { InvalidArgumentError, shown } from '../errors.js';
+import { ForbiddenError, InvalidArgumentError, shown } from '../errors.js';
 import { ActorCalls } from './actor-calls.js';
 import type { DeadLetter, DeadLetters } from './dead-letters.js';
 import { Gatekeeper, type Principal } from './auth.js';
@@ -350,6 +350,17 @@ export class NodeService {
 
   listActors(scope: Scope): string[] {
     return this.actors.listActors(this.check(scope));
+  }
+
+  /**
+   * `plexspaces drain`: moves this node's movable actors to the other nodes
+   * before a planned stop (ActorCalls.drain). An operator's action.
+   */
+  async drain(principal: Principal): Promise<{ node: string; moved: string[]; kept: string[] }> {
+    if (!principal.operator) throw new ForbiddenError('draining a node is an operator’s action (auth.operators)');
+    const registry = this.membership.clustered;
+    if (registry === undefined) throw new InvalidArgumentError('this node is alone (no --cluster): there is no other node to move its actors to');
+    return { node: registry.self.id, ...(await this.actors.drain(registry)) };
   }
 
   /** The scope's actors with the node each runs on (`plexspaces actors --where`, GET /api/v1/actors). */

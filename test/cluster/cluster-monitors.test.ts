@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlexClient } from '../../src/client/index.js';
 import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
+import { deployModule } from '../support/deploy-module.js';
 import { kill9, startNodeProcess, type NodeProcess } from '../support/node-process.js';
 
 // Links and monitors between actors of different node processes of one
@@ -45,14 +46,8 @@ afterAll(async () => {
 });
 
 async function deploy(node: NodeProcess, applicationId: string, name: string, wasm: Uint8Array): Promise<void> {
-  const form = new FormData();
-  form.set('application_id', applicationId);
-  form.set('name', name);
-  form.set('version', '1.0.0');
-  form.set('durable', 'false');
-  form.set('wasm_file', new Blob([Buffer.from(wasm)]), 'actor.wasm');
-  const response = await fetch(`${node.http}/api/v1/applications/deploy`, { method: 'POST', body: form });
-  expect(response.status, await response.clone().text()).toBe(201);
+  const deployed = await deployModule(node.http, applicationId, wasm, { name, durable: false });
+  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
 }
 
 async function ask(node: NodeProcess, actor: string, type: string, payload: unknown = {}): Promise<Record<string, unknown>> {
@@ -92,6 +87,29 @@ describe('links and monitors across the nodes of a cluster', () => {
     expect(stopped.status, await stopped.text()).toBeLessThan(300);
     await expect.poll(() => downs(alpha, 'relay-1'), { timeout: 10_000 }).toContainEqual({ ref, actor: 'default/default/counter-a', reason: 'normal', normal: true });
     expect(await downs(alpha, 'relay-1')).toHaveLength(2);
+  });
+
+  it('an actor spawned by an actor is reached through every node, keeps its name cluster-wide, and leaves the directory when it stops', async () => {
+    const { spawned } = (await ask(alpha, 'relay-9', 'spawn', { module: 'counter-app' })) as { spawned: string };
+    // A generated id carries the spawning node's incarnation: two nodes never generate the same one.
+    expect(spawned).toMatch(/^default\/default\/counter-app-\d+-[0-9a-f]{8}$/);
+    const id = spawned.slice('default/default/'.length);
+    expect(await ask(gamma, id, 'increment', { amount: 2 })).toEqual({ count: 2 });
+    expect(await ask(beta, id, 'increment', { amount: 3 })).toEqual({ count: 5 });
+    const listed = (await (await fetch(`${beta.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
+    expect(listed.actors).toContainEqual({ id, node: 'alpha', live: true });
+
+    // A chosen name is the cluster's: another node's actor cannot take it.
+    expect(await ask(gamma, 'relay-10', 'spawn', { module: 'counter-app', id: 'named-counter' })).toEqual({ spawned: 'default/default/named-counter' });
+    const taken = (await ask(alpha, 'relay-9', 'spawn', { module: 'counter-app', id: 'named-counter' })) as { spawned: null; error: string };
+    expect(taken.spawned).toBeNull();
+    expect(taken.error).toContain('PLEX_ERR_ACTOR_EXISTS');
+    expect(taken.error).toContain('on node gamma');
+
+    expect((await fetch(`${beta.http}/api/v1/actors/${id}`, { method: 'DELETE' })).status).toBe(200);
+    const after = (await (await fetch(`${gamma.http}/api/v1/actors`)).json()) as { actors: { id: string }[] };
+    expect(after.actors.map((a) => a.id)).not.toContain(id);
+    expect(after.actors.map((a) => a.id)).toContain('named-counter');
   });
 
   it('a link to an actor no node runs is refused to the caller, as on one node', async () => {

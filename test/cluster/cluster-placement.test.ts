@@ -1,11 +1,13 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
+import { deployModule } from '../support/deploy-module.js';
 import { startNodeProcess, type NodeProcess } from '../support/node-process.js';
+import { runCli as cli } from '../support/run-cli.js';
 
 // Placement of a module application's actors over the nodes of a cluster
 // (src/cluster/placement.ts): by node labels — the articles' resource
@@ -13,7 +15,6 @@ import { startNodeProcess, type NodeProcess } from '../support/node-process.js';
 // first message reaches; observable with `plexspaces actors --where`.
 
 const root = join(import.meta.dirname, '../..');
-const CLI = join(root, 'src/cli/main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'plex-cluster-placement-'));
 const children: ChildProcess[] = [];
 let redis: RedisProcess;
@@ -35,15 +36,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function deploy(node: NodeProcess, applicationId: string, placement?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const form = new FormData();
-  form.set('application_id', applicationId);
-  form.set('name', applicationId);
-  form.set('version', '1.0.0');
-  if (placement !== undefined) form.set('placement', placement);
-  form.set('wasm_file', new Blob([Buffer.from(counter)]), 'actor.wasm');
-  const response = await fetch(`${node.http}/api/v1/applications/deploy`, { method: 'POST', body: form });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+function deploy(node: NodeProcess, applicationId: string, placement?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return deployModule(node.http, applicationId, counter, { placement });
 }
 
 async function ask(node: NodeProcess, actor: string, application: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -59,14 +53,6 @@ async function ask(node: NodeProcess, actor: string, application: string): Promi
 async function where(node: NodeProcess): Promise<Record<string, string>> {
   const { actors } = (await (await fetch(`${node.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string; live: boolean }[] };
   return Object.fromEntries(actors.map((a) => [a.id, a.node]));
-}
-
-function cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 describe('placement of actors over the nodes of a cluster', () => {

@@ -63,6 +63,16 @@ describe('node-wide figures need the operator role', () => {
     expect(((await operator.json()) as { count: number }).count).toBe(1);
   });
 
+  it('draining a node is an operator’s action: a tenant is refused before anything changes', async () => {
+    const refused = await post('/api/v1/cluster/drain', await sign({ tenant: 'acme' }), {});
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('PLEX_ERR_FORBIDDEN');
+    // The operator gets through to the node's own answer: it is alone, there is nowhere to move to.
+    const alone = await post('/api/v1/cluster/drain', await sign({ sub: 'ops-alice' }), {});
+    expect(alone.status).toBe(400);
+    expect(((await alone.json()) as { error: { message: string } }).error.message).toContain('alone');
+  });
+
   it('the tenant filter keeps exact tenant labels only', () => {
     const text = ['# HELP m help', '# TYPE m gauge', 'm{tenant="a",x="1"} 1', 'm{subtenant="a"} 2', 'm{x="1",tenant="ab"} 3', '# HELP n other', '# TYPE n gauge', 'n 4', ''].join('\n');
     expect(metricsForTenant(text, 'a')).toBe('# HELP m help\n# TYPE m gauge\nm{tenant="a",x="1"} 1\n');

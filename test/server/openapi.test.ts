@@ -103,6 +103,7 @@ function table(): Call[] {
     post('/api/v1/actors/account-alice/tell', 400, []),
     post('/api/v1/actors/account-bob/ask', 200, { message_type: 'deposit', payload: { amount: 5 }, application_id: 'bank-account' }),
     call('GET', '/api/v1/actors', 200),
+    call('POST', '/api/v1/cluster/drain', 400),
     call('GET', '/api/v1/actors?namespace=bad%20name', 400),
     call('DELETE', '/api/v1/actors/account-bob', 200),
     call('DELETE', '/api/v1/actors/account-bob', 404),
@@ -248,7 +249,9 @@ describe('the OpenAPI document', () => {
     const listed = async () => ((await (await fetch(`${open}/api/v1/dead-letters`)).json()) as { deadLetters: unknown[] }).deadLetters.length;
     await expect.poll(listed, { timeout: 30_000 }).toBeGreaterThan(0);
     await checkReply(open, call('GET', '/api/v1/dead-letters', 200), {});
-    const uncovered = operations(document).map((op) => `${op.method} ${op.path}`).filter((key) => !covered.has(key));
+    // A drain succeeds only in a cluster: test/cluster/cluster-drain.test.ts checks its 200 against this document.
+    const clusterOnly = new Set(['POST /api/v1/cluster/drain']);
+    const uncovered = operations(document).map((op) => `${op.method} ${op.path}`).filter((key) => !covered.has(key) && !clusterOnly.has(key));
     expect(uncovered, 'routes without a successful call in the table').toEqual([]);
   }, 60_000);
 

@@ -58,6 +58,22 @@ export const nodePaths: Record<string, Doc> = {
   '/api/v1/nodes': {
     get: { tags: ['node'], operationId: 'nodes', summary: 'The nodes of the platform: this one alone, or every live member of its cluster', responses: { 200: jsonReply('The nodes', ref('NodeListing')), ...errors(401) } },
   },
+  '/api/v1/cluster/drain': {
+    post: {
+      tags: ['node'],
+      operationId: 'drain',
+      summary: 'Move this node’s actors to the other nodes before a planned stop (operators)',
+      description:
+        'Marks the node as draining in the cluster’s registry (nothing new is placed on it), then stops each durable actor it claimed with a checkpoint and releases its directory entry: its next message activates it on another node with its state. Actors whose state lives only on this node are kept and listed. 400 on a node alone.',
+      responses: {
+        200: jsonReply(
+          'What moved and what stayed',
+          object({ node: { type: 'string' }, moved: { type: 'array', items: { type: 'string' } }, kept: { type: 'array', items: { type: 'string' } } }, ['node', 'moved', 'kept']),
+        ),
+        ...errors(400, 401, 403, 503),
+      },
+    },
+  },
   '/metrics': {
     get: {
       tags: ['node'],
