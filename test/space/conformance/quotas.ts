@@ -61,13 +61,14 @@ export function quotaConformance(h: QuotaHarness): void {
       const space = await h.makeWithQuota({ maxWaiters: 2 });
       const first = space.take(['w', 1], { timeoutMs: 10_000 });
       const second = space.read(['w', 2], { timeoutMs: 10_000 });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Time for both to be filed (on Redis, a script each): 50 ms ran out on a loaded CI machine.
+      await new Promise((resolve) => setTimeout(resolve, 500));
       await expect(space.take(['w', 3], { timeoutMs: 10_000 })).rejects.toMatchObject(refused('waitersPerSpace'));
       expect(await space.tryTake(['w', 3])).toBeNull(); // a call that does not wait is never refused
       await space.write(['w', 1]);
       expect(await first).toEqual(['w', 1]);
       const third = space.take(['w', 3], { timeoutMs: 10_000 });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 500));
       await space.writeAll([['w', 2], ['w', 3]]);
       expect([await second, await third]).toEqual([['w', 2], ['w', 3]]);
       await space.close();
