@@ -26,6 +26,8 @@ export type WorkerCommand =
   | { op: 'ask'; actor: string; n: number; depth: number }
   /** The actor's count (`get`): the suite's check that every ask was handled once. */
   | { op: 'count'; actor: string }
+  /** A pinger actor on this node sends `total` `add1` messages to runtime id `target` with its own host calls, `burst` per ask. */
+  | { op: 'fire'; target: string; total: number; burst: number }
   | { op: 'exit' };
 
 export type WorkerReply = { ok: true; seconds?: number; samples?: number[]; received?: number; count?: number } | { ok: false; error: string };
@@ -44,6 +46,9 @@ const member = await joinCluster(redis, server.service.membership, { redis: [url
 const clusterActors = startClusterActors({ client: redis, registry: member.registry, secret: 'the bench cluster secret', service: server.service, ws: server.ws });
 const scope = server.service.scope(OPEN, 'default', 'default');
 await server.service.deploy(scope, 'bench-counter', 'bench-counter', '1.0.0', builtActorWasm('counter'), { durable: false });
+// The sender of the actor-to-actor rows: an AssemblyScript actor whose `fire` makes that many `send` host calls.
+await node.runtime.deploy('bench-pinger', builtActorWasm('pinger'));
+const pinger = await node.actors.spawn('bench-pinger');
 // The queue baseline's blocking pops each need a connection of their own, as BRPOP workers have.
 const poppers: RedisClient[] = [];
 const popper = async (i: number) => (poppers[i] ??= await connectRedis([url]));
@@ -88,6 +93,11 @@ async function run(command: Exclude<WorkerCommand, { op: 'exit' }>): Promise<Wor
     const wrong = seen.filter((c) => c !== 1).length;
     if (wrong !== 0) throw new Error(`${wrong} of ${n} values not received exactly once`);
     return { ok: true, seconds, received: n };
+  }
+  if (command.op === 'fire') {
+    const started = performance.now();
+    for (let sent = 0; sent < command.total; sent += command.burst) await node.actors.ask(pinger, 'fire', `${command.target}\n${Math.min(command.burst, command.total - sent)}`);
+    return { ok: true, seconds: (performance.now() - started) / 1000 };
   }
   if (command.op === 'ask' || command.op === 'count') {
     if (command.op === 'count') return { ok: true, count: Number(await server.service.ask(scope, command.actor, 'get', null)) };

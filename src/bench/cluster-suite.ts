@@ -41,6 +41,8 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     }
     log('asks across nodes…');
     report.results.push(...(await asksAcross(a, b, quick)));
+    log('actor-to-actor sends across nodes…');
+    report.results.push(...(await sendsAcross(a, b, quick)));
     log('wake-up latency…');
     const rounds = quick ? 200 : 2_000;
     report.results.push(await wakeupsAcross(a, b, 'space', 'bench/cluster/wake', rounds));
@@ -67,10 +69,50 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     'Baseline: the same redis-server used directly as a work queue from the same two processes with the same client (ioredis): LPUSH on B, BRPOP on A (one connection per lane), at the same number in flight.',
     'Wake-up latency is half of a ping-pong round trip between the nodes (A writes ping i, B\u2019s blocked take wakes and writes pong i, A\u2019s blocked take wakes), so no clocks need to agree.',
     'The selective-take rows run in this process on one connection: what they measure is the space, not the transport.',
-    'The ask rows go through the node\u2019s actor calls (what HTTP, gRPC and the websocket call): B asks an AssemblyScript counter running on A over the node link, next to A asking its own counter; node-level asks, not an actor\u2019s own host calls (those do not cross nodes yet).',
+    'The ask rows go through the node\u2019s actor calls (what HTTP, gRPC and the websocket call): B asks an AssemblyScript counter running on A over the node link, next to A asking its own counter.',
+    'The actor-to-actor rows: an AssemblyScript pinger on A makes `send` host calls (10,000 per ask it gets) to a counter on B — over the node link, batched per event-loop turn — next to the same pinger sending to a counter on A; msgs/s until the counter has counted them all.',
   );
   linkBaselines(report);
   return report;
+}
+
+/**
+ * Actor-to-actor sends: the pinger on A sends `add1` to a counter on B (its
+ * host calls, over the link) and to a counter on A; the rate runs until the
+ * receiver has counted every message, which is the check.
+ */
+async function sendsAcross(a: NodeWorker, b: NodeWorker, quick: boolean): Promise<BenchResult[]> {
+  const total = quick ? 100_000 : 1_000_000;
+  const burst = 10_000;
+  const run = async (receiverNode: NodeWorker, actor: string): Promise<{ rate: number; counted: number }> => {
+    // Activated on the node asked first (its claim): B for the remote receiver, A for the local one.
+    await receiverNode.send({ op: 'ask', actor, n: 1, depth: 1 });
+    const target = `default/default/${actor}`;
+    await a.send({ op: 'fire', target, total: burst, burst }); // warm-up: the route, the cached owner, the link
+    let counted = 0;
+    let progressAt = performance.now();
+    // Until the receiver has counted `until`; a count that stops growing for 30 s is lost messages, not slowness.
+    const countTo = async (until: number) => {
+      while (counted < until) {
+        const now = (await receiverNode.send({ op: 'count', actor })).count!;
+        if (now > counted) progressAt = performance.now();
+        else if (performance.now() - progressAt > 30_000) throw new Error(`${actor} counted ${now} of ${until} and stopped: messages were lost`);
+        counted = now;
+      }
+    };
+    await countTo(1 + burst);
+    const start = counted;
+    const t0 = performance.now();
+    await a.send({ op: 'fire', target, total, burst });
+    await countTo(start + total);
+    return { rate: Math.round((total * 1000) / (performance.now() - t0)), counted: counted - start };
+  };
+  const remote = await run(b, 'bench-counter-a2a-remote');
+  const local = await run(a, 'bench-counter-a2a-local');
+  return [
+    { id: 'actor-to-actor.cross-node', value: remote.rate, unit: 'msgs/s', baseline: 'actor-to-actor.same-node', target: '≥ 200000', check: `the counter on B counted ${remote.counted}/${total}` },
+    { id: 'actor-to-actor.same-node', value: local.rate, unit: 'msgs/s', check: `the counter on A counted ${local.counted}/${total}` },
+  ];
 }
 
 /**

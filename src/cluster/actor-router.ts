@@ -208,6 +208,24 @@ export class ActorRouter {
     return { moved, kept };
   }
 
+  /**
+   * The owner of an actor that runs on another node, from the cache or the
+   * directory (cached then); undefined when no node claims it. What an
+   * actor's own sends and asks use: a burst of sends costs one lookup.
+   */
+  /** The cached owner of an actor of another node, if any (no Redis). */
+  cachedOwner(actorId: string): Owner | undefined {
+    return this.owners.get(actorId);
+  }
+
+  async ownerOf(actorId: string): Promise<Owner | undefined> {
+    const cached = this.owners.get(actorId);
+    if (cached !== undefined) return cached;
+    const owner = await this.directory.lookup(actorId);
+    if (owner !== undefined && owner !== this.self) this.owners.set(actorId, owner);
+    return owner;
+  }
+
   /** Forgets the cached owner (it answered PLEX_ERR_ACTOR_MOVED, or the actor stopped). */
   forget(actorId: string): void {
     this.owners.delete(actorId);

@@ -47,7 +47,7 @@ export function startClusterActors(options: {
     registry,
     handler: async (kind, body, peer) => {
       if (kind === 'actor.watch' || kind === 'actor.exited') return remoteExits!.serve(kind, body, peer);
-      return kind.startsWith('actor.') ? remoteCalls!.serve(kind, body) : options.service.serveForwarded(kind, body);
+      return kind.startsWith('actor.') ? remoteCalls!.serve(kind, body, peer) : options.service.serveForwarded(kind, body);
     },
   });
   // Placement reads the live nodes' labels and the load their heartbeats report (src/cluster/placement.ts).

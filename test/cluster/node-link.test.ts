@@ -60,6 +60,22 @@ describe('a node link', () => {
     expect(framesAtListener() - before).toBeLessThan(20); // 1000 requests, batched per event-loop turn
   });
 
+  it('carries one-way notifies in order, with the peer named and nothing sent back; a closed link drops them', async () => {
+    const heard: [string, unknown, string][] = [];
+    const { dialer, listener, framesAtListener } = await pair({ listener: { handler: async (kind, body, peer) => void heard.push([kind, body, peer]) } });
+    const before = framesAtListener();
+    for (let i = 0; i < 5000; i++) expect(dialer.notify('actor.send', [i])).toBe(true);
+    await expect.poll(() => heard.length, { timeout: 10_000 }).toBe(5000);
+    expect(heard.map(([, body]) => (body as number[])[0])).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(heard.every(([kind, , peer]) => kind === 'actor.send' && peer === 'dialer.1')).toBe(true);
+    expect(framesAtListener() - before).toBeLessThan(20);
+    // Nothing pends: a notify takes no place among the requests in flight, and no reply came back.
+    expect(await dialer.request('ping', 1)).toBeNull(); // the handler's undefined travels as null
+    listener.close();
+    await expect.poll(() => dialer.open, { timeout: 10_000 }).toBe(false);
+    expect(dialer.notify('actor.send', ['late'])).toBe(false);
+  });
+
   it('is refused when the dialer does not know the secret, and carries nothing', async () => {
     let served = 0;
     await expect(pair({ dialSecret: 'another secret, not the one', listener: { handler: async () => served++ } })).rejects.toMatchObject({ code: 'PLEX_ERR_UNAUTHENTICATED' });

@@ -15,6 +15,7 @@ import { linkMac, macMatches, newNonce } from './link-auth.js';
  *   [REQUEST, id, kind, body]      kind names the handler ('ask', 'tell', …)
  *   [REPLY, id, true, result]
  *   [REPLY, id, false, {code, message}]
+ *   [NOTIFY, 0, kind, body]        one-way: the handler runs, nothing comes back
  *
  * Backpressure: at most `maxInFlight` requests of this end wait for their
  * replies (a further request waits for a place: memory stays bounded when
@@ -41,6 +42,9 @@ export interface LinkEnds {
 
 const REQUEST = 1;
 const REPLY = 2;
+const NOTIFY = 3;
+/** Notifies queued past this many bytes are dropped: nothing waits for them, so nothing else would bound the queue. */
+const MAX_QUEUED_NOTIFY_BYTES = 32 << 20;
 const HANDSHAKE_MS = 5_000;
 const PING_MS = 5_000;
 /** How long a request waits for its reply unless the caller says (an ask passes its own timeout plus a margin). */
@@ -58,6 +62,7 @@ export class NodeLink {
   private readonly pending = new Map<number, Pending>();
   /** Encoded messages waiting for the next frame. */
   private queue: Buffer[] = [];
+  private queuedBytes = 0;
   private flushScheduled = false;
   /** Bytes handed to the socket and not yet written (ws calls back once written). */
   private unwritten = 0;
@@ -161,6 +166,26 @@ export class NodeLink {
     });
   }
 
+  /**
+   * Sends a one-way message (an actor's `send`: fire-and-forget, as to any
+   * process): no id, no reply, no deadline timer, no place among the
+   * requests in flight. Resolves nothing; false when it was dropped — the
+   * link is closed, or more than 32 MiB already wait to be written (a peer
+   * that cannot keep up loses sends, as a dead one would).
+   */
+  notify(kind: string, body: unknown): boolean {
+    if (this.closedBy !== undefined || this.queuedBytes > MAX_QUEUED_NOTIFY_BYTES) return false;
+    const encoded = encode([NOTIFY, 0, kind, body]);
+    if (encoded.length > this.maxFrameBytes - 5) throw new PayloadTooLargeError(`a message to node ${peerNode(this.peer)} of ${encoded.length} bytes is over the link's ${this.maxFrameBytes}`);
+    this.enqueue(encoded);
+    return true;
+  }
+
+  /** Whether the link is still open (a notify on a closed one is dropped). */
+  get open(): boolean {
+    return this.closedBy === undefined;
+  }
+
   close(): void {
     this.ws.close(1001, 'node stopping');
     this.end(new NodeDownError(peerNode(this.peer), 'the link was closed by this node'));
@@ -168,6 +193,7 @@ export class NodeLink {
 
   private enqueue(encoded: Buffer): void {
     this.queue.push(encoded);
+    this.queuedBytes += encoded.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -192,8 +218,10 @@ export class NodeLink {
       let end = next;
       let bytes = 5;
       while (end < this.queue.length && (end === next || bytes + this.queue[end].length <= this.maxFrameBytes)) bytes += this.queue[end++].length;
-      const frame = Buffer.concat([arrayHeader(end - next), ...this.queue.slice(next, end)]);
+      const header = arrayHeader(end - next);
+      const frame = Buffer.concat([header, ...this.queue.slice(next, end)]);
       next = end;
+      this.queuedBytes -= frame.length - header.length;
       this.unwritten += frame.length;
       this.ws.send(frame, () => {
         this.unwritten -= frame.length;
@@ -222,6 +250,7 @@ export class NodeLink {
     for (const message of messages) {
       if (!Array.isArray(message) || typeof message[1] !== 'number') continue;
       if (message[0] === REQUEST && typeof message[2] === 'string') this.serve(message[1], message[2], message[3]);
+      else if (message[0] === NOTIFY && typeof message[2] === 'string') this.ends.handler(message[2], message[3], this.peer).catch(() => undefined);
       else if (message[0] === REPLY) this.settle(message[1], message[2] === true, message[3]);
     }
   }

@@ -43,6 +43,12 @@ export class NodeLinks {
     return this.options.self;
   }
 
+  /** The open link to `owner` when there is one already (no dialing, no waiting: the fast path of an actor's sends). */
+  existing(owner: string): NodeLink | undefined {
+    const link = this.links.get(owner);
+    return link?.open ? link : undefined;
+  }
+
   /** Whether the registry lists `owner` (`<id>.<incarnation>`) as alive now. */
   isLive(owner: string): boolean {
     return this.options.registry.nodes().some((node) => `${node.id}.${node.incarnation}` === owner);
