@@ -11,7 +11,9 @@ import { redisDurableStorage } from '../cluster/redis-coordination/redis-durable
 import { FacetRegistry, type Envelope, type FacetFactory, type FacetInstance, type FacetSpec } from './facet.js';
 import { loggingFacet, metricsFacet, timerFacet, type ActorMessageStats } from './facets/builtin-facets.js';
 import { durabilityFacet } from './facets/durability-facet.js';
-import { virtualFacet, VirtualStateStore } from './facets/virtual-facet.js';
+import { virtualFacet } from './facets/virtual-facet.js';
+import { SqliteVirtualStateStore, type VirtualStateStore } from './virtual-state.js';
+import { RedisVirtualStateStore } from '../cluster/redis-coordination/redis-virtual-state.js';
 import { LinkTable } from './link-table.js';
 import { TimerService } from './timer-service.js';
 
@@ -163,7 +165,9 @@ export class ActorSystem {
       },
       ask: (to, type, payload, options) => this.ask(to, type, payload, options),
     });
-    for (const factory of [this.metrics, loggingFacet(), timerFacet(), durabilityFacet(this.journal), virtualFacet(new VirtualStateStore(this.coordination.db))]) {
+    // In a cluster a virtual actor's saved state is the cluster's: deactivated on one node, it comes back with it on any.
+    const virtualState: VirtualStateStore = options.cluster !== undefined ? new RedisVirtualStateStore(options.cluster) : new SqliteVirtualStateStore(this.coordination.db);
+    for (const factory of [this.metrics, loggingFacet(), timerFacet(), durabilityFacet(this.journal), virtualFacet(virtualState)]) {
       this.facets.register(factory);
     }
   }

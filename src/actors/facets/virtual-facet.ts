@@ -1,30 +1,9 @@
 import { checkDuration } from '../../util/duration.js';
 import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
-import type { NodeDatabase } from '../../coord/node-database.js';
+import type { VirtualStateStore } from '../virtual-state.js';
 import { FacetPriority, type FacetFactory } from '../facet.js';
 
 /** Where deactivated virtual actors' state waits for their next activation (the node database). */
-export class VirtualStateStore {
-  private readonly statements;
-
-  constructor(db: NodeDatabase) {
-    db.exec('CREATE TABLE IF NOT EXISTS virtual_state (actor_id TEXT PRIMARY KEY, state BLOB NOT NULL, saved_at INTEGER NOT NULL)');
-    this.statements = {
-      load: db.prepare('SELECT state FROM virtual_state WHERE actor_id = ?'),
-      save: db.prepare('INSERT OR REPLACE INTO virtual_state (actor_id, state, saved_at) VALUES (?, ?, ?)'),
-    };
-  }
-
-  load(actorId: string): Uint8Array | undefined {
-    const row = this.statements.load.get(actorId) as { state: Buffer } | undefined;
-    return row === undefined ? undefined : new Uint8Array(row.state);
-  }
-
-  save(actorId: string, state: Uint8Array): void {
-    this.statements.save.run(actorId, state, Date.now());
-  }
-}
-
 /**
  * `virtual`: Orleans-style lifecycle. The actor system activates a virtual
  * actor on its first message; this facet deactivates it after `idleMs`
@@ -51,7 +30,7 @@ export function virtualFacet(store: VirtualStateStore): FacetFactory {
       return {
         async start() {
           if (!durable) {
-            const state = store.load(host.actorId);
+            const state = await store.load(host.actorId);
             if (state !== undefined) await host.system.runtime.setState(host.actorId, state);
           }
           arm();
@@ -68,7 +47,7 @@ export function virtualFacet(store: VirtualStateStore): FacetFactory {
         },
         async beforeDeactivate() {
           timer?.clear();
-          if (!durable) store.save(host.actorId, await host.system.runtime.getState(host.actorId));
+          if (!durable) await store.save(host.actorId, await host.system.runtime.getState(host.actorId));
         },
         stop() {
           timer?.clear();
