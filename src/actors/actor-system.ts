@@ -8,13 +8,17 @@ import { DurableJournal } from './durable-journal.js';
 import type { DurableStorage } from './durable-storage.js';
 import { sqliteDurableStorage } from './sqlite-durable-storage.js';
 import { redisDurableStorage } from '../cluster/redis-coordination/redis-durable-storage.js';
-import { FacetRegistry, type Envelope, type FacetFactory, type FacetInstance, type FacetSpec } from './facet.js';
+import { FacetRegistry, type Envelope, type FacetFactory, type FacetSpec } from './facet.js';
 import { loggingFacet, metricsFacet, timerFacet, type ActorMessageStats } from './facets/builtin-facets.js';
 import { durabilityFacet } from './facets/durability-facet.js';
 import { virtualFacet } from './facets/virtual-facet.js';
 import { SqliteVirtualStateStore, type VirtualStateStore } from './virtual-state.js';
 import { RedisVirtualStateStore } from '../cluster/redis-coordination/redis-virtual-state.js';
 import { LinkTable } from './link-table.js';
+import { enterPipeline, type Pipeline } from './pipeline.js';
+import type { RemoteActors, RemoteExitWatch } from './remote-actors.js';
+
+export type { RemoteActors, RemoteExitWatch } from './remote-actors.js';
 import { TimerService } from './timer-service.js';
 
 export interface ActorSystemOptions {
@@ -29,29 +33,6 @@ export interface ActorSystemOptions {
   cluster?: CoordinationOptions['cluster'];
   /** This node's id and incarnation in the cluster (CoordinationOptions.node). */
   node?: CoordinationOptions['node'];
-}
-
-/** Asks and sends for actors that run elsewhere (a cluster's other nodes); undefined / false: not elsewhere. */
-export interface RemoteActors {
-  ask(to: string, type: string, payload: Uint8Array, options: AskOptions): Promise<Uint8Array | undefined>;
-  send(to: string, type: string, payload: Uint8Array, from: string): Promise<boolean>;
-}
-
-/**
- * Links and monitors on actors that run on other nodes (src/cluster/remote-exits.ts): the node
- * that runs the target is asked to report its exit here, and a node that leaves the cluster counts
- * as an exit of its actors with reason `noconnection`, as in Erlang.
- */
-export interface RemoteExitWatch {
-  /**
-   * Has the exit of `target` (not running here) reported to this node: 'watching', or 'noproc'
-   * when no node runs it; rejects (PLEX_ERR_NODE_DOWN) when its node is gone or unreachable. With
-   * `linkedFrom`, the target's node also links it to that actor of this node, so that actor's exit
-   * reaches the target.
-   */
-  watch(target: string, linkedFrom?: string): Promise<'watching' | 'noproc'>;
-  /** An actor of this node exited: the nodes that watch it hear of it. */
-  exited(actorId: string, reason: string, normal: boolean): void;
 }
 
 export interface ActorSpawnOptions extends Omit<SpawnOptions, 'intercepted' | 'journaled'> {
@@ -69,15 +50,6 @@ export interface VirtualKind {
   readonly config?: Uint8Array | string;
   /** Facets besides `virtual` (added automatically; give `{ name: "virtual", idleMs }` to tune it). */
   readonly facets?: readonly FacetSpec[];
-}
-
-interface Pipeline {
-  readonly facets: FacetInstance[];
-  readonly handlers: FacetInstance[];
-  /** Resolves when the previous message has reached the actor (and, first, when the facets have started): keeps per-actor order through async facets. */
-  gate: Promise<void>;
-  /** The last gate is already open: a message may go straight through, without a hop through the microtask queue (so concurrent sends still share one batch to the worker). */
-  open: boolean;
 }
 
 /** The message a trapping actor gets when a linked actor exits (type `exit`). */
@@ -525,27 +497,4 @@ export class ActorSystem {
     if (!this.runtime.has(to)) return;
     this.runtime.tell(to, type, utf8.encode(JSON.stringify(body)), from);
   }
-}
-
-/**
- * Takes the next place in an actor's pipeline: `previous` (undefined when
- * the way is clear) resolves once the message before has reached the actor;
- * `release` lets the next one go.
- */
-function enterPipeline(pipeline: Pipeline): { previous: Promise<void> | undefined; release: () => void } {
-  const previous = pipeline.open ? undefined : pipeline.gate;
-  let resolveGate!: () => void;
-  const gate = new Promise<void>((resolve) => (resolveGate = resolve));
-  pipeline.gate = gate;
-  pipeline.open = false;
-  let released = false;
-  return {
-    previous,
-    release: () => {
-      if (released) return;
-      released = true;
-      resolveGate();
-      if (pipeline.gate === gate) pipeline.open = true;
-    },
-  };
 }

@@ -1,5 +1,5 @@
 import type { ActorSystem } from '../actors/actor-system.js';
-import { ActorMovedError, InvalidArgumentError, NodeDownError } from '../errors.js';
+import { ActorMovedError, ErrorCode, InvalidArgumentError, NodeDownError } from '../errors.js';
 import type { ActorRouter } from './actor-router.js';
 import { peerNode } from './link/node-link.js';
 
@@ -41,16 +41,14 @@ export class RemoteActorCalls {
   async send(to: string, type: string, payload: Uint8Array, from: string): Promise<boolean> {
     const cached = this.router.cachedOwner(to);
     const open = cached === undefined ? undefined : this.router.links.existing(cached);
+    const link = open ?? (await this.linkTo(to).catch(() => undefined));
     // A tuple, not an object: no key names to encode and decode per message.
-    if (open !== undefined) return open.notify('actor.send', [to, type, payload, from]);
-    const link = await this.linkTo(to).catch(() => undefined);
-    if (link === undefined) return false;
-    return link.notify('actor.send', [to, type, payload, from]);
+    return link !== undefined && link.notify('actor.send', [to, type, payload, from]);
   }
 
   private forgetIfMoved(to: string, error: unknown): void {
     const code = (error as { code?: string }).code;
-    if (code === 'PLEX_ERR_ACTOR_MOVED' || code === 'PLEX_ERR_NODE_DOWN') this.router.forget(to);
+    if (code === ErrorCode.ActorMoved || code === ErrorCode.NodeDown) this.router.forget(to);
   }
 
   /** On the node the message was sent to: served if the actor runs here, else PLEX_ERR_ACTOR_MOVED (for a send: `actor.moved` back to `peer`). */

@@ -117,3 +117,6 @@ export interface SpawnRegistry {
   /** Gives a claim back when the spawn failed before the actor started. */
   unclaim(actorId: string): void;
 }
+
+/** Ids of the runtime's pooled task instances (runTask); no actor may take one. */
+export const TASK_PREFIX = '$task:';

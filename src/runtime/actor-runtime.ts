@@ -6,8 +6,10 @@ import { checkDuration } from '../util/duration.js';
 import { prepareComponent } from './component-module.js';
 import { isComponent, prepareCoreModule, type CoreModuleOptions } from './core-module.js';
 import type { HostCallHandler } from './host-call-channel.js';
-import { resolveActorRef, resolveModuleRef } from './actor-address.js';
 import type { ActorLogEntry, ActorPlacement, ActorRuntimeOptions, AskOptions, CrashReport, ExitReport, HostCallFilter, MessageRouter, SpawnAdmission, SpawnOptions, SpawnRegistry, WorkerStats } from './actor-runtime-types.js';
+import { TASK_PREFIX } from './actor-runtime-types.js';
+import { GuestSpawns } from './guest-spawns.js';
+import { TaskInstances } from './task-instances.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
 import { ModuleTable, snapshotsState, type PreparedModule } from './module-table.js';
 import { PendingRequests } from './pending-requests.js';
@@ -17,7 +19,6 @@ import { startWorkerLinks, type WorkerLink } from './worker-link.js';
 import { RuntimeTracing } from '../tracing/runtime-tracing.js';
 
 /** Ids of pooled task instances start with this; `spawn` refuses ids that do. */
-const TASK_PREFIX = '$task:';
 
 /**
  * Runs WebAssembly actors on a pool of worker threads.
@@ -50,10 +51,17 @@ export class ActorRuntime {
   private readonly admission: SpawnAdmission | undefined;
   private readonly tracing: RuntimeTracing | undefined;
   private nextActor = 1;
-  /** Set on a node of a cluster: actors that actors spawn get cluster-unique ids, claimed in the directory (src/cluster/cluster-spawns.ts). */
-  private spawnRegistry: SpawnRegistry | undefined;
+  /** The `spawn` host call's spawns. */
+  private readonly guestSpawns = new GuestSpawns({
+    moduleOf: (actorId) => this.actors.get(actorId)?.module,
+    hasModule: (name) => this.modules.has(name),
+    isRunning: (actorId) => this.actors.has(actorId),
+    nextNumber: () => this.nextActor++,
+    start: (moduleName, id, config) => this.spawnActor(moduleName, { id, config }),
+    reportCrash: (report) => this.listeners.reportCrash(report),
+  });
   /** Pooled task instances by id, resolved once spawned. */
-  private readonly taskInstances = new Map<string, Promise<void>>();
+  private readonly taskInstances = new TaskInstances();
   private closed = false;
 
   constructor(options: ActorRuntimeOptions = {}) {
@@ -71,7 +79,7 @@ export class ActorRuntime {
       spaceFor: options.spaceFor,
       ask: (to, type, payload, timeoutMs, from) =>
         this.router !== undefined ? this.router.ask(to, type, payload, { timeoutMs, from }) : this.ask(to, type, payload, { timeoutMs, from }),
-      spawnDetached: (module, actorId, config, caller) => this.spawnDetached(module, actorId, config, caller),
+      spawnDetached: (module, actorId, config, caller) => this.guestSpawns.spawn(module, actorId, config, caller),
       stopDetached: (actorId) => {
         if (!this.actors.has(actorId)) throw new ActorNotFoundError(actorId);
         void this.stop(actorId).catch(() => undefined);
@@ -218,49 +226,11 @@ export class ActorRuntime {
   }
 
   /**
-   * Spawn for host calls: checks what can be checked now, starts the spawn
-   * and returns the id without waiting — the calling actor's worker is
-   * blocked in the call and may be the one that must run the new actor.
-   * Messages sent to the id queue behind the spawn; a failing init is
-   * reported through `onCrash`.
-   */
-  /**
-   * From now on, actors that actors spawn are the cluster's: a generated id
-   * carries this node's tag (two nodes never generate the same one), and
-   * every id is claimed in the directory before the actor starts, so any
-   * node reaches it and a name another node's actor holds is refused.
+   * From now on, actors that actors spawn are the cluster's (guest-spawns.ts):
+   * cluster-unique generated ids, each claimed in the directory first.
    */
   registerSpawnsWith(registry: SpawnRegistry): void {
-    this.spawnRegistry = registry;
-  }
-
-  private spawnDetached(moduleRef: string, actorId: string, config: Uint8Array, caller: string): string | Promise<string> {
-    // Both names are resolved in the caller's tenant: a tenant's actor can neither run another tenant's module nor take an id in its scope.
-    const moduleName = resolveModuleRef(caller, this.actors.get(caller)?.module, moduleRef, (name) => this.modules.has(name));
-    if (!this.modules.has(moduleName)) throw new ModuleNotFoundError(moduleName);
-    const registry = this.spawnRegistry;
-    const generated = `${moduleName.slice(moduleName.lastIndexOf(':') + 1)}-${this.nextActor++}${registry === undefined ? '' : `-${registry.idTag}`}`;
-    const id = resolveActorRef(caller, actorId === '' ? generated : actorId);
-    if (id.startsWith(TASK_PREFIX)) throw new InvalidArgumentError(`actor ids starting with ${TASK_PREFIX} are reserved for task instances`);
-    if (this.actors.has(id)) throw new ActorExistsError(id);
-    const start = () => {
-      // Synchronous checks (a quota among them) throw here, to the caller; only init failures come later, as crashes.
-      this.spawnActor(moduleName, { id, config }).catch((error: unknown) => {
-        const crash = error instanceof ActorCrashedError ? error : new ActorCrashedError(ErrorCode.ActorFailed, id, (error as Error).message);
-        this.listeners.reportCrash({ actorId: id, module: moduleName, worker: -1, error: crash });
-      });
-      return id;
-    };
-    if (registry === undefined) return start();
-    return registry.claim(id).then(() => {
-      try {
-        if (this.actors.has(id)) throw new ActorExistsError(id);
-        return start();
-      } catch (error) {
-        registry.unclaim(id);
-        throw error;
-      }
-    });
+    this.guestSpawns.registerWith(registry);
   }
 
   /** Fire-and-forget. Throws `ActorNotFoundError` for an actor that is not running. */
@@ -306,23 +276,10 @@ export class ActorRuntime {
       let link = this.links[0];
       for (const candidate of this.links) if (candidate.inFlight + candidate.queueDepth < link.inFlight + link.queueDepth) link = candidate;
       const id = `${TASK_PREFIX}${moduleName}@${link.index}`;
-      const ready = this.taskInstances.get(id) ?? this.startTaskInstance(id, moduleName, link);
-      return ready.then(() => this.ask(id, type, payload, options));
+      return this.taskInstances.ready(id, () => this.spawnActor(moduleName, { id, worker: link.index })).then(() => this.ask(id, type, payload, options));
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  private startTaskInstance(id: string, moduleName: string, link: WorkerLink): Promise<void> {
-    const ready = this.spawnActor(moduleName, { id, worker: link.index }).then(
-      () => undefined,
-      (error: unknown) => {
-        this.taskInstances.delete(id);
-        throw error;
-      },
-    );
-    this.taskInstances.set(id, ready);
-    return ready;
   }
 
   /** The actor's `plex_get_state` snapshot. */
@@ -477,7 +434,7 @@ export class ActorRuntime {
   }
 
   private forget(actorId: string): void {
-    this.taskInstances.delete(actorId);
+    this.taskInstances.forget(actorId);
     const actor = this.actors.get(actorId);
     if (actor === undefined) return;
     this.actors.delete(actorId);

@@ -77,8 +77,7 @@ export class ActorCalls {
         where = await router.where(actorId, () => this.activation(scope, id, application));
       } catch (error) {
         // No application here for the id: one deployed on another node may not have reached this one yet.
-        const code = (error as PlexError).code;
-        if (synced || this.applications === undefined || (code !== ErrorCode.ActorNotFound && code !== ErrorCode.ModuleNotFound)) throw error;
+        if (synced || this.applications === undefined || !noApplicationHere(error)) throw error;
         synced = true;
         if ((await this.applications.sync(scope.tenant)) === 0) throw error;
         attempt--;
@@ -141,8 +140,7 @@ export class ActorCalls {
       return await serve();
     } catch (error) {
       // Placed here by a node that has the application, which this one may not have installed yet: read the cluster's first.
-      const code = (error as PlexError).code;
-      if (this.applications === undefined || this.node.runtime.has(actorId) || (code !== ErrorCode.ActorNotFound && code !== ErrorCode.ModuleNotFound)) throw error;
+      if (this.applications === undefined || this.node.runtime.has(actorId) || !noApplicationHere(error)) throw error;
       // Retried whatever the sync installed: a sync the cluster's announcement started may have installed it just before.
       await this.applications.sync(scope.tenant);
       return serve();
@@ -346,6 +344,12 @@ function forwardedCall(body: unknown): ForwardedCall {
   if (call.application !== undefined && call.application !== null && typeof call.application !== 'string') throw new InvalidArgumentError('a forwarded call\'s application must be a string');
   if (call.timeoutMs !== undefined && call.timeoutMs !== null && typeof call.timeoutMs !== 'number') throw new InvalidArgumentError('a forwarded call\'s timeoutMs must be a number');
   return { ...call, application: call.application ?? undefined, timeoutMs: call.timeoutMs ?? undefined } as ForwardedCall;
+}
+
+/** The error of an id this node has no application for — yet, maybe: one deployed on another node may not have reached it. */
+function noApplicationHere(error: unknown): boolean {
+  const code = (error as PlexError).code;
+  return code === ErrorCode.ActorNotFound || code === ErrorCode.ModuleNotFound;
 }
 
 function checkActorId(id: unknown): string {
