@@ -155,6 +155,12 @@ const PREREQUISITES = [
     apt: ['redis-server'],
   },
   {
+    name: 'chromium (Debian)',
+    why: 'the dashboard test drives a real headless Chromium through playwright-core (test/dashboard/dashboard.test.ts); playwright downloads no browser of its own',
+    present: () => existsSync('/usr/bin/chromium'),
+    apt: ['chromium'],
+  },
+  {
     name: 'the tslab TypeScript kernel, registered in notebooks/.tslab/jupyter',
     why: 'the notebooks are TypeScript; tslab lives in notebooks/.tslab so its TypeScript does not shadow ours; the notebook tests find its kernelspec through JUPYTER_PATH',
     present: tslabKernelRegistered,

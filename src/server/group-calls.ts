@@ -112,6 +112,14 @@ export class GroupCalls {
     return { restored, failed };
   }
 
+  /** Every group on this node with its tenant and namespace (the dashboard filters them by who asks). */
+  allGroups(): { tenant: string; namespace: string; id: string; group: ShardGroup }[] {
+    return [...this.groups.entries()].map(([key, group]) => {
+      const [tenant, namespace, id] = key.split('\u0000');
+      return { tenant, namespace, id, group };
+    });
+  }
+
   listGroups(scope: Scope): { id: string; shards: number; partition: string; rebalancing: boolean }[] {
     this.check(scope);
     const prefix = `${scope.tenant}\u0000${scope.namespace}\u0000`;

@@ -10,6 +10,7 @@ import { defineApplicationRoutes } from './application-routes.js';
 import { defineFaasRoutes, type FaasRouteContext as RouteContext } from './faas-routes.js';
 import { MAX_REMOTE_WAIT_MS, type NodeService } from './node-service.js';
 import { defineDocRoutes } from './openapi/serve.js';
+import { defineDashboardRoutes } from './dashboard-routes.js';
 
 export interface HttpGatewayOptions {
   /** Largest JSON body, bytes. Default 1 MiB. */
@@ -162,6 +163,7 @@ export class HttpGateway {
   private defineRoutes(): void {
     const s = this.service;
     defineDocRoutes((method, path, handler) => this.route(method, path, handler, true));
+    defineDashboardRoutes((method, path, handler, open) => this.route(method, path, handler, open), s.dashboard);
     this.route('GET', '/api/v1/health', async () => ({ body: { status: 'ok' } }), true);
     this.route('GET', '/api/v1/info', async (_, __, ___, principal) => ({ body: s.info(principal) }));
     this.route('GET', '/api/v1/nodes', async () => ({ body: await s.nodes() }));

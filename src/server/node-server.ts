@@ -77,5 +77,6 @@ export class NodeServer {
     await this.ws.close();
     await Promise.all([this.http.close(), this.grpc.close()]);
     this.metrics.close();
+    this.service.dashboard.close();
   }
 }

@@ -17,6 +17,9 @@ import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 import { checkDuration } from '../util/duration.js';
 import type { TraceCarrier } from '../tracing/node-tracing.js';
+import { LoadHistory } from './load-history.js';
+import { SpaceActivity } from './space-activity.js';
+import { DashboardData } from './dashboard-data.js';
 
 /**
  * Where an operation acts. Only `NodeService.scope()` makes one, after the
@@ -66,6 +69,13 @@ export class NodeService {
   /** This node alone, or its place in a cluster (src/cluster/membership.ts). */
   readonly membership: Membership;
 
+  /** The last minutes of remote load per surface, for the dashboard's charts (timed in `observe`). */
+  readonly load = new LoadHistory();
+  /** Writes, takes and template shapes per space from the remote surfaces, for the dashboard's Spaces page. */
+  readonly spaceActivity = new SpaceActivity();
+  /** What the dashboard's pages show, per principal (its routes: dashboard-routes.ts). */
+  readonly dashboard: DashboardData;
+
   /** The cluster's module applications, when they are shared (a node of a cluster with a secret). */
   private clusterApplications: ClusterApplications | undefined;
 
@@ -92,6 +102,7 @@ export class NodeService {
     identity: { labels?: Readonly<Record<string, string>> } = {},
   ) {
     this.actors = new ActorCalls(node, metrics, MAX_REMOTE_WAIT_MS);
+    this.dashboard = new DashboardData(this);
     this.groupCalls = new GroupCalls(node, (scope) => this.check(scope), (scope) => this.granted.add(scope));
     this.deliveries = new RemoteDeliveries(node.cluster === undefined ? undefined : new SharedDeliveryIds(node.cluster), (scope, name) => this.space(scope, name));
     this.membership = new Membership({
@@ -110,7 +121,9 @@ export class NodeService {
   observe<T>(surface: string, operation: string, run: () => Promise<T>, carrier?: TraceCarrier): Promise<T> {
     const tracing = this.node.tracing;
     const traced = tracing === undefined ? run : () => tracing.serve(surface, operation, carrier, run);
-    return this.metrics === undefined ? traced() : this.metrics.observe(surface, operation, traced);
+    const started = performance.now();
+    const done = this.metrics === undefined ? traced() : this.metrics.observe(surface, operation, traced);
+    return done.finally(() => this.load.record(surface, performance.now() - started));
   }
 
   /** The scope `principal` asked for, if the gatekeeper lets it in (PLEX_ERR_FORBIDDEN otherwise). */
@@ -136,6 +149,7 @@ export class NodeService {
   async write(scope: Scope, space: string, tuple: unknown, ttlMs?: number): Promise<void> {
     this.check(scope);
     await this.space(scope, space).write(tupleFromJson(tuple, 'tuple') as Tuple, ttlMs === undefined ? undefined : { ttlMs });
+    this.spaceActivity.wrote(scope.tenant, scope.namespace, space, 1);
   }
 
   async writeAll(scope: Scope, space: string, tuples: unknown): Promise<number> {
@@ -143,6 +157,7 @@ export class NodeService {
     if (!Array.isArray(tuples)) throw new InvalidArgumentError('tuples must be an array of tuples');
     const parsed = tuples.map((t, i) => tupleFromJson(t, `tuples[${i}]`) as Tuple);
     await this.space(scope, space).writeAll(parsed);
+    this.spaceActivity.wrote(scope.tenant, scope.namespace, space, parsed.length);
     return parsed.length;
   }
 
@@ -152,7 +167,9 @@ export class NodeService {
     const s = this.space(scope, space);
     const timeoutMs = waitMs(options.timeoutMs);
     const blocking = { timeoutMs: timeoutMs ?? 0, signal: options.signal };
+    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
     const found = options.take ? await s.take(t, blocking) : await s.read(t, blocking);
+    if (options.take && found !== null) this.spaceActivity.took(scope.tenant, scope.namespace, space, 1);
     return tupleJson(found);
   }
 
@@ -160,7 +177,9 @@ export class NodeService {
     this.check(scope);
     const t = tupleFromJson(template, 'template') as Template;
     const s = this.space(scope, space);
+    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
     const found = options.take ? await s.takeAll(t, { limit: options.limit }) : await s.readAll(t, { limit: options.limit });
+    if (options.take) this.spaceActivity.took(scope.tenant, scope.namespace, space, found.length);
     return found.map((tuple) => tupleJson(tuple)!);
   }
 
@@ -174,7 +193,9 @@ export class NodeService {
     this.check(scope);
     const t = tupleFromJson(template, 'template') as Template;
     const s = this.space(scope, space);
+    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
     const taken = await s.takeAll(t, { limit: options.limit });
+    this.spaceActivity.took(scope.tenant, scope.namespace, space, taken.length);
     return {
       tuples: taken.map((tuple) => tupleJson(tuple)!),
       settle: async (delivered) => {
@@ -197,8 +218,10 @@ export class NodeService {
     this.check(scope);
     const t = tupleFromJson(template, 'template') as Template;
     const timeoutMs = waitMs(options.timeoutMs) ?? 0;
+    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
     const delivery = await this.space(scope, space).take(t, { ack: true, leaseMs: options.leaseMs, holder: options.holder, timeoutMs, signal: options.signal });
     if (delivery === null) return null;
+    this.spaceActivity.took(scope.tenant, scope.namespace, space, 1);
     const deliveryId = await this.deliveries.issue(scope, space, delivery, options.holder);
     return { tuple: tupleJson(delivery.tuple)!, deliveryId, deliveries: delivery.deliveries, leaseExpiresAt: delivery.leaseExpiresAt };
   }
@@ -220,8 +243,10 @@ export class NodeService {
     this.check(scope);
     const t = tupleFromJson(template, 'template') as Template;
     const timeoutMs = waitMs(options.timeoutMs) ?? 0;
+    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
     const delivery = await this.space(scope, space).take(t, { ack: true, leaseMs: MAX_REMOTE_WAIT_MS, timeoutMs, signal: options.signal });
     if (delivery === null) return null;
+    this.spaceActivity.took(scope.tenant, scope.namespace, space, 1);
     return {
       tuple: tupleJson(delivery.tuple)!,
       // A lease that already ran out (or a closed space) has put the tuple back or kept it: nothing more to do.
@@ -388,6 +413,11 @@ export class NodeService {
 
   listGroups(scope: Scope) {
     return this.groupCalls.listGroups(scope);
+  }
+
+  /** Every shard group on this node, each with its scope; callers show a principal only the ones it may see. */
+  allGroups() {
+    return this.groupCalls.allGroups();
   }
 
   deleteGroup(scope: Scope, id: string): Promise<void> {

@@ -7,6 +7,7 @@ import { InvalidArgumentError, PlexError, shown } from '../errors.js';
 import type { Principal } from './auth.js';
 import { tupleJson, type NodeService } from './node-service.js';
 import { decodeRequest, RequestRefused, type WsRequest } from './ws-decode.js';
+import { streamDashboard } from './dashboard-stream.js';
 
 /**
  * The websocket surface, at `/ws` on the HTTP port: msgpack frames, one
@@ -55,6 +56,7 @@ export const WS_OPS: ReadonlySet<string> = new Set([
   'actor.ask', 'actor.tell', 'actor.list',
   'group.create', 'group.list', 'group.delete', 'group.bulkUpdate', 'group.reduce', 'group.barrier', 'group.scale', 'group.scatterGather',
   'job.nbody',
+  'dashboard.subscribe',
 ]);
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
@@ -325,6 +327,9 @@ export class WsEndpoint {
           onProgress: (step, steps, energy) => this.send(ws, { id: request.id, event: 'progress', data: { step, steps, energy } }),
         }));
       }
+      case 'dashboard.subscribe':
+        // The dashboard's live pages: 'snapshot' events (the JSON of GET /api/v1/dashboard/{page}) every intervalMs until cancelled.
+        return streamDashboard(s.dashboard, this.principals.get(ws)!, a, signal, (data) => this.send(ws, { id: request.id, event: 'snapshot', data }));
       default:
         throw new InvalidArgumentError(`unknown op ${shown(request.op)}`);
     }

@@ -93,6 +93,14 @@ function table(): Call[] {
     call('GET', '/docs', 200),
     call('GET', '/docs/swagger-ui.css', 200),
     call('GET', '/docs/index.html', 404),
+    call('GET', '/dashboard', 200),
+    call('GET', '/dashboard/app.js', 200),
+    call('GET', '/dashboard/uplot.css', 200),
+    call('GET', '/dashboard/index.html', 404),
+    call('GET', '/api/v1/dashboard/session', 200),
+    call('GET', '/api/v1/dashboard/overview', 200),
+    call('GET', '/api/v1/dashboard/overview?history=false', 200),
+    call('GET', '/api/v1/dashboard/benchmarks', 200),
     { method: 'POST', path: '/api/v1/applications/deploy', body: deployForm('bank-account', 'bank-account', bank), status: 201 },
     { method: 'POST', path: '/api/v1/applications/deploy', body: deployForm('kv', 'kv-shard', kvShard), status: 201 },
     { method: 'POST', path: '/api/v1/applications/deploy', body: deployForm('broken', 'broken', new TextEncoder().encode('not wasm')), status: 400 },
@@ -103,6 +111,10 @@ function table(): Call[] {
     post('/api/v1/actors/account-alice/tell', 400, []),
     post('/api/v1/actors/account-bob/ask', 200, { message_type: 'deposit', payload: { amount: 5 }, application_id: 'bank-account' }),
     call('GET', '/api/v1/actors', 200),
+    call('GET', '/api/v1/dashboard/actors', 200),
+    call('GET', '/api/v1/dashboard/actors/default/default/account-alice', 200),
+    call('GET', '/api/v1/dashboard/actors/default/default/ghost', 404),
+    call('GET', '/api/v1/dashboard/applications', 200),
     call('POST', '/api/v1/cluster/drain', 400),
     call('GET', '/api/v1/actors?namespace=bad%20name', 400),
     call('DELETE', '/api/v1/actors/account-bob', 200),
@@ -133,6 +145,7 @@ function table(): Call[] {
     post(`${ts}/take`, 200, { template: ['job', 2] }),
     post(`${ts}/read-all`, 200, { template: ['job', null], limit: 10 }),
     post(`${ts}/count`, 200, { template: ['job', null] }),
+    call('GET', '/api/v1/dashboard/spaces', 200),
     { ...post(`${ts}/take-with-ack`, 200, { template: ['job', 3], leaseMs: 60_000 }), ...hold },
     settle('nack'),
     { ...post(`${ts}/take-with-ack`, 200, { template: ['job', 3] }), ...hold },
@@ -160,6 +173,7 @@ function table(): Call[] {
     post(`${sg}/users/reduce`, 200, { type: 'stats', op: 'sum', path: 'sum' }),
     post(`${sg}/users/barrier`, 200, { round: 1 }),
     post(`${sg}/users/scale`, 200, { shards: 3 }),
+    call('GET', '/api/v1/dashboard/shard-groups', 200),
     call('DELETE', `${sg}/users`, 200),
     post(`${sg}/users/barrier`, 404, { round: 2 }),
   ];
@@ -206,7 +220,7 @@ async function checkReply(base: string, sent: Call, headers: Record<string, stri
 }
 
 /** A concrete path for a template: every parameter filled with a valid name. */
-const concrete = (path: string) => path.replace('{blobId}', 'report.csv').replace('{asset}', 'swagger-ui.css').replace(/\{[^}]*\}/g, 'acme');
+const concrete = (path: string) => path.replace('{blobId}', 'report.csv').replace('{asset}', 'swagger-ui.css').replace('{file}', 'app.js').replace(/\{[^}]*\}/g, 'acme');
 
 describe('the OpenAPI document', () => {
   it('has exactly the gateway’s routes, both ways', () => {

@@ -5,6 +5,7 @@
  */
 import { NODE_VERSION } from '../node-service.js';
 import { actorPaths, actorSchemas } from './actors.js';
+import { dashboardPaths, dashboardSchemas } from './dashboard.js';
 import { commonSchemas, errorResponses, parameters, type Doc } from './common.js';
 import { faasPaths, faasSchemas } from './faas.js';
 import { nodePaths, nodeSchemas } from './node.js';
@@ -43,15 +44,16 @@ export function openApiDocument(): Doc {
       { name: 'key-value', description: 'The scope’s key-value store' },
       { name: 'blobs', description: 'The scope’s blob store' },
       { name: 'shard groups', description: 'Partitioned actor groups: bulk update, scatter-gather, reduce, barrier, scale' },
+      { name: 'dashboard', description: 'The dashboard page and the figures its pages read' },
     ],
-    paths: { ...nodePaths, ...actorPaths, ...faasPaths, ...tupleSpacePaths, ...storagePaths, ...shardGroupPaths },
+    paths: { ...nodePaths, ...actorPaths, ...faasPaths, ...tupleSpacePaths, ...storagePaths, ...shardGroupPaths, ...dashboardPaths },
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with a `tenant` claim, or an operator subject’s (docs/node.md#tenants-and-auth); required when the node runs with auth on' },
       },
       parameters,
       responses: errorResponses,
-      schemas: { ...commonSchemas, ...nodeSchemas, ...actorSchemas, ...faasSchemas, ...tupleSpaceSchemas, ...storageSchemas, ...shardGroupSchemas },
+      schemas: { ...commonSchemas, ...nodeSchemas, ...actorSchemas, ...faasSchemas, ...tupleSpaceSchemas, ...storageSchemas, ...shardGroupSchemas, ...dashboardSchemas },
     },
   };
 }

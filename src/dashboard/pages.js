@@ -1,0 +1,143 @@
+// The dashboard's pages. Each renders into `main` from the JSON API and, for
+// the live ones, keeps itself current from `dashboard.subscribe` snapshots
+// (the same JSON as the route); it returns a cleanup that ends them.
+/* global uPlot */
+import { api, el, formatBytes, formatSeconds, live, sortableTable } from './app.js';
+import { actorPage, actorsPage } from './actor-pages.js';
+import { spacesPage } from './space-pages.js';
+
+const SURFACES = ['http', 'ws', 'grpc'];
+const COLORS = { http: '#2f6fde', ws: '#e07b00', grpc: '#1e8e3e' };
+
+/** Subscribes `onSnapshot` to a page's figures; returns the cancel. */
+export function subscribe(page, onSnapshot) {
+  const stream = live.request('dashboard.subscribe', { page, intervalMs: 1000 }, { stream: true, onEvent: (event, data) => event === 'snapshot' && onSnapshot(data) });
+  return () => stream.cancel();
+}
+
+const card = (label, testid, value) => el('div', { class: 'card' }, el('div', { class: 'label' }, label), el('div', { class: 'value', 'data-testid': testid }, value));
+
+// ── Overview ────────────────────────────────────────────────────────────────
+
+async function overviewPage(main) {
+  const first = await api('/api/v1/dashboard/overview');
+  const cards = el('div', { class: 'cards' });
+  const nodes = sortableTable(
+    [
+      { key: 'id', label: 'node', cell: (n) => [n.id, n.self ? ' ' : '', n.self ? el('span', { class: 'badge' }, 'this node') : ''] },
+      { key: 'version', label: 'version' },
+      { key: 'workers', label: 'workers', num: true },
+      { key: 'uptimeSeconds', label: 'uptime', num: true, cell: (n) => formatSeconds(n.uptimeSeconds) },
+      { key: 'http', label: 'HTTP' },
+    ],
+    { testid: 'nodes', rowKey: (n) => n.id },
+  );
+  const charts = el('div', { class: 'charts' });
+  main.replaceChildren(el('h1', {}, 'Overview'), cards, el('h2', {}, 'Nodes'), nodes.node, el('h2', {}, 'Load over the last minutes'), charts);
+  // Seconds shown on the charts (the history the node keeps).
+  const samples = [];
+  let opsChart;
+  let latencyChart;
+  if (first.load === null) {
+    charts.replaceWith(el('p', { class: 'note', 'data-testid': 'load-hidden' }, 'Load per surface is a node-wide figure: it needs the operator role (auth.operators).'));
+  } else {
+    const width = Math.max(480, Math.floor((main.clientWidth - 40) / 2));
+    const time = { scales: { x: { time: true } }, axes: [{}, { size: 60 }] };
+    opsChart = new uPlot({ title: 'operations / s', width, height: 240, ...time, series: [{}, ...SURFACES.map((s) => ({ label: s, stroke: COLORS[s], width: 1.5 }))] }, [[], ...SURFACES.map(() => [])], el('div', { class: 'chart', 'data-testid': 'chart-ops' }));
+    latencyChart = new uPlot(
+      { title: 'latency, ms (p50 solid, p99 dashed)', width, height: 240, ...time, series: [{}, ...SURFACES.flatMap((s) => [{ label: `${s} p50`, stroke: COLORS[s], width: 1.5, spanGaps: true }, { label: `${s} p99`, stroke: COLORS[s], dash: [6, 4], width: 1, spanGaps: true }])] },
+      [[], ...SURFACES.flatMap(() => [[], []])],
+      el('div', { class: 'chart', 'data-testid': 'chart-latency' }),
+    );
+    charts.append(opsChart.root.parentElement, latencyChart.root.parentElement);
+  }
+  function add(load) {
+    for (const sample of load ?? []) {
+      if (samples.length > 0 && sample.at <= samples.at(-1).at) continue;
+      samples.push(sample);
+    }
+    if (samples.length > 300) samples.splice(0, samples.length - 300);
+    if (opsChart === undefined) return;
+    const xs = samples.map((s) => s.at / 1000);
+    opsChart.setData([xs, ...SURFACES.map((surface) => samples.map((s) => s.surfaces[surface]?.ops ?? 0))]);
+    latencyChart.setData([xs, ...SURFACES.flatMap((surface) => [samples.map((s) => s.surfaces[surface]?.p50Ms ?? null), samples.map((s) => s.surfaces[surface]?.p99Ms ?? null)])]);
+  }
+  function show(overview) {
+    const n = overview.node;
+    const p = n.process;
+    cards.replaceChildren(
+      card('node', 'node-id', n.id),
+      card('version', 'node-version', n.version),
+      card('uptime', 'node-uptime', formatSeconds(n.uptimeSeconds)),
+      card('workers', 'node-workers', n.workers),
+      card(overview.scope === 'node' ? 'actors' : 'your actors', 'node-actors', n.actors),
+      card('CPU (of one core)', 'node-cpu', p === null ? '—' : p.cpuPercent === null ? '…' : `${p.cpuPercent} %`),
+      card('memory (RSS)', 'node-rss', p === null ? '—' : formatBytes(p.rssBytes)),
+      card('data', 'node-durable', n.durable ? 'durable' : 'in memory'),
+    );
+    nodes.update(overview.nodes);
+    add(overview.load);
+  }
+  show(first);
+  return subscribe('overview', show);
+}
+
+// ── Shard groups ────────────────────────────────────────────────────────────
+
+async function shardGroupsPage(main) {
+  const list = el('div');
+  main.replaceChildren(el('h1', {}, 'Shard groups'), list, el('p', { class: 'note' }, 'Each shard is an actor; its worker thread and node come from the runtime’s placement.'));
+  function show({ groups }) {
+    if (groups.length === 0) {
+      list.replaceChildren(el('p', { class: 'muted', 'data-testid': 'no-groups' }, 'No shard group on this node.'));
+      return;
+    }
+    list.replaceChildren(
+      ...groups.map((g) =>
+        el(
+          'section',
+          { 'data-testid': 'group', 'data-group': `${g.tenant}/${g.namespace}/${g.id}` },
+          el('h2', {}, `${g.tenant}/${g.namespace}/${g.id} `, el('span', { class: 'badge' }, g.partition), g.rebalancing ? el('span', { class: 'badge down' }, 'rebalancing') : ''),
+          el('table', {}, el('thead', {}, el('tr', {}, el('th', { class: 'num' }, 'shard'), el('th', {}, 'actor'), el('th', { class: 'num' }, 'worker'), el('th', {}, 'node'))), el('tbody', {}, ...g.shards.map((s) => el('tr', {}, el('td', { class: 'num' }, s.shard), el('td', {}, s.actor), el('td', { class: 'num' }, s.worker ?? '—'), el('td', {}, s.node ?? 'another node'))))),
+        ),
+      ),
+    );
+  }
+  show(await api('/api/v1/dashboard/shard-groups'));
+  return subscribe('shard-groups', show);
+}
+
+// ── Benchmarks ──────────────────────────────────────────────────────────────
+
+async function benchmarksPage(main) {
+  const { suites } = await api('/api/v1/dashboard/benchmarks');
+  const number = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : Number(v.toPrecision(3)).toLocaleString('en'));
+  main.replaceChildren(
+    el('h1', {}, 'Benchmarks'),
+    el('p', { class: 'note' }, 'The committed results of plexspaces bench (native-bench/results/*.json), as measured on the machine named with each run.'),
+    suites.length === 0 ? el('p', { class: 'muted', 'data-testid': 'no-benchmarks' }, 'No committed results next to this node (an installed package ships none).') : '',
+    ...suites.map((suite) =>
+      el(
+        'section',
+        { 'data-testid': 'suite', 'data-suite': suite.file },
+        el('h2', {}, `${suite.file} `, el('span', { class: 'muted' }, `${suite.date} · Node ${suite.node} · ${suite.cpu}`)),
+        el(
+          'table',
+          {},
+          el('thead', {}, el('tr', {}, el('th', {}, 'id'), el('th', { class: 'num' }, 'value'), el('th', {}, 'unit'), el('th', {}, 'baseline'), el('th', { class: 'num' }, 'ratio'), el('th', {}, 'target'), el('th', {}, 'check'))),
+          el('tbody', {}, ...suite.results.map((r) => el('tr', { 'data-result': r.id }, el('td', {}, r.id), el('td', { class: 'num', 'data-col': 'value' }, number(r.value)), el('td', {}, r.unit), el('td', {}, r.baseline ?? ''), el('td', { class: 'num' }, r.ratio === undefined ? '' : `${r.ratio}×`), el('td', {}, r.target ?? ''), el('td', { class: 'muted' }, r.check ?? '')))),
+        ),
+        suite.notes.length > 0 ? el('ul', { class: 'note' }, ...suite.notes.map((n) => el('li', {}, n))) : '',
+      ),
+    ),
+  );
+}
+
+export const PAGES = {
+  overview: overviewPage,
+  actors: actorsPage,
+  actor: actorPage,
+  spaces: spacesPage,
+  'shard-groups': shardGroupsPage,
+  benchmarks: benchmarksPage,
+};
