@@ -7,6 +7,7 @@ import { ActorRouter } from './actor-router.js';
 import { RemoteActorCalls } from './remote-actor-calls.js';
 import { RemoteExits } from './remote-exits.js';
 import { ClusterSpawns } from './cluster-spawns.js';
+import { ClusterShards } from './cluster-shards.js';
 import { DEFAULT_LINK_MAX_FRAME_BYTES } from './link/node-link.js';
 import { LINK_PATH, NodeLinks } from './link/node-links.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -41,12 +42,14 @@ export function startClusterActors(options: {
   // and the exits its links and monitors hear of ('actor.watch', 'actor.exited').
   let remoteCalls: RemoteActorCalls | undefined;
   let remoteExits: RemoteExits | undefined;
+  let shards: ClusterShards | undefined;
   const links = new NodeLinks({
     self,
     secret: options.secret,
     registry,
     handler: async (kind, body, peer) => {
       if (kind === 'actor.watch' || kind === 'actor.exited') return remoteExits!.serve(kind, body, peer);
+      if (kind === 'shard.spawn' || kind === 'shard.stop') return shards!.serve(kind, body, peer);
       return kind.startsWith('actor.') ? remoteCalls!.serve(kind, body, peer) : options.service.serveForwarded(kind, body);
     },
   });
@@ -67,6 +70,9 @@ export function startClusterActors(options: {
   const spawns = new ClusterSpawns(directory, registry.self.incarnation);
   actors.runtime.registerSpawnsWith(spawns);
   const stopReleasing = actors.runtime.onExit((report) => spawns.exited(report.actorId));
+  // Shard groups created on this node spread their shards over the cluster's nodes (src/cluster/cluster-shards.ts).
+  shards = new ClusterShards(actors.runtime, links, registry, directory, (tenant) => options.applications?.sync(tenant) ?? Promise.resolve(0));
+  options.service.node.shardGroups.placeShardsWith(shards);
   const stopWatching = registry.onChange((event) => {
     if (event.type !== 'leave') return;
     const owner = `${event.node.id}.${event.node.incarnation}`;
@@ -99,6 +105,7 @@ export function startClusterActors(options: {
       stopWatching();
       stopReleasing();
       stopRejoins();
+      shards!.close();
       links.close();
       await directory.releaseAll();
       await options.applications?.close();

@@ -339,10 +339,13 @@ export class NodeRegistry {
         const node = JSON.parse(flat[i + 1]) as ClusterNodeInfo;
         next.set(node.id, { ...node, expiresAt: Number(flat[i]) });
       }
-      // What the messages did not tell us (missed while disconnected) is caught up here.
-      for (const [id, node] of next) if (!this.view.has(id)) this.emit({ type: 'join', node: strip(node) });
-      for (const [id, node] of this.view) if (!next.has(id)) this.emit({ type: 'leave', node: strip(node), reason: 'heartbeat-lapsed' });
+      // What the messages did not tell us (missed while disconnected) is caught up here, once the view
+      // is the new one: a listener that reads nodes() (a shard group placing a lost shard) sees it.
+      const joined = [...next].filter(([id]) => !this.view.has(id)).map(([, node]) => node);
+      const left = [...this.view].filter(([id]) => !next.has(id)).map(([, node]) => node);
       this.view = next;
+      for (const node of joined) this.emit({ type: 'join', node: strip(node) });
+      for (const node of left) this.emit({ type: 'leave', node: strip(node), reason: 'heartbeat-lapsed' });
       this.lastError = undefined;
     } catch (error) {
       this.lastError = error as Error;

@@ -5,6 +5,7 @@ import type { RedisClient } from '../cluster/redis-client.js';
 import { tenantScopeOf } from '../coord/scope.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
+import { localShardHost } from '../shard/shard-host.js';
 import { SpaceRegistry, type SharedSpaceBackend } from '../space/space-registry.js';
 import { compilePlacement, type SpacePlacementRules } from '../space/space-placement.js';
 import type { Space } from '../space/space.js';
@@ -83,7 +84,7 @@ export class PlexNode {
     this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster, node: this.identity });
     this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas);
     this.shardGroupStore = new ShardGroupStore(this.dataDir);
-    this.shardGroups = new ShardGroupRegistry(this.runtime);
+    this.shardGroups = new ShardGroupRegistry(this.runtime, localShardHost(this.runtime, this.identity.id));
   }
 
   /**

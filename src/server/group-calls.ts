@@ -120,12 +120,12 @@ export class GroupCalls {
     });
   }
 
-  listGroups(scope: Scope): { id: string; shards: number; partition: string; rebalancing: boolean }[] {
+  listGroups(scope: Scope): { id: string; shards: number; partition: string; rebalancing: boolean; nodes: (string | null)[] }[] {
     this.check(scope);
     const prefix = `${scope.tenant}\u0000${scope.namespace}\u0000`;
     return [...this.groups.entries()]
       .filter(([key]) => key.startsWith(prefix))
-      .map(([key, g]) => ({ id: key.slice(prefix.length), shards: g.shardCount, partition: g.partitionKind, rebalancing: g.rebalancing }));
+      .map(([key, g]) => ({ id: key.slice(prefix.length), shards: g.shardCount, partition: g.partitionKind, rebalancing: g.rebalancing, nodes: g.shardNodes.map((node) => node ?? null) }));
   }
 
   async deleteGroup(scope: Scope, id: string): Promise<void> {

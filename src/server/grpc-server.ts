@@ -109,7 +109,7 @@ function parseJson(text: string | undefined, what: string): unknown {
 /** Proto3 scalars have no presence: 0 (or unset) means "not given" for the optional settings. */
 const optionalNumber = (value: string | number | undefined | null) => (value === undefined || value === null || Number(value) === 0 ? undefined : Number(value));
 
-function shardResult(r: { shard: number; status: string; latencyMs: number; value?: unknown; errorCode?: string; errorMessage?: string }) {
+function shardResult(r: { shard: number; status: string; latencyMs: number; value?: unknown; errorCode?: string; errorMessage?: string; node?: string }) {
   return {
     shard: r.shard,
     status: r.status,
@@ -117,6 +117,7 @@ function shardResult(r: { shard: number; status: string; latencyMs: number; valu
     valueJson: r.value === undefined ? '' : JSON.stringify(r.value),
     errorCode: r.errorCode ?? '',
     errorMessage: r.errorMessage ?? '',
+    node: r.node ?? '',
   };
 }
 
@@ -361,13 +362,17 @@ export class GrpcServer {
           partition: (r.partition || undefined) as 'hash' | 'consistent-hash' | undefined,
           config: r.config || undefined,
         });
-        return s.listGroups(this.scopeOf(principal, r.group)).find((g) => g.id === created.id) ?? created;
+        const info = s.listGroups(this.scopeOf(principal, r.group)).find((g) => g.id === created.id);
+        return info === undefined ? created : { ...info, nodes: info.nodes.map((node) => node ?? '') };
       }),
       Delete: this.unary<Ref, object>(async (r, principal) => {
         await s.deleteGroup(this.scopeOf(principal, r.group), r.group?.id ?? '');
         return {};
       }),
-      List: this.unary<{ tenant?: string; namespace?: string }, object>(async (r, principal) => ({ groups: s.listGroups(this.scopeOf(principal, r)) })),
+      List: this.unary<{ tenant?: string; namespace?: string }, object>(async (r, principal) => ({
+        // Proto3 strings have no null: '' for a shard not running now.
+        groups: s.listGroups(this.scopeOf(principal, r)).map((g) => ({ ...g, nodes: g.nodes.map((node) => node ?? '') })),
+      })),
       BulkUpdate: this.unary<Ref & { entries?: { keyJson?: string; valueJson?: string }[]; consistency?: string }, object>(async (r, principal) => {
         const entries = (r.entries ?? []).map((e, i) => [parseJson(e.keyJson, `entries[${i}].key_json`), parseJson(e.valueJson, `entries[${i}].value_json`)]);
         const result = await s.bulkUpdate(this.scopeOf(principal, r.group), r.group?.id ?? '', entries, (r.consistency || undefined) as 'all' | 'eventual' | undefined);

@@ -11,6 +11,8 @@ export interface ShardResult<T = unknown> {
   /** The error code when `status` is `error` (e.g. PLEX_ERR_ACTOR_TRAPPED). */
   readonly errorCode?: string;
   readonly errorMessage?: string;
+  /** The node that ran the shard, when its group's host says (a node's groups: always). */
+  readonly node?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ShardGroupExistsError, ShardGroupNotFoundError } from '../errors.js';
 import type { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroup, type ShardGroupOptions } from './shard-group.js';
+import type { ShardHost } from './shard-host.js';
 
 export interface ShardGroupInfo {
   readonly id: string;
@@ -9,6 +10,8 @@ export interface ShardGroupInfo {
   readonly partition: string;
   readonly codec: string;
   readonly rebalancing: boolean;
+  /** The node each shard runs on, in shard order; null for a shard not running now (lost with its node, starting again) or a host that does not say. */
+  readonly nodes: (string | null)[];
 }
 
 /** The shard groups of one runtime, by id: create, get, list, delete. */
@@ -16,14 +19,22 @@ export class ShardGroupRegistry {
   private readonly groups = new Map<string, ShardGroup>();
   /** Ids being created, so two concurrent creates of one id cannot both spawn shards. */
   private readonly creating = new Set<string>();
+  constructor(
+    private readonly runtime: ActorRuntime,
+    /** Where groups run their shards: by default the runtime's workers. */
+    private host?: ShardHost,
+  ) {}
 
-  constructor(private readonly runtime: ActorRuntime) {}
+  /** Groups created from now on run their shards through `host` (a node of a cluster: over every node). */
+  placeShardsWith(host: ShardHost): void {
+    this.host = host;
+  }
 
   async create(options: ShardGroupOptions): Promise<ShardGroup> {
     if (this.groups.has(options.id) || this.creating.has(options.id)) throw new ShardGroupExistsError(options.id);
     this.creating.add(options.id);
     try {
-      const group = await ShardGroup.create(this.runtime, options);
+      const group = await ShardGroup.create(this.runtime, { host: this.host, ...options });
       this.groups.set(group.id, group);
       return group;
     } finally {
@@ -49,6 +60,7 @@ export class ShardGroupRegistry {
       partition: g.partitionKind,
       codec: g.codec.name,
       rebalancing: g.rebalancing,
+      nodes: g.shardNodes.map((node) => node ?? null),
     }));
   }
 

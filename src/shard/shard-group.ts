@@ -6,6 +6,7 @@ import { setLongTimeout } from '../util/long-timer.js';
 import { aggregate, reduceValues, valueAt, type AggregateStrategy, type ReduceOp, type ShardResult } from './gather.js';
 import { bytesCodec, codecNamed, jsonCodec, type ShardCodec } from './shard-codec.js';
 import { consistentHashPartitioner, hashPartitioner, type Partitioner, type ShardKey } from './partitioner.js';
+import { localShardHost, type ShardHost } from './shard-host.js';
 
 export interface ShardGroupOptions {
   /** Group id; shard actors are named `<actorPrefix><id>/shard-<i>`. */
@@ -41,6 +42,12 @@ export interface ShardGroupOptions {
   readonly maxInFlight?: number;
   /** Restart a shard that crashes (a fresh instance with the same id). Default true. */
   readonly restartCrashed?: boolean;
+  /**
+   * Where the shards run: by default this runtime's workers; a node of a
+   * cluster passes the cluster's nodes (src/cluster/cluster-shards.ts).
+   * With `memory` the shards run on this node whatever the host.
+   */
+  readonly host?: ShardHost;
 }
 
 export interface GatherOptions {
@@ -125,9 +132,10 @@ export class ShardGroup {
   private deleted = false;
   private migration: Migration | undefined;
   private scaling: Promise<unknown> = Promise.resolve();
+  private readonly host: ShardHost;
 
   private constructor(
-    private readonly runtime: ActorRuntime,
+    runtime: ActorRuntime,
     private readonly options: ShardGroupOptions,
     partitioner: Partitioner,
   ) {
@@ -137,9 +145,12 @@ export class ShardGroup {
     this.partitioner = partitioner;
     this.actorIds = Array.from({ length: partitioner.shardCount }, (_, i) => this.actorIdOf(i));
     this.maxInFlight = options.maxInFlight ?? 10_000;
-    this.unsubscribe = runtime.onCrash((report) => {
+    // Shared memory is this process's: shards on it cannot run anywhere else.
+    this.host = options.host !== undefined && options.memory === undefined ? options.host : localShardHost(runtime);
+    this.unsubscribe = this.host.onLost((actorId, why) => {
       if (this.deleted || options.restartCrashed === false) return;
-      if (this.actorIds.includes(report.actorId)) void this.spawnShard(report.actorId).catch(() => undefined);
+      const index = this.actorIds.indexOf(actorId);
+      if (index >= 0) this.restartLost(actorId, index, why);
     });
   }
 
@@ -235,7 +246,7 @@ export class ShardGroup {
     this.assertAlive();
     const bytes = this.codec.encode(payload);
     const send = () => {
-      if (!this.deleted) for (const id of this.actorIds) this.runtime.tell(id, type, bytes);
+      if (!this.deleted) for (const id of this.actorIds) this.host.tell(id, type, bytes);
     };
     if (this.migration === undefined) send();
     else void this.migration.done.then(send);
@@ -405,7 +416,12 @@ export class ShardGroup {
     this.deleted = true;
     this.unsubscribe();
     await this.scaling;
-    await Promise.all(this.actorIds.map((id) => this.runtime.stop(id).catch(() => undefined)));
+    await Promise.all(this.actorIds.map((id) => this.host.stop(id).catch(() => undefined)));
+  }
+
+  /** The node each shard runs on, in shard order (undefined where the host does not say). */
+  get shardNodes(): (string | undefined)[] {
+    return this.actorIds.map((id) => this.host.nodeOf(id));
   }
 
   // ── internals ────────────────────────────────────────────────────────────
@@ -414,20 +430,35 @@ export class ShardGroup {
     return `${this.options.actorPrefix ?? ''}${this.id}/shard-${shard}`;
   }
 
-  private spawnShard(actorId: string, worker?: number): Promise<string> {
-    return this.runtime.spawn(this.module, { id: actorId, config: this.options.config, memory: this.options.memory, worker });
+  private spawnShard(actorId: string, index: number, siblings: readonly string[] = this.actorIds.filter((id) => id !== actorId)): Promise<string> {
+    const { module, config, memory } = this.options;
+    return this.host.spawn({ module, id: actorId, config, memory, restartCrashed: this.options.restartCrashed !== false }, index, siblings);
   }
 
-  /** Spawns `ids` (spread over the workers by shard index); on a failure stops the ones it made and rethrows. */
+  /**
+   * Starts a lost shard again (a fresh instance, same id), retrying while
+   * the group lives: a shard whose node died comes back once a survivor
+   * takes it (until then its messages fail, each with its status).
+   */
+  private restartLost(actorId: string, index: number, why: string, attempt = 0): void {
+    this.spawnShard(actorId, index).catch((error: unknown) => {
+      if (this.deleted || this.actorIds[index] !== actorId) return;
+      if (attempt === 0) process.stderr.write(`plexspaces: shard ${actorId} of group ${this.id} was lost (${why}) and cannot start again yet: ${(error as Error).message}; retrying\n`);
+      setTimeout(() => this.restartLost(actorId, index, why, attempt + 1), Math.min(5_000, 250 * 2 ** attempt)).unref();
+    });
+  }
+
+  /** Spawns `ids` (spread by the host: over the workers by shard index, or over the nodes); on a failure stops the ones it made and rethrows. */
   private async spawnShards(ids: readonly string[]): Promise<void> {
     const spawned: string[] = [];
+    const running = this.actorIds.filter((id) => !ids.includes(id));
     try {
       for (const id of ids) {
         const index = Number(id.slice(id.lastIndexOf('-') + 1));
-        spawned.push(await this.spawnShard(id, index % this.runtime.workerCount));
+        spawned.push(await this.spawnShard(id, index, [...running, ...spawned]));
       }
     } catch (error) {
-      await Promise.all(spawned.map((id) => this.runtime.stop(id).catch(() => undefined)));
+      await Promise.all(spawned.map((id) => this.host.stop(id).catch(() => undefined)));
       throw error;
     }
   }
@@ -452,7 +483,7 @@ export class ShardGroup {
     }
     const shards = [...perShard.keys()].sort((a, b) => a - b);
     if (consistency === 'eventual') {
-      for (const shard of shards) this.runtime.tell(this.actorIds[shard], 'bulk-update', this.codec.encode({ entries: perShard.get(shard) }));
+      for (const shard of shards) this.host.tell(this.actorIds[shard], 'bulk-update', this.codec.encode({ entries: perShard.get(shard) }));
       return { entries: entries.length, shards: shards.map((shard) => ({ shard, actorId: this.actorIds[shard], status: 'ok', latencyMs: 0 })) };
     }
     const { results } = await this.collect({ shards, type: 'bulk-update', payloadFor: (shard) => ({ entries: perShard.get(shard) }), options });
@@ -481,12 +512,12 @@ export class ShardGroup {
       this.actorIds = nextIds;
       this.migration = undefined;
       release();
-      await Promise.all(removed.map((id) => this.runtime.stop(id).catch(() => undefined)));
+      await Promise.all(removed.map((id) => this.host.stop(id).catch(() => undefined)));
       return { from, to: shardCount, keys, moved, elapsedMs: performance.now() - started };
     } catch (error) {
       this.migration = undefined;
       release();
-      await Promise.all(added.map((id) => this.runtime.stop(id).catch(() => undefined)));
+      await Promise.all(added.map((id) => this.host.stop(id).catch(() => undefined)));
       throw error;
     }
   }
@@ -614,6 +645,8 @@ export class ShardGroup {
     const started = performance.now();
     await this.acquire(shards.length, started + deadlineMs, signal);
     const results: (ShardResult | undefined)[] = new Array(shards.length);
+    /** Where each message went (a shard's node, when the host says), read as it is sent: a lost shard's node is forgotten. */
+    const nodes: (string | undefined)[] = new Array(shards.length);
     let firstOk: ShardResult | undefined;
     let okCount = 0;
     // Only a caller's signal needs cancelling the asks; without one, unanswered asks end at the deadline.
@@ -629,7 +662,8 @@ export class ShardGroup {
         const timeoutMs = Math.max(1, started + deadlineMs - performance.now());
         shards.forEach((shard, i) => {
           const actorId = ids[shard];
-          this.runtime
+          nodes[i] = this.host.nodeOf(actorId);
+          this.host
             .ask(actorId, type, payloads[i], { timeoutMs, signal: controller?.signal })
             .then(
               (bytes): ShardResult => {
@@ -655,8 +689,8 @@ export class ShardGroup {
             .then((result) => {
               this.release(1);
               if (results[i] !== undefined || (result.errorCode === 'PLEX_ERR_ABORTED' && controller?.signal.aborted === true)) return;
-              results[i] = result;
-              onResult?.(result);
+              results[i] = nodes[i] === undefined ? result : { ...result, node: nodes[i] };
+              onResult?.(results[i]);
               if (result.status === 'ok') {
                 firstOk ??= result;
                 okCount++;
@@ -674,7 +708,15 @@ export class ShardGroup {
     const filled = Array.from(
       { length: shards.length },
       (_, i): ShardResult =>
-        results[i] ?? { shard: shards[i], actorId: ids[shards[i]], status: 'timeout', latencyMs: now - started, errorCode: 'PLEX_ERR_ASK_TIMEOUT', errorMessage: 'no answer before the gather completed' },
+        results[i] ?? {
+          shard: shards[i],
+          actorId: ids[shards[i]],
+          status: 'timeout',
+          latencyMs: now - started,
+          errorCode: 'PLEX_ERR_ASK_TIMEOUT',
+          errorMessage: 'no answer before the gather completed',
+          ...(nodes[i] === undefined ? {} : { node: nodes[i] }),
+        },
     );
     return { results: filled, firstOk, satisfied: okCount >= minResponses };
   }

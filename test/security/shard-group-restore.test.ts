@@ -52,7 +52,7 @@ describe('shard groups across a node crash', () => {
 
     const second = await startNode();
     expect(second.out()).toContain('shard groups: 1 restored (acme/jobs/grid)');
-    expect(await groups(second.http, 'acme')).toEqual([{ id: 'grid', shards: 3, partition: 'consistent-hash', rebalancing: false }]);
+    expect(await groups(second.http, 'acme')).toEqual([{ id: 'grid', shards: 3, partition: 'consistent-hash', rebalancing: false, nodes: Array(3).fill(expect.any(String)) }]);
     const gathered = await post(second.http, `${sg}/grid/scatter-gather`, { type: 'barrier', payload: { round: 7 }, aggregate: 'majority' });
     expect(gathered.status, JSON.stringify(gathered.json)).toBe(200);
     expect(gathered.json.value).toEqual({ round: 7 });

@@ -38,7 +38,16 @@ export const shardGroupSchemas: Record<string, Doc> = {
     },
     ['id', 'application', 'shards'],
   ),
-  ShardGroupSummary: object({ id: { type: 'string' }, shards: { type: 'integer' }, partition: { type: 'string' }, rebalancing: { type: 'boolean' } }, ['id', 'shards', 'partition', 'rebalancing']),
+  ShardGroupSummary: object(
+    {
+      id: { type: 'string' },
+      shards: { type: 'integer' },
+      partition: { type: 'string' },
+      rebalancing: { type: 'boolean' },
+      nodes: { type: 'array', items: { type: ['string', 'null'] }, description: 'The node each shard runs on, in shard order (a cluster spreads a group over its nodes); null for a shard not running now (its node died and it is starting again elsewhere)' },
+    },
+    ['id', 'shards', 'partition', 'rebalancing', 'nodes'],
+  ),
   ShardResult: object(
     {
       shard: { type: 'integer', minimum: 0 },
@@ -48,6 +57,7 @@ export const shardGroupSchemas: Record<string, Doc> = {
       value: { description: 'The shard’s JSON reply, when `ok`' },
       errorCode: { type: 'string', description: 'When `error`, e.g. PLEX_ERR_ACTOR_TRAPPED' },
       errorMessage: { type: 'string' },
+      node: { type: 'string', description: 'The node that ran the shard' },
     },
     ['shard', 'actorId', 'status', 'latencyMs'],
   ),

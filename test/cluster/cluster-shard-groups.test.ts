@@ -1,0 +1,200 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
+import { buildActor } from '../../src/sdk/build-actor.js';
+import { deployModule } from '../support/deploy-module.js';
+import { kill9, startNodeProcess, type NodeProcess } from '../support/node-process.js';
+
+// A shard group created on one node of a cluster runs its shards on every
+// node (src/cluster/cluster-shards.ts): its collectives reach them over the
+// node links, `scale` after a node joined puts the new shards there and
+// moves each key once, and a node SIGKILLed mid-gather costs that gather
+// its shards' answers (reported per shard, never a hang) and the group the
+// keys those shards held — they start again, empty, on the survivors.
+
+const root = join(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'plex-cluster-shards-'));
+const children: ChildProcess[] = [];
+const GROUPS = '/api/v1/shard-groups/default/default';
+let redis: RedisProcess;
+let config: string;
+let alpha: NodeProcess;
+let beta: NodeProcess;
+let gamma: NodeProcess;
+
+interface ShardResult {
+  shard: number;
+  status: 'ok' | 'error' | 'timeout';
+  node?: string;
+  value?: unknown;
+  errorCode?: string;
+}
+
+const start = (id: string) => startNodeProcess(join(dir, id), children, { args: ['--config', config, '--node-id', id] });
+
+beforeAll(async () => {
+  let kvShard: Uint8Array;
+  [redis, { component: kvShard }] = await Promise.all([startRedisServer(), buildActor(join(root, 'examples/actors/kv-shard.ts'))]);
+  config = join(dir, 'cluster.toml');
+  writeFileSync(config, `[cluster]\nredis = ["${redis.url}"]\nheartbeat_ttl_ms = 4000\nsecret = "shards across the cluster"\n`);
+  [alpha, beta, gamma] = await Promise.all([start('alpha'), start('beta'), start('gamma')]);
+  const deployed = await deployModule(alpha.http, 'kv', kvShard);
+  expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+}, 180_000);
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function post(node: NodeProcess, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${node.http}${GROUPS}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function groupNodes(node: NodeProcess, id: string): Promise<string[]> {
+  const { groups } = (await (await fetch(`${node.http}${GROUPS}`)).json()) as { groups: { id: string; nodes: string[] }[] };
+  return groups.find((g) => g.id === id)!.nodes;
+}
+
+async function gather(node: NodeProcess, type: string, options: Record<string, unknown> = {}) {
+  const reply = await post(node, '/users/scatter-gather', { type, aggregate: 'concat', ...options });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body as { value: unknown; shards: ShardResult[]; satisfied: boolean };
+}
+
+async function clusterNodes(node: NodeProcess): Promise<string[]> {
+  const { nodes } = (await (await fetch(`${node.http}/api/v1/nodes`)).json()) as { nodes: { id: string }[] };
+  return nodes.map((n) => n.id).sort();
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const keys = Array.from({ length: 600 }, (_, i) => `user-${i}`);
+
+describe('a shard group over the nodes of a cluster', () => {
+  it('spreads its shards over every node and its collectives reach them all', async () => {
+    const created = await post(alpha, '', { id: 'users', application: 'kv', shards: 6 });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await groupNodes(alpha, 'users')).sort()).toEqual(['alpha', 'alpha', 'beta', 'beta', 'gamma', 'gamma']);
+
+    const update = await post(alpha, '/users/bulk-update', { entries: keys.map((key, i) => [key, i]) });
+    expect(update.status, JSON.stringify(update.body)).toBe(200);
+    expect((update.body.shards as ShardResult[]).every((s) => s.status === 'ok')).toBe(true);
+
+    const reduced = await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' });
+    expect(reduced.body.value).toBe(600);
+    const sum = await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'sum' });
+    expect(sum.body.value).toBe((599 * 600) / 2);
+
+    const barrier = await post(alpha, '/users/barrier', { round: 3 });
+    expect(barrier.body.satisfied).toBe(true);
+    expect((barrier.body.shards as ShardResult[]).map((s) => s.value)).toEqual(Array(6).fill({ round: 3 }));
+
+    const all = await gather(alpha, 'keys');
+    expect((all.value as string[]).sort()).toEqual([...keys].sort());
+    // Each shard's status says where it ran; the three nodes all answered.
+    expect(new Set(all.shards.map((s) => s.node))).toEqual(new Set(['alpha', 'beta', 'gamma']));
+    expect(all.shards.map((s) => s.node)).toEqual(await groupNodes(alpha, 'users'));
+
+    // The shards are in the cluster's directory: every node lists where they run.
+    const { actors } = (await (await fetch(`${beta.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
+    const shardActors = actors.filter((a) => a.id.includes('/shard-'));
+    expect(shardActors.map((a) => a.node).sort()).toEqual(['alpha', 'alpha', 'beta', 'beta', 'gamma', 'gamma']);
+  });
+
+  it('scale after a node joined puts the new shards on it and moves each key once', async () => {
+    const delta = await start('delta');
+    await until('alpha to see delta', async () => ((await clusterNodes(alpha)).includes('delta') ? true : undefined));
+    const before = await gather(alpha, 'keys');
+    const owner = new Map<string, number>();
+    for (const s of before.shards) for (const key of s.value as string[]) owner.set(key, s.shard);
+
+    const scaled = await post(alpha, '/users/scale', { shards: 8 });
+    expect(scaled.status, JSON.stringify(scaled.body)).toBe(200);
+    const nodes = await groupNodes(alpha, 'users');
+    expect(nodes.slice(6)).toEqual(['delta', 'delta']);
+    expect(nodes.slice(0, 6).sort()).toEqual(['alpha', 'alpha', 'beta', 'beta', 'gamma', 'gamma']);
+
+    const after = await gather(alpha, 'keys');
+    const held = after.shards.flatMap((s) => s.value as string[]);
+    expect(held.length).toBe(600); // none lost, none held twice
+    expect(new Set(held)).toEqual(new Set(keys));
+    const movedKeys = after.shards.flatMap((s) => (s.value as string[]).filter((key) => owner.get(key) !== s.shard));
+    expect(movedKeys.length).toBeGreaterThan(0);
+    expect(scaled.body).toMatchObject({ from: 6, to: 8, keys: 600, moved: movedKeys.length });
+    // Consistent hashing moves keys only onto the new shards, which run on delta.
+    expect(after.shards.filter((s) => s.node === 'delta').flatMap((s) => s.value as string[]).sort()).toEqual(movedKeys.sort());
+    // The values came along.
+    const sum = await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'sum' });
+    expect(sum.body.value).toBe((599 * 600) / 2);
+    await post(alpha, '/users/scale', { shards: 6 });
+    expect((await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' })).body.value).toBe(600);
+    delta.child.kill('SIGTERM');
+    await until('delta to leave', async () => (!(await clusterNodes(alpha)).includes('delta') ? true : undefined));
+  });
+
+  it('a node SIGKILLed mid-gather: its shards are reported, the gather answers, the group goes on without its keys', async () => {
+    const nodes = await groupNodes(alpha, 'users');
+    const onGamma = nodes.flatMap((node, shard) => (node === 'gamma' ? [shard] : []));
+    expect(onGamma.length).toBeGreaterThan(0);
+    const stats = await gather(alpha, 'stats');
+    const lostKeys = stats.shards.filter((s) => onGamma.includes(s.shard)).reduce((n, s) => n + (s.value as { count: number }).count, 0);
+
+    // Gathers in flight while gamma dies: each answers (200) with the survivors' shards, none hangs.
+    const inFlight = Array.from({ length: 8 }, () => gather(alpha, 'keys', { deadlineMs: 4_000, minResponses: nodes.length - onGamma.length }));
+    await kill9(gamma.child);
+    const during = await Promise.all(inFlight);
+    for (const answer of during) {
+      expect(answer.satisfied).toBe(true);
+      for (const s of answer.shards) if (!onGamma.includes(s.shard)) expect(s.status).toBe('ok');
+    }
+    const afterKill = await gather(alpha, 'keys', { deadlineMs: 4_000, minResponses: nodes.length - onGamma.length });
+    for (const shard of onGamma) {
+      const status = afterKill.shards[shard];
+      // Until the registry sees gamma gone its shards fail fast on the closed link, or are already restarted empty.
+      if (status.status !== 'ok') expect(['PLEX_ERR_NODE_DOWN', 'PLEX_ERR_ACTOR_NOT_FOUND', 'PLEX_ERR_ASK_TIMEOUT']).toContain(status.errorCode);
+    }
+
+    // Once gamma's heartbeat lapsed its shards start again on the survivors.
+    const moved = await until('gamma’s shards to restart elsewhere', async () => {
+      const now = await groupNodes(alpha, 'users');
+      return now.every((node) => node === 'alpha' || node === 'beta') ? now : undefined; // null while a shard is not running
+    });
+    expect(moved.length).toBe(nodes.length);
+    let last: unknown;
+    const whole = await until("every shard to answer", async () => {
+      const answer = await gather(alpha, 'stats', { deadlineMs: 4_000 });
+      last = answer.shards;
+      return answer.shards.every((s) => s.status === 'ok') ? answer : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(last)}`);
+    });
+    const count = whole.shards.reduce((n, s) => n + (s.value as { count: number }).count, 0);
+    expect(count).toBe(600 - lostKeys);
+    // The restarted shards take writes again.
+    const update = await post(alpha, '/users/bulk-update', { entries: keys.map((key, i) => [key, i]) });
+    expect((update.body.shards as ShardResult[]).every((s) => s.status === 'ok')).toBe(true);
+    expect((await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' })).body.value).toBe(600);
+  });
+
+  it('deleting the group stops its shards on every node', async () => {
+    const response = await fetch(`${alpha.http}${GROUPS}/users`, { method: 'DELETE' });
+    expect(response.status).toBe(200);
+    await until('the shards to leave the directory', async () => {
+      const { actors } = (await (await fetch(`${beta.http}/api/v1/actors`)).json()) as { actors: { id: string }[] };
+      return actors.some((a) => a.id.includes('/shard-')) ? undefined : true;
+    });
+  });
+});
