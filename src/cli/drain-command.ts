@@ -31,12 +31,15 @@ export async function drainCommand(args: string[]): Promise<number> {
     if (node.addresses.http === undefined) throw new InvalidArgumentError(`node ${shown(id)} has no HTTP address in the registry`);
     target = connection({ ...values, node: node.addresses.http });
   }
-  const result = (await request(target, 'POST', '/api/v1/cluster/drain')) as { node: string; moved: string[]; kept: string[] };
+  const result = (await request(target, 'POST', '/api/v1/cluster/drain')) as { node: string; moved: string[]; kept: string[]; shards?: string[] };
   if (values.json) {
     print(result);
     return 0;
   }
-  process.stdout.write(`node ${result.node} is draining: ${result.moved.length} actor${result.moved.length === 1 ? '' : 's'} moved to the other nodes\n`);
+  const shards = result.shards?.length ?? 0;
+  process.stdout.write(
+    `node ${result.node} is draining: ${result.moved.length} actor${result.moved.length === 1 ? '' : 's'}${shards > 0 ? ` and ${shards} shard${shards === 1 ? '' : 's'}` : ''} moved to the other nodes\n`,
+  );
   if (result.kept.length > 0) {
     process.stdout.write(`${result.kept.length} kept (their state lives only on this node; stopping it ends them):\n`);
     for (const id of result.kept) process.stdout.write(`  ${id}\n`);

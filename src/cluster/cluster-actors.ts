@@ -49,7 +49,7 @@ export function startClusterActors(options: {
     registry,
     handler: async (kind, body, peer) => {
       if (kind === 'actor.watch' || kind === 'actor.exited') return remoteExits!.serve(kind, body, peer);
-      if (kind === 'shard.spawn' || kind === 'shard.stop') return shards!.serve(kind, body, peer);
+      if (kind === 'shard.spawn' || kind === 'shard.stop' || kind === 'shard.evict') return shards!.serve(kind, body, peer);
       return kind.startsWith('actor.') ? remoteCalls!.serve(kind, body, peer) : options.service.serveForwarded(kind, body);
     },
   });

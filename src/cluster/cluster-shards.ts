@@ -1,4 +1,4 @@
-import { ActorExistsError, InvalidArgumentError, ModuleNotFoundError, NodeDownError } from '../errors.js';
+import { ActorExistsError, ErrorCode, InvalidArgumentError, ModuleNotFoundError, NodeDownError, PlexError } from '../errors.js';
 import type { ActorRuntime } from '../runtime/actor-runtime.js';
 import { toBytes } from '../runtime/protocol.js';
 import type { ShardHost, ShardSpec } from '../shard/shard-host.js';
@@ -34,6 +34,7 @@ export class ClusterShards implements ShardHost {
   /** Shards other nodes' groups started here, and which node drives each: restarted here when they crash, stopped when that node leaves. */
   private readonly hosted = new Map<string, { spec: ShardSpec; driver: Owner }>();
   private readonly lostListeners = new Set<(actorId: string, why: string) => void>();
+  private readonly evictListeners = new Set<(actorIds: readonly string[]) => Promise<void>>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -137,13 +138,57 @@ export class ClusterShards implements ShardHost {
     return () => this.lostListeners.delete(listener);
   }
 
+  onEvict(listener: (actorIds: readonly string[]) => Promise<void>): () => void {
+    this.evictListeners.add(listener);
+    return () => this.evictListeners.delete(listener);
+  }
+
+  /**
+   * Before a planned stop (`plexspaces drain`; placement already excludes
+   * this node): every shard running here moves to the other nodes — this
+   * node's groups move theirs, and each node whose group has shards here
+   * is asked to move those. Resolves with the shards moved; a group that
+   * cannot move one rejects with its reason.
+   */
+  async drain(): Promise<string[]> {
+    const own = [...this.placed].filter(([, owner]) => owner === this.self).map(([actorId]) => actorId);
+    const byDriver = new Map<Owner, string[]>();
+    for (const [actorId, { driver }] of this.hosted) byDriver.set(driver, [...(byDriver.get(driver) ?? []), actorId]);
+    await Promise.all([
+      this.evict(own),
+      ...[...byDriver].map(async ([driver, actorIds]) => {
+        const link = await this.links.to(driver);
+        await link.request('shard.evict', { ids: actorIds }, 10 * 60_000);
+      }),
+    ]);
+    return [...own, ...[...byDriver.values()].flat()];
+  }
+
+  private async evict(actorIds: readonly string[]): Promise<void> {
+    if (actorIds.length === 0) return;
+    await Promise.all([...this.evictListeners].map((listener) => listener(actorIds)));
+  }
+
   nodeOf(actorId: string): string | undefined {
     const owner = this.placed.get(actorId);
     return owner === undefined ? undefined : peerNode(owner);
   }
 
-  /** On the node asked to run a shard of another node's group (`peer`): `shard.spawn` and `shard.stop`. */
+  /**
+   * On the node asked to run a shard of another node's group (`peer`):
+   * `shard.spawn` and `shard.stop`; on a group's node, `shard.evict` from a
+   * node that drains (its groups move those shards).
+   */
   async serve(kind: string, body: unknown, peer: Owner): Promise<unknown> {
+    if (kind === 'shard.evict') {
+      const ids = (body as { ids?: unknown } | null)?.ids;
+      if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new InvalidArgumentError('shard.evict needs ids, an array of shard ids');
+      // The asking node has just marked itself draining: read the membership so placement sees it.
+      await this.registry.refresh().catch(() => undefined);
+      // Only shards this node placed on the asking node.
+      await this.evict(ids.filter((id: string) => this.placed.get(id) === peer));
+      return null;
+    }
     const call = body as Partial<ShardSpec> & { worker?: unknown } | null;
     if (call === null || typeof call !== 'object' || typeof call.id !== 'string') throw new InvalidArgumentError(`${kind} from another node needs a shard id`);
     if (kind === 'shard.stop') {
@@ -160,6 +205,8 @@ export class ClusterShards implements ShardHost {
       throw new InvalidArgumentError('shard.spawn needs module, restartCrashed and an optional config string');
     }
     if (call.memory !== undefined) throw new InvalidArgumentError('a shard on shared memory runs on its group’s node only');
+    // The group's node may not have seen the drain yet: it places the shard again (on a fresh view).
+    if (this.registry.draining) throw new PlexError(ErrorCode.NoMatchingNode, `node ${this.registry.self.id} is draining: it takes no new shards`);
     const spec: ShardSpec = { module: call.module, id: call.id, config: call.config, restartCrashed: call.restartCrashed };
     if (!this.runtime.hasModule(spec.module)) {
       // Shard ids are `tenant/namespace/group/shard-i` (server/group-calls.ts): the tenant whose applications to read.

@@ -378,14 +378,18 @@ export class NodeService {
   }
 
   /**
-   * `plexspaces drain`: moves this node's movable actors to the other nodes
-   * before a planned stop (ActorCalls.drain). An operator's action.
+   * `plexspaces drain`: moves this node's movable actors and the shards it
+   * runs to the other nodes before a planned stop (ActorCalls.drain,
+   * ShardGroupRegistry.drainShards). An operator's action.
    */
-  async drain(principal: Principal): Promise<{ node: string; moved: string[]; kept: string[] }> {
+  async drain(principal: Principal): Promise<{ node: string; moved: string[]; kept: string[]; shards: string[] }> {
     if (!principal.operator) throw new ForbiddenError('draining a node is an operator’s action (auth.operators)');
     const registry = this.membership.clustered;
     if (registry === undefined) throw new InvalidArgumentError('this node is alone (no --cluster): there is no other node to move its actors to');
-    return { node: registry.self.id, ...(await this.actors.drain(registry)) };
+    // Marked draining first, so the shards' new places (and the actors') are other nodes.
+    await registry.drain();
+    const shards = await this.node.shardGroups.drainShards();
+    return { node: registry.self.id, ...(await this.actors.drain(registry)), shards };
   }
 
   /** The scope's actors with the node each runs on (`plexspaces actors --where`, GET /api/v1/actors). */

@@ -42,6 +42,11 @@ export class ShardGroupRegistry {
     }
   }
 
+  /** Moves the shards this node runs to the other nodes of its cluster (`plexspaces drain`); none on a node alone. */
+  async drainShards(): Promise<string[]> {
+    return (await this.host?.drain?.()) ?? [];
+  }
+
   get(id: string): ShardGroup {
     const group = this.groups.get(id);
     if (group === undefined) throw new ShardGroupNotFoundError(id);

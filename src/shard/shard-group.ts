@@ -97,7 +97,16 @@ export interface ScaleResult {
 
 interface Migration {
   readonly next: Partitioner;
+  /** Shards being moved to another node whole (`relocate`): their keys wait too. */
+  readonly relocating?: ReadonlySet<number>;
   readonly done: Promise<void>;
+}
+
+export interface RelocateResult {
+  /** The shards that moved, now running where the host placed them. */
+  readonly moved: string[];
+  /** Entries carried over. */
+  readonly keys: number;
 }
 
 interface CollectRequest {
@@ -147,11 +156,20 @@ export class ShardGroup {
     this.maxInFlight = options.maxInFlight ?? 10_000;
     // Shared memory is this process's: shards on it cannot run anywhere else.
     this.host = options.host !== undefined && options.memory === undefined ? options.host : localShardHost(runtime);
-    this.unsubscribe = this.host.onLost((actorId, why) => {
+    const stopHearingLosses = this.host.onLost((actorId, why) => {
       if (this.deleted || options.restartCrashed === false) return;
       const index = this.actorIds.indexOf(actorId);
       if (index >= 0) this.restartLost(actorId, index, why);
     });
+    // A node that drains asks the groups with shards on it to move them (src/cluster/cluster-shards.ts).
+    const stopHearingEvictions = this.host.onEvict?.(async (actorIds) => {
+      const mine = actorIds.filter((id) => this.actorIds.includes(id));
+      if (mine.length > 0 && !this.deleted) await this.relocate(mine);
+    });
+    this.unsubscribe = () => {
+      stopHearingLosses();
+      stopHearingEvictions?.();
+    };
   }
 
   /** Spawns the shard actors, spread over the workers, and resolves once all are up. */
@@ -410,6 +428,20 @@ export class ShardGroup {
     return run;
   }
 
+  /**
+   * Moves shards whole to wherever the host places them now (a drain of
+   * the node they ran on: src/cluster/cluster-shards.ts). Each in turn is
+   * emptied (`keys`, then `extract`), stopped, started again, and given its
+   * entries back; meanwhile operations on its keys and collectives wait, as
+   * in a rebalance, and the shard's messages keep their order, so nothing
+   * is lost or applied twice. Runs after any `scale` in progress.
+   */
+  relocate(actorIds: readonly string[], options: { deadlineMs?: number } = {}): Promise<RelocateResult> {
+    const run = this.scaling.then(() => this.relocateNow(actorIds, { deadlineMs: options.deadlineMs ?? 30_000 }));
+    this.scaling = run.catch(() => undefined);
+    return run;
+  }
+
   /** Stops every shard actor. */
   async delete(): Promise<void> {
     if (this.deleted) return;
@@ -464,7 +496,8 @@ export class ShardGroup {
   }
 
   private moves(key: string | number, migration: Migration): boolean {
-    return this.partitioner.shardOf(key) !== migration.next.shardOf(key);
+    const shard = this.partitioner.shardOf(key);
+    return shard !== migration.next.shardOf(key) || migration.relocating?.has(shard) === true;
   }
 
   /** Waits out a rebalance in progress (collectives run on a settled shape). */
@@ -520,6 +553,60 @@ export class ShardGroup {
       await Promise.all(added.map((id) => this.host.stop(id).catch(() => undefined)));
       throw error;
     }
+  }
+
+  private async relocateNow(actorIds: readonly string[], options: GatherOptions): Promise<RelocateResult> {
+    this.assertAlive();
+    const shards = [...new Set(actorIds.map((id) => this.actorIds.indexOf(id)).filter((i) => i >= 0))];
+    if (shards.length === 0) return { moved: [], keys: 0 };
+    let release!: () => void;
+    this.migration = { next: this.partitioner, relocating: new Set(shards), done: new Promise<void>((resolve) => (release = resolve)) };
+    const moved: string[] = [];
+    let keys = 0;
+    try {
+      for (const shard of shards) {
+        keys += await this.relocateShard(shard, options);
+        moved.push(this.actorIds[shard]);
+      }
+    } finally {
+      this.migration = undefined;
+      release();
+    }
+    return { moved, keys };
+  }
+
+  /** Empties one shard, starts it again where the host places it now, and puts its entries back; resolves with how many. */
+  private async relocateShard(shard: number, options: GatherOptions): Promise<number> {
+    const id = this.actorIds[shard];
+    let entries: [string | number, unknown][] = [];
+    if (!this.options.stateless) {
+      const [listed] = (await this.collect({ shards: [shard], type: 'keys', payloadFor: () => ({}), options, codec: jsonCodec })).results;
+      if (listed.status !== 'ok' || !Array.isArray(listed.value)) throw new RebalanceError(`cannot move shard ${id}: it answered keys with ${listed.status === 'ok' ? JSON.stringify(listed.value)?.slice(0, 80) : `${listed.errorCode}: ${listed.errorMessage}`}; it stays where it is`);
+      const [extracted] = (await this.collect({ shards: [shard], type: 'extract', payloadFor: () => ({ keys: listed.value }), options, codec: jsonCodec })).results;
+      const got = (extracted.value as { entries?: unknown } | undefined)?.entries;
+      // A failed extract may have removed nothing or everything: the shard keeps running where it is, with whatever it holds.
+      if (extracted.status !== 'ok' || !Array.isArray(got)) throw new RebalanceError(`cannot move shard ${id}: extract answered ${extracted.status === 'ok' ? JSON.stringify(extracted.value)?.slice(0, 80) : `${extracted.errorCode}: ${extracted.errorMessage}`}`);
+      entries = got as [string | number, unknown][];
+    }
+    // From here its entries are only in our hands: the new instance must take them.
+    await this.host.stop(id).catch(() => undefined);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.spawnShard(id, shard);
+        lastError = undefined;
+        break;
+      } catch (error) {
+        lastError = error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+    if (lastError !== undefined) throw new RebalanceError(`shard ${id} stopped to move and cannot start again (${(lastError as Error).message}): its ${entries.length} entries are lost`);
+    if (entries.length > 0) {
+      const [imported] = (await this.collect({ shards: [shard], type: 'bulk-update', payloadFor: () => ({ entries }), options, codec: jsonCodec })).results;
+      if (imported.status !== 'ok') throw new RebalanceError(`shard ${id} moved but refused its ${entries.length} entries back (${imported.errorCode}: ${imported.errorMessage})`);
+    }
+    return entries.length;
   }
 
   /**

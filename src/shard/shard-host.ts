@@ -39,6 +39,13 @@ export interface ShardHost {
   onLost(listener: (actorId: string, why: string) => void): () => void;
   /** The node that runs a shard (its id), for status and listings; undefined when this host does not know it. */
   nodeOf(actorId: string): string | undefined;
+  /**
+   * Shards that must move off their node (it drains): the group relocates
+   * the ones that are its own (ShardGroup.relocate) and resolves when done.
+   */
+  onEvict?(listener: (actorIds: readonly string[]) => Promise<void>): () => void;
+  /** Moves every shard this node runs to the other nodes (`plexspaces drain`); resolves with their ids. */
+  drain?(): Promise<string[]>;
 }
 
 /** Shards on this node's workers, spread by shard index: what a node alone (and the library) uses. */

@@ -189,6 +189,35 @@ describe('a shard group over the nodes of a cluster', () => {
     expect((await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' })).body.value).toBe(600);
   });
 
+  it('drain moves the shards off a node, with their keys, while writes keep coming', async () => {
+    const before = await groupNodes(alpha, 'users');
+    expect(before).toContain('beta');
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        const batch = Array.from({ length: 20 }, (_, i): [string, number] => [`late-${written + i}`, 1]);
+        const update = await post(alpha, '/users/bulk-update', { entries: batch });
+        expect((update.body.shards as ShardResult[]).every((s) => s.status === 'ok'), JSON.stringify(update.body)).toBe(true);
+        written += batch.length;
+      }
+    })();
+    const drained = await fetch(`${beta.http}/api/v1/cluster/drain`, { method: 'POST' });
+    const body = (await drained.json()) as { shards: string[] };
+    writing = false;
+    await writer;
+    expect(drained.status, JSON.stringify(body)).toBe(200);
+    expect(body.shards.sort()).toEqual(before.flatMap((node, shard) => (node === 'beta' ? [`default/default/g1/shard-${shard}`] : [])).sort());
+    expect(await groupNodes(alpha, 'users')).toEqual(before.map(() => 'alpha'));
+    expect(written).toBeGreaterThan(0);
+    // Every key, old and new, once: none lost in the move, none applied twice.
+    const held = (await gather(alpha, 'keys')).shards.flatMap((s) => s.value as string[]);
+    expect(held.length).toBe(600 + written);
+    expect(new Set(held).size).toBe(held.length);
+    const sum = await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'sum' });
+    expect(sum.body.value).toBe((599 * 600) / 2 + written);
+  });
+
   it('deleting the group stops its shards on every node', async () => {
     const response = await fetch(`${alpha.http}${GROUPS}/users`, { method: 'DELETE' });
     expect(response.status).toBe(200);
