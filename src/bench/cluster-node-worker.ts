@@ -8,6 +8,7 @@ import { PlexNode } from '../node/plex-node.js';
 import { builtActorWasm } from '../runtime/built-actors.js';
 import { OPEN } from '../server/auth.js';
 import { NodeServer } from '../server/node-server.js';
+import { ShardGroup } from '../shard/shard-group.js';
 import type { Space } from '../space/space.js';
 
 /**
@@ -28,9 +29,14 @@ export type WorkerCommand =
   | { op: 'count'; actor: string }
   /** A pinger actor on this node sends `total` `add1` messages to runtime id `target` with its own host calls, `burst` per ask. */
   | { op: 'fire'; target: string; total: number; burst: number }
+  /**
+   * Scatter-gathers of `barrier` over a group of `shards` task shards, one at a time: spread over the
+   * cluster's nodes (`spread`) or all on this node's worker; each gather checks every shard echoed its round.
+   */
+  | { op: 'gather'; shards: number; rounds: number; warmUp: number; spread: boolean }
   | { op: 'exit' };
 
-export type WorkerReply = { ok: true; seconds?: number; samples?: number[]; received?: number; count?: number } | { ok: false; error: string };
+export type WorkerReply = { ok: true; seconds?: number; samples?: number[]; received?: number; count?: number; nodes?: string[]; wrong?: number } | { ok: false; error: string };
 
 const url = process.argv[2];
 const redis = await connectRedis([url]);
@@ -48,6 +54,8 @@ const scope = server.service.scope(OPEN, 'default', 'default');
 await server.service.deploy(scope, 'bench-counter', 'bench-counter', '1.0.0', builtActorWasm('counter'), { durable: false });
 // The sender of the actor-to-actor rows: an AssemblyScript actor whose `fire` makes that many `send` host calls.
 await node.runtime.deploy('bench-pinger', builtActorWasm('pinger'));
+// The shards of the scatter-gather rows (binary barrier echo), on both nodes: a group spreads them over the cluster.
+await node.runtime.deploy('bench-task-shard', builtActorWasm('task-shard'));
 const pinger = await node.actors.spawn('bench-pinger');
 // The queue baseline's blocking pops each need a connection of their own, as BRPOP workers have.
 const poppers: RedisClient[] = [];
@@ -98,6 +106,27 @@ async function run(command: Exclude<WorkerCommand, { op: 'exit' }>): Promise<Wor
     const started = performance.now();
     for (let sent = 0; sent < command.total; sent += command.burst) await node.actors.ask(pinger, 'fire', `${command.target}\n${Math.min(command.burst, command.total - sent)}`);
     return { ok: true, seconds: (performance.now() - started) / 1000 };
+  }
+  if (command.op === 'gather') {
+    const options = { id: `bench-gather-${command.spread ? 'spread' : 'local'}`, module: 'bench-task-shard', shards: command.shards, codec: 'bytes' as const, stateless: true };
+    const group = command.spread ? await node.shardGroups.create(options) : await ShardGroup.create(node.runtime, options);
+    try {
+      const samples: number[] = [];
+      let wrong = 0;
+      const round = new Uint8Array(4);
+      for (let i = 0; i < command.warmUp + command.rounds; i++) {
+        new DataView(round.buffer).setUint32(0, i, true);
+        const started = performance.now();
+        const result = await group.scatterGather('barrier', round, { aggregate: 'concat' });
+        if (i >= command.warmUp) samples.push(performance.now() - started);
+        const answers = result.value as Uint8Array[];
+        if (!result.satisfied || answers.length !== command.shards || answers.some((a) => a.byteLength !== 4 || new DataView(a.buffer, a.byteOffset, 4).getUint32(0, true) !== i)) wrong++;
+      }
+      return { ok: true, samples, wrong, nodes: group.shardNodes.map((n) => n ?? 'here') };
+    } finally {
+      if (command.spread) await node.shardGroups.delete(group.id);
+      else await group.delete();
+    }
   }
   if (command.op === 'ask' || command.op === 'count') {
     if (command.op === 'count') return { ok: true, count: Number(await server.service.ask(scope, command.actor, 'get', null)) };

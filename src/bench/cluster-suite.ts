@@ -43,6 +43,8 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     report.results.push(...(await asksAcross(a, b, quick)));
     log('actor-to-actor sends across nodes…');
     report.results.push(...(await sendsAcross(a, b, quick)));
+    log('scatter-gather over 20 shards, spread over both nodes and on one…');
+    report.results.push(...(await gathersAcross(a, quick)));
     log('wake-up latency…');
     const rounds = quick ? 200 : 2_000;
     report.results.push(await wakeupsAcross(a, b, 'space', 'bench/cluster/wake', rounds));
@@ -70,6 +72,7 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     'Wake-up latency is half of a ping-pong round trip between the nodes (A writes ping i, B\u2019s blocked take wakes and writes pong i, A\u2019s blocked take wakes), so no clocks need to agree.',
     'The selective-take rows run in this process on one connection: what they measure is the space, not the transport.',
     'The ask rows go through the node\u2019s actor calls (what HTTP, gRPC and the websocket call): B asks an AssemblyScript counter running on A over the node link, next to A asking its own counter.',
+    'The scatter-gather rows: node A gathers `barrier` (a 4-byte binary echo) from 20 AssemblyScript task shards, one gather at a time — spread over both nodes (half reached over the node link; ShardGroup with the cluster\u2019s shard host) next to all 20 on A\u2019s one worker thread.',
     'The actor-to-actor rows: an AssemblyScript pinger on A makes `send` host calls (10,000 per ask it gets) to a counter on B — over the node link, batched per event-loop turn — next to the same pinger sending to a counter on A; msgs/s until the counter has counted them all.',
   );
   linkBaselines(report);
@@ -144,6 +147,31 @@ async function asksAcross(a: NodeWorker, b: NodeWorker, quick: boolean): Promise
     { id: 'ask.cross-node.64-in-flight', value: round(n / remoteBurst.seconds!, 0), unit: 'asks/s', baseline: 'ask.same-node.64-in-flight', check },
     { id: 'ask.same-node.64-in-flight', value: round(n / localBurst.seconds!, 0), unit: 'asks/s', check },
   ];
+}
+
+/**
+ * Scatter-gather (`barrier`, binary echo) over 20 task shards from node A,
+ * one gather at a time: the group spread over both nodes (10 on each, the
+ * other 10 reached over the link) next to all 20 on A's worker. The check:
+ * every gather had every shard echo its round.
+ */
+async function gathersAcross(a: NodeWorker, quick: boolean): Promise<BenchResult[]> {
+  const shards = 20;
+  const rounds = quick ? 300 : 3_000;
+  const warmUp = quick ? 100 : 300;
+  const spread = await a.send({ op: 'gather', shards, rounds, warmUp, spread: true });
+  const local = await a.send({ op: 'gather', shards, rounds, warmUp, spread: false });
+  const perNode = (nodes: string[]) => [...new Set(nodes)].map((node) => `${nodes.filter((n) => n === node).length} on ${node}`).join(', ');
+  const rows = (name: string, reply: WorkerReply & { ok: true }, baseline?: string): BenchResult[] => {
+    if (reply.wrong !== 0) throw new Error(`cluster bench: ${reply.wrong} of ${rounds + warmUp} gathers (${name}) lacked a shard's echo`);
+    const sorted = [...reply.samples!].sort((x, y) => x - y);
+    const check = `${rounds + warmUp} gathers, every shard echoed its round (${perNode(reply.nodes!)})`;
+    return [
+      { id: `scatter-gather.${name}.20-shards.p50`, value: microseconds(percentile(sorted, 0.5)), unit: 'µs', check: `${check}; p99 ${microseconds(percentile(sorted, 0.99))} µs`, ...(baseline === undefined ? {} : { baseline: `scatter-gather.${baseline}.20-shards.p50` }) },
+      { id: `scatter-gather.${name}.per-shard.p50`, value: round(microseconds(percentile(sorted, 0.5)) / shards, 1), unit: 'µs', check, ...(baseline === undefined ? {} : { baseline: `scatter-gather.${baseline}.per-shard.p50` }) },
+    ];
+  };
+  return [...rows('two-nodes', spread, 'one-node'), ...rows('one-node', local)];
 }
 
 /** A forked node process (cluster-node-worker.ts) that takes one command at a time. */
