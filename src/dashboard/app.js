@@ -124,7 +124,8 @@ tokenForm.addEventListener('submit', (event) => {
 });
 document.getElementById('token-clear').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
-  live.reconnect();
+  if (authRequired) live.disconnect();
+  else live.reconnect();
   route();
 });
 
@@ -133,29 +134,42 @@ document.getElementById('token-clear').addEventListener('click', () => {
 const main = document.getElementById('main');
 let cleanup = () => undefined;
 let authRequired = false;
+/** Counts route() calls: only the latest visit keeps its cleanup. */
+let visits = 0;
 
 async function route() {
   cleanup();
   cleanup = () => undefined;
+  delete document.body.dataset.page;
   const [name = 'overview', ...params] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   for (const link of document.querySelectorAll('#nav a')) link.classList.toggle('active', link.dataset.page === (name === 'actor' ? 'actors' : name));
   if (authRequired && !token()) {
     main.replaceChildren(el('h1', {}, 'A token is needed'), el('p', { 'data-testid': 'token-needed' }, 'This node runs with auth on: paste a bearer token (JWT) above. It is kept for this tab only (sessionStorage). A tenant’s token shows that tenant’s rows; an operator’s shows every tenant’s.'));
+    document.body.dataset.page = location.hash;
     return;
   }
   const page = PAGES[name] ?? PAGES.overview;
-  main.replaceChildren(el('p', { class: 'muted' }, 'loading…'));
+  // Each visit renders into its own element: a page still loading when the next one opens
+  // finishes into an element no longer shown, and its subscriptions end at once.
+  const view = el('div', { class: 'view' }, el('p', { class: 'muted' }, 'loading…'));
+  main.replaceChildren(view);
+  const visit = ++visits;
   try {
-    cleanup = (await page(main, params)) ?? (() => undefined);
+    const done = (await page(view, params)) ?? (() => undefined);
+    if (visit === visits) cleanup = done;
+    else done();
   } catch (error) {
-    main.replaceChildren(errorBox(error));
+    view.replaceChildren(errorBox(error));
   }
+  // Which page is on screen, once it has rendered (what a test or a script waits for).
+  if (visit === visits) document.body.dataset.page = location.hash;
 }
 
 window.addEventListener('hashchange', route);
 const session = await api('/api/v1/dashboard/session');
 authRequired = session.authRequired;
 tokenForm.hidden = !authRequired;
-live.connect();
+// Without a token the upgrade would be refused (401): the socket opens once there is one.
+if (!authRequired || token()) live.connect();
 await route();
 document.body.dataset.ready = 'true';

@@ -53,10 +53,15 @@ export class Live {
 
   /** Drops the socket and opens a new one (a new token). */
   reconnect() {
+    this.disconnect();
+    this.connect();
+  }
+
+  /** Drops the socket without opening another (the token was forgotten). */
+  disconnect() {
     const old = this.socket;
     this.socket = null;
     old?.close();
-    this.connect();
   }
 
   received(frame) {

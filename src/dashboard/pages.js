@@ -15,7 +15,7 @@ export function subscribe(page, onSnapshot) {
   return () => stream.cancel();
 }
 
-const card = (label, testid, value) => el('div', { class: 'card' }, el('div', { class: 'label' }, label), el('div', { class: 'value', 'data-testid': testid }, value));
+const card = (label, testid, value, wide = false) => el('div', { class: wide ? 'card wide' : 'card' }, el('div', { class: 'label' }, label), el('div', { class: 'value', 'data-testid': testid }, value));
 
 // ── Overview ────────────────────────────────────────────────────────────────
 
@@ -42,10 +42,13 @@ async function overviewPage(main) {
     charts.replaceWith(el('p', { class: 'note', 'data-testid': 'load-hidden' }, 'Load per surface is a node-wide figure: it needs the operator role (auth.operators).'));
   } else {
     const width = Math.max(480, Math.floor((main.clientWidth - 40) / 2));
-    const time = { scales: { x: { time: true } }, axes: [{}, { size: 60 }] };
+    // Clock time on the x axis (uPlot's default for a span of seconds shows ":27.000").
+    const clock = (_, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString('en-GB'));
+    const time = { scales: { x: { time: true } }, axes: [{ values: clock, space: 70 }, { size: 60 }] };
     opsChart = new uPlot({ title: 'operations / s', width, height: 240, ...time, series: [{}, ...SURFACES.map((s) => ({ label: s, stroke: COLORS[s], width: 1.5 }))] }, [[], ...SURFACES.map(() => [])], el('div', { class: 'chart', 'data-testid': 'chart-ops' }));
     latencyChart = new uPlot(
-      { title: 'latency, ms (p50 solid, p99 dashed)', width, height: 240, ...time, series: [{}, ...SURFACES.flatMap((s) => [{ label: `${s} p50`, stroke: COLORS[s], width: 1.5, spanGaps: true }, { label: `${s} p99`, stroke: COLORS[s], dash: [6, 4], width: 1, spanGaps: true }])] },
+      // Log scale: one slow deploy would flatten every other second's latency to zero on a linear one.
+      { title: 'latency, ms, log scale (p50 solid, p99 dashed)', width, height: 240, ...time, scales: { x: { time: true }, y: { distr: 3 } }, series: [{}, ...SURFACES.flatMap((s) => [{ label: `${s} p50`, stroke: COLORS[s], width: 1.5, spanGaps: true }, { label: `${s} p99`, stroke: COLORS[s], dash: [6, 4], width: 1, spanGaps: true }])] },
       [[], ...SURFACES.flatMap(() => [[], []])],
       el('div', { class: 'chart', 'data-testid': 'chart-latency' }),
     );
@@ -66,7 +69,7 @@ async function overviewPage(main) {
     const n = overview.node;
     const p = n.process;
     cards.replaceChildren(
-      card('node', 'node-id', n.id),
+      card('node', 'node-id', n.id, true),
       card('version', 'node-version', n.version),
       card('uptime', 'node-uptime', formatSeconds(n.uptimeSeconds)),
       card('workers', 'node-workers', n.workers),

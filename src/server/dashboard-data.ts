@@ -211,15 +211,18 @@ export class DashboardData {
     return this.service
       .allGroups()
       .filter((g) => this.visible(principal, g.tenant, g.namespace))
-      .map(({ tenant, namespace, id, group }) => ({
-        tenant,
-        namespace,
-        id,
-        partition: group.partitionKind,
-        rebalancing: group.rebalancing,
-        // A shard this node does not run (in a cluster, another node's) has no worker here and no node this page can name.
-        shards: group.shardIds.map((actor, shard) => ({ shard, actor, worker: placement.get(actor) ?? null, node: placement.has(actor) ? self : null })),
-      }))
+      .map(({ tenant, namespace, id, group }) => {
+        // In a cluster a group's shards are spread over the nodes (the group's host says which); only this node's have a worker here.
+        const nodes = group.shardNodes;
+        return {
+          tenant,
+          namespace,
+          id,
+          partition: group.partitionKind,
+          rebalancing: group.rebalancing,
+          shards: group.shardIds.map((actor, shard) => ({ shard, actor, worker: placement.get(actor) ?? null, node: nodes[shard] ?? (placement.has(actor) ? self : null) })),
+        };
+      })
       .sort((a, b) => compare(`${a.tenant}/${a.namespace}/${a.id}`, `${b.tenant}/${b.namespace}/${b.id}`));
   }
 }

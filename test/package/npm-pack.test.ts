@@ -87,6 +87,9 @@ describe('the packed package, installed, works from an empty folder', () => {
       'package/dist/client/notebook.cjs',
       'package/dist/runtime/actor-worker.js',
       'package/dist/wasm/counter.wasm',
+      // The dashboard's own files (the build copies src/dashboard; uPlot and msgpackr come from dependencies).
+      'package/dist/dashboard/index.html',
+      'package/dist/dashboard/app.js',
       'package/wit/simple-actor.wit',
       'package/wit/coordination.wit',
       'package/proto/plexspaces/v1/tuplespace.proto',
@@ -127,8 +130,8 @@ describe('the packed package, installed, works from an empty folder', () => {
     expect(readdirSync(project).sort()).toEqual(['data', 'greeter.ts', 'greeter.wasm']);
 
     // The rest the package brings at run time: the OpenAPI document and Swagger UI's assets
-    // (swagger-ui-dist), its version, the kernels' wasm in dist/wasm.
-    for (const path of ['/api/v1/openapi.json', '/docs', '/docs/swagger-ui.css']) {
+    // (swagger-ui-dist), the dashboard with uPlot and msgpackr, its version, the kernels' wasm in dist/wasm.
+    for (const path of ['/api/v1/openapi.json', '/docs', '/docs/swagger-ui.css', '/dashboard', '/dashboard/app.js', '/dashboard/uplot.js', '/dashboard/msgpackr.js', '/api/v1/dashboard/benchmarks']) {
       expect((await fetch(`${node.http}${path}`)).status, path).toBe(200);
     }
     expect(spawnSync('plexspaces', ['--version'], { cwd: project, env, encoding: 'utf8' }).stdout).toBe(`${PACKAGE.version}\n`);

@@ -1,0 +1,245 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, watchedPage } from '../support/browser.js';
+import { deployModule } from '../support/deploy-module.js';
+import { startNodeProcess, type NodeProcess } from '../support/node-process.js';
+import { builtActor } from '../support/wasm-fixtures.js';
+
+// The dashboard in a real headless Chromium (Debian's, driven by playwright-core) against real
+// node processes running a workload this file starts: a deployed counter actor, tuples in a
+// space, a shard group. What each page shows is compared with the JSON API's figures.
+// PLEX_DASHBOARD_SCREENSHOTS=1 also writes docs/dashboard/<page>.png (committed, shown in the README).
+
+const SCREENSHOTS = process.env.PLEX_DASHBOARD_SCREENSHOTS === '1' ? join(import.meta.dirname, '../../docs/dashboard') : undefined;
+const SECRET = 'a-dashboard-test-secret-long-enough-for-hs256';
+const children: ChildProcess[] = [];
+let dir: string;
+let open: NodeProcess;
+let guarded: NodeProcess;
+let browser: Browser;
+
+const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+
+async function api<T = Record<string, unknown>>(node: NodeProcess, path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
+  const response = await fetch(`${node.http}${path}`, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const text = await response.text();
+  expect(response.ok, `${path}: ${text}`).toBe(true);
+  return JSON.parse(text) as T;
+}
+
+/** Opens a page of the dashboard and waits until the app has rendered it. */
+async function openPage(page: Page, node: NodeProcess, hash: string): Promise<void> {
+  await page.goto(`${node.http}/dashboard#/${hash}`);
+  // The app marks the page it rendered: a hash-only navigation keeps the document (and data-ready) of the last one.
+  await page.waitForSelector(`body[data-ready="true"][data-page="#/${hash}"]`);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS === undefined) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // The benchmarks page is long: its first screen is enough for the README.
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: name !== 'benchmarks' });
+}
+
+/**
+ * For the screenshots only: `seconds` of asks, writes and takes over HTTP, so the overview's
+ * charts have a few seconds of load to draw. Nothing is asserted on its timing.
+ */
+async function chartLoad(node: NodeProcess, seconds: number): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  const worker = async (n: number) => {
+    for (let i = 0; Date.now() < until; i++) {
+      await api(node, '/api/v1/actors/tally/ask', { body: { message_type: 'get', application_id: 'counter' } });
+      await api(node, '/api/v1/tuplespace/default/default/load/write', { body: { tuple: ['job', n, i] } });
+      await api(node, '/api/v1/tuplespace/default/default/load/take', { body: { template: ['job', n, null] } });
+      // Uneven load draws a more telling chart than a flat line.
+      if (i % 40 === 0) await new Promise((resolve) => setTimeout(resolve, 200 * (1 + (i % 3))));
+    }
+  };
+  await Promise.all([0, 1, 2, 3].map(worker));
+}
+
+const cell = (page: Page, table: string, row: string, column: string) => page.locator(`[data-testid="${table}"] tr[data-row="${row}"] td[data-col="${column}"]`);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'plex-dashboard-'));
+  const config = join(dir, 'auth.toml');
+  writeFileSync(config, `[auth]\nenabled = true\nalgorithm = "HS256"\nsecret = "${SECRET}"\noperators = ["ops-alice"]\n`);
+  [open, guarded, browser] = await Promise.all([startNodeProcess(join(dir, 'open'), children, { workers: 2 }), startNodeProcess(join(dir, 'guarded'), children, { args: ['--config', config] }), launchChromium()]);
+
+  // The open node's workload: a counter actor (asked once, so it runs), three orders, a shard group.
+  expect((await deployModule(open.http, 'counter', builtActor('counter'))).status).toBe(201);
+  expect(await api(open, '/api/v1/actors/tally/ask', { body: { message_type: 'inc', payload: 5, application_id: 'counter' } })).toBe(5);
+  await api(open, '/api/v1/tuplespace/default/default/orders/write-all', { body: { tuples: [['order', 1], ['order', 2], ['order', 3]] } });
+  await api(open, '/api/v1/tuplespace/default/default/orders/read', { body: { template: ['order', null] } });
+  await api(open, '/api/v1/shard-groups/default/default', { body: { id: 'users', application: 'counter', shards: 3 } });
+
+  // The guarded node: tenant acme's tuples and actor; tenant globex has nothing.
+  const acme = await sign({ tenant: 'acme' });
+  await api(guarded, '/api/v1/tuplespace/acme/default/invoices/write', { body: { tuple: ['invoice', 1] }, token: acme });
+  const form = new FormData();
+  for (const [k, v] of Object.entries({ application_id: 'counter', name: 'counter', version: '1.0.0' })) form.set(k, v);
+  form.set('wasm_file', new Blob([Buffer.from(builtActor('counter'))]), 'counter.wasm');
+  expect((await fetch(`${guarded.http}/api/v1/applications/deploy`, { method: 'POST', body: form, headers: { authorization: `Bearer ${acme}` } })).status).toBe(201);
+  expect(await api(guarded, '/api/v1/actors/acme-tally/ask', { body: { message_type: 'inc', payload: 1, application_id: 'counter' }, token: acme })).toBe(1);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('every page in a real browser, auth off', () => {
+  it('loads each page with no console error, live over the websocket', async () => {
+    if (SCREENSHOTS !== undefined) await chartLoad(open, 20);
+    const { page, errors } = await watchedPage(browser);
+    for (const [hash, ready] of [
+      ['overview', '[data-testid="chart-ops"]'],
+      ['actors', '[data-testid="actors"] tr[data-row="default/default/tally"]'],
+      ['actor/default/default/tally', '[data-testid="actor-state"]'],
+      ['spaces', '[data-testid="spaces"] tr[data-row="default/default/orders"]'],
+      ['shard-groups', '[data-testid="group"]'],
+      ['benchmarks', '[data-testid="suite"]'],
+    ] as const) {
+      await openPage(page, open, hash);
+      await page.waitForSelector(ready);
+      // The websocket is up (a snapshot stream runs on the live pages).
+      await page.waitForSelector('#live-state.on');
+      await screenshot(page, hash.split('/')[0]);
+      expect(errors(), hash).toEqual([]);
+    }
+    await page.close();
+  });
+
+  it('shows the same figures as the JSON API', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await openPage(page, open, 'overview');
+    const overview = await api<{ node: { id: string; workers: number; actors: number; version: string } }>(open, '/api/v1/dashboard/overview');
+    expect(await page.textContent('[data-testid="node-id"]')).toBe(overview.node.id);
+    expect(await page.textContent('[data-testid="node-version"]')).toBe(overview.node.version);
+    expect(Number(await page.textContent('[data-testid="node-workers"]'))).toBe(overview.node.workers);
+    expect(Number(await page.textContent('[data-testid="node-actors"]'))).toBe(overview.node.actors);
+    // The load charts got samples: the node's history has operations on the http surface.
+    const history = await api<{ load: { surfaces: { http: { ops: number } } }[] }>(open, '/api/v1/dashboard/overview');
+    expect(history.load.some((s) => s.surfaces.http.ops > 0)).toBe(true);
+
+    await openPage(page, open, 'actors');
+    const { actors } = await api<{ actors: { tenant: string; namespace: string; id: string; module: string; worker: number }[] }>(open, '/api/v1/dashboard/actors');
+    await page.waitForSelector('[data-testid="actors"] tr[data-row="default/default/tally"]');
+    const shown = await page.locator('[data-testid="actors"] tbody tr[data-row]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.row).sort());
+    expect(shown).toEqual(actors.map((a) => `${a.tenant}/${a.namespace}/${a.id}`).sort());
+    const tally = actors.find((a) => a.id === 'tally')!;
+    expect(await cell(page, 'actors', 'default/default/tally', 'module').textContent()).toBe(tally.module);
+    expect(Number(await cell(page, 'actors', 'default/default/tally', 'worker').textContent())).toBe(tally.worker);
+    // Filtering leaves only the matching rows.
+    await page.fill('[data-testid="actor-filter"]', 'tally');
+    expect(await page.locator('[data-testid="actors"] tbody tr[data-row]').count()).toBe(1);
+
+    await openPage(page, open, 'spaces');
+    const count = await api<{ count: number }>(open, '/api/v1/tuplespace/default/default/orders/count', { body: { template: ['order', null] } });
+    await expect.poll(() => cell(page, 'spaces', 'default/default/orders', 'tuples').textContent()).toBe(String(count.count));
+    expect(await cell(page, 'spaces', 'default/default/orders', 'shapes').textContent()).toContain('["order", _]');
+
+    await openPage(page, open, 'benchmarks');
+    const { suites } = await api<{ suites: { file: string; results: { id: string }[] }[] }>(open, '/api/v1/dashboard/benchmarks');
+    expect(suites.length).toBeGreaterThan(0);
+    for (const suite of suites) expect(await page.locator(`[data-suite="${suite.file}"] tr[data-result]`).count(), suite.file).toBe(suite.results.length);
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+
+  it('asks an actor from its page and shows the reply', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await openPage(page, open, 'actor/default/default/tally');
+    await page.fill('[data-testid="ask-type"]', 'inc');
+    await page.fill('[data-testid="ask-payload"]', '2');
+    await page.click('[data-testid="ask-form"] button[type="submit"]');
+    await expect.poll(() => page.textContent('[data-testid="ask-reply"]')).toMatch(/^\d+$/);
+    const reply = Number(await page.textContent('[data-testid="ask-reply"]'));
+    // The actor's own count says the same, and the page's state (get-state) followed.
+    expect(await api(open, '/api/v1/actors/tally/ask', { body: { message_type: 'get', application_id: 'counter' } })).toBe(reply);
+    await expect.poll(() => page.textContent('[data-testid="actor-state"]')).toBe(String(reply));
+    await screenshot(page, 'actor');
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+
+  it('takes a tuple from the form and the live count drops', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await openPage(page, open, 'spaces');
+    const before = (await api<{ count: number }>(open, '/api/v1/tuplespace/default/default/orders/count', { body: { template: ['order', null] } })).count;
+    await expect.poll(() => cell(page, 'spaces', 'default/default/orders', 'tuples').textContent()).toBe(String(before));
+    await page.fill('[data-testid="op-space"]', 'orders');
+    await page.selectOption('[data-testid="op-operation"]', 'take');
+    await page.fill('[data-testid="op-tuple"]', '["order", null]');
+    await page.click('[data-testid="op-form"] button[type="submit"]');
+    await expect.poll(() => page.textContent('[data-testid="op-result"]')).toContain('"order"');
+    // No reload: the websocket's snapshots bring the new count.
+    await expect.poll(() => cell(page, 'spaces', 'default/default/orders', 'tuples').textContent()).toBe(String(before - 1));
+    expect((await api<{ count: number }>(open, '/api/v1/tuplespace/default/default/orders/count', { body: { template: ['order', null] } })).count).toBe(before - 1);
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('auth on: a token is needed, a tenant sees only its own rows', () => {
+  async function withToken(token: string) {
+    const watched = await watchedPage(browser);
+    await watched.page.goto(`${guarded.http}/dashboard#/overview`);
+    await watched.page.waitForSelector('body[data-ready="true"]');
+    await watched.page.fill('#token-input', token);
+    await watched.page.click('#token-form button[type="submit"]');
+    await watched.page.waitForSelector('body[data-page="#/overview"] [data-testid="node-id"]');
+    return watched;
+  }
+
+  it('asks for a token before showing anything', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await openPage(page, guarded, 'actors');
+    await page.waitForSelector('[data-testid="token-needed"]');
+    expect(await page.isVisible('#token-form')).toBe(true);
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+
+  it('tenant acme sees its rows; tenant globex sees none of them; the operator sees both tenants', async () => {
+    const acme = await withToken(await sign({ tenant: 'acme' }));
+    await acme.page.waitForSelector('[data-testid="load-hidden"]'); // node-wide load: operators only
+    await openPage(acme.page, guarded, 'actors');
+    await acme.page.waitForSelector('[data-testid="actors"] tr[data-row="acme/default/acme-tally"]');
+    await openPage(acme.page, guarded, 'spaces');
+    await acme.page.waitForSelector('[data-testid="spaces"] tr[data-row="acme/default/invoices"]');
+    expect(acme.errors()).toEqual([]);
+    await acme.page.close();
+
+    const globexToken = await sign({ tenant: 'globex' });
+    const globex = await withToken(globexToken);
+    for (const [hash, table, path, key] of [
+      ['actors', 'actors', '/api/v1/dashboard/actors', 'actors'],
+      ['spaces', 'spaces', '/api/v1/dashboard/spaces', 'spaces'],
+    ] as const) {
+      await openPage(globex.page, guarded, hash);
+      await globex.page.waitForSelector(`[data-testid="${table}"] td.muted`); // "nothing here yet"
+      expect(await globex.page.locator(`[data-testid="${table}"] tr[data-row]`).count(), hash).toBe(0);
+      expect(await globex.page.textContent('main'), hash).not.toContain('acme');
+      expect((await api<Record<string, unknown[]>>(guarded, path, { token: globexToken }))[key], path).toEqual([]);
+    }
+    expect(globex.errors()).toEqual([]);
+    await globex.page.close();
+
+    const operator = await withToken(await sign({ sub: 'ops-alice' }));
+    await operator.page.waitForSelector('[data-testid="chart-ops"]');
+    await openPage(operator.page, guarded, 'spaces');
+    await operator.page.waitForSelector('[data-testid="spaces"] tr[data-row="acme/default/invoices"]');
+    expect(operator.errors()).toEqual([]);
+    await operator.page.close();
+  });
+});
