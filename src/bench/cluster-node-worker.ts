@@ -8,6 +8,7 @@ import { PlexNode } from '../node/plex-node.js';
 import { builtActorWasm } from '../runtime/built-actors.js';
 import { OPEN } from '../server/auth.js';
 import { NodeServer } from '../server/node-server.js';
+import { matmulOverShards, SGEMM_TILES_MODULE, type MatmulOverShardsResult } from '../kernels/matmul-over-shards.js';
 import { ShardGroup } from '../shard/shard-group.js';
 import type { Space } from '../space/space.js';
 
@@ -34,9 +35,13 @@ export type WorkerCommand =
    * cluster's nodes (`spread`) or all on this node's worker; each gather checks every shard echoed its round.
    */
   | { op: 'gather'; shards: number; rounds: number; warmUp: number; spread: boolean }
+  /** C = A·B (n×n float32) over `sgemm-tiles` shards: one per node of the cluster (`spread`), or one on this node. */
+  | { op: 'sgemm'; n: number; spread: boolean }
   | { op: 'exit' };
 
-export type WorkerReply = { ok: true; seconds?: number; samples?: number[]; received?: number; count?: number; nodes?: string[]; wrong?: number } | { ok: false; error: string };
+export type WorkerReply =
+  | { ok: true; seconds?: number; samples?: number[]; received?: number; count?: number; nodes?: string[]; wrong?: number; matmul?: MatmulOverShardsResult }
+  | { ok: false; error: string };
 
 const url = process.argv[2];
 const redis = await connectRedis([url]);
@@ -56,6 +61,8 @@ await server.service.deploy(scope, 'bench-counter', 'bench-counter', '1.0.0', bu
 await node.runtime.deploy('bench-pinger', builtActorWasm('pinger'));
 // The shards of the scatter-gather rows (binary barrier echo), on both nodes: a group spreads them over the cluster.
 await node.runtime.deploy('bench-task-shard', builtActorWasm('task-shard'));
+// The SGEMM rows' shards: operands as message bytes (B once per shard, then row blocks), 256 MiB for n up to 4096.
+await node.runtime.deploy(SGEMM_TILES_MODULE, builtActorWasm('sgemm-tiles'), { watchdog: false, maxMemoryMb: 256 });
 const pinger = await node.actors.spawn('bench-pinger');
 // The queue baseline's blocking pops each need a connection of their own, as BRPOP workers have.
 const poppers: RedisClient[] = [];
@@ -106,6 +113,18 @@ async function run(command: Exclude<WorkerCommand, { op: 'exit' }>): Promise<Wor
     const started = performance.now();
     for (let sent = 0; sent < command.total; sent += command.burst) await node.actors.ask(pinger, 'fire', `${command.target}\n${Math.min(command.burst, command.total - sent)}`);
     return { ok: true, seconds: (performance.now() - started) / 1000 };
+  }
+  if (command.op === 'sgemm') {
+    const options = { id: `bench-sgemm-${command.spread ? 'spread' : 'local'}`, module: SGEMM_TILES_MODULE, codec: 'bytes' as const, stateless: true };
+    const shards = command.spread ? server.service.membership.clustered!.nodes().length : 1;
+    const group = command.spread ? await node.shardGroups.create({ ...options, shards }) : await ShardGroup.create(node.runtime, { ...options, shards });
+    try {
+      await matmulOverShards(group, { n: 256, self: node.identity.id }); // warm-up: the kernel reaches V8's optimizing tier
+      return { ok: true, matmul: await matmulOverShards(group, { n: command.n, self: node.identity.id }) };
+    } finally {
+      if (command.spread) await node.shardGroups.delete(group.id);
+      else await group.delete();
+    }
   }
   if (command.op === 'gather') {
     const options = { id: `bench-gather-${command.spread ? 'spread' : 'local'}`, module: 'bench-task-shard', shards: command.shards, codec: 'bytes' as const, stateless: true };

@@ -45,6 +45,8 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     report.results.push(...(await sendsAcross(a, b, quick)));
     log('scatter-gather over 20 shards, spread over both nodes and on one…');
     report.results.push(...(await gathersAcross(a, quick)));
+    log(`SGEMM ${quick ? 1024 : 2048} over shards on both nodes and on one…`);
+    report.results.push(...(await sgemmAcross(a, quick)));
     log('wake-up latency…');
     const rounds = quick ? 200 : 2_000;
     report.results.push(await wakeupsAcross(a, b, 'space', 'bench/cluster/wake', rounds));
@@ -172,6 +174,25 @@ async function gathersAcross(a: NodeWorker, quick: boolean): Promise<BenchResult
     ];
   };
   return [...rows('two-nodes', spread, 'one-node'), ...rows('one-node', local)];
+}
+
+/**
+ * SGEMM (n×n float32) from node A over `sgemm-tiles` shards whose operands
+ * travel as message bytes: one shard on each node (2 nodes × 1 worker) next
+ * to one shard on A (1 node × 1 worker). Each result is checked against a
+ * float64 product; the moved bytes are what crossed the node link.
+ */
+async function sgemmAcross(a: NodeWorker, quick: boolean): Promise<BenchResult[]> {
+  const n = quick ? 1024 : 2048;
+  const spread = (await a.send({ op: 'sgemm', n, spread: true })).matmul!;
+  const local = (await a.send({ op: 'sgemm', n, spread: false })).matmul!;
+  for (const run of [spread, local]) if (!(run.maxRelError < 1e-4)) throw new Error(`cluster bench: SGEMM ${n} max relative error ${run.maxRelError} (tolerance 1e-4)`);
+  const check = (run: typeof spread) =>
+    `max rel. error ${run.maxRelError.toExponential(1)} over ${run.checkedEntries} entries vs float64, every entry written; ${run.tiles} tiles on ${Object.entries(run.placement).map(([node, count]) => `${count} shard on ${node}`).join(', ')}`;
+  return [
+    { id: `sgemm-${n}.two-nodes`, value: round(spread.gflops, 1), unit: 'GFLOP/s', baseline: `sgemm-${n}.one-node`, target: '≥ 1.8× one node', check: `${check(spread)}; ${round(spread.seconds * 1000, 0)} ms; ${round(spread.bytesBetweenNodes / 2 ** 20, 1)} MiB between the nodes` },
+    { id: `sgemm-${n}.one-node`, value: round(local.gflops, 1), unit: 'GFLOP/s', check: `${check(local)}; ${round(local.seconds * 1000, 0)} ms` },
+  ];
 }
 
 /** A forked node process (cluster-node-worker.ts) that takes one command at a time. */

@@ -16,6 +16,12 @@ const HELP = `usage: plexspaces run <matmul|nbody> [options]
     --tile-rows R      rows of C per tile (default n / 4K)
     --no-relaxed       plain SIMD128 kernel even where relaxed SIMD (FMA) works
     --no-scaling       skip the 1-worker run the speedup is measured against
+    --cluster URL      instead: over the nodes of the cluster on this Redis (repeat for
+                       Redis Cluster seeds): a shard group of the bytes-in kernel, one
+                       shard per worker of each node, B and the tiles as message bytes
+                       (needs the cluster secret: --config FILE or PLEXSPACES_CLUSTER_SECRET)
+    --shards K         with --cluster: shards (default: the nodes' workers, summed)
+    --config FILE      with --cluster: the nodes' TOML settings (its [cluster] secret)
 
   nbody    direct-sum gravity, float32, leapfrog, bodies split over shards
     --bodies N         (default 16384)
@@ -54,6 +60,9 @@ export async function runCommand(args: string[]): Promise<number> {
       steps: { type: 'string' },
       workers: { type: 'string' },
       mode: { type: 'string' },
+      cluster: { type: 'string', multiple: true },
+      shards: { type: 'string' },
+      config: { type: 'string' },
       'tile-rows': { type: 'string' },
       dt: { type: 'string' },
       softening: { type: 'string' },
@@ -84,6 +93,21 @@ export async function runCommand(args: string[]): Promise<number> {
     if (!['shards', 'linda', 'both'].includes(modeOption)) throw new UsageError(`--mode must be shards, linda or both, got ${shown(modeOption)}`);
     const modes: MatmulMode[] = modeOption === 'both' ? ['shards', 'linda'] : [modeOption as MatmulMode];
     const tileRows = values['tile-rows'] === undefined ? undefined : positiveInt('tile-rows', values['tile-rows'], 0);
+    if (values.cluster !== undefined) {
+      if (values.mode !== undefined && values.mode !== 'shards') throw new UsageError('run matmul --cluster runs the shard-group driver (--mode shards); the Linda mode across nodes is not built yet');
+      const shards = values.shards === undefined ? undefined : positiveInt('shards', values.shards, 1);
+      // Loaded only here: it builds a whole node (Redis, server, cluster links).
+      const { runClusterMatmul } = await import('./run-cluster-matmul.js');
+      const result = await runClusterMatmul({ redis: values.cluster, config: values.config, n, shards, tileRows, progress: showProgress });
+      print(
+        `matmul n=${n} over ${result.shards} shards (${Object.entries(result.placement).map(([node, count]) => `${count} on ${node}`).join(', ')}): ` +
+          `${result.seconds.toFixed(3)} s, ${result.gflops.toFixed(1)} GFLOP/s, ${(result.bytesBetweenNodes / 2 ** 20).toFixed(1)} MiB between nodes, ` +
+          `max rel. error ${result.maxRelError.toExponential(1)} over ${result.checkedEntries} entries\n`,
+      );
+      if (values.json) process.stdout.write(`${JSON.stringify({ workload: 'matmul', cluster: true, runs: [result] }, null, 2)}\n`);
+      return result.maxRelError < 1e-3 ? 0 : 1;
+    }
+    if (values.shards !== undefined || values.config !== undefined) throw new UsageError('--shards and --config go with --cluster');
     const runs = [];
     for (const mode of modes) {
       const counts = values['no-scaling'] || workers === 1 ? [workers] : [1, workers];

@@ -1,16 +1,6 @@
-import { UsageError } from '../errors.js';
 import { Logger } from '../node/logger.js';
 import { DEFAULTS, loadNodeConfig } from '../node/node-config.js';
-import { PlexNode } from '../node/plex-node.js';
-import { NodeTracing } from '../tracing/node-tracing.js';
-import { NodeServer, type Endpoints } from '../server/node-server.js';
-import { startClusterActors } from '../cluster/cluster-actors.js';
-import { ClusterApplications } from '../cluster/cluster-applications.js';
-import { joinCluster, type ClusterMember } from '../cluster/join-cluster.js';
-import { connectRedis, onBackend } from '../cluster/redis-client.js';
-import { newIncarnation, nodeId } from '../cluster/node-registry.js';
-import { RedisSpaceCatalog } from '../cluster/redis-space/redis-space-catalog.js';
-import { RedisWakeups } from '../cluster/redis-space/wakeups.js';
+import { startNode } from '../node/start-node.js';
 import { describePlacement } from '../space/space-placement.js';
 import { parseCommandArgs } from './parse.js';
 
@@ -81,78 +71,7 @@ export async function startCommand(args: string[]): Promise<number> {
     labels: values.label,
   });
   const log = new Logger(config.logLevel, { component: 'node' });
-  // A node told to join a cluster does not silently run alone: a backend it cannot reach stops the start.
-  const redis = config.cluster === null ? undefined : await connectRedis(config.cluster.redis, { connectionName: `plex:${config.nodeId ?? 'node'}` });
-  const id = nodeId(config.nodeId);
-  const incarnation = newIncarnation();
-  // Handoffs to this node's blocked takes on shared spaces arrive on its own channel, named by the incarnation.
-  const wakeups = redis === undefined ? undefined : await onBackend('join the cluster', () => RedisWakeups.open(redis, `${id}.${incarnation}`)).catch((error: unknown) => {
-    redis.disconnect();
-    throw error;
-  });
-  const node = new PlexNode({
-    dataDir: config.dataDir,
-    workers: config.workers,
-    quotas: config.quotas,
-    cluster: redis,
-    nodeId: id,
-    incarnation,
-    sharedSpaces: redis === undefined ? undefined : new RedisSpaceCatalog(redis, wakeups!),
-    spacePlacement: config.spacePlacement,
-    tracing: config.tracing === null ? undefined : new NodeTracing({ ...config.tracing, nodeId: id }),
-  });
-  const server = new NodeServer(node, {
-    httpPort: config.httpPort,
-    grpcPort: config.grpcPort,
-    host: config.host,
-    auth: config.auth,
-    http: { maxJsonBytes: config.maxJsonBytes, maxDeployBytes: config.maxDeployBytes },
-    ws: { maxMessageBytes: config.maxWsMessageBytes },
-    metrics: { maxSpaceSeries: config.maxSpaceSeries },
-    labels: config.labels,
-  });
-  let endpoints: Endpoints;
-  try {
-    endpoints = await server.listen();
-  } catch (error) {
-    await node.stop();
-    await wakeups?.close();
-    redis?.disconnect();
-    throw new UsageError(`cannot listen (gRPC port ${config.grpcPort}, HTTP port ${config.httpPort}): ${(error as Error).message}`);
-  }
-  let cluster: ClusterMember | undefined;
-  if (config.cluster !== null) {
-    try {
-      cluster = await joinCluster(redis!, server.service.membership, config.cluster, log, node.actors.coordination);
-    } catch (error) {
-      await server.close();
-      await node.stop();
-      await wakeups?.close();
-    redis?.disconnect();
-      throw error;
-    }
-  }
-  node.runtime.onCrash((report) => log.warn('actor crashed', { actor: report.actorId, module: report.module, code: report.error.code, error: report.error.message }));
-  const apps = await node.restoreApplications();
-  for (const failure of apps.failed) log.error('application not restored', failure);
-  // With a cluster secret, any node answers for any actor: the directory in Redis says where it runs, the node links carry the message there.
-  // Module applications then are the cluster's too: deployed once, installed on every node (after this node's own copies are restored, so the cluster's version wins).
-  const clusterActors =
-    cluster !== undefined && config.cluster?.secret !== undefined
-      ? startClusterActors({
-          client: redis!,
-          registry: cluster.registry,
-          secret: config.cluster.secret,
-          service: server.service,
-          ws: server.ws,
-          applications: await ClusterApplications.start(redis!, node.applications, `${cluster.registry.self.id}.${cluster.registry.self.incarnation}`, log),
-          log,
-        })
-      : undefined;
-  if (cluster !== undefined && clusterActors === undefined) log.warn('no [cluster] secret: actors are each node’s own (messages are not forwarded between nodes; docs/cluster.md)');
-  // After the applications: a group runs its application's module.
-  const groups = await server.service.restoreGroups();
-  for (const failure of groups.failed) log.error('shard group not restored', failure);
+  const { node, endpoints, cluster, clusterActors, sharedSpaces, restored, stop } = await startNode(config, log);
   // Handlers first: a supervisor may signal as soon as it reads "ready".
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -162,9 +81,9 @@ export async function startCommand(args: string[]): Promise<number> {
   process.stdout.write(
     node.dataDir === null ? 'spaces: in memory only (--memory)\n' : `spaces: durable in ${node.dataDir}/spaces.sqlite (${node.spaces.storedSpaceCount()} stored)\n`,
   );
-  if (wakeups !== undefined) process.stdout.write(`shared spaces: in the cluster's Redis (${describePlacement(config.spacePlacement)})\n`);
-  if (apps.restored.length > 0) process.stdout.write(`applications: ${apps.restored.length} restored (${apps.restored.join(', ')})\n`);
-  if (groups.restored.length > 0) process.stdout.write(`shard groups: ${groups.restored.length} restored (${groups.restored.join(', ')})\n`);
+  if (sharedSpaces) process.stdout.write(`shared spaces: in the cluster's Redis (${describePlacement(config.spacePlacement)})\n`);
+  if (restored.applications.length > 0) process.stdout.write(`applications: ${restored.applications.length} restored (${restored.applications.join(', ')})\n`);
+  if (restored.groups.length > 0) process.stdout.write(`shard groups: ${restored.groups.length} restored (${restored.groups.join(', ')})\n`);
   if (cluster !== undefined) process.stdout.write(`cluster: node ${cluster.registry.self.id} on ${config.cluster!.redis.join(', ')} (${cluster.registry.nodes().length} live)\n`);
   if (clusterActors !== undefined) process.stdout.write('actors: location-transparent across the cluster (node links on the HTTP port)\n');
   process.stdout.write(`grpc: ${endpoints.grpc}\n`);
@@ -177,14 +96,7 @@ export async function startCommand(args: string[]): Promise<number> {
   const signal = await stopped;
   process.stdout.write(`received ${signal}, stopping…\n`);
   clearInterval(keepAlive);
-  // Goodbye first: the other nodes see this one leave at once instead of after its heartbeat lapses.
-  await cluster?.leave();
-  await server.close();
-  await node.stop();
-  // Its actors stopped (durable ones checkpointed): its links close and its directory entries go, so the next node that needs one claims it.
-  await clusterActors?.close();
-  await wakeups?.close();
-  redis?.disconnect();
+  await stop();
   log.info('stopped', { signal });
   process.stdout.write('stopped; durable state flushed\n');
   return 0;

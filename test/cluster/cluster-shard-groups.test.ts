@@ -7,6 +7,7 @@ import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-pro
 import { buildActor } from '../../src/sdk/build-actor.js';
 import { deployModule } from '../support/deploy-module.js';
 import { kill9, startNodeProcess, type NodeProcess } from '../support/node-process.js';
+import { runCli } from '../support/run-cli.js';
 
 // A shard group created on one node of a cluster runs its shards on every
 // node (src/cluster/cluster-shards.ts): its collectives reach them over the
@@ -187,6 +188,25 @@ describe('a shard group over the nodes of a cluster', () => {
     const update = await post(alpha, '/users/bulk-update', { entries: keys.map((key, i) => [key, i]) });
     expect((update.body.shards as ShardResult[]).every((s) => s.status === 'ok')).toBe(true);
     expect((await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' })).body.value).toBe(600);
+  });
+
+  it('plexspaces run matmul --cluster multiplies over shards on the nodes, the product checked', async () => {
+    const refused = await runCli('run', 'matmul', '--cluster', redis.url, '--n', '64');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('needs the cluster secret');
+
+    const run = await runCli('run', 'matmul', '--cluster', redis.url, '--config', config, '--n', '256', '--json', '--quiet');
+    expect(run.status, run.stderr).toBe(0);
+    const [result] = (JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as { runs: { shards: number; placement: Record<string, number>; maxRelError: number; bytesBetweenNodes: number; tiles: number }[] }).runs;
+    // One shard per worker of each live node (alpha and beta, one worker each); the driver took none.
+    expect(result.placement).toEqual({ alpha: 1, beta: 1 });
+    expect(result.maxRelError).toBeLessThan(1e-4);
+    // B to both shards, every row of A out and of C back: at least 4 n² floats crossed.
+    expect(result.bytesBetweenNodes).toBeGreaterThanOrEqual(4 * 256 * 256 * 4);
+    // It left nothing behind: no shard, and the node it ran as is gone.
+    await until('the job’s node to leave', async () => ((await clusterNodes(alpha)).some((id) => id.startsWith('run-matmul')) ? undefined : true));
+    const { actors } = (await (await fetch(`${alpha.http}/api/v1/actors`)).json()) as { actors: { id: string }[] };
+    expect(actors.filter((a) => a.id.startsWith('run-matmul'))).toEqual([]);
   });
 
   it('drain moves the shards off a node, with their keys, while writes keep coming', async () => {
