@@ -5,13 +5,14 @@
 import { api, el, formatBytes, formatSeconds, live, sortableTable } from './app.js';
 import { actorPage, actorsPage } from './actor-pages.js';
 import { spacesPage } from './space-pages.js';
+import { coordinationPage, jobsPage } from './coordination-pages.js';
 
 const SURFACES = ['http', 'ws', 'grpc'];
 const COLORS = { http: '#2f6fde', ws: '#e07b00', grpc: '#1e8e3e' };
 
 /** Subscribes `onSnapshot` to a page's figures; returns the cancel. */
-export function subscribe(page, onSnapshot) {
-  const stream = live.request('dashboard.subscribe', { page, intervalMs: 1000 }, { stream: true, onEvent: (event, data) => event === 'snapshot' && onSnapshot(data) });
+export function subscribe(page, onSnapshot, args = {}) {
+  const stream = live.request('dashboard.subscribe', { page, intervalMs: 1000, ...args }, { stream: true, onEvent: (event, data) => event === 'snapshot' && onSnapshot(data) });
   return () => stream.cancel();
 }
 
@@ -142,5 +143,7 @@ export const PAGES = {
   actor: actorPage,
   spaces: spacesPage,
   'shard-groups': shardGroupsPage,
+  coordination: coordinationPage,
+  jobs: jobsPage,
   benchmarks: benchmarksPage,
 };

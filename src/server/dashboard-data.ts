@@ -4,6 +4,8 @@ import type { Supervisor } from '../actors/supervisor.js';
 import { TASK_PREFIX } from '../runtime/actor-runtime-types.js';
 import type { Principal } from './auth.js';
 import type { NodeService } from './node-service.js';
+import { coordinationFigures } from './dashboard-coordination.js';
+import { checkLockName } from '../coord/lock-manager.js';
 
 /** Crashes kept per actor for its page, newest last. */
 export const CRASHES_PER_ACTOR = 10;
@@ -202,6 +204,22 @@ export class DashboardData {
       }),
     );
     return rows.sort((a, b) => compare(`${a.tenant}/${a.namespace}/${a.space}`, `${b.tenant}/${b.namespace}/${b.space}`));
+  }
+
+  /** Running jobs `principal` may see, with their progress (job-registry.ts). */
+  jobs(principal: Principal) {
+    return this.service.jobs.list(principal);
+  }
+
+  cancelJob(principal: Principal, id: string) {
+    return this.service.jobs.cancel(principal, id);
+  }
+
+  /** The Coordination page's figures for one scope; PLEX_ERR_FORBIDDEN outside the principal's (dashboard-coordination.ts). */
+  coordination(principal: Principal, tenant: string, namespace: string, lock?: string) {
+    const scope = this.service.scope(principal, tenant, namespace);
+    if (lock !== undefined) checkLockName(lock);
+    return coordinationFigures(this.service.node.actors.coordination, scope, lock);
   }
 
   /** Shard groups `principal` may see, with each shard's actor, worker and node. */

@@ -3,15 +3,18 @@ import type { Principal } from './auth.js';
 import type { DashboardData } from './dashboard-data.js';
 
 /** What `dashboard.subscribe` can stream: each is the JSON of the matching GET /api/v1/dashboard/… route. */
-export const DASHBOARD_PAGES = ['overview', 'actors', 'spaces', 'shard-groups'] as const;
+export const DASHBOARD_PAGES = ['overview', 'actors', 'spaces', 'shard-groups', 'jobs', 'coordination'] as const;
 export type DashboardPage = (typeof DASHBOARD_PAGES)[number];
 
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 1000;
 /** Fastest a client may ask for: each snapshot walks every actor or space of the node. */
 export const MIN_SNAPSHOT_INTERVAL_MS = 250;
 
-/** One snapshot of `page` for `principal` (the overview without its history: the client keeps the charts' past). */
-export async function snapshot(data: DashboardData, principal: Principal, page: DashboardPage): Promise<unknown> {
+/**
+ * One snapshot of `page` for `principal` (the overview without its history: the client keeps the
+ * charts' past). `coordination` is one scope's: `args.tenant` and `args.namespace`, as in its route.
+ */
+export async function snapshot(data: DashboardData, principal: Principal, page: DashboardPage, args: Record<string, unknown> = {}): Promise<unknown> {
   switch (page) {
     case 'overview':
       return data.overview(principal, { history: false });
@@ -21,6 +24,10 @@ export async function snapshot(data: DashboardData, principal: Principal, page: 
       return { spaces: await data.spaces(principal) };
     case 'shard-groups':
       return { groups: data.shardGroups(principal) };
+    case 'jobs':
+      return { jobs: data.jobs(principal) };
+    case 'coordination':
+      return data.coordination(principal, String(args.tenant ?? principal.tenant), String(args.namespace ?? 'default'));
   }
 }
 
@@ -39,7 +46,7 @@ export async function streamDashboard(data: DashboardData, principal: Principal,
   }
   let sent = 0;
   while (!signal.aborted) {
-    send(await snapshot(data, principal, page));
+    send(await snapshot(data, principal, page, args));
     sent++;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, intervalMs);

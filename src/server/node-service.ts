@@ -20,6 +20,7 @@ import type { TraceCarrier } from '../tracing/node-tracing.js';
 import { LoadHistory } from './load-history.js';
 import { SpaceActivity } from './space-activity.js';
 import { DashboardData } from './dashboard-data.js';
+import { JobRegistry, type JobHandle } from './job-registry.js';
 
 /**
  * Where an operation acts. Only `NodeService.scope()` makes one, after the
@@ -73,6 +74,8 @@ export class NodeService {
   readonly load = new LoadHistory();
   /** Writes, takes and template shapes per space from the remote surfaces, for the dashboard's Spaces page. */
   readonly spaceActivity = new SpaceActivity();
+  /** The jobs running now (job.nbody), with their progress; the dashboard lists and cancels them. */
+  readonly jobs = new JobRegistry();
   /** What the dashboard's pages show, per principal (its routes: dashboard-routes.ts). */
   readonly dashboard: DashboardData;
 
@@ -455,11 +458,12 @@ export class NodeService {
    * `jobsPerTenant` and `workersPerJob` until it ends: a job starts its own
    * worker threads, so without a bound one request could take every core.
    */
-  async job<T>(scope: Scope, workers: number, run: () => Promise<T>): Promise<T> {
+  async job<T>(scope: Scope, workers: number, run: (job: JobHandle) => Promise<T>, listed: { kind: string; params: Record<string, unknown>; signal?: AbortSignal }): Promise<T> {
     this.check(scope);
     const end = this.node.quotas.startJob(scope.tenant, workers);
     try {
-      return await run();
+      // Listed while it runs (the dashboard's Jobs page), and cancellable from there.
+      return await this.jobs.run(scope, listed.kind, listed.params, listed.signal, run);
     } finally {
       end();
     }

@@ -315,17 +315,23 @@ export class WsEndpoint {
         // energyEvery steps, the energy; cancel (or closing the socket) stops it between steps.
         const { runNbody } = await import('../kernels/nbody.js');
         const workers = Number(a.workers ?? 1);
-        return s.job(scope, workers, () => runNbody({
-          bodies: Number(a.bodies ?? 4096),
-          steps: Number(a.steps ?? 10),
+        const bodies = Number(a.bodies ?? 4096);
+        const steps = Number(a.steps ?? 10);
+        // Listed in the node's job registry while it runs: the dashboard shows its progress and may cancel it.
+        return s.job(scope, workers, (job) => runNbody({
+          bodies,
+          steps,
           workers,
           dt: a.dt as number | undefined,
           softening: a.softening as number | undefined,
           energyEvery: a.energyEvery as number | undefined,
           samplePositions: Math.min(Number(a.samplePositions ?? 0), 10_000),
-          signal,
-          onProgress: (step, steps, energy) => this.send(ws, { id: request.id, event: 'progress', data: { step, steps, energy } }),
-        }));
+          signal: job.signal,
+          onProgress: (step, total, energy) => {
+            job.progress(step, total, energy);
+            this.send(ws, { id: request.id, event: 'progress', data: { step, steps: total, energy } });
+          },
+        }), { kind: 'nbody', params: { bodies, steps, workers }, signal });
       }
       case 'dashboard.subscribe':
         // The dashboard's live pages: 'snapshot' events (the JSON of GET /api/v1/dashboard/{page}) every intervalMs until cancelled.

@@ -3,7 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { Packr } from 'msgpackr';
 import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { openApiDocument } from '../../src/server/openapi/document.js';
+import { operationOf, pointerOf, SchemaChecker } from '../support/openapi-check.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { deployModule } from '../support/deploy-module.js';
@@ -66,6 +70,25 @@ async function chartLoad(node: NodeProcess, seconds: number): Promise<void> {
   await Promise.all([0, 1, 2, 3].map(worker));
 }
 
+const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
+
+/** Starts a long job.nbody over the node's websocket; `ended` resolves with its final frame (a cancel ends it). */
+async function startJob(node: NodeProcess): Promise<{ ended: Promise<{ ok: boolean; error?: { code: string } }>; progressed: Promise<void>; close(): void }> {
+  const ws = new WebSocket(`${node.http.replace('http', 'ws')}/ws`);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let progressed!: () => void;
+  const firstProgress = new Promise<void>((resolve) => (progressed = resolve));
+  const ended = new Promise<{ ok: boolean; error?: { code: string } }>((resolve) =>
+    ws.on('message', (data: Buffer) => {
+      const frame = packr.unpack(data) as { id: number; event?: string; ok?: boolean; error?: { code: string } };
+      if (frame.event === 'progress') progressed();
+      else if (frame.ok !== undefined) resolve(frame as { ok: boolean; error?: { code: string } });
+    }),
+  );
+  ws.send(packr.pack({ id: 1, op: 'job.nbody', args: { bodies: 512, steps: 1_000_000, workers: 1, energyEvery: 50 } }));
+  return { ended, progressed: firstProgress, close: () => ws.close() };
+}
+
 const cell = (page: Page, table: string, row: string, column: string) => page.locator(`[data-testid="${table}"] tr[data-row="${row}"] td[data-col="${column}"]`);
 
 beforeAll(async () => {
@@ -80,6 +103,8 @@ beforeAll(async () => {
   await api(open, '/api/v1/tuplespace/default/default/orders/write-all', { body: { tuples: [['order', 1], ['order', 2], ['order', 3]] } });
   await api(open, '/api/v1/tuplespace/default/default/orders/read', { body: { template: ['order', null] } });
   await api(open, '/api/v1/shard-groups/default/default', { body: { id: 'users', application: 'counter', shards: 3 } });
+  for (const key of ['config/mode', 'config/limit']) await api(open, '/api/v1/kv/default/default/put', { body: { key, value: 'on' } });
+  expect((await fetch(`${open.http}/api/v1/blobs/default/default/reports/q1.csv`, { method: 'PUT', body: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv' } })).status).toBe(201);
 
   // The guarded node: tenant acme's tuples and actor; tenant globex has nothing.
   const acme = await sign({ tenant: 'acme' });
@@ -108,6 +133,8 @@ describe('every page in a real browser, auth off', () => {
       ['spaces', '[data-testid="spaces"] tr[data-row="default/default/orders"]'],
       ['shard-groups', '[data-testid="group"]'],
       ['benchmarks', '[data-testid="suite"]'],
+      ['coordination/default/default', '[data-testid="kv-keys"]'],
+      ['jobs', '[data-testid="jobs"]'],
     ] as const) {
       await openPage(page, open, hash);
       await page.waitForSelector(ready);
@@ -154,6 +181,57 @@ describe('every page in a real browser, auth off', () => {
     for (const suite of suites) expect(await page.locator(`[data-suite="${suite.file}"] tr[data-result]`).count(), suite.file).toBe(suite.results.length);
     expect(errors()).toEqual([]);
     await page.close();
+  });
+
+  it('shows a scope’s key-value and blob usage and looks a lock up by name', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await openPage(page, open, 'coordination/default/default');
+    const figures = await api<{ kv: { keys: number }; blobs: { count: number } }>(open, '/api/v1/dashboard/coordination/default/default');
+    expect(figures.kv.keys).toBe(2);
+    expect(await page.textContent('[data-testid="kv-keys"]')).toBe(String(figures.kv.keys));
+    expect(await page.textContent('[data-testid="blob-count"]')).toBe(String(figures.blobs.count));
+    await page.fill('[data-testid="lock-name"]', 'leader');
+    await page.click('[data-testid="lock-form"] button[type="submit"]');
+    await expect.poll(() => page.textContent('[data-testid="lock-result"]')).toBe('leader: free');
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+
+  it('lists a running job with its progress and cancels it from the page', async () => {
+    const job = await startJob(open);
+    try {
+      await job.progressed;
+      const { page, errors } = await watchedPage(browser);
+      await openPage(page, open, 'jobs');
+      const { jobs } = await api<{ jobs: { id: string; kind: string }[] }>(open, '/api/v1/dashboard/jobs');
+      expect(jobs.map((j) => j.kind)).toEqual(['nbody']);
+      await page.waitForSelector(`[data-testid="jobs"] tr[data-row="${jobs[0].id}"]`);
+      await expect.poll(() => page.textContent(`[data-testid="jobs"] tr[data-row="${jobs[0].id}"] td[data-col="progress"]`)).toMatch(/^\d+ \/ 1000000/);
+      await screenshot(page, 'jobs');
+      await page.click(`[data-testid="jobs"] tr[data-row="${jobs[0].id}"] [data-testid="cancel-job"]`);
+      // The job's own stream ends as a cancel does, and the live list empties.
+      expect((await job.ended).error?.code).toBe('PLEX_ERR_ABORTED');
+      await page.waitForSelector('[data-testid="jobs"] td.muted');
+      expect((await api<{ jobs: unknown[] }>(open, '/api/v1/dashboard/jobs')).jobs).toEqual([]);
+      expect(errors()).toEqual([]);
+      await page.close();
+    } finally {
+      job.close();
+    }
+    // The cancel route's reply fits the OpenAPI document (test/server/openapi.test.ts cannot start a job).
+    const second = await startJob(open);
+    try {
+      await second.progressed;
+      const [running] = (await api<{ jobs: { id: string }[] }>(open, '/api/v1/dashboard/jobs')).jobs;
+      const reply = await api(open, `/api/v1/dashboard/jobs/${running.id}/cancel`, { method: 'POST' });
+      const document = openApiDocument() as Record<string, any>;
+      const op = operationOf(document, 'POST', `/api/v1/dashboard/jobs/${running.id}/cancel`)!;
+      const checker = new SchemaChecker(document);
+      expect(checker.errors(pointerOf('paths', op.path, 'post', 'responses', '200', 'content', 'application/json', 'schema'), reply)).toEqual([]);
+      expect((await second.ended).error?.code).toBe('PLEX_ERR_ABORTED');
+    } finally {
+      second.close();
+    }
   });
 
   it('asks an actor from its page and shows the reply', async () => {

@@ -157,6 +157,10 @@ function table(): Call[] {
     post(`${kv}/put`, 400, { key: '', value: 'v' }),
     post(`${kv}/get`, 200, { key: 'user/1' }),
     post(`${kv}/list`, 200, { prefix: 'user/' }),
+    call('GET', '/api/v1/dashboard/coordination/acme/prod?lock=leader', 200),
+    call('GET', `/api/v1/dashboard/coordination/acme/prod?lock=${'x'.repeat(2000)}`, 400),
+    call('GET', '/api/v1/dashboard/jobs', 200),
+    call('POST', '/api/v1/dashboard/jobs/no-such-job/cancel', 400),
     post(`${kv}/delete`, 200, { key: 'user/1' }),
     { method: 'PUT', path: `${blob}/reports/2026/q1.csv`, body: 'a,b\n1,2\n', contentType: 'text/csv', status: 201 },
     call('GET', `${blob}/reports/2026/q1.csv`, 200),
@@ -264,7 +268,8 @@ describe('the OpenAPI document', () => {
     await expect.poll(listed, { timeout: 30_000 }).toBeGreaterThan(0);
     await checkReply(open, call('GET', '/api/v1/dead-letters', 200), {});
     // A drain succeeds only in a cluster: test/cluster/cluster-drain.test.ts checks its 200 against this document.
-    const clusterOnly = new Set(['POST /api/v1/cluster/drain']);
+    // A cancel succeeds only while a job runs (job.nbody over the websocket): test/dashboard/dashboard.test.ts checks its 200 against this document.
+    const clusterOnly = new Set(['POST /api/v1/cluster/drain', 'POST /api/v1/dashboard/jobs/{job}/cancel']);
     const uncovered = operations(document).map((op) => `${op.method} ${op.path}`).filter((key) => !covered.has(key) && !clusterOnly.has(key));
     expect(uncovered, 'routes without a successful call in the table').toEqual([]);
   }, 60_000);

@@ -10,6 +10,20 @@ const scoped = 'With auth on: a tenant’s token sees its own tenant’s rows (i
 const surfaceLoad = object({ ops: int, p50Ms: { type: ['number', 'null'] }, p99Ms: { type: ['number', 'null'] } }, ['ops', 'p50Ms', 'p99Ms']);
 
 export const dashboardSchemas: Record<string, Doc> = {
+  RunningJob: object(
+    {
+      id: { type: 'string' },
+      tenant: { type: 'string' },
+      namespace: { type: 'string' },
+      kind: { type: 'string' },
+      params: { type: 'object' },
+      startedAt: { type: 'string', format: 'date-time' },
+      step: int,
+      steps: { type: ['integer', 'null'] },
+      energy: { type: ['number', 'null'] },
+    },
+    ['id', 'tenant', 'namespace', 'kind', 'params', 'startedAt', 'step', 'steps', 'energy'],
+  ),
   LoadSample: object(
     {
       at: { type: 'integer', description: 'Start of the second, epoch ms' },
@@ -88,7 +102,7 @@ export const dashboardPaths: Record<string, Doc> = {
       operationId: 'dashboardFile',
       summary: 'A file of the dashboard (its scripts, styles, uPlot and msgpackr from their installed packages)',
       ...OPEN,
-      parameters: [{ name: 'file', in: 'path', required: true, schema: { enum: ['app.js', 'pages.js', 'live.js', 'actor-pages.js', 'space-pages.js', 'dashboard.css', 'uplot.js', 'uplot.css', 'msgpackr.js'] } }],
+      parameters: [{ name: 'file', in: 'path', required: true, schema: { enum: ['app.js', 'pages.js', 'live.js', 'actor-pages.js', 'space-pages.js', 'coordination-pages.js', 'dashboard.css', 'uplot.js', 'uplot.css', 'msgpackr.js'] } }],
       responses: { 200: { description: 'The file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } }, ...errors(404) },
     },
   },
@@ -135,6 +149,42 @@ export const dashboardPaths: Record<string, Doc> = {
     object({ groups: { type: 'array', items: object({ tenant: { type: 'string' }, namespace: { type: 'string' }, id: { type: 'string' }, partition: { type: 'string' }, rebalancing: { type: 'boolean' }, shards: { type: 'array', items: object({ shard: int, actor: { type: 'string' }, worker: { type: ['integer', 'null'] }, node: { type: ['string', 'null'] } }, ['shard', 'actor', 'worker', 'node']) } }, ['tenant', 'namespace', 'id', 'partition', 'rebalancing', 'shards']) } }, ['groups']),
     scoped,
   ),
+  '/api/v1/dashboard/jobs': get('dashboardJobs', 'Jobs running on this node, with their progress', object({ jobs: { type: 'array', items: ref('RunningJob') } }, ['jobs']), scoped),
+  '/api/v1/dashboard/jobs/{job}/cancel': {
+    post: {
+      tags,
+      operationId: 'dashboardCancelJob',
+      summary: 'Cancel a running job (it stops between two steps)',
+      parameters: [{ name: 'job', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { 200: jsonReply('The job, as it was when cancelled', object({ cancelled: ref('RunningJob') }, ['cancelled'])), ...errors(400, 401, 403) },
+    },
+  },
+  '/api/v1/dashboard/coordination/{tenant}/{namespace}': {
+    get: {
+      tags,
+      operationId: 'dashboardCoordination',
+      summary: 'A scope’s channels, process groups, key-value and blob usage, and one lock by name',
+      parameters: [pathParam('tenant'), pathParam('namespace'), { name: 'lock', in: 'query', required: false, description: 'A lock to look up (the lock services keep no list of a scope’s locks)', schema: { type: 'string' } }],
+      responses: {
+        200: jsonReply(
+          'The figures',
+          object(
+            {
+              tenant: { type: 'string' },
+              namespace: { type: 'string' },
+              channels: { type: 'array', items: object({ name: { type: 'string' }, kind: { enum: ['queue', 'topic'] }, ready: { type: ['integer', 'null'] }, inFlight: { type: ['integer', 'null'] }, deadLetters: { type: ['integer', 'null'] } }, ['name', 'kind', 'ready', 'inFlight', 'deadLetters']) },
+              groups: { type: 'array', items: object({ name: { type: 'string' }, members: { type: 'array', items: { type: 'string' } } }, ['name', 'members']) },
+              kv: object({ keys: int, bytes: int, truncated: { type: 'boolean' } }, ['keys', 'bytes', 'truncated']),
+              blobs: object({ count: int, bytes: int }, ['count', 'bytes']),
+              lock: nullable(object({ name: { type: 'string' }, grant: nullable(object({ lockId: { type: 'string' }, holder: { type: 'string' }, version: { type: 'string' }, expiresAt: { type: 'number' } }, ['holder', 'version', 'expiresAt'])) }, ['name', 'grant'])),
+            },
+            ['tenant', 'namespace', 'channels', 'groups', 'kv', 'blobs', 'lock'],
+          ),
+        ),
+        ...errors(400, 401, 403),
+      },
+    },
+  },
   '/api/v1/dashboard/benchmarks': get(
     'dashboardBenchmarks',
     'The committed benchmark results (native-bench/results/*.json)',
