@@ -9,6 +9,7 @@ import { builtActorWasm } from '../runtime/built-actors.js';
 import { OPEN } from '../server/auth.js';
 import { NodeServer } from '../server/node-server.js';
 import { matmulOverShards, SGEMM_TILES_MODULE, type MatmulOverShardsResult } from '../kernels/matmul-over-shards.js';
+import { NBODY_SLICES_MODULE, nbodyOverShards, type NbodyOverShardsResult } from '../kernels/nbody-over-shards.js';
 import { ShardGroup } from '../shard/shard-group.js';
 import type { Space } from '../space/space.js';
 
@@ -37,10 +38,12 @@ export type WorkerCommand =
   | { op: 'gather'; shards: number; rounds: number; warmUp: number; spread: boolean }
   /** C = A·B (n×n float32) over `sgemm-tiles` shards: one per node of the cluster (`spread`), or one on this node. */
   | { op: 'sgemm'; n: number; spread: boolean }
+  /** The cold-sphere n-body over `nbody-slices` shards: one per node (`spread`), or one on this node. */
+  | { op: 'nbody'; bodies: number; steps: number; spread: boolean }
   | { op: 'exit' };
 
 export type WorkerReply =
-  | { ok: true; seconds?: number; samples?: number[]; received?: number; count?: number; nodes?: string[]; wrong?: number; matmul?: MatmulOverShardsResult }
+  | { ok: true; seconds?: number; samples?: number[]; received?: number; count?: number; nodes?: string[]; wrong?: number; matmul?: MatmulOverShardsResult; nbody?: NbodyOverShardsResult }
   | { ok: false; error: string };
 
 const url = process.argv[2];
@@ -63,6 +66,7 @@ await node.runtime.deploy('bench-pinger', builtActorWasm('pinger'));
 await node.runtime.deploy('bench-task-shard', builtActorWasm('task-shard'));
 // The SGEMM rows' shards: operands as message bytes (B once per shard, then row blocks), 256 MiB for n up to 4096.
 await node.runtime.deploy(SGEMM_TILES_MODULE, builtActorWasm('sgemm-tiles'), { watchdog: false, maxMemoryMb: 256 });
+await node.runtime.deploy(NBODY_SLICES_MODULE, builtActorWasm('nbody-slices'), { watchdog: false, maxMemoryMb: 256 });
 const pinger = await node.actors.spawn('bench-pinger');
 // The queue baseline's blocking pops each need a connection of their own, as BRPOP workers have.
 const poppers: RedisClient[] = [];
@@ -114,13 +118,21 @@ async function run(command: Exclude<WorkerCommand, { op: 'exit' }>): Promise<Wor
     for (let sent = 0; sent < command.total; sent += command.burst) await node.actors.ask(pinger, 'fire', `${command.target}\n${Math.min(command.burst, command.total - sent)}`);
     return { ok: true, seconds: (performance.now() - started) / 1000 };
   }
-  if (command.op === 'sgemm') {
-    const options = { id: `bench-sgemm-${command.spread ? 'spread' : 'local'}`, module: SGEMM_TILES_MODULE, codec: 'bytes' as const, stateless: true };
+  if (command.op === 'sgemm' || command.op === 'nbody') {
+    const module = command.op === 'sgemm' ? SGEMM_TILES_MODULE : NBODY_SLICES_MODULE;
+    const options = { id: `bench-${command.op}-${command.spread ? 'spread' : 'local'}`, module, codec: 'bytes' as const, stateless: true };
+    // One shard per node (each has one worker), or one here.
     const shards = command.spread ? server.service.membership.clustered!.nodes().length : 1;
     const group = command.spread ? await node.shardGroups.create({ ...options, shards }) : await ShardGroup.create(node.runtime, { ...options, shards });
+    const self = node.identity.id;
     try {
-      await matmulOverShards(group, { n: 256, self: node.identity.id }); // warm-up: the kernel reaches V8's optimizing tier
-      return { ok: true, matmul: await matmulOverShards(group, { n: command.n, self: node.identity.id }) };
+      // Warm-up: V8 optimizes a kernel that has been hot for a while, and a call already running never switches.
+      if (command.op === 'sgemm') {
+        for (let i = 0; i < 20; i++) await matmulOverShards(group, { n: 64, self });
+        return { ok: true, matmul: await matmulOverShards(group, { n: command.n, self }) };
+      }
+      await nbodyOverShards(group, { bodies: 512, steps: 30, self });
+      return { ok: true, nbody: await nbodyOverShards(group, { bodies: command.bodies, steps: command.steps, self }) };
     } finally {
       if (command.spread) await node.shardGroups.delete(group.id);
       else await group.delete();

@@ -47,6 +47,8 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     report.results.push(...(await gathersAcross(a, quick)));
     log(`SGEMM ${quick ? 1024 : 2048} over shards on both nodes and on one…`);
     report.results.push(...(await sgemmAcross(a, quick)));
+    log(`n-body ${quick ? 4096 : 16384} over shards on both nodes and on one…`);
+    report.results.push(...(await nbodyAcross(a, quick)));
     log('wake-up latency…');
     const rounds = quick ? 200 : 2_000;
     report.results.push(await wakeupsAcross(a, b, 'space', 'bench/cluster/wake', rounds));
@@ -75,6 +77,7 @@ export async function runClusterSuite(options: SuiteOptions): Promise<BenchRepor
     'The selective-take rows run in this process on one connection: what they measure is the space, not the transport.',
     'The ask rows go through the node\u2019s actor calls (what HTTP, gRPC and the websocket call): B asks an AssemblyScript counter running on A over the node link, next to A asking its own counter.',
     'The scatter-gather rows: node A gathers `barrier` (a 4-byte binary echo) from 20 AssemblyScript task shards, one gather at a time — spread over both nodes (half reached over the node link; ShardGroup with the cluster\u2019s shard host) next to all 20 on A\u2019s one worker thread.',
+    'The SGEMM and n-body rows: node A drives a shard group of a bytes-in kernel (src/wasm/actors/sgemm-tiles.ts, nbody-slices.ts: the same SIMD kernels as on shared memory) with one shard on each node (2 nodes × 1 worker) next to one shard on A (1 node × 1 worker); operands cross as message bytes (SGEMM: B once per shard, row blocks of A out and of C back; n-body: all positions to every shard each step, its bodies\u2019 new ones back), counted under "between the nodes". Both node processes and the driver share this machine\u2019s cores.',
     'The actor-to-actor rows: an AssemblyScript pinger on A makes `send` host calls (10,000 per ask it gets) to a counter on B — over the node link, batched per event-loop turn — next to the same pinger sending to a counter on A; msgs/s until the counter has counted them all.',
   );
   linkBaselines(report);
@@ -192,6 +195,28 @@ async function sgemmAcross(a: NodeWorker, quick: boolean): Promise<BenchResult[]
   return [
     { id: `sgemm-${n}.two-nodes`, value: round(spread.gflops, 1), unit: 'GFLOP/s', baseline: `sgemm-${n}.one-node`, target: '≥ 1.8× one node', check: `${check(spread)}; ${round(spread.seconds * 1000, 0)} ms; ${round(spread.bytesBetweenNodes / 2 ** 20, 1)} MiB between the nodes` },
     { id: `sgemm-${n}.one-node`, value: round(local.gflops, 1), unit: 'GFLOP/s', check: `${check(local)}; ${round(local.seconds * 1000, 0)} ms` },
+  ];
+}
+
+/**
+ * The cold-sphere n-body from node A over `nbody-slices` shards (all
+ * positions to every shard each step, its bodies' new ones back): one shard
+ * on each node next to one on A. The check: the leapfrog's energy drift,
+ * and the two runs ending at the same energy.
+ */
+async function nbodyAcross(a: NodeWorker, quick: boolean): Promise<BenchResult[]> {
+  const bodies = quick ? 4096 : 16384;
+  const steps = quick ? 5 : 20;
+  const spread = (await a.send({ op: 'nbody', bodies, steps, spread: true })).nbody!;
+  const local = (await a.send({ op: 'nbody', bodies, steps, spread: false })).nbody!;
+  for (const run of [spread, local]) if (!(run.relativeEnergyDrift < 1e-4)) throw new Error(`cluster bench: n-body energy drift ${run.relativeEnergyDrift}`);
+  const agree = Math.abs(spread.energyEnd - local.energyEnd) / Math.abs(local.energyEnd);
+  if (!(agree < 1e-9)) throw new Error(`cluster bench: n-body over two nodes ends at energy ${spread.energyEnd}, on one node at ${local.energyEnd}`);
+  const check = (run: typeof spread) =>
+    `${steps} steps, energy ${run.energyStart.toFixed(9)} → ${run.energyEnd.toFixed(9)} (drift ${run.relativeEnergyDrift.toExponential(1)}); ${Object.entries(run.placement).map(([node, count]) => `${count} shard on ${node}`).join(', ')}`;
+  return [
+    { id: `nbody-${bodies}.two-nodes`, value: round(spread.interactionsPerSecond / 1e9, 2), unit: 'G interactions/s', baseline: `nbody-${bodies}.one-node`, target: '≥ 1.8× one node', check: `${check(spread)}; final energy within ${agree.toExponential(0)} of one node's; ${round(spread.seconds * 1000, 0)} ms; ${round(spread.bytesBetweenNodes / 2 ** 20, 1)} MiB between the nodes` },
+    { id: `nbody-${bodies}.one-node`, value: round(local.interactionsPerSecond / 1e9, 2), unit: 'G interactions/s', check: `${check(local)}; ${round(local.seconds * 1000, 0)} ms` },
   ];
 }
 

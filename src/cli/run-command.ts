@@ -31,6 +31,9 @@ const HELP = `usage: plexspaces run <matmul|nbody> [options]
     --jovian           instead: the Benchmarks Game 5-body problem in float64,
                        printing its two energies (--steps default 1000)
     --no-scaling       skip the 1-worker run the speedup is measured against
+    --cluster URL, --shards K, --config FILE
+                       instead: over the nodes of a cluster, as for matmul: every shard
+                       owns a range of bodies and gets all positions each step
 
   --json               print one JSON document on stdout (progress stays on stderr)
   --quiet              no progress output
@@ -97,7 +100,7 @@ export async function runCommand(args: string[]): Promise<number> {
       if (values.mode !== undefined && values.mode !== 'shards') throw new UsageError('run matmul --cluster runs the shard-group driver (--mode shards); the Linda mode across nodes is not built yet');
       const shards = values.shards === undefined ? undefined : positiveInt('shards', values.shards, 1);
       // Loaded only here: it builds a whole node (Redis, server, cluster links).
-      const { runClusterMatmul } = await import('./run-cluster-matmul.js');
+      const { runClusterMatmul } = await import('./run-on-cluster.js');
       const result = await runClusterMatmul({ redis: values.cluster, config: values.config, n, shards, tileRows, progress: showProgress });
       print(
         `matmul n=${n} over ${result.shards} shards (${Object.entries(result.placement).map(([node, count]) => `${count} on ${node}`).join(', ')}): ` +
@@ -144,6 +147,20 @@ export async function runCommand(args: string[]): Promise<number> {
     const steps = positiveInt('steps', values.steps, 20);
     const dt = positiveNumber('dt', values.dt, 0.001);
     const softening = positiveNumber('softening', values.softening, 0.01);
+    if (values.cluster !== undefined) {
+      const shards = values.shards === undefined ? undefined : positiveInt('shards', values.shards, 1);
+      // Loaded only here: it builds a whole node (Redis, server, cluster links).
+      const { runClusterNbody } = await import('./run-on-cluster.js');
+      const result = await runClusterNbody({ redis: values.cluster, config: values.config, shards, bodies, steps, dt, softening, progress: showProgress });
+      print(
+        `nbody bodies=${bodies} steps=${steps} over ${result.shards} shards (${Object.entries(result.placement).map(([node, count]) => `${count} on ${node}`).join(', ')}): ` +
+          `${result.seconds.toFixed(3)} s, ${(result.interactionsPerSecond / 1e9).toFixed(2)} G interactions/s, ${(result.bytesBetweenNodes / 2 ** 20).toFixed(1)} MiB between nodes, ` +
+          `energy ${result.energyStart.toFixed(9)} → ${result.energyEnd.toFixed(9)}, relative drift ${result.relativeEnergyDrift.toExponential(2)}\n`,
+      );
+      if (values.json) process.stdout.write(`${JSON.stringify({ workload: 'nbody', cluster: true, runs: [result] }, null, 2)}\n`);
+      return 0;
+    }
+    if (values.shards !== undefined || values.config !== undefined) throw new UsageError('--shards and --config go with --cluster');
     const counts = values['no-scaling'] || workers === 1 ? [workers] : [1, workers];
     const runs = [];
     for (const k of counts) {

@@ -190,7 +190,7 @@ describe('a shard group over the nodes of a cluster', () => {
     expect((await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' })).body.value).toBe(600);
   });
 
-  it('plexspaces run matmul --cluster multiplies over shards on the nodes, the product checked', async () => {
+  it('plexspaces run matmul|nbody --cluster compute over shards on the nodes, checked as on one node', async () => {
     const refused = await runCli('run', 'matmul', '--cluster', redis.url, '--n', '64');
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain('needs the cluster secret');
@@ -203,10 +203,27 @@ describe('a shard group over the nodes of a cluster', () => {
     expect(result.maxRelError).toBeLessThan(1e-4);
     // B to both shards, every row of A out and of C back: at least 4 n² floats crossed.
     expect(result.bytesBetweenNodes).toBeGreaterThanOrEqual(4 * 256 * 256 * 4);
+
+    // n-body the same way: the same energies as on one node, within rounding of the sums' order.
+    const over = await runCli('run', 'nbody', '--cluster', redis.url, '--config', config, '--bodies', '256', '--steps', '5', '--json', '--quiet');
+    expect(over.status, over.stderr).toBe(0);
+    const alone = await runCli('run', 'nbody', '--bodies', '256', '--steps', '5', '--workers', '1', '--json', '--quiet');
+    expect(alone.status, alone.stderr).toBe(0);
+    type Nbody = { placement?: Record<string, number>; energyStart: number; energyEnd: number; relativeEnergyDrift: number; bytesBetweenNodes?: number };
+    const [spread] = (JSON.parse(over.stdout.slice(over.stdout.indexOf('{'))) as { runs: Nbody[] }).runs;
+    const [single] = (JSON.parse(alone.stdout.slice(alone.stdout.indexOf('{'))) as { runs: Nbody[] }).runs;
+    expect(spread.placement).toEqual({ alpha: 1, beta: 1 });
+    expect(spread.relativeEnergyDrift).toBeLessThan(1e-4);
+    expect(Math.abs(spread.energyStart - single.energyStart) / Math.abs(single.energyStart)).toBeLessThan(1e-12);
+    expect(Math.abs(spread.energyEnd - single.energyEnd) / Math.abs(single.energyEnd)).toBeLessThan(1e-9);
+    expect(spread.bytesBetweenNodes).toBeGreaterThan(0);
+
     // It left nothing behind: no shard, and the node it ran as is gone.
-    await until('the job’s node to leave', async () => ((await clusterNodes(alpha)).some((id) => id.startsWith('run-matmul')) ? undefined : true));
+    await until('the jobs’ nodes to leave', async () => ((await clusterNodes(alpha)).some((id) => id.startsWith('run-')) ? undefined : true));
     const { actors } = (await (await fetch(`${alpha.http}/api/v1/actors`)).json()) as { actors: { id: string }[] };
-    expect(actors.filter((a) => a.id.startsWith('run-matmul'))).toEqual([]);
+    expect(actors.filter((a) => a.id.startsWith('run-'))).toEqual([]);
+    const { applications } = (await (await fetch(`${alpha.http}/api/v1/applications`)).json()) as { applications: { applicationId: string }[] };
+    expect(applications.map((a) => a.applicationId)).toEqual(['kv']);
   });
 
   it('drain moves the shards off a node, with their keys, while writes keep coming', async () => {
