@@ -90,7 +90,7 @@ async function overviewPage(main) {
 
 async function shardGroupsPage(main) {
   const list = el('div');
-  main.replaceChildren(el('h1', {}, 'Shard groups'), list, el('p', { class: 'note' }, 'Each shard is an actor; its worker thread and node come from the runtime’s placement.'));
+  main.replaceChildren(el('h1', {}, 'Shard groups'), list, el('p', { class: 'note' }, 'Each shard is an actor; its worker thread and node come from the runtime’s placement. Latencies: each shard’s answer time over its group’s last 20 gathers (scatter-gather, reduce, barrier, bulk update) made through the node’s surfaces.'));
   function show({ groups }) {
     if (groups.length === 0) {
       list.replaceChildren(el('p', { class: 'muted', 'data-testid': 'no-groups' }, 'No shard group on this node.'));
@@ -102,7 +102,18 @@ async function shardGroupsPage(main) {
           'section',
           { 'data-testid': 'group', 'data-group': `${g.tenant}/${g.namespace}/${g.id}` },
           el('h2', {}, `${g.tenant}/${g.namespace}/${g.id} `, el('span', { class: 'badge' }, g.partition), g.rebalancing ? el('span', { class: 'badge down' }, 'rebalancing') : ''),
-          el('table', {}, el('thead', {}, el('tr', {}, el('th', { class: 'num' }, 'shard'), el('th', {}, 'actor'), el('th', { class: 'num' }, 'worker'), el('th', {}, 'node'))), el('tbody', {}, ...g.shards.map((s) => el('tr', {}, el('td', { class: 'num' }, s.shard), el('td', {}, s.actor), el('td', { class: 'num' }, s.worker ?? '—'), el('td', {}, s.node ?? 'another node'))))),
+          el(
+            'table',
+            {},
+            el('thead', {}, el('tr', {}, ...[['shard', 1], ['actor'], ['worker', 1], ['node'], ['gathers', 1], ['last ms', 1], ['p50 ms', 1], ['max ms', 1], ['last']].map(([label, num]) => el('th', { class: num ? 'num' : undefined }, label)))),
+            el('tbody', {}, ...g.shards.map((s) => el('tr', { 'data-row': String(s.shard) },
+              el('td', { class: 'num' }, s.shard),
+              el('td', {}, s.actor),
+              el('td', { class: 'num' }, s.worker ?? '—'),
+              el('td', {}, s.node ?? '—'),
+              ...['gathers', 'lastMs', 'p50Ms', 'maxMs'].map((k) => el('td', { class: 'num', 'data-col': k }, s.recent?.[k] ?? '—')),
+              el('td', {}, s.recent === null ? '—' : el('span', { class: s.recent.lastStatus === 'ok' ? 'badge' : 'badge down' }, s.recent.lastStatus))))),
+          ),
         ),
       ),
     );

@@ -238,7 +238,13 @@ export class DashboardData {
           id,
           partition: group.partitionKind,
           rebalancing: group.rebalancing,
-          shards: group.shardIds.map((actor, shard) => ({ shard, actor, worker: placement.get(actor) ?? null, node: nodes[shard] ?? (placement.has(actor) ? self : null) })),
+          shards: group.shardIds.map((actor, shard) => ({
+            shard,
+            actor,
+            worker: placement.get(actor) ?? null,
+            node: nodes[shard] ?? (placement.has(actor) ? self : null),
+            recent: this.service.gatherLatencies.of(tenant, namespace, id, shard) ?? null,
+          })),
         };
       })
       .sort((a, b) => compare(`${a.tenant}/${a.namespace}/${a.id}`, `${b.tenant}/${b.namespace}/${b.id}`));

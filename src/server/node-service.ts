@@ -21,6 +21,8 @@ import { LoadHistory } from './load-history.js';
 import { SpaceActivity } from './space-activity.js';
 import { DashboardData } from './dashboard-data.js';
 import { JobRegistry, type JobHandle } from './job-registry.js';
+import { GatherLatencies } from './gather-latencies.js';
+import type { ShardResult } from '../shard/gather.js';
 
 /**
  * Where an operation acts. Only `NodeService.scope()` makes one, after the
@@ -74,6 +76,8 @@ export class NodeService {
   readonly load = new LoadHistory();
   /** Writes, takes and template shapes per space from the remote surfaces, for the dashboard's Spaces page. */
   readonly spaceActivity = new SpaceActivity();
+  /** Each shard's latency over its group's recent gathers, for the dashboard's Shard groups page. */
+  readonly gatherLatencies = new GatherLatencies();
   /** The jobs running now (job.nbody), with their progress; the dashboard lists and cancels them. */
   readonly jobs = new JobRegistry();
   /** What the dashboard's pages show, per principal (its routes: dashboard-routes.ts). */
@@ -427,24 +431,32 @@ export class NodeService {
     return this.groupCalls.allGroups();
   }
 
-  deleteGroup(scope: Scope, id: string): Promise<void> {
-    return this.groupCalls.deleteGroup(scope, id);
+  async deleteGroup(scope: Scope, id: string): Promise<void> {
+    await this.groupCalls.deleteGroup(scope, id);
+    this.gatherLatencies.forget(scope.tenant, scope.namespace, id);
   }
 
   bulkUpdate(scope: Scope, id: string, entries: unknown, consistency?: 'all' | 'eventual') {
-    return this.groupCalls.bulkUpdate(scope, id, entries, consistency);
+    return this.timed(scope, id, this.groupCalls.bulkUpdate(scope, id, entries, consistency));
   }
 
   scatterGather(scope: Scope, id: string, type: string, payload: unknown, options: Parameters<GroupCalls['scatterGather']>[4]) {
-    return this.groupCalls.scatterGather(scope, id, type, payload, options);
+    return this.timed(scope, id, this.groupCalls.scatterGather(scope, id, type, payload, options));
   }
 
   reduce(scope: Scope, id: string, type: string, payload: unknown, options: Parameters<GroupCalls['reduce']>[4]) {
-    return this.groupCalls.reduce(scope, id, type, payload, options);
+    return this.timed(scope, id, this.groupCalls.reduce(scope, id, type, payload, options));
   }
 
   barrier(scope: Scope, id: string, round: number, options: GatherOptions = {}) {
-    return this.groupCalls.barrier(scope, id, round, options);
+    return this.timed(scope, id, this.groupCalls.barrier(scope, id, round, options));
+  }
+
+  /** Records each shard's latency of a finished gather (the dashboard's Shard groups page), passing the result on. */
+  private async timed<T extends { shards: readonly ShardResult[] }>(scope: Scope, id: string, gather: Promise<T>): Promise<T> {
+    const result = await gather;
+    this.gatherLatencies.record(scope.tenant, scope.namespace, id, result.shards);
+    return result;
   }
 
   scale(scope: Scope, id: string, shards: number) {

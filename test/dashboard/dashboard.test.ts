@@ -103,6 +103,7 @@ beforeAll(async () => {
   await api(open, '/api/v1/tuplespace/default/default/orders/write-all', { body: { tuples: [['order', 1], ['order', 2], ['order', 3]] } });
   await api(open, '/api/v1/tuplespace/default/default/orders/read', { body: { template: ['order', null] } });
   await api(open, '/api/v1/shard-groups/default/default', { body: { id: 'users', application: 'counter', shards: 3 } });
+  for (let i = 0; i < 3; i++) await api(open, '/api/v1/shard-groups/default/default/users/scatter-gather', { body: { type: 'get' } });
   for (const key of ['config/mode', 'config/limit']) await api(open, '/api/v1/kv/default/default/put', { body: { key, value: 'on' } });
   expect((await fetch(`${open.http}/api/v1/blobs/default/default/reports/q1.csv`, { method: 'PUT', body: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv' } })).status).toBe(201);
 
@@ -174,6 +175,14 @@ describe('every page in a real browser, auth off', () => {
     const count = await api<{ count: number }>(open, '/api/v1/tuplespace/default/default/orders/count', { body: { template: ['order', null] } });
     await expect.poll(() => cell(page, 'spaces', 'default/default/orders', 'tuples').textContent()).toBe(String(count.count));
     expect(await cell(page, 'spaces', 'default/default/orders', 'shapes').textContent()).toContain('["order", _]');
+
+    await openPage(page, open, 'shard-groups');
+    const { groups } = await api<{ groups: { shards: { shard: number; recent: { gathers: number; p50Ms: number } | null }[] }[] }>(open, '/api/v1/dashboard/shard-groups');
+    expect(groups[0].shards.map((s) => s.recent?.gathers)).toEqual([3, 3, 3]);
+    for (const s of groups[0].shards) {
+      expect(await page.textContent(`[data-group="default/default/users"] tr[data-row="${s.shard}"] td[data-col="gathers"]`)).toBe('3');
+      expect(Number(await page.textContent(`[data-group="default/default/users"] tr[data-row="${s.shard}"] td[data-col="p50Ms"]`))).toBe(s.recent!.p50Ms);
+    }
 
     await openPage(page, open, 'benchmarks');
     const { suites } = await api<{ suites: { file: string; results: { id: string }[] }[] }>(open, '/api/v1/dashboard/benchmarks');

@@ -146,7 +146,7 @@ export const dashboardPaths: Record<string, Doc> = {
   '/api/v1/dashboard/shard-groups': get(
     'dashboardShardGroups',
     'Shard groups with each shard’s actor, worker and node',
-    object({ groups: { type: 'array', items: object({ tenant: { type: 'string' }, namespace: { type: 'string' }, id: { type: 'string' }, partition: { type: 'string' }, rebalancing: { type: 'boolean' }, shards: { type: 'array', items: object({ shard: int, actor: { type: 'string' }, worker: { type: ['integer', 'null'] }, node: { type: ['string', 'null'] } }, ['shard', 'actor', 'worker', 'node']) } }, ['tenant', 'namespace', 'id', 'partition', 'rebalancing', 'shards']) } }, ['groups']),
+    object({ groups: { type: 'array', items: object({ tenant: { type: 'string' }, namespace: { type: 'string' }, id: { type: 'string' }, partition: { type: 'string' }, rebalancing: { type: 'boolean' }, shards: { type: 'array', items: object({ shard: int, actor: { type: 'string' }, worker: { type: ['integer', 'null'] }, node: { type: ['string', 'null'] }, recent: nullable(object({ gathers: int, lastMs: { type: 'number' }, p50Ms: { type: 'number' }, maxMs: { type: 'number' }, lastStatus: { enum: ['ok', 'error', 'timeout'] } }, ['gathers', 'lastMs', 'p50Ms', 'maxMs', 'lastStatus'])) }, ['shard', 'actor', 'worker', 'node', 'recent']) } }, ['tenant', 'namespace', 'id', 'partition', 'rebalancing', 'shards']) } }, ['groups']),
     scoped,
   ),
   '/api/v1/dashboard/jobs': get('dashboardJobs', 'Jobs running on this node, with their progress', object({ jobs: { type: 'array', items: ref('RunningJob') } }, ['jobs']), scoped),
