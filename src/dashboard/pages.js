@@ -29,6 +29,9 @@ async function overviewPage(main) {
       { key: 'version', label: 'version' },
       { key: 'workers', label: 'workers', num: true },
       { key: 'uptimeSeconds', label: 'uptime', num: true, cell: (n) => formatSeconds(n.uptimeSeconds) },
+      { key: 'actors', label: 'actors', num: true },
+      { key: 'cpuPercent', label: 'CPU', num: true, cell: (n) => (n.cpuPercent === null || n.cpuPercent === undefined ? '—' : `${n.cpuPercent} %`) },
+      { key: 'rssBytes', label: 'memory (RSS)', num: true, cell: (n) => formatBytes(n.rssBytes) },
       { key: 'http', label: 'HTTP' },
     ],
     { testid: 'nodes', rowKey: (n) => n.id },
@@ -79,7 +82,8 @@ async function overviewPage(main) {
       card('memory (RSS)', 'node-rss', p === null ? '—' : formatBytes(p.rssBytes)),
       card('data', 'node-durable', n.durable ? 'durable' : 'in memory'),
     );
-    nodes.update(overview.nodes);
+    // CPU, memory and actors of every node are an operator's figures (each node read with the same token).
+    nodes.update(overview.nodes.map((node) => ({ ...node, ...(node.figures ?? { actors: null, cpuPercent: null, rssBytes: null }) })));
     add(overview.load);
   }
   show(first);

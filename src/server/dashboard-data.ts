@@ -5,6 +5,7 @@ import { TASK_PREFIX } from '../runtime/actor-runtime-types.js';
 import type { Principal } from './auth.js';
 import type { NodeService } from './node-service.js';
 import { coordinationFigures } from './dashboard-coordination.js';
+import { peerFigures } from './peer-figures.js';
 import { checkLockName } from '../coord/lock-manager.js';
 
 /** Crashes kept per actor for its page, newest last. */
@@ -89,8 +90,12 @@ export class DashboardData {
     }
   }
 
-  /** The node (and its cluster's members), with node-wide figures and the load history for an operator. */
-  async overview(principal: Principal, options: { history?: boolean } = {}) {
+  /**
+   * The node (and its cluster's members), with node-wide figures and the load history for an
+   * operator. With `peers` (default) an operator also gets each other node's CPU, memory and
+   * actors, read from that node with the caller's `authorization` (peer-figures.ts).
+   */
+  async overview(principal: Principal, options: { history?: boolean; peers?: boolean; authorization?: string } = {}) {
     const s = this.service;
     const info = s.info(principal);
     const listing = await s.nodes();
@@ -105,7 +110,15 @@ export class DashboardData {
       scope: info.scope,
       node: { id: listing.self, version: info.version, startedAt: info.startedAt, uptimeSeconds: uptime(info.startedAt), workers: info.workers, durable: info.durable, actors: info.actors, process: figures },
       cluster: listing.cluster === null ? null : { backend: listing.cluster.backend, stale: listing.stale ?? null },
-      nodes: listing.nodes.map((n) => ({ id: n.id, version: n.version, workers: n.workers, startedAt: n.startedAt, uptimeSeconds: uptime(n.startedAt), http: n.addresses.http ?? null, self: n.id === listing.self })),
+      nodes: await Promise.all(
+        listing.nodes.map(async (n) => {
+          const self = n.id === listing.self;
+          const http = n.addresses.http ?? null;
+          // Node-wide figures are an operator's, on every node alike.
+          const peer = !principal.operator || options.peers === false ? undefined : self ? { actors: info.actors, cpuPercent: figures!.cpuPercent, rssBytes: figures!.rssBytes } : http === null ? undefined : await peerFigures(http, options.authorization);
+          return { id: n.id, version: n.version, workers: n.workers, startedAt: n.startedAt, uptimeSeconds: uptime(n.startedAt), http, self, figures: peer ?? null };
+        }),
+      ),
       load: principal.operator ? (options.history === false ? (latest === undefined ? [] : [latest]) : s.load.samples()) : null,
     };
   }

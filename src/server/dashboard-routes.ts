@@ -81,9 +81,9 @@ export function defineDashboardRoutes(route: Route, data: DashboardData): void {
   const api = '/api/v1/dashboard';
   // Open: whether the page must ask for a token before its first call (a failed call would be the page's first error).
   route('GET', `${api}/session`, async () => ({ body: { authRequired: data.authRequired } }), true);
-  const get = (path: string, answer: (principal: Principal, params: string[], url: URL) => Promise<unknown> | unknown) =>
-    route('GET', `${api}${path}`, async (_, params, url, principal) => ({ body: await answer(principal, params, url) }));
-  get('/overview', (principal, _, url) => data.overview(principal, { history: url.searchParams.get('history') !== 'false' }));
+  const get = (path: string, answer: (principal: Principal, params: string[], url: URL, authorization: string | undefined) => Promise<unknown> | unknown) =>
+    route('GET', `${api}${path}`, async (request, params, url, principal) => ({ body: await answer(principal, params, url, request.headers.authorization) }));
+  get('/overview', (principal, _, url, authorization) => data.overview(principal, { history: url.searchParams.get('history') !== 'false', peers: url.searchParams.get('peers') !== 'false', authorization }));
   get('/actors', (principal) => ({ actors: data.actors(principal) }));
   get('/actors/{}/{}/{actor}', (principal, [tenant, namespace, id]) => data.actor(principal, tenant, namespace, id));
   get('/applications', (principal) => ({ applications: data.applications(principal) }));

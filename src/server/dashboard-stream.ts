@@ -14,10 +14,10 @@ export const MIN_SNAPSHOT_INTERVAL_MS = 250;
  * One snapshot of `page` for `principal` (the overview without its history: the client keeps the
  * charts' past). `coordination` is one scope's: `args.tenant` and `args.namespace`, as in its route.
  */
-export async function snapshot(data: DashboardData, principal: Principal, page: DashboardPage, args: Record<string, unknown> = {}): Promise<unknown> {
+export async function snapshot(data: DashboardData, principal: Principal, page: DashboardPage, args: Record<string, unknown> = {}, authorization?: string): Promise<unknown> {
   switch (page) {
     case 'overview':
-      return data.overview(principal, { history: false });
+      return data.overview(principal, { history: false, authorization });
     case 'actors':
       return { actors: data.actors(principal) };
     case 'spaces':
@@ -34,10 +34,11 @@ export async function snapshot(data: DashboardData, principal: Principal, page: 
 /**
  * The websocket's `dashboard.subscribe`: sends a snapshot of `page` at once
  * and then every `intervalMs` until `signal` aborts (a `cancel`, or the
- * socket closing); resolves with the number sent. Snapshots never overlap:
+ * socket closing); resolves with the number sent. `authorization`: the
+ * socket's token, for the overview's figures of the other nodes. Snapshots never overlap:
  * the next is taken only after the previous was handed to `send`.
  */
-export async function streamDashboard(data: DashboardData, principal: Principal, args: Record<string, unknown>, signal: AbortSignal, send: (data: unknown) => void): Promise<{ snapshots: number }> {
+export async function streamDashboard(data: DashboardData, principal: Principal, args: Record<string, unknown>, signal: AbortSignal, send: (data: unknown) => void, authorization?: string): Promise<{ snapshots: number }> {
   const page = (args.page ?? 'overview') as DashboardPage;
   if (!DASHBOARD_PAGES.includes(page)) throw new InvalidArgumentError(`page must be one of ${DASHBOARD_PAGES.join(', ')}, got ${shown(args.page)}`);
   const intervalMs = args.intervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
@@ -46,7 +47,7 @@ export async function streamDashboard(data: DashboardData, principal: Principal,
   }
   let sent = 0;
   while (!signal.aborted) {
-    send(await snapshot(data, principal, page, args));
+    send(await snapshot(data, principal, page, args, authorization));
     sent++;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, intervalMs);

@@ -65,6 +65,8 @@ export class WsEndpoint {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly principals = new WeakMap<WebSocket, Principal>();
+  /** Each socket's token as it came with the upgrade: the dashboard's overview reads the other nodes with it. */
+  private readonly tokens = new WeakMap<WebSocket, string>();
   private readonly holders = new WeakMap<WebSocket, string>();
   private readonly routes = new Map<string, { wss: WebSocketServer; onSocket: (ws: WebSocket) => void }>();
   readonly maxMessageBytes: number;
@@ -112,6 +114,7 @@ export class WsEndpoint {
           // In noServer mode 'connection' is ours to emit; the heartbeat below listens to it.
           this.wss.handleUpgrade(request, socket, head, (ws) => {
             this.principals.set(ws, principal);
+            if (token !== undefined) this.tokens.set(ws, token);
             this.wss.emit('connection', ws, request);
           }),
         (error: Error) => {
@@ -335,7 +338,7 @@ export class WsEndpoint {
       }
       case 'dashboard.subscribe':
         // The dashboard's live pages: 'snapshot' events (the JSON of GET /api/v1/dashboard/{page}) every intervalMs until cancelled.
-        return streamDashboard(s.dashboard, this.principals.get(ws)!, a, signal, (data) => this.send(ws, { id: request.id, event: 'snapshot', data }));
+        return streamDashboard(s.dashboard, this.principals.get(ws)!, a, signal, (data) => this.send(ws, { id: request.id, event: 'snapshot', data }), this.tokens.get(ws));
       default:
         throw new InvalidArgumentError(`unknown op ${shown(request.op)}`);
     }

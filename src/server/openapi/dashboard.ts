@@ -51,7 +51,22 @@ export const dashboardSchemas: Record<string, Doc> = {
         ['id', 'version', 'startedAt', 'uptimeSeconds', 'workers', 'durable', 'actors', 'process'],
       ),
       cluster: nullable(object({ backend: { type: 'string' }, stale: { type: ['string', 'null'] } }, ['backend', 'stale'])),
-      nodes: { type: 'array', items: object({ id: { type: 'string' }, version: { type: 'string' }, workers: int, startedAt: { type: 'string' }, uptimeSeconds: int, http: { type: ['string', 'null'] }, self: { type: 'boolean' } }, ['id', 'version', 'workers', 'startedAt', 'uptimeSeconds', 'http', 'self']) },
+      nodes: {
+        type: 'array',
+        items: object(
+          {
+            id: { type: 'string' },
+            version: { type: 'string' },
+            workers: int,
+            startedAt: { type: 'string' },
+            uptimeSeconds: int,
+            http: { type: ['string', 'null'] },
+            self: { type: 'boolean' },
+            figures: { ...nullable(object({ actors: int, cpuPercent: { type: ['number', 'null'] }, rssBytes: int }, ['actors', 'cpuPercent', 'rssBytes'])), description: 'Operators only: the node’s actors, CPU and memory, read from that node with the caller’s token (null for a tenant, with peers=false, or when it did not answer in time)' },
+          },
+          ['id', 'version', 'workers', 'startedAt', 'uptimeSeconds', 'http', 'self', 'figures'],
+        ),
+      },
       load: nullable({ type: 'array', items: ref('LoadSample'), description: 'The last five minutes, one sample per second, oldest first (operators only: null for a tenant)' }),
     },
     ['at', 'scope', 'node', 'cluster', 'nodes', 'load'],
@@ -110,7 +125,10 @@ export const dashboardPaths: Record<string, Doc> = {
     get: { tags, operationId: 'dashboardSession', summary: 'Whether the page must ask for a token', ...OPEN, responses: { 200: jsonReply('Auth on or off', object({ authRequired: { type: 'boolean' } }, ['authRequired'])), ...errors() } },
   },
   '/api/v1/dashboard/overview': get('dashboardOverview', 'The node, its cluster’s members and (operators) its load history', ref('DashboardOverview'), 'CPU, memory and the load per surface are node-wide figures: an operator’s only (`process` and `load` are null for a tenant).', {
-    parameters: [{ name: 'history', in: 'query', required: false, description: '`false`: only the newest load sample', schema: { enum: ['true', 'false'] } }],
+    parameters: [
+      { name: 'history', in: 'query', required: false, description: '`false`: only the newest load sample', schema: { enum: ['true', 'false'] } },
+      { name: 'peers', in: 'query', required: false, description: '`false`: do not read the other nodes’ figures (what a node asks of another)', schema: { enum: ['true', 'false'] } },
+    ],
   }),
   '/api/v1/dashboard/actors': get('dashboardActors', 'The actors running on this node', object({ actors: { type: 'array', items: ref('DashboardActor') } }, ['actors']), scoped),
   '/api/v1/dashboard/actors/{tenant}/{namespace}/{actor}': {
