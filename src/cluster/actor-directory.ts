@@ -34,9 +34,9 @@ type DirectoryClient = RedisClient & {
   plexDirectoryRelease(key: string, actorId: string, owner: string): Promise<number>;
 };
 
-export function directoryKey(tenant: string): string {
+export function directoryKey(tenant: string, prefix = 'plex:dir'): string {
   // Percent-encoded: a brace in a tenant name would otherwise end the hash tag early.
-  return `plex:dir:{${encodeURIComponent(tenant)}}`;
+  return `${prefix}:{${encodeURIComponent(tenant)}}`;
 }
 
 /** The tenant of a runtime actor id `tenant/namespace/name`. */
@@ -54,6 +54,12 @@ export class ActorDirectory {
     client: RedisClient,
     /** This node: `<id>.<incarnation>`. */
     readonly self: Owner,
+    /**
+     * Whose directory: actors (`plex:dir`), or another kind of thing a node
+     * owns cluster-wide under a tenant-qualified id (shard groups:
+     * src/cluster/cluster-groups.ts).
+     */
+    private readonly prefix = 'plex:dir',
   ) {
     if (typeof (client as unknown as Record<string, unknown>).plexDirectoryClaim !== 'function') {
       client.defineCommand('plexDirectoryClaim', { numberOfKeys: 1, lua: CLAIM });
@@ -64,7 +70,7 @@ export class ActorDirectory {
 
   /** The actor's owner, or undefined when no node claims it. */
   async lookup(actorId: string): Promise<Owner | undefined> {
-    const owner = await onBackend('look up an actor', () => this.client.hget(directoryKey(tenantOf(actorId)), actorId));
+    const owner = await onBackend('look up an actor', () => this.client.hget(directoryKey(tenantOf(actorId), this.prefix), actorId));
     return owner ?? undefined;
   }
 
@@ -74,7 +80,7 @@ export class ActorDirectory {
    * node when the claim held, else the node that has it.
    */
   async claim(actorId: string, replacing: Owner | undefined = undefined): Promise<Owner> {
-    const owner = await onBackend('claim an actor', () => this.client.plexDirectoryClaim(directoryKey(tenantOf(actorId)), actorId, this.self, replacing ?? ''));
+    const owner = await onBackend('claim an actor', () => this.client.plexDirectoryClaim(directoryKey(tenantOf(actorId), this.prefix), actorId, this.self, replacing ?? ''));
     if (owner === this.self) this.mine.add(actorId);
     return owner;
   }
@@ -86,7 +92,7 @@ export class ActorDirectory {
    */
   async claimFor(actorId: string, owner: Owner, replacing: Owner | undefined = undefined): Promise<Owner> {
     if (owner === this.self) return this.claim(actorId, replacing);
-    return onBackend('claim an actor', () => this.client.plexDirectoryClaim(directoryKey(tenantOf(actorId)), actorId, owner, replacing ?? ''));
+    return onBackend('claim an actor', () => this.client.plexDirectoryClaim(directoryKey(tenantOf(actorId), this.prefix), actorId, owner, replacing ?? ''));
   }
 
   /** Counts as this node's claim an entry another node made for it (`claimFor`): it is released when the actor stops or the node does. */
@@ -96,7 +102,7 @@ export class ActorDirectory {
 
   /** Every entry of a tenant's directory, actor id → owner (a listing: `plexspaces actors --where`, not a hot path). */
   async entries(tenant: string): Promise<Map<string, Owner>> {
-    const key = directoryKey(tenant);
+    const key = directoryKey(tenant, this.prefix);
     const entries = new Map<string, Owner>();
     let cursor = '0';
     do {
@@ -110,7 +116,7 @@ export class ActorDirectory {
   /** Gives up this node's entry for the actor (left alone when another node has taken it over). */
   async release(actorId: string): Promise<void> {
     this.mine.delete(actorId);
-    await onBackend('release an actor', () => this.client.plexDirectoryRelease(directoryKey(tenantOf(actorId)), actorId, this.self));
+    await onBackend('release an actor', () => this.client.plexDirectoryRelease(directoryKey(tenantOf(actorId), this.prefix), actorId, this.self));
   }
 
   /** Whether this node claimed the actor (and has not released it). */
@@ -132,6 +138,6 @@ export class ActorDirectory {
   async releaseAll(): Promise<void> {
     const ids = [...this.mine];
     this.mine.clear();
-    await Promise.allSettled(ids.map((id) => this.client.plexDirectoryRelease(directoryKey(tenantOf(id)), id, this.self)));
+    await Promise.allSettled(ids.map((id) => this.client.plexDirectoryRelease(directoryKey(tenantOf(id), this.prefix), id, this.self)));
   }
 }

@@ -8,6 +8,7 @@ import { RemoteActorCalls } from './remote-actor-calls.js';
 import { RemoteExits } from './remote-exits.js';
 import { ClusterSpawns } from './cluster-spawns.js';
 import { ClusterShards } from './cluster-shards.js';
+import { ClusterGroups } from './cluster-groups.js';
 import { DEFAULT_LINK_MAX_FRAME_BYTES } from './link/node-link.js';
 import { LINK_PATH, NodeLinks } from './link/node-links.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -50,6 +51,7 @@ export function startClusterActors(options: {
     handler: async (kind, body, peer) => {
       if (kind === 'actor.watch' || kind === 'actor.exited') return remoteExits!.serve(kind, body, peer);
       if (kind === 'shard.spawn' || kind === 'shard.stop' || kind === 'shard.evict') return shards!.serve(kind, body, peer);
+      if (kind === 'group.call') return options.service.serveGroupCall(body);
       return kind.startsWith('actor.') ? remoteCalls!.serve(kind, body, peer) : options.service.serveForwarded(kind, body);
     },
   });
@@ -73,6 +75,8 @@ export function startClusterActors(options: {
   // Shard groups created on this node spread their shards over the cluster's nodes (src/cluster/cluster-shards.ts).
   shards = new ClusterShards(actors.runtime, links, registry, directory, (tenant) => options.applications?.sync(tenant) ?? Promise.resolve(0));
   options.service.node.shardGroups.placeShardsWith(shards);
+  // Group ids are the cluster's, and any node answers a group's routes (forwarded to the node that drives it).
+  options.service.routeGroupsThrough(new ClusterGroups(options.client, links));
   const stopWatching = registry.onChange((event) => {
     if (event.type !== 'leave') return;
     const owner = `${event.node.id}.${event.node.incarnation}`;

@@ -362,7 +362,7 @@ export class GrpcServer {
           partition: (r.partition || undefined) as 'hash' | 'consistent-hash' | undefined,
           config: r.config || undefined,
         });
-        const info = s.listGroups(this.scopeOf(principal, r.group)).find((g) => g.id === created.id);
+        const info = (await s.listGroups(this.scopeOf(principal, r.group))).find((g) => g.id === created.id);
         return info === undefined ? created : { ...info, nodes: info.nodes.map((node) => node ?? '') };
       }),
       Delete: this.unary<Ref, object>(async (r, principal) => {
@@ -371,7 +371,7 @@ export class GrpcServer {
       }),
       List: this.unary<{ tenant?: string; namespace?: string }, object>(async (r, principal) => ({
         // Proto3 strings have no null: '' for a shard not running now.
-        groups: s.listGroups(this.scopeOf(principal, r)).map((g) => ({ ...g, nodes: g.nodes.map((node) => node ?? '') })),
+        groups: (await s.listGroups(this.scopeOf(principal, r))).map((g) => ({ ...g, nodes: g.nodes.map((node) => node ?? '') })),
       })),
       BulkUpdate: this.unary<Ref & { entries?: { keyJson?: string; valueJson?: string }[]; consistency?: string }, object>(async (r, principal) => {
         const entries = (r.entries ?? []).map((e, i) => [parseJson(e.keyJson, `entries[${i}].key_json`), parseJson(e.valueJson, `entries[${i}].value_json`)]);

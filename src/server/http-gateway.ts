@@ -300,7 +300,7 @@ export class HttpGateway {
 
     // Shard groups: /api/v1/shard-groups/{tenant}/{namespace}[/{id}[/{operation}]].
     const sg = '/api/v1/shard-groups/{}/{}';
-    this.route('GET', sg, async (_, [tenant, namespace], __, principal) => ({ body: { groups: s.listGroups(s.scope(principal, tenant, namespace)) } }));
+    this.route('GET', sg, async (_, [tenant, namespace], __, principal) => ({ body: { groups: await s.listGroups(s.scope(principal, tenant, namespace)) } }));
     this.route('POST', sg, async (request, [tenant, namespace], __, principal) => {
       const body = await bodyOf(request);
       return {

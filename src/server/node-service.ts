@@ -1,3 +1,4 @@
+import type { ClusterGroups } from '../cluster/cluster-groups.js';
 import type { ActorRouter } from '../cluster/actor-router.js';
 import type { ClusterApplications } from '../cluster/cluster-applications.js';
 import { Membership } from '../cluster/membership.js';
@@ -409,6 +410,16 @@ export class NodeService {
   }
 
   // ── shard groups (group-calls.ts) ────────────────────────────────────────
+
+  /** On a node of a cluster: group ids are the cluster's and a group's calls answer on any node (src/cluster/cluster-groups.ts). */
+  routeGroupsThrough(groups: ClusterGroups): void {
+    this.groupCalls.routeThrough(groups);
+  }
+
+  /** A group call another node forwarded to this one, the group's node. */
+  serveGroupCall(body: unknown): Promise<unknown> {
+    return this.groupCalls.serveForwarded(body);
+  }
 
   group(scope: Scope, id: string): ShardGroup {
     return this.groupCalls.group(scope, id);

@@ -109,6 +109,17 @@ describe('a shard group over the nodes of a cluster', () => {
     expect(new Set(all.shards.map((s) => s.node))).toEqual(new Set(['alpha', 'beta', 'gamma']));
     expect(all.shards.map((s) => s.node)).toEqual(await groupNodes(alpha, 'users'));
 
+    // Any node answers for the group (its calls go to alpha, which drives it), and its name is the cluster's.
+    expect((await post(beta, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' })).body.value).toBe(600);
+    expect((await post(gamma, '/users/barrier', { round: 4 })).body.satisfied).toBe(true);
+    expect(await groupNodes(gamma, 'users')).toEqual(await groupNodes(alpha, 'users'));
+    const twice = await post(beta, '', { id: 'users', application: 'kv', shards: 2 });
+    expect(twice.status).toBe(409);
+    expect((twice.body.error as { code: string; message: string }).message).toContain('on node alpha');
+    const unknown = await post(beta, '/nobody/reduce', { type: 'stats', op: 'sum', path: 'count' });
+    expect(unknown.status).toBe(404);
+    expect((unknown.body.error as { code: string }).code).toBe('PLEX_ERR_SHARD_GROUP_NOT_FOUND');
+
     // The shards are in the cluster's directory: every node lists where they run.
     const { actors } = (await (await fetch(`${beta.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
     const shardActors = actors.filter((a) => a.id.includes('/shard-'));
@@ -255,9 +266,14 @@ describe('a shard group over the nodes of a cluster', () => {
     expect(sum.body.value).toBe((599 * 600) / 2 + written);
   });
 
-  it('deleting the group stops its shards on every node', async () => {
-    const response = await fetch(`${alpha.http}${GROUPS}/users`, { method: 'DELETE' });
+  it('deleting the group (through another node) stops its shards on every node and frees its name', async () => {
+    const response = await fetch(`${beta.http}${GROUPS}/users`, { method: 'DELETE' });
     expect(response.status).toBe(200);
+    const { groups } = (await (await fetch(`${alpha.http}${GROUPS}`)).json()) as { groups: unknown[] };
+    expect(groups).toEqual([]);
+    const again = await post(beta, '', { id: 'users', application: 'kv', shards: 2 });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect((await fetch(`${beta.http}${GROUPS}/users`, { method: 'DELETE' })).status).toBe(200);
     await until('the shards to leave the directory', async () => {
       const { actors } = (await (await fetch(`${beta.http}/api/v1/actors`)).json()) as { actors: { id: string }[] };
       return actors.some((a) => a.id.includes('/shard-')) ? undefined : true;
