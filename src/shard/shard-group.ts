@@ -1,124 +1,20 @@
-import { setMaxListeners } from 'node:events';
-import { AbortError, BackpressureError, ErrorCode, InvalidArgumentError, RebalanceError, UsageError, type PlexError, shown } from '../errors.js';
+import { ErrorCode, InvalidArgumentError, RebalanceError, UsageError, shown } from '../errors.js';
 import type { ActorRuntime } from '../runtime/actor-runtime.js';
-import { checkDuration } from '../util/duration.js';
-import { setLongTimeout } from '../util/long-timer.js';
 import { aggregate, reduceValues, valueAt, type AggregateStrategy, type ReduceOp, type ShardResult } from './gather.js';
 import { bytesCodec, codecNamed, jsonCodec, type ShardCodec } from './shard-codec.js';
 import { consistentHashPartitioner, hashPartitioner, type Partitioner, type ShardKey } from './partitioner.js';
 import { localShardHost, type ShardHost } from './shard-host.js';
+import { ShardMessenger, type CollectRequest, type CollectResult } from './shard-messenger.js';
+import type { BulkUpdateResult, GatherOptions, GatherResult, MapItems, MapItemsResult, RelocateResult, ScaleResult, ShardGroupOptions } from './shard-group-types.js';
 
-export interface ShardGroupOptions {
-  /** Group id; shard actors are named `<actorPrefix><id>/shard-<i>`. */
-  readonly id: string;
-  /**
-   * Put before every shard actor's id. A node gives a tenant's group
-   * `tenant/namespace/`, so its shards' host calls run in that tenant's
-   * scope (coord/scope.ts) like every other actor of the tenant. Default ''.
-   */
-  readonly actorPrefix?: string;
-  /** A deployed module that speaks the shard protocol (docs/shard-groups.md). */
-  readonly module: string;
-  readonly shards: number;
-  /** Default `consistent-hash` (160 virtual nodes). */
-  readonly partition?: 'hash' | 'consistent-hash' | Partitioner;
-  /** Config handed to every shard's init. */
-  readonly config?: string;
-  /** Message encoding: `json` (default, SDK shards), `bytes` (core-module shards) or your own. */
-  readonly codec?: 'json' | 'bytes' | ShardCodec;
-  /**
-   * Run every shard on this shared memory (registered with
-   * `runtime.shareMemory`): payloads then carry offsets into it and the
-   * numbers themselves never cross threads.
-   */
-  readonly memory?: string;
-  /** Shards hold no keyed state: `scale` adds or removes shards without moving keys. Default false. */
-  readonly stateless?: boolean;
-  /**
-   * Messages in flight for the whole group. When reached, new operations
-   * wait for room (each still honours its deadline and signal) instead of
-   * queueing without bound. Default 10 000.
-   */
-  readonly maxInFlight?: number;
-  /** Restart a shard that crashes (a fresh instance with the same id). Default true. */
-  readonly restartCrashed?: boolean;
-  /**
-   * Where the shards run: by default this runtime's workers; a node of a
-   * cluster passes the cluster's nodes (src/cluster/cluster-shards.ts).
-   * With `memory` the shards run on this node whatever the host.
-   */
-  readonly host?: ShardHost;
-}
+export type { BulkUpdateResult, GatherOptions, GatherResult, MapItems, MapItemsResult, RelocateResult, ScaleResult, ShardGroupOptions } from './shard-group-types.js';
 
-export interface GatherOptions {
-  /** Shards that do not answer within this many ms are reported as `timeout`. Default 5000. */
-  readonly deadlineMs?: number;
-  /** Resolve as soon as this many shards answered `ok`; the rest are reported as `timeout`. Default: all. */
-  readonly minResponses?: number;
-  readonly signal?: AbortSignal;
-}
-
-export interface GatherResult<T = unknown> {
-  /** The aggregated `ok` answers. */
-  readonly value: T;
-  /** One entry per shard, in shard order. */
-  readonly shards: ShardResult[];
-  /** At least `minResponses` (default: every shard) answered `ok`. */
-  readonly satisfied: boolean;
-}
-
-export interface BulkUpdateResult {
-  readonly entries: number;
-  /** Per-shard status of the batches (`ok` without waiting under `eventual`). */
-  readonly shards: ShardResult[];
-}
-
-/** Items for `mapItems`: a JSON array, or a typed array sent as raw bytes. */
-export type MapItems = readonly unknown[] | Int32Array | Uint32Array | Float32Array | Float64Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
-
-export interface MapItemsResult<T> {
-  /** One result per item, in item order (same typed-array type for typed input); items of a failed chunk are `undefined` / 0. */
-  readonly values: T;
-  /** One status per chunk, in chunk order (`shard` says where it ran). */
-  readonly chunks: ShardResult[];
-  /** Every chunk answered `ok`. */
-  readonly complete: boolean;
-}
-
-export interface ScaleResult {
-  readonly from: number;
-  readonly to: number;
-  /** Keys each shard held before, summed. */
-  readonly keys: number;
-  /** Keys that changed owner (moved shard to shard). */
-  readonly moved: number;
-  readonly elapsedMs: number;
-}
-
+/** A rebalance or a relocation in progress: operations on the keys it moves, and collectives, wait for `done`. */
 interface Migration {
   readonly next: Partitioner;
   /** Shards being moved to another node whole (`relocate`): their keys wait too. */
   readonly relocating?: ReadonlySet<number>;
   readonly done: Promise<void>;
-}
-
-export interface RelocateResult {
-  /** The shards that moved, now running where the host placed them. */
-  readonly moved: string[];
-  /** Entries carried over. */
-  readonly keys: number;
-}
-
-interface CollectRequest {
-  /** Shard index per message (a shard may appear more than once). */
-  readonly shards: readonly number[];
-  readonly type: string;
-  readonly payloadFor: (shard: number, index: number) => unknown;
-  readonly options: GatherOptions;
-  readonly onResult?: (result: ShardResult) => void;
-  /** Defaults: the group's actors and codec. */
-  readonly ids?: readonly string[];
-  readonly codec?: ShardCodec;
 }
 
 /**
@@ -134,9 +30,7 @@ export class ShardGroup {
   readonly codec: ShardCodec;
   private partitioner: Partitioner;
   private actorIds: string[];
-  private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
-  private readonly maxInFlight: number;
+  private readonly messenger: ShardMessenger;
   private readonly unsubscribe: () => void;
   private deleted = false;
   private migration: Migration | undefined;
@@ -153,9 +47,9 @@ export class ShardGroup {
     this.codec = codecNamed(options.codec);
     this.partitioner = partitioner;
     this.actorIds = Array.from({ length: partitioner.shardCount }, (_, i) => this.actorIdOf(i));
-    this.maxInFlight = options.maxInFlight ?? 10_000;
     // Shared memory is this process's: shards on it cannot run anywhere else.
     this.host = options.host !== undefined && options.memory === undefined ? options.host : localShardHost(runtime);
+    this.messenger = new ShardMessenger(this.id, this.host, options.maxInFlight ?? 10_000);
     const stopHearingLosses = this.host.onLost((actorId, why) => {
       if (this.deleted || options.restartCrashed === false) return;
       const index = this.actorIds.indexOf(actorId);
@@ -710,126 +604,10 @@ export class ShardGroup {
     return this.collect({ shards: this.actorIds.map((_, i) => i), type, payloadFor, options, onResult });
   }
 
-  /**
-   * Sends one message per entry of `shards`, in parallel under one deadline;
-   * calls `onResult` as each answer arrives. Never rejects for a shard's
-   * failure (that is its status); rejects only on abort or bad options.
-   */
-  private async collect(request: CollectRequest): Promise<{ results: ShardResult[]; firstOk?: ShardResult; satisfied: boolean }> {
+  /** One message per entry of `shards` through the messenger (src/shard/shard-messenger.ts), to this group's actors in its codec unless the request says. */
+  private collect(request: CollectRequest): Promise<CollectResult> {
     this.assertAlive();
-    const { shards, type, payloadFor, options, onResult } = request;
-    const ids = request.ids ?? this.actorIds;
-    const codec = request.codec ?? this.codec;
-    const deadlineMs = options.deadlineMs ?? 5000;
-    const minResponses = options.minResponses ?? shards.length;
-    checkDuration('deadlineMs', deadlineMs, { positive: true });
-    if (!Number.isSafeInteger(minResponses) || minResponses < 0 || minResponses > shards.length) {
-      throw new InvalidArgumentError(`minResponses must be an integer in 0..${shards.length}, got ${minResponses}`);
-    }
-    const payloads = shards.map((shard, i) => codec.encode(payloadFor(shard, i)));
-    const signal = options.signal;
-    if (signal?.aborted) throw new AbortError(signal.reason);
-    const started = performance.now();
-    await this.acquire(shards.length, started + deadlineMs, signal);
-    const results: (ShardResult | undefined)[] = new Array(shards.length);
-    /** Where each message went (a shard's node, when the host says), read as it is sent: a lost shard's node is forgotten. */
-    const nodes: (string | undefined)[] = new Array(shards.length);
-    let firstOk: ShardResult | undefined;
-    let okCount = 0;
-    // Only a caller's signal needs cancelling the asks; without one, unanswered asks end at the deadline.
-    const controller = signal === undefined ? undefined : new AbortController();
-    if (controller !== undefined) setMaxListeners(0, controller.signal); // one listener per ask
-    const onAbort = () => controller!.abort(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let pending = shards.length;
-        if (pending === 0 || minResponses === 0) resolve();
-        controller?.signal.addEventListener('abort', () => reject(new AbortError(controller.signal.reason)), { once: true });
-        const timeoutMs = Math.max(1, started + deadlineMs - performance.now());
-        shards.forEach((shard, i) => {
-          const actorId = ids[shard];
-          nodes[i] = this.host.nodeOf(actorId);
-          this.host
-            .ask(actorId, type, payloads[i], { timeoutMs, signal: controller?.signal })
-            .then(
-              (bytes): ShardResult => {
-                let value: unknown;
-                try {
-                  value = codec.decode(bytes);
-                } catch (error) {
-                  return { shard, actorId, status: 'error', latencyMs: performance.now() - started, errorCode: ErrorCode.BadReply, errorMessage: `${codec.name} codec could not decode the reply: ${(error as Error).message}` };
-                }
-                const failure = codec.failure?.(value);
-                if (failure !== undefined) return { shard, actorId, status: 'error', latencyMs: performance.now() - started, errorCode: ErrorCode.HandlerFailed, errorMessage: failure };
-                return { shard, actorId, status: 'ok', latencyMs: performance.now() - started, value };
-              },
-              (error: PlexError): ShardResult => ({
-                shard,
-                actorId,
-                status: error.code === 'PLEX_ERR_ASK_TIMEOUT' ? 'timeout' : 'error',
-                latencyMs: performance.now() - started,
-                errorCode: error.code ?? 'PLEX_ERR',
-                errorMessage: error.message,
-              }),
-            )
-            .then((result) => {
-              this.release(1);
-              if (results[i] !== undefined || (result.errorCode === 'PLEX_ERR_ABORTED' && controller?.signal.aborted === true)) return;
-              results[i] = nodes[i] === undefined ? result : { ...result, node: nodes[i] };
-              onResult?.(results[i]);
-              if (result.status === 'ok') {
-                firstOk ??= result;
-                okCount++;
-              }
-              pending--;
-              if (pending === 0 || okCount >= minResponses) resolve();
-            });
-        });
-      });
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-    const now = performance.now();
-    // Array.from, not map: unanswered slots are holes, which map skips.
-    const filled = Array.from(
-      { length: shards.length },
-      (_, i): ShardResult =>
-        results[i] ?? {
-          shard: shards[i],
-          actorId: ids[shards[i]],
-          status: 'timeout',
-          latencyMs: now - started,
-          errorCode: 'PLEX_ERR_ASK_TIMEOUT',
-          errorMessage: 'no answer before the gather completed',
-          ...(nodes[i] === undefined ? {} : { node: nodes[i] }),
-        },
-    );
-    return { results: filled, firstOk, satisfied: okCount >= minResponses };
-  }
-
-  private async acquire(n: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    while (this.inFlight + n > this.maxInFlight && this.inFlight > 0) {
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) throw new BackpressureError(`shard group ${this.id}: no room for ${n} more messages before the deadline (maxInFlight ${this.maxInFlight})`);
-      if (signal?.aborted) throw new AbortError(signal.reason);
-      // Wake on room or at the deadline, whichever comes first.
-      await new Promise<void>((resolve) => {
-        const timer = setLongTimeout(resolve, remaining, { ref: true });
-        this.waiting.push(() => {
-          timer.clear();
-          resolve();
-        });
-      });
-    }
-    this.inFlight += n;
-  }
-
-  private release(n: number): void {
-    this.inFlight -= n;
-    if (this.waiting.length === 0) return;
-    const waiters = this.waiting.splice(0);
-    for (const wake of waiters) wake();
+    return this.messenger.collect({ ...request, ids: request.ids ?? this.actorIds, codec: request.codec ?? this.codec });
   }
 }
 
