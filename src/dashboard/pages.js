@@ -140,16 +140,43 @@ async function benchmarksPage(main) {
         'section',
         { 'data-testid': 'suite', 'data-suite': suite.file },
         el('h2', {}, `${suite.file} `, el('span', { class: 'muted' }, `${suite.date} · Node ${suite.node} · ${suite.cpu}`)),
+        throughputChart(suite),
         el(
           'table',
           {},
           el('thead', {}, el('tr', {}, el('th', {}, 'id'), el('th', { class: 'num' }, 'value'), el('th', {}, 'unit'), el('th', {}, 'baseline'), el('th', { class: 'num' }, 'ratio'), el('th', {}, 'target'), el('th', {}, 'check'))),
-          el('tbody', {}, ...suite.results.map((r) => el('tr', { 'data-result': r.id }, el('td', {}, r.id), el('td', { class: 'num', 'data-col': 'value' }, number(r.value)), el('td', {}, r.unit), el('td', {}, r.baseline ?? ''), el('td', { class: 'num' }, r.ratio === undefined ? '' : `${r.ratio}×`), el('td', {}, r.target ?? ''), el('td', { class: 'muted' }, r.check ?? '')))),
+          el('tbody', {}, ...suite.results.map((r) => el('tr', { 'data-result': r.id }, el('td', {}, r.id), el('td', { class: 'num', 'data-col': 'value' }, number(r.value)), el('td', {}, r.unit), el('td', {}, r.baseline ?? ''), el('td', { class: 'num' }, r.ratio === undefined ? '' : `${r.ratio}×`), el('td', {}, r.target ?? ''), el('td', { class: 'muted', title: r.check ?? '' }, el('span', { class: 'clip' }, r.check ?? ''))))),
         ),
         suite.notes.length > 0 ? el('ul', { class: 'note' }, ...suite.notes.map((n) => el('li', {}, n))) : '',
       ),
     ),
   );
+}
+
+/** A bar chart (uPlot, log scale: the rows span orders of magnitude) of a suite's rates — the results whose unit is per second. */
+function throughputChart(suite) {
+  const rows = suite.results.filter((r) => r.unit.endsWith('/s') && r.value > 0);
+  if (rows.length === 0) return '';
+  const target = el('div', { class: 'chart', 'data-testid': 'bench-chart' });
+  const xs = rows.map((_, i) => i);
+  new uPlot(
+    {
+      title: `${suite.file}: rates (log scale)`,
+      width: 1200,
+      height: 360,
+      scales: { x: { time: false, range: [-0.5, rows.length - 0.5] }, y: { distr: 3 } },
+      axes: [
+        { values: (_, ticks) => ticks.map((t) => (Number.isInteger(t) && rows[t] ? rows[t].id : '')), incrs: [1], rotate: -30, size: 130, gap: 4 },
+        { size: 90, values: (_, ticks) => ticks.map((t) => (t === null || t === undefined ? '' : t.toLocaleString('en'))) },
+      ],
+      legend: { show: false },
+      cursor: { show: false },
+      series: [{}, { label: 'value', fill: 'rgba(47,111,222,0.55)', stroke: '#2f6fde', paths: uPlot.paths.bars({ size: [0.6, 60] }), points: { show: false } }],
+    },
+    [xs, rows.map((r) => r.value)],
+    target,
+  );
+  return target;
 }
 
 export const PAGES = {
