@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { openApiDocument } from '../../src/server/openapi/document.js';
 import { operationOf, pointerOf, SchemaChecker } from '../support/openapi-check.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { deployModule } from '../support/deploy-module.js';
 import { startNodeProcess, type NodeProcess } from '../support/node-process.js';
@@ -104,6 +104,19 @@ beforeAll(async () => {
   await api(open, '/api/v1/tuplespace/default/default/orders/read', { body: { template: ['order', null] } });
   await api(open, '/api/v1/shard-groups/default/default', { body: { id: 'users', application: 'counter', shards: 3 } });
   for (let i = 0; i < 3; i++) await api(open, '/api/v1/shard-groups/default/default/users/scatter-gather', { body: { type: 'get' } });
+  // A bundle under a supervisor: a counter and an actor that traps when asked, restarted once.
+  const bundle = new FormData();
+  bundle.set('application_id', 'tallies');
+  const child = (id: string, file: string) => `[[supervisor.children]]\nid = "${id}"\nmodule = "${file}"\nworld = "plexspaces:core@0.1.0"\n`;
+  bundle.set('manifest', `[application]\nname = "tallies"\nversion = "1.0.0"\n\n[supervisor]\nstrategy = "one_for_one"\n\n${child('tally-a', 'counter.wasm')}\n${child('flaky', 'misbehaving.wasm')}`);
+  bundle.append('wasm_file', new Blob([Buffer.from(builtActor('counter'))]), 'counter.wasm');
+  bundle.append('wasm_file', new Blob([Buffer.from(builtActor('misbehaving'))]), 'misbehaving.wasm');
+  const deployed = await fetch(`${open.http}/api/v1/applications/deploy`, { method: 'POST', body: bundle });
+  expect(deployed.status, await deployed.clone().text()).toBe(201);
+  const trapped = await fetch(`${open.http}/api/v1/actors/flaky/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message_type: 'trap', application_id: 'tallies' }) });
+  expect(((await trapped.json()) as { error: { code: string } }).error.code).toBe('PLEX_ERR_ACTOR_TRAPPED');
+  // The supervisor restarts it after the crash report: wait for that (expect.poll is for tests, vi.waitFor works in hooks).
+  await vi.waitFor(async () => expect((await api<{ actors: { id: string; restarts: number }[] }>(open, '/api/v1/dashboard/actors')).actors.find((a) => a.id === 'flaky')?.restarts).toBe(1));
   for (const key of ['config/mode', 'config/limit']) await api(open, '/api/v1/kv/default/default/put', { body: { key, value: 'on' } });
   expect((await fetch(`${open.http}/api/v1/blobs/default/default/reports/q1.csv`, { method: 'PUT', body: 'a,b\n1,2\n', headers: { 'content-type': 'text/csv' } })).status).toBe(201);
 
@@ -167,9 +180,18 @@ describe('every page in a real browser, auth off', () => {
     const tally = actors.find((a) => a.id === 'tally')!;
     expect(await cell(page, 'actors', 'default/default/tally', 'module').textContent()).toBe(tally.module);
     expect(Number(await cell(page, 'actors', 'default/default/tally', 'worker').textContent())).toBe(tally.worker);
+    // The supervised actor that trapped: its restart and crash, as the API counts them.
+    const flaky = actors.find((a) => a.id === 'flaky') as unknown as { restarts: number; crashes: number };
+    expect(flaky).toMatchObject({ restarts: 1, crashes: 1 });
+    expect(await cell(page, 'actors', 'default/default/flaky', 'restarts').textContent()).toBe('1');
+    expect(await cell(page, 'actors', 'default/default/flaky', 'crashes').textContent()).toBe('1');
+    // The bundle's supervision tree lists both children, running again.
+    const tree = page.locator('[data-application="default/tallies"]');
+    expect(await tree.textContent()).toContain('tally-a (worker) running');
+    expect(await tree.textContent()).toContain('flaky (worker) running restarts 1');
     // Filtering leaves only the matching rows.
     await page.fill('[data-testid="actor-filter"]', 'tally');
-    expect(await page.locator('[data-testid="actors"] tbody tr[data-row]').count()).toBe(1);
+    expect(await page.locator('[data-testid="actors"] tbody tr[data-row]').count()).toBe(2); // tally, tally-a
 
     await openPage(page, open, 'spaces');
     const count = await api<{ count: number }>(open, '/api/v1/tuplespace/default/default/orders/count', { body: { template: ['order', null] } });
@@ -241,6 +263,17 @@ describe('every page in a real browser, auth off', () => {
     } finally {
       second.close();
     }
+  });
+
+  it('shows an actor’s recent crashes on its page', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await openPage(page, open, 'actor/default/default/flaky');
+    const { crashes } = await api<{ crashes: { code: string }[] }>(open, '/api/v1/dashboard/actors/default/default/flaky');
+    expect(crashes.map((c) => c.code)).toEqual(['PLEX_ERR_ACTOR_TRAPPED']);
+    expect(await page.textContent('[data-testid="actor-crashes"]')).toContain('PLEX_ERR_ACTOR_TRAPPED');
+    expect(await page.textContent('[data-field="restarts"]')).toBe('1');
+    expect(errors()).toEqual([]);
+    await page.close();
   });
 
   it('asks an actor from its page and shows the reply', async () => {
