@@ -66,6 +66,7 @@ const LANDING_PAGE = `<!doctype html>
 <li><a href="/docs">API docs (Swagger UI)</a> and the <a href="/api/v1/openapi.json">OpenAPI 3.1 description</a></li>
 <li><a href="/api/v1/health">Health</a> and <a href="/api/v1/info">node info</a></li>
 <li><a href="/metrics">Prometheus metrics</a></li>
+<li><a href="/dashboard">Dashboard</a>: the node, its actors, spaces, shard groups and jobs, live</li>
 <li>Websocket: <code>/ws</code> on this port, for <code>PlexClient.connect('ws://…/ws')</code></li>
 </ul>
 <p>With auth on, everything but this page, the docs and health needs a bearer token (in Swagger UI: <b>Authorize</b>).</p>
