@@ -150,8 +150,8 @@ export class ClusterShards implements ShardHost {
    * is asked to move those. Resolves with the shards moved; a group that
    * cannot move one rejects with its reason.
    */
-  async drain(): Promise<string[]> {
-    const own = [...this.placed].filter(([, owner]) => owner === this.self).map(([actorId]) => actorId);
+  async drain(options: { ownGroups: boolean } = { ownGroups: true }): Promise<string[]> {
+    const own = options.ownGroups ? [...this.placed].filter(([, owner]) => owner === this.self).map(([actorId]) => actorId) : [];
     const byDriver = new Map<Owner, string[]>();
     for (const [actorId, { driver }] of this.hosted) byDriver.set(driver, [...(byDriver.get(driver) ?? []), actorId]);
     await Promise.all([

@@ -12,6 +12,11 @@ import type { Logger } from './logger.js';
 import type { NodeConfig } from './node-config.js';
 import { PlexNode } from './plex-node.js';
 
+/** How long a stopping node may spend moving its actors and shards to the other nodes. */
+const DRAIN_ON_STOP_MS = 30_000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /** A node listening, joined to its cluster if it has one, its applications and shard groups restored. */
 export interface StartedNode {
   readonly node: PlexNode;
@@ -116,7 +121,16 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Starte
     sharedSpaces: wakeups !== undefined,
     restored: { applications: apps.restored, groups: groups.restored },
     async stop() {
-      // Goodbye first: the other nodes see this one leave at once instead of after its heartbeat lapses.
+      // Drained first, while still a member: its durable and virtual actors stop with their state saved
+      // before anyone takes them over, and the shards it runs move with their keys (bounded: a stop must end).
+      const drained = server.service.drainBeforeStop();
+      drained.catch(() => undefined); // reported below, or too late to matter
+      const bounded = await Promise.race([drained.then(() => 'done' as const), delay(DRAIN_ON_STOP_MS).then(() => 'late' as const)]).catch((error: unknown) => {
+        log.warn('could not drain this node before it stops', { error: (error as Error).message });
+        return 'failed' as const;
+      });
+      if (bounded === 'late') log.warn(`draining this node took over ${DRAIN_ON_STOP_MS / 1000} s; stopping anyway`);
+      // Then goodbye: the other nodes see this one leave at once instead of after its heartbeat lapses.
       await cluster?.leave();
       await server.close();
       await node.stop();

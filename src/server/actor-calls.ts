@@ -48,6 +48,11 @@ export class ActorCalls {
   /** The cluster's applications (src/cluster/cluster-applications.ts): read before an id is called unknown. */
   private applications: { sync(tenant: string): Promise<number> } | undefined;
 
+  /** Whether messages go through the cluster's actor directory (a node of a cluster with a secret). */
+  get routed(): boolean {
+    return this.router !== undefined;
+  }
+
   /** Routes messages through the cluster's actor directory from now on (src/cluster/actor-router.ts). */
   routeThrough(router: ActorRouter, applications?: { sync(tenant: string): Promise<number> }): void {
     this.router = router;

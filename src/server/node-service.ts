@@ -394,9 +394,27 @@ export class NodeService {
     if (!principal.operator) throw new ForbiddenError('draining a node is an operator’s action (auth.operators)');
     const registry = this.membership.clustered;
     if (registry === undefined) throw new InvalidArgumentError('this node is alone (no --cluster): there is no other node to move its actors to');
+    return this.drainNow(registry);
+  }
+
+  /**
+   * The same drain as the node stops (SIGTERM), before it leaves the
+   * cluster: its durable and virtual actors stop with their state saved
+   * before a survivor can take them over (no moment when both run them),
+   * and the shards it runs move with their keys. Only on a node of a
+   * cluster with a secret (actors and shards are its own otherwise).
+   */
+  async drainBeforeStop(): Promise<{ node: string; moved: string[]; kept: string[]; shards: string[] } | undefined> {
+    const registry = this.membership.clustered;
+    if (registry === undefined || !this.actors.routed) return undefined;
+    // This node's own groups stop with it (their shards elsewhere too): only other nodes' shards move.
+    return this.drainNow(registry, { ownGroups: false });
+  }
+
+  private async drainNow(registry: NonNullable<Membership['clustered']>, options: { ownGroups: boolean } = { ownGroups: true }): Promise<{ node: string; moved: string[]; kept: string[]; shards: string[] }> {
     // Marked draining first, so the shards' new places (and the actors') are other nodes.
     await registry.drain();
-    const shards = await this.node.shardGroups.drainShards();
+    const shards = await this.node.shardGroups.drainShards(options);
     return { node: registry.self.id, ...(await this.actors.drain(registry)), shards };
   }
 

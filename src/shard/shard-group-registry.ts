@@ -43,8 +43,8 @@ export class ShardGroupRegistry {
   }
 
   /** Moves the shards this node runs to the other nodes of its cluster (`plexspaces drain`); none on a node alone. */
-  async drainShards(): Promise<string[]> {
-    return (await this.host?.drain?.()) ?? [];
+  async drainShards(options: { ownGroups: boolean } = { ownGroups: true }): Promise<string[]> {
+    return (await this.host?.drain?.(options)) ?? [];
   }
 
   get(id: string): ShardGroup {

@@ -44,8 +44,12 @@ export interface ShardHost {
    * the ones that are its own (ShardGroup.relocate) and resolves when done.
    */
   onEvict?(listener: (actorIds: readonly string[]) => Promise<void>): () => void;
-  /** Moves every shard this node runs to the other nodes (`plexspaces drain`); resolves with their ids. */
-  drain?(): Promise<string[]>;
+  /**
+   * Moves every shard this node runs to the other nodes (`plexspaces drain`); resolves with their ids.
+   * `ownGroups: false` (a node that stops): only the shards of other nodes' groups, since this node's
+   * own groups end with it.
+   */
+  drain?(options: { ownGroups: boolean }): Promise<string[]>;
 }
 
 /** Shards on this node's workers, spread by shard index: what a node alone (and the library) uses. */

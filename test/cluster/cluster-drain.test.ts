@@ -90,7 +90,7 @@ describe('draining a node before a planned stop', () => {
     const response = await fetch(`${alpha.http}/api/v1/cluster/drain`, { method: 'POST' });
     const body = (await response.json()) as unknown;
     expect(response.status).toBe(200);
-    expect(body).toEqual({ node: 'alpha', moved: [], kept: ['default/default/scratch-1'] });
+    expect(body).toEqual({ node: 'alpha', moved: [], kept: ['default/default/scratch-1'], shards: [] });
     const document = (await (await fetch(`${alpha.http}/api/v1/openapi.json`)).json()) as Record<string, unknown>;
     const pointer = pointerOf('paths', '/api/v1/cluster/drain', 'post', 'responses', '200', 'content', 'application/json', 'schema');
     expect(new SchemaChecker(document).errors(pointer, body)).toEqual([]);

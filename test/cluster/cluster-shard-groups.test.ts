@@ -126,7 +126,7 @@ describe('a shard group over the nodes of a cluster', () => {
     expect(shardActors.map((a) => a.node).sort()).toEqual(['alpha', 'alpha', 'beta', 'beta', 'gamma', 'gamma']);
   });
 
-  it('scale after a node joined puts the new shards on it and moves each key once', async () => {
+  it('scale after a node joined puts the new shards on it and moves each key once; its planned stop moves them on', async () => {
     const delta = await start('delta');
     await until('alpha to see delta', async () => ((await clusterNodes(alpha)).includes('delta') ? true : undefined));
     const before = await gather(alpha, 'keys');
@@ -151,9 +151,16 @@ describe('a shard group over the nodes of a cluster', () => {
     // The values came along.
     const sum = await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'sum' });
     expect(sum.body.value).toBe((599 * 600) / 2);
+
+    // A planned stop (SIGTERM) drains first: delta's shards move to the others with their keys.
+    const exited = new Promise((resolve) => delta.child.once('exit', resolve));
+    delta.child.kill('SIGTERM');
+    await exited;
+    expect((await groupNodes(alpha, 'users')).slice(6).every((node) => node !== 'delta' && node !== null)).toBe(true);
+    expect((await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' })).body.value).toBe(600);
+    expect((await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'sum' })).body.value).toBe((599 * 600) / 2);
     await post(alpha, '/users/scale', { shards: 6 });
     expect((await post(alpha, '/users/reduce', { type: 'stats', op: 'sum', path: 'count' })).body.value).toBe(600);
-    delta.child.kill('SIGTERM');
     await until('delta to leave', async () => (!(await clusterNodes(alpha)).includes('delta') ? true : undefined));
   });
 

@@ -64,11 +64,19 @@ export const nodePaths: Record<string, Doc> = {
       operationId: 'drain',
       summary: 'Move this node’s actors to the other nodes before a planned stop (operators)',
       description:
-        'Marks the node as draining in the cluster’s registry (nothing new is placed on it), then stops each durable actor it claimed with a checkpoint and releases its directory entry: its next message activates it on another node with its state. Actors whose state lives only on this node are kept and listed. 400 on a node alone.',
+        'Marks the node as draining in the cluster’s registry (nothing new is placed on it), then stops each durable actor it claimed with a checkpoint and releases its directory entry: its next message activates it on another node with its state. Actors whose state lives only on this node are kept and listed. The shards of shard groups it runs move to other nodes with their keys. A node stopped with SIGTERM drains the same way first. 400 on a node alone.',
       responses: {
         200: jsonReply(
           'What moved and what stayed',
-          object({ node: { type: 'string' }, moved: { type: 'array', items: { type: 'string' } }, kept: { type: 'array', items: { type: 'string' } } }, ['node', 'moved', 'kept']),
+          object(
+            {
+              node: { type: 'string' },
+              moved: { type: 'array', items: { type: 'string' } },
+              kept: { type: 'array', items: { type: 'string' } },
+              shards: { type: 'array', items: { type: 'string' }, description: 'Shards of shard groups that ran here, moved to other nodes with their keys' },
+            },
+            ['node', 'moved', 'kept', 'shards'],
+          ),
         ),
         ...errors(400, 401, 403, 503),
       },
