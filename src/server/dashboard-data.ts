@@ -90,6 +90,17 @@ export class DashboardData {
     }
   }
 
+  /** `visible` for many rows: asked once per tenant / namespace (a tenant's page on a busy node would otherwise throw once per foreign row). */
+  private visibility(principal: Principal): (tenant: string, namespace: string) => boolean {
+    const known = new Map<string, boolean>();
+    return (tenant, namespace) => {
+      const key = `${tenant}/${namespace}`;
+      let answer = known.get(key);
+      if (answer === undefined) known.set(key, (answer = this.visible(principal, tenant, namespace)));
+      return answer;
+    };
+  }
+
   /**
    * The node (and its cluster's members), with node-wide figures and the load history for an
    * operator. With `peers` (default) an operator also gets each other node's CPU, memory and
@@ -131,9 +142,10 @@ export class DashboardData {
     const restarts = new Map<string, number>();
     const applications = new Map<string, { modules: readonly string[]; applicationId: string }[]>();
     const rows: ActorRow[] = [];
+    const visible = this.visibility(principal);
     for (const placement of node.runtime.placement()) {
       const parsed = parseActorId(placement.actorId);
-      if (parsed === undefined || !this.visible(principal, parsed.tenant, parsed.namespace)) continue;
+      if (parsed === undefined || !visible(parsed.tenant, parsed.namespace)) continue;
       let apps = applications.get(parsed.tenant);
       if (apps === undefined) {
         apps = node.applications.list(parsed.tenant);
@@ -196,7 +208,8 @@ export class DashboardData {
     return [...tenants].sort(compare).flatMap((tenant) =>
       node.applications
         .list(tenant)
-        .filter((app) => this.visible(principal, tenant, app.namespace ?? 'default') || principal.operator)
+        // A module application is its tenant's in every namespace; a bundle runs in one.
+        .filter((app) => app.namespace === undefined || this.visible(principal, tenant, app.namespace))
         .map((app) => ({ tenant, applicationId: app.applicationId, name: app.name, version: app.version, kind: app.kind, modules: app.modules, namespace: app.namespace ?? null, supervision: this.tree(tenant, app.applicationId) })),
     );
   }
@@ -208,7 +221,8 @@ export class DashboardData {
 
   /** Open spaces `principal` may see, with their sizes and what remote clients did to them lately. */
   async spaces(principal: Principal) {
-    const open = this.service.node.spaces.openSpaces().filter(({ ref }) => this.visible(principal, ref.tenant, ref.namespace));
+    const visible = this.visibility(principal);
+    const open = this.service.node.spaces.openSpaces().filter(({ ref }) => visible(ref.tenant, ref.namespace));
     const rows = await Promise.all(
       open.map(async ({ ref, space }) => {
         // A shared space answers from Redis; one that cannot answer now shows no sizes rather than failing the page.
