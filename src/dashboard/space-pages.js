@@ -56,7 +56,7 @@ export async function spacesPage(main) {
     el('button', { type: 'submit' }, 'Run'),
   );
 
-  const watchTemplate = el('input', { value: '[]', 'data-testid': 'watch-template', size: 28 });
+  const watchTemplate = el('input', { placeholder: '["order", null]', required: true, 'data-testid': 'watch-template', size: 28 });
   const watchLog = el('pre', { class: 'watch-log', 'data-testid': 'watch-log' }, '');
   let watch;
   const stopWatch = () => {

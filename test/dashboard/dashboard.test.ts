@@ -292,6 +292,22 @@ describe('every page in a real browser, auth off', () => {
     await page.close();
   });
 
+  it('watches a space live: a tuple written through the API shows in the watch view', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await openPage(page, open, 'spaces');
+    await page.fill('[data-testid="op-space"]', 'watched');
+    await page.fill('[data-testid="watch-template"]', '["alert", null]');
+    await page.click('[data-testid="watch-form"] button[type="submit"]');
+    // The watch is open once the space has a watcher (the Spaces table's own live figures say so).
+    await expect.poll(() => cell(page, 'spaces', 'default/default/watched', 'watchers').textContent()).toBe('1');
+    await api(open, '/api/v1/tuplespace/default/default/watched/write', { body: { tuple: ['alert', 'disk full'] } });
+    await expect.poll(() => page.textContent('[data-testid="watch-log"]')).toContain('write ["alert","disk full"]');
+    await page.click('[data-testid="watch-form"] button[type="button"]'); // Stop
+    await expect.poll(() => cell(page, 'spaces', 'default/default/watched', 'watchers').textContent()).toBe('0');
+    expect(errors()).toEqual([]);
+    await page.close();
+  });
+
   it('takes a tuple from the form and the live count drops', async () => {
     const { page, errors } = await watchedPage(browser);
     await openPage(page, open, 'spaces');
