@@ -308,7 +308,7 @@ describe('every page in a real browser, auth off', () => {
     await page.close();
   });
 
-  it('takes a tuple from the form and the live count drops', async () => {
+  it('takes a tuple from the form and the live count drops; a write from it brings it back, a read shows it', async () => {
     const { page, errors } = await watchedPage(browser);
     await openPage(page, open, 'spaces');
     const before = (await api<{ count: number }>(open, '/api/v1/tuplespace/default/default/orders/count', { body: { template: ['order', null] } })).count;
@@ -321,6 +321,16 @@ describe('every page in a real browser, auth off', () => {
     // No reload: the websocket's snapshots bring the new count.
     await expect.poll(() => cell(page, 'spaces', 'default/default/orders', 'tuples').textContent()).toBe(String(before - 1));
     expect((await api<{ count: number }>(open, '/api/v1/tuplespace/default/default/orders/count', { body: { template: ['order', null] } })).count).toBe(before - 1);
+    // A write from the same form brings it back, and a read shows the tuple without taking it.
+    await page.selectOption('[data-testid="op-operation"]', 'write');
+    await page.fill('[data-testid="op-tuple"]', '["order", 99]');
+    await page.click('[data-testid="op-form"] button[type="submit"]');
+    await expect.poll(() => cell(page, 'spaces', 'default/default/orders', 'tuples').textContent()).toBe(String(before));
+    await page.selectOption('[data-testid="op-operation"]', 'read');
+    await page.fill('[data-testid="op-tuple"]', '["order", 99]');
+    await page.click('[data-testid="op-form"] button[type="submit"]');
+    await expect.poll(() => page.textContent('[data-testid="op-result"]')).toContain('99');
+    expect((await api<{ tuple: unknown }>(open, '/api/v1/tuplespace/default/default/orders/read', { body: { template: ['order', 99] } })).tuple).toEqual(['order', 99]);
     expect(errors()).toEqual([]);
     await page.close();
   });
