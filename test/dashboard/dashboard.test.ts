@@ -189,6 +189,13 @@ describe('every page in a real browser, auth off', () => {
     const tree = page.locator('[data-application="default/tallies"]');
     expect(await tree.textContent()).toContain('tally-a (worker) running');
     expect(await tree.textContent()).toContain('flaky (worker) running restarts 1');
+    // A click on a header sorts by that column; another click turns the order round.
+    const ids = () => page.locator('[data-testid="actors"] tbody tr[data-row] td[data-col="id"]').allTextContents();
+    const byId = actors.map((a) => a.id).sort((a, b) => a.localeCompare(b));
+    await page.click('[data-testid="actors"] th[data-key="id"]');
+    expect(await ids()).toEqual(byId);
+    await page.click('[data-testid="actors"] th[data-key="id"]');
+    expect(await ids()).toEqual([...byId].reverse());
     // Filtering leaves only the matching rows.
     await page.fill('[data-testid="actor-filter"]', 'tally');
     expect(await page.locator('[data-testid="actors"] tbody tr[data-row]').count()).toBe(2); // tally, tally-a
