@@ -27,7 +27,14 @@ const CHANNEL = 'plex:apps';
 const packr = new Packr({ useRecords: false });
 
 // `placement` is absent in entries written before placement existed: those place nothing.
-type Stored = [rev: string, name: string, version: string, durable: boolean, wasm: Uint8Array, placement?: unknown];
+/** A bundle's part of its entry: what the other nodes install it from (its tree runs on the node that deployed it). */
+interface StoredBundle {
+  readonly namespace: string;
+  readonly manifest: string;
+  readonly files: Record<string, Uint8Array>;
+}
+
+type Stored = [rev: string, name: string, version: string, durable: boolean, wasm: Uint8Array | null, placement?: unknown, bundle?: StoredBundle | null];
 
 function appsKey(tenant: string): string {
   return `plex:apps:{${encodeURIComponent(tenant)}}`;
@@ -67,12 +74,24 @@ export class ClusterApplications {
     return apps;
   }
 
+  /** After a bundle deploy on this node: the other nodes install its modules and virtual kinds (its tree runs here). */
+  async publishedBundle(info: ApplicationInfo, manifest: string, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    if (info.kind !== 'bundle') return;
+    const hash = createHash('sha256').update(manifest);
+    for (const [file, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`\n${file}\n`).update(bytes);
+    const rev = revOf(info, hash.digest());
+    await this.publish(info, [rev, info.name, info.version, info.durable, null, null, { namespace: info.namespace ?? 'default', manifest, files: Object.fromEntries(files) }]);
+  }
+
   /** After a module deploy on this node: the cluster's copy, and a word to the other nodes. */
   async published(info: ApplicationInfo, wasm: Uint8Array): Promise<void> {
     if (info.kind !== 'module') return;
+    await this.publish(info, [revOf(info, wasm), info.name, info.version, info.durable, wasm, info.placement ?? null]);
+  }
+
+  private async publish(info: ApplicationInfo, stored: Stored): Promise<void> {
     const key = `${info.tenant}\n${info.applicationId}`;
-    const rev = revOf(info, wasm);
-    const stored: Stored = [rev, info.name, info.version, info.durable, wasm, info.placement ?? null];
+    const rev = stored[0];
     this.publishing.add(key);
     try {
       await onBackend('share the application with the cluster', async () => {
@@ -163,11 +182,19 @@ export class ClusterApplications {
     this.sync(tenant).catch((error: unknown) => this.log.warn('cannot bring this node’s applications in line with the cluster’s', { tenant, error: (error as Error).message }));
   }
 
-  private async install(tenant: string, applicationId: string, [rev, name, version, durable, wasm, placement]: Stored): Promise<boolean> {
+  private async install(tenant: string, applicationId: string, [rev, name, version, durable, wasm, placement, bundle]: Stored): Promise<boolean> {
     const key = `${tenant}\n${applicationId}`;
     if (this.revs.get(key) === rev) return false;
     try {
-      await this.registry.deploy(tenant, applicationId, name, version, new Uint8Array(wasm), { durable, placement });
+      if (bundle !== undefined && bundle !== null) {
+        // Its modules and virtual kinds; the tree stays on the node that deployed it (or here, if this node deployed it too).
+        const files = new Map(Object.entries(bundle.files).map(([file, bytes]) => [file, new Uint8Array(bytes)] as const));
+        const own = this.registry.runsTree(tenant, applicationId);
+        await this.registry.deployBundle(tenant, bundle.namespace, applicationId, bundle.manifest, files, { name, version }, { tree: own, keep: own });
+      } else {
+        if (wasm === null) throw new Error('the cluster’s entry has neither a module nor a bundle');
+        await this.registry.deploy(tenant, applicationId, name, version, new Uint8Array(wasm), { durable, placement });
+      }
       this.revs.set(key, rev);
       this.log.info('application installed from the cluster', { tenant, application: applicationId, version });
       return true;

@@ -34,6 +34,20 @@ export interface ApplicationInfo {
   /** A module in a cluster: which nodes its actors may run on (src/cluster/placement.ts); none: the node the first message reaches. */
   readonly placement?: Placement;
   readonly actors?: readonly string[];
+  /**
+   * A bundle installed from the cluster (deployed through another node):
+   * its modules and virtual kinds are here, its supervision tree runs on
+   * the node that deployed it.
+   */
+  readonly treeElsewhere?: boolean;
+}
+
+/** How a bundle is deployed here: the way a user does (tree started, copy kept), or installed from the cluster. */
+export interface BundleDeployOptions {
+  /** Start its supervision tree here. Default true. */
+  readonly tree?: boolean;
+  /** Keep a copy in the data directory for the next start. Default true (one from the cluster comes from the cluster again). */
+  readonly keep?: boolean;
 }
 
 const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
@@ -109,13 +123,34 @@ export class ApplicationRegistry {
    * names, by file name. Its actors run in `namespace` as
    * `tenant/namespace/<child id>`.
    */
-  deployBundle(tenant: string, namespace: string, applicationId: string, manifestText: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string } = {}): Promise<ApplicationInfo> {
+  deployBundle(
+    tenant: string,
+    namespace: string,
+    applicationId: string,
+    manifestText: string,
+    files: ReadonlyMap<string, Uint8Array>,
+    meta: { name?: string; version?: string } = {},
+    options: BundleDeployOptions = {},
+  ): Promise<ApplicationInfo> {
     // Every file sent counts (those the manifest does not name too): a bound known before anything is parsed.
     const bytes = [...files.values()].reduce((sum, file) => sum + file.byteLength, 0);
-    return this.withModuleBytes(tenant, applicationId, bytes, () => this.deployBundleNow(tenant, namespace, applicationId, manifestText, files, meta));
+    return this.withModuleBytes(tenant, applicationId, bytes, () => this.deployBundleNow(tenant, namespace, applicationId, manifestText, files, meta, options));
   }
 
-  private async deployBundleNow(tenant: string, namespace: string, applicationId: string, manifestText: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string }): Promise<ApplicationInfo> {
+  /** Whether this node runs the bundle's supervision tree (it deployed it, rather than installed it from the cluster). */
+  runsTree(tenant: string, applicationId: string): boolean {
+    return this.apps.get(key(tenant, applicationId))?.supervisor !== undefined;
+  }
+
+  private async deployBundleNow(
+    tenant: string,
+    namespace: string,
+    applicationId: string,
+    manifestText: string,
+    files: ReadonlyMap<string, Uint8Array>,
+    meta: { name?: string; version?: string },
+    options: BundleDeployOptions,
+  ): Promise<ApplicationInfo> {
     checkId('tenant', tenant);
     checkId('namespace', namespace);
     checkId('application_id', applicationId);
@@ -144,17 +179,19 @@ export class ApplicationRegistry {
     const deployedNow = [...prepared.values()].map((m) => m.name);
     const prefix = `${tenant}/${namespace}/`;
     const virtualKinds = this.defineVirtual(manifest, prefix, moduleName, virtualFacets);
-    let supervisor: Supervisor;
-    try {
-      supervisor = await Supervisor.start(this.system, `${prefix}${applicationId}`, spec, { idPrefix: prefix });
-    } catch (error) {
-      for (const kind of virtualKinds) this.system.undefineVirtual(kind);
-      for (const m of deployedNow) runtime.undeploy(m);
-      throw error;
+    let supervisor: Supervisor | undefined;
+    if (options.tree !== false) {
+      try {
+        supervisor = await Supervisor.start(this.system, `${prefix}${applicationId}`, spec, { idPrefix: prefix });
+      } catch (error) {
+        for (const kind of virtualKinds) this.system.undefineVirtual(kind);
+        for (const m of deployedNow) runtime.undeploy(m);
+        throw error;
+      }
+      supervisor.onEvent((event) => {
+        if (event.type === 'escalate') process.stderr.write(`plexspaces: application ${tenant}/${applicationId} gave up: ${event.error.message}\n`);
+      });
     }
-    supervisor.onEvent((event) => {
-      if (event.type === 'escalate') process.stderr.write(`plexspaces: application ${tenant}/${applicationId} gave up: ${event.error.message}\n`);
-    });
     const bytes = manifest.modules.reduce((sum, file) => sum + files.get(file)!.byteLength, 0);
     const info: ApplicationInfo = {
       tenant,
@@ -168,9 +205,15 @@ export class ApplicationRegistry {
       deployedAt: new Date().toISOString(),
       durable: manifest.durable,
       namespace,
-      actors: supervisor.childInfo().filter((c) => c.kind === 'worker').map((c) => c.ref),
+      actors: supervisor === undefined ? [] : supervisor.childInfo().filter((c) => c.kind === 'worker').map((c) => c.ref),
+      ...(supervisor === undefined ? { treeElsewhere: true } : {}),
     };
     this.apps.set(key(tenant, applicationId), { info, supervisor, virtualKinds });
+    if (options.keep === false) {
+      // What the next start restores is this node's own deploys; an older copy of its own would start the tree here again.
+      if (this.dataDir !== null) rmSync(join(this.dataDir, 'apps', tenant, applicationId), { recursive: true, force: true });
+      return info;
+    }
     const stored: Record<string, Uint8Array | string> = { 'app-config.toml': manifestText };
     for (const file of manifest.modules) stored[file] = files.get(file)!;
     this.persist(info, stored);

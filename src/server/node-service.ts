@@ -293,9 +293,12 @@ export class NodeService {
   }
 
   /** A bundle: its manifest and module files; its actors run in the scope's namespace. */
-  deployBundle(scope: Scope, applicationId: string, manifest: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string } = {}) {
+  async deployBundle(scope: Scope, applicationId: string, manifest: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string } = {}) {
     this.check(scope);
-    return this.node.applications.deployBundle(scope.tenant, scope.namespace, applicationId, manifest, files, meta);
+    const info = await this.node.applications.deployBundle(scope.tenant, scope.namespace, applicationId, manifest, files, meta);
+    // Its tree runs here; the other nodes install its modules and virtual kinds, so its virtual actors answer through any node.
+    await this.clusterApplications?.publishedBundle(info, manifest, files);
+    return info;
   }
 
   // ── key-value (the store actors reach with kv-*, in the same scope) ───────

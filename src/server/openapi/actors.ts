@@ -47,6 +47,7 @@ export const actorSchemas: Record<string, Doc> = {
       placement: ref('Placement'),
       namespace: { type: 'string', description: 'Bundles: the namespace its actors run in' },
       actors: { type: 'array', items: { type: 'string' }, description: 'Bundles: the ids of the actors it started' },
+      treeElsewhere: { type: 'boolean', description: 'A bundle installed from the cluster (deployed through another node): its modules and virtual kinds are here, its supervision tree runs on the node that deployed it' },
     },
     ['tenant', 'applicationId', 'name', 'version', 'kind', 'module', 'modules', 'bytes', 'deployedAt', 'durable'],
   ),

@@ -1,0 +1,113 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
+import { buildActor } from '../../src/sdk/build-actor.js';
+import { startNodeProcess, type NodeProcess } from '../support/node-process.js';
+
+// A bundle deployed through one node of a cluster is the cluster's
+// (src/cluster/cluster-applications.ts): every node installs its modules and
+// its virtual kinds, so a virtual actor answers through any node and is
+// active on exactly one (the directory's claim) — its count goes on
+// whichever node is asked; the supervision tree runs on the node that
+// deployed it only.
+
+const root = join(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'plex-cluster-bundles-'));
+const children: ChildProcess[] = [];
+let redis: RedisProcess;
+let counter: Uint8Array;
+let alpha: NodeProcess;
+let beta: NodeProcess;
+
+const MANIFEST = `[application]
+name = "tally"
+version = "1.0.0"
+
+[supervisor]
+strategy = "one_for_one"
+
+[[supervisor.children]]
+id = "keeper"
+type = "worker"
+module = "counter.wasm"
+restart = "permanent"
+
+[[virtual]]
+kind = "tally"
+module = "counter.wasm"
+idle_timeout_seconds = 3600
+`;
+
+beforeAll(async () => {
+  [redis, { component: counter }] = await Promise.all([startRedisServer(), buildActor(join(root, 'test/fixtures/sdk/article-counter.ts'))]);
+  const config = join(dir, 'cluster.toml');
+  writeFileSync(config, `[cluster]\nredis = ["${redis.url}"]\nheartbeat_ttl_ms = 8000\nsecret = "bundles across the cluster"\n`);
+  const start = (id: string) => startNodeProcess(join(dir, id), children, { args: ['--config', config, '--node-id', id] });
+  [alpha, beta] = await Promise.all([start('alpha'), start('beta')]);
+}, 180_000);
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function ask(node: NodeProcess, actor: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${node.http}/api/v1/actors/${actor}/ask`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ message_type: 'increment', payload: { amount: 1 } }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function applications(node: NodeProcess): Promise<{ applicationId: string; kind: string; treeElsewhere?: boolean }[]> {
+  return ((await (await fetch(`${node.http}/api/v1/applications`)).json()) as { applications: { applicationId: string; kind: string; treeElsewhere?: boolean }[] }).applications;
+}
+
+describe('a bundle deployed through one node of a cluster', () => {
+  it('is installed on every node; its virtual actors answer through any node, active on one', async () => {
+    const form = new FormData();
+    form.set('application_id', 'tally');
+    form.set('manifest', new File([MANIFEST], 'app-config.toml'));
+    form.append('wasm_file', new File([Buffer.from(counter)], 'counter.wasm'));
+    const deployed = await fetch(`${alpha.http}/api/v1/applications/deploy`, { method: 'POST', body: form });
+    expect(deployed.status, await deployed.clone().text()).toBe(201);
+
+    // Beta has it from the cluster (its tree runs on alpha) once it heard of the deploy.
+    const deadline = Date.now() + 20_000;
+    while (!(await applications(beta)).some((a) => a.applicationId === 'tally')) {
+      if (Date.now() > deadline) throw new Error('beta never installed the bundle');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await applications(beta)).find((a) => a.applicationId === 'tally')).toMatchObject({ kind: 'bundle', treeElsewhere: true });
+    expect((await applications(alpha)).find((a) => a.applicationId === 'tally')?.treeElsewhere).toBeUndefined();
+
+    // One actor, whichever node is asked: its count goes on.
+    const counts = [];
+    for (const node of [beta, alpha, beta, alpha]) {
+      const reply = await ask(node, 'tally:shared');
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      counts.push(reply.body.count);
+    }
+    expect(counts).toEqual([1, 2, 3, 4]);
+    const { actors } = (await (await fetch(`${alpha.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
+    expect(actors.filter((a) => a.id === 'tally:shared')).toHaveLength(1);
+    // The tree's child runs on alpha only.
+    expect(actors.find((a) => a.id === 'keeper')?.node).toBe('alpha');
+    const { actors: betaOwn } = (await (await fetch(`${beta.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
+    expect(betaOwn.filter((a) => a.node === 'beta').map((a) => a.id)).not.toContain('keeper');
+  });
+
+  it('undeployed through the node that deployed it, it is gone from the others', async () => {
+    expect((await fetch(`${alpha.http}/api/v1/applications/tally`, { method: 'DELETE' })).status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    while ((await applications(beta)).some((a) => a.applicationId === 'tally')) {
+      if (Date.now() > deadline) throw new Error('beta still has the bundle');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await ask(beta, 'tally:other')).status).toBe(404);
+  });
+});
