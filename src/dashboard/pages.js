@@ -37,7 +37,17 @@ async function overviewPage(main) {
     { testid: 'nodes', rowKey: (n) => n.id },
   );
   const charts = el('div', { class: 'charts' });
-  main.replaceChildren(el('h1', {}, 'Overview'), cards, el('h2', {}, 'Nodes'), nodes.node, el('h2', {}, 'Load over the last minutes'), charts);
+  const workers = sortableTable(
+    [
+      { key: 'worker', label: 'worker thread', num: true },
+      { key: 'actors', label: 'actors', num: true },
+      { key: 'queued', label: 'queued messages', num: true },
+      { key: 'inFlight', label: 'asks in flight', num: true },
+    ],
+    { testid: 'workers', rowKey: (w) => String(w.worker) },
+  );
+  const workerSection = first.node.process === null ? [] : [el('h2', {}, 'Worker threads of this node'), workers.node];
+  main.replaceChildren(el('h1', {}, 'Overview'), cards, el('h2', {}, 'Nodes'), nodes.node, ...workerSection, el('h2', {}, 'Load over the last minutes'), charts);
   // Seconds shown on the charts (the history the node keeps).
   const samples = [];
   let opsChart;
@@ -83,6 +93,7 @@ async function overviewPage(main) {
       card('data', 'node-durable', n.durable ? 'durable' : 'in memory'),
     );
     // CPU, memory and actors of every node are an operator's figures (each node read with the same token).
+    if (p !== null) workers.update(p.workerQueues);
     nodes.update(overview.nodes.map((node) => ({ ...node, ...(node.figures ?? { actors: null, cpuPercent: null, rssBytes: null }) })));
     add(overview.load);
   }

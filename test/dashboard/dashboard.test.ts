@@ -168,6 +168,9 @@ describe('every page in a real browser, auth off', () => {
     expect(await page.textContent('[data-testid="node-version"]')).toBe(overview.node.version);
     expect(Number(await page.textContent('[data-testid="node-workers"]'))).toBe(overview.node.workers);
     expect(Number(await page.textContent('[data-testid="node-actors"]'))).toBe(overview.node.actors);
+    // One row per worker thread, with the actors the runtime placed on it.
+    const placed = await api<{ node: { process: { workerQueues: { worker: number; actors: number }[] } } }>(open, '/api/v1/dashboard/overview?history=false');
+    for (const w of placed.node.process.workerQueues) expect(await cell(page, 'workers', String(w.worker), 'actors').textContent(), `worker ${w.worker}`).toBe(String(w.actors));
     // The load charts got samples: the node's history has operations on the http surface.
     const history = await api<{ load: { surfaces: { http: { ops: number } } }[] }>(open, '/api/v1/dashboard/overview');
     expect(history.load.some((s) => s.surfaces.http.ops > 0)).toBe(true);
