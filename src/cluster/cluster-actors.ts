@@ -69,9 +69,11 @@ export function startClusterActors(options: {
   actors.reachRemoteActorsThrough(remoteCalls);
   actors.watchRemoteExitsThrough(remoteExits);
   // Actors that actors spawn are in the directory too, from their spawn to their exit.
-  const spawns = new ClusterSpawns(directory, registry.self.incarnation);
+  const spawns = new ClusterSpawns(directory, registry.self.incarnation, (owner) => links.liveNow(owner));
   actors.runtime.registerSpawnsWith(spawns);
   const stopReleasing = actors.runtime.onExit((report) => spawns.exited(report.actorId));
+  // So are the workers of bundles' supervision trees: any node reaches them.
+  void options.service.node.applications.claimChildrenWith(spawns);
   // Shard groups created on this node spread their shards over the cluster's nodes (src/cluster/cluster-shards.ts).
   shards = new ClusterShards(actors.runtime, links, registry, directory, (tenant) => options.applications?.sync(tenant) ?? Promise.resolve(0));
   options.service.node.shardGroups.placeShardsWith(shards);

@@ -19,12 +19,15 @@ export class ClusterSpawns implements SpawnRegistry {
   constructor(
     private readonly directory: ActorDirectory,
     incarnation: string,
+    /** Whether a node that holds an entry is alive: a dead one's entry is taken over (a restarted node's tree, a respawn after a crash). */
+    private readonly isLive: (owner: string) => Promise<boolean> = async () => true,
   ) {
     this.idTag = incarnation.slice(0, 8);
   }
 
   async claim(actorId: string): Promise<void> {
-    const owner = await this.directory.claim(actorId);
+    let owner = await this.directory.claim(actorId);
+    if (owner !== this.directory.self && !(await this.isLive(owner))) owner = await this.directory.claim(actorId, owner);
     if (owner !== this.directory.self) {
       const error = new ActorExistsError(actorId);
       throw Object.assign(error, { message: `${error.message} on node ${peerNode(owner)}` });

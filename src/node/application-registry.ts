@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { InvalidArgumentError, InvalidManifestError, ModuleNotFoundError, shown } from '../errors.js';
 import type { ActorSystem } from '../actors/actor-system.js';
-import { Supervisor } from '../actors/supervisor.js';
+import { Supervisor, type SupervisorOptions } from '../actors/supervisor.js';
+import type { SpawnRegistry } from '../runtime/actor-runtime-types.js';
 import { durabilityFacets, parseManifest, supervisorSpec, type AppManifest, type DurabilityRequest } from './app-manifest.js';
 import type { FacetSpec } from '../actors/facet.js';
 import type { TenantQuotas } from './tenant-quotas.js';
@@ -79,6 +80,8 @@ export class ApplicationRegistry {
   private readonly apps = new Map<string, Deployed>();
   /** Bytes of deploys under way, by `tenant:application` (see withModuleBytes). */
   private readonly deploying = new Map<string, number>();
+  /** Set on a node of a cluster with a secret: bundles' workers are claimed in the actor directory. */
+  private childClaims: SpawnRegistry | undefined;
 
   constructor(
     private readonly system: ActorSystem,
@@ -137,6 +140,37 @@ export class ApplicationRegistry {
     return this.withModuleBytes(tenant, applicationId, bytes, () => this.deployBundleNow(tenant, namespace, applicationId, manifestText, files, meta, options));
   }
 
+  /**
+   * From now on the workers of bundles' trees are the cluster's (a node of
+   * a cluster with a secret: src/cluster/cluster-spawns.ts): each is
+   * claimed in the actor directory before it starts and released when it
+   * exits, so any node reaches it. The trees already running claim theirs now.
+   */
+  async claimChildrenWith(claims: SpawnRegistry): Promise<void> {
+    this.childClaims = claims;
+    const refs = (supervisor: Supervisor): string[] =>
+      supervisor.childInfo().flatMap((child) => (child.kind === 'worker' ? (child.running ? [child.ref] : []) : refs(supervisor.childSupervisor(child.id)!)));
+    for (const { supervisor } of this.apps.values()) {
+      if (supervisor === undefined) continue;
+      for (const ref of refs(supervisor)) await claims.claim(ref).catch((error: unknown) => process.stderr.write(`plexspaces: cannot make ${ref} the cluster's: ${(error as Error).message}\n`));
+    }
+  }
+
+  /** How a bundle's worker starts: claimed first when its actors are the cluster's. */
+  private startWorker(): SupervisorOptions['startWorker'] {
+    const claims = this.childClaims;
+    if (claims === undefined) return undefined;
+    return async (spec, actorId) => {
+      await claims.claim(actorId);
+      try {
+        await this.system.spawn(spec.module, { id: actorId, config: spec.config, trapExits: spec.trapExits, worker: spec.worker, facets: spec.facets });
+      } catch (error) {
+        claims.unclaim(actorId);
+        throw error;
+      }
+    };
+  }
+
   /** Whether this node runs the bundle's supervision tree (it deployed it, rather than installed it from the cluster). */
   runsTree(tenant: string, applicationId: string): boolean {
     return this.apps.get(key(tenant, applicationId))?.supervisor !== undefined;
@@ -182,7 +216,7 @@ export class ApplicationRegistry {
     let supervisor: Supervisor | undefined;
     if (options.tree !== false) {
       try {
-        supervisor = await Supervisor.start(this.system, `${prefix}${applicationId}`, spec, { idPrefix: prefix });
+        supervisor = await Supervisor.start(this.system, `${prefix}${applicationId}`, spec, { idPrefix: prefix, startWorker: this.startWorker() });
       } catch (error) {
         for (const kind of virtualKinds) this.system.undefineVirtual(kind);
         for (const m of deployedNow) runtime.undeploy(m);

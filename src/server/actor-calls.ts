@@ -293,7 +293,8 @@ export class ActorCalls {
         // A virtual kind comes from a bundle, which is this node's own (and so is the state it saves): it stays.
         if (this.node.actors.isVirtual(actorId)) return false;
         const app = this.node.applications.list(tenantOf(actorId)).find((a) => a.modules.includes(module));
-        return app !== undefined && app.durable && this.node.runtime.canSnapshot(module);
+        // A bundle's worker belongs to its supervision tree, which runs here: its supervisor would only start it here again.
+        return app !== undefined && app.kind === 'module' && app.durable && this.node.runtime.canSnapshot(module);
       },
       async (actorId) => {
         if (this.node.runtime.has(actorId)) await this.node.actors.stopGracefully(actorId);

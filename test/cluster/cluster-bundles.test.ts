@@ -95,8 +95,15 @@ describe('a bundle deployed through one node of a cluster', () => {
     expect(counts).toEqual([1, 2, 3, 4]);
     const { actors } = (await (await fetch(`${alpha.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
     expect(actors.filter((a) => a.id === 'tally:shared')).toHaveLength(1);
-    // The tree's child runs on alpha only.
+    // The tree's child runs on alpha only, and any node reaches it (it is in the directory).
     expect(actors.find((a) => a.id === 'keeper')?.node).toBe('alpha');
+    const keeper = [];
+    for (const node of [beta, alpha, beta]) {
+      const reply = await ask(node, 'keeper');
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      keeper.push(reply.body.count);
+    }
+    expect(keeper).toEqual([1, 2, 3]);
     const { actors: betaOwn } = (await (await fetch(`${beta.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
     expect(betaOwn.filter((a) => a.node === 'beta').map((a) => a.id)).not.toContain('keeper');
   });
