@@ -9,6 +9,7 @@ import { RemoteExits } from './remote-exits.js';
 import { ClusterSpawns } from './cluster-spawns.js';
 import { ClusterShards } from './cluster-shards.js';
 import { ClusterGroups } from './cluster-groups.js';
+import { ClusterTrees } from './cluster-trees.js';
 import { DEFAULT_LINK_MAX_FRAME_BYTES } from './link/node-link.js';
 import { LINK_PATH, NodeLinks } from './link/node-links.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -72,8 +73,17 @@ export function startClusterActors(options: {
   const spawns = new ClusterSpawns(directory, registry.self.incarnation, (owner) => links.liveNow(owner));
   actors.runtime.registerSpawnsWith(spawns);
   const stopReleasing = actors.runtime.onExit((report) => spawns.exited(report.actorId));
-  // So are the workers of bundles' supervision trees: any node reaches them.
-  void options.service.node.applications.claimChildrenWith(spawns);
+  // A bundle's tree runs on one node (taken over by a survivor when that node leaves), and its workers
+  // are the cluster's actors: any node reaches them. Trees restored before the join take their places first.
+  const trees = new ClusterTrees(options.client, links, registry, options.service.node.applications, options.log);
+  options.applications?.treesThrough(trees);
+  void (async () => {
+    // Not in this turn of the event loop: ioredis's auto-pipeline opened before the directory's scripts were
+    // defined (above) lacks them, and a script command queued into it fails inside ioredis.
+    await new Promise((resolve) => setImmediate(resolve));
+    await trees.joined();
+    await options.service.node.applications.claimChildrenWith(spawns);
+  })().catch((error: unknown) => options.log?.warn('cannot place this node’s bundle trees in the cluster', { error: (error as Error).message }));
   // Shard groups created on this node spread their shards over the cluster's nodes (src/cluster/cluster-shards.ts).
   shards = new ClusterShards(actors.runtime, links, registry, directory, (tenant) => options.applications?.sync(tenant) ?? Promise.resolve(0));
   options.service.node.shardGroups.placeShardsWith(shards);
@@ -112,6 +122,7 @@ export function startClusterActors(options: {
       stopReleasing();
       stopRejoins();
       shards!.close();
+      trees.close();
       links.close();
       await directory.releaseAll();
       await options.applications?.close();

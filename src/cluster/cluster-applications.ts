@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ClusterTrees } from './cluster-trees.js';
 import { Cluster } from 'ioredis';
 import { Packr } from 'msgpackr';
 import type { ApplicationInfo, ApplicationRegistry } from '../node/application-registry.js';
@@ -46,6 +47,7 @@ function revOf(info: Pick<ApplicationInfo, 'name' | 'version' | 'durable' | 'pla
 }
 
 export class ClusterApplications {
+  private trees: ClusterTrees | undefined;
   /** tenant\napplication id → the rev installed here, as the cluster has it. */
   private readonly revs = new Map<string, string>();
   /** Keys this node is writing to the cluster right now: syncs leave them alone. */
@@ -81,6 +83,13 @@ export class ClusterApplications {
     for (const [file, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`\n${file}\n`).update(bytes);
     const rev = revOf(info, hash.digest());
     await this.publish(info, [rev, info.name, info.version, info.durable, null, null, { namespace: info.namespace ?? 'default', manifest, files: Object.fromEntries(files) }]);
+    // Its tree runs here now (unless a live node runs it already: src/cluster/cluster-trees.ts).
+    await this.trees?.deployed(info.tenant, info.applicationId);
+  }
+
+  /** Where bundles' trees run (set once the node's links exist). */
+  treesThrough(trees: ClusterTrees): void {
+    this.trees = trees;
   }
 
   /** After a module deploy on this node: the cluster's copy, and a word to the other nodes. */
@@ -189,8 +198,7 @@ export class ClusterApplications {
       if (bundle !== undefined && bundle !== null) {
         // Its modules and virtual kinds; the tree stays on the node that deployed it (or here, if this node deployed it too).
         const files = new Map(Object.entries(bundle.files).map(([file, bytes]) => [file, new Uint8Array(bytes)] as const));
-        const own = this.registry.runsTree(tenant, applicationId);
-        await this.registry.deployBundle(tenant, bundle.namespace, applicationId, bundle.manifest, files, { name, version }, { tree: own, keep: own });
+        await this.registry.deployBundle(tenant, bundle.namespace, applicationId, bundle.manifest, files, { name, version }, { tree: this.registry.runsTree(tenant, applicationId), keep: this.registry.keptHere(tenant, applicationId) });
       } else {
         if (wasm === null) throw new Error('the cluster’s entry has neither a module nor a bundle');
         await this.registry.deploy(tenant, applicationId, name, version, new Uint8Array(wasm), { durable, placement });

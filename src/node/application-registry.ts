@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { InvalidArgumentError, InvalidManifestError, ModuleNotFoundError, shown } from '../errors.js';
 import type { ActorSystem } from '../actors/actor-system.js';
-import { Supervisor, type SupervisorOptions } from '../actors/supervisor.js';
+import { Supervisor, type SupervisorOptions, type SupervisorSpec } from '../actors/supervisor.js';
 import type { SpawnRegistry } from '../runtime/actor-runtime-types.js';
 import { durabilityFacets, parseManifest, supervisorSpec, type AppManifest, type DurabilityRequest } from './app-manifest.js';
 import type { FacetSpec } from '../actors/facet.js';
@@ -62,6 +62,10 @@ interface Deployed {
   info: ApplicationInfo;
   supervisor?: Supervisor;
   virtualKinds?: string[];
+  /** A bundle: its supervision tree, to start here (at deploy, or when this node takes it over from a dead one). */
+  tree?: { readonly name: string; readonly spec: SupervisorSpec; readonly prefix: string };
+  /** Deployed through this node (a copy kept for its next start), not only installed from the cluster. */
+  kept?: boolean;
 }
 
 /**
@@ -171,6 +175,52 @@ export class ApplicationRegistry {
     };
   }
 
+  /**
+   * Starts a bundle's tree here that ran elsewhere (this node takes it over
+   * from a dead node: src/cluster/cluster-trees.ts). False when it already
+   * runs here or the application is not a bundle here.
+   */
+  async startTree(tenant: string, applicationId: string): Promise<boolean> {
+    const deployed = this.apps.get(key(tenant, applicationId));
+    if (deployed?.tree === undefined || deployed.supervisor !== undefined) return false;
+    deployed.supervisor = await this.startSupervisor(tenant, applicationId, deployed.tree);
+    const { treeElsewhere: _elsewhere, ...info } = deployed.info;
+    deployed.info = { ...info, actors: deployed.supervisor.childInfo().filter((c) => c.kind === 'worker').map((c) => c.ref) };
+    return true;
+  }
+
+  /** Stops a bundle's tree here (another node runs it: this one restarted after it took over); its modules stay. */
+  async stopTree(tenant: string, applicationId: string): Promise<boolean> {
+    const deployed = this.apps.get(key(tenant, applicationId));
+    if (deployed?.supervisor === undefined) return false;
+    const supervisor = deployed.supervisor;
+    deployed.supervisor = undefined;
+    await supervisor.stop().catch(() => undefined);
+    // Marked once its workers are gone: the listing then says what is true.
+    deployed.info = { ...deployed.info, actors: [], treeElsewhere: true };
+    return true;
+  }
+
+  /** The bundles of every tenant: whether their tree runs here, and whether they were deployed through this node (`kept`). */
+  bundles(): { tenant: string; applicationId: string; treeHere: boolean; kept: boolean }[] {
+    return [...this.apps.values()]
+      .filter((d) => d.tree !== undefined)
+      .map((d) => ({ tenant: d.info.tenant, applicationId: d.info.applicationId, treeHere: d.supervisor !== undefined, kept: d.kept === true }));
+  }
+
+  /** Whether the application was deployed through this node (its copy is kept here), not only installed from the cluster. */
+  keptHere(tenant: string, applicationId: string): boolean {
+    return this.apps.get(key(tenant, applicationId))?.kept === true;
+  }
+
+  private async startSupervisor(tenant: string, applicationId: string, tree: NonNullable<Deployed['tree']>): Promise<Supervisor> {
+    const supervisor = await Supervisor.start(this.system, tree.name, tree.spec, { idPrefix: tree.prefix, startWorker: this.startWorker() });
+    supervisor.onEvent((event) => {
+      if (event.type === 'escalate') process.stderr.write(`plexspaces: application ${tenant}/${applicationId} gave up: ${event.error.message}\n`);
+    });
+    return supervisor;
+  }
+
   /** Whether this node runs the bundle's supervision tree (it deployed it, rather than installed it from the cluster). */
   runsTree(tenant: string, applicationId: string): boolean {
     return this.apps.get(key(tenant, applicationId))?.supervisor !== undefined;
@@ -213,18 +263,16 @@ export class ApplicationRegistry {
     const deployedNow = [...prepared.values()].map((m) => m.name);
     const prefix = `${tenant}/${namespace}/`;
     const virtualKinds = this.defineVirtual(manifest, prefix, moduleName, virtualFacets);
+    const tree = { name: `${prefix}${applicationId}`, spec, prefix };
     let supervisor: Supervisor | undefined;
     if (options.tree !== false) {
       try {
-        supervisor = await Supervisor.start(this.system, `${prefix}${applicationId}`, spec, { idPrefix: prefix, startWorker: this.startWorker() });
+        supervisor = await this.startSupervisor(tenant, applicationId, tree);
       } catch (error) {
         for (const kind of virtualKinds) this.system.undefineVirtual(kind);
         for (const m of deployedNow) runtime.undeploy(m);
         throw error;
       }
-      supervisor.onEvent((event) => {
-        if (event.type === 'escalate') process.stderr.write(`plexspaces: application ${tenant}/${applicationId} gave up: ${event.error.message}\n`);
-      });
     }
     const bytes = manifest.modules.reduce((sum, file) => sum + files.get(file)!.byteLength, 0);
     const info: ApplicationInfo = {
@@ -242,7 +290,7 @@ export class ApplicationRegistry {
       actors: supervisor === undefined ? [] : supervisor.childInfo().filter((c) => c.kind === 'worker').map((c) => c.ref),
       ...(supervisor === undefined ? { treeElsewhere: true } : {}),
     };
-    this.apps.set(key(tenant, applicationId), { info, supervisor, virtualKinds });
+    this.apps.set(key(tenant, applicationId), { info, supervisor, virtualKinds, tree, kept: options.keep !== false });
     if (options.keep === false) {
       // What the next start restores is this node's own deploys; an older copy of its own would start the tree here again.
       if (this.dataDir !== null) rmSync(join(this.dataDir, 'apps', tenant, applicationId), { recursive: true, force: true });
@@ -254,8 +302,14 @@ export class ApplicationRegistry {
     return info;
   }
 
-  /** Deploys what a previous run of the node kept; returns what came back and what failed (and why). */
-  async restore(): Promise<{ restored: string[]; failed: { app: string; error: string }[] }> {
+  /**
+   * Deploys what a previous run of the node kept; returns what came back and
+   * what failed (and why). `trees: false` (a node of a cluster): bundles'
+   * trees are not started yet — the cluster says which node runs each
+   * (src/cluster/cluster-trees.ts), so a node back from a crash never runs
+   * one a survivor took over.
+   */
+  async restore(options: { trees?: boolean } = {}): Promise<{ restored: string[]; failed: { app: string; error: string }[] }> {
     const restored: string[] = [];
     const failed: { app: string; error: string }[] = [];
     if (this.dataDir === null) return { restored, failed };
@@ -268,7 +322,7 @@ export class ApplicationRegistry {
           if (info.kind === 'bundle') {
             const manifestText = readFileSync(join(dir, 'app-config.toml'), 'utf8');
             const files = new Map(parseManifest(manifestText).modules.map((file) => [file, new Uint8Array(readFileSync(join(dir, file)))] as const));
-            await this.deployBundle(tenant, info.namespace ?? 'default', appId, manifestText, files, { name: info.name, version: info.version });
+            await this.deployBundle(tenant, info.namespace ?? 'default', appId, manifestText, files, { name: info.name, version: info.version }, { tree: options.trees !== false });
           } else {
             await this.deploy(tenant, appId, info.name, info.version, new Uint8Array(readFileSync(join(dir, 'module.wasm'))), { durable: info.durable, placement: info.placement });
           }

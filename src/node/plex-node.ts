@@ -100,8 +100,8 @@ export class PlexNode {
   }
 
   /** Deploys again the applications a previous run kept in the data directory (their durable actors recover their state). */
-  restoreApplications(): ReturnType<ApplicationRegistry['restore']> {
-    return this.applications.restore();
+  restoreApplications(options: Parameters<ApplicationRegistry['restore']>[0] = {}): ReturnType<ApplicationRegistry['restore']> {
+    return this.applications.restore(options);
   }
 
   /** Drains and flushes: pending operations are rejected, durable state is on disk when this resolves. */

@@ -92,7 +92,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Starte
     }
   }
   node.runtime.onCrash((report) => log.warn('actor crashed', { actor: report.actorId, module: report.module, code: report.error.code, error: report.error.message }));
-  const apps = await node.restoreApplications();
+  // In a cluster with a secret, the cluster says which node runs each bundle's tree (src/cluster/cluster-trees.ts).
+  const apps = await node.restoreApplications({ trees: config.cluster?.secret === undefined });
   for (const failure of apps.failed) log.error('application not restored', failure);
   // With a cluster secret, any node answers for any actor: the directory in Redis says where it runs, the node links carry the message there.
   // Module applications then are the cluster's too: deployed once, installed on every node (after this node's own copies are restored, so the cluster's version wins).

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
-import { startNodeProcess, type NodeProcess } from '../support/node-process.js';
+import { kill9, startNodeProcess, type NodeProcess } from '../support/node-process.js';
 
 // A bundle deployed through one node of a cluster is the cluster's
 // (src/cluster/cluster-applications.ts): every node installs its modules and
@@ -106,6 +106,39 @@ describe('a bundle deployed through one node of a cluster', () => {
     expect(keeper).toEqual([1, 2, 3]);
     const { actors: betaOwn } = (await (await fetch(`${beta.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
     expect(betaOwn.filter((a) => a.node === 'beta').map((a) => a.id)).not.toContain('keeper');
+  });
+
+  it('its tree moves to a survivor when its node is SIGKILLed, and the node back does not run it twice', async () => {
+    await kill9(alpha.child);
+    // Once alpha's heartbeat lapsed, beta claims the tree and starts it: keeper answers from beta.
+    const deadline = Date.now() + 40_000;
+    let reply = await ask(beta, 'keeper').catch((error: Error) => {
+      throw new Error(`${error.message}: beta said ${beta.out().slice(-3000)}`);
+    });
+    while (reply.status !== 200) {
+      if (Date.now() > deadline) throw new Error(`keeper never came back on beta: ${JSON.stringify(reply.body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      reply = await ask(beta, 'keeper');
+    }
+    expect(typeof reply.body.count).toBe('number');
+    expect((await applications(beta)).find((a) => a.applicationId === 'tally')?.treeElsewhere).toBeUndefined();
+    const where = async (node: NodeProcess) => ((await (await fetch(`${node.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] }).actors.find((a) => a.id === 'keeper')?.node;
+    expect(await where(beta)).toBe('beta');
+
+    // Alpha restarts with its kept copy of the bundle: the tree is beta's now, so alpha stops its own.
+    alpha = await startNodeProcess(join(dir, 'alpha'), children, { args: ['--config', join(dir, 'cluster.toml'), '--node-id', 'alpha'] });
+    const settled = Date.now() + 20_000;
+    const onAlpha = () =>
+      applications(alpha).catch((error: Error) => {
+        throw new Error(`${error.message}: alpha said ${alpha.out().slice(-3000)}`);
+      });
+    while ((await onAlpha()).find((a) => a.applicationId === 'tally')?.treeElsewhere !== true) {
+      if (Date.now() > settled) throw new Error('alpha kept running the tree beta took over');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(await where(alpha)).toBe('beta');
+    const before = (await ask(beta, 'keeper')).body.count as number;
+    expect((await ask(alpha, 'keeper')).body.count).toBe(before + 1);
   });
 
   it('undeployed through the node that deployed it, it is gone from the others', async () => {
