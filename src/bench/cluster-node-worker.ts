@@ -8,7 +8,7 @@ import { PlexNode } from '../node/plex-node.js';
 import { builtActorWasm } from '../runtime/built-actors.js';
 import { OPEN } from '../server/auth.js';
 import { NodeServer } from '../server/node-server.js';
-import { matmulOverShards, SGEMM_TILES_MODULE, type MatmulOverShardsResult } from '../kernels/matmul-over-shards.js';
+import { matmulOverShards, SGEMM_TILES_MODULE, sgemmTilesWasm, type MatmulOverShardsResult } from '../kernels/matmul-over-shards.js';
 import { NBODY_SLICES_MODULE, nbodyOverShards, type NbodyOverShardsResult } from '../kernels/nbody-over-shards.js';
 import { ShardGroup } from '../shard/shard-group.js';
 import type { Space } from '../space/space.js';
@@ -65,7 +65,7 @@ await node.runtime.deploy('bench-pinger', builtActorWasm('pinger'));
 // The shards of the scatter-gather rows (binary barrier echo), on both nodes: a group spreads them over the cluster.
 await node.runtime.deploy('bench-task-shard', builtActorWasm('task-shard'));
 // The SGEMM rows' shards: operands as message bytes (B once per shard, then row blocks), 256 MiB for n up to 4096.
-await node.runtime.deploy(SGEMM_TILES_MODULE, builtActorWasm('sgemm-tiles'), { watchdog: false, maxMemoryMb: 256 });
+await node.runtime.deploy(SGEMM_TILES_MODULE, sgemmTilesWasm(), { watchdog: false, maxMemoryMb: 256 });
 await node.runtime.deploy(NBODY_SLICES_MODULE, builtActorWasm('nbody-slices'), { watchdog: false, maxMemoryMb: 256 });
 const pinger = await node.actors.spawn('bench-pinger');
 // The queue baseline's blocking pops each need a connection of their own, as BRPOP workers have.

@@ -1,6 +1,6 @@
 import type { ClusterNodeView } from '../cluster/node-registry.js';
 import { UsageError } from '../errors.js';
-import { matmulOverShards, SGEMM_TILES_MODULE, type MatmulOverShardsResult } from '../kernels/matmul-over-shards.js';
+import { matmulOverShards, SGEMM_TILES_MODULE, sgemmTilesWasm, type MatmulOverShardsResult } from '../kernels/matmul-over-shards.js';
 import { NBODY_SLICES_MODULE, nbodyOverShards, type NbodyOverShardsResult } from '../kernels/nbody-over-shards.js';
 import { Logger } from '../node/logger.js';
 import { loadNodeConfig } from '../node/node-config.js';
@@ -37,7 +37,7 @@ interface ClusterJob {
  * shard group of it spread over the nodes (one shard per worker thread of
  * each), runs `job`, and leaves nothing behind: group, application, node.
  */
-async function onCluster<T>(options: ClusterJobOptions, module: string, job: (context: ClusterJob) => Promise<T>): Promise<T> {
+async function onCluster<T>(options: ClusterJobOptions, module: string, wasm: Uint8Array, job: (context: ClusterJob) => Promise<T>): Promise<T> {
   const config = loadNodeConfig({ config: options.config, cluster: options.redis, memory: true, httpPort: '0', grpcPort: '0', workers: '1', nodeId: `run-${module}-${process.pid}` });
   if (config.cluster === null) throw new UsageError('run --cluster needs a Redis URL');
   if (config.cluster.secret === undefined) throw new UsageError('run --cluster needs the cluster secret of the nodes ([cluster] secret in --config FILE, or PLEXSPACES_CLUSTER_SECRET)');
@@ -51,7 +51,7 @@ async function onCluster<T>(options: ClusterJobOptions, module: string, job: (co
     const nodes = (await registry.refresh()).filter((node) => node.id !== registry.self.id && node.draining !== true);
     if (nodes.length === 0) throw new UsageError(`no node of the cluster on ${config.cluster.redis.join(', ')} can take shards (start some with plexspaces start --cluster)`);
     const shards = options.shards ?? nodes.reduce((sum, node) => sum + node.workers, 0);
-    const app = await started.server.service.deploy(scope, applicationId, module, '1.0.0', builtActorWasm(module), { durable: false });
+    const app = await started.server.service.deploy(scope, applicationId, module, '1.0.0', wasm, { durable: false });
     const group = await started.node.shardGroups.create({ id: applicationId, actorPrefix: 'default/default/', module: app.module, shards, codec: 'bytes', stateless: true });
     try {
       return await job({ group, self: registry.self.id, nodes });
@@ -67,7 +67,7 @@ async function onCluster<T>(options: ClusterJobOptions, module: string, job: (co
 /** `run matmul --cluster`: C = A·B over the cluster's nodes, B once per shard and row blocks as message bytes (src/kernels/matmul-over-shards.ts). */
 export function runClusterMatmul(options: ClusterJobOptions & { n: number; tileRows?: number }): Promise<MatmulOverShardsResult> {
   if (options.n > MAX_CLUSTER_N) throw new UsageError(`--n across a cluster is at most ${MAX_CLUSTER_N} (a shard keeps B, ${MAX_CLUSTER_N}² floats, in its 64 MiB)`);
-  return onCluster(options, SGEMM_TILES_MODULE, async ({ group, self, nodes }) => {
+  return onCluster(options, SGEMM_TILES_MODULE, sgemmTilesWasm(), async ({ group, self, nodes }) => {
     // Warm-up: V8 optimizes a kernel that has been hot for a while, and a call already running never switches.
     for (let i = 0; i < 20; i++) await matmulOverShards(group, { n: 64 });
     const bar = new ProgressBar(`matmul ${options.n} over ${group.shardCount} shards on ${nodes.length} nodes`, options.progress);
@@ -77,7 +77,7 @@ export function runClusterMatmul(options: ClusterJobOptions & { n: number; tileR
 
 /** `run nbody --cluster`: the cold sphere over the cluster's nodes, all positions to every shard each step (src/kernels/nbody-over-shards.ts). */
 export function runClusterNbody(options: ClusterJobOptions & { bodies: number; steps: number; dt: number; softening: number }): Promise<NbodyOverShardsResult> {
-  return onCluster(options, NBODY_SLICES_MODULE, async ({ group, self, nodes }) => {
+  return onCluster(options, NBODY_SLICES_MODULE, builtActorWasm(NBODY_SLICES_MODULE), async ({ group, self, nodes }) => {
     await nbodyOverShards(group, { bodies: 512, steps: 30 }); // warm-up, as for matmul
     const bar = new ProgressBar(`nbody ${options.bodies} over ${group.shardCount} shards on ${nodes.length} nodes`, options.progress);
     return nbodyOverShards(group, { bodies: options.bodies, steps: options.steps, dt: options.dt, softening: options.softening, self, onProgress: (done, total) => bar.update(done, total) });

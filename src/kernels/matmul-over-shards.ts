@@ -1,11 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError } from '../errors.js';
+import { builtActorWasm } from '../runtime/built-actors.js';
+import { relaxedSimdSupported } from '../runtime/wasm-features.js';
 import type { ShardGroup } from '../shard/shard-group.js';
 import { fillMatrix } from './matmul.js';
 import { entryError, sampledError } from './sgemm-check.js';
 
 /** The module a group for `matmulOverShards` runs (src/wasm/actors/sgemm-tiles.ts). */
 export const SGEMM_TILES_MODULE = 'sgemm-tiles';
+
+/** The build of that module to deploy: with relaxed SIMD (fused multiply-add) where this engine compiles it. */
+export function sgemmTilesWasm(): Uint8Array {
+  return relaxedSimdSupported() ? builtActorWasm('sgemm-tiles-relaxed') : builtActorWasm('sgemm-tiles');
+}
 
 export interface MatmulOverShardsOptions {
   /** Square matrices n×n (float32), filled from the same seeds as `runMatmul`. */

@@ -17,18 +17,24 @@ mkdirSync(out, { recursive: true });
 const started = Date.now();
 for (const file of readdirSync(sources).filter((f) => f.endsWith('.ts')).sort()) {
   const name = basename(file, '.ts');
-  const { error, stderr } = await asc.main([
-    join(sources, file),
-    '--enable', 'simd',
-    '-O3',
-    '--runtime', 'incremental',
-    '--noAssert',
-    '--outFile', join(out, `${name}.wasm`),
-  ]);
-  if (error) {
-    process.stderr.write(stderr.toString());
-    process.stderr.write(`asc failed on ${file}: ${error.message}\n`);
-    process.exit(1);
+  // An actor whose kernel tests ASC_FEATURE_RELAXED_SIMD (it says so in its text) is built a second
+  // time with relaxed SIMD, as the shared kernels below are.
+  const relaxed = readFileSync(join(sources, file), 'utf8').includes('ASC_FEATURE_RELAXED_SIMD');
+  for (const variant of relaxed ? ['', '-relaxed'] : ['']) {
+    const { error, stderr } = await asc.main([
+      join(sources, file),
+      '--enable', 'simd',
+      ...(variant ? ['--enable', 'relaxed-simd'] : []),
+      '-O3',
+      '--runtime', 'incremental',
+      '--noAssert',
+      '--outFile', join(out, `${name}${variant}.wasm`),
+    ]);
+    if (error) {
+      process.stderr.write(stderr.toString());
+      process.stderr.write(`asc failed on ${file}${variant}: ${error.message}\n`);
+      process.exit(1);
+    }
   }
 }
 // Kernels on a shared memory (see docs/core-abi.md, "Zero-copy data"): they

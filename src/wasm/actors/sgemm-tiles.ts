@@ -7,7 +7,9 @@
 //   "tile"    payload [row: u32, m: u32, A: f32[m·k]] → [row: u32, m: u32, C: f32[m·n]],
 //             C = A·B for those m rows of A (B loaded first)
 //
-// Buffers grow as needed and are reused: one shard holds one B.
+// Buffers grow as needed and are reused: one shard holds one B. Built twice, like the
+// shared kernel: plain SIMD128 and, through the kernel's ASC_FEATURE_RELAXED_SIMD, with
+// relaxed SIMD (fused multiply-add), which the drivers pick where the engine has it.
 import { replyBuffer } from "../assembly/plex";
 import { sgemm, sgemm_work_bytes } from "../assembly/sgemm-kernel";
 export { plex_alloc, plex_reply_ptr } from "../assembly/plex";
