@@ -81,8 +81,9 @@ export function startClusterActors(options: {
     // Not in this turn of the event loop: ioredis's auto-pipeline opened before the directory's scripts were
     // defined (above) lacks them, and a script command queued into it fails inside ioredis.
     await new Promise((resolve) => setImmediate(resolve));
-    await trees.joined();
+    // Claims first: the trees joined() starts spawn their workers claimed, restarts included.
     await options.service.node.applications.claimChildrenWith(spawns);
+    await trees.joined();
   })().catch((error: unknown) => options.log?.warn('cannot place this node’s bundle trees in the cluster', { error: (error as Error).message }));
   // Shard groups created on this node spread their shards over the cluster's nodes (src/cluster/cluster-shards.ts).
   shards = new ClusterShards(actors.runtime, links, registry, directory, (tenant) => options.applications?.sync(tenant) ?? Promise.resolve(0));

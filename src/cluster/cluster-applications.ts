@@ -114,8 +114,9 @@ export class ClusterApplications {
     }
   }
 
-  /** After an undeploy on this node: gone from the cluster too. */
+  /** After an undeploy on this node: gone from the cluster too (and its tree's entry, if this node ran it). */
   async undeployed(tenant: string, applicationId: string): Promise<void> {
+    await this.trees?.release(tenant, applicationId).catch(() => undefined);
     const key = `${tenant}\n${applicationId}`;
     this.publishing.add(key);
     try {

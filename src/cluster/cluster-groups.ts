@@ -99,11 +99,9 @@ function groupKey(scope: GroupScope, id: string): string {
   return `${scope.tenant}/${scope.namespace}/${id}`;
 }
 
-/** The gather deadline among a call's arguments (its options object), default 5 s as for a gather. */
+/** The gather deadline of a call: its options, the last argument (never a payload's field), default 5 s as for a gather. */
 function deadlineOf(args: unknown[]): number {
-  for (const arg of args) {
-    const deadline = (arg as { deadlineMs?: unknown } | null)?.deadlineMs;
-    if (typeof arg === 'object' && typeof deadline === 'number' && deadline > 0) return deadline;
-  }
-  return 5_000;
+  const options = args.at(-1);
+  const deadline = typeof options === 'object' && options !== null ? (options as { deadlineMs?: unknown }).deadlineMs : undefined;
+  return typeof deadline === 'number' && deadline > 0 ? deadline : 5_000;
 }

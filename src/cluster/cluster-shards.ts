@@ -78,16 +78,25 @@ export class ClusterShards implements ShardHost {
   }
 
   async spawn(spec: ShardSpec, index: number, siblings: readonly string[]): Promise<string> {
-    const owner = this.pick(index, siblings);
-    const onNode = siblings.filter((id) => this.placed.get(id) === owner).length;
-    if (owner === this.self) {
-      await this.startHere(spec, onNode % this.runtime.workerCount);
-    } else {
-      const link = await this.links.to(owner);
-      await link.request('shard.spawn', { ...spec, worker: onNode }, REMOTE_SPAWN_DEADLINE_MS);
+    for (let attempt = 0; ; attempt++) {
+      const owner = this.pick(index, siblings);
+      const onNode = siblings.filter((id) => this.placed.get(id) === owner).length;
+      try {
+        if (owner === this.self) {
+          await this.startHere(spec, onNode % this.runtime.workerCount);
+        } else {
+          const link = await this.links.to(owner);
+          await link.request('shard.spawn', { ...spec, worker: onNode }, REMOTE_SPAWN_DEADLINE_MS);
+        }
+      } catch (error) {
+        // A node that began draining after this node's last read of the membership refuses: read it again and place anew.
+        if ((error as { code?: string }).code !== ErrorCode.NoMatchingNode || attempt >= 2) throw error;
+        await this.registry.refresh().catch(() => undefined);
+        continue;
+      }
+      this.placed.set(spec.id, owner);
+      return spec.id;
     }
-    this.placed.set(spec.id, owner);
-    return spec.id;
   }
 
   ask(actorId: string, type: string, payload: Uint8Array | string, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<Uint8Array> {
@@ -128,8 +137,9 @@ export class ClusterShards implements ShardHost {
       }
       return;
     }
-    const link = this.links.existing(owner);
-    if (link === undefined) return; // its node is gone, and the shard with it
+    // A node that is gone took the shard with it; a live one is dialed if need be, or the shard would keep running there.
+    if (!(await this.links.liveNow(owner))) return;
+    const link = await this.links.to(owner);
     await link.request('shard.stop', { id: actorId }, REMOTE_SPAWN_DEADLINE_MS);
   }
 

@@ -51,6 +51,11 @@ export class ClusterTrees {
     await this.hold(tenant, applicationId);
   }
 
+  /** After an undeploy here: its entry goes (if this node's), so a later deploy through any node runs the tree there. */
+  async release(tenant: string, applicationId: string): Promise<void> {
+    await this.directory.release(`${tenant}/${applicationId}`);
+  }
+
   close(): void {
     this.unsubscribe();
   }

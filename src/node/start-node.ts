@@ -131,11 +131,12 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Starte
         return 'failed' as const;
       });
       if (bounded === 'late') log.warn(`draining this node took over ${DRAIN_ON_STOP_MS / 1000} s; stopping anyway`);
-      // Then goodbye: the other nodes see this one leave at once instead of after its heartbeat lapses.
-      await cluster?.leave();
+      // Every actor stops (durable ones checkpoint, bundles' trees and virtual actors with them) while this
+      // node is still listed: nobody takes any of them over until they are gone. Then goodbye — the others
+      // see it leave at once instead of after its heartbeat lapses — and its directory entries go.
       await server.close();
       await node.stop();
-      // Its actors stopped (durable ones checkpointed): its links close and its directory entries go, so the next node that needs one claims it.
+      await cluster?.leave();
       await clusterActors?.close();
       await wakeups?.close();
       redis?.disconnect();

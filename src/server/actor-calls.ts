@@ -287,6 +287,8 @@ export class ActorCalls {
     const modules = new Map(this.node.runtime.placement().map((p) => [p.actorId, p.module]));
     return router.drain(
       (actorId) => {
+        // A shard group's shard (`tenant/namespace/group/shard-i`) is its group's to move (ShardGroup.relocate).
+        if (actorId.split('/').length > 3) return false;
         const module = modules.get(actorId);
         // Claimed but not running (any more): only its entry goes.
         if (module === undefined) return true;

@@ -109,7 +109,8 @@ export class GroupCalls {
     // Shard actors are `tenant/namespace/gN/shard-i`: their host calls run in the tenant's scope, and no
     // route that takes an actor id (one segment, no '/') can name them.
     const group = await this.node.shardGroups.create({
-      id: `g${++this.nextGroup}`,
+      // On a cluster another node's groups' shards share the directory: the id carries this node's incarnation.
+      id: this.cluster === undefined ? `g${++this.nextGroup}` : `g${++this.nextGroup}-${this.node.identity.incarnation.slice(0, 8)}`,
       actorPrefix: `${scope.tenant}/${scope.namespace}/`,
       module,
       shards: spec.shards,

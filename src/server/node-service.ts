@@ -415,10 +415,19 @@ export class NodeService {
   }
 
   private async drainNow(registry: NonNullable<Membership['clustered']>, options: { ownGroups: boolean } = { ownGroups: true }): Promise<{ node: string; moved: string[]; kept: string[]; shards: string[] }> {
-    // Marked draining first, so the shards' new places (and the actors') are other nodes.
+    // Marked draining first, so the shards' new places (and the actors') are other nodes. The shards move
+    // first; the actors move whatever became of them (a group that cannot move one rejects, after).
     await registry.drain();
-    const shards = await this.node.shardGroups.drainShards(options);
-    return { node: registry.self.id, ...(await this.actors.drain(registry)), shards };
+    let shards: string[] = [];
+    let shardFailure: unknown;
+    try {
+      shards = await this.node.shardGroups.drainShards(options);
+    } catch (error) {
+      shardFailure = error;
+    }
+    const actors = await this.actors.drain(registry);
+    if (shardFailure !== undefined) throw shardFailure;
+    return { node: registry.self.id, ...actors, shards };
   }
 
   /** The scope's actors with the node each runs on (`plexspaces actors --where`, GET /api/v1/actors). */

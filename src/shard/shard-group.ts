@@ -53,7 +53,8 @@ export class ShardGroup {
     const stopHearingLosses = this.host.onLost((actorId, why) => {
       if (this.deleted || options.restartCrashed === false) return;
       const index = this.actorIds.indexOf(actorId);
-      if (index >= 0) this.restartLost(actorId, index, why);
+      // A shard being moved whole (relocate) is started again by the move, with its entries.
+      if (index >= 0 && this.migration?.relocating?.has(index) !== true) this.restartLost(actorId, index, why);
     });
     // A node that drains asks the groups with shards on it to move them (src/cluster/cluster-shards.ts).
     const stopHearingEvictions = this.host.onEvict?.(async (actorIds) => {
