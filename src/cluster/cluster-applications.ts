@@ -46,6 +46,13 @@ function revOf(info: Pick<ApplicationInfo, 'name' | 'version' | 'durable' | 'pla
   return createHash('sha256').update(`${info.name}\n${info.version}\n${info.durable}\n${placement}\n`).update(wasm).digest('base64url').slice(0, 22);
 }
 
+/** A bundle's revision: its info's and every file's (in name order) — the same on every node for the same deploy. */
+function bundleRev(info: Pick<ApplicationInfo, 'name' | 'version' | 'durable' | 'placement'>, manifest: string, files: ReadonlyMap<string, Uint8Array>): string {
+  const hash = createHash('sha256').update(manifest);
+  for (const [file, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`\n${file}\n`).update(bytes);
+  return revOf(info, hash.digest());
+}
+
 export class ClusterApplications {
   private trees: ClusterTrees | undefined;
   /** tenant\napplication id → the rev installed here, as the cluster has it. */
@@ -77,11 +84,12 @@ export class ClusterApplications {
   }
 
   /** After a bundle deploy on this node: the other nodes install its modules and virtual kinds (its tree runs here). */
-  async publishedBundle(info: ApplicationInfo, manifest: string, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
-    if (info.kind !== 'bundle') return;
-    const hash = createHash('sha256').update(manifest);
-    for (const [file, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(`\n${file}\n`).update(bytes);
-    const rev = revOf(info, hash.digest());
+  async publishedBundle(info: ApplicationInfo): Promise<void> {
+    // What the registry deployed it from (the files its manifest names): what a restart restores, so the same revision.
+    const source = this.registry.bundleSource(info.tenant, info.applicationId);
+    if (info.kind !== 'bundle' || source === undefined) return;
+    const { manifest, files } = source;
+    const rev = bundleRev(info, manifest, files);
     await this.publish(info, [rev, info.name, info.version, info.durable, null, null, { namespace: info.namespace ?? 'default', manifest, files: Object.fromEntries(files) }]);
     // Its tree runs here now (unless a live node runs it already: src/cluster/cluster-trees.ts).
     await this.trees?.deployed(info.tenant, info.applicationId);
@@ -197,8 +205,15 @@ export class ClusterApplications {
     if (this.revs.get(key) === rev) return false;
     try {
       if (bundle !== undefined && bundle !== null) {
-        // Its modules and virtual kinds; the tree stays on the node that deployed it (or here, if this node deployed it too).
         const files = new Map(Object.entries(bundle.files).map(([file, bytes]) => [file, new Uint8Array(bytes)] as const));
+        // The very bundle this node has (its own copy, restored at start): nothing to reinstall — a reinstall
+        // would take it away for a moment, and a call meanwhile would find no application.
+        const here = this.registry.bundleSource(tenant, applicationId);
+        if (here !== undefined && bundleRev(here.info, here.manifest, here.files) === rev) {
+          this.revs.set(key, rev);
+          return false;
+        }
+        // Its modules and virtual kinds; the tree stays on the node that deployed it (or here, if this node deployed it too).
         await this.registry.deployBundle(tenant, bundle.namespace, applicationId, bundle.manifest, files, { name, version }, { tree: this.registry.runsTree(tenant, applicationId), keep: this.registry.keptHere(tenant, applicationId) });
       } else {
         if (wasm === null) throw new Error('the cluster’s entry has neither a module nor a bundle');

@@ -66,6 +66,8 @@ interface Deployed {
   tree?: { readonly name: string; readonly spec: SupervisorSpec; readonly prefix: string };
   /** Deployed through this node (a copy kept for its next start), not only installed from the cluster. */
   kept?: boolean;
+  /** A bundle: what it was deployed from (the cluster compares it with its own copy before reinstalling). */
+  source?: { readonly manifest: string; readonly files: ReadonlyMap<string, Uint8Array> };
 }
 
 /**
@@ -208,6 +210,12 @@ export class ApplicationRegistry {
       .map((d) => ({ tenant: d.info.tenant, applicationId: d.info.applicationId, treeHere: d.supervisor !== undefined, kept: d.kept === true }));
   }
 
+  /** What a bundle here was deployed from (its manifest and files), if it is a bundle here. */
+  bundleSource(tenant: string, applicationId: string): { info: ApplicationInfo; manifest: string; files: ReadonlyMap<string, Uint8Array> } | undefined {
+    const deployed = this.apps.get(key(tenant, applicationId));
+    return deployed?.source === undefined ? undefined : { info: deployed.info, ...deployed.source };
+  }
+
   /** Whether the application was deployed through this node (its copy is kept here), not only installed from the cluster. */
   keptHere(tenant: string, applicationId: string): boolean {
     return this.apps.get(key(tenant, applicationId))?.kept === true;
@@ -290,7 +298,7 @@ export class ApplicationRegistry {
       actors: supervisor === undefined ? [] : supervisor.childInfo().filter((c) => c.kind === 'worker').map((c) => c.ref),
       ...(supervisor === undefined ? { treeElsewhere: true } : {}),
     };
-    this.apps.set(key(tenant, applicationId), { info, supervisor, virtualKinds, tree, kept: options.keep !== false });
+    this.apps.set(key(tenant, applicationId), { info, supervisor, virtualKinds, tree, kept: options.keep !== false, source: { manifest: manifestText, files: new Map(manifest.modules.map((file) => [file, files.get(file)!] as const)) } });
     if (options.keep === false) {
       // What the next start restores is this node's own deploys; an older copy of its own would start the tree here again.
       if (this.dataDir !== null) rmSync(join(this.dataDir, 'apps', tenant, applicationId), { recursive: true, force: true });

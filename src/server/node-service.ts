@@ -297,7 +297,7 @@ export class NodeService {
     this.check(scope);
     const info = await this.node.applications.deployBundle(scope.tenant, scope.namespace, applicationId, manifest, files, meta);
     // Its tree runs here; the other nodes install its modules and virtual kinds, so its virtual actors answer through any node.
-    await this.clusterApplications?.publishedBundle(info, manifest, files);
+    await this.clusterApplications?.publishedBundle(info);
     return info;
   }
 
