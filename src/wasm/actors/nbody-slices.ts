@@ -8,7 +8,7 @@
 //   "init"    [n: u32, i0: u32, i1: u32, eps2: f32] + vel f32[3n] + mass f32[n]   → u32 n
 //   "step"    [dtKick: f32, dtDrift: f32] + pos f32[3n] → x(i0…i1) | y(i0…i1) | z(i0…i1), f32
 //   "energy"  pos f32[3n] → f64: kinetic energy of rows i0…i1 and their pairs with j > i
-import { replyBuffer } from "../assembly/plex";
+import { isType, replyBuffer } from "../assembly/plex";
 import { nbody_energy, nbody_step } from "../assembly/nbody-kernel";
 export { plex_alloc, plex_reply_ptr } from "../assembly/plex";
 
@@ -24,16 +24,8 @@ export function plex_init(ptr: usize, len: i32): i32 {
   return 0;
 }
 
-function is(typePtr: usize, typeLen: i32, name: string): bool {
-  if (typeLen != name.length) return false;
-  for (let i = 0; i < typeLen; i++) {
-    if (<i32>load<u8>(typePtr + <usize>i) != name.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
 export function plex_handle(typePtr: usize, typeLen: i32, p: usize, len: i32): i32 {
-  if (is(typePtr, typeLen, "init")) {
+  if (isType(typePtr, typeLen, "init")) {
     if (len < 16) return -1;
     const count = <i32>load<u32>(p);
     const from = <i32>load<u32>(p, 4);
@@ -59,7 +51,7 @@ export function plex_handle(typePtr: usize, typeLen: i32, p: usize, len: i32): i
   }
   if (n == 0) return -1;
   const plane = <usize>n << 2;
-  if (is(typePtr, typeLen, "step")) {
+  if (isType(typePtr, typeLen, "step")) {
     if (<usize>len != 8 + 3 * plane) return -1;
     // Positions are read where the message lies (wasm loads need no alignment); new ones of our rows go to pout.
     nbody_step(n, p + 8, pout, vel, mass, i0, i1, load<f32>(p), load<f32>(p, 4), eps2);
@@ -68,7 +60,7 @@ export function plex_handle(typePtr: usize, typeLen: i32, p: usize, len: i32): i
     for (let axis: usize = 0; axis < 3; axis++) memory.copy(out + axis * rows, pout + axis * plane + (<usize>i0 << 2), rows);
     return <i32>(3 * rows);
   }
-  if (is(typePtr, typeLen, "energy")) {
+  if (isType(typePtr, typeLen, "energy")) {
     if (<usize>len != 3 * plane) return -1;
     store<f64>(replyBuffer(8), nbody_energy(n, p, vel, mass, i0, i1, eps2));
     return 8;

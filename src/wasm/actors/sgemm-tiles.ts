@@ -10,7 +10,7 @@
 // Buffers grow as needed and are reused: one shard holds one B. Built twice, like the
 // shared kernel: plain SIMD128 and, through the kernel's ASC_FEATURE_RELAXED_SIMD, with
 // relaxed SIMD (fused multiply-add), which the drivers pick where the engine has it.
-import { replyBuffer } from "../assembly/plex";
+import { isType, replyBuffer } from "../assembly/plex";
 import { sgemm, sgemm_work_bytes } from "../assembly/sgemm-kernel";
 export { plex_alloc, plex_reply_ptr } from "../assembly/plex";
 
@@ -22,14 +22,6 @@ let workPtr: usize = 0;
 
 export function plex_init(ptr: usize, len: i32): i32 {
   return 0;
-}
-
-function is(typePtr: usize, typeLen: i32, name: string): bool {
-  if (typeLen != name.length) return false;
-  for (let i = 0; i < typeLen; i++) {
-    if (<i32>load<u8>(typePtr + <usize>i) != name.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 /** 16-byte aligned room for `bytes`, reusing `ptr` when it is big enough. */
@@ -44,7 +36,7 @@ function aligned(ptr: usize): usize {
 }
 
 export function plex_handle(typePtr: usize, typeLen: i32, payloadPtr: usize, payloadLen: i32): i32 {
-  if (is(typePtr, typeLen, "load-b")) {
+  if (isType(typePtr, typeLen, "load-b")) {
     if (payloadLen < 8) return -1;
     const k = <i32>load<u32>(payloadPtr);
     const n = <i32>load<u32>(payloadPtr, 4);
@@ -59,7 +51,7 @@ export function plex_handle(typePtr: usize, typeLen: i32, payloadPtr: usize, pay
     store<u32>(replyBuffer(4), <u32>(k * n));
     return 4;
   }
-  if (is(typePtr, typeLen, "tile")) {
+  if (isType(typePtr, typeLen, "tile")) {
     if (bK == 0 || payloadLen < 8) return -1;
     const row = load<u32>(payloadPtr);
     const m = <i32>load<u32>(payloadPtr, 4);

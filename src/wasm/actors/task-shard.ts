@@ -7,21 +7,13 @@
 //              count of each value (a tiny, data-dependent task)
 //   "sum-f64"  payload float64[n]          → float64: their sum
 //   "handled"                              → u64: messages this shard handled
-import { replyBuffer } from "../assembly/plex";
+import { isType, replyBuffer } from "../assembly/plex";
 export { plex_alloc, plex_reply_ptr } from "../assembly/plex";
 
 let handled: u64 = 0;
 
 export function plex_init(ptr: usize, len: i32): i32 {
   return 0;
-}
-
-function is(typePtr: usize, typeLen: i32, name: string): bool {
-  if (typeLen != name.length) return false;
-  for (let i = 0; i < typeLen; i++) {
-    if (<i32>load<u8>(typePtr + <usize>i) != name.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 function collatzSteps(start: i32): i32 {
@@ -37,12 +29,12 @@ function collatzSteps(start: i32): i32 {
 
 export function plex_handle(typePtr: usize, typeLen: i32, payloadPtr: usize, payloadLen: i32): i32 {
   handled++;
-  if (is(typePtr, typeLen, "barrier")) {
+  if (isType(typePtr, typeLen, "barrier")) {
     if (payloadLen != 4) return -1;
     store<u32>(replyBuffer(4), load<u32>(payloadPtr));
     return 4;
   }
-  if (is(typePtr, typeLen, "collatz")) {
+  if (isType(typePtr, typeLen, "collatz")) {
     if (payloadLen == 0 || (payloadLen & 3) != 0) return -1;
     const n = payloadLen >> 2;
     const out = replyBuffer(payloadLen);
@@ -52,14 +44,14 @@ export function plex_handle(typePtr: usize, typeLen: i32, payloadPtr: usize, pay
     }
     return payloadLen;
   }
-  if (is(typePtr, typeLen, "sum-f64")) {
+  if (isType(typePtr, typeLen, "sum-f64")) {
     if ((payloadLen & 7) != 0) return -1;
     let sum: f64 = 0;
     for (let at = 0; at < payloadLen; at += 8) sum += load<f64>(payloadPtr + <usize>at);
     store<f64>(replyBuffer(8), sum);
     return 8;
   }
-  if (is(typePtr, typeLen, "handled")) {
+  if (isType(typePtr, typeLen, "handled")) {
     store<u64>(replyBuffer(8), handled);
     return 8;
   }

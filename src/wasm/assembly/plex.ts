@@ -95,6 +95,15 @@ function ensureReply(n: i32): void {
   }
 }
 
+/** Whether the message type at `typePtr` (`typeLen` bytes) is `name` (ASCII), read in place. */
+export function isType(typePtr: usize, typeLen: i32, name: string): bool {
+  if (typeLen != name.length) return false;
+  for (let i = 0; i < typeLen; i++) {
+    if (<i32>load<u8>(typePtr + <usize>i) != name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 export function readString(ptr: usize, len: i32): string {
   return String.UTF8.decodeUnsafe(ptr, <usize>len);
 }
