@@ -50,6 +50,7 @@ export const ErrorCode = {
   FileUnreadable: 'PLEX_ERR_FILE_UNREADABLE',
   ActorReplyError: 'PLEX_ERR_ACTOR_REPLY_ERROR',
   GatherUnsatisfied: 'PLEX_ERR_GATHER_UNSATISFIED',
+  KernelFailed: 'PLEX_ERR_KERNEL_FAILED',
   BackendUnavailable: 'PLEX_ERR_BACKEND_UNAVAILABLE',
   NodeDown: 'PLEX_ERR_NODE_DOWN',
   ActorMoved: 'PLEX_ERR_ACTOR_MOVED',

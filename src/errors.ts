@@ -213,6 +213,17 @@ export class GatherUnsatisfiedError extends PlexError {
   }
 }
 
+/**
+ * A compute job (`run matmul`/`run nbody`, the websocket's `job.nbody`, a
+ * kernel benchmark) stopped because one of its shards failed a step: the
+ * message names the shard and the shard's own error code and message.
+ */
+export class KernelFailedError extends PlexError {
+  constructor(message: string) {
+    super(ErrorCode.KernelFailed, message);
+  }
+}
+
 /** A WASM module rejected at deploy time; the message says what is missing or wrong. */
 export class InvalidModuleError extends PlexError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, KernelFailedError } from '../errors.js';
 import { builtActorWasm } from '../runtime/built-actors.js';
 import { relaxedSimdSupported } from '../runtime/wasm-features.js';
 import type { ShardGroup } from '../shard/shard-group.js';
@@ -72,7 +72,7 @@ export async function matmulOverShards(group: ShardGroup, options: MatmulOverSha
   for (const result of loaded) {
     const reply = result.value as Uint8Array | undefined;
     if (result.status !== 'ok' || reply === undefined || reply.byteLength !== 4 || new DataView(reply.buffer, reply.byteOffset, 4).getUint32(0, true) !== n * n) {
-      throw new Error(`shard ${result.shard} did not take B: ${result.errorCode ?? ''} ${result.errorMessage ?? 'wrong reply'}`);
+      throw new KernelFailedError(`shard ${result.shard} did not take B: ${result.errorCode ?? ''} ${result.errorMessage ?? 'wrong reply'}`);
     }
     if (remote(result.shard)) bytesBetweenNodes += loadB.byteLength;
   }
@@ -100,7 +100,7 @@ export async function matmulOverShards(group: ShardGroup, options: MatmulOverSha
   });
   const seconds = (performance.now() - started) / 1000;
   results.forEach((result, t) => {
-    if (result.status !== 'ok') throw new Error(`tile ${t} on shard ${result.shard} failed: ${result.errorCode} ${result.errorMessage}`);
+    if (result.status !== 'ok') throw new KernelFailedError(`tile ${t} on shard ${result.shard} failed: ${result.errorCode} ${result.errorMessage}`);
     if (remote(result.shard)) bytesBetweenNodes += tasks[t].payload.byteLength + (result.value as Uint8Array).byteLength;
   });
 

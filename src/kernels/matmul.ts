@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, KernelFailedError } from '../errors.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroup } from '../shard/shard-group.js';
 import { any } from '../tuple/types.js';
@@ -158,7 +158,7 @@ async function viaShards(runtime: ActorRuntime, layout: Layout, onProgress?: (do
   let done = 0;
   const results = await group.dispatch('sgemm', tasks, { deadlineMs: 600_000, onResult: () => onProgress?.(++done, total) });
   const failed = results.find((r) => r.status !== 'ok');
-  if (failed !== undefined) throw new Error(`tile on shard ${failed.shard} failed: ${failed.errorCode} ${failed.errorMessage}`);
+  if (failed !== undefined) throw new KernelFailedError(`tile on shard ${failed.shard} failed: ${failed.errorCode} ${failed.errorMessage}`);
   await group.delete();
 }
 
@@ -176,7 +176,7 @@ async function viaLinda(runtime: ActorRuntime, layout: Layout, onProgress?: (don
       ),
     );
     const done = counts.reduce((sum, reply) => sum + new DataView(reply.buffer, reply.byteOffset, 4).getUint32(0, true), 0);
-    if (done !== rows.length) throw new Error(`the workers computed ${done} of ${rows.length} tiles`);
+    if (done !== rows.length) throw new KernelFailedError(`the workers computed ${done} of ${rows.length} tiles`);
     onProgress?.(rows.length, rows.length);
   } finally {
     clearInterval(progress);

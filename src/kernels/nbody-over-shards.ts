@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, KernelFailedError } from '../errors.js';
 import type { ShardGroup } from '../shard/shard-group.js';
 import type { ShardResult } from '../shard/gather.js';
 import { coldSphere } from './nbody.js';
@@ -59,7 +59,7 @@ export async function nbodyOverShards(group: ShardGroup, options: NbodyOverShard
   let bytesBetweenNodes = 0;
   const moved = (results: ShardResult[], sent: (shard: number) => number) => {
     for (const result of results) {
-      if (result.status !== 'ok') throw new Error(`shard ${result.shard} failed: ${result.errorCode} ${result.errorMessage}`);
+      if (result.status !== 'ok') throw new KernelFailedError(`shard ${result.shard} failed: ${result.errorCode} ${result.errorMessage}`);
       if (remote(result.shard)) bytesBetweenNodes += sent(result.shard) + (result.value as Uint8Array).byteLength;
     }
   };
@@ -95,7 +95,7 @@ export async function nbodyOverShards(group: ShardGroup, options: NbodyOverShard
       const [i0, i1] = ranges[result.shard];
       const reply = result.value as Uint8Array;
       const rows = i1 - i0;
-      if (reply.byteLength !== 12 * rows) throw new Error(`shard ${result.shard} answered ${reply.byteLength} bytes for ${rows} bodies`);
+      if (reply.byteLength !== 12 * rows) throw new KernelFailedError(`shard ${result.shard} answered ${reply.byteLength} bytes for ${rows} bodies`);
       // Copied as bytes: the reply's offset in its buffer need not be a multiple of 4.
       const into = new Uint8Array(positions.buffer, positions.byteOffset, positions.byteLength);
       for (let axis = 0; axis < 3; axis++) into.set(reply.subarray(axis * rows * 4, (axis + 1) * rows * 4), (axis * n + i0) * 4);

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { AbortError, InvalidArgumentError } from '../errors.js';
+import { AbortError, InvalidArgumentError, KernelFailedError } from '../errors.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroup } from '../shard/shard-group.js';
 import { instantiateKernel, kernelBuild, type NbodyExports } from './kernel-modules.js';
@@ -89,7 +89,7 @@ export async function runNbody(options: NbodyOptions): Promise<NbodyResult> {
       });
       const results = await group.scatter('step', payloads, { deadlineMs: 600_000 });
       const failed = results.find((r) => r.status !== 'ok');
-      if (failed !== undefined) throw new Error(`shard ${failed.shard} failed a step: ${failed.errorCode} ${failed.errorMessage}`);
+      if (failed !== undefined) throw new KernelFailedError(`shard ${failed.shard} failed a step: ${failed.errorCode} ${failed.errorMessage}`);
     };
     // Warm up on a copy (see tierUpPause): a few steps into the spare buffer, velocities restored.
     const saved = arena.float32(velocities, 3 * n).slice();

@@ -65,6 +65,12 @@ export class ActorInstance {
     slotBase = -1,
   ) {
     let memory: WebAssembly.Memory | undefined;
+    // The host grew a shared memory (this instance's slot, a driver's data) after shipping it to this
+    // thread, and V8 tells other threads of a growth lazily: until this thread catches up, its buffer and
+    // its instances keep the old length (an input written to the new slot failed "offset is out of
+    // bounds", about once in 150 spawns under load). grow(0) brings this thread's view up to date.
+    sharedMemory?.grow(0);
+    this.sharedMemory = sharedMemory !== undefined;
     if (spec.importedMemory !== undefined) {
       memory =
         sharedMemory ??
@@ -84,7 +90,7 @@ export class ActorInstance {
           this.deadline += performance.now() - started;
           return status;
         },
-        result: (dst: number) => this.view().set(this.lastResult, dst),
+        result: (dst: number) => this.view(dst + this.lastResult.byteLength).set(this.lastResult, dst),
         log: (level: number, ptr: number, len: number) => host.log(id, level, fromUtf8.decode(this.bytes(ptr, len))),
         now_ms: () => host.nowMs(this),
       },
@@ -146,7 +152,7 @@ export class ActorInstance {
       return this.guard(() => {
         const typeBytes = utf8Of(type);
         const ptr = this.exports.plex_alloc(typeBytes.byteLength + payload.byteLength);
-        const view = this.view();
+        const view = this.view(ptr + typeBytes.byteLength + payload.byteLength);
         view.set(typeBytes, ptr);
         if (payload.byteLength > 0) view.set(payload, ptr + typeBytes.byteLength);
         const n = this.exports.plex_handle(ptr, typeBytes.byteLength, ptr + typeBytes.byteLength, payload.byteLength);
@@ -240,21 +246,32 @@ export class ActorInstance {
   /** Copies `bytes` into the module's input buffer. */
   private input(bytes: Uint8Array): number {
     const ptr = this.exports.plex_alloc(bytes.byteLength);
-    this.view().set(bytes, ptr);
+    this.view(ptr + bytes.byteLength).set(bytes, ptr);
     return ptr;
   }
 
-  private cachedView = new Uint8Array(0);
+  private cachedView: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  /** Runs on a memory shared with other threads, which may grow it (see the constructor). */
+  private readonly sharedMemory: boolean;
 
-  private view(): Uint8Array {
+  /** The whole memory; `end` is the first byte past what the caller will touch. */
+  private view(end = 0): Uint8Array {
     // memory.grow replaces the buffer: refresh the view when it changed.
-    const buffer = this.memory.buffer;
+    const buffer = this.currentBuffer(end);
     if (this.cachedView.buffer !== buffer) this.cachedView = new Uint8Array(buffer);
     return this.cachedView;
   }
 
   private bytes(ptr: number, len: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, ptr, len);
+    return new Uint8Array(this.currentBuffer(ptr + len), ptr, len);
+  }
+
+  /** The memory's buffer, caught up with another thread's growth when `end` lies past the length this thread knows. */
+  private currentBuffer(end: number): ArrayBuffer | SharedArrayBuffer {
+    const buffer = this.memory.buffer;
+    if (!this.sharedMemory || end <= buffer.byteLength) return buffer;
+    this.memory.grow(0);
+    return this.memory.buffer;
   }
 
   private asString(ptr: number): string {

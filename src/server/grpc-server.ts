@@ -33,6 +33,7 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.RuntimeClosed]: grpc.status.UNAVAILABLE,
   [ErrorCode.Aborted]: grpc.status.CANCELLED,
   [ErrorCode.ActorTrapped]: grpc.status.ABORTED,
+  [ErrorCode.KernelFailed]: grpc.status.ABORTED,
   [ErrorCode.ActorTimeout]: grpc.status.ABORTED,
   [ErrorCode.ActorMemoryLimit]: grpc.status.ABORTED,
   [ErrorCode.ActorFailed]: grpc.status.ABORTED,
