@@ -1,6 +1,5 @@
-import { nativeBuildHandler } from '../support/native-builds.js';
-import { testReadme, type ReadmeSuite } from '../support/readme-commands.js';
+import { testReadme } from '../support/readme-commands.js';
 
 // examples/polyglot/c/counter/README.md, run as written against a real node; the module is built
 // from source with clang and wasi-libc by the README's build command.
-const suite: ReadmeSuite = testReadme('counter', { examplesDir: 'examples/polyglot/c', handlers: nativeBuildHandler(() => suite.work) });
+testReadme('counter', { examplesDir: 'examples/polyglot/c' });

@@ -2,15 +2,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRust } from '../../src/polyglot/build-native.js';
 import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
-import { nativeBuildHandler } from '../support/native-builds.js';
-import { testReadme, type ReadmeSuite } from '../support/readme-commands.js';
+import { testReadme } from '../support/readme-commands.js';
 
 /**
  * The article's #![no_std] Rust calculator (examples/polyglot/rust/calculator), built from source
  * with cargo: its README's commands on a real node, then its state through the runtime, which
  * runs it on the handle_message ABI (init / handle_message / get_state, no allocator export).
  */
-const suite: ReadmeSuite = testReadme('calculator', { examplesDir: 'examples/polyglot/rust', handlers: nativeBuildHandler(() => suite.work), timeoutMs: 180_000 });
+testReadme('calculator', { examplesDir: 'examples/polyglot/rust', timeoutMs: 180_000 });
 
 const text = new TextEncoder();
 const crate = join(import.meta.dirname, '../../examples/polyglot/rust/calculator');

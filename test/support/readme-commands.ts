@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildNative, nativeLanguageOf } from '../../src/polyglot/build-native.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
 import { startNodeProcess, type NodeProcess } from './node-process.js';
 import { buildPythonComponent } from './python-components.js';
@@ -28,10 +29,12 @@ import { buildPythonComponent } from './python-components.js';
  *   text.
  * - `localhost:8001` (the node's default address) is replaced by the started
  *   node's address, so `http://…` and `ws://…/ws` both reach it.
- * - `plexspaces build SRC -o OUT` is done with buildActor (SRC from the
- *   repository root, OUT in the scratch directory); a `.py` SRC (with an
- *   optional `--actor NAME`) with the Python SDK's build, cached by source
- *   (python-components.ts); commands the test does
+ * - `plexspaces build SRC -o OUT` builds SRC (from the repository root) into
+ *   OUT (in the scratch directory) with the toolchain the CLI would pick: a
+ *   `.ts` with buildActor, a `.py` (with an optional `--actor NAME`) with the
+ *   Python SDK's build, cached by source (python-components.ts), a `.c`, Go
+ *   module or Cargo package with the machine's compilers
+ *   (src/polyglot/build-native.ts); commands the test does
  *   itself (starting or killing a node) are given as `handlers`, by prefix.
  * - Every other command runs with bash in the scratch directory, which links
  *   `examples`, `src` and `node_modules` of the repository, so the README's
@@ -137,8 +140,7 @@ export async function runSteps(steps: readonly ReadmeStep[], options: RunOptions
     }
     const build = BUILD.exec(step.command);
     if (build !== null) {
-      const component = build[1].endsWith('.py') ? await buildPythonComponent(join(ROOT, build[1]), build[3]) : (await buildActor(join(ROOT, build[1]))).component;
-      writeFileSync(join(options.cwd, build[2]), component);
+      writeFileSync(join(options.cwd, build[2]), await buildFromSource(join(ROOT, build[1]), build[3]));
       continue;
     }
     if (step.command.startsWith('plexspaces ')) throw new Error(`${step.where}: the test must say how to run ${JSON.stringify(step.command)} (a handler)`);
@@ -148,6 +150,13 @@ export async function runSteps(steps: readonly ReadmeStep[], options: RunOptions
     expect(code === 0 || (code === 22 && step.expected.length > 0), `exit ${code} — ${context}\nstdout: ${stdout}`).toBe(true);
     if (step.expected.length > 0) compareOutput(stdout, step.expected, context);
   }
+}
+
+/** What `plexspaces build` makes of `source`, by its kind (src/cli/build-command.ts chooses the same way). */
+async function buildFromSource(source: string, actor: string | undefined): Promise<Uint8Array> {
+  if (source.endsWith('.py')) return buildPythonComponent(source, actor);
+  if (nativeLanguageOf(source) !== undefined) return buildNative(source).wasm;
+  return (await buildActor(source)).component;
 }
 
 function compareOutput(stdout: string, expected: readonly string[], context: string): void {

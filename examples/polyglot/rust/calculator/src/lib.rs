@@ -1,7 +1,5 @@
 // lib.rs
 #![no_std]
-// Added for the build: Rust 1.63 needs a named allocation-error handler in a no_std cdylib (wasm_support.rs).
-#![feature(alloc_error_handler)]
 extern crate alloc;
 
 use alloc::vec::Vec;
@@ -84,5 +82,5 @@ fn execute(req: &CalculationRequest) -> Result<f64, &'static str> {
     }
 }
 
-// Added for the build: the allocator, panic handler and get_state export a no_std cdylib needs.
+// Added for the build: the allocator and panic handler a no_std cdylib needs (from the SDK), and a get_state export.
 mod wasm_support;
