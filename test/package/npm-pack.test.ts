@@ -96,6 +96,8 @@ describe('the packed package, installed, works from an empty folder', () => {
       // plexspaces build of a .c file includes the C SDK; Go actors point their go.mod at the Go SDK.
       'package/sdks/c/plex.h',
       'package/sdks/go/plexspaces/abi.go',
+      // Rust actors point their Cargo.toml at the Rust SDK (its sources, not a build's target/).
+      'package/sdks/rust/src/host.rs',
       // plexspaces build of a .py file puts the Python SDK's sources on PYTHONPATH.
       'package/sdks/python/src/plexspaces/__init__.py',
       'package/sdks/python/src/plexspaces/wit/simple-actor.wit',
