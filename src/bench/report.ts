@@ -27,6 +27,8 @@ export interface BenchReport {
   readonly results: BenchResult[];
   /** Free-form remarks: sizes, tools skipped and why. */
   readonly notes: string[];
+  /** Markdown blocks (tables a reader compares by eye) printed after the notes. */
+  sections?: string[];
   /** SVG charts saved next to the report as `<suite>-<name>.svg`. */
   charts?: { readonly name: string; readonly svg: string }[];
 }
@@ -69,6 +71,7 @@ export function markdownTable(report: BenchReport): string {
     ),
   ];
   if (report.notes.length > 0) lines.push('', ...report.notes.map((n) => `- ${n}`));
+  for (const section of report.sections ?? []) lines.push('', section);
   return lines.join('\n') + '\n';
 }
 

@@ -5,6 +5,7 @@ import { runRuntimeSuite } from '../bench/runtime-suite.js';
 import { runClusterSuite } from '../bench/cluster-suite.js';
 import { runKernelsSuite } from '../bench/kernels-suite.js';
 import { runOtpSuite } from '../bench/otp-suite.js';
+import { runPolyglotSuite } from '../bench/polyglot-suite.js';
 import { runRemoteSuite } from '../bench/remote-suite.js';
 import { runShardSuite } from '../bench/shard-suite.js';
 import { runTuplespaceSuite, type SuiteOptions } from '../bench/tuplespace-suite.js';
@@ -19,6 +20,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<BenchReport>> = 
   remote: runRemoteSuite,
   otp: runOtpSuite,
   cluster: runClusterSuite,
+  polyglot: runPolyglotSuite,
 };
 
 const HELP = `usage: plexspaces bench <suite|all> [options]
