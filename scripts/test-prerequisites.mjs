@@ -138,15 +138,15 @@ const PREREQUISITES = [
   },
   {
     name: 'python3 grpc + grpc_tools (Debian /usr/bin/python3)',
-    why: 'a Python client generated from proto/ drives the node (test/server/grpc-server.test.ts)',
+    why: 'Python clients generated from proto/ drive the node (test/server/grpc-server.test.ts, the SDK\'s plexspaces.client: test/polyglot/python-client.test.ts, notebooks/5-python-worker-pool.ipynb)',
     present: () => succeeds(PYTHON, ['-c', 'import grpc, grpc_tools']),
     apt: ['python3-grpcio', 'python3-grpc-tools'],
   },
   {
-    name: 'jupyter-nbconvert + nbclient + ipykernel',
-    why: 'executes the notebooks headless (test/notebooks/notebooks.test.ts)',
-    present: () => which('jupyter-nbconvert') !== undefined && succeeds(PYTHON, ['-c', 'import nbclient, ipykernel']),
-    apt: ['jupyter-nbconvert', 'python3-nbclient', 'python3-ipykernel'],
+    name: 'jupyter-nbconvert + nbclient + ipykernel + matplotlib',
+    why: 'executes the notebooks headless (test/notebooks/notebooks.test.ts); the Python one plots with matplotlib',
+    present: () => which('jupyter-nbconvert') !== undefined && succeeds(PYTHON, ['-c', 'import nbclient, ipykernel, matplotlib']),
+    apt: ['jupyter-nbconvert', 'python3-nbclient', 'python3-ipykernel', 'python3-matplotlib'],
   },
   {
     name: 'redis-server (Debian)',

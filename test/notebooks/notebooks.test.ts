@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * Executes every notebook in notebooks/ headless with Jupyter's nbconvert and
- * the tslab kernel (.ci/run installs both), each against the node it starts,
+ * its kernel — tslab for the TypeScript ones, Debian's python3 ipykernel for the
+ * Python one (test prerequisites install both) — each against the node it starts,
  * and checks it ran top to bottom: no error output, its checks printed, its
  * charts rendered. Needs `npm run build` (the notebooks use dist/).
  */
@@ -32,6 +33,7 @@ const EXPECTED: Record<string, RegExp[]> = {
   '2-parallel-map-reduce.ipynb': [/1 shard\(s\): \d+ ms, top 10 matches/, /2 shard\(s\): \d+ ms, top 10 matches/, /4 shard\(s\): \d+ ms, top 10 matches/],
   '3-nbody.ipynb': [/60\/60 energy/, /G interactions\/s; energy .* drift \d/],
   '4-matmul-scaling.ipynb': [/n=1024 workers=2: [\d.]+ GFLOP\/s, max rel\. error \d\.\de-[6-9]/],
+  '5-python-worker-pool.ipynb': [/10000 updates in 2 calls, \d+ ms; failed shards: 0/, /20 workers answered/, /total 49995000 over 10000 keys \(expected 49995000\): correct/, /µs per update: batched \d+, one call per key \d+/],
 };
 
 describe('notebooks execute top to bottom against a real node', () => {
