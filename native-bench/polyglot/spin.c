@@ -1,4 +1,4 @@
-/* The spin loop of README.md, natively: `spin N` prints {"result": R, "seconds": S} (best of 5). */
+/* The spin loop of README.md, natively: `spin N` prints {"result": R, "seconds": S} (best of 30). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,7 @@ int main(int argc, char **argv) {
   int64_t n = argc > 1 ? atoll(argv[1]) : 1000000;
   double best = 1e30;
   int64_t result = 0;
-  for (int r = 0; r < 5; r++) {
+  for (int r = 0; r < 30; r++) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     result = spin(n);

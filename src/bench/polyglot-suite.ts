@@ -55,7 +55,7 @@ const LANGUAGES: readonly LanguageActor[] = [
  * toolchain, then on a one-worker runtime: what the build made (size, build
  * time), deploying it (compile), spawning instances (cold start), an ask's
  * round trip, and the calculator's arithmetic 10⁶ times in one handler,
- * against the same loop in C built natively with gcc -O2. Every spin reply
+ * against the same loop in C built natively with gcc -O3 -march=native. Every spin reply
  * must equal the value Node computes; a language whose toolchain is missing
  * is listed in the notes, not measured.
  */
@@ -64,18 +64,18 @@ export async function runPolyglotSuite(options: SuiteOptions): Promise<BenchRepo
   const report = newReport('polyglot', quick);
   const spawns = quick ? 5 : 20;
   const asks = quick ? 300 : 3_000;
-  const spinRuns = quick ? 1 : 3;
+  const spinRuns = quick ? 1 : 10;
   const expected = spinInNode(SPIN_N).result;
 
-  log('native C baseline (gcc -O2)…');
+  log('native C baseline (gcc -O3 -march=native)…');
   const native = nativeSpin();
   if ('skipped' in native) report.notes.push(`native C baseline skipped: ${native.skipped}`);
   else {
     if (native.result !== expected) throw new Error(`native spin answered ${native.result}, Node computes ${expected}`);
-    report.results.push({ id: 'spin.native-c.1e6', value: round(native.seconds * 1000, 3), unit: 'ms', check: `result ${native.result} = Node's (best of 5, gcc -O2)` });
+    report.results.push({ id: 'spin.native-c.1e6', value: round(native.seconds * 1000, 3), unit: 'ms', check: `result ${native.result} = Node's (best of 30, gcc -O3 -march=native)` });
   }
-  const node = bestOf(5, () => spinInNode(SPIN_N));
-  report.results.push({ id: 'spin.node-v8.1e6', value: round(node.ms, 3), unit: 'ms', baseline: 'spin.native-c.1e6', check: `result ${node.result} (plain JS in the bench process, V8's JIT; best of 5)` });
+  const node = bestOf(30, () => spinInNode(SPIN_N));
+  report.results.push({ id: 'spin.node-v8.1e6', value: round(node.ms, 3), unit: 'ms', baseline: 'spin.native-c.1e6', check: `result ${node.result} (plain JS in the bench process, V8's JIT; best of 30)` });
 
   const rows: string[] = [];
   for (const actor of LANGUAGES) {
@@ -117,7 +117,7 @@ export async function runPolyglotSuite(options: SuiteOptions): Promise<BenchRepo
     ].join('\n'),
   ];
   report.notes.push(
-    `spin: the calculator's four operations in float64, ${SPIN_N} times in one handler (native-bench/polyglot/README.md); each language's reply is checked against Node's value ${expected}. Ratios on spin rows are times the native C loop (gcc -O2), so lower is better.`,
+    `spin: the calculator's four operations in float64, ${SPIN_N} times in one handler (native-bench/polyglot/README.md); each language's reply is checked against Node's value ${expected}. Ratios on spin rows are times the native C loop (gcc -O3 -march=native), so lower is better.`,
     'spawn: from the spawn call to its first ping answered, a new instance each time (the module was compiled at deploy). ask: one ping at a time from the main thread, after 50 warm-up pings.',
   );
   return report;
@@ -234,8 +234,8 @@ function bestOf(runs: number, run: () => { result: number; ms: number }): { resu
 function nativeSpin(): { result: number; seconds: number } | { skipped: string } {
   mkdirSync(BUILD, { recursive: true });
   const binary = join(BUILD, 'spin');
-  const gcc = spawnSync('gcc', ['-O2', '-o', binary, join(SOURCES, 'spin.c')], { encoding: 'utf8' });
-  if (gcc.error || gcc.status !== 0) return { skipped: `gcc -O2: ${gcc.error?.message ?? gcc.stderr.trim().split('\n')[0]}` };
+  const gcc = spawnSync('gcc', ['-O3', '-march=native', '-o', binary, join(SOURCES, 'spin.c')], { encoding: 'utf8' });
+  if (gcc.error || gcc.status !== 0) return { skipped: `gcc -O3 -march=native: ${gcc.error?.message ?? gcc.stderr.trim().split('\n')[0]}` };
   const run = spawnSync(binary, [String(SPIN_N)], { encoding: 'utf8', timeout: 60_000 });
   if (run.error || run.status !== 0) return { skipped: `${binary}: ${run.error?.message ?? run.stderr}` };
   return JSON.parse(run.stdout) as { result: number; seconds: number };
