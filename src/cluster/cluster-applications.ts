@@ -83,6 +83,11 @@ export class ClusterApplications {
     return apps;
   }
 
+  /** The live node (not this one) that runs the bundle's tree, if any (ClusterTrees.runsElsewhere). */
+  treeRunsElsewhere(tenant: string, applicationId: string): Promise<string | undefined> {
+    return this.trees?.runsElsewhere(tenant, applicationId) ?? Promise.resolve(undefined);
+  }
+
   /** After a bundle deploy on this node: the other nodes install its modules and virtual kinds (its tree runs here). */
   async publishedBundle(info: ApplicationInfo): Promise<void> {
     // What the registry deployed it from (the files its manifest names): what a restart restores, so the same revision.

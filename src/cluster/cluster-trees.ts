@@ -51,6 +51,19 @@ export class ClusterTrees {
     await this.hold(tenant, applicationId);
   }
 
+  /**
+   * The live node other than this one that runs the bundle's tree, if any: a
+   * deploy through this node then installs the bundle without its tree (the
+   * running tree's node installs the new revision from the cluster and starts
+   * its tree again there), instead of starting a second tree whose workers'
+   * names the first one holds.
+   */
+  async runsElsewhere(tenant: string, applicationId: string): Promise<string | undefined> {
+    const owner = await this.directory.lookup(`${tenant}/${applicationId}`);
+    if (owner === undefined || owner === this.links.self || !(await this.links.liveNow(owner))) return undefined;
+    return owner.split('.')[0];
+  }
+
   /** After an undeploy here: its entry goes (if this node's), so a later deploy through any node runs the tree there. */
   async release(tenant: string, applicationId: string): Promise<void> {
     await this.directory.release(`${tenant}/${applicationId}`);

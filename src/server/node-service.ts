@@ -295,10 +295,13 @@ export class NodeService {
   /** A bundle: its manifest and module files; its actors run in the scope's namespace. */
   async deployBundle(scope: Scope, applicationId: string, manifest: string, files: ReadonlyMap<string, Uint8Array>, meta: { name?: string; version?: string } = {}) {
     this.check(scope);
-    const info = await this.node.applications.deployBundle(scope.tenant, scope.namespace, applicationId, manifest, files, meta);
-    // Its tree runs here; the other nodes install its modules and virtual kinds, so its virtual actors answer through any node.
+    // A redeploy through a node that does not run the bundle's tree: installed here without it; the tree's node
+    // installs the new revision from the cluster and restarts its tree (two trees would fight over the workers' names).
+    const treeNode = await this.clusterApplications?.treeRunsElsewhere(scope.tenant, applicationId);
+    const info = await this.node.applications.deployBundle(scope.tenant, scope.namespace, applicationId, manifest, files, meta, treeNode === undefined ? {} : { tree: false });
+    // Its tree runs here (or on treeNode); the other nodes install its modules and virtual kinds, so its virtual actors answer through any node.
     await this.clusterApplications?.publishedBundle(info);
-    return info;
+    return treeNode === undefined ? info : { ...info, treeNode };
   }
 
   // ── key-value (the store actors reach with kv-*, in the same scope) ───────

@@ -141,6 +141,35 @@ describe('a bundle deployed through one node of a cluster', () => {
     expect((await ask(alpha, 'keeper')).body.count).toBe(before + 1);
   });
 
+  it('redeployed through a node that does not run its tree, the tree stays where it runs and takes the new version', async () => {
+    // The tree is beta's now (the test above); alpha deploys version 2. Starting a second tree on alpha would fight
+    // beta's over the workers' names: alpha installs it without the tree, and beta restarts its tree in version 2.
+    const form = new FormData();
+    form.set('application_id', 'tally');
+    form.set('manifest', new File([MANIFEST.replace('version = "1.0.0"', 'version = "2.0.0"')], 'app-config.toml'));
+    form.append('wasm_file', new File([Buffer.from(counter)], 'counter.wasm'));
+    const deployed = await fetch(`${alpha.http}/api/v1/applications/deploy`, { method: 'POST', body: form });
+    expect(deployed.status, await deployed.clone().text()).toBe(201);
+    expect(await deployed.json()).toMatchObject({ applicationId: 'tally', version: '2.0.0', treeElsewhere: true, treeNode: 'beta', actors: [] });
+    const deadline = Date.now() + 20_000;
+    const onBeta = async () => (await applications(beta)).find((a) => a.applicationId === 'tally') as { version?: string; treeElsewhere?: boolean } | undefined;
+    while ((await onBeta())?.version !== '2.0.0') {
+      if (Date.now() > deadline) throw new Error(`beta never installed version 2: ${JSON.stringify(await onBeta())}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await onBeta())?.treeElsewhere).toBeUndefined();
+    // keeper runs once, on beta, and answers through either node.
+    let reply = await ask(alpha, 'keeper');
+    while (reply.status !== 200) {
+      if (Date.now() > deadline) throw new Error(`keeper does not answer after the redeploy: ${JSON.stringify(reply.body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reply = await ask(alpha, 'keeper');
+    }
+    const { actors } = (await (await fetch(`${alpha.http}/api/v1/actors`)).json()) as { actors: { id: string; node: string }[] };
+    expect(actors.filter((a) => a.id === 'keeper').map((a) => a.node)).toEqual(['beta']);
+    expect((await ask(beta, 'keeper')).body.count).toBe((reply.body.count as number) + 1);
+  });
+
   it('undeployed through the node that deployed it, it is gone from the others', async () => {
     expect((await fetch(`${alpha.http}/api/v1/applications/tally`, { method: 'DELETE' })).status).toBe(200);
     const deadline = Date.now() + 20_000;

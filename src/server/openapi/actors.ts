@@ -48,6 +48,7 @@ export const actorSchemas: Record<string, Doc> = {
       namespace: { type: 'string', description: 'Bundles: the namespace its actors run in' },
       actors: { type: 'array', items: { type: 'string' }, description: 'Bundles: the ids of the actors it started' },
       treeElsewhere: { type: 'boolean', description: 'A bundle installed from the cluster (deployed through another node): its modules and virtual kinds are here, its supervision tree runs on the node that deployed it' },
+      treeNode: { type: 'string', description: 'The reply to a bundle deployed through a node of a cluster whose tree runs on another node: that node, which installs the new revision and restarts its tree there' },
     },
     ['tenant', 'applicationId', 'name', 'version', 'kind', 'module', 'modules', 'bytes', 'deployedAt', 'durable'],
   ),
