@@ -1,5 +1,6 @@
 import type { ClusterNodeView } from '../cluster/node-registry.js';
 import { UsageError } from '../errors.js';
+import { matmulLindaOverShards } from '../kernels/matmul-linda-over-shards.js';
 import { matmulOverShards, SGEMM_TILES_MODULE, sgemmTilesWasm, type MatmulOverShardsResult } from '../kernels/matmul-over-shards.js';
 import { NBODY_SLICES_MODULE, nbodyOverShards, type NbodyOverShardsResult } from '../kernels/nbody-over-shards.js';
 import { Logger } from '../node/logger.js';
@@ -8,6 +9,7 @@ import { startNode } from '../node/start-node.js';
 import { builtActorWasm } from '../runtime/built-actors.js';
 import { OPEN } from '../server/auth.js';
 import type { ShardGroup } from '../shard/shard-group.js';
+import type { Space } from '../space/space.js';
 import { ProgressBar } from './progress.js';
 
 /** An actor's memory is 64 MiB unless quotas say otherwise: B and its message copy must fit, with a tile. */
@@ -23,6 +25,8 @@ export interface ClusterJobOptions {
 
 interface ClusterJob {
   readonly group: ShardGroup;
+  /** The cluster's default space of the job's scope (on Redis, shared by every node). */
+  readonly space: Space;
   /** This process's node id (bytes sent to shards elsewhere cross the network). */
   readonly self: string;
   /** The nodes that run the shards. */
@@ -54,7 +58,7 @@ async function onCluster<T>(options: ClusterJobOptions, module: string, wasm: Ui
     const app = await started.server.service.deploy(scope, applicationId, module, '1.0.0', wasm, { durable: false });
     const group = await started.node.shardGroups.create({ id: applicationId, actorPrefix: 'default/default/', module: app.module, shards, codec: 'bytes', stateless: true });
     try {
-      return await job({ group, self: registry.self.id, nodes });
+      return await job({ group, space: started.server.service.space(scope, 'default'), self: registry.self.id, nodes });
     } finally {
       await started.node.shardGroups.delete(group.id).catch(() => undefined);
     }
@@ -64,13 +68,24 @@ async function onCluster<T>(options: ClusterJobOptions, module: string, wasm: Ui
   }
 }
 
-/** `run matmul --cluster`: C = A·B over the cluster's nodes, B once per shard and row blocks as message bytes (src/kernels/matmul-over-shards.ts). */
-export function runClusterMatmul(options: ClusterJobOptions & { n: number; tileRows?: number }): Promise<MatmulOverShardsResult> {
+/**
+ * `run matmul --cluster`: C = A·B over the cluster's nodes. `shards` (the default): B once per shard and
+ * row blocks as message bytes (src/kernels/matmul-over-shards.ts). `linda`: the tiles are tuples in the
+ * cluster's shared space, which the workers on every node take as they finish the last
+ * (src/kernels/matmul-linda-over-shards.ts).
+ */
+export function runClusterMatmul(options: ClusterJobOptions & { n: number; tileRows?: number; mode?: 'shards' | 'linda' }): Promise<MatmulOverShardsResult & { tilesPerShard?: number[] }> {
   if (options.n > MAX_CLUSTER_N) throw new UsageError(`--n across a cluster is at most ${MAX_CLUSTER_N} (a shard keeps B, ${MAX_CLUSTER_N}² floats, in its 64 MiB)`);
-  return onCluster(options, SGEMM_TILES_MODULE, sgemmTilesWasm(), async ({ group, self, nodes }) => {
+  return onCluster(options, SGEMM_TILES_MODULE, sgemmTilesWasm(), async ({ group, space, self, nodes }) => {
+    const bar = new ProgressBar(`matmul ${options.n} (${options.mode ?? 'shards'}) over ${group.shardCount} shards on ${nodes.length} nodes`, options.progress);
+    if (options.mode === 'linda') {
+      // A job number of this process's own, so that its tuples never meet another run's in the shared space.
+      const job = (process.pid * 1000 + Math.floor(Math.random() * 1000)) % 2 ** 31;
+      for (let i = 0; i < 3; i++) await matmulLindaOverShards(group, space, { n: 64, job: job + 1 + i }); // warm-up, as below
+      return matmulLindaOverShards(group, space, { n: options.n, tileRows: options.tileRows, job, self, onProgress: (done, total) => bar.update(done, total) });
+    }
     // Warm-up: V8 optimizes a kernel that has been hot for a while, and a call already running never switches.
     for (let i = 0; i < 20; i++) await matmulOverShards(group, { n: 64 });
-    const bar = new ProgressBar(`matmul ${options.n} over ${group.shardCount} shards on ${nodes.length} nodes`, options.progress);
     return matmulOverShards(group, { n: options.n, tileRows: options.tileRows, self, onProgress: (done, total) => bar.update(done, total) });
   });
 }

@@ -41,6 +41,26 @@ export interface MatmulOverShardsResult {
 }
 
 /**
+ * Sends B (n×n) to every shard of the group ("load-b") and checks each kept
+ * it; returns the bytes that went to shards for which `remote` is true.
+ */
+export async function loadBOnShards(group: ShardGroup, b: Float32Array, n: number, remote: (shard: number) => boolean): Promise<number> {
+  const loadB = new Uint8Array(8 + b.byteLength);
+  new Uint32Array(loadB.buffer, 0, 2).set([n, n]);
+  loadB.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), 8);
+  const loaded = await group.scatter('load-b', Array.from({ length: group.shardCount }, () => loadB), { deadlineMs: 120_000 });
+  let bytes = 0;
+  for (const result of loaded) {
+    const reply = result.value as Uint8Array | undefined;
+    if (result.status !== 'ok' || reply === undefined || reply.byteLength !== 4 || new DataView(reply.buffer, reply.byteOffset, 4).getUint32(0, true) !== n * n) {
+      throw new KernelFailedError(`shard ${result.shard} did not take B: ${result.errorCode ?? ''} ${result.errorMessage ?? 'wrong reply'}`);
+    }
+    if (remote(result.shard)) bytes += loadB.byteLength;
+  }
+  return bytes;
+}
+
+/**
  * C = A·B over a shard group of `sgemm-tiles` shards, wherever they run (one
  * node's workers or several nodes: the operands travel as message bytes, not
  * shared memory). Every shard gets B once; row blocks of A go to shard
@@ -65,17 +85,7 @@ export async function matmulOverShards(group: ShardGroup, options: MatmulOverSha
 
   const rows = Array.from({ length: Math.ceil(n / tileRows) }, (_, t) => t * tileRows);
   const started = performance.now();
-  const loadB = new Uint8Array(8 + b.byteLength);
-  new Uint32Array(loadB.buffer, 0, 2).set([n, n]);
-  loadB.set(new Uint8Array(b.buffer), 8);
-  const loaded = await group.scatter('load-b', Array.from({ length: shards }, () => loadB), { deadlineMs: 120_000 });
-  for (const result of loaded) {
-    const reply = result.value as Uint8Array | undefined;
-    if (result.status !== 'ok' || reply === undefined || reply.byteLength !== 4 || new DataView(reply.buffer, reply.byteOffset, 4).getUint32(0, true) !== n * n) {
-      throw new KernelFailedError(`shard ${result.shard} did not take B: ${result.errorCode ?? ''} ${result.errorMessage ?? 'wrong reply'}`);
-    }
-    if (remote(result.shard)) bytesBetweenNodes += loadB.byteLength;
-  }
+  bytesBetweenNodes += await loadBOnShards(group, b, n, remote);
   const tasks = rows.map((row, t) => {
     const m = Math.min(tileRows, n - row);
     const payload = new Uint8Array(8 + m * n * 4);

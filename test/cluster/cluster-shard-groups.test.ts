@@ -222,6 +222,21 @@ describe('a shard group over the nodes of a cluster', () => {
     // B to both shards, every row of A out and of C back: at least 4 n² floats crossed.
     expect(result.bytesBetweenNodes).toBeGreaterThanOrEqual(4 * 256 * 256 * 4);
 
+    // Linda's master/worker across the nodes: the tiles are tuples in the cluster's space, taken by the workers on
+    // both nodes as they finish; every tile once, the product checked, and no tuple of the job left behind.
+    const linda = await runCli('run', 'matmul', '--cluster', redis.url, '--config', config, '--n', '256', '--mode', 'linda', '--json', '--quiet');
+    expect(linda.status, linda.stderr).toBe(0);
+    const [bag] = (JSON.parse(linda.stdout.slice(linda.stdout.indexOf('{'))) as { runs: { mode: string; placement: Record<string, number>; maxRelError: number; tiles: number; tilesPerShard: number[] }[] }).runs;
+    expect(bag.mode).toBe('linda');
+    expect(bag.placement).toEqual({ alpha: 1, beta: 1 });
+    expect(bag.maxRelError).toBeLessThan(1e-4);
+    expect(bag.tilesPerShard.reduce((a, b) => a + b, 0)).toBe(bag.tiles);
+    expect(bag.tilesPerShard.every((taken) => taken > 0)).toBe(true);
+    for (const template of [['tile', null, null, null, null], ['c', null, null, null, null]]) {
+      const counted = await fetch(`${alpha.http}/api/v1/tuplespace/default/default/default/count`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ template }) });
+      expect(await counted.json(), JSON.stringify(template)).toEqual({ count: 0 });
+    }
+
     // n-body the same way: the same energies as on one node, within rounding of the sums' order.
     const over = await runCli('run', 'nbody', '--cluster', redis.url, '--config', config, '--bodies', '256', '--steps', '5', '--json', '--quiet');
     expect(over.status, over.stderr).toBe(0);

@@ -119,6 +119,16 @@ export function call(op: i32, arg: string): string | null {
   return String.UTF8.decode(out);
 }
 
+/** A host call on bytes in memory (no string copies: for large tuples); returns the result length or a negative status. */
+export function callBytes(op: i32, ptr: usize, len: i32): i32 {
+  return hostCall(op, ptr, len);
+}
+
+/** Copies the last host call's result (its length is what the call returned) to `dst`. */
+export function resultInto(dst: usize): void {
+  hostResult(dst);
+}
+
 export function log(message: string): void {
   const bytes = String.UTF8.encode(message);
   hostLog(1, changetype<usize>(bytes), bytes.byteLength);
