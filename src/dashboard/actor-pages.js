@@ -1,7 +1,7 @@
 // The Actors page (a live, sortable, filterable table and each
 // application's supervision tree) and the page of one actor (its state,
 // recent crashes, facets, and a form that asks it a message).
-import { api, el, errorBox, sortableTable } from './app.js';
+import { api, el, errorBox, formatBytes, sortableTable } from './app.js';
 import { subscribe } from './pages.js';
 
 const actorHref = (a) => `#/actor/${[a.tenant, a.namespace, a.id].map(encodeURIComponent).join('/')}`;
@@ -20,6 +20,7 @@ export async function actorsPage(main) {
       { key: 'workerQueue', label: 'worker queue', num: true },
       { key: 'messages', label: 'messages', num: true },
       { key: 'rate', label: 'msgs/s', num: true },
+      { key: 'memoryBytes', label: 'memory', num: true, cell: (a) => formatBytes(a.memoryBytes) },
       { key: 'restarts', label: 'restarts', num: true },
       { key: 'crashes', label: 'crashes', num: true },
     ],
@@ -32,11 +33,11 @@ export async function actorsPage(main) {
     el('h1', {}, 'Actors ', count),
     el('p', {}, filter),
     table.node,
-    el('p', { class: 'note' }, 'messages and msgs/s: actors with the metrics facet. Worker queue: messages queued for the actor’s worker thread (the runtime keeps no queue per actor).'),
+    el('p', { class: 'note' }, 'messages: handled since the actor started, counted by its worker; msgs/s between two refreshes. memory: its linear memory (a shared memory counts whole for each actor on it). Worker queue: messages queued for the actor’s worker thread (the runtime keeps one queue per worker, not per actor).'),
     el('h2', {}, 'Applications and their supervision trees'),
     trees,
   );
-  // msgs/s from two snapshots of the metrics facet's message count.
+  // msgs/s from two snapshots of the workers' message counts.
   let previous = new Map();
   let previousAt = 0;
   function show({ actors }) {
@@ -45,7 +46,7 @@ export async function actorsPage(main) {
     const rows = actors.map((a) => {
       const key = `${a.tenant}/${a.namespace}/${a.id}`;
       const before = previous.get(key);
-      return { ...a, rate: a.messages === null || before === undefined || before === null || seconds <= 0 ? null : Math.round(((a.messages - before) / seconds) * 10) / 10 };
+      return { ...a, rate: before === undefined || seconds <= 0 ? null : Math.round(((a.messages - before) / seconds) * 10) / 10 };
     });
     previous = new Map(actors.map((a) => [`${a.tenant}/${a.namespace}/${a.id}`, a.messages]));
     previousAt = now;

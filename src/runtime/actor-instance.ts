@@ -254,6 +254,11 @@ export class ActorInstance {
   /** Runs on a memory shared with other threads, which may grow it (see the constructor). */
   private readonly sharedMemory: boolean;
 
+  /** Bytes of its linear memory now (a shared memory counts whole: every actor on it shares it). */
+  get memoryBytes(): number {
+    return this.memory?.buffer.byteLength ?? 0;
+  }
+
   /** The whole memory; `end` is the first byte past what the caller will touch. */
   private view(end = 0): Uint8Array {
     // memory.grow replaces the buffer: refresh the view when it changed.

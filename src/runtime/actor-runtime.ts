@@ -13,7 +13,7 @@ import { TaskInstances } from './task-instances.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
 import { ModuleTable, snapshotsState, type PreparedModule } from './module-table.js';
 import { PendingRequests } from './pending-requests.js';
-import { SpawnFlag, ToMain, ToWorker, toBytes, type MainOp } from './protocol.js';
+import { SpawnFlag, ToMain, ToWorker, toBytes, type ActorFigures, type MainOp } from './protocol.js';
 import { RuntimeListeners } from './runtime-listeners.js';
 import { startWorkerLinks, type WorkerLink } from './worker-link.js';
 import { RuntimeTracing } from '../tracing/runtime-tracing.js';
@@ -369,6 +369,24 @@ export class ActorRuntime {
     return [...this.actors].map(([actorId, a]) => ({ actorId, module: a.module, worker: a.link.index }));
   }
 
+  /**
+   * Each running actor's figures, asked of every worker: messages handled since
+   * it started (every one, with or without facets) and the bytes of its linear
+   * memory. A worker busy in a long handler answers when the handler ends.
+   */
+  async actorStats(): Promise<Map<string, { handled: number; memoryBytes: number }>> {
+    this.assertOpen();
+    const answers = await Promise.all(
+      this.links.map((link) => {
+        const requestId = this.pending.newId();
+        return this.pending.send<ActorFigures[]>(link, requestId, () => link.send([ToWorker.Stats, requestId]), {});
+      }),
+    );
+    const stats = new Map<string, { handled: number; memoryBytes: number }>();
+    for (const figures of answers) for (const [actorId, handled, memoryBytes] of figures) stats.set(actorId, { handled, memoryBytes });
+    return stats;
+  }
+
   workerStats(): WorkerStats[] {
     return this.links.map((l) => ({ worker: l.index, actors: l.actors.size, queued: l.queueDepth, inFlight: l.inFlight }));
   }
@@ -454,6 +472,7 @@ export class ActorRuntime {
       switch (op[0]) {
         case ToMain.Reply:
         case ToMain.State:
+        case ToMain.Stats:
         case ToMain.Spawned:
           this.pending.answer(op[1], op[2], op[3]);
           break;

@@ -34,6 +34,7 @@ import {
   utf8,
   utf8Of,
   type MainOp,
+  type ActorFigures,
   type WorkerInit,
   type WorkerOp,
   type WorkerSetup,
@@ -64,6 +65,8 @@ function callMain(op: number, request: Uint8Array, caller: string): { status: nu
 const modules = new Map<string, ModuleSetup | ComponentSetup>();
 const memories = new Map<string, WebAssembly.Memory>();
 const actors = new Map<string, ActorInstance | ComponentActor>();
+/** Messages each actor handled (replied or not, failed or not), for the runtime's actorStats. */
+const handledCounts = new Map<string, number>();
 /** Actors here whose messages must go through the main thread (facets, journal), even from a neighbour. */
 const intercepted = new Set<string>();
 /** Actors here whose sends and clock go through the main thread (the journal records them). */
@@ -235,6 +238,7 @@ function deliverNow(actorId: string, type: string, payload: Uint8Array, replyId:
   currentContext = replyId;
   busy.add(actorId);
   try {
+    handledCounts.set(actorId, (handledCounts.get(actorId) ?? 0) + 1);
     const reply = actor.handle(type, payload, replyId !== 0, from);
     if (replyId !== 0) {
       outgoing.push(
@@ -284,6 +288,7 @@ function runDeferred(): boolean {
 
 function forgetActor(actorId: string): void {
   actors.delete(actorId);
+  handledCounts.delete(actorId);
   intercepted.delete(actorId);
   journaled.delete(actorId);
 }
@@ -341,6 +346,9 @@ function apply(op: WorkerOp): void {
       }
       break;
     }
+    case ToWorker.Stats:
+      outgoing.push([ToMain.Stats, op[1], null, [...actors].map(([id, actor]) => [id, handledCounts.get(id) ?? 0, actor.memoryBytes] as ActorFigures)]);
+      break;
     case ToWorker.GetState: {
       const actor = actors.get(op[2]);
       if (actor === undefined) {

@@ -69,6 +69,15 @@ export class ComponentActor {
   private readonly cores: WebAssembly.Instance[] = [];
   private deadline = Infinity;
 
+  /** Bytes of linear memory its core instances have now (CPython's and SpiderMonkey's heaps live there). */
+  get memoryBytes(): number {
+    let bytes = 0;
+    for (const core of this.cores) {
+      for (const value of Object.values(core.exports)) if (value instanceof WebAssembly.Memory) bytes += value.buffer.byteLength;
+    }
+    return bytes;
+  }
+
   constructor(
     readonly id: string,
     private readonly spec: ComponentSetup,

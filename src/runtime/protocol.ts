@@ -15,6 +15,7 @@ export const ToWorker = {
   GetState: 4,
   Placement: 5,
   SetState: 6,
+  Stats: 7,
 } as const;
 
 export const ToMain = {
@@ -24,6 +25,7 @@ export const ToMain = {
   Stopped: 4,
   Route: 5,
   State: 6,
+  Stats: 7,
 } as const;
 
 /** Spawn flags: messages to the actor go through the main thread (facets, journal); its own sends and clock do too (journal). */
@@ -39,7 +41,9 @@ export type GetStateOp = [typeof ToWorker.GetState, number, string];
 export type SetStateOp = [typeof ToWorker.SetState, number, string, Uint8Array];
 /** [Placement, actorId, worker index, or -1 when the actor is gone] */
 export type PlacementOp = [typeof ToWorker.Placement, string, number];
-export type WorkerOp = SpawnOp | MessageOp | StopOp | GetStateOp | PlacementOp | SetStateOp;
+/** [Stats, requestId]: answered with a Stats op listing the worker's actors. */
+export type StatsOp = [typeof ToWorker.Stats, number];
+export type WorkerOp = SpawnOp | MessageOp | StopOp | GetStateOp | PlacementOp | SetStateOp | StatsOp;
 
 /** [Spawned, requestId, errorCode | null, errorMessage] */
 export type SpawnedOp = [typeof ToMain.Spawned, number, string | null, string];
@@ -52,7 +56,11 @@ export type StoppedOp = [typeof ToMain.Stopped, number];
 export type RouteOp = [typeof ToMain.Route, string, string, Uint8Array, string];
 /** [State, requestId, errorCode | null, state or message] */
 export type StateOp = [typeof ToMain.State, number, string | null, Uint8Array | string];
-export type MainOp = SpawnedOp | ReplyOp | CrashedOp | StoppedOp | RouteOp | StateOp;
+/** One actor's figures in a worker: [actorId, messages handled since it started, bytes of linear memory]. */
+export type ActorFigures = [string, number, number];
+/** [Stats, requestId, null, the worker's actors' figures] */
+export type StatsReplyOp = [typeof ToMain.Stats, number, null, ActorFigures[]];
+export type MainOp = SpawnedOp | ReplyOp | CrashedOp | StoppedOp | RouteOp | StateOp | StatsReplyOp;
 
 export type WorkerSetup =
   | { readonly setup: 'module'; readonly name: string; readonly module: WebAssembly.Module; readonly watchdog: boolean; readonly maxMemoryPages: number; readonly importedMemory?: { initial: number; maximum: number | undefined; shared: boolean }; readonly has: Record<string, boolean> }

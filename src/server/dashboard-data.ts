@@ -30,8 +30,10 @@ export interface ActorRow {
   readonly state: 'running';
   /** Messages queued for the actor's worker thread (the runtime keeps no queue per actor). */
   readonly workerQueue: number;
-  /** Messages handled, from the `metrics` facet; null without it. */
-  readonly messages: number | null;
+  /** Messages handled since it started, counted by its worker (every actor, facets or not). */
+  readonly messages: number;
+  /** Bytes of its linear memory (a shared memory counts whole, once per actor on it). */
+  readonly memoryBytes: number;
   /** Restarts by its supervisor (bundle applications); 0 otherwise. */
   readonly restarts: number;
   /** Crashes seen since the node started. */
@@ -135,8 +137,10 @@ export class DashboardData {
   }
 
   /** The actors running on this node that `principal` may see, sorted by tenant, namespace and id. */
-  actors(principal: Principal): ActorRow[] {
+  async actors(principal: Principal): Promise<ActorRow[]> {
     const node = this.service.node;
+    // Asked of the workers now: an actor spawned after the answer is listed with zeros until the next listing.
+    const stats = await node.runtime.actorStats();
     const self = this.service.membership.self.id;
     const queues = new Map(node.runtime.workerStats().map((w) => [w.worker, w.queued]));
     const restarts = new Map<string, number>();
@@ -160,7 +164,8 @@ export class DashboardData {
         node: self,
         state: 'running',
         workerQueue: queues.get(placement.worker) ?? 0,
-        messages: node.actors.actorMetrics(placement.actorId)?.messages ?? null,
+        messages: stats.get(placement.actorId)?.handled ?? 0,
+        memoryBytes: stats.get(placement.actorId)?.memoryBytes ?? 0,
         restarts: restarts.get(placement.actorId) ?? 0,
         crashes: this.crashes.get(placement.actorId)?.count ?? 0,
       });
@@ -172,7 +177,7 @@ export class DashboardData {
   async actor(principal: Principal, tenant: string, namespace: string, id: string) {
     const scope = this.service.scope(principal, tenant, namespace);
     const actorId = `${scope.tenant}/${scope.namespace}/${id}`;
-    const row = this.actors(principal).find((r) => r.tenant === scope.tenant && r.namespace === scope.namespace && r.id === id);
+    const row = (await this.actors(principal)).find((r) => r.tenant === scope.tenant && r.namespace === scope.namespace && r.id === id);
     if (row === undefined) throw new ActorNotFoundError(actorId);
     const runtime = this.service.node.runtime;
     let state: { text: string | null; bytes: number } | { error: string } | null = null;

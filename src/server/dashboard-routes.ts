@@ -84,7 +84,7 @@ export function defineDashboardRoutes(route: Route, data: DashboardData): void {
   const get = (path: string, answer: (principal: Principal, params: string[], url: URL, authorization: string | undefined) => Promise<unknown> | unknown) =>
     route('GET', `${api}${path}`, async (request, params, url, principal) => ({ body: await answer(principal, params, url, request.headers.authorization) }));
   get('/overview', (principal, _, url, authorization) => data.overview(principal, { history: url.searchParams.get('history') !== 'false', peers: url.searchParams.get('peers') !== 'false', authorization }));
-  get('/actors', (principal) => ({ actors: data.actors(principal) }));
+  get('/actors', async (principal) => ({ actors: await data.actors(principal) }));
   get('/actors/{}/{}/{actor}', (principal, [tenant, namespace, id]) => data.actor(principal, tenant, namespace, id));
   get('/applications', (principal) => ({ applications: data.applications(principal) }));
   get('/spaces', async (principal) => ({ spaces: await data.spaces(principal) }));

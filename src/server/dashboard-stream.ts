@@ -19,7 +19,7 @@ export async function snapshot(data: DashboardData, principal: Principal, page: 
     case 'overview':
       return data.overview(principal, { history: false, authorization });
     case 'actors':
-      return { actors: data.actors(principal) };
+      return { actors: await data.actors(principal) };
     case 'spaces':
       return { spaces: await data.spaces(principal) };
     case 'shard-groups':

@@ -183,6 +183,16 @@ describe('every page in a real browser, auth off', () => {
     const tally = actors.find((a) => a.id === 'tally')!;
     expect(await cell(page, 'actors', 'default/default/tally', 'module').textContent()).toBe(tally.module);
     expect(Number(await cell(page, 'actors', 'default/default/tally', 'worker').textContent())).toBe(tally.worker);
+    // Messages and memory per actor, as its worker counts them (no metrics facet needed), shown as the API says.
+    type Counted = { id: string; messages: number; memoryBytes: number };
+    const counted = actors.find((a) => a.id === 'tally') as unknown as Counted;
+    expect(counted.messages).toBeGreaterThanOrEqual(1);
+    expect(counted.memoryBytes).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) await api(open, '/api/v1/actors/tally/ask', { body: { message_type: 'get', application_id: 'counter' } });
+    const recounted = (await api<{ actors: Counted[] }>(open, '/api/v1/dashboard/actors')).actors.find((a) => a.id === 'tally')!;
+    expect(recounted.messages).toBe(counted.messages + 3);
+    await vi.waitFor(async () => expect(Number(await cell(page, 'actors', 'default/default/tally', 'messages').textContent())).toBe(recounted.messages));
+    expect(await cell(page, 'actors', 'default/default/tally', 'memoryBytes').textContent()).toMatch(/^\d+(\.\d)? (KiB|MiB|GiB|B)$/);
     // The supervised actor that trapped: its restart and crash, as the API counts them.
     const flaky = actors.find((a) => a.id === 'flaky') as unknown as { restarts: number; crashes: number };
     expect(flaky).toMatchObject({ restarts: 1, crashes: 1 });

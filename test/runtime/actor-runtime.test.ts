@@ -35,6 +35,22 @@ describe('ActorRuntime with core-module actors', () => {
     await expect(runtime.ask(ids[0], 'get')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_NOT_FOUND' });
   });
 
+  it('counts each actor\'s handled messages and reports its memory, from every worker', async () => {
+    runtime = new ActorRuntime({ workers: 2 });
+    await runtime.deploy('counter', builtActor('counter'));
+    const [busy, idle] = await Promise.all([runtime.spawn('counter', { worker: 0 }), runtime.spawn('counter', { worker: 1 })]);
+    for (let i = 0; i < 40; i++) runtime.tell(busy, 'inc', '1');
+    expect(text(await runtime.ask(busy, 'get'))).toBe('40');
+    await runtime.ask(idle, 'get');
+    const stats = await runtime.actorStats();
+    // Tells and asks alike; plex_init is not a message.
+    expect(stats.get(busy)).toEqual({ handled: 41, memoryBytes: expect.any(Number) });
+    expect(stats.get(idle)?.handled).toBe(1);
+    expect(stats.get(busy)!.memoryBytes).toBeGreaterThanOrEqual(65536);
+    await runtime.stop(busy);
+    expect([...(await runtime.actorStats()).keys()]).toEqual([idle]);
+  });
+
   it('runs a SIMD (v128) actor and checks its result against plain JS', async () => {
     runtime = new ActorRuntime({ workers: 1 });
     await runtime.deploy('simd', builtActor('simd-dot'));

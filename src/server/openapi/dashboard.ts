@@ -82,11 +82,12 @@ export const dashboardSchemas: Record<string, Doc> = {
       node: { type: 'string' },
       state: { const: 'running' },
       workerQueue: { ...int, description: 'Messages queued for its worker thread (the runtime keeps no queue per actor)' },
-      messages: { type: ['integer', 'null'], description: 'Messages handled, from the metrics facet; null without it' },
+      messages: { type: 'integer', description: 'Messages handled since it started, counted by its worker (every actor, with or without facets)' },
+      memoryBytes: { type: 'integer', description: 'Bytes of its linear memory now (a shared memory counts whole, once per actor on it)' },
       restarts: int,
       crashes: int,
     },
-    ['tenant', 'namespace', 'id', 'application', 'module', 'worker', 'node', 'state', 'workerQueue', 'messages', 'restarts', 'crashes'],
+    ['tenant', 'namespace', 'id', 'application', 'module', 'worker', 'node', 'state', 'workerQueue', 'messages', 'memoryBytes', 'restarts', 'crashes'],
   ),
   DashboardSpace: object(
     {
