@@ -81,6 +81,11 @@ function wasiLibcPresent() {
   return found('-print-file-name=libc.a') && found('-print-libgcc-file-name');
 }
 
+// The unpacked rustc-web (scripts/unpack-rust-web.sh) and where its shared libraries are (src/polyglot/toolchains.ts looks the same way).
+const RUST_WEB = join(root, '.plexspaces', 'toolchains', 'rust-web');
+const RUST_WEB_RUSTC = join(RUST_WEB, 'usr', 'bin', 'rustc');
+const RUST_WEB_LIBS = [join(RUST_WEB, 'usr', 'lib', 'x86_64-linux-gnu'), join(RUST_WEB, 'usr', 'lib', 'llvm-22', 'lib')].join(delimiter);
+
 const cSources = readdirSync(join(root, 'src', 'wasm', 'c')).filter((f) => f.endsWith('.c'));
 
 /**
@@ -109,6 +114,14 @@ const PREREQUISITES = [
       );
     },
     apt: ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'librust-serde-dev', 'librust-serde-derive-dev', 'librust-serde-json-dev'],
+  },
+  {
+    name: 'Rust 1.96 for components (Debian rustc-web, unpacked in .plexspaces/toolchains/rust-web)',
+    why: 'builds the Rust component actors (sdks/rust/components: wit-bindgen, the standard library built from source), beside the rustc 1.63 that builds core modules',
+    present: () => spawnSync(RUST_WEB_RUSTC, ['--version'], { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: RUST_WEB_LIBS } }).status === 0 && existsSync(join(RUST_WEB, 'usr', 'lib', 'rustlib', 'src', 'rust', 'library')),
+    // libllvm22's own dependencies, installed as packages; the toolchain itself is unpacked (it conflicts with rustc 1.63).
+    apt: ['libz3-4', 'libedit2', 'libffi8', 'libxml2', 'libzstd1'],
+    run: ['sh scripts/unpack-rust-web.sh'],
   },
   {
     name: 'Go 1.24 or later (on PATH or in /usr/local/go/bin)',

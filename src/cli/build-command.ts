@@ -50,9 +50,9 @@ export async function buildCommand(args: string[]): Promise<number> {
   process.stderr.write(`building ${positionals[0]}…\n`);
   const native = nativeLanguageOf(positionals[0]);
   if (native !== undefined) {
-    const built = buildNative(positionals[0]);
+    const built = await buildNative(positionals[0]);
     writeFileSync(values.out, built.wasm);
-    process.stdout.write(`wrote ${values.out}: ${(built.wasm.byteLength / 1024).toFixed(0)} KiB ${native} core module in ${(built.millis / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`wrote ${values.out}: ${(built.wasm.byteLength / 1024).toFixed(0)} KiB ${native} ${built.kind} in ${(built.millis / 1000).toFixed(1)} s\n`);
     return 0;
   }
   if (existsSync(positionals[0]) && statSync(positionals[0]).isDirectory()) {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { BuildFailedError, UsageError } from '../errors.js';
-import { findGo, findRust, findWasiClang, type ToolchainLookup } from './toolchains.js';
+import { findGo, findRust, findRustComponents, findWasiClang, type ToolchainLookup } from './toolchains.js';
 
 /** The checkout (or installed package) root: sdks/ lives there. */
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -23,6 +23,8 @@ export type NativeLanguage = 'c' | 'go' | 'rust';
 export interface NativeBuild {
   readonly language: NativeLanguage;
   readonly wasm: Uint8Array;
+  /** A Rust crate on the components SDK builds a component; everything else a core module. */
+  readonly kind: 'core module' | 'component';
   readonly millis: number;
 }
 
@@ -35,10 +37,11 @@ export function nativeLanguageOf(path: string): NativeLanguage | undefined {
   return undefined;
 }
 
-export function buildNative(path: string, lookup: ToolchainLookup = {}): NativeBuild {
+export async function buildNative(path: string, lookup: ToolchainLookup = {}): Promise<NativeBuild> {
   const language = nativeLanguageOf(path);
   const started = performance.now();
   let wasm: Uint8Array;
+  let kind: NativeBuild['kind'] = 'core module';
   switch (language) {
     case 'c':
       wasm = buildC(path, lookup);
@@ -47,12 +50,15 @@ export function buildNative(path: string, lookup: ToolchainLookup = {}): NativeB
       wasm = buildGo(path, lookup);
       break;
     case 'rust':
-      wasm = buildRust(path, lookup);
+      if (isComponentCrate(path)) {
+        wasm = await buildRustComponent(path, lookup);
+        kind = 'component';
+      } else wasm = buildRust(path, lookup);
       break;
     default:
       throw new UsageError(`${path}: not a .c file, nor a directory with go.mod or Cargo.toml`);
   }
-  return { language, wasm, millis: performance.now() - started };
+  return { language, wasm, kind, millis: performance.now() - started };
 }
 
 /**
@@ -104,6 +110,37 @@ export function buildRust(dir: string, lookup: ToolchainLookup = {}): Uint8Array
   const built = readdirSync(release).filter((f) => f.endsWith('.wasm'));
   if (built.length !== 1) throw new BuildFailedError(`${dir}: expected one .wasm in ${release}, found ${built.length === 0 ? 'none' : built.join(', ')} (is the crate a cdylib?)`);
   return new Uint8Array(readFileSync(join(release, built[0])));
+}
+
+/** A crate built as a component: it depends on the components SDK (plexspaces-sdk) or on wit-bindgen itself. */
+export function isComponentCrate(dir: string): boolean {
+  const manifest = readFileSync(join(dir, 'Cargo.toml'), 'utf8');
+  return /^\s*(plexspaces-sdk|wit-bindgen)\s*=/m.test(manifest);
+}
+
+/**
+ * A Cargo package (a `cdylib`) as a component of the plexspaces:simple-actor
+ * world: built for wasm32-unknown-unknown with the standard library from
+ * source (-Zbuild-std) by the components toolchain, its crates from
+ * crates.io, then the core module wit-bindgen wrote (its world embedded)
+ * turned into a component with jco. No WASI: the world's host is all it imports.
+ */
+export async function buildRustComponent(dir: string, lookup: ToolchainLookup = {}): Promise<Uint8Array> {
+  const rust = findRustComponents(lookup);
+  const target = resolve(dir, 'target');
+  run(rust.cargo, ['build', '--release', '--target', 'wasm32-unknown-unknown', '-Zbuild-std=std,panic_abort'], {
+    cwd: dir,
+    env: { ...rust.env, RUSTC: rust.rustc, RUSTC_BOOTSTRAP: '1', CARGO_TARGET_DIR: target, RUSTFLAGS: `-C linker=${rust.linker}` },
+  });
+  const release = join(target, 'wasm32-unknown-unknown', 'release');
+  const built = readdirSync(release).filter((f) => f.endsWith('.wasm'));
+  if (built.length !== 1) throw new BuildFailedError(`${dir}: expected one .wasm in ${release}, found ${built.length === 0 ? 'none' : built.join(', ')} (is the crate a cdylib?)`);
+  const { componentNew } = await import('@bytecodealliance/jco');
+  try {
+    return new Uint8Array(await componentNew(readFileSync(join(release, built[0]))));
+  } catch (cause) {
+    throw new BuildFailedError(`${dir}: the module does not make a component (does it call export_actor!, through #[gen_server_actor]?): ${(cause as Error).message}`);
+  }
 }
 
 function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): void {

@@ -24,6 +24,8 @@ export const INSTALL_HINTS = {
   go: `install Go 1.${MIN_GO_MINOR} or later from https://go.dev/dl and put its bin directory on PATH (looked on PATH, in $GOROOT/bin and in ${GO_FALLBACK_DIRS.join(', ')})`,
   cargo:
     'install a Rust toolchain with the wasm32 standard library (Debian: apt-get install rustc cargo libstd-rust-dev-wasm32, and put /usr/bin before ~/.cargo/bin on PATH; with rustup: rustup target add wasm32-unknown-unknown)',
+  rustComponents:
+    'Rust components need Rust 1.85 or later with its standard library sources: run sh scripts/unpack-rust-web.sh (Debian 12: unpacks rustc-web 1.96 into .plexspaces/toolchains/rust-web), or set PLEXSPACES_RUST_COMPONENT_TOOLCHAIN to a directory with bin/rustc and bin/cargo whose sysroot has lib/rustlib/src/rust/library',
 } as const;
 
 /** Where `name` is on the PATH of `env`, or undefined. */
@@ -111,4 +113,38 @@ export function findRust(lookup: ToolchainLookup = {}): RustToolchain {
   }
   const why = seen.length === 0 ? 'no cargo and rustc are on PATH' : `${seen.join(', ')} ha${seen.length > 1 ? 've' : 's'} no wasm32-unknown-unknown standard library`;
   throw new ToolchainMissingError('cargo', `building Rust needs cargo with the wasm32 target (${why}): ${INSTALL_HINTS.cargo}`);
+}
+
+/** A Rust toolchain for components: cargo and rustc, the environment they run in, and wasm-ld to link with. */
+export interface RustComponentToolchain {
+  readonly cargo: string;
+  readonly rustc: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly linker: string;
+}
+
+/** The checkout's (or package's) unpacked rustc-web: scripts/unpack-rust-web.sh puts it there. */
+const UNPACKED_RUST_WEB = join(import.meta.dirname, '..', '..', '.plexspaces', 'toolchains', 'rust-web', 'usr');
+
+/**
+ * A Rust that builds components: new enough for wit-bindgen, with the
+ * standard library's sources (it is built for wasm32 with -Zbuild-std, as no
+ * wasm32 std can be downloaded here). $PLEXSPACES_RUST_COMPONENT_TOOLCHAIN
+ * first, then the unpacked rustc-web. wasm-ld (lld) links.
+ */
+export function findRustComponents(lookup: ToolchainLookup = {}): RustComponentToolchain {
+  const base = lookup.env ?? process.env;
+  const prefix = base.PLEXSPACES_RUST_COMPONENT_TOOLCHAIN ?? UNPACKED_RUST_WEB;
+  const rustc = join(prefix, 'bin', 'rustc');
+  const cargo = join(prefix, 'bin', 'cargo');
+  if (!isExecutable(rustc) || !isExecutable(cargo)) throw new ToolchainMissingError('rustc-web', `no Rust for components in ${prefix}: ${INSTALL_HINTS.rustComponents}`);
+  // The unpacked packages keep their shared libraries (rustc's driver, LLVM) beside the binaries, not where ld.so looks.
+  const libs = [join(prefix, 'lib', 'x86_64-linux-gnu'), join(prefix, 'lib', 'llvm-22', 'lib'), base.LD_LIBRARY_PATH].filter((d): d is string => d !== undefined && d !== '');
+  const env = { ...base, LD_LIBRARY_PATH: libs.join(delimiter) };
+  const sysroot = output(rustc, ['--print', 'sysroot'], env);
+  if (sysroot === undefined) throw new ToolchainMissingError('rustc-web', `${rustc} does not run: ${INSTALL_HINTS.rustComponents}`);
+  if (!existsSync(join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'library'))) throw new ToolchainMissingError('rustc-web', `${rustc} has no standard library sources (${sysroot}/lib/rustlib/src/rust/library): ${INSTALL_HINTS.rustComponents}`);
+  const linker = onPath('wasm-ld-14', base) ?? onPath('wasm-ld', base);
+  if (linker === undefined) throw new ToolchainMissingError('wasm-ld', `Rust components link with wasm-ld: ${INSTALL_HINTS.clang}`);
+  return { cargo, rustc, env, linker };
 }

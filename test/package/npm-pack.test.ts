@@ -98,6 +98,8 @@ describe('the packed package, installed, works from an empty folder', () => {
       'package/sdks/go/plexspaces/abi.go',
       // Rust actors point their Cargo.toml at the Rust SDK (its sources, not a build's target/).
       'package/sdks/rust/src/host.rs',
+      'package/sdks/rust/components/src/lib.rs',
+      'package/sdks/rust/components/macros/src/lib.rs',
       // plexspaces build of a .py file puts the Python SDK's sources on PYTHONPATH.
       'package/sdks/python/src/plexspaces/__init__.py',
       'package/sdks/python/src/plexspaces/wit/simple-actor.wit',

@@ -155,7 +155,7 @@ export async function runSteps(steps: readonly ReadmeStep[], options: RunOptions
 /** What `plexspaces build` makes of `source`, by its kind (src/cli/build-command.ts chooses the same way). */
 async function buildFromSource(source: string, actor: string | undefined): Promise<Uint8Array> {
   if (source.endsWith('.py')) return buildPythonComponent(source, actor);
-  if (nativeLanguageOf(source) !== undefined) return buildNative(source).wasm;
+  if (nativeLanguageOf(source) !== undefined) return (await buildNative(source)).wasm;
   return (await buildActor(source)).component;
 }
 
