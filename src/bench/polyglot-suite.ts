@@ -28,6 +28,7 @@ interface LanguageActor {
 
 const LANGUAGES: readonly LanguageActor[] = [
   { language: 'rust', compiler: 'cargo, wasm32-unknown-unknown (Debian rustc 1.63), no_std', kind: 'core module', build: async () => (await buildNative(join(SOURCES, 'rust'))).wasm },
+  { language: 'rust-component', compiler: 'cargo + wit-bindgen (rustc 1.96, std from source), jco componentNew', kind: 'component', build: async () => (await buildNative(join(SOURCES, 'rust-component'))).wasm },
   { language: 'c', compiler: 'clang 14 + wasi-libc, -O2', kind: 'core module', build: async () => (await buildNative(join(SOURCES, 'bench-actor.c'))).wasm },
   { language: 'go', compiler: 'go (GOOS=wasip1, -buildmode=c-shared)', kind: 'core module', build: async () => (await buildNative(join(SOURCES, 'go'))).wasm },
   { language: 'typescript', compiler: 'componentize-js (SpiderMonkey)', kind: 'component', build: async () => (await buildActor(join(SOURCES, 'bench-actor.ts'))).component },
