@@ -40,7 +40,7 @@ describe('the test prerequisites script', () => {
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('all test prerequisites present');
     expect(result.stdout).not.toContain('MISSING');
-    expect(result.stdout.match(/^ok {6}/gm)).toHaveLength(11);
+    expect(result.stdout.match(/^ok {6}/gm)).toHaveLength(12);
   });
 
   it('--dry-run without clang: names what is missing and prints the exact install command, installing nothing', () => {
