@@ -84,18 +84,25 @@ export class RedisQueues {
 
   async receive<T>(scope: Scope, name: string, options: ReceiveOptions = {}): Promise<QueueDelivery<T> | null> {
     const head = this.head(scope, name, undefined, true);
+    // Only the first attempt may create the queue: a retry while waiting that finds it gone means it was
+    // deleted meanwhile (perhaps before this process heard of it), and creating it again would bring back
+    // a channel its deleter was just told is gone.
+    const retryHead = this.head(scope, name, undefined, false);
+    let attempts = 0;
     optionalDuration('timeoutMs', options.timeoutMs);
     if (this.closed) throw new ChannelClosedError(name);
     const consumer = options.consumer ?? '';
     if (typeof consumer !== 'string') throw new InvalidArgumentError(`a consumer must be a string, got ${shown(consumer)}`);
     const attempt = async (): Promise<Attempt<QueueDelivery<unknown> | null>> => {
+      const creating = attempts++ === 0;
       if (!this.filed.has(head[0])) {
         await onBackend('channel receive', () => this.client.sadd(processQueuesKey(this.process), JSON.stringify([scope.tenant, scope.namespace, name])));
         this.filed.add(head[0]);
       }
-      const reply = await onBackend('channel receive', () => this.client.plexQueueReceiveBuffer(...head, consumer, this.process));
+      const reply = await onBackend('channel receive', () => this.client.plexQueueReceiveBuffer(...(creating ? head : retryHead), consumer, this.process));
       const outcome = reply[0].toString();
       if (outcome === 'empty') return { got: false, retryInMs: Number(reply[1].toString()) };
+      if (outcome === 'missing' && !creating) throw new ChannelClosedError(name);
       if (outcome !== 'got') check(outcome, name);
       this.remember(consumer, scope, name);
       return { got: true, result: { id: Number(reply[1].toString()), message: unpack(reply[2]), attempt: Number(reply[3].toString()), consumer } };
