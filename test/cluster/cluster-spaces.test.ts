@@ -121,7 +121,8 @@ describe('tuple spaces shared by the nodes of a cluster', () => {
     expect((await (await fetch(`${a.http}/api/v1/health`)).json())).toEqual({ status: 'ok' });
 
     redis = await redis.restart();
-    await expect.poll(async () => (await ts(c, 'durable', 'count', { template: ['kept', null] })).status, { timeout: 20_000 }).toBe(200);
+    // Each node reconnects on its own schedule: every one serves the shared space again before it is used.
+    for (const node of [c, b, a]) await expect.poll(async () => (await ts(node, 'durable', 'count', { template: ['kept', null] })).status, { timeout: 20_000 }).toBe(200);
     expect((await ts(c, 'durable', 'take', { template: ['kept', null], timeoutMs: 0 })).body.tuple).toEqual(['kept', 1]);
     expect((await ts(b, 'durable', 'count', { template: ['lost?', null] })).body.count).toBe(0); // the failed write did not happen
     // Blocking works again across nodes after the reconnect.
