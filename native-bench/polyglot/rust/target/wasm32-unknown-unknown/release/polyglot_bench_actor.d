@@ -1,1 +1,0 @@
-/work/main/native-bench/polyglot/rust/target/wasm32-unknown-unknown/release/polyglot_bench_actor.wasm: /work/main/native-bench/polyglot/rust/src/lib.rs /work/main/sdks/rust/src/host.rs /work/main/sdks/rust/src/lib.rs /work/main/sdks/rust/src/message.rs /work/main/sdks/rust/src/runtime.rs
