@@ -3,9 +3,7 @@ import { InvalidArgumentError, KernelFailedError } from '../errors.js';
 import type { ShardGroup } from '../shard/shard-group.js';
 import type { Space } from '../space/space.js';
 import { any, type Tuple } from '../tuple/types.js';
-import { fillMatrix } from './matmul.js';
-import { loadBOnShards, type MatmulOverShardsResult } from './matmul-over-shards.js';
-import { entryError, sampledError } from './sgemm-check.js';
+import { checkProduct, clusterOperands, loadBOnShards, placementOf, type MatmulOverShardsResult } from './matmul-over-shards.js';
 
 export interface MatmulLindaOptions {
   /** Square matrices n×n (float32), filled from the same seeds as `runMatmul`. */
@@ -41,11 +39,7 @@ export async function matmulLindaOverShards(group: ShardGroup, space: Space, opt
   const maxRows = Math.max(1, Math.floor((1 << 20) / (n * 4 * 1.01)));
   const tileRows = Math.min(options.tileRows ?? Math.max(4, Math.floor(n / (4 * shards) / 4) * 4), maxRows);
   if (!Number.isSafeInteger(tileRows) || tileRows < 1) throw new InvalidArgumentError(`tileRows must be a positive integer, got ${tileRows}`);
-  const a = new Float32Array(n * n);
-  const b = new Float32Array(n * n);
-  fillMatrix(a, 1);
-  fillMatrix(b, 2);
-  const c = new Float32Array(n * n).fill(Number.NaN); // every entry must come back
+  const { a, b, c } = clusterOperands(n);
   const nodes = group.shardNodes;
   const remote = (shard: number) => options.self !== undefined && nodes[shard] !== undefined && nodes[shard] !== options.self;
   const rows = Array.from({ length: Math.ceil(n / tileRows) }, (_, t) => t * tileRows);
@@ -88,11 +82,7 @@ export async function matmulLindaOverShards(group: ShardGroup, space: Space, opt
   // Through the shared space (Redis, off every node): A in and out to the workers, C in and out to this node.
   const bytesBetweenNodes = bBytes + 4 * n * n * 4;
 
-  const samples = Math.min(n * n, 4096);
-  let maxRelError = sampledError(n, a, b, c, samples, 99);
-  for (const [i, j] of [[n - 1, n - 1], [0, n - 1], [n - 1, 0]]) maxRelError = Math.max(maxRelError, entryError(n, a, b, c, i, j));
-  if (c.some(Number.isNaN)) maxRelError = Number.POSITIVE_INFINITY;
-  const placement: Record<string, number> = {};
-  for (const node of nodes) placement[node ?? 'here'] = (placement[node ?? 'here'] ?? 0) + 1;
-  return { n, shards, placement, tiles: rows.length, seconds, gflops: (2 * n ** 3) / seconds / 1e9, bytesBetweenNodes, maxRelError, checkedEntries: samples + 3, tilesPerShard };
+  const { maxRelError, checkedEntries } = checkProduct(n, a, b, c);
+  const placement = placementOf(nodes);
+  return { n, shards, placement, tiles: rows.length, seconds, gflops: (2 * n ** 3) / seconds / 1e9, bytesBetweenNodes, maxRelError, checkedEntries, tilesPerShard };
 }

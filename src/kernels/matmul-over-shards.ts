@@ -40,6 +40,31 @@ export interface MatmulOverShardsResult {
   readonly checkedEntries: number;
 }
 
+/** A and B filled from the drivers' seeds, and C filled with NaN so that a tile that never came back cannot pass the check. */
+export function clusterOperands(n: number): { a: Float32Array; b: Float32Array; c: Float32Array } {
+  const a = new Float32Array(n * n);
+  const b = new Float32Array(n * n);
+  fillMatrix(a, 1);
+  fillMatrix(b, 2);
+  return { a, b, c: new Float32Array(n * n).fill(Number.NaN) };
+}
+
+/** C against float64 on sampled entries and three corners; any entry left NaN fails it. */
+export function checkProduct(n: number, a: Float32Array, b: Float32Array, c: Float32Array): { maxRelError: number; checkedEntries: number } {
+  const samples = Math.min(n * n, 4096);
+  let maxRelError = sampledError(n, a, b, c, samples, 99);
+  for (const [i, j] of [[n - 1, n - 1], [0, n - 1], [n - 1, 0]]) maxRelError = Math.max(maxRelError, entryError(n, a, b, c, i, j));
+  if (c.some(Number.isNaN)) maxRelError = Number.POSITIVE_INFINITY;
+  return { maxRelError, checkedEntries: samples + 3 };
+}
+
+/** Shards per node ("here" for a shard of this process's own runtime). */
+export function placementOf(nodes: readonly (string | undefined)[]): Record<string, number> {
+  const placement: Record<string, number> = {};
+  for (const node of nodes) placement[node ?? 'here'] = (placement[node ?? 'here'] ?? 0) + 1;
+  return placement;
+}
+
 /**
  * Sends B (n×n) to every shard of the group ("load-b") and checks each kept
  * it; returns the bytes that went to shards for which `remote` is true.
@@ -74,11 +99,7 @@ export async function matmulOverShards(group: ShardGroup, options: MatmulOverSha
   const shards = group.shardCount;
   const tileRows = options.tileRows ?? Math.max(4, Math.floor(n / (4 * shards) / 4) * 4);
   if (!Number.isSafeInteger(tileRows) || tileRows < 1) throw new InvalidArgumentError(`tileRows must be a positive integer, got ${tileRows}`);
-  const a = new Float32Array(n * n);
-  const b = new Float32Array(n * n);
-  fillMatrix(a, 1);
-  fillMatrix(b, 2);
-  const c = new Float32Array(n * n).fill(Number.NaN); // every entry must come back
+  const { a, b, c } = clusterOperands(n);
   const nodes = group.shardNodes;
   const remote = (shard: number) => options.self !== undefined && nodes[shard] !== undefined && nodes[shard] !== options.self;
   let bytesBetweenNodes = 0;
@@ -114,11 +135,7 @@ export async function matmulOverShards(group: ShardGroup, options: MatmulOverSha
     if (remote(result.shard)) bytesBetweenNodes += tasks[t].payload.byteLength + (result.value as Uint8Array).byteLength;
   });
 
-  const samples = Math.min(n * n, 4096);
-  let maxRelError = sampledError(n, a, b, c, samples, 99);
-  for (const [i, j] of [[n - 1, n - 1], [0, n - 1], [n - 1, 0]]) maxRelError = Math.max(maxRelError, entryError(n, a, b, c, i, j));
-  if (c.some(Number.isNaN)) maxRelError = Number.POSITIVE_INFINITY;
-  const placement: Record<string, number> = {};
-  for (const node of nodes) placement[node ?? 'here'] = (placement[node ?? 'here'] ?? 0) + 1;
-  return { n, shards, placement, tiles: rows.length, seconds, gflops: (2 * n ** 3) / seconds / 1e9, bytesBetweenNodes, maxRelError, checkedEntries: samples + 3 };
+  const { maxRelError, checkedEntries } = checkProduct(n, a, b, c);
+  const placement = placementOf(nodes);
+  return { n, shards, placement, tiles: rows.length, seconds, gflops: (2 * n ** 3) / seconds / 1e9, bytesBetweenNodes, maxRelError, checkedEntries };
 }
