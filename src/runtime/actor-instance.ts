@@ -254,6 +254,9 @@ export class ActorInstance {
   /** Runs on a memory shared with other threads, which may grow it (see the constructor). */
   private readonly sharedMemory: boolean;
 
+  /** Messages handled (replied or not, failed or not), counted by its worker for the runtime's actorStats: a field, not a lookup, on the message path. */
+  handled = 0;
+
   /** Bytes of its linear memory now (a shared memory counts whole: every actor on it shares it). */
   get memoryBytes(): number {
     return this.memory?.buffer.byteLength ?? 0;

@@ -65,8 +65,6 @@ function callMain(op: number, request: Uint8Array, caller: string): { status: nu
 const modules = new Map<string, ModuleSetup | ComponentSetup>();
 const memories = new Map<string, WebAssembly.Memory>();
 const actors = new Map<string, ActorInstance | ComponentActor>();
-/** Messages each actor handled (replied or not, failed or not), for the runtime's actorStats. */
-const handledCounts = new Map<string, number>();
 /** Actors here whose messages must go through the main thread (facets, journal), even from a neighbour. */
 const intercepted = new Set<string>();
 /** Actors here whose sends and clock go through the main thread (the journal records them). */
@@ -238,7 +236,7 @@ function deliverNow(actorId: string, type: string, payload: Uint8Array, replyId:
   currentContext = replyId;
   busy.add(actorId);
   try {
-    handledCounts.set(actorId, (handledCounts.get(actorId) ?? 0) + 1);
+    actor.handled++;
     const reply = actor.handle(type, payload, replyId !== 0, from);
     if (replyId !== 0) {
       outgoing.push(
@@ -288,7 +286,6 @@ function runDeferred(): boolean {
 
 function forgetActor(actorId: string): void {
   actors.delete(actorId);
-  handledCounts.delete(actorId);
   intercepted.delete(actorId);
   journaled.delete(actorId);
 }
@@ -347,7 +344,7 @@ function apply(op: WorkerOp): void {
       break;
     }
     case ToWorker.Stats:
-      outgoing.push([ToMain.Stats, op[1], null, [...actors].map(([id, actor]) => [id, handledCounts.get(id) ?? 0, actor.memoryBytes] as ActorFigures)]);
+      outgoing.push([ToMain.Stats, op[1], null, [...actors].map(([id, actor]) => [id, actor.handled, actor.memoryBytes] as ActorFigures)]);
       break;
     case ToWorker.GetState: {
       const actor = actors.get(op[2]);

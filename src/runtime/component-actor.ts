@@ -69,6 +69,9 @@ export class ComponentActor {
   private readonly cores: WebAssembly.Instance[] = [];
   private deadline = Infinity;
 
+  /** Messages handled, counted by its worker (see ActorInstance.handled). */
+  handled = 0;
+
   /** Bytes of linear memory its core instances have now (CPython's and SpiderMonkey's heaps live there). */
   get memoryBytes(): number {
     let bytes = 0;
