@@ -7,16 +7,13 @@ import { ActorCalls } from './actor-calls.js';
 import type { DeadLetter, DeadLetters } from './dead-letters.js';
 import { Gatekeeper, type Principal } from './auth.js';
 import { GroupCalls } from './group-calls.js';
+import { drainNode } from './node-drain.js';
 import type { NodeMetrics } from './metrics.js';
 import { checkId } from '../node/application-registry.js';
 import type { PlexNode } from '../node/plex-node.js';
 import type { GatherOptions, ShardGroup } from '../shard/shard-group.js';
 import type { Space } from '../space/space.js';
-import { SharedDeliveryIds } from '../cluster/redis-space/shared-delivery-ids.js';
-import { RemoteDeliveries } from './remote-deliveries.js';
-import { fromJsonValue, toJsonValue } from '../tuple/json.js';
-import type { Field, Template, Tuple } from '../tuple/types.js';
-import { checkDuration } from '../util/duration.js';
+import { MAX_REMOTE_WAIT_MS, SpaceCalls } from './space-calls.js';
 import type { TraceCarrier } from '../tracing/node-tracing.js';
 import { LoadHistory } from './load-history.js';
 import { SpaceActivity } from './space-activity.js';
@@ -37,24 +34,7 @@ export interface Scope {
 
 export { decodeReply } from './actor-calls.js';
 
-/** Longest a blocking read/take may wait when a remote caller asks (it can always retry). */
-export const MAX_REMOTE_WAIT_MS = 5 * 60_000;
-
-/** A tuple in its JSON form (int64 as {"$int"}, bytes as {"$bytes"}). */
-export function tupleJson(tuple: Tuple | null): unknown[] | null {
-  return tuple === null ? null : tuple.map((field) => toJsonValue(field as Field));
-}
-
-function tupleFromJson(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw new InvalidArgumentError(`${what} must be a JSON array, got ${value === null ? 'null' : typeof value}`);
-  return fromJsonValue(value) as unknown[];
-}
-
-function waitMs(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  // Validated first (Infinity, "1e999" → Infinity, negatives are refused), then clamped.
-  return Math.min(checkDuration('timeoutMs', value), MAX_REMOTE_WAIT_MS);
-}
+export { MAX_REMOTE_WAIT_MS, tupleJson } from './space-calls.js';
 
 /**
  * The node's operations as every remote surface (HTTP, websocket, gRPC)
@@ -65,8 +45,8 @@ export class NodeService {
   /** Shard groups by tenant/namespace/id, kept for restarts. */
   private readonly groupCalls: GroupCalls;
   private readonly granted = new WeakSet<Scope>();
-  /** Crash-safe deliveries handed to remote clients by id (settled through any node of a cluster on a shared space). */
-  private readonly deliveries: RemoteDeliveries;
+  /** The tuple-space operations, with JSON-form tuples, and the crash-safe deliveries handed to remote clients. */
+  private readonly spaces: SpaceCalls;
   /** Actor activation, ask and tell, and the dead letters of tells. */
   private readonly actors: ActorCalls;
 
@@ -112,7 +92,7 @@ export class NodeService {
     this.actors = new ActorCalls(node, metrics, MAX_REMOTE_WAIT_MS);
     this.dashboard = new DashboardData(this);
     this.groupCalls = new GroupCalls(node, (scope) => this.check(scope), (scope) => this.granted.add(scope));
-    this.deliveries = new RemoteDeliveries(node.cluster === undefined ? undefined : new SharedDeliveryIds(node.cluster), (scope, name) => this.space(scope, name));
+    this.spaces = new SpaceCalls(node, (scope) => this.check(scope), this.spaceActivity);
     this.membership = new Membership({
       // The node's own identity: the registry registers it, and its group members record it.
       id: node.identity.id,
@@ -147,139 +127,68 @@ export class NodeService {
     return scope;
   }
 
-  // ── tuple spaces ─────────────────────────────────────────────────────────
+  // ── tuple spaces (space-calls.ts) ────────────────────────────────────────
 
   space(scope: Scope, name: string): Space {
-    this.check(scope);
-    return this.node.spaces.open({ tenant: scope.tenant, namespace: scope.namespace, name });
+    return this.spaces.space(scope, name);
   }
 
-  async write(scope: Scope, space: string, tuple: unknown, ttlMs?: number): Promise<void> {
-    this.check(scope);
-    await this.space(scope, space).write(tupleFromJson(tuple, 'tuple') as Tuple, ttlMs === undefined ? undefined : { ttlMs });
-    this.spaceActivity.wrote(scope.tenant, scope.namespace, space, 1);
+  write(scope: Scope, space: string, tuple: unknown, ttlMs?: number): Promise<void> {
+    return this.spaces.write(scope, space, tuple, ttlMs);
   }
 
-  async writeAll(scope: Scope, space: string, tuples: unknown): Promise<number> {
-    this.check(scope);
-    if (!Array.isArray(tuples)) throw new InvalidArgumentError('tuples must be an array of tuples');
-    const parsed = tuples.map((t, i) => tupleFromJson(t, `tuples[${i}]`) as Tuple);
-    await this.space(scope, space).writeAll(parsed);
-    this.spaceActivity.wrote(scope.tenant, scope.namespace, space, parsed.length);
-    return parsed.length;
+  writeAll(scope: Scope, space: string, tuples: unknown): Promise<number> {
+    return this.spaces.writeAll(scope, space, tuples);
   }
 
-  async read(scope: Scope, space: string, template: unknown, options: { timeoutMs?: unknown; signal?: AbortSignal; take?: boolean } = {}): Promise<unknown[] | null> {
-    this.check(scope);
-    const t = tupleFromJson(template, 'template') as Template;
-    const s = this.space(scope, space);
-    const timeoutMs = waitMs(options.timeoutMs);
-    const blocking = { timeoutMs: timeoutMs ?? 0, signal: options.signal };
-    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
-    const found = options.take ? await s.take(t, blocking) : await s.read(t, blocking);
-    if (options.take && found !== null) this.spaceActivity.took(scope.tenant, scope.namespace, space, 1);
-    return tupleJson(found);
+  read(scope: Scope, space: string, template: unknown, options: { timeoutMs?: unknown; signal?: AbortSignal; take?: boolean } = {}): Promise<unknown[] | null> {
+    return this.spaces.read(scope, space, template, options);
   }
 
-  async readAll(scope: Scope, space: string, template: unknown, options: { take?: boolean; limit?: number } = {}): Promise<unknown[][]> {
-    this.check(scope);
-    const t = tupleFromJson(template, 'template') as Template;
-    const s = this.space(scope, space);
-    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
-    const found = options.take ? await s.takeAll(t, { limit: options.limit }) : await s.readAll(t, { limit: options.limit });
-    if (options.take) this.spaceActivity.took(scope.tenant, scope.namespace, space, found.length);
-    return found.map((tuple) => tupleJson(tuple)!);
+  readAll(scope: Scope, space: string, template: unknown, options: { take?: boolean; limit?: number } = {}): Promise<unknown[][]> {
+    return this.spaces.readAll(scope, space, template, options);
   }
 
-  /**
-   * `takeAll` for a reply that may not reach its client: `settle(false)`
-   * writes the taken tuples back (at the end of write order, as a nack
-   * does; a tuple's remaining TTL is not kept), so a reply lost on the way
-   * loses no tuple. `settle(true)` once the reply went out.
-   */
-  async takeAllForReply(scope: Scope, space: string, template: unknown, options: { limit?: number } = {}): Promise<{ tuples: unknown[][]; settle(delivered: boolean): Promise<void> }> {
-    this.check(scope);
-    const t = tupleFromJson(template, 'template') as Template;
-    const s = this.space(scope, space);
-    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
-    const taken = await s.takeAll(t, { limit: options.limit });
-    this.spaceActivity.took(scope.tenant, scope.namespace, space, taken.length);
-    return {
-      tuples: taken.map((tuple) => tupleJson(tuple)!),
-      settle: async (delivered) => {
-        if (!delivered && taken.length > 0) await s.writeAll(taken).catch((error: unknown) => process.stderr.write(`plexspaces: ${taken.length} taken tuples of an undelivered reply could not be put back: ${(error as Error).message}\n`));
-      },
-    };
+  /** `takeAll` for a reply that may not reach its client: `settle(false)` puts the taken tuples back (SpaceCalls.takeAllForReply). */
+  takeAllForReply(scope: Scope, space: string, template: unknown, options: { limit?: number } = {}): Promise<{ tuples: unknown[][]; settle(delivered: boolean): Promise<void> }> {
+    return this.spaces.takeAllForReply(scope, space, template, options);
   }
 
-  /**
-   * A crash-safe take over the wire: the tuple is held under a lease until
-   * `ack` (gone for good) or `nack` / lease end / `releaseHolder(holder)`
-   * (back in the space for the next taker).
-   */
-  async takeWithAck(
+  /** A crash-safe take over the wire, held under a lease until settled by its delivery id (SpaceCalls.takeWithAck). */
+  takeWithAck(
     scope: Scope,
     space: string,
     template: unknown,
     options: { timeoutMs?: unknown; leaseMs?: number; holder: string; signal?: AbortSignal },
   ): Promise<{ tuple: unknown[]; deliveryId: string; deliveries: number; leaseExpiresAt: number } | null> {
-    this.check(scope);
-    const t = tupleFromJson(template, 'template') as Template;
-    const timeoutMs = waitMs(options.timeoutMs) ?? 0;
-    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
-    const delivery = await this.space(scope, space).take(t, { ack: true, leaseMs: options.leaseMs, holder: options.holder, timeoutMs, signal: options.signal });
-    if (delivery === null) return null;
-    this.spaceActivity.took(scope.tenant, scope.namespace, space, 1);
-    const deliveryId = await this.deliveries.issue(scope, space, delivery, options.holder);
-    return { tuple: tupleJson(delivery.tuple)!, deliveryId, deliveries: delivery.deliveries, leaseExpiresAt: delivery.leaseExpiresAt };
+    return this.spaces.takeWithAck(scope, space, template, options);
   }
 
-  /**
-   * A plain take whose answer must reach a caller that may be gone by then
-   * (an HTTP client that hung up between the take and the reply). The tuple
-   * is taken as a crash-safe delivery: `settle(true)` once the reply is out
-   * consumes it; `settle(false)` puts it back for the next taker (at the
-   * back of write order and one delivery older, as a nack does). The lease
-   * is only a backstop for a reply that is never settled.
-   */
-  async takeForReply(
+  /** A plain take whose answer must reach a caller that may be gone by then (SpaceCalls.takeForReply). */
+  takeForReply(
     scope: Scope,
     space: string,
     template: unknown,
     options: { timeoutMs?: unknown; signal?: AbortSignal },
   ): Promise<{ tuple: unknown[]; settle(delivered: boolean): Promise<void> } | null> {
-    this.check(scope);
-    const t = tupleFromJson(template, 'template') as Template;
-    const timeoutMs = waitMs(options.timeoutMs) ?? 0;
-    this.spaceActivity.matched(scope.tenant, scope.namespace, space, template);
-    const delivery = await this.space(scope, space).take(t, { ack: true, leaseMs: MAX_REMOTE_WAIT_MS, timeoutMs, signal: options.signal });
-    if (delivery === null) return null;
-    this.spaceActivity.took(scope.tenant, scope.namespace, space, 1);
-    return {
-      tuple: tupleJson(delivery.tuple)!,
-      // A lease that already ran out (or a closed space) has put the tuple back or kept it: nothing more to do.
-      settle: (delivered) => (delivered ? delivery.ack() : delivery.nack()).catch(() => undefined),
-    };
+    return this.spaces.takeForReply(scope, space, template, options);
   }
 
-  async settle(scope: Scope, deliveryId: unknown, outcome: 'ack' | 'nack'): Promise<void> {
-    this.check(scope);
-    await this.deliveries.settle(scope, deliveryId, outcome);
+  settle(scope: Scope, deliveryId: unknown, outcome: 'ack' | 'nack'): Promise<void> {
+    return this.spaces.settle(scope, deliveryId, outcome);
   }
 
   /** Returns every tuple `holder` still holds (a websocket that closed, a client that gave up). */
   releaseHolder(holder: string): Promise<number> {
-    return this.deliveries.releaseHolder(holder);
+    return this.spaces.releaseHolder(holder);
   }
 
   count(scope: Scope, space: string, template: unknown): Promise<number> {
-    this.check(scope);
-    return this.space(scope, space).count(tupleFromJson(template, 'template') as Template);
+    return this.spaces.count(scope, space, template);
   }
 
   watch(scope: Scope, space: string, template: unknown) {
-    this.check(scope);
-    return this.space(scope, space).watch(tupleFromJson(template, 'template') as Template);
+    return this.spaces.watch(scope, space, template);
   }
 
   // ── applications and actors ──────────────────────────────────────────────
@@ -400,7 +309,7 @@ export class NodeService {
     if (!principal.operator) throw new ForbiddenError('draining a node is an operator’s action (auth.operators)');
     const registry = this.membership.clustered;
     if (registry === undefined) throw new InvalidArgumentError('this node is alone (no --cluster): there is no other node to move its actors to');
-    return this.drainNow(registry);
+    return drainNode(registry, this.node, this.actors);
   }
 
   /**
@@ -414,23 +323,7 @@ export class NodeService {
     const registry = this.membership.clustered;
     if (registry === undefined || !this.actors.routed) return undefined;
     // This node's own groups stop with it (their shards elsewhere too): only other nodes' shards move.
-    return this.drainNow(registry, { ownGroups: false });
-  }
-
-  private async drainNow(registry: NonNullable<Membership['clustered']>, options: { ownGroups: boolean } = { ownGroups: true }): Promise<{ node: string; moved: string[]; kept: string[]; shards: string[] }> {
-    // Marked draining first, so the shards' new places (and the actors') are other nodes. The shards move
-    // first; the actors move whatever became of them (a group that cannot move one rejects, after).
-    await registry.drain();
-    let shards: string[] = [];
-    let shardFailure: unknown;
-    try {
-      shards = await this.node.shardGroups.drainShards(options);
-    } catch (error) {
-      shardFailure = error;
-    }
-    const actors = await this.actors.drain(registry);
-    if (shardFailure !== undefined) throw shardFailure;
-    return { node: registry.self.id, ...actors, shards };
+    return drainNode(registry, this.node, this.actors, { ownGroups: false });
   }
 
   /** The scope's actors with the node each runs on (`plexspaces actors --where`, GET /api/v1/actors). */

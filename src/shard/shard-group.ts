@@ -1,21 +1,16 @@
-import { ErrorCode, InvalidArgumentError, RebalanceError, UsageError, shown } from '../errors.js';
+import { InvalidArgumentError, shown } from '../errors.js';
 import type { ActorRuntime } from '../runtime/actor-runtime.js';
 import { aggregate, reduceValues, valueAt, type AggregateStrategy, type ReduceOp, type ShardResult } from './gather.js';
-import { bytesCodec, codecNamed, jsonCodec, type ShardCodec } from './shard-codec.js';
+import { arrivals } from './gather-stream.js';
+import { codecNamed, type ShardCodec } from './shard-codec.js';
 import { consistentHashPartitioner, hashPartitioner, type Partitioner, type ShardKey } from './partitioner.js';
 import { localShardHost, type ShardHost } from './shard-host.js';
+import { chunkItems, joinChunks } from './map-items.js';
 import { ShardMessenger, type CollectRequest, type CollectResult } from './shard-messenger.js';
+import { moveKeys, relocateShard, type Migration, type MovingGroup } from './shard-migration.js';
 import type { BulkUpdateResult, GatherOptions, GatherResult, MapItems, MapItemsResult, RelocateResult, ScaleResult, ShardGroupOptions } from './shard-group-types.js';
 
 export type { BulkUpdateResult, GatherOptions, GatherResult, MapItems, MapItemsResult, RelocateResult, ScaleResult, ShardGroupOptions } from './shard-group-types.js';
-
-/** A rebalance or a relocation in progress: operations on the keys it moves, and collectives, wait for `done`. */
-interface Migration {
-  readonly next: Partitioner;
-  /** Shards being moved to another node whole (`relocate`): their keys wait too. */
-  readonly relocating?: ReadonlySet<number>;
-  readonly done: Promise<void>;
-}
 
 /**
  * A named pool of shard actors with collective operations: routing by key,
@@ -36,6 +31,8 @@ export class ShardGroup {
   private migration: Migration | undefined;
   private scaling: Promise<unknown> = Promise.resolve();
   private readonly host: ShardHost;
+  /** This group as its key moves see it (shard-migration.ts). */
+  private readonly moving: MovingGroup;
 
   private constructor(
     runtime: ActorRuntime,
@@ -50,6 +47,15 @@ export class ShardGroup {
     // Shared memory is this process's: shards on it cannot run anywhere else.
     this.host = options.host !== undefined && options.memory === undefined ? options.host : localShardHost(runtime);
     this.messenger = new ShardMessenger(this.id, this.host, options.maxInFlight ?? 10_000);
+    this.moving = {
+      id: this.id,
+      actorIds: () => this.actorIds,
+      stateless: options.stateless,
+      actorIdOf: (shard) => this.actorIdOf(shard),
+      collect: (request) => this.collect(request),
+      spawnShard: (actorId, index) => this.spawnShard(actorId, index),
+      stop: (actorId) => this.host.stop(actorId),
+    };
     const stopHearingLosses = this.host.onLost((actorId, why) => {
       if (this.deleted || options.restartCrashed === false) return;
       const index = this.actorIds.indexOf(actorId);
@@ -208,39 +214,9 @@ export class ShardGroup {
    */
   async mapItems<T extends MapItems>(type: string, items: T, options: GatherOptions & { chunkSize?: number } = {}): Promise<MapItemsResult<T extends readonly unknown[] ? unknown[] : T>> {
     await this.settled();
-    const typed = ArrayBuffer.isView(items);
-    if (!typed && !Array.isArray(items)) throw new InvalidArgumentError('mapItems takes an array or a typed array of items');
-    const n = items.length;
-    const chunkSize = options.chunkSize ?? Math.max(1, Math.ceil(n / this.actorIds.length));
-    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new InvalidArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
-    const chunks = Math.ceil(n / chunkSize);
-    const shards = Array.from({ length: chunks }, (_, c) => c % this.actorIds.length);
-    const slice = (c: number) => (items as Int32Array).subarray(c * chunkSize, Math.min(n, (c + 1) * chunkSize));
-    const codec = typed ? bytesCodec : this.codec;
-    const payloadFor = typed ? (_: number, c: number) => slice(c) : (_: number, c: number) => (items as readonly unknown[]).slice(c * chunkSize, (c + 1) * chunkSize);
+    const { chunkSize, shards, payloadFor, codec } = chunkItems(items, this.actorIds.length, options.chunkSize, this.codec);
     const { results } = await this.collect({ shards, type, payloadFor, options, codec });
-    const out: unknown[] | Int32Array = typed ? new (items.constructor as Int32ArrayConstructor)(n) : new Array<unknown>(n);
-    const chunkResults = results.map((result, c): ShardResult => {
-      if (result.status !== 'ok') return result;
-      const length = Math.min(n, (c + 1) * chunkSize) - c * chunkSize;
-      const reply = result.value;
-      let values: ArrayLike<unknown> | undefined;
-      if (typed) {
-        const bytes = reply as Uint8Array;
-        const width = (items as Int32Array).BYTES_PER_ELEMENT;
-        if (bytes.byteLength === length * width) values = new (items.constructor as Int32ArrayConstructor)(bytes.slice().buffer);
-      } else if (Array.isArray(reply) && reply.length === length) {
-        values = reply;
-      }
-      if (values === undefined) {
-        const got = typed ? `${(reply as Uint8Array).byteLength} bytes` : Array.isArray(reply) ? `${reply.length} results` : typeof reply;
-        return { ...result, status: 'error', value: undefined, errorCode: ErrorCode.BadReply, errorMessage: `chunk ${c} has ${length} items but the shard answered ${got}` };
-      }
-      if (typed) (out as Int32Array).set(values as Int32Array, c * chunkSize);
-      else for (let i = 0; i < length; i++) (out as unknown[])[c * chunkSize + i] = values[i];
-      return { ...result, value: undefined };
-    });
-    return { values: out as never, chunks: chunkResults, complete: chunkResults.every((r) => r.status === 'ok') };
+    return joinChunks(items, chunkSize, results);
   }
 
   /** Asks every shard and aggregates the `ok` answers. */
@@ -253,35 +229,7 @@ export class ShardGroup {
   /** Every shard's answer as it arrives (completion order). */
   async *scatterGatherStream(type: string, payload?: unknown, options: GatherOptions = {}): AsyncIterableIterator<ShardResult> {
     await this.settled();
-    const arrived: ShardResult[] = [];
-    let wake: (() => void) | undefined;
-    const expected = this.actorIds.length;
-    const done = this.collectAll(type, () => payload, options, (result) => {
-      arrived.push(result);
-      wake?.();
-    });
-    let finished = false;
-    void done.then(
-      () => {
-        finished = true;
-        wake?.();
-      },
-      () => {
-        finished = true;
-        wake?.();
-      },
-    );
-    let yielded = 0;
-    while (yielded < expected) {
-      if (arrived.length > yielded) {
-        yield arrived[yielded++];
-        continue;
-      }
-      if (finished) break;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-    await done; // surface an abort
+    yield* arrivals(this.actorIds.length, (onResult: (result: ShardResult) => void) => this.collectAll(type, () => payload, options, onResult));
   }
 
   /** Reduces the value at `path` of every shard's answer with `op`. */
@@ -433,7 +381,7 @@ export class ShardGroup {
     try {
       const { keys, moved } = this.options.stateless
         ? { keys: 0, moved: 0 }
-        : await this.moveKeys(next, nextIds, { deadlineMs: options.deadlineMs ?? 30_000 });
+        : await moveKeys(this.moving, next, nextIds, { deadlineMs: options.deadlineMs ?? 30_000 });
       // Only now do new operations route by the new shape.
       const removed = this.actorIds.slice(shardCount);
       this.partitioner = next;
@@ -460,7 +408,7 @@ export class ShardGroup {
     let keys = 0;
     try {
       for (const shard of shards) {
-        keys += await this.relocateShard(shard, options);
+        keys += await relocateShard(this.moving, shard, options);
         moved.push(this.actorIds[shard]);
       }
     } finally {
@@ -468,132 +416,6 @@ export class ShardGroup {
       release();
     }
     return { moved, keys };
-  }
-
-  /** Empties one shard, starts it again where the host places it now, and puts its entries back; resolves with how many. */
-  private async relocateShard(shard: number, options: GatherOptions): Promise<number> {
-    const id = this.actorIds[shard];
-    let entries: [string | number, unknown][] = [];
-    if (!this.options.stateless) {
-      const [listed] = (await this.collect({ shards: [shard], type: 'keys', payloadFor: () => ({}), options, codec: jsonCodec })).results;
-      if (listed.status !== 'ok' || !Array.isArray(listed.value)) throw new RebalanceError(`cannot move shard ${id}: it answered keys with ${listed.status === 'ok' ? JSON.stringify(listed.value)?.slice(0, 80) : `${listed.errorCode}: ${listed.errorMessage}`}; it stays where it is`);
-      const [extracted] = (await this.collect({ shards: [shard], type: 'extract', payloadFor: () => ({ keys: listed.value }), options, codec: jsonCodec })).results;
-      const got = (extracted.value as { entries?: unknown } | undefined)?.entries;
-      // A failed extract may have removed nothing or everything: the shard keeps running where it is, with whatever it holds.
-      if (extracted.status !== 'ok' || !Array.isArray(got)) throw new RebalanceError(`cannot move shard ${id}: extract answered ${extracted.status === 'ok' ? JSON.stringify(extracted.value)?.slice(0, 80) : `${extracted.errorCode}: ${extracted.errorMessage}`}`);
-      entries = got as [string | number, unknown][];
-    }
-    // From here its entries are only in our hands: the new instance must take them.
-    await this.host.stop(id).catch(() => undefined);
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        await this.spawnShard(id, shard);
-        lastError = undefined;
-        break;
-      } catch (error) {
-        lastError = error;
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-      }
-    }
-    if (lastError !== undefined) throw new RebalanceError(`shard ${id} stopped to move and cannot start again (${(lastError as Error).message}): its ${entries.length} entries are lost`);
-    if (entries.length > 0) {
-      const [imported] = (await this.collect({ shards: [shard], type: 'bulk-update', payloadFor: () => ({ entries }), options, codec: jsonCodec })).results;
-      if (imported.status !== 'ok') throw new RebalanceError(`shard ${id} moved but refused its ${entries.length} entries back (${imported.errorCode}: ${imported.errorMessage})`);
-    }
-    return entries.length;
-  }
-
-  /**
-   * Asks every current shard for its keys, extracts the ones whose owner
-   * changes, and bulk-updates them into their new owners. Per-actor message
-   * order makes this safe under traffic: anything sent to a shard before its
-   * `keys` request is applied before it, and nothing about a moving key is
-   * sent while the move runs.
-   */
-  private async moveKeys(next: Partitioner, nextIds: readonly string[], options: GatherOptions): Promise<{ keys: number; moved: number }> {
-    const current = this.actorIds.map((_, i) => i);
-    const listed = await this.collect({ shards: current, type: 'keys', payloadFor: () => ({}), options, codec: jsonCodec });
-    const failed = listed.results.find((r) => r.status !== 'ok' || !Array.isArray(r.value));
-    if (failed !== undefined) {
-      throw new UsageError(
-        `cannot rebalance ${this.id}: shard ${failed.shard} answered keys with ${failed.status === 'ok' ? JSON.stringify(failed.value)?.slice(0, 80) : `${failed.errorCode}: ${failed.errorMessage}`} (a stateful shard must implement keys/extract; a shard without keyed state belongs in a stateless group)`,
-      );
-    }
-    let keys = 0;
-    const leaving = new Map<number, (string | number)[]>();
-    for (const result of listed.results) {
-      const held = result.value as (string | number)[];
-      keys += held.length;
-      const moving = held.filter((key) => next.shardOf(key) !== result.shard);
-      if (moving.length > 0) leaving.set(result.shard, moving);
-    }
-    if (leaving.size === 0) return { keys, moved: 0 };
-    const sources = [...leaving.keys()];
-    const extracted = await this.collect({ shards: sources, type: 'extract', payloadFor: (shard) => ({ keys: leaving.get(shard) }), options, codec: jsonCodec });
-    // Whatever was extracted is only in our hands now: from here on a failure must put it back.
-    const inHand: [string | number, unknown, number][] = [];
-    let extractFailure: ShardResult | undefined;
-    for (const result of extracted.results) {
-      const entries = (result.value as { entries?: unknown } | undefined)?.entries;
-      if (result.status !== 'ok' || !Array.isArray(entries)) {
-        extractFailure ??= result;
-        continue;
-      }
-      for (const [key, value] of entries as [string | number, unknown][]) inHand.push([key, value, result.shard]);
-    }
-    const target = (entry: [string | number, unknown, number]) => (extractFailure === undefined ? next.shardOf(entry[0]) : entry[2]);
-    const perTarget = new Map<number, [string | number, unknown][]>();
-    for (const entry of inHand) {
-      const shard = target(entry);
-      let batch = perTarget.get(shard);
-      if (batch === undefined) perTarget.set(shard, (batch = []));
-      batch.push([entry[0], entry[1]]);
-    }
-    const targets = [...perTarget.keys()];
-    // Old and new shards alike (a put-back may go to a shard a shrink was about to remove).
-    const everyId = Array.from({ length: Math.max(nextIds.length, this.actorIds.length) }, (_, i) => this.actorIdOf(i));
-    const imported = await this.collect({ shards: targets, type: 'bulk-update', payloadFor: (shard) => ({ entries: perTarget.get(shard) }), options, ids: everyId, codec: jsonCodec });
-    const importFailure = imported.results.find((r) => r.status !== 'ok');
-    if (extractFailure !== undefined) {
-      throw new RebalanceError(`cannot rebalance ${this.id}: shard ${extractFailure.shard} failed extract (${extractFailure.errorCode ?? 'bad reply'}); extracted keys were put back`);
-    }
-    if (importFailure !== undefined) {
-      await this.undoImports(inHand, next, nextIds, imported.results, options);
-      throw new RebalanceError(`cannot rebalance ${this.id}: shard ${importFailure.shard} failed to take its keys (${importFailure.errorCode}: ${importFailure.errorMessage}); keys were put back`);
-    }
-    return { keys, moved: inHand.length };
-  }
-
-  /** Puts moved entries back on their old owners after a failed import (taking them out of new owners that did accept them). */
-  private async undoImports(
-    inHand: [string | number, unknown, number][],
-    next: Partitioner,
-    nextIds: readonly string[],
-    imports: ShardResult[],
-    options: GatherOptions,
-  ): Promise<void> {
-    const accepted = new Set(imports.filter((r) => r.status === 'ok').map((r) => r.shard));
-    const takeBack = new Map<number, (string | number)[]>();
-    for (const [key] of inHand) {
-      const shard = next.shardOf(key);
-      if (!accepted.has(shard) || shard >= this.actorIds.length) continue; // shards being added are stopped anyway
-      let list = takeBack.get(shard);
-      if (list === undefined) takeBack.set(shard, (list = []));
-      list.push(key);
-    }
-    if (takeBack.size > 0) {
-      const shards = [...takeBack.keys()];
-      await this.collect({ shards, type: 'extract', payloadFor: (shard) => ({ keys: takeBack.get(shard) }), options, ids: nextIds, codec: jsonCodec });
-    }
-    const home = new Map<number, [string | number, unknown][]>();
-    for (const [key, value, origin] of inHand) {
-      let batch = home.get(origin);
-      if (batch === undefined) home.set(origin, (batch = []));
-      batch.push([key, value]);
-    }
-    const shards = [...home.keys()];
-    await this.collect({ shards, type: 'bulk-update', payloadFor: (shard) => ({ entries: home.get(shard) }), options, codec: jsonCodec });
   }
 
   private assertAlive(): void {
