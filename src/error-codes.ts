@@ -58,6 +58,7 @@ export const ErrorCode = {
   TransactionConflict: 'PLEX_ERR_TRANSACTION_CONFLICT',
   ToolchainMissing: 'PLEX_ERR_TOOLCHAIN_MISSING',
   BuildFailed: 'PLEX_ERR_BUILD_FAILED',
+  HttpRequestFailed: 'PLEX_ERR_HTTP_REQUEST_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -437,3 +437,10 @@ export class ActorConflictError extends PlexError {
     super(ErrorCode.ActorConflict, `actor ${JSON.stringify(actorId)} is running from application ${JSON.stringify(running)}, not ${JSON.stringify(requested)}; stop it or use another actor id`);
   }
 }
+
+/** An actor's outbound HTTP request (the http-client interface) did not get a response: refused connection, DNS failure, timeout. */
+export class HttpRequestFailedError extends PlexError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.HttpRequestFailed, message, options);
+  }
+}

@@ -4,6 +4,10 @@ import { ActorRuntime } from '../runtime/actor-runtime.js';
 import type { AskOptions, ExitReport, SpawnOptions } from '../runtime/actor-runtime-types.js';
 import { toBytes, utf8 } from '../runtime/protocol.js';
 import { coordinationHostCalls } from './coordination-host-calls.js';
+import { platformHostCalls } from './platform-host-calls.js';
+import { CronService } from './cron-service.js';
+import { ServiceRegistry } from '../coord/service-registry.js';
+import { HttpClientService, type HttpClientQuotas } from '../coord/http-client.js';
 import { DurableJournal } from './durable-journal.js';
 import type { DurableStorage } from './durable-storage.js';
 import { sqliteDurableStorage } from './sqlite-durable-storage.js';
@@ -33,6 +37,8 @@ export interface ActorSystemOptions {
   cluster?: CoordinationOptions['cluster'];
   /** This node's id and incarnation in the cluster (CoordinationOptions.node). */
   node?: CoordinationOptions['node'];
+  /** Per-tenant limits of actors' outbound HTTP. */
+  httpClient?: HttpClientQuotas;
 }
 
 export interface ActorSpawnOptions extends Omit<SpawnOptions, 'intercepted' | 'journaled'> {
@@ -84,6 +90,12 @@ export class ActorSystem {
   readonly runtime: ActorRuntime;
   readonly coordination: Coordination;
   readonly timers: TimerService;
+  /** Service discovery for actors (wit/platform/registry.wit). */
+  readonly registry: ServiceRegistry;
+  /** Outbound HTTP for actors, by their application's policy (wit/platform/http-client.wit). */
+  readonly httpClient: HttpClientService;
+  /** Durable cron schedules (wit/platform/cron.wit). */
+  readonly cron: CronService;
   readonly links = new LinkTable();
   private readonly trapping = new Set<string>();
   readonly facets = new FacetRegistry();
@@ -125,7 +137,12 @@ export class ActorSystem {
     this.timers = new TimerService((actorId, type, payload) => deliver(actorId, type, payload, 'timer'), durable.reminders, Date.now, (actorId) => this.runtime.has(actorId));
     this.timers.start().catch((error: unknown) => process.stderr.write(`plexspaces: cannot arm the stored reminders: ${(error as Error).message}\n`));
     this.unsubscribe = this.runtime.onExit((report) => this.handleExit(report));
-    this.runtime.extendHostCalls(coordinationHostCalls(this));
+    const coordinationCalls = coordinationHostCalls(this);
+    const platformCalls = platformHostCalls(this);
+    this.runtime.extendHostCalls((op, request, caller, context) => coordinationCalls(op, request, caller, context) ?? platformCalls(op, request, caller, context));
+    this.registry = new ServiceRegistry(this.coordination.kv);
+    this.httpClient = new HttpClientService(options.httpClient);
+    this.cron = new CronService(this.coordination.kv, this.coordination.locks, (actor, type, payload) => this.deliverFromCron(actor, type, payload), { holder: options.node?.id });
     this.journal = new DurableJournal(durable.journal, durable.checkpoints);
     this.runtime.setHostCallFilter(this.journal.hostCallFilter);
     // Sends from inside actors to intercepted (faceted) actors come here, so they pass the facets too.
@@ -386,6 +403,7 @@ export class ActorSystem {
     this.closed = true;
     this.unsubscribe();
     this.timers.close();
+    this.cron.close();
     if (this.ownsRuntime) await this.runtime.close();
     this.coordination.close();
   }
@@ -395,6 +413,14 @@ export class ActorSystem {
   }
 
   // ── internals ────────────────────────────────────────────────────────────
+
+  /** A cron firing: to the actor here (a virtual one activates), or on another node of the cluster; throws when none runs it. */
+  private deliverFromCron(actorId: string, type: string, payload: string): void {
+    const bytes = utf8.encode(payload);
+    if (this.runtime.has(actorId) || this.virtualKindOf(actorId) !== undefined) this.tell(actorId, type, bytes, 'cron');
+    else if (this.remote !== undefined) void this.remote.send(actorId, type, bytes, 'cron');
+    else throw new ActorNotFoundError(actorId);
+  }
 
   private async deliver(actorId: string, type: string, payload: Uint8Array, from: string, wantsReply: boolean, options: AskOptions = {}): Promise<Uint8Array> {
     let pipeline = this.pipelines.get(actorId);
@@ -465,6 +491,7 @@ export class ActorSystem {
     this.trapping.delete(actorId);
     this.timers.cancelActor(actorId);
     this.coordination.actorExited(actorId);
+    this.registry.actorExited(actorId);
     this.signalExit(actorId, reason, normal);
     // Watchers and linked actors on other nodes hear of it from their node.
     this.remoteExits?.exited(actorId, reason, normal);

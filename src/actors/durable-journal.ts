@@ -1,4 +1,7 @@
+import { ErrorCode } from '../errors.js';
 import type { HostCallFilter } from '../runtime/actor-runtime-types.js';
+import { HostOp, HostStatus } from '../runtime/core-abi.js';
+import { utf8 } from '../runtime/protocol.js';
 import type { Checkpoint, CheckpointStore, JournalEntry, JournalStore, RecordedEffect } from './durable-storage.js';
 
 export { EntryStatus, type JournalEntry, type RecordedEffect } from './durable-storage.js';
@@ -30,6 +33,8 @@ interface MessageContext {
  */
 export class DurableJournal {
   private readonly contexts = new Map<number, MessageContext>();
+  /** Actors that asked for a checkpoint while handling the current message. */
+  private readonly checkpointRequests = new Set<string>();
 
   constructor(
     private readonly store: JournalStore,
@@ -71,6 +76,11 @@ export class DurableJournal {
     this.contexts.set(context, { actorId, seq, replay: recorded !== undefined, recorded: [...(recorded ?? [])], next: 0 });
   }
 
+  /** Whether the actor asked for a checkpoint (durability `checkpoint`) since the last call; clears the request. */
+  takeCheckpointRequest(actorId: string): boolean {
+    return this.checkpointRequests.delete(actorId);
+  }
+
   endMessage(context: number): void {
     this.contexts.delete(context);
   }
@@ -78,6 +88,14 @@ export class DurableJournal {
   /** Records live host calls of journaled messages and answers replayed ones from the recording. */
   readonly hostCallFilter: HostCallFilter = (op, _request, caller, context, next) => {
     const message = context === 0 ? undefined : this.contexts.get(context);
+    // The durability interface (wit/platform/durability.wit) asks about the journal itself: answered here, never recorded.
+    if (op === HostOp.DurableReplaying) return answer(message?.actorId === caller && message.replay ? '1' : '0');
+    if (op === HostOp.DurableSeq) return answer(message?.actorId === caller ? String(message.seq) : '0');
+    if (op === HostOp.DurableCheckpoint) {
+      if (message?.actorId !== caller) return { status: HostStatus.Error, data: utf8.encode(`ERROR ${ErrorCode.Usage}: ${JSON.stringify(caller)} is not a durable actor handling a journaled message (deploy it durable)`) };
+      this.checkpointRequests.add(caller);
+      return answer('ok');
+    }
     if (message === undefined || message.actorId !== caller) return next();
     const index = message.next++;
     if (message.replay && index < message.recorded.length) {
@@ -109,4 +127,8 @@ export class DurableJournal {
     const out = next();
     return out instanceof Promise ? out.then(record) : record(out);
   };
+}
+
+function answer(text: string): { status: number; data: Uint8Array } {
+  return { status: 0, data: utf8.encode(text) };
 }

@@ -1,6 +1,8 @@
 import { parse } from 'smol-toml';
 import { InvalidManifestError, shown } from '../errors.js';
 import type { FacetSpec } from '../actors/facet.js';
+import { originOf, type HttpClientPolicy } from '../coord/http-client.js';
+import { resolveWorldName, WORLD_NAMES } from '../runtime/capabilities.js';
 import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } from '../actors/supervisor.js';
 
 /**
@@ -22,7 +24,10 @@ import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } fr
  * id = "account"
  * type = "worker"               # or "supervisor", with its own strategy and children
  * module = "bank_account.wasm"  # a file of the bundle; default "<id>.wasm"
- * world = "plexspaces:simple-actor@0.1.0"   # optional; or "plexspaces:core@0.1.0"
+ * world = "simple-actor"        # optional: a platform world (plexspaces-actor, simple-actor,
+ *                               #   durable-actor, coordination-actor, event-actor), the printed
+ *                               #   "plexspaces:simple-actor@0.1.0", or "plexspaces:core@0.1.0";
+ *                               #   the module may reach nothing outside it (docs/actors.md)
  * restart = "permanent"         # transient, temporary
  * shutdown_timeout_seconds = 10
  * durable = true                # = facets ["durability"]; default: [application] durable
@@ -30,6 +35,11 @@ import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } fr
  * facets = ["metrics"]
  * [supervisor.children.args]    # the actor's init config, as a JSON object
  * owner = "ada"
+ *
+ * [http_client]                 # outbound HTTP for the application's actors (http-client interface)
+ * allow = ["https://api.example.com", "http://127.0.0.1:8080"]   # origins; nothing else is reachable
+ * timeout_ms = 10000
+ * max_response_bytes = 1048576
  *
  * [[virtual]]                   # Orleans-style actors: "<kind>:<key>" ids activate on demand
  * kind = "cart"
@@ -55,11 +65,12 @@ export interface AppManifest {
   readonly modules: readonly string[];
   /** The world declared for each module file that has one. */
   readonly worlds: ReadonlyMap<string, ModuleWorld>;
+  /** `[http_client]`: the origins the application's actors may call; none when absent. */
+  readonly httpClient?: HttpClientPolicy;
 }
 
-/** The worlds a module may declare: the simple-actor component world, or the core-module ABI. */
-export const MODULE_WORLDS = ['plexspaces:simple-actor@0.1.0', 'plexspaces:core@0.1.0'] as const;
-export type ModuleWorld = (typeof MODULE_WORLDS)[number];
+/** A world name as the manifest gives it (capabilities.ts, `WORLD_NAMES`): checked against the module at deploy. */
+export type ModuleWorld = string;
 
 export interface ManifestWorker {
   readonly id: string;
@@ -111,7 +122,7 @@ export function parseManifest(text: string): AppManifest {
   } catch (cause) {
     throw new InvalidManifestError('(toml)', (cause as Error).message);
   }
-  for (const key of Object.keys(doc)) if (!['application', 'supervisor', 'virtual'].includes(key)) throw new InvalidManifestError(key, 'unknown section (expected application, supervisor, virtual)');
+  for (const key of Object.keys(doc)) if (!['application', 'supervisor', 'virtual', 'http_client'].includes(key)) throw new InvalidManifestError(key, 'unknown section (expected application, supervisor, virtual, http_client)');
   const app = (doc.application ?? {}) as Record<string, unknown>;
   const modules = new Set<string>();
   const ids = new Set<string>();
@@ -130,7 +141,29 @@ export function parseManifest(text: string): AppManifest {
     virtual,
     modules: [...modules],
     worlds,
+    ...(doc.http_client === undefined ? {} : { httpClient: readHttpClient(doc.http_client) }),
   };
+}
+
+function readHttpClient(value: unknown): HttpClientPolicy {
+  const table = asTable(value, 'http_client');
+  allowKeys(table, 'http_client', ['allow', 'timeout_ms', 'max_timeout_ms', 'max_response_bytes', 'max_request_bytes']);
+  const allow = asArray(table.allow ?? [], 'http_client.allow').map((origin, i) => {
+    if (typeof origin !== 'string') throw new InvalidManifestError(`http_client.allow[${i}]`, `must be an origin such as "https://api.example.com", got ${shown(origin)}`);
+    try {
+      originOf(origin, `http_client.allow[${i}]`);
+    } catch (error) {
+      throw new InvalidManifestError(`http_client.allow[${i}]`, (error as Error).message);
+    }
+    return origin;
+  });
+  const number = (key: string): number | undefined => {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new InvalidManifestError(`http_client.${key}`, `must be a positive integer, got ${shown(v)}`);
+    return v;
+  };
+  return { allow, timeoutMs: number('timeout_ms'), maxTimeoutMs: number('max_timeout_ms'), maxResponseBytes: number('max_response_bytes'), maxRequestBytes: number('max_request_bytes') };
 }
 
 /**
@@ -218,7 +251,7 @@ function readVirtual(value: unknown, path: string, modules: Set<string>, worlds:
 
 function declaredWorld(value: unknown, path: string, module: string, worlds: Map<string, ModuleWorld>): ModuleWorld | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !(MODULE_WORLDS as readonly string[]).includes(value)) throw new InvalidManifestError(path, `must be one of ${MODULE_WORLDS.join(', ')}, got ${shown(value)}`);
+  if (typeof value !== 'string' || resolveWorldName(value) === undefined) throw new InvalidManifestError(path, `must be one of ${WORLD_NAMES.join(', ')}, got ${shown(value)}`);
   const before = worlds.get(module);
   if (before !== undefined && before !== value) throw new InvalidManifestError(path, `${module} is declared as ${before} elsewhere`);
   worlds.set(module, value as ModuleWorld);

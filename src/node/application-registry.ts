@@ -256,10 +256,13 @@ export class ApplicationRegistry {
     // Validate every module, and what the manifest says of it, before anything changes.
     const prepared = new Map<string, PreparedModule>();
     for (const file of manifest.modules) {
-      const module = await this.prepare(moduleName(file), files.get(file)!);
+      // The declared world is checked by the preparation: a component importing outside it, or a module of the other kind, is refused.
       const declared = manifest.worlds.get(file);
-      const actual = module.kind === 'component' ? 'plexspaces:simple-actor@0.1.0' : 'plexspaces:core@0.1.0';
-      if (declared !== undefined && declared !== actual) throw new InvalidManifestError(file, `declared as ${declared}, but it is ${actual === 'plexspaces:core@0.1.0' ? 'a core module' : 'a component'} (${actual})`);
+      const module = await this.prepare(moduleName(file), files.get(file)!, declared).catch(async (error: unknown) => {
+        // A module that prepares without the declaration is valid but not of the declared world: the manifest is wrong.
+        if (declared === undefined || !(await this.prepare(moduleName(file), files.get(file)!).then(() => true, () => false))) throw error;
+        throw new InvalidManifestError(file, `declared as world ${declared}: ${(error as Error).message}`);
+      });
       prepared.set(file, module);
     }
     const durableFacets = (entry: { module: string; durability: DurabilityRequest }, where: string) => durabilityFacets(entry.durability, manifest.durable, snapshotsState(prepared.get(entry.module)!), where);
@@ -268,6 +271,7 @@ export class ApplicationRegistry {
     await this.forget(tenant, applicationId, undefined);
     const runtime = this.system.runtime;
     for (const module of prepared.values()) runtime.install(module);
+    if (manifest.httpClient !== undefined) this.system.httpClient.setPolicy(`${tenant}:${applicationId}:`, manifest.httpClient);
     const deployedNow = [...prepared.values()].map((m) => m.name);
     const prefix = `${tenant}/${namespace}/`;
     const virtualKinds = this.defineVirtual(manifest, prefix, moduleName, virtualFacets);
@@ -381,9 +385,9 @@ export class ApplicationRegistry {
   // ── internals ────────────────────────────────────────────────────────────
 
   /** Validates a module under the tenant's per-actor memory and table caps, without deploying it. */
-  private prepare(module: string, wasm: Uint8Array): Promise<PreparedModule> {
+  private prepare(module: string, wasm: Uint8Array, world?: string): Promise<PreparedModule> {
     const limits = this.quotas?.limits;
-    return this.system.runtime.prepare(module, wasm, limits === undefined ? {} : { maxMemoryMb: limits.memoryMbPerActor, maxTableElements: limits.tableElementsPerActor });
+    return this.system.runtime.prepare(module, wasm, { ...(limits === undefined ? {} : { maxMemoryMb: limits.memoryMbPerActor, maxTableElements: limits.tableElementsPerActor }), ...(world === undefined ? {} : { world }) });
   }
 
   /**
@@ -412,6 +416,7 @@ export class ApplicationRegistry {
     const deployed = this.apps.get(key(tenant, applicationId));
     if (deployed === undefined) return false;
     this.apps.delete(key(tenant, applicationId));
+    this.system.httpClient.removePolicy(`${tenant}:${applicationId}:`);
     await deployed.supervisor?.stop().catch(() => undefined);
     for (const kind of deployed.virtualKinds ?? []) this.system.undefineVirtual(kind);
     for (const module of deployed.info.modules) if (module !== keepModule && deployed.info.kind === 'bundle') this.system.runtime.undeploy(module);

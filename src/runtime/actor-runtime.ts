@@ -8,12 +8,14 @@ import { isComponent, prepareCoreModule, type CoreModuleOptions } from './core-m
 import type { HostCallHandler } from './host-call-channel.js';
 import type { ActorLogEntry, ActorPlacement, ActorRuntimeOptions, AskOptions, CrashReport, ExitReport, HostCallFilter, MessageRouter, SpawnAdmission, SpawnOptions, SpawnRegistry, WorkerStats } from './actor-runtime-types.js';
 import { TASK_PREFIX } from './actor-runtime-types.js';
+import { refusalOf, type ModuleGrants } from './capabilities.js';
+import { HostStatus } from './core-abi.js';
 import { GuestSpawns } from './guest-spawns.js';
 import { TaskInstances } from './task-instances.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
 import { ModuleTable, snapshotsState, type PreparedModule } from './module-table.js';
 import { PendingRequests } from './pending-requests.js';
-import { SpawnFlag, ToMain, ToWorker, toBytes, type ActorFigures, type MainOp } from './protocol.js';
+import { SpawnFlag, ToMain, ToWorker, toBytes, utf8, type ActorFigures, type MainOp } from './protocol.js';
 import { RuntimeListeners } from './runtime-listeners.js';
 import { startWorkerLinks, type WorkerLink } from './worker-link.js';
 import { RuntimeTracing } from '../tracing/runtime-tracing.js';
@@ -39,7 +41,8 @@ export class ActorRuntime {
   readonly space: Space;
   private readonly links: WorkerLink[];
   private readonly modules: ModuleTable;
-  private readonly actors = new Map<string, { module: string; link: WorkerLink; intercepted: boolean }>();
+  /** Running actors; `grants` are their module's at spawn (a redeploy or undeploy does not widen or drop what a running actor may reach). */
+  private readonly actors = new Map<string, { module: string; link: WorkerLink; intercepted: boolean; grants: ModuleGrants }>();
   private router: MessageRouter | undefined;
   private hostCallFilter: HostCallFilter | undefined;
   private readonly pending = new PendingRequests();
@@ -87,8 +90,13 @@ export class ActorRuntime {
       extension: (op, request, caller, context) => this.hostExtension?.(op, request, caller, context),
       route: (to, type, payload, from) => this.route(to, type, payload, from),
     });
-    const filtered: HostCallHandler = (op, request, caller, context) =>
-      this.hostCallFilter === undefined ? services(op, request, caller, context) : this.hostCallFilter(op, request, caller, context, () => services(op, request, caller, context));
+    const filtered: HostCallHandler = (op, request, caller, context) => {
+      // The caller's world first: a call outside it changes nothing and is not journaled.
+      const grants = caller === '' ? undefined : this.actors.get(caller)?.grants;
+      const refusal = grants === undefined ? undefined : refusalOf(op, grants, caller);
+      if (refusal !== undefined) return { status: HostStatus.Error, data: utf8.encode(`ERROR ${ErrorCode.Forbidden}: ${refusal}`) };
+      return this.hostCallFilter === undefined ? services(op, request, caller, context) : this.hostCallFilter(op, request, caller, context, () => services(op, request, caller, context));
+    };
     const tracing = this.tracing;
     const served: HostCallHandler = tracing === undefined ? filtered : (op, request, caller, context) => tracing.hostCall(op, caller, context, () => filtered(op, request, caller, context));
     this.links = startWorkerLinks(workers, watchdogMs, {
@@ -158,6 +166,16 @@ export class ActorRuntime {
     return this.modules.get(name)?.kind;
   }
 
+  /** A deployed module's world and capabilities (capabilities.ts); undefined when none has the name. */
+  moduleGrants(name: string): ModuleGrants | undefined {
+    return this.modules.get(name)?.grants;
+  }
+
+  /** The module a running actor was spawned from. */
+  moduleOfActor(actorId: string): string | undefined {
+    return this.actors.get(actorId)?.module;
+  }
+
   hasModule(name: string): boolean {
     return this.modules.has(name);
   }
@@ -209,7 +227,7 @@ export class ActorRuntime {
     this.admission?.admit(id, this.modules.get(moduleName)!.reservedBytes);
     // Reserve the id now so a concurrent spawn of the same id fails.
     const intercepted = options.intercepted === true || options.journaled === true;
-    this.actors.set(id, { module: moduleName, link, intercepted });
+    this.actors.set(id, { module: moduleName, link, intercepted, grants: this.modules.get(moduleName)!.grants });
     link.actors.add(id);
     const requestId = this.pending.newId();
     return this.pending.send(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase, (intercepted ? SpawnFlag.Intercepted : 0) | (options.journaled === true ? SpawnFlag.Journaled : 0)])).then(

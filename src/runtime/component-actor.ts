@@ -1,10 +1,10 @@
 import * as wasi from '@bytecodealliance/preview2-shim';
 import { ErrorCode } from '../errors.js';
 import { ActorFault, classifyFault, WatchdogExpired } from './actor-fault.js';
-import { HostOp } from './core-abi.js';
 import { FUEL_PER_TICK, OOM_EXPORT } from './instrument.js';
 import { fromUtf8, utf8, type WorkerSetup } from './protocol.js';
 import { deniedSocketImports } from './wasi-sockets-denied.js';
+import { worldImports } from './component-imports.js';
 
 export type ComponentSetup = Extract<WorkerSetup, { setup: 'component' }>;
 
@@ -101,68 +101,8 @@ export class ComponentActor {
       this.deadline += performance.now() - started;
       return status < 0 ? (result.startsWith('ERROR') ? result : `ERROR: ${result}`) : result;
     };
-    const host = {
-      send: (to: string, type: string, payload: string) => {
-        if (journaled) {
-          const result = viaMain(HostOp.Send, `${to}\n${type}\n${payload}`);
-          return result.startsWith('ERROR') ? result : 'ok';
-        }
-        return services.send(id, to, type, utf8.encode(payload)) < 0
-          ? `ERROR ${ErrorCode.Forbidden}: ${JSON.stringify(id)} cannot send to ${JSON.stringify(to)} (another tenant's actor, or an invalid id)`
-          : 'ok';
-      },
-      ask: (to: string, type: string, payload: string, timeoutMs: bigint) => viaMain(HostOp.Ask, `${to}\n${type}\n${timeoutMs}\n${payload}`),
-      spawn: (moduleRef: string, actorId: string, initConfig: string) => viaMain(HostOp.Spawn, `${moduleRef}\n${actorId}\n${initConfig}`),
-      stop: (actorId: string) => {
-        const result = viaMain(HostOp.Stop, actorId);
-        return result === '' ? 'ok' : result;
-      },
-      selfId: () => id,
-      link: (actorId: string) => viaMain(HostOp.Link, actorId),
-      monitor: (actorId: string) => viaMain(HostOp.Monitor, actorId),
-      sendAfter: (delayMs: bigint, type: string, payload: string) => viaMain(HostOp.SendAfter, `${delayMs}\n${type}\n${payload}`),
-      pgJoin: (group: string) => viaMain(HostOp.PgJoin, group),
-      pgBroadcast: (group: string, type: string, payload: string) => viaMain(HostOp.PgBroadcast, `${group}\n${type}\n${payload}`),
-      kvGet: (key: string) => viaMain(HostOp.KvGet, key),
-      kvPut: (key: string, value: string) => viaMain(HostOp.KvPut, `${key}\n\n${value}`),
-      kvDelete: (key: string) => viaMain(HostOp.KvDelete, key),
-      kvList: (prefix: string) => viaMain(HostOp.KvList, prefix),
-      tsWrite: (tuple: string) => viaMain(HostOp.TsWrite, tuple),
-      tsRead: (pattern: string) => viaMain(HostOp.TsRead, pattern),
-      tsTake: (pattern: string) => viaMain(HostOp.TsTake, pattern),
-      tsReadAll: (pattern: string) => viaMain(HostOp.TsReadAll, pattern),
-      lockAcquire: (tenant: string, namespace: string, holder: string, name: string, leaseSecs: number, timeoutMs: bigint) =>
-        viaMain(HostOp.LockAcquire, `${tenant}\n${namespace}\n${holder}\n${name}\n${leaseSecs}\n${timeoutMs}`),
-      lockRelease: (lockId: string, tenant: string, namespace: string, holder: string, version: string) =>
-        viaMain(HostOp.LockRelease, `${lockId}\n${tenant}\n${namespace}\n${holder}\n${version}`),
-      blobUpload: (blobId: string, data: string, contentType: string) => viaMain(HostOp.BlobUpload, `${blobId}\n${contentType}\n${data}`),
-      blobDownload: (blobId: string) => viaMain(HostOp.BlobDownload, blobId),
-      log: (level: string, message: string) => services.log(id, level === 'error' ? 3 : level === 'warn' ? 2 : 1, message),
-      nowMs: () => (journaled ? BigInt(viaMain(HostOp.NowMs, '')) : BigInt(Date.now())),
-    };
-    const coordination = {
-      channelSend: (channel: string, message: string, timeoutMs: bigint) => viaMain(HostOp.ChannelSend, `${channel}\n${timeoutMs}\n${message}`),
-      channelReceive: (channel: string, timeoutMs: bigint) => viaMain(HostOp.ChannelReceive, `${channel}\n${timeoutMs}`),
-      channelAck: (channel: string, id: bigint) => viaMain(HostOp.ChannelAck, `${channel}\n${id}`),
-      channelNack: (channel: string, id: bigint, requeue: boolean) => viaMain(HostOp.ChannelNack, `${channel}\n${id}\n${requeue ? 1 : 0}`),
-      pgJoinTopics: (group: string, topicsJson: string) => viaMain(HostOp.PgJoin, `${group}\n${topicsOf(topicsJson)}`),
-      pgPublish: (group: string, topic: string, type: string, payload: string) => viaMain(HostOp.PgPublish, `${group}\n${topic}\n${type}\n${payload}`),
-      pgLeave: (group: string) => viaMain(HostOp.PgLeave, group),
-      pgMembers: (group: string) => viaMain(HostOp.PgMembers, group),
-      sendInterval: (everyMs: bigint, type: string, payload: string) => viaMain(HostOp.SendInterval, `${everyMs}\n${type}\n${payload}`),
-      cancelTimer: (timerId: string) => viaMain(HostOp.CancelTimer, timerId),
-      unlink: (actorId: string) => viaMain(HostOp.Unlink, actorId),
-      demonitor: (ref: string) => viaMain(HostOp.Demonitor, ref),
-      kvPutTtl: (key: string, value: string, ttlMs: bigint) => viaMain(HostOp.KvPut, `${key}\n${ttlMs}\n${value}`),
-    };
-    const imports: Record<string, unknown> = {
-      // jco reads the key without the @version suffix; pass both.
-      'plexspaces:simple-actor/host': host,
-      'plexspaces:simple-actor/host@0.1.0': host,
-      'plexspaces:simple-actor/coordination': coordination,
-      'plexspaces:simple-actor/coordination@0.1.0': coordination,
-      ...wasiImports(),
-    };
+    // Only the interfaces of the component's world are bound: one that imports anything else does not instantiate.
+    const imports: Record<string, unknown> = { ...worldImports(spec.grants, { id, viaMain, services, journaled }), ...wasiImports() };
     const tick = {
       tick: () => {
         if (performance.now() > this.deadline) throw new WatchdogExpired();
@@ -179,7 +119,7 @@ export class ComponentActor {
           return instance;
         },
       );
-      return exports['plexspaces:simple-actor/actor@0.1.0'] ?? exports.actor;
+      return exports[spec.actorInterface] ?? exports.actor;
     });
   }
 
@@ -218,16 +158,6 @@ export class ComponentActor {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** `["a","b"]` → `a,b` (the host call's topic list); anything else → no topics. */
-function topicsOf(json: string): string {
-  try {
-    const topics = JSON.parse(json) as unknown;
-    return Array.isArray(topics) ? topics.filter((t): t is string => typeof t === 'string').join(',') : '';
-  } catch {
-    return '';
-  }
-}
 
 /**
  * WASI from preview2-shim, keyed as jco asks (`wasi:cli/stdout` →

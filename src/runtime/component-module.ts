@@ -4,12 +4,10 @@ import { checkTableCap, reservedBytes, type CoreModuleOptions } from './core-mod
 import { instrumentCoreModule } from './instrument.js';
 import { enableWasmFeatures } from './wasm-features.js';
 import { prepareOffThread } from './module-preparation.js';
+import { checkComponentWorld, PLATFORM_ACTOR_INTERFACE, type ModuleGrants } from './capabilities.js';
 
-/** The world every component actor must export (shared/WIT-CONTRACT.md, wit/simple-actor.wit). */
+/** The actor interface of the printed world (shared/WIT-CONTRACT.md, wit/simple-actor.wit); platform worlds export PLATFORM_ACTOR_INTERFACE. */
 export const ACTOR_INTERFACE = 'plexspaces:simple-actor/actor@0.1.0';
-export const HOST_INTERFACE = 'plexspaces:simple-actor/host';
-/** The optional second interface (wit/coordination.wit, world `full-actor-world`). */
-export const COORDINATION_INTERFACE = 'plexspaces:simple-actor/coordination';
 
 /** A component transpiled by jco, with its core modules compiled, ready to send to workers. */
 export interface ComponentModule {
@@ -22,15 +20,22 @@ export interface ComponentModule {
   readonly maxMemoryPages: number;
   /** What one instance can come to hold: every core module's memory and tables at their clamped maxima (core-module.ts). */
   readonly reservedBytes: number;
+  /** Its world and what it grants: only those interfaces are bound, only those host calls served. */
+  readonly grants: ModuleGrants;
+  /** The actor interface it exports: the simple-actor package's or the platform's. */
+  readonly actorInterface: string;
 }
 
 /**
- * Validates a component for the `plexspaces:simple-actor@0.1.0` world and
- * transpiles it with jco (synchronous instantiation, so a worker can create
- * instances without returning to its event loop). Rejects a component that
- * exports another world or imports anything but the host interface and WASI.
+ * Validates a component for its world — the printed
+ * `plexspaces:simple-actor@0.1.0` worlds or a platform world
+ * (capabilities.ts) — and transpiles it with jco (synchronous
+ * instantiation, so a worker can create instances without returning to its
+ * event loop). Rejects a component that exports no actor interface or
+ * imports anything outside its world and WASI, naming the interface.
+ * Prepared on the preparation thread (module-preparation.ts), so the
+ * caller's event loop keeps running.
  */
-/** Prepares the module on the preparation thread (module-preparation.ts), so the caller's event loop keeps running. */
 export function prepareComponent(name: string, bytes: Uint8Array, options: CoreModuleOptions = {}): Promise<ComponentModule> {
   return prepareOffThread('component', name, bytes, options);
 }
@@ -45,13 +50,19 @@ export async function prepareComponentOnThisThread(name: string, bytes: Uint8Arr
     throw new InvalidModuleError(`${name}: not a valid component: ${(cause as Error).message}`, { cause });
   }
   const exported = output.exports.map(([n]) => n);
-  if (!exported.includes(ACTOR_INTERFACE)) {
+  const actorInterface = exported.includes(ACTOR_INTERFACE) ? ACTOR_INTERFACE : exported.includes(PLATFORM_ACTOR_INTERFACE) ? PLATFORM_ACTOR_INTERFACE : undefined;
+  if (actorInterface === undefined) {
     throw new InvalidModuleError(
-      `${name}: wrong world: the component exports ${exported.length > 0 ? exported.join(', ') : 'nothing'}, but an actor must export ${ACTOR_INTERFACE} (init, handle, get-state, set-state)`,
+      `${name}: wrong world: the component exports ${exported.length > 0 ? exported.join(', ') : 'nothing'}, but an actor must export ${ACTOR_INTERFACE} or ${PLATFORM_ACTOR_INTERFACE} (init, handle, get-state, set-state)`,
     );
   }
-  const foreign = output.imports.filter((i) => i !== HOST_INTERFACE && i !== COORDINATION_INTERFACE && !i.startsWith('wasi:'));
-  if (foreign.length > 0) throw new InvalidModuleError(`${name}: imports interfaces the host does not provide: ${foreign.join(', ')}`);
+  const grants = checkComponentWorld(name, output.imports, options.world);
+  if (actorInterface === ACTOR_INTERFACE && !(grants.world === 'actor-world' || grants.world === 'full-actor-world')) {
+    throw new InvalidModuleError(`${name}: exports ${ACTOR_INTERFACE} but imports platform interfaces; a platform-world component exports ${PLATFORM_ACTOR_INTERFACE}`);
+  }
+  if (actorInterface === PLATFORM_ACTOR_INTERFACE && (grants.world === 'actor-world' || grants.world === 'full-actor-world')) {
+    throw new InvalidModuleError(`${name}: exports ${PLATFORM_ACTOR_INTERFACE} but is declared or built for the simple-actor package's ${grants.world}`);
+  }
   // The component's core modules (the JS engine among them) get the same
   // watchdog and memory cap as core-module actors.
   const maxMemoryPages = Math.floor(((options.maxMemoryMb ?? 64) * 1024 * 1024) / 65536);
@@ -71,7 +82,7 @@ export async function prepareComponentOnThisThread(name: string, bytes: Uint8Arr
     } else if (file === 'component.js') js = new TextDecoder().decode(content as Uint8Array);
   }
   if (js === undefined) throw new InvalidModuleError(`${name}: jco produced no JavaScript for the component`);
-  return { kind: 'component', name, source: toFunctionBody(js), coreModules, maxMemoryPages, reservedBytes: reserved };
+  return { kind: 'component', name, source: toFunctionBody(js), coreModules, maxMemoryPages, reservedBytes: reserved, grants, actorInterface };
 }
 
 /**

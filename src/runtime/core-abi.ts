@@ -110,6 +110,35 @@ export const HostOp = {
   NowMs: 35,
   /** The sender of the message being handled (empty: the runtime, a node's HTTP route). Served on the worker. */
   Sender: 36,
+  // Platform-world capabilities (wit/platform/*.wit; src/actors/platform-host-calls.ts).
+  /** `topic`: subscribes the caller to a topic of its scope (channels). */
+  TopicSubscribe: 37,
+  /** `topic` */
+  TopicUnsubscribe: 38,
+  /** `topic\ntype\npayload`: answers how many subscribers it reached. */
+  TopicPublish: 39,
+  /** Checkpoints the caller (a durable actor) once the message being handled ends. */
+  DurableCheckpoint: 40,
+  /** `1` while the message being handled is a replay, else `0`. */
+  DurableReplaying: 41,
+  /** The journal sequence number of the message being handled (`0` when none). */
+  DurableSeq: 42,
+  /** `service\nttl-ms\nmetadata-json` */
+  RegistryRegister: 43,
+  /** `service` */
+  RegistryUnregister: 44,
+  /** `service`: JSON `[{actor, metadata, expires_at_ms}]`. */
+  RegistryLookup: 45,
+  /** `prefix`: JSON array of service names. */
+  RegistryServices: 46,
+  /** `method\nurl\ntimeout-ms\nheaders-json\nbody`: JSON `{status, headers, body}`. */
+  HttpRequest: 47,
+  /** `name\ncron-expr\ntype\npayload`: JSON `{name, next_ms}`. */
+  CronSchedule: 48,
+  /** `name` */
+  CronCancel: 49,
+  /** JSON array of the caller's schedules. */
+  CronSchedules: 50,
 } as const;
 export type HostOp = (typeof HostOp)[keyof typeof HostOp];
 

@@ -1,3 +1,4 @@
+import { coreModuleGrants, type ModuleGrants } from './capabilities.js';
 import { InvalidModuleError } from '../errors.js';
 import { ALLOWED_IMPORTS, HANDLE_MESSAGE_EXPORT, OPTIONAL_EXPORTS, REQUIRED_EXPORTS } from './core-abi.js';
 import { DEFAULT_MAX_TABLE_ELEMENTS, instrumentCoreModule, type InstrumentResult } from './instrument.js';
@@ -12,6 +13,13 @@ export interface CoreModuleOptions {
   maxMemoryMb?: number;
   /** Largest table in elements (default `DEFAULT_MAX_TABLE_ELEMENTS`, 65 536); see instrument.ts. */
   maxTableElements?: number;
+  /**
+   * The world the module is deployed for (capabilities.ts): a component's
+   * imports must lie in it, and a core module's host calls are held to it.
+   * Default: a component's narrowest world that covers its imports; a core
+   * module's whole ABI.
+   */
+  world?: string;
 }
 
 /** Host bytes one table element is charged (V8 measured ~26 per element of a 10-million-element table). */
@@ -39,6 +47,8 @@ export interface CoreModule {
    * as `plex_init` and `plex_set_state`, and `get_state` as `plex_get_state`.
    */
   readonly has: Readonly<Record<(typeof OPTIONAL_EXPORTS)[number] | 'plex_base' | 'wasi' | '_initialize' | 'handle_message', boolean>>;
+  /** Its world and what it grants: host calls outside it are refused (capabilities.ts). */
+  readonly grants: ModuleGrants;
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -105,11 +115,13 @@ export async function prepareCoreModuleOnThisThread(name: string, bytes: Uint8Ar
   } catch (cause) {
     throw new InvalidModuleError(`${name}: the instrumented module does not compile: ${(cause as Error).message}`, { cause });
   }
+  const grants = coreModuleGrants(name, options.world, imports.some((i) => i.module === 'plex' && i.name === 'log'));
   return {
     kind: 'core',
     name,
     module,
     watchdog,
+    grants,
     maxMemoryPages,
     reservedBytes: reservedBytes(instrumented, maxMemoryPages),
     importedMemory: instrumented.importedMemory,

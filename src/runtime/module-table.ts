@@ -38,7 +38,7 @@ export class ModuleTable {
     this.modules.set(name, prepared);
     for (const link of this.links) {
       if (prepared.kind === 'component') {
-        link.setup({ setup: 'component', name, source: prepared.source, coreModules: prepared.coreModules, maxMemoryPages: prepared.maxMemoryPages });
+        link.setup({ setup: 'component', name, source: prepared.source, coreModules: prepared.coreModules, maxMemoryPages: prepared.maxMemoryPages, grants: prepared.grants, actorInterface: prepared.actorInterface });
         continue;
       }
       link.setup({

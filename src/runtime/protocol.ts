@@ -1,3 +1,4 @@
+import type { ModuleGrants } from './capabilities.js';
 import { Packr } from 'msgpackr';
 import type { MessagePort } from 'node:worker_threads';
 
@@ -64,7 +65,7 @@ export type MainOp = SpawnedOp | ReplyOp | CrashedOp | StoppedOp | RouteOp | Sta
 
 export type WorkerSetup =
   | { readonly setup: 'module'; readonly name: string; readonly module: WebAssembly.Module; readonly watchdog: boolean; readonly maxMemoryPages: number; readonly importedMemory?: { initial: number; maximum: number | undefined; shared: boolean }; readonly has: Record<string, boolean> }
-  | { readonly setup: 'component'; readonly name: string; readonly source: string; readonly coreModules: Readonly<Record<string, WebAssembly.Module>>; readonly maxMemoryPages: number }
+  | { readonly setup: 'component'; readonly name: string; readonly source: string; readonly coreModules: Readonly<Record<string, WebAssembly.Module>>; readonly maxMemoryPages: number; readonly grants: ModuleGrants; readonly actorInterface: string }
   | { readonly setup: 'memory'; readonly id: string; readonly memory: WebAssembly.Memory };
 
 export interface WorkerInit {

@@ -29,6 +29,7 @@ export function sdkTypePaths(packageRoot: string, fromDist: boolean): { paths: R
   const ext = fromDist ? '.d.ts' : '.ts';
   const index = join(dir, `index${ext}`);
   const coordination = join(dir, `coordination${ext}`);
+  const platform = join(dir, `platform${ext}`);
   const world = join(packageRoot, 'src/sdk/host-world.d.ts');
   return {
     paths: {
@@ -36,6 +37,8 @@ export function sdkTypePaths(packageRoot: string, fromDist: boolean): { paths: R
       '@plexspaces/sdk/coordination': [coordination],
       'plexspaces/sdk': [index],
       'plexspaces/sdk/coordination': [coordination],
+      '@plexspaces/sdk/platform': [platform],
+      'plexspaces/sdk/platform': [platform],
     },
     extraRoots: !fromDist && existsSync(world) ? [world] : [],
   };

@@ -34,6 +34,7 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.Aborted]: grpc.status.CANCELLED,
   [ErrorCode.ActorTrapped]: grpc.status.ABORTED,
   [ErrorCode.KernelFailed]: grpc.status.ABORTED,
+  [ErrorCode.HttpRequestFailed]: grpc.status.UNAVAILABLE,
   [ErrorCode.ActorTimeout]: grpc.status.ABORTED,
   [ErrorCode.ActorMemoryLimit]: grpc.status.ABORTED,
   [ErrorCode.ActorFailed]: grpc.status.ABORTED,

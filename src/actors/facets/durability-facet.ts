@@ -97,7 +97,8 @@ class DurableActor implements FacetInstance {
     try {
       const reply = await next();
       this.handledSinceCheckpoint++;
-      if (this.handledSinceCheckpoint >= this.checkpointEvery) void this.checkpoint();
+      // Every checkpointEvery messages, or now when the actor asked for one (durability `checkpoint`).
+      if (this.journal.takeCheckpointRequest(actorId) || this.handledSinceCheckpoint >= this.checkpointEvery) void this.checkpoint();
       return reply;
     } catch (error) {
       // Crashed on it (or the ask timed out): the instance that saw it is gone or will be restarted without it.
