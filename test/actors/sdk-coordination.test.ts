@@ -64,11 +64,19 @@ describe('the coordination interface from SDK actors (world full-actor-world)', 
     expect(await json(system.ask(sports, 'recall'))).toEqual({ memo: '' });
   });
 
-  it('an actor that does not import the coordination interface is built for the portable actor-world', async () => {
-    const { component } = await buildActor(join(import.meta.dirname, '../fixtures/sdk/bank-account.ts'));
-    const { component: full } = await buildActor(join(import.meta.dirname, '../fixtures/sdk/channel-worker.ts'));
+  it('built for the printed worlds, an actor imports the coordination interface only when it uses it; by default it gets a platform world', async () => {
+    const bank = join(import.meta.dirname, '../fixtures/sdk/bank-account.ts');
+    const worker = join(import.meta.dirname, '../fixtures/sdk/channel-worker.ts');
+    const { component } = await buildActor(bank, { world: 'actor-world' });
+    const { component: full } = await buildActor(worker, { world: 'full-actor-world' });
     const names = (bytes: Uint8Array) => new TextDecoder('latin1').decode(bytes);
+    expect(names(component)).toContain('plexspaces:simple-actor/host');
     expect(names(component)).not.toContain('plexspaces:simple-actor/coordination');
     expect(names(full)).toContain('plexspaces:simple-actor/coordination');
+    await expect(buildActor(worker, { world: 'actor-world' })).rejects.toMatchObject({ message: expect.stringContaining('full-actor-world') });
+    const auto = await buildActor(worker);
+    expect(auto.world).toBe('plexspaces-actor'); // channels, groups, kv and timers: no narrow world has them all
+    expect(names(auto.component)).toContain('plexspaces:platform/channels');
+    expect(names(auto.component)).not.toContain('plexspaces:simple-actor/host');
   });
 });
