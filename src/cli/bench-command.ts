@@ -6,6 +6,7 @@ import { runClusterSuite } from '../bench/cluster-suite.js';
 import { runKernelsSuite } from '../bench/kernels-suite.js';
 import { runOtpSuite } from '../bench/otp-suite.js';
 import { runPolyglotSuite } from '../bench/polyglot-suite.js';
+import { runWorldsSuite } from '../bench/worlds-suite.js';
 import { runRemoteSuite } from '../bench/remote-suite.js';
 import { runShardSuite } from '../bench/shard-suite.js';
 import { runTuplespaceSuite, type SuiteOptions } from '../bench/tuplespace-suite.js';
@@ -21,6 +22,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<BenchReport>> = 
   otp: runOtpSuite,
   cluster: runClusterSuite,
   polyglot: runPolyglotSuite,
+  worlds: runWorldsSuite,
 };
 
 const HELP = `usage: plexspaces bench <suite|all> [options]

@@ -8,8 +8,12 @@ import { parseCommandArgs } from './parse.js';
 const HELP = `usage: plexspaces build <actor.ts|actor.py|actor.c|DIR> -o <actor.wasm> [--no-check]
 
 Builds a TypeScript actor written with the SDK (imported as @plexspaces/sdk
-or plexspaces/sdk) into a WebAssembly component for the
-plexspaces:simple-actor@0.1.0 world. The module exports an \`actor\` bridge
+or plexspaces/sdk) into a WebAssembly component for the narrowest world that
+covers what it uses (simple-actor, durable-actor, coordination-actor,
+event-actor or plexspaces-actor: docs/actors.md, "Worlds"); --world chooses
+one, or the printed plexspaces:simple-actor@0.1.0 worlds actor-world and
+full-actor-world for a component that must also run on PlexSpaces
+elsewhere. The module exports an \`actor\` bridge
 (init, handle, getState, setState), or a PlexSpacesActor subclass: the
 default export, or the only exported one. The file is type-checked first
 (strict); a type error stops the build with tsc's message. Takes a few
@@ -31,6 +35,7 @@ library. A missing compiler is named, with how to install it.
 options:
   -o, --out FILE   where to write the component (required)
   --no-check       skip the type check
+  --world NAME     (.ts) the world to build for (default auto: the narrowest that covers the actor)
   --actor NAME     (.py) the actor class, when the module defines several
   -h, --help       this text
 `;
@@ -39,7 +44,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: 'string', short: 'o' }, 'no-check': { type: 'boolean' }, actor: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { out: { type: 'string', short: 'o' }, 'no-check': { type: 'boolean' }, actor: { type: 'string' }, world: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -63,7 +68,7 @@ export async function buildCommand(args: string[]): Promise<number> {
     process.stdout.write(`${built.report}\n`);
     return 0;
   }
-  const result = await buildActorTo(positionals[0], values.out, { check: values['no-check'] !== true });
-  process.stdout.write(`wrote ${values.out}: ${(result.component.byteLength / 2 ** 20).toFixed(1)} MiB component in ${(result.millis / 1000).toFixed(1)} s\n`);
+  const result = await buildActorTo(positionals[0], values.out, { check: values['no-check'] !== true, world: values.world });
+  process.stdout.write(`wrote ${values.out}: ${(result.component.byteLength / 2 ** 20).toFixed(1)} MiB component for world ${result.world} (uses ${result.uses.join(', ')}) in ${(result.millis / 1000).toFixed(1)} s\n`);
   return 0;
 }
