@@ -59,6 +59,7 @@ export const ErrorCode = {
   ToolchainMissing: 'PLEX_ERR_TOOLCHAIN_MISSING',
   BuildFailed: 'PLEX_ERR_BUILD_FAILED',
   HttpRequestFailed: 'PLEX_ERR_HTTP_REQUEST_FAILED',
+  EvalFailed: 'PLEX_ERR_EVAL_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -444,3 +444,15 @@ export class HttpRequestFailedError extends PlexError {
     super(ErrorCode.HttpRequestFailed, message, options);
   }
 }
+
+/** A computation of an eval with `onError: 'reject'` failed: nothing was written. `field` is its position, `causeCode` its own code. */
+export class EvalFailedError extends PlexError {
+  constructor(
+    readonly field: number,
+    readonly causeCode: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCode.EvalFailed, message, options);
+  }
+}

@@ -9,6 +9,10 @@ import { localShardHost } from '../shard/shard-host.js';
 import { SpaceRegistry, type SharedSpaceBackend } from '../space/space-registry.js';
 import { compilePlacement, type SpacePlacementRules } from '../space/space-placement.js';
 import type { Space } from '../space/space.js';
+import { Computation, evalTuple, type ActiveTuple, type EvalExecutor, type EvalOptions } from '../space/linda-eval.js';
+import type { Tuple } from '../tuple/types.js';
+import { ModuleNotFoundError } from '../errors.js';
+import { resolveActorRef, resolveModuleRef } from '../runtime/actor-address.js';
 import type { NodeTracing } from '../tracing/node-tracing.js';
 import { ApplicationRegistry } from './application-registry.js';
 import { ShardGroupStore } from './shard-group-store.js';
@@ -97,6 +101,31 @@ export class PlexNode {
   private actorSpace(actorId: string): Space | undefined {
     const scope = tenantScopeOf(actorId);
     return scope === undefined ? undefined : this.spaces.open({ tenant: scope.tenant, namespace: scope.namespace, name: 'default' });
+  }
+
+  /**
+   * Linda's `eval` on one of the node's spaces (src/space/linda-eval.ts):
+   * the computations run in parallel on the worker pool, and the finished
+   * tuple is written once they all have. `caller` (a tenant-scoped actor id
+   * or `tenant/namespace/…`) resolves module and actor names in its tenant
+   * and refuses another tenant's, as a host call would; without it names
+   * are taken as they are.
+   */
+  eval(space: Space, tuple: ActiveTuple, options: EvalOptions & { caller?: string } = {}): Promise<Tuple> {
+    const { caller } = options;
+    const executor: EvalExecutor = {
+      runTask: (module, type, payload, o) => this.runtime.runTask(module, type, payload, o),
+      ask: (actor, type, payload, o) => this.actors.ask(actor, type, payload, o),
+      resolve: (c) => {
+        if (c.kind === 'task') {
+          const module = caller === undefined ? c.target : resolveModuleRef(caller, undefined, c.target, (name) => this.runtime.hasModule(name));
+          if (!this.runtime.hasModule(module)) throw new ModuleNotFoundError(module);
+          return new Computation('task', module, c.message, c.args);
+        }
+        return caller === undefined ? c : new Computation('ask', resolveActorRef(caller, c.target), c.message, c.args);
+      },
+    };
+    return evalTuple(space, tuple, executor, options);
   }
 
   /** Deploys again the applications a previous run kept in the data directory (their durable actors recover their state). */

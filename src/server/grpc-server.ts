@@ -35,6 +35,7 @@ const STATUS: Partial<Record<string, grpc.status>> = {
   [ErrorCode.ActorTrapped]: grpc.status.ABORTED,
   [ErrorCode.KernelFailed]: grpc.status.ABORTED,
   [ErrorCode.HttpRequestFailed]: grpc.status.UNAVAILABLE,
+  [ErrorCode.EvalFailed]: grpc.status.ABORTED,
   [ErrorCode.ActorTimeout]: grpc.status.ABORTED,
   [ErrorCode.ActorMemoryLimit]: grpc.status.ABORTED,
   [ErrorCode.ActorFailed]: grpc.status.ABORTED,

@@ -44,6 +44,7 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.ActorTrapped]: 502,
   [ErrorCode.KernelFailed]: 502,
   [ErrorCode.HttpRequestFailed]: 502,
+  [ErrorCode.EvalFailed]: 502,
   [ErrorCode.ActorTimeout]: 502,
   [ErrorCode.ActorMemoryLimit]: 502,
   [ErrorCode.ActorFailed]: 502,

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlexNode } from '../../src/node/plex-node.js';
+import { buildActor } from '../../src/sdk/build-actor.js';
+import { activeTupleFromJson, compute } from '../../src/space/linda-eval.js';
+
+let node: PlexNode;
+beforeAll(async () => {
+  node = new PlexNode({ dataDir: null, workers: 2 });
+  await node.runtime.deploy('acme:primes', (await buildActor(join(import.meta.dirname, '../fixtures/eval/primes.ts'))).component);
+}, 120_000);
+afterAll(async () => {
+  await node?.stop();
+});
+
+const sieve = (limit: number) => Array.from({ length: limit - 1 }, (_, i) => i + 2).filter((n) => [...Array(n).keys()].slice(2).every((d) => n % d !== 0));
+
+describe("Linda's eval", () => {
+  it('a prime sieve by eval: every active tuple becomes an ordinary one, equal to direct computation', async () => {
+    const space = node.spaces.open({ tenant: 'acme', namespace: 'math', name: 'sieve' });
+    await Promise.all(Array.from({ length: 99 }, (_, i) => node.eval(space, ['prime', i + 2, compute.task('primes', 'is-prime', { n: i + 2 })], { caller: 'acme/math/master' })));
+    const primes = (await space.readAll(['prime', null, true])).map((t) => t[1]).sort((a, b) => (a as number) - (b as number));
+    expect(primes).toEqual(sieve(100));
+    expect(await space.count(['prime', null, null])).toBe(99);
+  });
+
+  it('nothing is visible before every computation finished; a failed one becomes an error value, or rejects and writes nothing', async () => {
+    const space = node.spaces.open({ tenant: 'acme', namespace: 'math', name: 'errors' });
+    const pending = node.eval(space, ['pair', compute.task('primes', 'is-prime', { n: 7 }), compute.ask('nobody', 'ping')], { caller: 'acme/math/master' });
+    expect(await space.tryRead(['pair', null, null])).toBeNull();
+    const written = await pending;
+    expect(written[1]).toBe(true);
+    expect(written[2]).toEqual({ error: 'PLEX_ERR_ACTOR_NOT_FOUND', message: expect.stringContaining('acme/math/nobody') });
+    // A handler's own {"error"} reply is a result like any other.
+    expect((await node.eval(space, ['soft', compute.task('primes', 'fail')], { caller: 'acme/math/master' }))[1]).toEqual({ error: 'asked to fail' });
+    await expect(node.eval(space, ['strict', compute.ask('nobody', 'ping')], { caller: 'acme/math/master', onError: 'reject' })).rejects.toMatchObject({ code: 'PLEX_ERR_EVAL_FAILED', field: 1 });
+    expect(await space.tryRead(['strict', null])).toBeNull();
+  });
+
+  it('bad input is refused before anything runs: unknown modules, another tenant, malformed JSON forms', async () => {
+    const space = node.spaces.open({ tenant: 'acme', namespace: 'math', name: 'bad' });
+    await expect(node.eval(space, ['x', compute.task('nope', 'is-prime')], { caller: 'acme/math/m' })).rejects.toMatchObject({ code: 'PLEX_ERR_MODULE_NOT_FOUND' });
+    await expect(node.eval(space, ['x', compute.task('globex:primes', 'is-prime')], { caller: 'acme/math/m' })).rejects.toMatchObject({ code: 'PLEX_ERR_FORBIDDEN' });
+    await expect(node.eval(space, [], {})).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_TUPLE' });
+    expect(() => activeTupleFromJson(['x', { $eval: { module: 'primes' } }])).toThrow(/must be/);
+    expect(() => activeTupleFromJson(['x', { $eval: { module: 'p', task: 't', extra: 1 } }])).toThrow(/unknown key/);
+    expect(await space.count(['x', null])).toBe(0);
+    // The JSON form runs the same computations.
+    const written = await node.eval(space, activeTupleFromJson(['json', { $eval: { module: 'primes', task: 'is-prime', args: { n: 9 } } }]), { caller: 'acme/math/m' });
+    expect(written).toEqual(['json', false]);
+  });
+});
