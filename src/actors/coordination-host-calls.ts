@@ -1,8 +1,8 @@
-import { ForbiddenError, InvalidArgumentError } from '../errors.js';
+import { ForbiddenError } from '../errors.js';
 import { checkScope, scopeOfActor, type Scope } from '../coord/scope.js';
 import { resolveActorRef } from '../runtime/actor-address.js';
 import { HostOp } from '../runtime/core-abi.js';
-import { failed, splitLines, type HostCallExtension } from '../runtime/host-services.js';
+import { failed, requestFields, splitLines, type HostCallExtension } from '../runtime/host-services.js';
 import { fromUtf8, utf8 } from '../runtime/protocol.js';
 import type { ActorSystem } from './actor-system.js';
 
@@ -28,11 +28,7 @@ export function coordinationHostCalls(system: ActorSystem): HostCallExtension {
   return (op, request, caller) => {
     const scope = scopeOfActor(caller);
     const text = () => fromUtf8.decode(request);
-    const fields = (count: number): string[] => {
-      const parts = splitLines(request, count);
-      if (parts === undefined) throw new InvalidArgumentError(`host call ${op} needs ${count + 1} newline-separated fields`);
-      return parts.map((p) => fromUtf8.decode(p));
-    };
+    const fields = (count: number): string[] => requestFields(op, request, count);
     try {
       switch (op) {
         case HostOp.Link:

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { scopeOfActor } from '../coord/scope.js';
 import { HostOp } from '../runtime/core-abi.js';
-import { failed, splitLines, type HostCallExtension } from '../runtime/host-services.js';
+import { failed, requestFields, type HostCallExtension } from '../runtime/host-services.js';
 import { fromUtf8, utf8 } from '../runtime/protocol.js';
 import type { ActorSystem } from './actor-system.js';
 
@@ -21,11 +21,7 @@ export function platformHostCalls(system: ActorSystem): HostCallExtension {
   return (op, request, caller) => {
     const scope = scopeOfActor(caller);
     const text = () => fromUtf8.decode(request);
-    const fields = (count: number): string[] => {
-      const parts = splitLines(request, count);
-      if (parts === undefined) throw new InvalidArgumentError(`host call ${op} needs ${count + 1} newline-separated fields`);
-      return parts.map((p) => fromUtf8.decode(p));
-    };
+    const fields = (count: number): string[] => requestFields(op, request, count);
     try {
       switch (op) {
         case HostOp.TopicSubscribe:

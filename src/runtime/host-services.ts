@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { Space } from '../space/space.js';
 import { parseTupleJson, tupleToJson } from '../tuple/json.js';
 import type { Template, Tuple } from '../tuple/types.js';
@@ -156,4 +157,11 @@ export function splitLines(bytes: Uint8Array, count: number): Uint8Array[] | und
   }
   parts.push(bytes.slice(start));
   return parts;
+}
+
+/** A host call's request as `count + 1` newline-separated text fields (the last may hold newlines); InvalidArgumentError when it has fewer. */
+export function requestFields(op: number, request: Uint8Array, count: number): string[] {
+  const parts = splitLines(request, count);
+  if (parts === undefined) throw new InvalidArgumentError(`host call ${op} needs ${count + 1} newline-separated fields`);
+  return parts.map((p) => fromUtf8.decode(p));
 }
