@@ -48,6 +48,22 @@ function send({ id, viaMain, services, journaled }: ImportContext, to: string, t
     : 'ok';
 }
 
+/** The messaging functions, shared by the printed `host` interface and the platform's `messaging`. */
+function messaging(context: ImportContext) {
+  const { id, viaMain } = context;
+  return {
+    send: (to: string, type: string, payload: string) => send(context, to, type, payload),
+    ask: (to: string, type: string, payload: string, timeoutMs: bigint) => viaMain(HostOp.Ask, `${to}\n${type}\n${timeoutMs}\n${payload}`),
+    spawn: (moduleRef: string, actorId: string, initConfig: string) => viaMain(HostOp.Spawn, `${moduleRef}\n${actorId}\n${initConfig}`),
+    stop: (actorId: string) => stop(viaMain, actorId),
+    selfId: () => id,
+    link: (actorId: string) => viaMain(HostOp.Link, actorId),
+    unlink: (actorId: string) => viaMain(HostOp.Unlink, actorId),
+    monitor: (actorId: string) => viaMain(HostOp.Monitor, actorId),
+    demonitor: (ref: string) => viaMain(HostOp.Demonitor, ref),
+  };
+}
+
 function nowMs({ viaMain, journaled }: ImportContext): bigint {
   return journaled ? BigInt(viaMain(HostOp.NowMs, '')) : BigInt(Date.now());
 }
@@ -63,15 +79,16 @@ function stop(viaMain: ImportContext['viaMain'], actorId: string): string {
 
 /** The printed world's one `host` interface (wit/simple-actor.wit). */
 function legacyHost(context: ImportContext) {
-  const { id, viaMain } = context;
+  const { viaMain } = context;
+  const { send, ask, spawn, stop, selfId, link, monitor } = messaging(context);
   return {
-    send: (to: string, type: string, payload: string) => send(context, to, type, payload),
-    ask: (to: string, type: string, payload: string, timeoutMs: bigint) => viaMain(HostOp.Ask, `${to}\n${type}\n${timeoutMs}\n${payload}`),
-    spawn: (moduleRef: string, actorId: string, initConfig: string) => viaMain(HostOp.Spawn, `${moduleRef}\n${actorId}\n${initConfig}`),
-    stop: (actorId: string) => stop(viaMain, actorId),
-    selfId: () => id,
-    link: (actorId: string) => viaMain(HostOp.Link, actorId),
-    monitor: (actorId: string) => viaMain(HostOp.Monitor, actorId),
+    send,
+    ask,
+    spawn,
+    stop,
+    selfId,
+    link,
+    monitor,
     sendAfter: (delayMs: bigint, type: string, payload: string) => viaMain(HostOp.SendAfter, `${delayMs}\n${type}\n${payload}`),
     pgJoin: (group: string) => viaMain(HostOp.PgJoin, group),
     pgBroadcast: (group: string, type: string, payload: string) => viaMain(HostOp.PgBroadcast, `${group}\n${type}\n${payload}`),
@@ -115,19 +132,9 @@ function legacyCoordination({ viaMain }: ImportContext) {
 
 /** The thirteen interfaces of wit/platform, by capability. */
 function platformInterfaces(context: ImportContext): Record<Capability, Record<string, unknown>> {
-  const { id, viaMain } = context;
+  const { viaMain } = context;
   return {
-    messaging: {
-      send: (to: string, type: string, payload: string) => send(context, to, type, payload),
-      ask: (to: string, type: string, payload: string, timeoutMs: bigint) => viaMain(HostOp.Ask, `${to}\n${type}\n${timeoutMs}\n${payload}`),
-      spawn: (moduleRef: string, actorId: string, initConfig: string) => viaMain(HostOp.Spawn, `${moduleRef}\n${actorId}\n${initConfig}`),
-      stop: (actorId: string) => stop(viaMain, actorId),
-      selfId: () => id,
-      link: (actorId: string) => viaMain(HostOp.Link, actorId),
-      unlink: (actorId: string) => viaMain(HostOp.Unlink, actorId),
-      monitor: (actorId: string) => viaMain(HostOp.Monitor, actorId),
-      demonitor: (ref: string) => viaMain(HostOp.Demonitor, ref),
-    },
+    messaging: messaging(context),
     logging: {
       log: (level: string, message: string) => log(context, level, message),
       nowMs: () => nowMs(context),
