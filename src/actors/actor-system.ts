@@ -1,4 +1,4 @@
-import { ActorExistsError, ActorNotFoundError, InvalidArgumentError, shown } from '../errors.js';
+import { ActorExistsError, ActorNotFoundError } from '../errors.js';
 import { Coordination, type CoordinationOptions } from '../coord/coordination.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import type { AskOptions, ExitReport, SpawnOptions } from '../runtime/actor-runtime-types.js';
@@ -19,10 +19,14 @@ import { virtualFacet } from './facets/virtual-facet.js';
 import { SqliteVirtualStateStore, type VirtualStateStore } from './virtual-state.js';
 import { RedisVirtualStateStore } from '../cluster/redis-coordination/redis-virtual-state.js';
 import { LinkTable } from './link-table.js';
+import { ExitSignals } from './exit-signals.js';
+import { VirtualKinds, type VirtualKind } from './virtual-kinds.js';
 import { enterPipeline, type Pipeline } from './pipeline.js';
 import type { RemoteActors, RemoteExitWatch } from './remote-actors.js';
 
 export type { RemoteActors, RemoteExitWatch } from './remote-actors.js';
+export type { DownMessage, ExitSignal } from './exit-signals.js';
+export type { VirtualKind } from './virtual-kinds.js';
 import { TimerService } from './timer-service.js';
 
 export interface ActorSystemOptions {
@@ -50,29 +54,6 @@ export interface ActorSpawnOptions extends Omit<SpawnOptions, 'intercepted' | 'j
   facets?: readonly FacetSpec[];
 }
 
-/** A kind of virtual actor: any id `kind:key` (or `tenant/namespace/kind:key`) is activated on its first message. */
-export interface VirtualKind {
-  readonly module: string;
-  readonly config?: Uint8Array | string;
-  /** Facets besides `virtual` (added automatically; give `{ name: "virtual", idleMs }` to tune it). */
-  readonly facets?: readonly FacetSpec[];
-}
-
-/** The message a trapping actor gets when a linked actor exits (type `exit`). */
-export interface ExitSignal {
-  readonly from: string;
-  readonly reason: string;
-  readonly normal: boolean;
-}
-
-/** The message a monitoring actor gets when the monitored actor exits (type `down`). */
-export interface DownMessage {
-  readonly ref: string;
-  readonly actor: string;
-  readonly reason: string;
-  readonly normal: boolean;
-}
-
 /**
  * The actor layer over the runtime: links and monitors, exit trapping,
  * timers and reminders, and the coordination services (groups, channels,
@@ -97,7 +78,8 @@ export class ActorSystem {
   /** Durable cron schedules (wit/platform/cron.wit). */
   readonly cron: CronService;
   readonly links = new LinkTable();
-  private readonly trapping = new Set<string>();
+  /** Exit trapping, and the `down` and exit signals an exit sends (exit-signals.ts). */
+  private readonly exits: ExitSignals;
   readonly facets = new FacetRegistry();
   readonly journal: DurableJournal;
   private readonly metrics = metricsFacet();
@@ -106,8 +88,7 @@ export class ActorSystem {
   private remote: RemoteActors | undefined;
   /** Set on a node of a cluster with a secret: links and monitors on the other nodes' actors. */
   private remoteExits: RemoteExitWatch | undefined;
-  private readonly virtualKinds = new Map<string, VirtualKind>();
-  private readonly activating = new Map<string, Promise<void>>();
+  private readonly virtualKinds = new VirtualKinds(this.facets, (id, kind, facets) => this.spawn(kind.module, { id, config: kind.config, facets }));
   private readonly exitListeners = new Set<(report: ExitReport) => void>();
   private readonly restartListeners = new Set<(restart: { supervisor: string; child: string; attempt: number }) => void>();
   private readonly ownsRuntime: boolean;
@@ -117,6 +98,7 @@ export class ActorSystem {
   constructor(options: ActorSystemOptions = {}) {
     this.ownsRuntime = options.runtime === undefined;
     this.runtime = options.runtime ?? new ActorRuntime({ workers: options.workers });
+    this.exits = new ExitSignals(this.runtime, this.links);
     const deliver = (to: string, type: string, payload: Uint8Array, from = '') => this.runtime.tell(to, type, payload, from);
     this.coordination = new Coordination({
       dataDir: options.dataDir ?? null,
@@ -148,7 +130,7 @@ export class ActorSystem {
     // Sends from inside actors to intercepted (faceted) actors come here, so they pass the facets too.
     this.runtime.setRouter({
       send: (to, type, payload, from) => {
-        if (this.runtime.has(to) || this.virtualKindOf(to) !== undefined) this.tell(to, type, payload, from);
+        if (this.runtime.has(to) || this.virtualKinds.kindOf(to) !== undefined) this.tell(to, type, payload, from);
         // Not here: on another node of the cluster, if one runs it (else dropped, as a send to a dead process).
         else void this.remote?.send(to, type, payload, from);
       },
@@ -173,20 +155,17 @@ export class ActorSystem {
 
   /** Declares a virtual actor kind: `kind:key` ids are activated on their first message and deactivated when idle. */
   defineVirtual(kind: string, spec: VirtualKind): void {
-    if (!/^([A-Za-z0-9_.-]{1,64}\/[A-Za-z0-9_.-]{1,64}\/)?[A-Za-z0-9_.-]{1,64}$/.test(kind)) throw new InvalidArgumentError(`a virtual actor kind must be 1–64 of A–Z a–z 0–9 _ . -, got ${shown(kind)}`);
-    if (this.virtualKinds.has(kind)) throw new InvalidArgumentError(`virtual actor kind ${shown(kind)} is already defined`);
-    this.facets.resolve([...(spec.facets ?? [])]); // unknown facets fail now, not at the first message
-    this.virtualKinds.set(kind, spec);
+    this.virtualKinds.define(kind, spec);
   }
 
   /** Whether `actorId` names a virtual actor of a defined kind (running or not). */
   isVirtual(actorId: string): boolean {
-    return this.virtualKindOf(actorId) !== undefined;
+    return this.virtualKinds.kindOf(actorId) !== undefined;
   }
 
   /** Removes a virtual kind (an application was undeployed); running activations keep running until idle. */
   undefineVirtual(kind: string): boolean {
-    return this.virtualKinds.delete(kind);
+    return this.virtualKinds.undefine(kind);
   }
 
   /**
@@ -251,7 +230,7 @@ export class ActorSystem {
   }
 
   private started(id: string, trapExits: boolean | undefined, linkTo: string | undefined): string {
-    if (trapExits === true) this.trapping.add(id);
+    if (trapExits === true) this.exits.trap(id, true);
     if (linkTo !== undefined) this.link(id, linkTo);
     this.timers.actorStarted(id).catch((error: unknown) => process.stderr.write(`plexspaces: cannot arm the reminders of ${id}: ${(error as Error).message}\n`));
     return id;
@@ -264,7 +243,7 @@ export class ActorSystem {
       this.runtime.tell(actorId, type, payload, from);
       return;
     }
-    if (pipeline === undefined && this.virtualKindOf(actorId) === undefined) throw new ActorNotFoundError(actorId);
+    if (pipeline === undefined && this.virtualKinds.kindOf(actorId) === undefined) throw new ActorNotFoundError(actorId);
     this.deliver(actorId, type, toBytes(payload), from, false).catch((error: unknown) => {
       if ((error as { code?: string }).code !== 'PLEX_ERR_ACTOR_NOT_FOUND') {
         process.stderr.write(`plexspaces: a tell to ${actorId} (${type}) failed: ${(error as Error).message}\n`);
@@ -276,7 +255,7 @@ export class ActorSystem {
   ask(actorId: string, type: string, payload?: Uint8Array | string, options: AskOptions = {}): Promise<Uint8Array> {
     if (!this.pipelines.has(actorId) && this.runtime.has(actorId)) return this.runtime.ask(actorId, type, payload, options);
     const remote = this.remote;
-    if (remote !== undefined && !this.pipelines.has(actorId) && this.virtualKindOf(actorId) === undefined) {
+    if (remote !== undefined && !this.pipelines.has(actorId) && this.virtualKinds.kindOf(actorId) === undefined) {
       // Another node may run it (the cluster's directory); if none does, the local rules answer.
       const bytes = toBytes(payload);
       return remote.ask(actorId, type, bytes, options).then((reply) => reply ?? this.deliver(actorId, type, bytes, options.from ?? '', true, options));
@@ -301,7 +280,7 @@ export class ActorSystem {
    */
   remoteExited(actorId: string, reason: string, normal: boolean): void {
     if (this.runtime.has(actorId)) return;
-    this.signalExit(actorId, reason, normal);
+    this.exits.signalExit(actorId, reason, normal);
   }
 
   /** Normal exit: linked actors that do not trap exits live on. */
@@ -356,7 +335,7 @@ export class ActorSystem {
     const entry = this.links.monitor(watcher, target);
     if (this.runtime.has(target)) return entry.ref;
     const remote = this.remoteExits;
-    const notWatched = (reason: string) => this.links.demonitor(entry.ref) && this.sendDown(watcher, { ref: entry.ref, actor: target, reason, normal: false });
+    const notWatched = (reason: string) => this.links.demonitor(entry.ref) && this.exits.sendDown(watcher, { ref: entry.ref, actor: target, reason, normal: false });
     // In a cluster the target may run on another node, which then reports its exit here.
     if (remote === undefined) notWatched('noproc');
     else remote.watch(target).then((outcome) => outcome === 'noproc' && notWatched('noproc'), () => notWatched('noconnection'));
@@ -371,12 +350,11 @@ export class ActorSystem {
 
   trapExits(actorId: string, on: boolean): void {
     if (!this.runtime.has(actorId)) throw new ActorNotFoundError(actorId);
-    if (on) this.trapping.add(actorId);
-    else this.trapping.delete(actorId);
+    this.exits.trap(actorId, on);
   }
 
   isTrappingExits(actorId: string): boolean {
-    return this.trapping.has(actorId);
+    return this.exits.isTrapping(actorId);
   }
 
   /** Hears every restart any supervisor of this system makes (metrics, logs). */
@@ -417,7 +395,7 @@ export class ActorSystem {
   /** A cron firing: to the actor here (a virtual one activates), or on another node of the cluster; throws when none runs it. */
   private deliverFromCron(actorId: string, type: string, payload: string): void {
     const bytes = utf8.encode(payload);
-    if (this.runtime.has(actorId) || this.virtualKindOf(actorId) !== undefined) this.tell(actorId, type, bytes, 'cron');
+    if (this.runtime.has(actorId) || this.virtualKinds.kindOf(actorId) !== undefined) this.tell(actorId, type, bytes, 'cron');
     else if (this.remote !== undefined) void this.remote.send(actorId, type, bytes, 'cron');
     else throw new ActorNotFoundError(actorId);
   }
@@ -425,7 +403,7 @@ export class ActorSystem {
   private async deliver(actorId: string, type: string, payload: Uint8Array, from: string, wantsReply: boolean, options: AskOptions = {}): Promise<Uint8Array> {
     let pipeline = this.pipelines.get(actorId);
     if (pipeline === undefined || !this.runtime.has(actorId)) {
-      await this.activate(actorId);
+      await this.virtualKinds.activate(actorId);
       pipeline = this.pipelines.get(actorId);
       if (pipeline === undefined) return this.runtime.ask(actorId, type, payload, options);
     }
@@ -456,31 +434,6 @@ export class ActorSystem {
     }
   }
 
-  /** Starts a virtual actor for `actorId` if its kind is defined (once, however many messages wait for it). */
-  private activate(actorId: string): Promise<void> {
-    const pending = this.activating.get(actorId);
-    if (pending !== undefined) return pending;
-    const kind = this.virtualKindOf(actorId);
-    if (kind === undefined) return Promise.reject(new ActorNotFoundError(actorId));
-    const facets = kind.facets ?? [];
-    const withVirtual = facets.some((f) => (typeof f === 'string' ? f : f.name) === 'virtual') ? facets : [...facets, 'virtual'];
-    const activation = this.spawn(kind.module, { id: actorId, config: kind.config, facets: withVirtual })
-      .then(() => undefined)
-      .finally(() => this.activating.delete(actorId));
-    this.activating.set(actorId, activation);
-    return activation;
-  }
-
-  /** `kind:key` ids; a kind defined for a scope (`tenant/namespace/kind`) serves only that scope's ids. */
-  private virtualKindOf(actorId: string): VirtualKind | undefined {
-    if (this.virtualKinds.size === 0) return undefined;
-    const slash = actorId.lastIndexOf('/');
-    const name = actorId.slice(slash + 1);
-    const colon = name.indexOf(':');
-    if (colon <= 0) return undefined;
-    return this.virtualKinds.get(`${actorId.slice(0, slash + 1)}${name.slice(0, colon)}`);
-  }
-
   private handleExit(report: ExitReport): void {
     const { actorId, reason, normal } = report;
     const pipeline = this.pipelines.get(actorId);
@@ -488,40 +441,13 @@ export class ActorSystem {
       this.pipelines.delete(actorId);
       for (const facet of pipeline.facets) facet.stop?.(report);
     }
-    this.trapping.delete(actorId);
+    this.exits.trap(actorId, false);
     this.timers.cancelActor(actorId);
     this.coordination.actorExited(actorId);
     this.registry.actorExited(actorId);
-    this.signalExit(actorId, reason, normal);
+    this.exits.signalExit(actorId, reason, normal);
     // Watchers and linked actors on other nodes hear of it from their node.
     this.remoteExits?.exited(actorId, reason, normal);
     for (const listener of this.exitListeners) listener(report);
-  }
-
-  /** `actorId` exited: the monitors on it get `down`, the actors linked to it here their exit signal. */
-  private signalExit(actorId: string, reason: string, normal: boolean): void {
-    const { links, monitors } = this.links.removeActor(actorId);
-    for (const m of monitors) this.sendDown(m.watcher, { ref: m.ref, actor: actorId, reason, normal });
-    for (const peer of links) this.signalLinked(peer, actorId, reason, normal);
-  }
-
-  /** The exit signal from `from` to the actor `peer` linked to it: a message if it traps exits, else death if the exit was abnormal. */
-  private signalLinked(peer: string, from: string, reason: string, normal: boolean): void {
-    if (this.trapping.has(peer)) {
-      const signal: ExitSignal = { from, reason, normal };
-      this.sendSystem(peer, 'exit', signal, from);
-    } else if (!normal && this.runtime.has(peer)) {
-      // Exit signals cascade: the peer's own exit is handled the same way, synchronously.
-      this.runtime.kill(peer, `linked actor ${from} exited: ${reason}`).catch(() => undefined);
-    }
-  }
-
-  private sendDown(watcher: string, down: DownMessage): void {
-    this.sendSystem(watcher, 'down', down, down.actor);
-  }
-
-  private sendSystem(to: string, type: string, body: unknown, from: string): void {
-    if (!this.runtime.has(to)) return;
-    this.runtime.tell(to, type, utf8.encode(JSON.stringify(body)), from);
   }
 }

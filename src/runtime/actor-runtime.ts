@@ -1,22 +1,22 @@
 import { availableParallelism } from 'node:os';
-import { ActorCrashedError, ActorExistsError, ActorNotFoundError, ErrorCode, InvalidArgumentError, InvalidModuleError, ModuleNotFoundError, RuntimeClosedError, shown } from '../errors.js';
+import { ActorExistsError, ActorNotFoundError, InvalidArgumentError, InvalidModuleError, ModuleNotFoundError, RuntimeClosedError, shown } from '../errors.js';
 import { TupleSpace } from '../space/tuple-space.js';
 import type { Space } from '../space/space.js';
 import { checkDuration } from '../util/duration.js';
 import { prepareComponent } from './component-module.js';
 import { isComponent, prepareCoreModule, type CoreModuleOptions } from './core-module.js';
-import type { HostCallHandler } from './host-call-channel.js';
-import type { ActorLogEntry, ActorPlacement, ActorRuntimeOptions, AskOptions, CrashReport, ExitReport, HostCallFilter, MessageRouter, SpawnAdmission, SpawnOptions, SpawnRegistry, WorkerStats } from './actor-runtime-types.js';
+import type { ActorLogEntry, ActorPlacement, ActorRuntimeOptions, AskOptions, CrashReport, ExitReport, HostCallFilter, MessageRouter, SpawnOptions, SpawnRegistry, WorkerStats } from './actor-runtime-types.js';
 import { TASK_PREFIX } from './actor-runtime-types.js';
-import { refusalOf, type ModuleGrants } from './capabilities.js';
-import { HostStatus } from './core-abi.js';
+import { ActorTable, type RunningActor } from './actor-table.js';
+import type { ModuleGrants } from './capabilities.js';
 import { GuestSpawns } from './guest-spawns.js';
 import { TaskInstances } from './task-instances.js';
 import { hostServices, type HostCallExtension } from './host-services.js';
 import { ModuleTable, snapshotsState, type PreparedModule } from './module-table.js';
 import { PendingRequests } from './pending-requests.js';
-import { SpawnFlag, ToMain, ToWorker, toBytes, utf8, type ActorFigures, type MainOp } from './protocol.js';
+import { SpawnFlag, ToWorker, toBytes, type ActorFigures } from './protocol.js';
 import { RuntimeListeners } from './runtime-listeners.js';
+import { workerInbound } from './worker-inbound.js';
 import { startWorkerLinks, type WorkerLink } from './worker-link.js';
 import { RuntimeTracing } from '../tracing/runtime-tracing.js';
 
@@ -41,8 +41,8 @@ export class ActorRuntime {
   readonly space: Space;
   private readonly links: WorkerLink[];
   private readonly modules: ModuleTable;
-  /** Running actors; `grants` are their module's at spawn (a redeploy or undeploy does not widen or drop what a running actor may reach). */
-  private readonly actors = new Map<string, { module: string; link: WorkerLink; intercepted: boolean; grants: ModuleGrants }>();
+  /** Running actors and their workers (actor-table.ts). */
+  private readonly actors: ActorTable;
   private router: MessageRouter | undefined;
   private hostCallFilter: HostCallFilter | undefined;
   private readonly pending = new PendingRequests();
@@ -51,7 +51,6 @@ export class ActorRuntime {
   private hostExtension: HostCallExtension | undefined;
   private readonly ownsSpace: boolean;
   private readonly askTimeoutMs: number;
-  private readonly admission: SpawnAdmission | undefined;
   private readonly tracing: RuntimeTracing | undefined;
   private nextActor = 1;
   /** The `spawn` host call's spawns. */
@@ -74,7 +73,6 @@ export class ActorRuntime {
     if (!(watchdogMs > 0)) throw new InvalidArgumentError(`watchdogMs must be > 0, got ${watchdogMs}`);
     this.askTimeoutMs = checkDuration('askTimeoutMs', options.askTimeoutMs ?? 5000);
     this.ownsSpace = options.space === undefined;
-    this.admission = options.admission;
     this.tracing = options.tracing === undefined ? undefined : new RuntimeTracing(options.tracing);
     this.space = options.space ?? new TupleSpace({ name: 'runtime' });
     const services = hostServices({
@@ -90,21 +88,20 @@ export class ActorRuntime {
       extension: (op, request, caller, context) => this.hostExtension?.(op, request, caller, context),
       route: (to, type, payload, from) => this.route(to, type, payload, from),
     });
-    const filtered: HostCallHandler = (op, request, caller, context) => {
-      // The caller's world first: a call outside it changes nothing and is not journaled.
-      const grants = caller === '' ? undefined : this.actors.get(caller)?.grants;
-      const refusal = grants === undefined ? undefined : refusalOf(op, grants, caller);
-      if (refusal !== undefined) return { status: HostStatus.Error, data: utf8.encode(`ERROR ${ErrorCode.Forbidden}: ${refusal}`) };
-      return this.hostCallFilter === undefined ? services(op, request, caller, context) : this.hostCallFilter(op, request, caller, context, () => services(op, request, caller, context));
-    };
-    const tracing = this.tracing;
-    const served: HostCallHandler = tracing === undefined ? filtered : (op, request, caller, context) => tracing.hostCall(op, caller, context, () => filtered(op, request, caller, context));
-    this.links = startWorkerLinks(workers, watchdogMs, {
-      hostCalls: served,
-      onBatch: (ops) => this.onBatch(ops),
-      onLog: (entry) => this.listeners.receiveLog(entry),
-      onExit: (link, error) => this.onWorkerExit(link, error),
+    // What the workers send up (host calls, answers, crashes, routed sends, their own death): worker-inbound.ts.
+    const inbound = workerInbound({
+      services,
+      grantsOf: (actorId) => this.actors.get(actorId)?.grants,
+      hostCallFilter: () => this.hostCallFilter,
+      tracing: this.tracing,
+      pending: this.pending,
+      listeners: this.listeners,
+      forget: (actorId) => this.forget(actorId),
+      route: (to, type, payload, from) => this.route(to, type, payload, from),
+      isClosed: () => this.closed,
     });
+    this.links = startWorkerLinks(workers, watchdogMs, inbound);
+    this.actors = new ActorTable(this.links, options.admission, () => this.closed);
     this.modules = new ModuleTable(this.links);
   }
 
@@ -223,17 +220,15 @@ export class ActorRuntime {
     const id = options.id ?? `${moduleName}-${this.nextActor++}`;
     if (this.actors.has(id)) throw new ActorExistsError(id);
     const slotBase = options.memory === undefined ? -1 : this.modules.reserveSlot(moduleName, options.memory);
-    const link = this.place(options.worker);
-    this.admission?.admit(id, this.modules.get(moduleName)!.reservedBytes);
+    const link = this.actors.place(options.worker);
     // Reserve the id now so a concurrent spawn of the same id fails.
     const intercepted = options.intercepted === true || options.journaled === true;
-    this.actors.set(id, { module: moduleName, link, intercepted, grants: this.modules.get(moduleName)!.grants });
-    link.actors.add(id);
+    this.actors.add(id, { module: moduleName, link, intercepted, grants: this.modules.get(moduleName)!.grants }, this.modules.get(moduleName)!.reservedBytes);
     const requestId = this.pending.newId();
     return this.pending.send(link, requestId, () => link.send([ToWorker.Spawn, requestId, id, moduleName, toBytes(options.config), options.memory ?? null, slotBase, (intercepted ? SpawnFlag.Intercepted : 0) | (options.journaled === true ? SpawnFlag.Journaled : 0)])).then(
       () => {
         // An intercepted actor stays unknown to the workers, so their sends to it come through `route`.
-        if (!intercepted) this.announce(id, link.index);
+        if (!intercepted) this.actors.announce(id, link.index);
         return id;
       },
       (error: unknown) => {
@@ -384,7 +379,7 @@ export class ActorRuntime {
   }
 
   placement(): ActorPlacement[] {
-    return [...this.actors].map(([actorId, a]) => ({ actorId, module: a.module, worker: a.link.index }));
+    return this.actors.placement();
   }
 
   /**
@@ -458,76 +453,9 @@ export class ActorRuntime {
     if (this.closed) throw new RuntimeClosedError();
   }
 
-  private place(pinned: number | undefined): WorkerLink {
-    if (pinned !== undefined) {
-      const link = this.links[pinned];
-      if (link === undefined) throw new InvalidArgumentError(`worker must be in 0..${this.links.length - 1}, got ${pinned}`);
-      return link;
-    }
-    let best = this.links[0];
-    for (const link of this.links) if (link.actors.size < best.actors.size) best = link;
-    return best;
-  }
-
-  private forget(actorId: string): void {
+  /** An actor is gone (stopped, crashed, its worker died): its task-pool slot and its table entry go; returns the entry. */
+  private forget(actorId: string): RunningActor | undefined {
     this.taskInstances.forget(actorId);
-    const actor = this.actors.get(actorId);
-    if (actor === undefined) return;
-    this.actors.delete(actorId);
-    this.admission?.release(actorId);
-    actor.link.actors.delete(actorId);
-    this.announce(actorId, null);
-  }
-
-  /** Tells every worker where an actor lives (or that it is gone), so their actors can send to it directly. */
-  private announce(actorId: string, worker: number | null): void {
-    if (this.closed) return;
-    for (const link of this.links) link.send([ToWorker.Placement, actorId, worker ?? -1]);
-  }
-
-  private onBatch(ops: MainOp[]): void {
-    for (const op of ops) {
-      switch (op[0]) {
-        case ToMain.Reply:
-        case ToMain.State:
-        case ToMain.Stats:
-        case ToMain.Spawned:
-          this.pending.answer(op[1], op[2], op[3]);
-          break;
-        case ToMain.Stopped:
-          this.pending.answer(op[1], null, undefined);
-          break;
-        case ToMain.Crashed: {
-          const [, actorId, code, message] = op;
-          const actor = this.actors.get(actorId);
-          this.forget(actorId);
-          const error = new ActorCrashedError(code as ErrorCode, actorId, message);
-          if (actor !== undefined) this.listeners.reportCrash({ actorId, module: actor.module, worker: actor.link.index, error });
-          break;
-        }
-        case ToMain.Route: {
-          const [, to, type, payload, from] = op;
-          try {
-            this.route(to, type, payload, from);
-          } catch {
-            // a send to an actor that is gone is dropped, as a send to a dead process is
-          }
-          break;
-        }
-      }
-    }
-  }
-
-  private onWorkerExit(link: WorkerLink, error: Error | undefined): void {
-    if (this.closed) return;
-    // A worker died (not an actor: those are caught inside it). Its actors are gone.
-    const reason = error?.message ?? 'the worker thread exited';
-    for (const actorId of [...link.actors]) {
-      const actor = this.actors.get(actorId)!;
-      this.forget(actorId);
-      const crash = new ActorCrashedError(ErrorCode.ActorTrapped, actorId, `worker ${link.index} died: ${reason}`);
-      this.listeners.reportCrash({ actorId, module: actor.module, worker: link.index, error: crash });
-    }
-    this.pending.failLink(link, reason);
+    return this.actors.remove(actorId);
   }
 }
