@@ -20,8 +20,8 @@ default export, or the only exported one. The file is type-checked first
 seconds.
 
 A .py file is an actor written with the Python SDK (sdks/python); it is
-built with componentize-py into a component for full-actor-world (about
-18 MB, 10-20 s). The SDK comes from this checkout; componentize-py must be
+built with componentize-py into a component for the narrowest world that
+covers the host functions it names, as for .ts (about 18 MB, 10-20 s). The SDK comes from this checkout; componentize-py must be
 installed for python3 (pip install componentize-py), or for the interpreter
 PLEXSPACES_PYTHON names.
 
@@ -35,7 +35,7 @@ library. A missing compiler is named, with how to install it.
 options:
   -o, --out FILE   where to write the component (required)
   --no-check       skip the type check
-  --world NAME     (.ts) the world to build for (default auto: the narrowest that covers the actor)
+  --world NAME     (.ts, .py) the world to build for (default auto: the narrowest that covers the actor)
   --actor NAME     (.py) the actor class, when the module defines several
   -h, --help       this text
 `;
@@ -64,7 +64,7 @@ export async function buildCommand(args: string[]): Promise<number> {
     throw new UsageError(`${positionals[0]} is a directory without go.mod (a Go module) or Cargo.toml (a Rust package): nothing to build`);
   }
   if (positionals[0].endsWith('.py')) {
-    const built = await buildPython(positionals[0], values.out, { actor: values.actor });
+    const built = await buildPython(positionals[0], values.out, { actor: values.actor, world: values.world });
     process.stdout.write(`${built.report}\n`);
     return 0;
   }

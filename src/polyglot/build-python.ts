@@ -28,6 +28,8 @@ export const PYTHON_INSTALL_HINTS = {
 export interface PythonBuildOptions {
   /** The actor class, when the module defines several (`--actor`). */
   readonly actor?: string;
+  /** The world to build for (`--world`; default auto: the narrowest that covers what the actor uses). */
+  readonly world?: string;
   /** The interpreter (default: $PLEXSPACES_PYTHON, else python3 on PATH). */
   readonly python?: string;
   readonly env?: NodeJS.ProcessEnv;
@@ -36,8 +38,10 @@ export interface PythonBuildOptions {
 export interface PythonBuild {
   readonly bytes: number;
   readonly millis: number;
-  /** What the SDK's build printed (the actor, the size, declared facets). */
+  /** What the SDK's build printed (the actor, the size, the world, declared facets). */
   readonly report: string;
+  /** The world the component was built for. */
+  readonly world: string;
 }
 
 /** The interpreter a Python build runs with, with the SDK and componentize-py importable; throws ToolchainMissingError naming what is not. */
@@ -70,10 +74,11 @@ export async function buildPython(source: string, out: string, options: PythonBu
   if (!existsSync(source) || !statSync(source).isFile()) throw new FileUnreadableError(`cannot read ${source}: no such file`);
   const { python, env } = findPythonToolchain(options);
   const started = performance.now();
-  const args = ['-m', 'plexspaces.cli', 'build', source, '-o', out, ...(options.actor === undefined ? [] : ['--actor', options.actor])];
+  const args = ['-m', 'plexspaces.cli', 'build', source, '-o', out, ...(options.actor === undefined ? [] : ['--actor', options.actor]), ...(options.world === undefined ? [] : ['--world', options.world])];
   const { code, stdout, stderr } = await run(python, args, env);
   if (code !== 0) throw new BuildFailedError(`building ${source} failed:\n${stderr.trim().replace(/^plexspaces-py: /, '')}`);
-  return { bytes: statSync(out).size, millis: performance.now() - started, report: stdout.trim() };
+  const world = /component for world (\S+)/.exec(stdout)?.[1] ?? 'unknown';
+  return { bytes: statSync(out).size, millis: performance.now() - started, report: stdout.trim(), world };
 }
 
 function pythonEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

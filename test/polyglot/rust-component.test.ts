@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNative } from '../../src/polyglot/build-native.js';
+import { PlexNode } from '../../src/node/plex-node.js';
 import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
 import { testReadme } from '../support/readme-commands.js';
 
@@ -47,6 +48,28 @@ describe('the Rust component on the runtime', () => {
     await expect(runtime.setState(other, new TextEncoder().encode('{"count": "many"}'))).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_FAILED' });
     expect(JSON.parse(text.decode(await runtime.ask(other, 'increment', '{}')))).toEqual({ count: 42 });
   });
+
+  it('imports only what it calls: the counter (messaging only) is a simple-actor component, and the node holds it to that', () => {
+    expect(runtime.moduleGrants('counter')).toEqual({ world: 'simple-actor', capabilities: new Set(['messaging', 'logging']) });
+  });
+
+  it('an actor on the tuple space comes out a coordination-actor component, and its tuples are the space’s', async () => {
+    const built = await buildNative(join(import.meta.dirname, '../fixtures/rust/tuples-component'));
+    const node = new PlexNode({ dataDir: null, workers: 1 });
+    try {
+      const manifest = '[supervisor]\nstrategy = "one_for_one"\n[[supervisor.children]]\nid = "jobs"\nmodule = "jobs.wasm"\ndurable = false\n';
+      await node.applications.deployBundle('acme', 'prod', 'jobs', manifest, new Map([['jobs.wasm', built.wasm]]));
+      const grants = node.runtime.moduleGrants(node.runtime.moduleOfActor('acme/prod/jobs')!);
+      expect(grants).toEqual({ world: 'coordination-actor', capabilities: new Set(['messaging', 'tuple-space']) });
+      const ask = async (type: string, payload: unknown) => JSON.parse(text.decode(await node.actors.ask('acme/prod/jobs', type, JSON.stringify(payload))));
+      expect(await ask('post', { job: 5 })).toEqual({ posted: 5 });
+      expect(await node.spaces.open({ tenant: 'acme', namespace: 'prod', name: 'default' }).tryRead(['job', 5, 'pending'])).toEqual(['job', 5, 'pending']);
+      expect(await ask('claim', {})).toEqual({ claimed: 5 });
+      expect(await ask('claim', {})).toEqual({ claimed: null });
+    } finally {
+      await node.stop();
+    }
+  }, 600_000);
 
   it('is built from the article’s source as printed', () => {
     const source = readFileSync(join(crate, 'src/lib.rs'), 'utf8');

@@ -15,22 +15,22 @@ const CACHE_DIR = join(ROOT, '.plexspaces', 'python-components');
  * among them) and componentize-py's version. A changed example or SDK builds again; an unchanged one is read back,
  * so a rerun of the suite and the test files sharing a module pay once.
  */
-export async function buildPythonComponent(source: string, actor?: string): Promise<Uint8Array> {
-  const key = cacheKey(source, actor);
+export async function buildPythonComponent(source: string, actor?: string, world?: string): Promise<Uint8Array> {
+  const key = cacheKey(source, actor, world);
   const cached = join(CACHE_DIR, `${key}.wasm`);
   if (existsSync(cached)) return readFileSync(cached);
   mkdirSync(CACHE_DIR, { recursive: true });
   // Written under a temporary name and renamed, so a test file running the same build at the same time never reads half a file.
   const partial = join(CACHE_DIR, `${key}.${process.pid}.partial.wasm`);
-  await buildPython(source, partial, { actor });
+  await buildPython(source, partial, { actor, world });
   renameSync(partial, cached);
   return readFileSync(cached);
 }
 
-function cacheKey(source: string, actor: string | undefined): string {
+function cacheKey(source: string, actor: string | undefined, world: string | undefined): string {
   const hash = createHash('sha256');
   hash.update(readFileSync(source));
-  hash.update(`\0actor=${actor ?? ''}\0componentize-py=${componentizeVersion()}\0`);
+  hash.update(`\0actor=${actor ?? ''}\0world=${world ?? 'auto'}\0componentize-py=${componentizeVersion()}\0`);
   for (const file of filesUnder(join(PYTHON_SDK_DIR, 'plexspaces'))) {
     hash.update(file.slice(PYTHON_SDK_DIR.length));
     hash.update(readFileSync(file));

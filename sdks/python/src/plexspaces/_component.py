@@ -12,26 +12,33 @@ imported for the first time inside a handler is not found.
 import _strptime  # noqa: F401
 import encodings.idna  # noqa: F401
 
-from wit_world import exports as _exports
-from wit_world.imports import host as _host
+import importlib
 
-try:
-    from wit_world.imports import coordination as _coordination
-except ImportError:  # built for actor-world: the host interface only
-    _coordination = None
+from wit_world import exports as _exports
 
 from . import host as _sdk_host
+from ._platform import PlatformBackend
 from .dispatch import ActorRuntime
 from .loader import load_module, pick_actor
+from .worlds import PLATFORM_WORLDS
 
 
-class _WorldBackend:
-    """The world's imports as one object: `host` first, then `coordination`."""
+class _PrintedWorldBackend:
+    """The printed world's imports as one object: `host` first, then `coordination` (full-actor-world)."""
+
+    def __init__(self):
+        self._host = importlib.import_module("wit_world.imports.host")
+        try:
+            self._coordination = importlib.import_module("wit_world.imports.coordination")
+        except ImportError:  # built for actor-world: the host interface only
+            self._coordination = None
 
     def __getattr__(self, name):
-        found = getattr(_host, name, None)
-        if found is None and _coordination is not None:
-            found = getattr(_coordination, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        found = getattr(self._host, name, None)
+        if found is None and self._coordination is not None:
+            found = getattr(self._coordination, name)
         if found is None:
             found = _absent(name)
         setattr(self, name, found)
@@ -40,14 +47,22 @@ class _WorldBackend:
 
 def _absent(name):
     def call(*_args):
-        return f"ERROR PLEX_ERR_USAGE: {name.replace('_', '-')} is in the coordination interface, which a component built for actor-world does not import: build for full-actor-world (the default)"
+        return f"ERROR PLEX_ERR_USAGE: {name.replace('_', '-')} is in the coordination interface, which a component built for actor-world does not import: build for full-actor-world"
 
     return call
 
 
-def actor_export(source, filename, module_name, actor_name=None):
+def _backend(world):
+    if world not in PLATFORM_WORLDS:
+        return _PrintedWorldBackend()
+    # wit_world.imports has a module per interface the world imports (tuple-space → tuple_space).
+    interfaces = {c: importlib.import_module(f"wit_world.imports.{c.replace('-', '_')}") for c in PLATFORM_WORLDS[world]}
+    return PlatformBackend(world, interfaces)
+
+
+def actor_export(source, filename, module_name, actor_name=None, world="full-actor-world"):
     """The `Actor` class componentize-py exports for the world's `actor` interface."""
-    _sdk_host.use_backend(_WorldBackend())
+    _sdk_host.use_backend(_backend(world))
     module = load_module(source, filename, module_name)
     runtime = ActorRuntime(pick_actor(module, actor_name))
 

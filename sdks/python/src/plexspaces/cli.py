@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from .build import DEFAULT_WORLD, BuildError, build
+from .worlds import CAPABILITIES
 
 
 def main(argv=None):
@@ -14,7 +15,12 @@ def main(argv=None):
     b.add_argument("-o", "--out", required=True, help="where to write the component (.wasm)")
     b.add_argument("--actor", help="the actor class, when the module defines several")
     b.add_argument("--wit-dir", help="WIT directory (default: the one bundled with the SDK)")
-    b.add_argument("--world", default=DEFAULT_WORLD, help=f"WIT world (default: {DEFAULT_WORLD})")
+    b.add_argument(
+        "--world",
+        default=DEFAULT_WORLD,
+        help="the world to build for: auto (the default: the narrowest that covers what the actor uses), simple-actor, durable-actor, "
+        "coordination-actor, event-actor, plexspaces-actor, or the printed actor-world / full-actor-world",
+    )
     b.add_argument("-p", "--python-path", action="append", default=[], help="a directory of pure-Python modules the actor imports (repeatable)")
     args = parser.parse_args(argv)
     try:
@@ -22,7 +28,8 @@ def main(argv=None):
     except BuildError as error:
         print(f"plexspaces-py: {error}", file=sys.stderr)
         return 1
-    print(f"wrote {result.out}: actor {result.actor}, {result.size / 2**20:.1f} MiB component in {result.seconds:.1f} s")
+    uses = "every capability: the build could not tell which it calls" if result.uses is None else ", ".join(c for c in CAPABILITIES if c in result.uses)
+    print(f"wrote {result.out}: actor {result.actor}, {result.size / 2**20:.1f} MiB component for world {result.world} (uses {uses}) in {result.seconds:.1f} s")
     if result.facets:
         print(f"facets declared: {', '.join(result.facets)} (the deploy sets them: an application is durable unless deployed with durable=false; a manifest lists the others)")
     return 0

@@ -1,6 +1,7 @@
 //! PlexSpaces for Rust, components: an actor is a WebAssembly component of
-//! the `plexspaces:simple-actor@0.1.0` world (wit/simple-actor.wit, bound
-//! with wit-bindgen), written in the article's style:
+//! the narrowest platform world that covers the host functions it calls
+//! (wit/platform/, bound with wit-bindgen; `host` explains how), written in
+//! the article's style:
 //!
 //! ```ignore
 //! use plexspaces_sdk::{gen_server_actor, plexspaces_handlers, handler, json};
@@ -39,9 +40,11 @@ pub mod host;
 /// The world's bindings (wit-bindgen); actors use `host` and the macros instead.
 #[doc(hidden)]
 pub mod bindings {
+    // The platform's widest world: wit-component keeps only the interfaces whose functions the
+    // actor's code calls, so the component imports the narrowest world that covers it by itself.
     wit_bindgen::generate!({
-        path: "../../../wit/simple-actor.wit",
-        world: "actor-world",
+        path: "../../../wit/platform",
+        world: "plexspaces-actor",
         pub_export_macro: true,
         export_macro_name: "__export_actor_world",
         default_bindings_module: "plexspaces_sdk::bindings",
@@ -181,7 +184,7 @@ macro_rules! export_actor {
             unsafe { &mut *::core::ptr::addr_of_mut!(__PLEXSPACES_ACTOR) }
         }
 
-        impl $crate::bindings::exports::plexspaces::simple_actor::actor::Guest for __PlexSpacesActorExports {
+        impl $crate::bindings::exports::plexspaces::platform::actor::Guest for __PlexSpacesActorExports {
             fn init(config_json: ::std::string::String) -> ::std::string::String {
                 $crate::runtime::init(__plexspaces_actor(), config_json)
             }
