@@ -2,6 +2,7 @@
  * The public surface of `plexspaces`: values first, then types.
  */
 export { TupleSpace } from './space/tuple-space.js';
+export { activeTupleFromJson, compute, Computation, type ActiveTuple, type EvalOptions } from './space/linda-eval.js';
 export { ActorRuntime } from './runtime/actor-runtime.js';
 export { ActorSystem } from './actors/actor-system.js';
 export { Supervisor } from './actors/supervisor.js';

@@ -131,6 +131,15 @@ export class GrpcTransport implements Transport {
         return 1;
       case 'ts.writeAll':
         return (await this.unary(id, 'TupleSpace', 'WriteAll', { space, tuples: (a.tuples as unknown[]).map(tupleOf) })).written;
+      case 'ts.eval': {
+        // {"$eval": {…}} fields travel as Computation, the others as values (tuplespace.proto EvalField).
+        const fields = (a.tuple as unknown[]).map((field) => {
+          const spec = field !== null && typeof field === 'object' && !Array.isArray(field) && '$eval' in field ? (field as { $eval: Record<string, unknown> }).$eval : undefined;
+          if (spec === undefined) return { value: jsonToField(field) };
+          return { compute: { module: spec.module, task: spec.task, actor: spec.actor, message: spec.message, argsJson: JSON.stringify(spec.args ?? {}) } };
+        });
+        return fromTuple((await this.unary(id, 'TupleSpace', 'Eval', { space, fields, onError: a.onError, timeoutMs: ms(a.timeoutMs), ttlMs: ms(a.ttlMs) })).tuple);
+      }
       case 'ts.read':
       case 'ts.take':
         return fromTuple((await this.unary(id, 'TupleSpace', op === 'ts.read' ? 'Read' : 'Take', { space, template: templateOf(a.template), timeoutMs: ms(a.timeoutMs) })).tuple);

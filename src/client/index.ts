@@ -11,4 +11,5 @@
 export { PlexClient, RemoteActors, RemoteShardGroups, RemoteSpace, type ConnectOptions, type RemoteDelivery, type RemoteWatchEvent } from './plex-client.js';
 export { RemoteError } from './ws-transport.js';
 export { any } from '../tuple/types.js';
+export { compute, Computation, type ActiveTuple } from '../space/linda-eval.js';
 export type { Template, Tuple } from '../tuple/types.js';

@@ -1,3 +1,4 @@
+import { Computation, type ActiveTuple } from '../space/linda-eval.js';
 import type { Template, Tuple } from '../tuple/types.js';
 import { templateToWire, tupleFromWire, tupleToWire } from './wire-tuples.js';
 import { WsTransport, type Scope, type Transport } from './ws-transport.js';
@@ -40,6 +41,22 @@ export class RemoteSpace {
 
   async writeAll(tuples: readonly Tuple[]): Promise<void> {
     await this.transport.call('ts.writeAll', this.scope, { space: this.name, tuples: tuples.map(tupleToWire) });
+  }
+
+  /**
+   * Linda's eval on the node: each `compute.task(…)` / `compute.ask(…)`
+   * field runs in parallel on the node's worker pool and is replaced by its
+   * reply; the finished tuple is written once all have answered, and
+   * returned (src/space/linda-eval.ts).
+   */
+  async eval(tuple: ActiveTuple, options: { onError?: 'value' | 'reject'; timeoutMs?: number; ttlMs?: number } = {}): Promise<Tuple> {
+    const wire = tuple.map((field) =>
+      field instanceof Computation
+        ? { $eval: field.kind === 'task' ? { module: field.target, task: field.message, args: field.args } : { actor: field.target, message: field.message, args: field.args } }
+        : tupleToWire([field])[0],
+    );
+    const written = await this.transport.call('ts.eval', this.scope, { space: this.name, tuple: wire, onError: options.onError, timeoutMs: options.timeoutMs, ttlMs: options.ttlMs });
+    return tupleFromWire(written)!;
   }
 
   read(template: Template, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Tuple | null> {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
-import { jsonToTuple, templateToJson, tupleToJson, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
+import { evalFieldsToJson, jsonToTuple, templateToJson, tupleToJson, type ProtoEvalField, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
 import type { Principal } from './auth.js';
 import { tupleJson, type NodeService, type Scope } from './node-service.js';
 import type { Tuple } from '../tuple/types.js';
@@ -237,6 +237,14 @@ export class GrpcServer {
       WriteAll: this.unary<SpaceRequest & { tuples?: { fields?: ProtoField[] }[] }, object>(async (r, principal) => {
         const { scope, name } = ref(r, principal);
         return { written: await s.writeAll(scope, name, (r.tuples ?? []).map(tupleToJson)) };
+      }),
+      Eval: this.unary<SpaceRequest & { fields?: ProtoEvalField[]; onError?: string; timeoutMs?: string; ttlMs?: string }, object>(async (r, principal, call) => {
+        const { scope, name } = ref(r, principal);
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        const ttl = optionalNumber(r.ttlMs);
+        const written = await s.eval(scope, name, evalFieldsToJson(r.fields), { onError: r.onError || undefined, timeoutMs: optionalNumber(r.timeoutMs) || undefined, ttlMs: ttl === 0 ? undefined : ttl, signal: abort.signal });
+        return { tuple: jsonToTuple(written) };
       }),
       Read: read(false, true),
       Take: read(true, true),

@@ -120,3 +120,33 @@ export function jsonToField(value: unknown): ProtoField {
 export function jsonToTuple(tuple: unknown[] | null): { fields: ProtoField[] } | undefined {
   return tuple === null ? undefined : { fields: tuple.map(jsonToField) };
 }
+
+/** A proto Computation (tuplespace.proto) in the active tuple's JSON form. */
+export interface ProtoEvalField {
+  kind?: string;
+  value?: ProtoField;
+  compute?: { module?: string; task?: string; actor?: string; message?: string; argsJson?: string };
+}
+
+/** EvalRequest.fields as the JSON form `activeTupleFromJson` reads: `{"$eval": …}` for a computation. */
+export function evalFieldsToJson(fields: ProtoEvalField[] | undefined): unknown[] {
+  return (fields ?? []).map((field, index) => {
+    if (field.kind === 'value') return fieldToJson(field.value, `fields[${index}]`);
+    if (field.kind !== 'compute' || field.compute === undefined) throw new InvalidTupleError(`fields[${index}]`, 'an eval field is a value or a compute');
+    const { module, task, actor, message, argsJson } = field.compute;
+    let args: unknown = {};
+    if (argsJson !== undefined && argsJson !== '') {
+      try {
+        args = JSON.parse(argsJson);
+      } catch (cause) {
+        throw new InvalidArgumentError(`fields[${index}].compute.args_json is not JSON: ${(cause as Error).message}`);
+      }
+    }
+    const spec: Record<string, unknown> = { args };
+    if (module) spec.module = module;
+    if (task) spec.task = task;
+    if (actor) spec.actor = actor;
+    if (message) spec.message = message;
+    return { $eval: spec };
+  });
+}

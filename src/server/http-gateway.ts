@@ -256,6 +256,12 @@ export class HttpGateway {
       await s.write(s.scope(principal, tenant, namespace), space, body.tuple, optionalNumber(body.ttlMs, 'ttlMs'));
       return { status: 201, body: { written: 1 } };
     });
+    // Linda's eval: the reply is the finished tuple, written once every computation has answered.
+    this.route('POST', `${ts}/eval`, async (request, [tenant, namespace, space], __, principal, signal) => {
+      const body = await bodyOf(request);
+      const scope = s.scope(principal, tenant, namespace);
+      return { status: 201, body: { tuple: await s.eval(scope, space, body.tuple, { onError: body.onError, timeoutMs: body.timeoutMs, ttlMs: body.ttlMs, signal }) } };
+    });
     this.route('POST', `${ts}/write-all`, async (request, [tenant, namespace, space], __, principal) => ({
       status: 201,
       body: { written: await s.writeAll(s.scope(principal, tenant, namespace), space, (await bodyOf(request)).tuples) },

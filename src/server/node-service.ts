@@ -145,6 +145,11 @@ export class NodeService {
     return this.spaces.read(scope, space, template, options);
   }
 
+  /** Linda's eval: computations in the tuple run, then the finished tuple is written (SpaceCalls.eval). */
+  eval(scope: Scope, space: string, tuple: unknown, options: { onError?: unknown; timeoutMs?: unknown; ttlMs?: unknown; signal?: AbortSignal } = {}): Promise<unknown[]> {
+    return this.spaces.eval(scope, space, tuple, options);
+  }
+
   readAll(scope: Scope, space: string, template: unknown, options: { take?: boolean; limit?: number } = {}): Promise<unknown[][]> {
     return this.spaces.readAll(scope, space, template, options);
   }

@@ -9,6 +9,7 @@ import { SharedDeliveryIds } from '../cluster/redis-space/shared-delivery-ids.js
 import { RemoteDeliveries } from './remote-deliveries.js';
 import type { SpaceActivity } from './space-activity.js';
 import type { Scope } from './node-service.js';
+import { activeTupleFromJson } from '../space/linda-eval.js';
 import { fromJsonValue, toJsonValue } from '../tuple/json.js';
 import type { Field, Template, Tuple } from '../tuple/types.js';
 import { checkDuration } from '../util/duration.js';
@@ -172,6 +173,29 @@ export class SpaceCalls {
   /** Returns every tuple `holder` still holds (a websocket that closed, a client that gave up). */
   releaseHolder(holder: string): Promise<number> {
     return this.deliveries.releaseHolder(holder);
+  }
+
+  /**
+   * Linda's `eval` (src/space/linda-eval.ts): the tuple's `{"$eval": …}`
+   * fields run in parallel on the worker pool, resolved in the caller's
+   * tenant and namespace (another tenant's module or actor is refused);
+   * the finished tuple is written once all have, and answered.
+   */
+  async eval(scope: Scope, space: string, tuple: unknown, options: { onError?: unknown; timeoutMs?: unknown; ttlMs?: unknown; signal?: AbortSignal } = {}): Promise<unknown[]> {
+    this.check(scope);
+    const active = activeTupleFromJson(tuple);
+    if (options.onError !== undefined && options.onError !== 'value' && options.onError !== 'reject') throw new InvalidArgumentError(`onError must be "value" or "reject", got ${JSON.stringify(options.onError)}`);
+    const timeoutMs = waitMs(options.timeoutMs);
+    const ttlMs = options.ttlMs === undefined || options.ttlMs === null ? undefined : checkDuration('ttlMs', options.ttlMs);
+    const written = await this.node.eval(this.space(scope, space), active, {
+      caller: `${scope.tenant}/${scope.namespace}/eval`,
+      onError: options.onError as 'value' | 'reject' | undefined,
+      timeoutMs,
+      ttlMs,
+      signal: options.signal,
+    });
+    this.spaceActivity.wrote(scope.tenant, scope.namespace, space, 1);
+    return tupleJson(written)!;
   }
 
   count(scope: Scope, space: string, template: unknown): Promise<number> {

@@ -52,7 +52,7 @@ export const MIN_WS_MAX_MESSAGE_BYTES = 64 << 10;
  */
 export const WS_OPS: ReadonlySet<string> = new Set([
   'ping', 'node.info', 'ws.limits', 'cancel',
-  'ts.write', 'ts.writeAll', 'ts.takeWithAck', 'ts.ack', 'ts.nack', 'ts.read', 'ts.take', 'ts.readAll', 'ts.takeAll', 'ts.count', 'ts.watch',
+  'ts.write', 'ts.writeAll', 'ts.eval', 'ts.takeWithAck', 'ts.ack', 'ts.nack', 'ts.read', 'ts.take', 'ts.readAll', 'ts.takeAll', 'ts.count', 'ts.watch',
   'actor.ask', 'actor.tell', 'actor.list',
   'group.create', 'group.list', 'group.delete', 'group.bulkUpdate', 'group.reduce', 'group.barrier', 'group.scale', 'group.scatterGather',
   'job.nbody',
@@ -246,6 +246,8 @@ export class WsEndpoint {
         return 1;
       case 'ts.writeAll':
         return s.writeAll(scope, space, a.tuples);
+      case 'ts.eval':
+        return s.eval(scope, space, a.tuple, { onError: a.onError, timeoutMs: a.timeoutMs, ttlMs: a.ttlMs, signal });
       case 'ts.takeWithAck':
         return s.takeWithAck(scope, space, a.template, { timeoutMs: a.timeoutMs, leaseMs: a.leaseMs as number | undefined, holder: this.holders.get(ws)!, signal });
       case 'ts.ack':

@@ -140,6 +140,8 @@ function table(): Call[] {
     post(`${ts}/write`, 400, { tuple: 'not a tuple' }),
     { method: 'POST', path: `${ts}/write`, body: '<tuple/>', contentType: 'application/xml', status: 415 },
     post(`${ts}/write-all`, 201, { tuples: [['job', 2], ['job', 3], ['job', 4]] }),
+    post(`${ts}/eval`, 201, { tuple: ['evaluated', { $eval: { actor: 'nobody', message: 'ping' } }], timeoutMs: 5000 }),
+    post(`${ts}/eval`, 400, { tuple: ['evaluated', { $eval: { module: 'm' } }] }),
     post(`${ts}/read`, 200, { template: ['job', 1, null, null] }),
     post(`${ts}/read`, 200, { template: ['none'] }),
     post(`${ts}/take`, 200, { template: ['job', 2] }),

@@ -39,6 +39,22 @@ export const tupleSpaceSchemas: Record<string, Doc> = {
 export const tupleSpacePaths: Record<string, Doc> = {
   [`${space}/write`]: operation('write', 'Write a tuple', object({ tuple: ref('Tuple'), ttlMs: { type: 'number', minimum: 1, description: 'Expire after this many ms' } }, ['tuple']), 201, object({ written: { const: 1 } }, ['written'])),
   [`${space}/write-all`]: operation('write-all', 'Write tuples, all or nothing', object({ tuples: { type: 'array', items: ref('Tuple') } }, ['tuples']), 201, object({ written: { type: 'integer', minimum: 0 } }, ['written'])),
+  [`${space}/eval`]: operation(
+    'eval',
+    "Linda's eval: run the tuple's computations in parallel, then write the finished tuple",
+    object(
+      {
+        tuple: { type: 'array', description: 'Fields in the JSON form; a field {"$eval": {"module", "task", "args"}} runs a task of a deployed module, {"$eval": {"actor", "message", "args"}} asks an actor, and is replaced by the reply' },
+        onError: { enum: ['value', 'reject'], description: 'value (default): a failed computation becomes {"error", "message"}; reject: PLEX_ERR_EVAL_FAILED and nothing is written' },
+        timeoutMs: { type: 'number', minimum: 1, description: 'Longest each computation may run (default 60000)' },
+        ttlMs: { type: 'number', minimum: 1, description: 'Expire the finished tuple after this many ms' },
+      },
+      ['tuple'],
+    ),
+    201,
+    object({ tuple: ref('Tuple') }, ['tuple']),
+    'Readers and takers see the tuple only once every computation has answered.',
+  ),
   [`${space}/read`]: operation('read', 'Read (copy) a matching tuple', object({ template: ref('Template'), timeoutMs }, ['template']), 200, maybeTuple),
   [`${space}/take`]: operation('take', 'Take (remove) a matching tuple', object({ template: ref('Template'), timeoutMs }, ['template']), 200, maybeTuple, 'A tuple taken for a client that hung up before the reply went out goes back to the space.'),
   [`${space}/read-all`]: operation('read-all', 'Read every matching tuple', object({ template: ref('Template'), limit }, ['template']), 200, tuples),
