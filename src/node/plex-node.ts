@@ -11,7 +11,7 @@ import { compilePlacement, type SpacePlacementRules } from '../space/space-place
 import type { Space } from '../space/space.js';
 import { Computation, evalTuple, type ActiveTuple, type EvalExecutor, type EvalOptions } from '../space/linda-eval.js';
 import type { Tuple } from '../tuple/types.js';
-import { ModuleNotFoundError } from '../errors.js';
+import { InvalidArgumentError, ModuleNotFoundError } from '../errors.js';
 import { resolveActorRef, resolveModuleRef } from '../runtime/actor-address.js';
 import type { NodeTracing } from '../tracing/node-tracing.js';
 import { ApplicationRegistry } from './application-registry.js';
@@ -84,7 +84,13 @@ export class PlexNode {
       shared: options.sharedSpaces,
       placement: options.spacePlacement === undefined ? undefined : compilePlacement(options.spacePlacement),
     });
-    this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId), admission: this.quotas.admission, tracing: this.tracing });
+    this.runtime = new ActorRuntime({ workers: options.workers, spaceFor: (actorId) => this.actorSpace(actorId),
+      evalFor: (caller, tuple, options) => {
+        const space = this.actorSpace(caller);
+        if (space === undefined) throw new InvalidArgumentError(`ts-eval: ${caller} has no tenant space`);
+        return this.eval(space, tuple, { ...options, caller });
+      },
+      admission: this.quotas.admission, tracing: this.tracing });
     this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster, node: this.identity });
     this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas);
     this.shardGroupStore = new ShardGroupStore(this.dataDir);

@@ -1,6 +1,8 @@
 // Options, reports and hooks of an `ActorRuntime` (actor-runtime.ts): the shapes its callers pass in and get back.
 import type { ActorCrashedError } from '../errors.js';
+import type { ActiveTuple, EvalOptions } from '../space/linda-eval.js';
 import type { Space } from '../space/space.js';
+import type { Tuple } from '../tuple/types.js';
 import type { NodeTracing } from '../tracing/node-tracing.js';
 import type { HostCallHandler } from './host-call-channel.js';
 
@@ -11,6 +13,11 @@ export interface ActorRuntimeOptions {
   space?: Space;
   /** Per actor, another space for its `ts-*` calls (a node gives each tenant's actors their own); undefined: `space`. */
   spaceFor?: (actorId: string) => Space | undefined;
+  /**
+   * Linda's eval for an actor's `ts-eval` host call: runs the computations and writes the finished
+   * tuple to the actor's space (a node's PlexNode.eval). Undefined: the call answers PLEX_ERR_USAGE.
+   */
+  evalFor?: (caller: string, tuple: ActiveTuple, options: EvalOptions) => Promise<Tuple>;
   /** Time budget of one message (and of `plex_init`); the watchdog stops a handler past it. Default 1000 ms. */
   watchdogMs?: number;
   /** Default ask timeout. Default 5000 ms. */

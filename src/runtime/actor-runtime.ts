@@ -78,6 +78,7 @@ export class ActorRuntime {
     const services = hostServices({
       space: this.space,
       spaceFor: options.spaceFor,
+      evalFor: options.evalFor,
       ask: (to, type, payload, timeoutMs, from) =>
         this.router !== undefined ? this.router.ask(to, type, payload, { timeoutMs, from }) : this.ask(to, type, payload, { timeoutMs, from }),
       spawnDetached: (module, actorId, config, caller) => this.guestSpawns.spawn(module, actorId, config, caller),

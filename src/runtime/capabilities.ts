@@ -192,6 +192,7 @@ const OP_CAPABILITIES: Record<number, readonly Capability[]> = {
   [HostOp.TsTake]: ['tuple-space'],
   [HostOp.TsReadAll]: ['tuple-space'],
   [HostOp.TsTakeWait]: ['tuple-space'],
+  [HostOp.TsEval]: ['tuple-space'],
   [HostOp.SendAfter]: ['workflow'],
   [HostOp.SendInterval]: ['workflow'],
   [HostOp.CancelTimer]: ['workflow'],

@@ -145,6 +145,7 @@ function platformInterfaces(context: ImportContext): Record<Capability, Record<s
       take: (template: string) => viaMain(HostOp.TsTake, template),
       readAll: (template: string) => viaMain(HostOp.TsReadAll, template),
       takeWait: (template: string, timeoutMs: bigint) => viaMain(HostOp.TsTakeWait, `${template}\n${timeoutMs}`),
+      evalTuple: (tuple: string, onError: string, timeoutMs: bigint) => viaMain(HostOp.TsEval, `${onError}\n${timeoutMs}\n${tuple}`),
     },
     channels: {
       send: (channel: string, message: string, timeoutMs: bigint) => viaMain(HostOp.ChannelSend, `${channel}\n${timeoutMs}\n${message}`),

@@ -139,6 +139,8 @@ export const HostOp = {
   CronCancel: 49,
   /** JSON array of the caller's schedules. */
   CronSchedules: 50,
+  /** `on-error\ntimeout-ms\ntuple-json` (`{"$eval": …}` fields: linda-eval.ts): the finished tuple, written to the caller's space. */
+  TsEval: 51,
 } as const;
 export type HostOp = (typeof HostOp)[keyof typeof HostOp];
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { activeTupleFromJson, type ActiveTuple, type EvalOptions } from '../space/linda-eval.js';
 import type { Space } from '../space/space.js';
 import { parseTupleJson, tupleToJson } from '../tuple/json.js';
 import type { Template, Tuple } from '../tuple/types.js';
@@ -16,6 +17,8 @@ export interface HostServiceTargets {
   readonly space: Space;
   /** The space an actor's `ts-*` calls reach (e.g. its tenant's); undefined: `space`. */
   spaceFor?(actorId: string): Space | undefined;
+  /** Linda's eval into the caller's space (ActorRuntimeOptions.evalFor); undefined: ts-eval is refused. */
+  evalFor?(caller: string, tuple: ActiveTuple, options: EvalOptions): Promise<Tuple>;
   ask(to: string, type: string, payload: Uint8Array, timeoutMs: number, from: string): Promise<Uint8Array>;
   /**
    * Starts an actor without waiting for it (the caller's worker may be the
@@ -34,6 +37,8 @@ export interface HostServiceTargets {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Longest each computation of an actor's eval may run: the actor waits for all of them. */
+const MAX_EVAL_WAIT_MS = 5 * 60_000;
 
 /**
  * Serves `plex.call` operations that need the main thread's state. Inputs
@@ -62,6 +67,18 @@ export function hostServices(targets: HostServiceTargets): HostCallHandler {
         const timeoutMs = newline < 0 ? undefined : Number(text.slice(newline + 1));
         const pattern = newline < 0 ? text : text.slice(0, newline);
         return space.take(parseTupleJson(pattern) as Template, { timeoutMs }).then(tupleResult, failed);
+      }
+      case HostOp.TsEval: {
+        if (targets.evalFor === undefined) return { status: HostStatus.Error, data: utf8.encode('ERROR PLEX_ERR_USAGE: ts-eval needs a node (its worker pool and actors run the computations)') };
+        try {
+          const [onError, timeout, tupleJson] = requestFields(op, request, 2);
+          if (onError !== '' && onError !== 'value' && onError !== 'reject') throw new InvalidArgumentError(`on-error must be "value" or "reject", got ${JSON.stringify(onError)}`);
+          const active = activeTupleFromJson(JSON.parse(tupleJson));
+          const options: EvalOptions = { onError: onError === '' ? undefined : onError, timeoutMs: Number(timeout) > 0 ? Math.min(Number(timeout), MAX_EVAL_WAIT_MS) : undefined };
+          return targets.evalFor(caller, active, options).then((written) => ({ status: 0, data: utf8.encode(tupleToJson(written)) }), failed);
+        } catch (error) {
+          return failed(error instanceof SyntaxError ? new InvalidArgumentError(`ts-eval: the tuple is not JSON: ${error.message}`) : error);
+        }
       }
       case HostOp.Ask: {
         // to\ntype\ntimeout-ms\npayload

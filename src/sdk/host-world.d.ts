@@ -69,6 +69,7 @@ declare module 'plexspaces:platform/tuple-space@0.1.0' {
   export function take(templateJson: string): string;
   export function readAll(templateJson: string): string;
   export function takeWait(templateJson: string, timeoutMs: bigint): string;
+  export function evalTuple(tupleJson: string, onError: string, timeoutMs: bigint): string;
 }
 declare module 'plexspaces:platform/channels@0.1.0' {
   export function send(channel: string, messageJson: string, timeoutMs: bigint): string;

@@ -78,4 +78,11 @@ export const tuples = {
     const result = check(tuplesWorld.takeWait(JSON.stringify(template), u64(timeoutMs)));
     return result === '' ? null : (JSON.parse(result) as T);
   },
+  /**
+   * Linda's eval from inside an actor: `{"$eval": {"module", "task", "args"}}` (or `{"actor", "message", "args"}`)
+   * fields run in parallel on the node's worker pool; the finished tuple is written to this actor's space and returned.
+   * The actor waits meanwhile, so a computation must not ask this actor itself.
+   */
+  eval: <T extends unknown[] = unknown[]>(tuple: readonly unknown[], options: { onError?: 'value' | 'reject'; timeoutMs?: number } = {}): T =>
+    JSON.parse(check(tuplesWorld.evalTuple(JSON.stringify(tuple), options.onError ?? '', u64(options.timeoutMs ?? 0)))) as T,
 };

@@ -156,7 +156,7 @@ export function shimModule(which: 'host' | 'coordination', world: PlatformWorld,
 const PLATFORM_FUNCTIONS: Readonly<Record<Capability, readonly string[]>> = {
   messaging: ['send', 'ask', 'spawn', 'stop', 'selfId', 'link', 'unlink', 'monitor', 'demonitor'],
   logging: ['log', 'nowMs'],
-  'tuple-space': ['write', 'read', 'take', 'readAll', 'takeWait'],
+  'tuple-space': ['write', 'read', 'take', 'readAll', 'takeWait', 'evalTuple'],
   channels: ['send', 'receive', 'ack', 'nack', 'subscribe', 'unsubscribe', 'publish'],
   durability: ['checkpoint', 'isReplaying', 'messageSeq', 'nowMs'],
   workflow: ['signal', 'query', 'startTimer', 'startInterval', 'cancelTimer'],

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlexNode } from '../../src/node/plex-node.js';
 import { findPythonToolchain, PYTHON_SDK_DIR } from '../../src/polyglot/build-python.js';
 import { CAPABILITIES, LEGACY_WORLDS, PLATFORM_WORLDS } from '../../src/runtime/capabilities.js';
+import { buildActor } from '../../src/sdk/build-actor.js';
 import { buildPythonComponent } from '../support/python-components.js';
 
 // `plexspaces build actor.py` picks the narrowest world that covers the host functions the actor names
@@ -71,6 +72,10 @@ describe('Python actors built for the narrowest world, on a node', () => {
     expect(await ask('acme/prod/jobs', 'claim')).toEqual({ claimed: null });
     const space = node.spaces.open({ tenant: 'acme', namespace: 'prod', name: 'default' });
     expect(await space.tryRead(['job', 7, 'done'])).toEqual(['job', 7, 'done']);
+    // Linda's eval from inside: each number tested by a task of another module, in parallel, written when all answered.
+    await node.runtime.deploy('acme:primes', (await buildActor(join(import.meta.dirname, '../fixtures/eval/primes.ts'))).component);
+    expect(await ask('acme/prod/jobs', 'primes_of', { numbers: [2, 9, 11] })).toEqual({ written: ['primes', true, false, true] });
+    expect(await space.tryTake(['primes', null, null, null])).toEqual(['primes', true, false, true]);
   }, 240_000);
 
   it('built for simple-actor, an actor that reaches for other capabilities by computed names gets nothing', async () => {

@@ -37,6 +37,22 @@ describe("Linda's eval", () => {
     expect(await space.tryRead(['strict', null])).toBeNull();
   });
 
+  it('an actor evals from inside (eval-tuple): its chunks land in its own space, each number tested in parallel', async () => {
+    const master = await buildActor(join(import.meta.dirname, '../fixtures/eval/master.ts'));
+    expect(master.world).toBe('coordination-actor');
+    await node.runtime.deploy('acme:master', master.component);
+    const id = await node.actors.spawn('acme:master', { id: 'acme/math/master' });
+    expect(JSON.parse(new TextDecoder().decode(await node.actors.ask(id, 'sieve', JSON.stringify({ limit: 60, chunk: 8 }), { timeoutMs: 30_000 })))).toEqual({ written: 8 });
+    const chunks = await node.spaces.open({ tenant: 'acme', namespace: 'math', name: 'default' }).takeAll(['chunk', null, ...Array(8).fill(null)]);
+    const found = chunks.flatMap((t) => (t.slice(2) as boolean[]).map((prime, i) => (prime ? (t[1] as number) + i : 0))).filter((n) => n > 0 && n <= 60);
+    expect(found.sort((a, b) => a - b)).toEqual(sieve(57));
+    // The last chunk is shorter (58…60): a tuple of another arity, also there.
+    expect(await node.spaces.open({ tenant: 'acme', namespace: 'math', name: 'default' }).takeAll(['chunk', 58, null, null, null])).toEqual([['chunk', 58, false, true, false]]);
+    const strict = JSON.parse(new TextDecoder().decode(await node.actors.ask(id, 'strict', '{}')));
+    expect(strict.refused).toMatch(/PLEX_ERR_EVAL_FAILED/);
+    expect(await node.spaces.open({ tenant: 'acme', namespace: 'math', name: 'default' }).tryRead(['strict', null])).toBeNull();
+  }, 120_000);
+
   it('bad input is refused before anything runs: unknown modules, another tenant, malformed JSON forms', async () => {
     const space = node.spaces.open({ tenant: 'acme', namespace: 'math', name: 'bad' });
     await expect(node.eval(space, ['x', compute.task('nope', 'is-prime')], { caller: 'acme/math/m' })).rejects.toMatchObject({ code: 'PLEX_ERR_MODULE_NOT_FOUND' });

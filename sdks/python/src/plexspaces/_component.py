@@ -46,8 +46,13 @@ class _PrintedWorldBackend:
 
 
 def _absent(name):
+    if name == "ts_eval":
+        message = "ERROR PLEX_ERR_USAGE: ts-eval is in the platform's tuple-space interface, which the printed worlds do not have: build for a platform world"
+    else:
+        message = f"ERROR PLEX_ERR_USAGE: {name.replace('_', '-')} is in the coordination interface, which a component built for actor-world does not import: build for full-actor-world"
+
     def call(*_args):
-        return f"ERROR PLEX_ERR_USAGE: {name.replace('_', '-')} is in the coordination interface, which a component built for actor-world does not import: build for full-actor-world"
+        return message
 
     return call
 

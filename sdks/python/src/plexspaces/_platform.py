@@ -43,6 +43,7 @@ _ROUTES = {
     "ts_read": ("tuple-space", "read", _SAME),
     "ts_take": ("tuple-space", "take", _SAME),
     "ts_read_all": ("tuple-space", "read_all", _SAME),
+    "ts_eval": ("tuple-space", "eval_tuple", _SAME),
     # The printed world names the tenant and namespace; a platform world's locks are the actor's own.
     "lock_acquire": ("locks", "acquire", lambda _tenant, _namespace, holder, name, lease, timeout: (name, holder, lease, timeout)),
     "lock_release": ("locks", "release", lambda lock_id, _tenant, _namespace, holder, version: (lock_id, holder, version)),

@@ -202,6 +202,17 @@ def ts_read_all(pattern):
     return result if isinstance(pattern, str) else json.loads(result)
 
 
+def ts_eval(tuple_, on_error="value", timeout_ms=0):
+    """Linda's eval: fields ``{"$eval": {"module", "task", "args"}}`` (or ``{"actor", "message", "args"}``) run in
+    parallel on the node's worker pool and are replaced by their replies; the finished tuple is written to this
+    actor's space and returned. This actor waits meanwhile: a computation must not ask it. A platform world only.
+    """
+    if on_error not in ("value", "reject"):
+        raise ValueError(f"on_error must be 'value' or 'reject', got {on_error!r}")
+    result = _check(_world().ts_eval(_tuple_text(tuple_, "tuple"), on_error, _whole(timeout_ms, "timeout_ms")))
+    return result if isinstance(tuple_, str) else json.loads(result)
+
+
 # --- locks ---------------------------------------------------------------------------------------
 
 

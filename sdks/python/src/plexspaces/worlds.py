@@ -82,6 +82,7 @@ HOST_FUNCTIONS = {
     "ts_read": "tuple-space",
     "ts_take": "tuple-space",
     "ts_read_all": "tuple-space",
+    "ts_eval": "tuple-space",
     "lock_acquire": "locks",
     "lock_release": "locks",
     "blob_upload": "blobs",
