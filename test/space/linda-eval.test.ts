@@ -37,6 +37,25 @@ describe("Linda's eval", () => {
     expect(await space.tryRead(['strict', null])).toBeNull();
   });
 
+  it('Mandelbrot rows by eval, one active tuple per row, equal to direct computation', async () => {
+    await node.runtime.deploy('acme:mandelbrot', (await buildActor(join(import.meta.dirname, '../fixtures/eval/mandelbrot.ts'))).component);
+    const space = node.spaces.open({ tenant: 'acme', namespace: 'math', name: 'mandelbrot' });
+    const [width, height, maxIter] = [48, 24, 200];
+    await Promise.all(Array.from({ length: height }, (_, y) => node.eval(space, ['row', y, compute.task('mandelbrot', 'row', { y, width, height, maxIter })], { caller: 'acme/math/master' })));
+    const rows = await space.takeAll(['row', null, null]);
+    expect(rows).toHaveLength(height);
+    // The same arithmetic in this process (IEEE doubles both sides: the counts must match exactly).
+    const direct = (y: number) =>
+      Array.from({ length: width }, (_, x) => {
+        const [cr, ci] = [-2.0 + (3.0 * x) / (width - 1), -1.2 + (2.4 * y) / (height - 1)];
+        let [zr, zi, n] = [0, 0, 0];
+        while (n < maxIter && zr * zr + zi * zi <= 4) [zr, zi, n] = [zr * zr - zi * zi + cr, 2 * zr * zi + ci, n + 1];
+        return n;
+      });
+    for (const row of rows) expect(row[2], `row ${row[1]}`).toEqual(direct(row[1] as number));
+    expect(rows.some((row) => (row[2] as number[]).includes(maxIter))).toBe(true);
+  }, 120_000);
+
   it('an actor evals from inside (eval-tuple): its chunks land in its own space, each number tested in parallel', async () => {
     const master = await buildActor(join(import.meta.dirname, '../fixtures/eval/master.ts'));
     expect(master.world).toBe('coordination-actor');
