@@ -57,7 +57,8 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (native !== undefined) {
     const built = await buildNative(positionals[0]);
     writeFileSync(values.out, built.wasm);
-    process.stdout.write(`wrote ${values.out}: ${(built.wasm.byteLength / 1024).toFixed(0)} KiB ${native} ${built.kind} in ${(built.millis / 1000).toFixed(1)} s\n`);
+    const world = built.kind === 'component' ? '' : built.world === undefined ? ' (the whole core ABI: a host call the build cannot attribute)' : ` for world ${built.world}`;
+    process.stdout.write(`wrote ${values.out}: ${(built.wasm.byteLength / 1024).toFixed(0)} KiB ${native} ${built.kind}${world} in ${(built.millis / 1000).toFixed(1)} s\n`);
     return 0;
   }
   if (existsSync(positionals[0]) && statSync(positionals[0]).isDirectory()) {

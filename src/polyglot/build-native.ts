@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { BuildFailedError, UsageError } from '../errors.js';
+import { nativeWorld, withWorldSection } from './native-worlds.js';
 import { findGo, findRust, findRustComponents, findWasiClang, type ToolchainLookup } from './toolchains.js';
 
 /** The checkout (or installed package) root: sdks/ lives there. */
@@ -25,6 +26,8 @@ export interface NativeBuild {
   readonly wasm: Uint8Array;
   /** A Rust crate on the components SDK builds a component; everything else a core module. */
   readonly kind: 'core module' | 'component';
+  /** A core module's world, written into it (native-worlds.ts); undefined: the whole core ABI (or a component, whose imports say). */
+  readonly world?: string;
   readonly millis: number;
 }
 
@@ -58,7 +61,27 @@ export async function buildNative(path: string, lookup: ToolchainLookup = {}): P
     default:
       throw new UsageError(`${path}: not a .c file, nor a directory with go.mod or Cargo.toml`);
   }
-  return { language, wasm, kind, millis: performance.now() - started };
+  let world: string | undefined;
+  if (kind === 'core module') {
+    world = nativeWorld(language, actorSources(language, path), wasm);
+    if (world !== undefined) wasm = withWorldSection(wasm, world);
+  }
+  return { language, wasm, kind, millis: performance.now() - started, world };
+}
+
+/** The actor's own sources: the C file, a Go module's .go files, a Rust crate's src/**.rs (never the SDK's). */
+function actorSources(language: NativeLanguage, path: string): string[] {
+  if (language === 'c') return [readFileSync(path, 'utf8')];
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) {
+        if (entry.name !== 'target' && entry.name !== 'vendor' && !entry.name.startsWith('.')) walk(join(dir, entry.name));
+      } else if (entry.name.endsWith(language === 'go' ? '.go' : '.rs')) files.push(readFileSync(join(dir, entry.name), 'utf8'));
+    }
+  };
+  walk(language === 'rust' ? join(path, 'src') : path);
+  return files;
 }
 
 /**

@@ -59,6 +59,9 @@ export const LEGACY_WORLDS = {
   'full-actor-world': [...LEGACY_HOST, 'channels'],
 } as const satisfies Record<string, readonly Capability[]>;
 
+/** The custom section in which a core module built by `plexspaces build` names its world (src/polyglot/native-worlds.ts). */
+export const WORLD_SECTION = 'plexspaces:world';
+
 /** A core module deployed without a world keeps the whole `plex.call` ABI it always had. */
 export const CORE_ABI_WORLD = 'plexspaces:core@0.1.0';
 const CORE_ABI: readonly Capability[] = CAPABILITIES;

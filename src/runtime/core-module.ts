@@ -1,4 +1,4 @@
-import { coreModuleGrants, type ModuleGrants } from './capabilities.js';
+import { coreModuleGrants, WORLD_SECTION, type ModuleGrants } from './capabilities.js';
 import { InvalidModuleError } from '../errors.js';
 import { ALLOWED_IMPORTS, HANDLE_MESSAGE_EXPORT, OPTIONAL_EXPORTS, REQUIRED_EXPORTS } from './core-abi.js';
 import { DEFAULT_MAX_TABLE_ELEMENTS, instrumentCoreModule, type InstrumentResult } from './instrument.js';
@@ -115,7 +115,10 @@ export async function prepareCoreModuleOnThisThread(name: string, bytes: Uint8Ar
   } catch (cause) {
     throw new InvalidModuleError(`${name}: the instrumented module does not compile: ${(cause as Error).message}`, { cause });
   }
-  const grants = coreModuleGrants(name, options.world, imports.some((i) => i.module === 'plex' && i.name === 'log'));
+  // A world the deploy names wins over the one the build wrote into the module.
+  const embedded = WebAssembly.Module.customSections(original, WORLD_SECTION);
+  const declared = options.world ?? (embedded.length === 0 ? undefined : new TextDecoder().decode(embedded[embedded.length - 1]));
+  const grants = coreModuleGrants(name, declared, imports.some((i) => i.module === 'plex' && i.name === 'log'));
   return {
     kind: 'core',
     name,

@@ -3,6 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildNative } from '../../src/polyglot/build-native.js';
+import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
 
 /**
  * `plexspaces build` on C, Go and Rust sources, through the CLI: it picks the toolchain from the
@@ -34,11 +36,49 @@ function pathWith(tools: Record<string, string> = {}): string {
 }
 
 describe('plexspaces build for core modules', () => {
+  it('writes the narrowest world that covers the SDK calls into the module, and the runtime holds the actor to it', async () => {
+    const cases: [string, string][] = [
+      ['examples/polyglot/rust/calculator', 'simple-actor'],
+      ['examples/polyglot/pipeline/transform', 'coordination-actor'],
+      // KV and logging: no narrow world has both.
+      ['examples/polyglot/c/counter/counter.c', 'plexspaces-actor'],
+    ];
+    const runtime = new ActorRuntime({ workers: 1 });
+    try {
+      for (const [path, world] of cases) {
+        const built = await buildNative(join(ROOT, path));
+        expect(built.world, path).toBe(world);
+        await runtime.deploy(path, built.wasm);
+        expect(runtime.moduleGrants(path)?.world, path).toBe(world);
+        // A deploy that names a world wins over the module's own.
+        await runtime.deploy(`${path}:wide`, built.wasm, { world: 'plexspaces-actor' });
+        expect(runtime.moduleGrants(`${path}:wide`)?.world).toBe('plexspaces-actor');
+      }
+      // A raw plex_call with a computed op cannot be attributed: no world is written, the module keeps the whole core ABI.
+      const raw = join(scratch, 'raw.c');
+      writeFileSync(raw, '#include "plex.h"\nPLEX_EXPORT(plex_handle) int32_t plex_handle(const uint8_t *t, int32_t tl, const uint8_t *p, int32_t pl) { int32_t op = p[0]; return plex_call(op, p, pl, 0, 0); }\n');
+      const opaque = await buildNative(raw);
+      expect(opaque.world).toBeUndefined();
+      await runtime.deploy('raw', opaque.wasm);
+      expect(runtime.moduleGrants('raw')?.world).toBe('plexspaces:core@0.1.0');
+      // A module that says simple-actor is refused a tuple-space call at run time (the node checks every call).
+      const sneaky = join(scratch, 'sneaky.c');
+      writeFileSync(sneaky, '#include "plex.h"\nPLEX_EXPORT(plex_handle) int32_t plex_handle(const uint8_t *t, int32_t tl, const uint8_t *p, int32_t pl) { return plex_call(PLEX_OP_TS_WRITE, "[1]", 3, plex_reply, 256) < 0 ? plex_reply_str("refused") : plex_reply_str("written"); }\n');
+      const narrow = await buildNative(sneaky);
+      expect(narrow.world).toBe('coordination-actor');
+      await runtime.deploy('sneaky-simple', narrow.wasm, { world: 'simple-actor' });
+      const id = await runtime.spawn('sneaky-simple');
+      expect(new TextDecoder().decode(await runtime.ask(id, 'go', '{}'))).toBe('refused');
+    } finally {
+      await runtime.close();
+    }
+  }, 240_000);
+
   it('builds a .c file with clang and wasi-libc', () => {
     const out = join(scratch, 'counter.wasm');
     const result = build('examples/polyglot/c/counter/counter.c', out);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^wrote .*counter\.wasm: \d+ KiB c core module in [\d.]+ s\n$/);
+    expect(result.stdout).toMatch(/^wrote .*counter\.wasm: \d+ KiB c core module for world plexspaces-actor in [\d.]+ s\n$/);
     expect(exportsOf(out)).toEqual(expect.arrayContaining(['plex_handle', 'plex_alloc', 'plex_reply_ptr', 'plex_get_state', '_initialize']));
   });
 
