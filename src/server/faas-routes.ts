@@ -8,6 +8,8 @@ import type { NodeService } from './node-service.js';
 export interface FaasRouteContext {
   route(method: string, path: string, handler: Handler): void;
   json(request: IncomingMessage): Promise<unknown>;
+  /** The JSON body, which must be an object. */
+  object(request: IncomingMessage): Promise<Record<string, unknown>>;
   multipart(request: IncomingMessage): Promise<FormData>;
 }
 

@@ -11,6 +11,8 @@ import { defineFaasRoutes, type FaasRouteContext as RouteContext } from './faas-
 import { MAX_REMOTE_WAIT_MS, type NodeService } from './node-service.js';
 import { defineDocRoutes } from './openapi/serve.js';
 import { defineDashboardRoutes } from './dashboard-routes.js';
+import { optionalNumber, optionalString } from './body-fields.js';
+import { defineTupleSpaceRoutes } from './tuple-space-routes.js';
 
 export interface HttpGatewayOptions {
   /** Largest JSON body, bytes. Default 1 MiB. */
@@ -160,7 +162,12 @@ export class HttpGateway {
 
   /** What route files (faas-routes.ts, application-routes.ts) need: registration and the body readers with their limits. */
   private routeContext(): RouteContext {
-    return { route: (method, path, handler) => this.route(method, path, handler), json: (request) => this.json(request), multipart: (request) => this.multipart(request) };
+    return {
+      route: (method, path, handler) => this.route(method, path, handler),
+      json: (request) => this.json(request),
+      object: (request) => this.object(request),
+      multipart: (request) => this.multipart(request),
+    };
   }
 
   private defineRoutes(): void {
@@ -214,8 +221,6 @@ export class HttpGateway {
     // The second article's routes: deploy by actor type, FaaS by tenant/namespace/actor type, dead letters.
     defineFaasRoutes(this.routeContext(), s);
 
-    // Tuple spaces: POST /api/v1/tuplespace/{tenant}/{namespace}/{space}/{operation}.
-    const ts = '/api/v1/tuplespace/{}/{}/{}';
     const bodyOf = (request: IncomingMessage) => this.object(request);
 
     // Blobs: PUT/GET/DELETE /api/v1/blobs/{tenant}/{namespace}/{blob id, may contain '/'}; GET …/{namespace} lists.
@@ -251,61 +256,8 @@ export class HttpGateway {
       const body = await bodyOf(request);
       return { body: { entries: await s.kvList(s.scope(principal, tenant, namespace), optionalString(body.prefix, 'prefix') ?? '', optionalNumber(body.limit, 'limit')) } };
     });
-    this.route('POST', `${ts}/write`, async (request, [tenant, namespace, space], __, principal) => {
-      const body = await bodyOf(request);
-      await s.write(s.scope(principal, tenant, namespace), space, body.tuple, optionalNumber(body.ttlMs, 'ttlMs'));
-      return { status: 201, body: { written: 1 } };
-    });
-    // Linda's eval: the reply is the finished tuple, written once every computation has answered.
-    this.route('POST', `${ts}/eval`, async (request, [tenant, namespace, space], __, principal, signal) => {
-      const body = await bodyOf(request);
-      const scope = s.scope(principal, tenant, namespace);
-      return { status: 201, body: { tuple: await s.eval(scope, space, body.tuple, { onError: body.onError, timeoutMs: body.timeoutMs, ttlMs: body.ttlMs, signal }) } };
-    });
-    this.route('POST', `${ts}/write-all`, async (request, [tenant, namespace, space], __, principal) => ({
-      status: 201,
-      body: { written: await s.writeAll(s.scope(principal, tenant, namespace), space, (await bodyOf(request)).tuples) },
-    }));
-    // A client that hangs up cancels its blocking read or take (`signal`), and a tuple taken
-    // for a reply that never reached it goes back to the space (`settle`).
-    this.route('POST', `${ts}/read`, async (request, [tenant, namespace, space], __, principal, signal) => {
-      const body = await bodyOf(request);
-      return { body: { tuple: await s.read(s.scope(principal, tenant, namespace), space, body.template, { timeoutMs: body.timeoutMs, signal }) } };
-    });
-    this.route('POST', `${ts}/take`, async (request, [tenant, namespace, space], __, principal, signal) => {
-      const body = await bodyOf(request);
-      const taken = await s.takeForReply(s.scope(principal, tenant, namespace), space, body.template, { timeoutMs: body.timeoutMs, signal });
-      return taken === null ? { body: { tuple: null } } : { body: { tuple: taken.tuple }, settle: taken.settle };
-    });
-    for (const [op, take] of [['read', false], ['take', true]] as const) {
-      this.route('POST', `${ts}/${op}-all`, async (request, [tenant, namespace, space], __, principal) => {
-        const body = await bodyOf(request);
-        const scope = s.scope(principal, tenant, namespace);
-        const limit = optionalNumber(body.limit, 'limit');
-        if (!take) return { body: { tuples: await s.readAll(scope, space, body.template, { limit }) } };
-        const taken = await s.takeAllForReply(scope, space, body.template, { limit });
-        return { body: { tuples: taken.tuples }, settle: taken.settle };
-      });
-    }
-    // Crash-safe take: the tuple stays held until ack; nack, the lease's end or nobody acking brings it back.
-    this.route('POST', `${ts}/take-with-ack`, async (request, [tenant, namespace, space], __, principal, signal) => {
-      const body = await bodyOf(request);
-      const holder = `http:${principal.subject ?? principal.tenant}`;
-      const scope = s.scope(principal, tenant, namespace);
-      const taken = await s.takeWithAck(scope, space, body.template, { timeoutMs: body.timeoutMs, leaseMs: optionalNumber(body.leaseMs, 'leaseMs'), holder, signal });
-      if (taken === null) return { body: { tuple: null } };
-      // A delivery id the client never saw could only come back at lease end: nack it now.
-      return { body: taken, settle: (delivered) => (delivered ? Promise.resolve() : s.settle(scope, taken.deliveryId, 'nack').catch(() => undefined)) };
-    });
-    for (const outcome of ['ack', 'nack'] as const) {
-      this.route('POST', `/api/v1/tuplespace/{}/{}/deliveries/${outcome}`, async (request, [tenant, namespace], __, principal) => {
-        await s.settle(s.scope(principal, tenant, namespace), (await bodyOf(request)).deliveryId, outcome);
-        return { body: { [outcome === 'ack' ? 'acked' : 'nacked']: true } };
-      });
-    }
-    this.route('POST', `${ts}/count`, async (request, [tenant, namespace, space], __, principal) => ({
-      body: { count: await s.count(s.scope(principal, tenant, namespace), space, (await bodyOf(request)).template) },
-    }));
+    // Tuple spaces: tuple-space-routes.ts.
+    defineTupleSpaceRoutes(this.routeContext(), s);
 
     // Shard groups: /api/v1/shard-groups/{tenant}/{namespace}[/{id}[/{operation}]].
     const sg = '/api/v1/shard-groups/{}/{}';
@@ -477,18 +429,6 @@ function blobIdOf(raw: string): string {
   } catch {
     throw new InvalidArgumentError(`the blob id ${shown(raw)} is not valid percent-encoding`);
   }
-}
-
-function optionalString(value: unknown, name: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new InvalidArgumentError(`${name} must be a string`);
-  return value;
-}
-
-function optionalNumber(value: unknown, name: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(`${name} must be a number`);
-  return value;
 }
 
 function gatherOptions(body: Record<string, unknown>) {

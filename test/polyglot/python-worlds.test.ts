@@ -6,6 +6,7 @@ import { PlexNode } from '../../src/node/plex-node.js';
 import { findPythonToolchain, PYTHON_SDK_DIR } from '../../src/polyglot/build-python.js';
 import { CAPABILITIES, LEGACY_WORLDS, PLATFORM_WORLDS } from '../../src/runtime/capabilities.js';
 import { buildActor } from '../../src/sdk/build-actor.js';
+import { singleChildManifest } from '../support/manifests.js';
 import { buildPythonComponent } from '../support/python-components.js';
 
 // `plexspaces build actor.py` picks the narrowest world that covers the host functions the actor names
@@ -15,13 +16,6 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const fixtures = join(import.meta.dirname, '../fixtures/python/worlds');
 const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 
-const manifest = (app: string) => `[supervisor]
-strategy = "one_for_one"
-[[supervisor.children]]
-id = "${app}"
-module = "${app}.wasm"
-durable = false
-`;
 
 describe('the Python SDK and the platform worlds', () => {
   it("its world tables are the runtime's (src/runtime/capabilities.ts)", () => {
@@ -46,7 +40,7 @@ describe('Python actors built for the narrowest world, on a node', () => {
   const ask = async (actor: string, type: string, payload: unknown = {}) => decode(await node.actors.ask(actor, type, JSON.stringify(payload)));
   /** Deploys the component as application `app` of acme/prod; answers the world the node holds its actor to. */
   const deploy = async (app: string, component: Uint8Array) => {
-    await node.applications.deployBundle('acme', 'prod', app, manifest(app), new Map([[`${app}.wasm`, component]]));
+    await node.applications.deployBundle('acme', 'prod', app, singleChildManifest(app, `${app}.wasm`), new Map([[`${app}.wasm`, component]]));
     const grants = node.runtime.moduleGrants(node.runtime.moduleOfActor(`acme/prod/${app}`) ?? '');
     return { world: grants?.world, capabilities: [...(grants?.capabilities ?? [])] };
   };

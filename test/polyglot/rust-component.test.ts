@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNative } from '../../src/polyglot/build-native.js';
 import { PlexNode } from '../../src/node/plex-node.js';
 import { ActorRuntime } from '../../src/runtime/actor-runtime.js';
+import { singleChildManifest } from '../support/manifests.js';
 import { testReadme } from '../support/readme-commands.js';
 
 /**
@@ -57,8 +58,7 @@ describe('the Rust component on the runtime', () => {
     const built = await buildNative(join(import.meta.dirname, '../fixtures/rust/tuples-component'));
     const node = new PlexNode({ dataDir: null, workers: 1 });
     try {
-      const manifest = '[supervisor]\nstrategy = "one_for_one"\n[[supervisor.children]]\nid = "jobs"\nmodule = "jobs.wasm"\ndurable = false\n';
-      await node.applications.deployBundle('acme', 'prod', 'jobs', manifest, new Map([['jobs.wasm', built.wasm]]));
+      await node.applications.deployBundle('acme', 'prod', 'jobs', singleChildManifest('jobs', 'jobs.wasm'), new Map([['jobs.wasm', built.wasm]]));
       const grants = node.runtime.moduleGrants(node.runtime.moduleOfActor('acme/prod/jobs')!);
       expect(grants).toEqual({ world: 'coordination-actor', capabilities: new Set(['messaging', 'tuple-space']) });
       const ask = async (type: string, payload: unknown) => JSON.parse(text.decode(await node.actors.ask('acme/prod/jobs', type, JSON.stringify(payload))));
