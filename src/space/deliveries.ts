@@ -1,5 +1,6 @@
 import { AlreadySettledError, LeaseExpiredError, SpaceClosedError } from '../errors.js';
 import type { Tuple } from '../tuple/types.js';
+import type { WriteOptions } from './tuple-space.js';
 import { exportTuple } from './space-core.js';
 import type { StoredEntry } from './tuple-index.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
@@ -19,6 +20,15 @@ export interface Delivery {
   ack(): Promise<void>;
   /** Returns the tuple now (or dead-letters it after `maxDeliveries`). */
   nack(): Promise<void>;
+  /**
+   * Consumes the tuple and writes `tuples` to the same space as one atomic
+   * step: after a crash either both happened or neither (the tuple comes
+   * back, nothing was written). This is what makes a pipeline stage exactly
+   * once. An invalid tuple or a quota refusal rejects before anything
+   * changes, and the delivery stays open; an ended lease rejects with
+   * `LeaseExpiredError` and writes nothing.
+   */
+  ackWith(tuples: readonly Tuple[], options?: WriteOptions): Promise<void>;
 }
 
 interface Held {
@@ -33,6 +43,12 @@ export interface DeliveryHooks {
   returnTuple(entry: StoredEntry, deliveries: number): void;
   /** It was acked: forget it in storage. */
   forget(entry: StoredEntry): void;
+  /**
+   * Checks `tuples` for a write (shape, lease, quota) without changing
+   * anything, and returns what writes them: called in the same synchronous
+   * step as the ack, so both land in one storage commit.
+   */
+  prepareWrite(tuples: readonly Tuple[], options: WriteOptions | undefined): () => void;
   /** Resolves once the effects so far are durable. */
   durable(): Promise<void>;
   clock(): number;
@@ -77,6 +93,17 @@ export class DeliveryTracker {
       nack: async () => {
         settle();
         this.giveBack(held);
+        await this.hooks.durable();
+      },
+      ackWith: async (tuples, options) => {
+        // Checked first: a refused write leaves the delivery open. Everything
+        // up to the await is one synchronous step, so the ack and the writes
+        // share one commit.
+        const write = this.hooks.prepareWrite(tuples, options);
+        settle();
+        this.drop(held);
+        this.hooks.forget(entry);
+        write();
         await this.hooks.durable();
       },
     };

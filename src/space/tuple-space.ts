@@ -83,6 +83,7 @@ export class TupleSpace implements Space, AsyncDisposable {
     this.deliveries = new DeliveryTracker({
       returnTuple: (entry, deliveries) => this.returnTuple(entry, deliveries),
       forget: (entry) => storage?.remove(entry.seq),
+      prepareWrite: (tuples, options) => this.prepareWrite(tuples, options ?? NO_OPTIONS),
       durable: () => this.durable(),
       clock: this.options.clock,
     });
@@ -109,22 +110,32 @@ export class TupleSpace implements Space, AsyncDisposable {
   /** Writes every tuple or, if any is invalid, none. */
   writeAll(tuples: readonly Tuple[], options: WriteOptions = {}): Promise<void> {
     try {
-      this.assertOpen();
-      if (!Array.isArray(tuples)) throw new InvalidArgumentError('writeAll takes an array of tuples');
-      const accepted = tuples.map((t, i) => {
-        try {
-          return this.accept(t, options.ttlMs);
-        } catch (error) {
-          throw locateInBatch(error, i);
-        }
-      });
-      // All or none: the batch must fit whole (a taker that would consume part of it is not counted on).
-      if (this.options.quota !== undefined) checkRoom(this.options.quota, this.core, this.name, accepted.length, accepted.reduce((sum, item) => sum + item.size!, 0));
-      for (const item of accepted) this.core.put(item);
+      this.prepareWrite(tuples, options)();
       return this.durable();
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Checks a batch whole (shape, lease, quota: all or none) and returns the
+   * step that writes it; nothing changes until that step runs.
+   */
+  private prepareWrite(tuples: readonly Tuple[], options: WriteOptions): () => void {
+    this.assertOpen();
+    if (!Array.isArray(tuples)) throw new InvalidArgumentError('writeAll takes an array of tuples');
+    const accepted = tuples.map((t, i) => {
+      try {
+        return this.accept(t, options.ttlMs);
+      } catch (error) {
+        throw locateInBatch(error, i);
+      }
+    });
+    // All or none: the batch must fit whole (a taker that would consume part of it is not counted on).
+    if (this.options.quota !== undefined && accepted.length > 0) checkRoom(this.options.quota, this.core, this.name, accepted.length, accepted.reduce((sum, item) => sum + item.size!, 0));
+    return () => {
+      for (const item of accepted) this.core.put(item);
+    };
   }
 
   /** The oldest matching tuple, left in place; waits for one. `null` on timeout. */

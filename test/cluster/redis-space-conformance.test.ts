@@ -9,6 +9,7 @@ import type { SpaceHarness } from '../space/conformance/harness.js';
 import { indexPropertyConformance } from '../space/conformance/index-property.js';
 import { watchConformance } from '../space/conformance/watch.js';
 import { quotaConformance } from '../space/conformance/quotas.js';
+import { ackWithConformance } from '../space/conformance/ack-with.js';
 
 // The in-process space's behaviour suites, run against the Redis space on a real redis-server.
 let redis: RedisProcess;
@@ -49,3 +50,4 @@ describe('RedisTupleSpace: concurrent takers', () => concurrencyConformance(redi
 describe('RedisTupleSpace: the index agrees with the oracle', () => indexPropertyConformance(redisHarness));
 describe('RedisTupleSpace: watch', () => watchConformance(redisHarness));
 quotaConformance({ ...redisHarness, makeWithQuota: (quota) => RedisTupleSpace.open({ name: `conformance/${made++}`, redis: client, wakeups, quota }) });
+ackWithConformance({ ...redisHarness, makeWithQuota: (quota) => RedisTupleSpace.open({ name: `conformance/${made++}`, redis: client, wakeups, quota }) });

@@ -1,6 +1,7 @@
 import { AlreadySettledError, LeaseExpiredError, SpaceClosedError } from '../../errors.js';
 import type { Delivery } from '../../space/deliveries.js';
 import type { Tuple } from '../../tuple/types.js';
+import type { WriteOptions } from '../../space/tuple-space.js';
 import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
 
 /**
@@ -15,7 +16,15 @@ export class RedisDeliveries {
   private readonly timers = new Map<string, LongTimeout>();
   private closed = false;
 
-  constructor(private readonly settle: (mode: 'ack' | 'nack' | 'lapse', id: string) => Promise<boolean>) {}
+  constructor(
+    private readonly settle: (mode: 'ack' | 'nack' | 'lapse', id: string) => Promise<boolean>,
+    /**
+     * Acks and writes in one script: false when the delivery was no longer
+     * open. Checks the tuples (and throws) before anything is sent; a quota
+     * refusal rejects with nothing changed.
+     */
+    private readonly ackWrite: (id: string, tuples: readonly Tuple[], options: WriteOptions | undefined) => Promise<boolean>,
+  ) {}
 
   get size(): number {
     return this.timers.size;
@@ -33,16 +42,25 @@ export class RedisDeliveries {
       }, leaseMs),
     );
     let settled = false;
-    const settleOnce = async (mode: 'ack' | 'nack'): Promise<void> => {
+    const settleOnce = async (mode: 'ack' | 'nack', tuples?: readonly Tuple[], options?: WriteOptions): Promise<void> => {
       if (this.closed) throw new SpaceClosedError();
       if (settled) throw new AlreadySettledError();
       // The lease timer fired: the tuple is already on its way back.
       if (!this.timers.has(id)) throw new LeaseExpiredError();
       settled = true;
-      this.timers.get(id)!.clear();
-      this.timers.delete(id);
+      const timer = this.timers.get(id)!;
+      let open: boolean;
+      try {
+        open = tuples === undefined ? await this.settle(mode, id) : await this.ackWrite(id, tuples, options);
+      } catch (error) {
+        // Refused (an invalid tuple, a quota, Redis unreachable): the delivery is still open in Redis, and still ours.
+        settled = false;
+        throw error;
+      }
+      timer.clear();
+      if (this.timers.get(id) === timer) this.timers.delete(id);
       // Redis's clock ended the lease first (another script gave the tuple back).
-      if (!(await this.settle(mode, id))) throw new LeaseExpiredError();
+      if (!open) throw new LeaseExpiredError();
     };
     return {
       tuple,
@@ -52,6 +70,7 @@ export class RedisDeliveries {
       leaseExpiresAt: Number(expiresAt),
       ack: () => settleOnce('ack'),
       nack: () => settleOnce('nack'),
+      ackWith: (tuples, options) => settleOnce('ack', tuples, options),
     };
   }
 

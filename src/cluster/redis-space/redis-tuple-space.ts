@@ -78,7 +78,15 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     this.name = options.name;
     this.base = base;
     this.defaultLeaseMs = options.defaultLeaseMs ?? DEFAULT_LEASE_MS;
-    this.deliveries = new RedisDeliveries(async (mode, id) => Number(await this.call(mode, () => this.scripts.settle(this.base, mode, id))) === 1);
+    this.deliveries = new RedisDeliveries(
+      async (mode, id) => Number(await this.call(mode, () => this.scripts.settle(this.base, mode, id))) === 1,
+      async (id, tuples, options) => {
+        const args = this.batchArgs(tuples, options);
+        const reply = await this.call('ackWith', () => this.scripts.ackWrite(this.base, id, tuples.length, args));
+        this.refusedByQuota(reply);
+        return Number(reply) === 1;
+      },
+    );
     this.limits = resolveTupleLimits(options.limits);
     this.livenessMs = options.waiterLivenessMs ?? DEFAULT_WAITER_LIVENESS_MS;
     this.stopReconnectListener = wakeups.onReconnect(() => void this.collectMissedHandoffs());
@@ -135,15 +143,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   writeAll(tuples: readonly Tuple[], options: WriteOptions = {}): Promise<void> {
     return this.run(async () => {
       if (!Array.isArray(tuples)) throw new InvalidArgumentError('writeAll takes an array of tuples');
-      const args: (Buffer | string)[] = [];
-      tuples.forEach((t, i) => {
-        try {
-          const [record, ttl] = this.writeArgs(t, options.ttlMs);
-          args.push(record, ttl);
-        } catch (error) {
-          throw locateInBatch(error, i);
-        }
-      });
+      const args = this.batchArgs(tuples, options);
       if (tuples.length === 0) return;
       this.refusedByQuota(await this.call('writeAll', () => this.scripts.write(this.base, tuples.length, args)));
     });
@@ -362,6 +362,21 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   private program(template: unknown): TemplateProgram {
     compileTemplate(template, this.limits);
     return templateProgram(template as readonly unknown[]);
+  }
+
+  /** A batch's (record, ttl) pairs, every tuple checked; an invalid one throws, located in the batch. */
+  private batchArgs(tuples: readonly Tuple[], options: WriteOptions | undefined): (Buffer | string)[] {
+    if (!Array.isArray(tuples)) throw new InvalidArgumentError('a batch of tuples must be an array');
+    const args: (Buffer | string)[] = [];
+    tuples.forEach((t, i) => {
+      try {
+        const [record, ttl] = this.writeArgs(t, options?.ttlMs);
+        args.push(record, ttl);
+      } catch (error) {
+        throw locateInBatch(error, i);
+      }
+    });
+    return args;
   }
 
   private writeArgs(tuple: unknown, ttlMs: number | undefined): [Buffer, string] {

@@ -77,6 +77,11 @@ export class SpaceScripts {
     return this.fn('plexSpaceSettle')(base, mode, deliveryId);
   }
 
+  /** Acks a delivery and writes `count` tuples (record, ttl pairs as for `write`) in one script. */
+  ackWrite(base: string, deliveryId: string, count: number, args: readonly (Buffer | string)[]): Promise<Reply> {
+    return this.fn('plexSpaceSettle')(base, 'ackwrite', deliveryId, count, args);
+  }
+
   release(base: string, holder: string): Promise<Reply> {
     return this.fn('plexSpaceRelease')(base, holder);
   }

@@ -154,9 +154,29 @@ return out
  * settle(mode, deliveryId): 'ack' consumes a delivered tuple for good;
  * 'nack' and 'lapse' give it back (or dead-letter it). Returns 1, or 0 when
  * the delivery was no longer open (its lease ended and it came back).
+ * settle('ackwrite', deliveryId, n, record1, ttl1, …) acks and writes n
+ * tuples in the same script (a pipeline stage's exactly-once step): a quota
+ * refusal {'quota', …} or a closed delivery (0) changes nothing.
  */
 const SETTLE = `
 purge()
+if ARGV[1] == 'ackwrite' then
+  local n = tonumber(ARGV[3])
+  local recs = {}
+  for i = 1, n do recs[i] = cmsgpack.unpack(ARGV[2 + 2 * i]) end
+  if n > 0 then
+    local refused = quota_refusal(recs)
+    if refused then return refused end
+  end
+  if close_delivery(ARGV[2]) == nil then return 0 end
+  for i = 1, n do
+    local ttl = ARGV[3 + 2 * i]
+    local expires_at = 0
+    if ttl ~= '' then expires_at = clock() + tonumber(ttl) end
+    insert(next_seq(), ARGV[2 + 2 * i], recs[i], expires_at)
+  end
+  return 1
+end
 local d = close_delivery(ARGV[2])
 if d == nil then return 0 end
 if ARGV[1] ~= 'ack' then give_back(d) end
