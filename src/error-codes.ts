@@ -60,6 +60,10 @@ export const ErrorCode = {
   BuildFailed: 'PLEX_ERR_BUILD_FAILED',
   HttpRequestFailed: 'PLEX_ERR_HTTP_REQUEST_FAILED',
   EvalFailed: 'PLEX_ERR_EVAL_FAILED',
+  PipelineNotFound: 'PLEX_ERR_PIPELINE_NOT_FOUND',
+  PipelineExists: 'PLEX_ERR_PIPELINE_EXISTS',
+  PipelineFailed: 'PLEX_ERR_PIPELINE_FAILED',
+  PipelineEnded: 'PLEX_ERR_PIPELINE_ENDED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -456,3 +456,40 @@ export class EvalFailedError extends PlexError {
     super(ErrorCode.EvalFailed, message, options);
   }
 }
+
+/** No pipeline of that name in the caller's tenant and namespace. */
+export class PipelineNotFoundError extends PlexError {
+  constructor(readonly pipeline: string) {
+    super(ErrorCode.PipelineNotFound, `no pipeline ${JSON.stringify(pipeline)}`);
+  }
+}
+
+/** A pipeline of that name already runs in the caller's tenant and namespace. */
+export class PipelineExistsError extends PlexError {
+  constructor(readonly pipeline: string) {
+    super(ErrorCode.PipelineExists, `a pipeline ${JSON.stringify(pipeline)} already runs`);
+  }
+}
+
+/**
+ * A stage gave up: its instances crashed more often than its restart
+ * intensity allows (the supervisor escalated). The pipeline stopped; tuples
+ * it held went back to the space, none was lost. `stage` names the stage.
+ */
+export class PipelineFailedError extends PlexError {
+  constructor(
+    readonly pipeline: string,
+    readonly stage: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCode.PipelineFailed, message, options);
+  }
+}
+
+/** A write to a pipeline after its end of stream (`end()`, `drain()` or `stop()`). */
+export class PipelineEndedError extends PlexError {
+  constructor(readonly pipeline: string) {
+    super(ErrorCode.PipelineEnded, `the pipeline ${JSON.stringify(pipeline)} has ended: it takes no more input`);
+  }
+}

@@ -15,6 +15,7 @@ import { InvalidArgumentError, ModuleNotFoundError } from '../errors.js';
 import { resolveActorRef, resolveModuleRef } from '../runtime/actor-address.js';
 import type { NodeTracing } from '../tracing/node-tracing.js';
 import { ApplicationRegistry } from './application-registry.js';
+import { PipelineRegistry } from '../pipeline/pipeline-registry.js';
 import { ShardGroupStore } from './shard-group-store.js';
 import { TenantQuotas, type TenantQuotaOptions } from './tenant-quotas.js';
 
@@ -58,6 +59,8 @@ export class PlexNode {
   readonly shardGroups: ShardGroupRegistry;
   /** Tenants' shard-group definitions kept under the data directory, restored at start (NodeService). */
   readonly shardGroupStore: ShardGroupStore;
+  /** Dataflow pipelines (docs/pipelines.md) running on this node's spaces and worker pool. */
+  readonly pipelines: PipelineRegistry;
   /** What each tenant holds against its quotas; the runtime asks it before every spawn. */
   readonly quotas: TenantQuotas;
   readonly startedAt = new Date();
@@ -92,6 +95,7 @@ export class PlexNode {
       },
       admission: this.quotas.admission, tracing: this.tracing });
     this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster, node: this.identity });
+    this.pipelines = new PipelineRegistry(this.actors, this.spaces);
     this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas);
     this.shardGroupStore = new ShardGroupStore(this.dataDir);
     this.shardGroups = new ShardGroupRegistry(this.runtime, localShardHost(this.runtime, this.identity.id));
@@ -143,6 +147,8 @@ export class PlexNode {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.shardGroups.deleteAll().catch(() => undefined);
+      // Before the applications: a stage's instances are actors, and the tuples it holds go back to the space first.
+      await this.pipelines.stopAll();
       await this.applications.stopAll();
       await this.actors.close();
       await this.runtime.close();
