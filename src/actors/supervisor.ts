@@ -267,6 +267,13 @@ export class Supervisor {
       await this.options.startWorker(spec, child.ref);
     } else {
       await this.system.spawn(spec.module, { id: child.ref, config: spec.config, trapExits: spec.trapExits, worker: spec.worker, facets: spec.facets });
+      // Killed (or crashed) between its start and now: its exit came while the child was not yet running, so
+      // onActorExit ignored it. Handled here as the exit it was, or the child would stay "running" with no actor.
+      if (!this.system.runtime.has(child.ref)) {
+        child.running = false;
+        if (this.state === 'running') this.enqueue(() => this.childExited(child, false, 'exited while it was being started'));
+        return;
+      }
     }
     child.running = true;
   }
