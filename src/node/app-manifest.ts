@@ -4,6 +4,7 @@ import type { FacetSpec } from '../actors/facet.js';
 import { originOf, type HttpClientPolicy } from '../coord/http-client.js';
 import { resolveWorldName, WORLD_NAMES } from '../runtime/capabilities.js';
 import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } from '../actors/supervisor.js';
+import { readPipelines, type ManifestPipeline } from './manifest-pipelines.js';
 
 /**
  * An application manifest (`app-config.toml`): the supervision tree of a
@@ -46,6 +47,13 @@ import type { ChildSpec, RestartPolicy, SupervisionStrategy, SupervisorSpec } fr
  * module = "cart.wasm"
  * idle_timeout_seconds = 300
  * durable = false
+ *
+ * [[pipeline]]                  # dataflow pipelines (manifest-pipelines.ts, docs/pipelines.md)
+ * name = "words"
+ * [[pipeline.stage]]
+ * name = "split"
+ * module = "split.wasm"
+ * input = '["line", null, null]'
  * ```
  *
  * Durability (journal + checkpoints, src/actors/facets/durability-facet.ts)
@@ -67,6 +75,8 @@ export interface AppManifest {
   readonly worlds: ReadonlyMap<string, ModuleWorld>;
   /** `[http_client]`: the origins the application's actors may call; none when absent. */
   readonly httpClient?: HttpClientPolicy;
+  /** `[[pipeline]]`: dataflow pipelines started with the application. */
+  readonly pipelines: readonly ManifestPipeline[];
 }
 
 /** A world name as the manifest gives it (capabilities.ts, `WORLD_NAMES`): checked against the module at deploy. */
@@ -122,13 +132,15 @@ export function parseManifest(text: string): AppManifest {
   } catch (cause) {
     throw new InvalidManifestError('(toml)', (cause as Error).message);
   }
-  for (const key of Object.keys(doc)) if (!['application', 'supervisor', 'virtual', 'http_client'].includes(key)) throw new InvalidManifestError(key, 'unknown section (expected application, supervisor, virtual, http_client)');
+  for (const key of Object.keys(doc)) if (!['application', 'supervisor', 'virtual', 'http_client', 'pipeline'].includes(key)) throw new InvalidManifestError(key, 'unknown section (expected application, supervisor, virtual, http_client, pipeline)');
   const app = (doc.application ?? {}) as Record<string, unknown>;
   const modules = new Set<string>();
   const ids = new Set<string>();
   const worlds = new Map<string, ModuleWorld>();
-  if (doc.supervisor === undefined) throw new InvalidManifestError('supervisor', 'a manifest needs a [supervisor] section');
-  const supervisor = readSupervisor(doc.supervisor, 'supervisor', modules, ids, worlds);
+  // An application of pipelines alone needs no tree of its own.
+  if (doc.supervisor === undefined && doc.pipeline === undefined) throw new InvalidManifestError('supervisor', 'a manifest needs a [supervisor] section (or a [[pipeline]])');
+  const supervisor = readSupervisor(doc.supervisor ?? {}, 'supervisor', modules, ids, worlds);
+  const pipelines = doc.pipeline === undefined ? [] : readPipelines(doc.pipeline, modules);
   const virtual = asArray(doc.virtual ?? [], 'virtual').map((entry, i) => readVirtual(entry, `virtual[${i}]`, modules, worlds));
   allowKeys(asTable(app, 'application'), 'application', ['name', 'version', 'durable']);
   const durable = app.durable ?? true;
@@ -141,6 +153,7 @@ export function parseManifest(text: string): AppManifest {
     virtual,
     modules: [...modules],
     worlds,
+    pipelines,
     ...(doc.http_client === undefined ? {} : { httpClient: readHttpClient(doc.http_client) }),
   };
 }
@@ -273,27 +286,27 @@ function facets(table: Record<string, unknown>, path: string): { facets: FacetSp
   };
 }
 
-function moduleFile(value: unknown, path: string, modules: Set<string>): string {
+export function moduleFile(value: unknown, path: string, modules: Set<string>): string {
   if (typeof value !== 'string' || !MODULE_FILE.test(value)) throw new InvalidManifestError(path, `must be a .wasm file name of the bundle (no directories), got ${shown(value)}`);
   modules.add(value);
   return value;
 }
 
-function asTable(value: unknown, path: string): Record<string, unknown> {
+export function asTable(value: unknown, path: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidManifestError(path, 'must be a table');
   return value as Record<string, unknown>;
 }
 
-function asArray(value: unknown, path: string): unknown[] {
+export function asArray(value: unknown, path: string): unknown[] {
   if (!Array.isArray(value)) throw new InvalidManifestError(path, 'must be an array');
   return value;
 }
 
-function allowKeys(table: Record<string, unknown>, path: string, allowed: string[]): void {
+export function allowKeys(table: Record<string, unknown>, path: string, allowed: string[]): void {
   for (const key of Object.keys(table)) if (!allowed.includes(key)) throw new InvalidManifestError(`${path}.${key}`, `unknown key (allowed: ${allowed.join(', ')})`);
 }
 
-function integer(value: unknown, path: string, min: number): number {
+export function integer(value: unknown, path: string, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new InvalidManifestError(path, `must be an integer ≥ ${min}, got ${shown(value)}`);
   return value;
 }

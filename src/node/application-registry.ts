@@ -7,6 +7,7 @@ import type { SpawnRegistry } from '../runtime/actor-runtime-types.js';
 import { durabilityFacets, parseManifest, supervisorSpec, type AppManifest, type DurabilityRequest } from './app-manifest.js';
 import type { FacetSpec } from '../actors/facet.js';
 import type { TenantQuotas } from './tenant-quotas.js';
+import type { PipelineRegistry } from '../pipeline/pipeline-registry.js';
 import { snapshotsState, type PreparedModule } from '../runtime/module-table.js';
 import { checkPlacement, type Placement } from '../cluster/placement.js';
 
@@ -66,6 +67,8 @@ interface Deployed {
   tree?: { readonly name: string; readonly spec: SupervisorSpec; readonly prefix: string };
   /** Deployed through this node (a copy kept for its next start), not only installed from the cluster. */
   kept?: boolean;
+  /** A bundle's pipelines, started with its tree: their scope and names. */
+  pipelines?: { readonly scope: { tenant: string; namespace: string }; readonly names: readonly string[] };
   /** A bundle: what it was deployed from (the cluster compares it with its own copy before reinstalling). */
   source?: { readonly manifest: string; readonly files: ReadonlyMap<string, Uint8Array> };
 }
@@ -94,6 +97,8 @@ export class ApplicationRegistry {
     private readonly dataDir: string | null = null,
     /** Module bytes per tenant are checked, and modules deployed under the per-actor memory and table caps. */
     private readonly quotas?: TenantQuotas,
+    /** Where a bundle's `[[pipeline]]`s run (they start with its tree and stop with it). */
+    private readonly pipelines?: PipelineRegistry,
   ) {}
 
   /**
@@ -286,6 +291,25 @@ export class ApplicationRegistry {
         throw error;
       }
     }
+    let pipelines: Deployed['pipelines'];
+    if (supervisor !== undefined && manifest.pipelines.length > 0) {
+      const scope = { tenant, namespace };
+      const started: string[] = [];
+      try {
+        if (this.pipelines === undefined) throw new InvalidManifestError('pipeline', 'this registry runs no pipelines');
+        for (const p of manifest.pipelines) {
+          await this.pipelines.start({ name: p.name, stages: p.stages.map((stage) => ({ ...stage, module: moduleName(stage.module!) })) }, { scope, space: p.space });
+          started.push(p.name);
+        }
+      } catch (error) {
+        for (const name of started) await this.pipelines?.remove(scope, name).catch(() => undefined);
+        await supervisor.stop().catch(() => undefined);
+        for (const kind of virtualKinds) this.system.undefineVirtual(kind);
+        for (const m of deployedNow) runtime.undeploy(m);
+        throw error;
+      }
+      pipelines = { scope, names: started };
+    }
     const bytes = manifest.modules.reduce((sum, file) => sum + files.get(file)!.byteLength, 0);
     const info: ApplicationInfo = {
       tenant,
@@ -302,7 +326,7 @@ export class ApplicationRegistry {
       actors: supervisor === undefined ? [] : supervisor.childInfo().filter((c) => c.kind === 'worker').map((c) => c.ref),
       ...(supervisor === undefined ? { treeElsewhere: true } : {}),
     };
-    this.apps.set(key(tenant, applicationId), { info, supervisor, virtualKinds, tree, kept: options.keep !== false, source: { manifest: manifestText, files: new Map(manifest.modules.map((file) => [file, files.get(file)!] as const)) } });
+    this.apps.set(key(tenant, applicationId), { info, supervisor, virtualKinds, tree, pipelines, kept: options.keep !== false, source: { manifest: manifestText, files: new Map(manifest.modules.map((file) => [file, files.get(file)!] as const)) } });
     if (options.keep === false) {
       // What the next start restores is this node's own deploys; an older copy of its own would start the tree here again.
       if (this.dataDir !== null) rmSync(join(this.dataDir, 'apps', tenant, applicationId), { recursive: true, force: true });
@@ -417,6 +441,8 @@ export class ApplicationRegistry {
     if (deployed === undefined) return false;
     this.apps.delete(key(tenant, applicationId));
     this.system.httpClient.removePolicy(`${tenant}:${applicationId}:`);
+    // Pipelines first: the tuples their stages hold go back to the space before the modules go.
+    for (const name of deployed.pipelines?.names ?? []) await this.pipelines?.remove(deployed.pipelines!.scope, name).catch(() => undefined);
     await deployed.supervisor?.stop().catch(() => undefined);
     for (const kind of deployed.virtualKinds ?? []) this.system.undefineVirtual(kind);
     for (const module of deployed.info.modules) if (module !== keepModule && deployed.info.kind === 'bundle') this.system.runtime.undeploy(module);

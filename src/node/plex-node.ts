@@ -96,7 +96,7 @@ export class PlexNode {
       admission: this.quotas.admission, tracing: this.tracing });
     this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster, node: this.identity });
     this.pipelines = new PipelineRegistry(this.actors, this.spaces);
-    this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas);
+    this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas, this.pipelines);
     this.shardGroupStore = new ShardGroupStore(this.dataDir);
     this.shardGroups = new ShardGroupRegistry(this.runtime, localShardHost(this.runtime, this.identity.id));
   }

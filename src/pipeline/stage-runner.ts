@@ -267,8 +267,7 @@ export class StageRunner {
       try {
         if (attempt > 1) await slot.instance.ready();
         out = await slot.instance.handle(delivery.tuple, { deliveries: delivery.deliveries, attempt });
-      } catch (e) {
-        if (process.env.PDBG) console.log(`[${this.stage.name}] attempt ${attempt} failed on ${slot.instance?.id}: ${(e as Error).message}`);
+      } catch {
         this.metrics.failures++;
         continue;
       }

@@ -13,6 +13,7 @@ import { defineDocRoutes } from './openapi/serve.js';
 import { defineDashboardRoutes } from './dashboard-routes.js';
 import { optionalNumber, optionalString } from './body-fields.js';
 import { defineTupleSpaceRoutes } from './tuple-space-routes.js';
+import { definePipelineRoutes } from './pipeline-routes.js';
 
 export interface HttpGatewayOptions {
   /** Largest JSON body, bytes. Default 1 MiB. */
@@ -262,6 +263,8 @@ export class HttpGateway {
     });
     // Tuple spaces: tuple-space-routes.ts.
     defineTupleSpaceRoutes(this.routeContext(), s);
+    // Dataflow pipelines: pipeline-routes.ts.
+    definePipelineRoutes(this.routeContext(), s);
 
     // Shard groups: /api/v1/shard-groups/{tenant}/{namespace}[/{id}[/{operation}]].
     const sg = '/api/v1/shard-groups/{}/{}';

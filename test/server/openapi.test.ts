@@ -80,6 +80,7 @@ function table(): Call[] {
   const blob = '/api/v1/blobs/acme/prod';
   const sg = '/api/v1/shard-groups/default/default';
   const faas = '/api/v1/actors/default/api/bank-account';
+  const pl = '/api/v1/pipelines/default/default';
   let held = '';
   const hold: Pick<Call, 'then'> = { then: (reply: { deliveryId: string }) => (held = reply.deliveryId) };
   const settle = (outcome: string): Call => ({ ...call('POST', `/api/v1/tuplespace/acme/jobs/deliveries/${outcome}`, 200), json: () => ({ deliveryId: held }) });
@@ -142,6 +143,23 @@ function table(): Call[] {
     post(`${ts}/write-all`, 201, { tuples: [['job', 2], ['job', 3], ['job', 4]] }),
     post(`${ts}/eval`, 201, { tuple: ['evaluated', { $eval: { actor: 'nobody', message: 'ping' } }], timeoutMs: 5000 }),
     post(`${ts}/eval`, 400, { tuple: ['evaluated', { $eval: { module: 'm' } }] }),
+    // A pipeline of the deployed bank-account module: it has no `process` handler, so its one tuple fails and is dead-lettered.
+    post(pl, 201, { name: 'p1', stages: [{ name: 's', module: 'bank-account', input: ['pl', null], maxAttempts: 1 }] }),
+    post(pl, 409, { name: 'p1', stages: [{ name: 's', module: 'bank-account', input: ['pl', null] }] }),
+    post(pl, 400, { name: 'p2', stages: [{ name: 's', module: 'bank-account', input: 'x' }] }),
+    post(pl, 404, { name: 'p3', stages: [{ name: 's', module: 'ghost', input: ['a'] }] }),
+    call('GET', pl, 200),
+    call('GET', `${pl}/p1`, 200),
+    call('GET', `${pl}/ghost`, 404),
+    post(`${pl}/p1/write`, 201, { tuples: [['pl', 1]] }),
+    post(`${pl}/p1/write`, 400, { tuples: [['nomatch']] }),
+    post(`${pl}/p1/scale`, 200, { stage: 's', instances: 2 }),
+    post(`${pl}/p1/scale`, 400, { stage: 'nope', instances: 2 }),
+    post(`${pl}/p1/end`, 202, {}),
+    post(`${pl}/p1/drain`, 200, { timeoutMs: 60_000 }),
+    post(`${pl}/p1/write`, 409, { tuples: [['pl', 2]] }),
+    call('DELETE', `${pl}/p1`, 200),
+    call('DELETE', `${pl}/p1`, 404),
     post(`${ts}/read`, 200, { template: ['job', 1, null, null] }),
     post(`${ts}/read`, 200, { template: ['none'] }),
     post(`${ts}/take`, 200, { template: ['job', 2] }),

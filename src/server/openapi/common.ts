@@ -81,6 +81,7 @@ export const parameters: Doc = {
   namespace: { name: 'namespace', in: 'path', required: true, description: 'The namespace inside the tenant', schema: ref('Name') },
   space: { name: 'space', in: 'path', required: true, description: 'The tuple space’s name (created on first use)', schema: ref('Name') },
   group: { name: 'group', in: 'path', required: true, description: 'The shard group’s id', schema: ref('Name') },
+  pipeline: { name: 'pipeline', in: 'path', required: true, description: 'The pipeline’s name', schema: ref('Name') },
 };
 
 export const pathParam = (name: keyof typeof parameters & string): Doc => ({ $ref: `#/components/parameters/${name}` });

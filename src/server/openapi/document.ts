@@ -12,6 +12,7 @@ import { nodePaths, nodeSchemas } from './node.js';
 import { shardGroupPaths, shardGroupSchemas } from './shard-groups.js';
 import { storagePaths, storageSchemas } from './storage.js';
 import { tupleSpacePaths, tupleSpaceSchemas } from './tuple-space.js';
+import { pipelinePaths, pipelineSchemas } from './pipelines.js';
 
 let cached: string | undefined;
 
@@ -46,14 +47,14 @@ export function openApiDocument(): Doc {
       { name: 'shard groups', description: 'Partitioned actor groups: bulk update, scatter-gather, reduce, barrier, scale' },
       { name: 'dashboard', description: 'The dashboard page and the figures its pages read' },
     ],
-    paths: { ...nodePaths, ...actorPaths, ...faasPaths, ...tupleSpacePaths, ...storagePaths, ...shardGroupPaths, ...dashboardPaths },
+    paths: { ...nodePaths, ...actorPaths, ...faasPaths, ...tupleSpacePaths, ...pipelinePaths, ...storagePaths, ...shardGroupPaths, ...dashboardPaths },
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with a `tenant` claim, or an operator subject’s (docs/node.md#tenants-and-auth); required when the node runs with auth on' },
       },
       parameters,
       responses: errorResponses,
-      schemas: { ...commonSchemas, ...nodeSchemas, ...actorSchemas, ...faasSchemas, ...tupleSpaceSchemas, ...storageSchemas, ...shardGroupSchemas, ...dashboardSchemas },
+      schemas: { ...commonSchemas, ...nodeSchemas, ...actorSchemas, ...faasSchemas, ...tupleSpaceSchemas, ...pipelineSchemas, ...storageSchemas, ...shardGroupSchemas, ...dashboardSchemas },
     },
   };
 }
