@@ -43,14 +43,14 @@ const fromTuple = (tuple: { fields?: ProtoField[] } | undefined | null) => (tupl
 export class GrpcTransport implements Transport {
   private nextId = 1;
   private readonly running = new Map<number, grpc.ClientUnaryCall | grpc.ClientReadableStream<unknown>>();
-  private readonly services: Record<'TupleSpace' | 'Actor' | 'ShardGroup' | 'Node', Service>;
+  private readonly services: Record<'TupleSpace' | 'Actor' | 'ShardGroup' | 'Node' | 'Pipeline', Service>;
   private closed = false;
 
   private constructor(
     address: string,
     private readonly token: string | undefined,
   ) {
-    const definition = protoLoader.loadSync(['tuplespace.proto', 'actor.proto', 'shardgroup.proto', 'node.proto'].map((f) => `plexspaces/v1/${f}`), {
+    const definition = protoLoader.loadSync(['tuplespace.proto', 'actor.proto', 'shardgroup.proto', 'node.proto', 'pipeline.proto'].map((f) => `plexspaces/v1/${f}`), {
       includeDirs: [PROTO_ROOT],
       longs: String,
       enums: String,
@@ -59,7 +59,7 @@ export class GrpcTransport implements Transport {
     });
     const v1 = (grpc.loadPackageDefinition(definition) as unknown as { plexspaces: { v1: Record<string, new (a: string, c: grpc.ChannelCredentials) => Service> } }).plexspaces.v1;
     const credentials = grpc.credentials.createInsecure();
-    this.services = { TupleSpace: new v1.TupleSpace(address, credentials), Actor: new v1.Actor(address, credentials), ShardGroup: new v1.ShardGroup(address, credentials), Node: new v1.Node(address, credentials) };
+    this.services = { TupleSpace: new v1.TupleSpace(address, credentials), Actor: new v1.Actor(address, credentials), ShardGroup: new v1.ShardGroup(address, credentials), Node: new v1.Node(address, credentials), Pipeline: new v1.Pipeline(address, credentials) };
   }
 
   /** `grpc://host:port`; waits until the channel is ready. */
@@ -115,6 +115,7 @@ export class GrpcTransport implements Transport {
     const space = { tenant: scope.tenant, namespace: scope.namespace, space: a.space };
     const actor = { tenant: scope.tenant, namespace: scope.namespace, id: a.actor };
     const group = { tenant: scope.tenant, namespace: scope.namespace, id: a.group };
+    const pipeline = { tenant: scope.tenant, namespace: scope.namespace, name: a.name };
     const ms = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
     const gather = (r: { valueJson?: string; shards?: { shard: number; status: string; latencyMs: number; valueJson?: string; errorCode?: string; errorMessage?: string }[]; satisfied?: boolean }) => ({
       value: r.valueJson ? JSON.parse(r.valueJson) : null,
@@ -190,8 +191,47 @@ export class GrpcTransport implements Transport {
         return gather(await this.unary(id, 'ShardGroup', 'Reduce', { group, messageType: a.type, payloadJson: JSON.stringify(a.payload ?? {}), op: a.op, path: a.path, deadlineMs: ms(a.deadlineMs) }));
       case 'group.scale':
         return this.unary(id, 'ShardGroup', 'Scale', { group, shards: a.shards });
+      case 'pipeline.start': {
+        const spec = a.spec as { name: string; stages: Record<string, unknown>[] };
+        const stages = spec.stages.map((st) => ({ ...st, input: templateOf(st.input), leaseMs: ms(st.leaseMs), timeoutMs: ms(st.timeoutMs), restartWindowMs: ms(st.restartWindowMs) }));
+        return figuresOf(await this.unary(id, 'Pipeline', 'Start', { pipeline: { ...pipeline, name: spec.name }, space: a.space, stages }));
+      }
+      case 'pipeline.list':
+        return { pipelines: ((await this.unary(id, 'Pipeline', 'List', { tenant: scope.tenant, namespace: scope.namespace })).pipelines ?? []).map(figuresOf) };
+      case 'pipeline.figures':
+        return figuresOf(await this.unary(id, 'Pipeline', 'Get', pipeline));
+      case 'pipeline.write':
+        return this.unary(id, 'Pipeline', 'Write', { pipeline, tuples: (a.tuples as unknown[]).map(tupleOf) });
+      case 'pipeline.scale':
+        return figuresOf(await this.unary(id, 'Pipeline', 'Scale', { pipeline, stage: a.stage, instances: a.instances }));
+      case 'pipeline.end':
+        return figuresOf(await this.unary(id, 'Pipeline', 'End', pipeline));
+      case 'pipeline.drain':
+        return figuresOf(await this.unary(id, 'Pipeline', 'Drain', { pipeline, timeoutMs: ms(a.timeoutMs) }));
+      case 'pipeline.remove':
+        return this.unary(id, 'Pipeline', 'Remove', pipeline);
+      case 'pipeline.watch':
+        return new Promise((resolve, reject) => {
+          const stream = this.services.Pipeline.Watch({ pipeline, intervalMs: ms(a.intervalMs) }, this.metadata());
+          this.running.set(id, stream);
+          let events = 0;
+          stream.on('data', (figures: Record<string, unknown>) => {
+            events++;
+            onEvent?.('figures', figuresOf(figures));
+          });
+          stream.on('end', () => resolve({ events }));
+          stream.on('error', (error: grpc.ServiceError) => (error.code === grpc.status.CANCELLED ? resolve({ events }) : reject(new RemoteError('PLEX_ERR_GRPC', error.message))));
+        });
       default:
         throw new RemoteError('PLEX_ERR_USAGE', `${op} is not available over gRPC (use the websocket: ws://…/ws)`);
     }
   }
+}
+
+/** Pipeline figures from their proto form: uint64 counters arrive as strings. */
+function figuresOf(raw: Record<string, unknown>): unknown {
+  const stages = ((raw.stages as Record<string, unknown>[] | undefined) ?? []).map((s) =>
+    Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'string' && k !== 'stage' && k !== 'state' ? Number(v) : v])),
+  );
+  return { ...raw, stages };
 }

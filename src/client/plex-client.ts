@@ -2,6 +2,7 @@ import { Computation, type ActiveTuple } from '../space/linda-eval.js';
 import type { Template, Tuple } from '../tuple/types.js';
 import { templateToWire, tupleFromWire, tupleToWire } from './wire-tuples.js';
 import { WsTransport, type Scope, type Transport } from './ws-transport.js';
+import { RemotePipelines } from './remote-pipelines.js';
 
 export interface ConnectOptions {
   /** A JWT when the node has auth on. */
@@ -223,6 +224,8 @@ export class RemoteShardGroups {
 export class PlexClient {
   readonly actors: RemoteActors;
   readonly shardGroups: RemoteShardGroups;
+  /** Dataflow pipelines of the client's tenant and namespace (docs/pipelines.md). */
+  readonly pipelines: RemotePipelines;
   private readonly scope: Scope;
 
   private constructor(
@@ -232,6 +235,7 @@ export class PlexClient {
     this.scope = { tenant: options.tenant ?? '', namespace: options.namespace ?? 'default' };
     this.actors = new RemoteActors(transport, this.scope);
     this.shardGroups = new RemoteShardGroups(transport, this.scope);
+    this.pipelines = new RemotePipelines(transport, this.scope);
   }
 
   /**

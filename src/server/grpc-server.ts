@@ -8,10 +8,11 @@ import type { Principal } from './auth.js';
 import { tupleJson, type NodeService, type Scope } from './node-service.js';
 import type { Tuple } from '../tuple/types.js';
 import type { TraceCarrier } from '../tracing/node-tracing.js';
+import { pipelineService } from './grpc-pipelines.js';
 
 /** The proto files' root (proto/), next to the package: what other languages generate clients from. */
 export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
-const PROTO_FILES = ['tuplespace.proto', 'actor.proto', 'shardgroup.proto', 'node.proto'].map((f) => `plexspaces/v1/${f}`);
+const PROTO_FILES = ['tuplespace.proto', 'actor.proto', 'shardgroup.proto', 'node.proto', 'pipeline.proto'].map((f) => `plexspaces/v1/${f}`);
 
 /** gRPC status for each error code; the PLEX_ERR_* code itself travels in the `plex-error-code` trailer. */
 const STATUS: Partial<Record<string, grpc.status>> = {
@@ -157,6 +158,16 @@ export class GrpcServer {
     this.server.addService(v1.Application.service, this.application() as unknown as grpc.UntypedServiceImplementation);
     this.server.addService(v1.ShardGroup.service, this.shardGroup() as unknown as grpc.UntypedServiceImplementation);
     this.server.addService(v1.Node.service, this.node() as unknown as grpc.UntypedServiceImplementation);
+    this.server.addService(
+      v1.Pipeline.service,
+      pipelineService({
+        service: this.service,
+        unary: (handler) => this.unary(handler),
+        scopeOf: (principal, ref) => this.scopeOf(principal, ref),
+        principalOf: (metadata) => this.service.gate.principal(authorization(metadata)),
+        failStream,
+      }) as unknown as grpc.UntypedServiceImplementation,
+    );
   }
 
   /** Wraps an async handler: the caller's token is verified first; the result or the error (mapped) goes to the callback. */

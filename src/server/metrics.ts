@@ -1,8 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StageFigures } from '../pipeline/stage-metrics.js';
 import { ErrorCode } from '../errors.js';
 import type { PlexNode } from '../node/plex-node.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from './dead-letters.js';
 import { BoundedLabel, FixedLabel, OTHER } from './metric-labels.js';
+
+/** Pipelines whose stages get /metrics series (the rest are left out: a tenant could otherwise grow the registry without bound). */
+const MAX_PIPELINE_SERIES = 64;
 
 export interface NodeMetricsOptions {
   /**
@@ -109,6 +113,43 @@ export class NodeMetrics {
       registers: [this.registry],
       collect() {
         for (const stats of node.runtime.workerStats()) this.set({ worker: String(stats.worker) }, stats.queued);
+      },
+    });
+    // Dataflow pipelines: one series per stage (of at most MAX_PIPELINE_SERIES pipelines), from its live figures.
+    const stages = () =>
+      node.pipelines
+        .entries()
+        .slice(0, MAX_PIPELINE_SERIES)
+        .flatMap(([key, pipeline]) => {
+          const [tenant, namespace, name] = key.includes('/') ? key.split('/') : ['', '', key];
+          return pipeline.figures().stages.map((figures) => ({ labels: { tenant, namespace, pipeline: name, stage: figures.stage }, figures }));
+        });
+    const stageGauge = (name: string, help: string, value: (f: StageFigures) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['tenant', 'namespace', 'pipeline', 'stage'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const { labels, figures } of stages()) this.set(labels, value(figures));
+        },
+      });
+    stageGauge('plexspaces_pipeline_stage_backlog', 'Tuples waiting for a pipeline stage in its space plus those it holds.', (f) => f.backlog);
+    stageGauge('plexspaces_pipeline_stage_in_flight', 'Tuples a pipeline stage holds (taken, not yet acked).', (f) => f.inFlight);
+    stageGauge('plexspaces_pipeline_stage_instances', 'Instances a pipeline stage runs.', (f) => f.instances);
+    stageGauge('plexspaces_pipeline_stage_in_per_second', 'Tuples a pipeline stage took per second, over the last 5 s.', (f) => f.inPerSecond);
+    stageGauge('plexspaces_pipeline_stage_out_per_second', 'Tuples a pipeline stage wrote per second, over the last 5 s.', (f) => f.outPerSecond);
+    stageGauge('plexspaces_pipeline_stage_latency_p50_ms', 'Take-to-ack latency of a pipeline stage, median of its last 1024 tuples, ms.', (f) => f.latencyP50Ms);
+    stageGauge('plexspaces_pipeline_stage_latency_p99_ms', 'Take-to-ack latency of a pipeline stage, 99th percentile of its last 1024 tuples, ms.', (f) => f.latencyP99Ms);
+    new Gauge({
+      name: 'plexspaces_pipeline_stage_tuples',
+      help: 'Totals of a pipeline stage since it started, by kind: taken, done (acked with its outputs), written, failures, returned (to the space), restarts.',
+      labelNames: ['tenant', 'namespace', 'pipeline', 'stage', 'kind'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { labels, figures } of stages()) for (const kind of ['taken', 'done', 'written', 'failures', 'returned', 'restarts'] as const) this.set({ ...labels, kind }, figures[kind]);
       },
     });
     new Gauge({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { drainWithin, pipelineSpecFromJson, tuplesFromJson, watchFigures } from './pipeline-calls.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Packr } from 'msgpackr';
@@ -57,6 +58,7 @@ export const WS_OPS: ReadonlySet<string> = new Set([
   'group.create', 'group.list', 'group.delete', 'group.bulkUpdate', 'group.reduce', 'group.barrier', 'group.scale', 'group.scatterGather',
   'job.nbody',
   'dashboard.subscribe',
+  'pipeline.start', 'pipeline.list', 'pipeline.figures', 'pipeline.write', 'pipeline.scale', 'pipeline.end', 'pipeline.drain', 'pipeline.remove', 'pipeline.watch',
 ]);
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint' });
@@ -337,6 +339,41 @@ export class WsEndpoint {
             this.send(ws, { id: request.id, event: 'progress', data: { step, steps: total, energy } });
           },
         }), { kind: 'nbody', params: { bodies, steps, workers }, signal });
+      }
+      case 'pipeline.start':
+        return (await s.node.pipelines.start(pipelineSpecFromJson(a.spec as Record<string, unknown>), { scope, space: a.space as string | undefined })).figures();
+      case 'pipeline.list':
+        return { pipelines: s.node.pipelines.list(scope) };
+      case 'pipeline.figures':
+        return s.node.pipelines.get(scope, a.name as string).figures();
+      case 'pipeline.write': {
+        const tuples = tuplesFromJson(a.tuples);
+        await s.node.pipelines.get(scope, a.name as string).writeAll(tuples);
+        return { written: tuples.length };
+      }
+      case 'pipeline.scale': {
+        const pipeline = s.node.pipelines.get(scope, a.name as string);
+        pipeline.scale(a.stage as string, a.instances as number);
+        return pipeline.figures();
+      }
+      case 'pipeline.end': {
+        const pipeline = s.node.pipelines.get(scope, a.name as string);
+        pipeline.end();
+        return pipeline.figures();
+      }
+      case 'pipeline.drain': {
+        const pipeline = s.node.pipelines.get(scope, a.name as string);
+        await drainWithin(pipeline, a.timeoutMs as number | undefined, signal);
+        return pipeline.figures();
+      }
+      case 'pipeline.remove':
+        await s.node.pipelines.remove(scope, a.name as string);
+        return { removed: a.name };
+      case 'pipeline.watch': {
+        // Live per-stage figures as 'figures' events until cancelled or the pipeline ends (the reply: its last figures).
+        const pipeline = s.node.pipelines.get(scope, a.name as string);
+        const events = await watchFigures(pipeline, a.intervalMs, signal, (figures) => this.send(ws, { id: request.id, event: 'figures', data: figures }));
+        return { events, ...pipeline.figures() };
       }
       case 'dashboard.subscribe':
         // The dashboard's live pages: 'snapshot' events (the JSON of GET /api/v1/dashboard/{page}) every intervalMs until cancelled.

@@ -1,0 +1,96 @@
+import { InvalidArgumentError, shown } from '../errors.js';
+import type { Pipeline, PipelineFigures } from '../pipeline/pipeline.js';
+import type { PipelineSpec, StageSpec } from '../pipeline/pipeline-spec.js';
+import { fromJsonValue } from '../tuple/json.js';
+import type { Template, Tuple } from '../tuple/types.js';
+import { MAX_REMOTE_WAIT_MS } from './space-calls.js';
+
+/**
+ * What the remote surfaces (HTTP, the websocket, gRPC) share about
+ * pipelines: specs and tuples from their JSON form, drain with a bounded
+ * wait, and the live figures stream.
+ */
+
+const STAGE_FIELDS = ['name', 'module', 'input', 'message', 'instances', 'maxBacklog', 'key', 'leaseMs', 'timeoutMs', 'maxAttempts', 'maxRestarts', 'restartWindowMs'];
+
+/** A pipeline from a JSON body: module stages only (a remote caller names deployed modules), templates in their JSON form. */
+export function pipelineSpecFromJson(body: Record<string, unknown>): PipelineSpec {
+  const extra = Object.keys(body).find((k) => !['name', 'space', 'stages'].includes(k));
+  if (extra !== undefined) throw new InvalidArgumentError(`unknown field ${shown(extra)} (a pipeline has name, space, stages)`);
+  if (!Array.isArray(body.stages)) throw new InvalidArgumentError('stages must be a JSON array');
+  const stages = body.stages.map((raw, i): StageSpec => {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidArgumentError(`stages[${i}] must be an object`);
+    const stage = Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null));
+    const unknown = Object.keys(stage).find((k) => !STAGE_FIELDS.includes(k));
+    if (unknown !== undefined) throw new InvalidArgumentError(`stages[${i}]: unknown field ${shown(unknown)} (remote stages name a deployed module)`);
+    if (typeof stage.module !== 'string') throw new InvalidArgumentError(`stages[${i}].module must name a deployed module`);
+    if (!Array.isArray(stage.input)) throw new InvalidArgumentError(`stages[${i}].input must be a template, a JSON array (null is the wildcard)`);
+    return { ...(stage as unknown as StageSpec), input: fromJsonValue(stage.input) as Template };
+  });
+  return { name: body.name as string, stages };
+}
+
+/** Input tuples from their JSON form. */
+export function tuplesFromJson(value: unknown): Tuple[] {
+  if (!Array.isArray(value)) throw new InvalidArgumentError('tuples must be a JSON array of tuples');
+  return value.map((t, i) => {
+    if (!Array.isArray(t)) throw new InvalidArgumentError(`tuples[${i}] must be a JSON array, got ${shown(t)}`);
+    return fromJsonValue(t) as Tuple;
+  });
+}
+
+/** Ends the input and waits for the pipeline to finish, at most `timeoutMs` (capped at 5 min): true when it did. */
+export async function drainWithin(pipeline: Pipeline, timeoutMs: number | undefined, signal?: AbortSignal): Promise<boolean> {
+  const wait = Math.min(timeoutMs ?? MAX_REMOTE_WAIT_MS, MAX_REMOTE_WAIT_MS);
+  pipeline.end();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      // A failed pipeline has ended too: the figures say how.
+      pipeline.finished.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), wait);
+        onAbort = () => resolve(false);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Sends the figures every `intervalMs` (default 1000, at least 100) while
+ * the pipeline runs, until `signal` aborts; resolves with how many were sent
+ * (the caller replies with the final figures).
+ */
+export async function watchFigures(pipeline: Pipeline, intervalMs: unknown, signal: AbortSignal, send: (figures: PipelineFigures) => void): Promise<number> {
+  const every = Math.max(100, typeof intervalMs === 'number' && Number.isFinite(intervalMs) ? intervalMs : 1000);
+  let sent = 0;
+  const ended = pipeline.finished.then(
+    () => undefined,
+    () => undefined,
+  );
+  while (!signal.aborted && (pipeline.status === 'running' || pipeline.status === 'draining')) {
+    send(pipeline.figures());
+    sent++;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    await Promise.race([
+      ended,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, every);
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
+  return sent;
+}
