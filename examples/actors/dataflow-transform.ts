@@ -1,8 +1,9 @@
 /**
- * The transform stage of notebooks/1-tuplespace-dataflow.ipynb: takes
- * `["raw", i, sentence]` tuples from its tenant's space and writes
- * `["clean", i, wordCount]` ones. It knows nothing of the producer or the
- * aggregator: the tuple patterns are the whole contract.
+ * The transform stage of notebooks/1-tuplespace-dataflow.ipynb, as a
+ * pipeline stage (docs/pipelines.md): each `["raw", i, sentence]` tuple the
+ * pipeline hands it becomes `["clean", i, wordCount]`. It knows nothing of
+ * the producer or the aggregator, nor of the take, the ack or the write:
+ * the pipeline does those, exactly once.
  *
  *   npx plexspaces build examples/actors/dataflow-transform.ts -o transform.wasm
  */
@@ -17,15 +18,15 @@ export default class DataflowTransform extends PlexSpacesActor<Stage> {
     return { handled: 0 };
   }
 
-  /** Transforms up to `max` raw tuples (fewer if the space runs dry); answers how many, and the total so far. */
-  onRun({ max = 500 }: { max?: number }) {
-    let took = 0;
-    for (; took < max; took++) {
-      const raw = this.host.tsTake<[string, number, string]>(['raw', null, null]);
-      if (raw === null) break;
-      this.host.tsWrite(['clean', raw[1], raw[2].split(' ').length]);
-    }
-    this.state.handled += took;
-    return { took, handled: this.state.handled };
+  /** One raw tuple in, one clean tuple out. */
+  onProcess({ tuple }: { tuple: [string, number, string] }) {
+    const [, i, sentence] = tuple;
+    this.state.handled++;
+    return { out: [['clean', i, sentence.split(' ').length]] };
+  }
+
+  /** How many this instance handled (it restarts from 0 if it crashed). */
+  onHandled() {
+    return { handled: this.state.handled };
   }
 }
