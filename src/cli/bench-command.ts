@@ -7,6 +7,7 @@ import { runKernelsSuite } from '../bench/kernels-suite.js';
 import { runOtpSuite } from '../bench/otp-suite.js';
 import { runPolyglotSuite } from '../bench/polyglot-suite.js';
 import { runWorldsSuite } from '../bench/worlds-suite.js';
+import { runPipelineSuite } from '../bench/pipeline-suite.js';
 import { runRemoteSuite } from '../bench/remote-suite.js';
 import { runShardSuite } from '../bench/shard-suite.js';
 import { runTuplespaceSuite, type SuiteOptions } from '../bench/tuplespace-suite.js';
@@ -23,6 +24,7 @@ const SUITES: Record<string, (options: SuiteOptions) => Promise<BenchReport>> = 
   cluster: runClusterSuite,
   polyglot: runPolyglotSuite,
   worlds: runWorldsSuite,
+  pipeline: runPipelineSuite,
 };
 
 const HELP = `usage: plexspaces bench <suite|all> [options]

@@ -9,7 +9,7 @@ import type { ResolvedStage, StageFunction } from './pipeline-spec.js';
 export interface StageInstance {
   readonly id: string;
   /** The tuples to write for `tuple`; rejects when this attempt failed (a crash, a timeout, a throw, a bad reply). */
-  handle(tuple: Tuple, context: { deliveries: number; attempt: number }): Promise<readonly Tuple[]>;
+  handle(tuple: Tuple, context: { deliveries: number; attempt: number }): readonly Tuple[] | Promise<readonly Tuple[]>;
   /** Resolves once the instance can take the next attempt (a crashed one has been restarted); rejects if it never will. */
   ready(): Promise<void>;
   stop(): Promise<void>;
@@ -76,10 +76,18 @@ export function stageReply(reply: Uint8Array, where: string): Tuple[] {
 export function functionInstance(stage: ResolvedStage, ordinal: number, handler: StageFunction): StageInstance {
   return {
     id: `${stage.name}.${ordinal}`,
-    handle: async (tuple, context) => {
-      const out = await handler(tuple, { ...context, instance: ordinal });
-      if (!Array.isArray(out)) throw new StageReplyError(ErrorCode.BadReply, `stage ${stage.name}: the handler must return an array of tuples, got ${shown(out)}`);
-      return out;
+    handle: (tuple, context) => {
+      const check = (out: readonly Tuple[]) => {
+        if (!Array.isArray(out)) throw new StageReplyError(ErrorCode.BadReply, `stage ${stage.name}: the handler must return an array of tuples, got ${shown(out)}`);
+        return out;
+      };
+      try {
+        const out = handler(tuple, { deliveries: context.deliveries, attempt: context.attempt, instance: ordinal });
+        // A synchronous handler's result goes back without an extra promise: this runs once per tuple.
+        return out instanceof Promise ? out.then(check) : check(out);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     ready: () => Promise.resolve(),
     stop: () => Promise.resolve(),

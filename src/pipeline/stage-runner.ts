@@ -192,7 +192,9 @@ export class StageRunner {
       const signal = this.abortTake.signal;
       let delivery: Delivery | null;
       try {
-        delivery = await this.context.space.take(this.stage.input, { ack: true, leaseMs: this.stage.leaseMs, holder: this.context.holder, signal });
+        const options = { ack: true as const, leaseMs: this.stage.leaseMs, holder: this.context.holder };
+        // A match now needs no waiter (no abort listener, no registration): the common case under load.
+        delivery = (await this.context.space.tryTake(this.stage.input, options)) ?? (await this.context.space.take(this.stage.input, { ack: true, leaseMs: options.leaseMs, holder: options.holder, signal }));
       } catch (error) {
         if ((error as Error).name === 'AbortError' || signal.aborted) continue;
         if (this.state !== 'running') return;
@@ -219,27 +221,41 @@ export class StageRunner {
       this.applyScale(this.rescaleTo);
       this.rescaleTo = undefined;
     }
-    const active = this.slots.filter((s) => !s.retiring && s.instance !== undefined);
-    if (active.length === 0) return false;
     // What this stage holds will be written downstream too: counted against the next stage's bound, so a
     // one-to-one stage never passes it (a stage that writes several tuples per input can, by its fan-out).
     const downstream = this.context.downstream();
     if (downstream !== undefined && downstream.state === 'running' && downstream.backlog + this.inFlight >= downstream.stage.maxBacklog) return false;
-    const load = (s: Slot) => s.queue.length + (s.busy ? 1 : 0);
-    if (this.stage.key !== undefined) return active.reduce((sum, s) => sum + load(s), 0) < active.length * PER_INSTANCE;
-    return active.some((s) => load(s) < PER_INSTANCE);
+    // Plain loops, no arrays: this runs once per tuple.
+    let active = 0;
+    let load = 0;
+    let roomy = false;
+    for (const s of this.slots) {
+      if (s.retiring || s.instance === undefined) continue;
+      active++;
+      const l = s.queue.length + (s.busy ? 1 : 0);
+      load += l;
+      if (l < PER_INSTANCE) roomy = true;
+    }
+    if (active === 0) return false;
+    return this.stage.key !== undefined ? load < active * PER_INSTANCE : roomy;
   }
 
   private assign(work: Work): void {
-    const active = this.slots.filter((s) => !s.retiring && s.instance !== undefined);
-    let slot: Slot;
+    let slot: Slot | undefined;
     if (this.stage.key !== undefined) {
+      const active = this.slots.filter((s) => !s.retiring && s.instance !== undefined);
       slot = active[hashOf(indexKey(work.delivery.tuple[this.stage.key])) % active.length];
     } else {
-      slot = active.reduce((best, s) => (s.queue.length + (s.busy ? 1 : 0) < best.queue.length + (best.busy ? 1 : 0) ? s : best));
+      // The least loaded instance (canTake made sure one has room).
+      let least = Infinity;
+      for (const s of this.slots) {
+        if (s.retiring || s.instance === undefined) continue;
+        const l = s.queue.length + (s.busy ? 1 : 0);
+        if (l < least) [slot, least] = [s, l];
+      }
     }
-    slot.queue.push(work);
-    if (!slot.busy) void this.pump(slot);
+    slot!.queue.push(work);
+    if (!slot!.busy) void this.pump(slot!);
   }
 
   private async pump(slot: Slot): Promise<void> {

@@ -15,6 +15,7 @@ const STAGE_FIELDS = ['name', 'module', 'input', 'message', 'instances', 'maxBac
 
 /** A pipeline from a JSON body: module stages only (a remote caller names deployed modules), templates in their JSON form. */
 export function pipelineSpecFromJson(body: Record<string, unknown>): PipelineSpec {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError(`a pipeline spec must be a JSON object {name, space?, stages}, got ${shown(body)}`);
   const extra = Object.keys(body).find((k) => !['name', 'space', 'stages'].includes(k));
   if (extra !== undefined) throw new InvalidArgumentError(`unknown field ${shown(extra)} (a pipeline has name, space, stages)`);
   if (!Array.isArray(body.stages)) throw new InvalidArgumentError('stages must be a JSON array');
