@@ -6,6 +6,7 @@ import { api, el, formatBytes, formatSeconds, live, sortableTable } from './app.
 import { actorPage, actorsPage } from './actor-pages.js';
 import { spacesPage } from './space-pages.js';
 import { coordinationPage, jobsPage } from './coordination-pages.js';
+import { pipelinesPage } from './pipeline-pages.js';
 
 const SURFACES = ['http', 'ws', 'grpc'];
 const COLORS = { http: '#2f6fde', ws: '#e07b00', grpc: '#1e8e3e' };
@@ -198,5 +199,6 @@ export const PAGES = {
   'shard-groups': shardGroupsPage,
   coordination: coordinationPage,
   jobs: jobsPage,
+  pipelines: pipelinesPage,
   benchmarks: benchmarksPage,
 };

@@ -238,6 +238,19 @@ export class DashboardData {
     return rows.sort((a, b) => compare(`${a.tenant}/${a.namespace}/${a.space}`, `${b.tenant}/${b.namespace}/${b.space}`));
   }
 
+  /** The pipelines `principal` may see, with each stage's live figures (src/pipeline/). */
+  pipelines(principal: Principal) {
+    const visible = this.visibility(principal);
+    return this.service.node.pipelines
+      .entries()
+      .map(([key, pipeline]) => {
+        const [tenant, namespace] = key.split('/');
+        return { tenant, namespace, ...pipeline.figures() };
+      })
+      .filter((p) => p.namespace !== undefined && visible(p.tenant, p.namespace))
+      .sort((a, b) => compare(`${a.tenant}/${a.namespace}/${a.name}`, `${b.tenant}/${b.namespace}/${b.name}`));
+  }
+
   /** Running jobs `principal` may see, with their progress (job-registry.ts). */
   jobs(principal: Principal) {
     return this.service.jobs.list(principal);

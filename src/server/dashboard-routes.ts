@@ -33,6 +33,7 @@ const ASSETS: Readonly<Record<string, { readonly path: () => string; readonly ty
   'actor-pages.js': { path: () => join(ownDir(), 'actor-pages.js'), type: JS },
   'space-pages.js': { path: () => join(ownDir(), 'space-pages.js'), type: JS },
   'coordination-pages.js': { path: () => join(ownDir(), 'coordination-pages.js'), type: JS },
+  'pipeline-pages.js': { path: () => join(ownDir(), 'pipeline-pages.js'), type: JS },
   'dashboard.css': { path: () => join(ownDir(), 'dashboard.css'), type: CSS },
   'uplot.js': { path: () => join(packageDir('uplot'), 'dist/uPlot.iife.min.js'), type: JS },
   'uplot.css': { path: () => join(packageDir('uplot'), 'dist/uPlot.min.css'), type: CSS },
@@ -90,6 +91,7 @@ export function defineDashboardRoutes(route: Route, data: DashboardData): void {
   get('/spaces', async (principal) => ({ spaces: await data.spaces(principal) }));
   get('/shard-groups', (principal) => ({ groups: data.shardGroups(principal) }));
   get('/jobs', (principal) => ({ jobs: data.jobs(principal) }));
+  get('/pipelines', (principal) => ({ pipelines: data.pipelines(principal) }));
   route('POST', `${api}/jobs/{}/cancel`, async (_, [id], __, principal) => ({ body: { cancelled: data.cancelJob(principal, id) } }));
   get('/coordination/{}/{}', (principal, [tenant, namespace], url) => data.coordination(principal, tenant, namespace, url.searchParams.get('lock') || undefined));
   // Committed results of the project's own runs: no tenant's data, but behind a token like the rest of the API.

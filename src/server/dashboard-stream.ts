@@ -3,7 +3,7 @@ import type { Principal } from './auth.js';
 import type { DashboardData } from './dashboard-data.js';
 
 /** What `dashboard.subscribe` can stream: each is the JSON of the matching GET /api/v1/dashboard/… route. */
-export const DASHBOARD_PAGES = ['overview', 'actors', 'spaces', 'shard-groups', 'jobs', 'coordination'] as const;
+export const DASHBOARD_PAGES = ['overview', 'actors', 'spaces', 'shard-groups', 'jobs', 'coordination', 'pipelines'] as const;
 export type DashboardPage = (typeof DASHBOARD_PAGES)[number];
 
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 1000;
@@ -26,6 +26,8 @@ export async function snapshot(data: DashboardData, principal: Principal, page: 
       return { groups: data.shardGroups(principal) };
     case 'jobs':
       return { jobs: data.jobs(principal) };
+    case 'pipelines':
+      return { pipelines: data.pipelines(principal) };
     case 'coordination':
       return data.coordination(principal, String(args.tenant ?? principal.tenant), String(args.namespace ?? 'default'));
   }

@@ -149,6 +149,7 @@ describe('every page in a real browser, auth off', () => {
       ['benchmarks', '[data-testid="suite"]'],
       ['coordination/default/default', '[data-testid="kv-keys"]'],
       ['jobs', '[data-testid="jobs"]'],
+      ['pipelines', '[data-testid="no-pipelines"]'],
     ] as const) {
       await openPage(page, open, hash);
       await page.waitForSelector(ready);
@@ -246,6 +247,27 @@ describe('every page in a real browser, auth off', () => {
     await expect.poll(() => page.textContent('[data-testid="lock-result"]')).toBe('leader: free');
     expect(errors()).toEqual([]);
     await page.close();
+  });
+
+  it('shows each pipeline stage’s live figures, as the API reports them', async () => {
+    // The counter answers "get" with a bare number, not {"out": [...]}: every attempt fails, and the page must show it.
+    await api(open, '/api/v1/pipelines/default/default', { body: { name: 'dash', space: 'dash', stages: [{ name: 'count', module: 'counter', input: ['job', null], message: 'get', maxAttempts: 1, instances: 2 }] } });
+    try {
+      const { page, errors } = await watchedPage(browser);
+      await openPage(page, open, 'pipelines');
+      const row = '[data-testid="pipeline-default/default/dash"] tr[data-row="count"]';
+      await page.waitForSelector(row);
+      expect(await page.textContent(`${row} td[data-col="instances"]`)).toBe('2');
+      await api(open, '/api/v1/pipelines/default/default/dash/write', { body: { tuples: [['job', 1], ['job', 2]] } });
+      type Figures = { stages: { failures: number }[] };
+      await expect.poll(async () => (await api<Figures>(open, '/api/v1/pipelines/default/default/dash')).stages[0].failures, { timeout: 20_000 }).toBe(10); // 2 tuples × 5 deliveries × 1 attempt
+      await expect.poll(() => page.textContent(`${row} td[data-col="failures"]`), { timeout: 10_000 }).toBe('10');
+      await screenshot(page, 'pipelines');
+      expect(errors()).toEqual([]);
+      await page.close();
+    } finally {
+      await api(open, '/api/v1/pipelines/default/default/dash', { method: 'DELETE' });
+    }
   });
 
   it('lists a running job with its progress and cancels it from the page', async () => {

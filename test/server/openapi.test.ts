@@ -102,6 +102,7 @@ function table(): Call[] {
     call('GET', '/api/v1/dashboard/overview', 200),
     call('GET', '/api/v1/dashboard/overview?history=false', 200),
     call('GET', '/api/v1/dashboard/benchmarks', 200),
+    call('GET', '/api/v1/dashboard/pipelines', 200),
     { method: 'POST', path: '/api/v1/applications/deploy', body: deployForm('bank-account', 'bank-account', bank), status: 201 },
     { method: 'POST', path: '/api/v1/applications/deploy', body: deployForm('kv', 'kv-shard', kvShard), status: 201 },
     { method: 'POST', path: '/api/v1/applications/deploy', body: deployForm('broken', 'broken', new TextEncoder().encode('not wasm')), status: 400 },
