@@ -191,6 +191,8 @@ export class Pipeline {
     if (this.failure !== undefined || this.state === 'stopped' || this.state === 'finished') return;
     this.failure = new PipelineFailedError(this.name, stage.stage.name, `pipeline ${this.name}: stage ${stage.stage.name} gave up: ${error.message}`, { cause: error });
     this.state = 'failed';
+    // The stage that gave up shows as failed; the others as stopped.
+    await stage.stop('failed');
     await this.stop();
   }
 

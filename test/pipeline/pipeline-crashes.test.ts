@@ -73,6 +73,21 @@ describe('pipelines of module stages', () => {
     }
   }, 180_000);
 
+  it('an instance that crashes past its restart intensity fails the pipeline, naming the stage; its tuples go back to the space', async () => {
+    const pipeline = await node.pipelines.start({ name: 'fragile', stages: [{ name: 's1', input: ['s1', null, null, null], module: 'stage', maxRestarts: 0 }] }, { scope, space: 'fragile' });
+    await pipeline.write(['s1', 1, 1, 0b10]); // runs away on its first attempt: the watchdog kills the instance
+    await pipeline.write(['s1', 2, 2, 0]);
+    await expect(pipeline.drain()).rejects.toMatchObject({ code: 'PLEX_ERR_PIPELINE_FAILED', stage: 's1' });
+    const figures = pipeline.figures();
+    expect(figures.state).toBe('failed');
+    expect(figures.error).toMatchObject({ code: 'PLEX_ERR_PIPELINE_FAILED', stage: 's1' });
+    expect(figures.stages[0].state).toBe('failed');
+    // Nothing lost: what the stage held or had not taken yet is in the space (the first tuple one delivery older).
+    const space = node.spaces.open({ ...scope, name: 'fragile' });
+    expect((await space.readAll(['s1', null, null, null])).map((t) => t[1]).sort()).toEqual([1, 2]);
+    await expect(pipeline.write(['s1', 3, 3, 0])).rejects.toMatchObject({ code: 'PLEX_ERR_PIPELINE_FAILED' });
+  }, 60_000);
+
   it('a stage whose handler answers garbage fails its attempts; its tuples end in the dead letters and the pipeline still drains', async () => {
     const pipeline = await node.pipelines.start({ name: 'garbage', stages: [{ name: 'g', input: ['g', null], module: 'stage', message: 'garbage', maxAttempts: 1 }] }, { scope, space: 'garbage' });
     await pipeline.write(['g', 1]);
