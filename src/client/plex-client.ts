@@ -3,6 +3,7 @@ import type { Template, Tuple } from '../tuple/types.js';
 import { templateToWire, tupleFromWire, tupleToWire } from './wire-tuples.js';
 import { WsTransport, type Scope, type Transport } from './ws-transport.js';
 import { RemotePipelines } from './remote-pipelines.js';
+import { eventStream } from './event-stream.js';
 
 export interface ConnectOptions {
   /** A JWT when the node has auth on. */
@@ -109,46 +110,10 @@ export class RemoteSpace {
 
   /** Events for `template` until the iterator is returned (a `for await` that breaks) or the client closes. */
   watch(template: Template): AsyncIterableIterator<RemoteWatchEvent> {
-    const queue: RemoteWatchEvent[] = [];
-    let wake: (() => void) | undefined;
-    let ended = false;
-    let failure: Error | undefined;
-    const { id, done } = this.transport.request('ts.watch', this.scope, { space: this.name, template: templateToWire(template) }, (event, data) => {
+    return eventStream(this.transport, 'ts.watch', this.scope, { space: this.name, template: templateToWire(template) }, (event, data) => {
       const d = data as { tuple?: unknown; dropped?: number };
-      queue.push(event === 'overflow' ? { type: 'overflow', dropped: d.dropped ?? 0 } : { type: event as 'write', tuple: tupleFromWire(d.tuple)! });
-      wake?.();
+      return event === 'overflow' ? { type: 'overflow', dropped: d.dropped ?? 0 } : { type: event as 'write', tuple: tupleFromWire(d.tuple)! };
     });
-    done.then(
-      () => {
-        ended = true;
-        wake?.();
-      },
-      (error: Error) => {
-        failure = error;
-        ended = true;
-        wake?.();
-      },
-    );
-    const transport = this.transport;
-    return {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-      async next(): Promise<IteratorResult<RemoteWatchEvent>> {
-        for (;;) {
-          if (queue.length > 0) return { value: queue.shift()!, done: false };
-          if (failure !== undefined) throw failure;
-          if (ended) return { value: undefined, done: true };
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      },
-      async return(): Promise<IteratorResult<RemoteWatchEvent>> {
-        if (!ended) transport.cancel(id);
-        ended = true;
-        return { value: undefined, done: true };
-      },
-    };
   }
 
   private async blocking(op: string, template: Template, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<Tuple | null> {

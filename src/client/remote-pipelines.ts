@@ -1,23 +1,12 @@
 import type { PipelineFigures } from '../pipeline/pipeline.js';
-import type { Template, Tuple } from '../tuple/types.js';
+import type { StageSpec } from '../pipeline/pipeline-spec.js';
+import type { Tuple } from '../tuple/types.js';
 import { templateToWire, tupleToWire } from './wire-tuples.js';
 import type { Scope, Transport } from './ws-transport.js';
+import { eventStream } from './event-stream.js';
 
-/** A stage of a remote pipeline: a deployed module of the tenant (docs/pipelines.md has every option). */
-export interface RemoteStageSpec {
-  readonly name: string;
-  readonly module: string;
-  readonly input: Template;
-  readonly message?: string;
-  readonly instances?: number;
-  readonly maxBacklog?: number;
-  readonly key?: number;
-  readonly leaseMs?: number;
-  readonly timeoutMs?: number;
-  readonly maxAttempts?: number;
-  readonly maxRestarts?: number;
-  readonly restartWindowMs?: number;
-}
+/** A stage of a remote pipeline: a deployed module of the tenant, with the TS API's options (docs/pipelines.md). */
+export type RemoteStageSpec = Omit<StageSpec, 'module' | 'handler'> & { readonly module: string };
 
 export interface RemotePipelineSpec {
   readonly name: string;
@@ -89,44 +78,6 @@ export class RemotePipeline {
 
   /** The live figures every `intervalMs` (default 1000) until the pipeline ends or the iterator is returned. */
   watch(options: { intervalMs?: number } = {}): AsyncIterableIterator<PipelineFigures> {
-    const queue: PipelineFigures[] = [];
-    let wake: (() => void) | undefined;
-    let ended = false;
-    let failure: Error | undefined;
-    const { id, done } = this.transport.request('pipeline.watch', this.scope, { name: this.name, intervalMs: options.intervalMs }, (_event, data) => {
-      queue.push(data as PipelineFigures);
-      wake?.();
-    });
-    done.then(
-      () => {
-        ended = true;
-        wake?.();
-      },
-      (error: Error) => {
-        failure = error;
-        ended = true;
-        wake?.();
-      },
-    );
-    const transport = this.transport;
-    return {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-      async next(): Promise<IteratorResult<PipelineFigures>> {
-        for (;;) {
-          if (queue.length > 0) return { value: queue.shift()!, done: false };
-          if (failure !== undefined) throw failure;
-          if (ended) return { value: undefined, done: true };
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      },
-      async return(): Promise<IteratorResult<PipelineFigures>> {
-        if (!ended) transport.cancel(id);
-        ended = true;
-        return { value: undefined, done: true };
-      },
-    };
+    return eventStream(this.transport, 'pipeline.watch', this.scope, { name: this.name, intervalMs: options.intervalMs }, (_event, data) => data as PipelineFigures);
   }
 }

@@ -85,7 +85,8 @@ export interface ResolvedStage {
 export const MAX_STAGES = 64;
 export const MAX_INSTANCES = 256;
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
-const STAGE_KEYS = ['name', 'input', 'module', 'handler', 'message', 'instances', 'maxBacklog', 'key', 'leaseMs', 'timeoutMs', 'maxAttempts', 'maxRestarts', 'restartWindowMs'];
+/** Every field of a `StageSpec`. */
+export const STAGE_KEYS: readonly string[] = ['name', 'input', 'module', 'handler', 'message', 'instances', 'maxBacklog', 'key', 'leaseMs', 'timeoutMs', 'maxAttempts', 'maxRestarts', 'restartWindowMs'];
 
 /** Checks a whole spec before anything starts; every problem is an `InvalidArgumentError` naming the stage and field. */
 export function resolvePipelineSpec(spec: PipelineSpec): { name: string; stages: ResolvedStage[] } {

@@ -170,9 +170,16 @@ export class Pipeline {
 
   /** Outputs of stage `from - 1` count against the backlog of the next stage they match (normally the next one). */
   private route(tuples: readonly Tuple[], from: number, sign: 1 | -1): void {
+    // Once per output tuple: no arrays made, the stages from `from` on first, then the ones before (a loop back).
+    const count = this.stages.length;
     for (const tuple of tuples) {
-      const stage = this.stages.slice(from).find((s) => s.stage.template.matches(tuple)) ?? this.stages.slice(0, from).find((s) => s.stage.template.matches(tuple));
-      stage?.noteWritten(sign);
+      for (let k = 0; k < count; k++) {
+        const stage = this.stages[(from + k) % count];
+        if (stage.stage.template.matches(tuple)) {
+          stage.noteWritten(sign);
+          break;
+        }
+      }
     }
   }
 

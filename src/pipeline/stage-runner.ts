@@ -297,7 +297,7 @@ export class StageRunner {
         const code = (error as PlexError).code;
         // The lease ended first: the tuple is back in the space and nothing was written; another take redoes it.
         if (code === ErrorCode.LeaseExpired || code === ErrorCode.AlreadySettled || code === ErrorCode.SpaceClosed) {
-          this.settled(work, 0, true);
+          this.settled(true);
           return;
         }
         // Outputs the space refuses (an invalid tuple, a quota, the backend down): this attempt failed; the delivery is still open.
@@ -306,7 +306,7 @@ export class StageRunner {
         continue;
       }
       this.metrics.onDone(out.length, performance.now() - work.takenAt);
-      this.settled(work, out.length, false);
+      this.settled(false);
       return;
     }
     if (!work.abandoned) this.giveBack(work);
@@ -315,10 +315,11 @@ export class StageRunner {
   /** Back to the space (redelivered later, or dead-lettered after the space's maxDeliveries). */
   private giveBack(work: Work): void {
     work.delivery.nack().catch(() => undefined);
-    this.settled(work, 0, true);
+    this.settled(true);
   }
 
-  private settled(_work: Work, _written: number, returned: boolean): void {
+  /** A delivery is done with: acked (`returned` false) or back in the space. */
+  private settled(returned: boolean): void {
     this.inFlight--;
     if (returned) {
       this.pending++;

@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../errors.js';
 import type { PipelineFigures } from '../pipeline/pipeline.js';
 import type { Principal } from './auth.js';
-import { templateToJson, tupleToJson, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
+import { optionalNumber, templateToJson, tupleToJson, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
 import type { NodeService, Scope } from './node-service.js';
 import { drainWithin, pipelineSpecFromJson, tuplesFromJson, watchFigures } from './pipeline-calls.js';
 
@@ -32,8 +32,8 @@ export interface GrpcPipelineContext {
   failStream(call: grpc.ServerWritableStream<unknown, unknown>, error: unknown): void;
 }
 
-/** proto3 zero is "not given" for the numeric options (every default is ≥ 1, except key and max_restarts, which are `optional`). */
-const given = (value: string | number | undefined | null): number | undefined => (value === undefined || value === null || Number(value) === 0 ? undefined : Number(value));
+// proto3 zero is "not given" for the numeric options (every default is ≥ 1; key and max_restarts, which may be 0, are `optional`).
+const given = optionalNumber;
 
 /** The Pipeline service of proto/plexspaces/v1/pipeline.proto, over the same registry as HTTP and the websocket. */
 export function pipelineService(ctx: GrpcPipelineContext) {

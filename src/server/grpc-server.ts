@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
-import { evalFieldsToJson, jsonToTuple, templateToJson, tupleToJson, type ProtoEvalField, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
+import { evalFieldsToJson, jsonToTuple, optionalNumber, templateToJson, tupleToJson, type ProtoEvalField, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
 import type { Principal } from './auth.js';
 import { tupleJson, type NodeService, type Scope } from './node-service.js';
 import type { Tuple } from '../tuple/types.js';
@@ -115,7 +115,6 @@ function parseJson(text: string | undefined, what: string): unknown {
 }
 
 /** Proto3 scalars have no presence: 0 (or unset) means "not given" for the optional settings. */
-const optionalNumber = (value: string | number | undefined | null) => (value === undefined || value === null || Number(value) === 0 ? undefined : Number(value));
 
 function shardResult(r: { shard: number; status: string; latencyMs: number; value?: unknown; errorCode?: string; errorMessage?: string; node?: string }) {
   return {

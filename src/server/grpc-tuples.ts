@@ -150,3 +150,6 @@ export function evalFieldsToJson(fields: ProtoEvalField[] | undefined): unknown[
     return { $eval: spec };
   });
 }
+
+/** A proto3 number that is "not given" when zero (absent fields arrive as 0 or not at all): undefined then. */
+export const optionalNumber = (value: string | number | undefined | null): number | undefined => (value === undefined || value === null || Number(value) === 0 ? undefined : Number(value));

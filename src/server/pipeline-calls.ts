@@ -1,6 +1,6 @@
 import { InvalidArgumentError, shown } from '../errors.js';
 import type { Pipeline, PipelineFigures } from '../pipeline/pipeline.js';
-import type { PipelineSpec, StageSpec } from '../pipeline/pipeline-spec.js';
+import { STAGE_KEYS, type PipelineSpec, type StageSpec } from '../pipeline/pipeline-spec.js';
 import { fromJsonValue } from '../tuple/json.js';
 import type { Template, Tuple } from '../tuple/types.js';
 import { MAX_REMOTE_WAIT_MS } from './space-calls.js';
@@ -11,7 +11,8 @@ import { MAX_REMOTE_WAIT_MS } from './space-calls.js';
  * wait, and the live figures stream.
  */
 
-const STAGE_FIELDS = ['name', 'module', 'input', 'message', 'instances', 'maxBacklog', 'key', 'leaseMs', 'timeoutMs', 'maxAttempts', 'maxRestarts', 'restartWindowMs'];
+/** A remote stage has every field of the TS API's but `handler` (a function cannot travel). */
+const STAGE_FIELDS = STAGE_KEYS.filter((key) => key !== 'handler');
 
 /** A pipeline from a JSON body: module stages only (a remote caller names deployed modules), templates in their JSON form. */
 export function pipelineSpecFromJson(body: Record<string, unknown>): PipelineSpec {

@@ -1,6 +1,6 @@
 import { AlreadySettledError, LeaseExpiredError, SpaceClosedError } from '../errors.js';
 import type { Tuple } from '../tuple/types.js';
-import type { WriteOptions } from './tuple-space.js';
+import type { WriteOptions } from './operation-options.js';
 import { exportTuple } from './space-core.js';
 import type { StoredEntry } from './tuple-index.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';

@@ -1,4 +1,4 @@
-import { AbortError, InvalidArgumentError, InvalidTupleError, SpaceClosedError, TupleTooLargeError } from '../errors.js';
+import { AbortError, InvalidArgumentError, SpaceClosedError } from '../errors.js';
 import { compileTemplate, type CompiledTemplate } from '../tuple/template.js';
 import type { Template, Tuple } from '../tuple/types.js';
 import { acceptTuple, encodedSize } from '../tuple/validate-tuple.js';
@@ -11,42 +11,12 @@ import type { StoredEntry } from './tuple-index.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
 import { Watcher, type WatchEvent, type WatchEventType, type WatchOptions } from './watch.js';
 import type { Space, SpaceStorageKind } from './space.js';
+import { bulkLimit, checkBlockingOptions, locateInBatch, type AckTakeOptions, type BlockingOptions, type BulkOptions, type SpaceStats, type WriteOptions } from './operation-options.js';
 
-export interface WriteOptions {
-  /** Lease: the tuple expires this many ms after the write. Default: never. */
-  ttlMs?: number;
-}
-
-export interface BlockingOptions {
-  /** Give up after this many ms and resolve `null`. Default: wait until a match or close. */
-  timeoutMs?: number;
-  /** Abort the wait; the promise rejects with `AbortError`. */
-  signal?: AbortSignal;
-}
-
-/** A crash-safe take: the tuple comes back unless `ack()`ed within `leaseMs`. */
-export interface AckTakeOptions extends BlockingOptions {
-  ack: true;
-  /** Default: the space's `defaultLeaseMs` (30 s). */
-  leaseMs?: number;
-  /** Who holds the delivery; `releaseHolder(holder)` returns all of its tuples at once. */
-  holder?: string;
-}
-
-export interface BulkOptions {
-  /** Most tuples to return. Default: all. */
-  limit?: number;
-}
-
-export interface SpaceStats {
-  readonly tuples: number;
-  readonly waiters: number;
-  readonly watchers: number;
-  readonly inflight: number;
-  readonly leased: number;
-  /** Timers the space holds now (lease expiry, take leases, blocked-op timeouts). */
-  readonly timers: number;
-}
+// The operations' options and the checks shared with the Redis space live in operation-options.ts;
+// re-exported here, where callers have always found them.
+export type { AckTakeOptions, BlockingOptions, BulkOptions, SpaceStats, WriteOptions } from './operation-options.js';
+export { bulkLimit, checkBlockingOptions, locateInBatch } from './operation-options.js';
 
 /**
  * A Linda tuple space (DESIGN.md §3): `write`, blocking `read`/`take` with
@@ -523,26 +493,4 @@ class BlockedOp implements Waiter {
     readonly seq: number,
     readonly template: CompiledTemplate,
   ) {}
-}
-
-export function checkBlockingOptions(options: BlockingOptions): void {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object');
-  optionalDuration('timeoutMs', options.timeoutMs);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('signal must be an AbortSignal');
-  }
-}
-
-/** Prefixes the batch position to a tuple error from `writeAll`, so `[3][1]` names tuple 3, field 1. */
-export function locateInBatch(error: unknown, i: number): unknown {
-  if (error instanceof InvalidTupleError) return new InvalidTupleError(`[${i}]${error.path === '[]' ? '' : error.path}`, error.detail);
-  if (error instanceof TupleTooLargeError) return new TupleTooLargeError(`[${i}]${error.path === '[]' ? '' : error.path}`, error.limit, error.detail);
-  return error;
-}
-
-export function bulkLimit(options: BulkOptions): number {
-  const limit = options.limit;
-  if (limit === undefined) return Infinity;
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`limit must be an integer ≥ 0, got ${String(limit)}`);
-  return limit;
 }

@@ -1,7 +1,7 @@
 import { AlreadySettledError, LeaseExpiredError, SpaceClosedError } from '../../errors.js';
 import type { Delivery } from '../../space/deliveries.js';
 import type { Tuple } from '../../tuple/types.js';
-import type { WriteOptions } from '../../space/tuple-space.js';
+import type { WriteOptions } from '../../space/operation-options.js';
 import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
 
 /**

@@ -2,15 +2,13 @@ import { AbortError, InvalidArgumentError, QuotaExceededError, SpaceClosedError,
 import { checkRedisSpaceOptions, DEFAULT_LEASE_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_WAITER_LIVENESS_MS, type RedisSpaceStats, type RedisTupleSpaceOptions } from './redis-space-options.js';
 import { optionalDuration } from '../../space/options.js';
 import type { Delivery } from '../../space/deliveries.js';
-import { bulkLimit, checkBlockingOptions, locateInBatch, type AckTakeOptions, type BlockingOptions, type BulkOptions, type WriteOptions } from '../../space/tuple-space.js';
+import { bulkLimit, checkBlockingOptions, type AckTakeOptions, type BlockingOptions, type BulkOptions, type WriteOptions } from '../../space/operation-options.js';
 import { decodeTuple } from '../../tuple/codec.js';
 import { resolveTupleLimits, type TupleLimits } from '../../tuple/limits.js';
 import { compileTemplate } from '../../tuple/template.js';
 import type { Template, Tuple } from '../../tuple/types.js';
-import { acceptTuple } from '../../tuple/validate-tuple.js';
 import type { WatchEvent, WatchOptions } from '../../space/watch.js';
 import { onBackend, type RedisClient } from '../redis-client.js';
-import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
 import { BlockedOp, type Handed } from './blocked-op.js';
 import { RedisDeliveries } from './redis-deliveries.js';
 import { noteDeliverySpace } from './node-deliveries.js';
@@ -23,7 +21,8 @@ import { RedisWakeups } from './wakeups.js';
 import type { Space, SpaceStorageKind } from '../../space/space.js';
 import type { SpaceTransaction } from '../../space/transaction.js';
 import { redisAtomically } from './redis-atomically.js';
-
+import { ackArgs, batchArgs, refuseOnQuota, writeArgs } from './space-call-args.js';
+import { LeaseTick } from './lease-tick.js';
 
 /**
  * A tuple space in Redis, shared by every process that opens the same name
@@ -55,7 +54,11 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   private readonly livenessMs: number;
   private renewTimer: NodeJS.Timeout | undefined;
   /** Runs tick() when the earliest delivery lease ends, while this instance has blocked operations. */
-  private tickTimer: { at: number; timer: LongTimeout } | undefined;
+  /** While this instance has blocked operations, a lease ending (its holder may be dead) gives the tuple back on time. */
+  private readonly leaseTick = new LeaseTick(
+    () => this.blocked.size > 0 && !this.closed,
+    () => this.call('tick', () => this.scripts.tick(this.base)).then(Number),
+  );
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly stopReconnectListener: () => void;
@@ -81,16 +84,16 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     this.deliveries = new RedisDeliveries(
       async (mode, id) => Number(await this.call(mode, () => this.scripts.settle(this.base, mode, id))) === 1,
       async (id, tuples, options) => {
-        const args = this.batchArgs(tuples, options);
+        const args = batchArgs(tuples, options, this.limits);
         const reply = await this.call('ackWith', () => this.scripts.ackWrite(this.base, id, tuples.length, args));
-        this.refusedByQuota(reply);
+        refuseOnQuota(this.name, reply);
         return Number(reply) === 1;
       },
     );
     this.limits = resolveTupleLimits(options.limits);
     this.livenessMs = options.waiterLivenessMs ?? DEFAULT_WAITER_LIVENESS_MS;
     this.stopReconnectListener = wakeups.onReconnect(() => void this.collectMissedHandoffs());
-    this.watchers.onLease = (ms) => this.armTick(ms);
+    this.watchers.onLease = (ms) => this.leaseTick.arm(ms);
   }
 
   /** Opens the space: resolves once this process can be woken (its subscriber is subscribed). */
@@ -134,8 +137,8 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
 
   write(tuple: Tuple, options: WriteOptions = {}): Promise<void> {
     return this.run(async () => {
-      const args = this.writeArgs(tuple, options.ttlMs);
-      this.refusedByQuota(await this.call('write', () => this.scripts.write(this.base, 1, args)));
+      const args = writeArgs(tuple, options.ttlMs, this.limits);
+      refuseOnQuota(this.name, await this.call('write', () => this.scripts.write(this.base, 1, args)));
     });
   }
 
@@ -143,9 +146,9 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   writeAll(tuples: readonly Tuple[], options: WriteOptions = {}): Promise<void> {
     return this.run(async () => {
       if (!Array.isArray(tuples)) throw new InvalidArgumentError('writeAll takes an array of tuples');
-      const args = this.batchArgs(tuples, options);
+      const args = batchArgs(tuples, options, this.limits);
       if (tuples.length === 0) return;
-      this.refusedByQuota(await this.call('writeAll', () => this.scripts.write(this.base, tuples.length, args)));
+      refuseOnQuota(this.name, await this.call('writeAll', () => this.scripts.write(this.base, tuples.length, args)));
     });
   }
 
@@ -162,7 +165,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   take(template: Template, options?: BlockingOptions): Promise<Tuple | null>;
   take(template: Template, options: AckTakeOptions): Promise<Delivery | null>;
   take(template: Template, options: BlockingOptions | AckTakeOptions = {}): Promise<Tuple | Delivery | null> {
-    return this.run(async () => this.blocking('t', template, options, this.ackOptions(options)));
+    return this.run(async () => this.blocking('t', template, options, ackArgs(this.defaultLeaseMs, options)));
   }
 
   tryRead(template: Template): Promise<Tuple | null> {
@@ -174,7 +177,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   tryTake(template: Template, options?: AckTakeOptions): Promise<Tuple | Delivery | null> {
     return this.run(async () => {
       const program = this.program(template);
-      const ack = options === undefined ? undefined : this.ackOptions(options);
+      const ack = options === undefined ? undefined : ackArgs(this.defaultLeaseMs, options);
       if (ack !== undefined) return this.takeDelivery(program, ack);
       return (await this.find(program, 'take', 1))[0] ?? null;
     });
@@ -225,7 +228,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
 
   async stats(): Promise<RedisSpaceStats> {
     const [tuples, leased] = await this.call('stats', () => Promise.all([this.redis.hlen(tupleHashKey(this.base)), this.redis.zcard(expiryKey(this.base))]));
-    let timers = (this.renewTimer === undefined ? 0 : 1) + (this.tickTimer === undefined ? 0 : 1);
+    let timers = (this.renewTimer === undefined ? 0 : 1) + (this.leaseTick.armed ? 1 : 0);
     for (const op of this.blocked) if (op.hasTimer) timers++;
     return { tuples, leased, waiters: this.blocked.size, watchers: this.watchers.size, inflight: this.deliveries.size, timers: timers + this.deliveries.size };
   }
@@ -306,7 +309,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     for (const op of ops) op.fail(error);
     await Promise.allSettled(ops.map((op) => this.withdraw(op)));
     this.stopRenewing();
-    this.stopTick();
+    this.leaseTick.stop();
     this.deliveries.close();
     if (this.deadLetters !== this) await this.deadLetters.close();
     if (this.ownsWakeups) await this.wakeups.close();
@@ -350,39 +353,10 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     return onBackend(`${what} on the tuple space ${this.name}`, fn);
   }
 
-  /** A write script's quota refusal (nothing was written) as the in-process space's error. */
-  private refusedByQuota(reply: unknown): void {
-    if (!Array.isArray(reply)) return;
-    const [, name, limit, held, adding] = reply.map((part: Buffer | number) => part.toString());
-    const detail = name === 'tuplesPerSpace' ? `it holds ${held} tuples` : `it holds ${held} bytes of tuples and the write adds ${adding}`;
-    throw new QuotaExceededError(name, Number(limit), `space ${shown(this.name)}`, `${detail} (counted across the cluster)`);
-  }
-
   /** Validates with the in-process compiler (same typed errors), then builds the Lua program. */
   private program(template: unknown): TemplateProgram {
     compileTemplate(template, this.limits);
     return templateProgram(template as readonly unknown[]);
-  }
-
-  /** A batch's (record, ttl) pairs, every tuple checked; an invalid one throws, located in the batch. */
-  private batchArgs(tuples: readonly Tuple[], options: WriteOptions | undefined): (Buffer | string)[] {
-    if (!Array.isArray(tuples)) throw new InvalidArgumentError('a batch of tuples must be an array');
-    const args: (Buffer | string)[] = [];
-    tuples.forEach((t, i) => {
-      try {
-        const [record, ttl] = this.writeArgs(t, options?.ttlMs);
-        args.push(record, ttl);
-      } catch (error) {
-        throw locateInBatch(error, i);
-      }
-    });
-    return args;
-  }
-
-  private writeArgs(tuple: unknown, ttlMs: number | undefined): [Buffer, string] {
-    const ttl = optionalDuration('ttlMs', ttlMs);
-    const { tuple: accepted } = acceptTuple(tuple, this.limits);
-    return [matchRecord(accepted, ttl !== undefined), ttl === undefined ? '' : String(ttl)];
   }
 
   private async find(program: TemplateProgram, mode: 'read' | 'take', limit: number): Promise<Tuple[]> {
@@ -421,22 +395,13 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     return this.deliveries.open(reply[0].toString('latin1'), decodeTuple(reply[1]).tuple, ack.leaseMs);
   }
 
-  private ackOptions(options: BlockingOptions | AckTakeOptions): AckArgs | undefined {
-    const o = options as Partial<AckTakeOptions>;
-    if (o === null || typeof o !== 'object' || o.ack === undefined || o.ack === (false as never)) return undefined;
-    if (o.ack !== true) throw new InvalidArgumentError(`ack must be true or false, got ${String(o.ack)}`);
-    const leaseMs = optionalDuration('leaseMs', o.leaseMs) ?? this.defaultLeaseMs;
-    if (o.holder !== undefined && typeof o.holder !== 'string') throw new InvalidArgumentError('holder must be a string');
-    return { leaseMs, holder: o.holder };
-  }
-
   private readonly hooks = {
     onTimeout: (op: BlockedOp) => void this.leaveOnTimeout(op),
     onAbort: (op: BlockedOp) => void this.withdraw(op),
     onSettled: (op: BlockedOp) => {
       this.blocked.delete(op);
       this.wakeups.forget(op.waiterId);
-      if (this.blocked.size === 0) this.stopTick();
+      if (this.blocked.size === 0) this.leaseTick.stop();
       if (this.blocked.size === 0 && this.watchers.size === 0) this.stopRenewing();
     },
   };
@@ -468,7 +433,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
       op.succeed({ tuple: reply[1]!, header });
     } else {
       if (op.state === 'registering') op.state = 'waiting';
-      if (Number(reply[1]) >= 0) this.armTick(Number(reply[1]));
+      if (Number(reply[1]) >= 0) this.leaseTick.arm(Number(reply[1]));
     }
   }
 
@@ -515,33 +480,6 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
       const id = reply[i].toString('latin1');
       waiting.find((op) => op.waiterId === id)?.succeed({ tuple: reply[i + 1], header: reply[i + 2].toString('latin1') });
     }
-  }
-
-  /**
-   * While this instance has blocked operations, a delivery lease ending (its
-   * holder may be dead) must give the tuple back on time: run tick() then.
-   */
-  private armTick(inMs: number): void {
-    if (this.blocked.size === 0 || this.closed) return;
-    // A little after the deadline: Redis compares its own clock.
-    const at = Date.now() + inMs + 2;
-    if (this.tickTimer !== undefined && this.tickTimer.at <= at) return;
-    this.stopTick();
-    this.tickTimer = {
-      at,
-      timer: setLongTimeout(() => {
-        this.tickTimer = undefined;
-        this.call('tick', () => this.scripts.tick(this.base)).then(
-          (next) => Number(next) >= 0 && this.armTick(Number(next)),
-          () => undefined,
-        );
-      }, at - Date.now()),
-    };
-  }
-
-  private stopTick(): void {
-    this.tickTimer?.timer.clear();
-    this.tickTimer = undefined;
   }
 
   private startRenewing(): void {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { optionalDuration } from '../../space/options.js';
 import type { SpaceTransaction } from '../../space/transaction.js';
-import { bulkLimit } from '../../space/tuple-space.js';
+import { bulkLimit } from '../../space/operation-options.js';
 import { decodeTuple, encodeTuple } from '../../tuple/codec.js';
 import type { TupleLimits } from '../../tuple/limits.js';
 import { compileTemplate, type CompiledTemplate } from '../../tuple/template.js';
