@@ -64,6 +64,7 @@ export const ErrorCode = {
   PipelineExists: 'PLEX_ERR_PIPELINE_EXISTS',
   PipelineFailed: 'PLEX_ERR_PIPELINE_FAILED',
   PipelineEnded: 'PLEX_ERR_PIPELINE_ENDED',
+  SweepFailed: 'PLEX_ERR_SWEEP_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

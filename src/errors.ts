@@ -493,3 +493,16 @@ export class PipelineEndedError extends PlexError {
     super(ErrorCode.PipelineEnded, `the pipeline ${JSON.stringify(pipeline)} has ended: it takes no more input`);
   }
 }
+
+/**
+ * Some points of a sweep failed: a run threw, timed out or failed the user's
+ * check (`plexspaces sweep` exits 1 with it). `failures` names each point and why.
+ */
+export class SweepFailedError extends PlexError {
+  constructor(
+    readonly sweep: string,
+    readonly failures: readonly string[],
+  ) {
+    super(ErrorCode.SweepFailed, `sweep ${sweep}: ${failures.length} point(s) failed:\n  ${failures.join('\n  ')}`);
+  }
+}

@@ -19,6 +19,7 @@ const lazy =
 const COMMANDS: Record<string, { summary: string; run: Command }> = {
   start: { summary: 'start a node on embedded defaults (in-memory + SQLite)', run: lazy(async () => (await import('./start-command.js')).startCommand) },
   bench: { summary: 'run a benchmark suite and write results to native-bench/results/', run: lazy(async () => (await import('./bench-command.js')).benchCommand) },
+  sweep: { summary: 'run your kernel over a grid of parameters: warm-up, repetitions, your check per run; JSON, CSV, SVG', run: lazy(async () => (await import('./sweep-command.js')).sweepCommand) },
   build: { summary: 'build a TypeScript SDK actor into a WebAssembly component', run: lazy(async () => (await import('./build-command.js')).buildCommand) },
   run: { summary: 'run a parallel workload: matmul or nbody (progress on stderr, --json)', run: lazy(async () => (await import('./run-command.js')).runCommand) },
   deploy: { summary: 'deploy a .wasm actor to a running node', run: lazy(async () => (await import('./remote-commands.js')).deployCommand) },

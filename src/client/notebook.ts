@@ -14,10 +14,12 @@
  *   tslab.display.html(lineChart({ … }));
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { deployActor, packageRoot } from './deploy-actor.js';
 import { PlexClient, type ConnectOptions } from './plex-client.js';
+import type { SweepReport } from '../sweep/run-sweep.js';
+import { sweepOnNode, type NodeSweepOptions, type SweepContext } from '../sweep/sweep-context.js';
+import type { SweepSpec } from '../sweep/sweep-spec.js';
 
 export { PlexClient, RemoteSpace } from './plex-client.js';
 export { any } from '../tuple/types.js';
@@ -27,18 +29,20 @@ export interface StartedNode {
   readonly ws: string;
   readonly grpc: string;
   connect(options?: ConnectOptions): Promise<PlexClient>;
-  /** Builds a TypeScript SDK actor (`plexspaces build`) and deploys it as `applicationId` (in `tenant`, default `default`). */
+  /**
+   * Builds an actor with `plexspaces build` (TypeScript, Python, C, a Go or Rust directory; a .wasm
+   * file is taken as it is) and deploys it as `applicationId` (in `tenant`, default `default`).
+   * A relative path is resolved from the package root.
+   */
   deploy(actorSource: string, applicationId: string, options?: { tenant?: string }): Promise<unknown>;
+  /**
+   * Runs a sweep (docs/sweeps.md) against this node with the context
+   * `plexspaces sweep` gives a sweep file (`client`, `deploy`, `node`): the
+   * client given, or one of its own (tenant `sweep`) closed after.
+   */
+  sweep(spec: SweepSpec<unknown, SweepContext>, options?: { client?: PlexClient } & Omit<NodeSweepOptions, 'http'>): Promise<SweepReport>;
   /** SIGTERM, and resolves once the node flushed and exited. */
   stop(): Promise<void>;
-}
-
-/** Finds the package root (where dist/cli/main.js lives) from the working directory up. */
-function packageRoot(start = process.cwd()): string {
-  for (let dir = resolve(start); ; dir = resolve(dir, '..')) {
-    if (existsSync(join(dir, 'dist', 'cli', 'main.js'))) return dir;
-    if (resolve(dir, '..') === dir) throw new Error('cannot find dist/cli/main.js above the working directory: run npm run build (npm ci does it)');
-  }
 }
 
 /**
@@ -68,24 +72,16 @@ export async function startNode(options: { workers?: number; dataDir?: string } 
   return {
     ...endpoints,
     connect: (connectOptions) => PlexClient.connect(endpoints.ws, connectOptions),
-    async deploy(actorSource, applicationId, deployOptions = {}) {
-      const out = join(mkdtempSync(join(tmpdir(), 'plex-nb-')), `${applicationId}.wasm`);
-      await new Promise<void>((done, reject) => {
-        const build = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'build', resolve(root, actorSource), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
-        let errors = '';
-        build.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-        build.once('exit', (code) => (code === 0 ? done() : reject(new Error(`plexspaces build failed: ${errors}`))));
-      });
-      const form = new FormData();
-      form.set('application_id', applicationId);
-      if (deployOptions.tenant) form.set('tenant', deployOptions.tenant);
-      form.set('name', applicationId);
-      form.set('version', '1');
-      form.set('wasm_file', new Blob([new Uint8Array(readFileSync(out))]), `${applicationId}.wasm`);
-      const response = await fetch(`${endpoints.http}/api/v1/applications/deploy`, { method: 'POST', body: form });
-      const body = (await response.json()) as { error?: { code: string; message: string } };
-      if (!response.ok) throw new Error(`deploy failed: ${body.error?.code} ${body.error?.message}`);
-      return body;
+    deploy: (actorSource, applicationId, deployOptions = {}) => deployActor(endpoints.http, resolve(root, actorSource), applicationId, deployOptions),
+    async sweep(spec, sweepOptions = {}) {
+      const { client: given, ...rest } = sweepOptions;
+      const tenant = rest.tenant ?? 'sweep';
+      const client = given ?? (await PlexClient.connect(endpoints.ws, { tenant }));
+      try {
+        return await sweepOnNode(spec, client, { where: `a node started by the notebook${options.workers ? `, ${options.workers} workers` : ''}`, workers: options.workers, ...rest, tenant, http: endpoints.http });
+      } finally {
+        if (given === undefined) client.close();
+      }
     },
     stop: () =>
       new Promise<void>((done) => {
@@ -112,61 +108,11 @@ export function table(rows: readonly Record<string, unknown>[], caption?: string
     .join('')}</tbody></table>`;
 }
 
-export interface LineSeries {
-  readonly name: string;
-  readonly points: readonly (readonly [number, number])[];
-}
-
-const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1'];
-
-function ticks(min: number, max: number): number[] {
-  if (min === max) return [min];
-  const step = 10 ** Math.floor(Math.log10((max - min) / 4));
-  const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => (max - min) / s <= 6) ?? step * 10;
-  const out: number[] = [];
-  for (let v = Math.ceil(min / nice) * nice; v <= max + nice * 1e-9; v += nice) out.push(Number(v.toPrecision(12)));
-  return out;
-}
-
-/** An SVG line chart (also fine for scatter data with `dots: true`). */
-export function lineChart(options: { title: string; x: string; y: string; series: readonly LineSeries[]; dots?: boolean; width?: number; height?: number; logY?: boolean }): string {
-  const width = options.width ?? 640;
-  const height = options.height ?? 360;
-  const [left, right, top, bottom] = [70, 20, 36, 48];
-  const all = options.series.flatMap((s) => s.points);
-  const fy = (v: number) => (options.logY ? Math.log10(Math.max(v, 1e-300)) : v);
-  const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => fy(p[1]));
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
-  const px = (v: number) => left + ((v - x0) / (x1 - x0 || 1)) * (width - left - right);
-  const py = (v: number) => height - bottom - ((fy(v) - y0) / (y1 - y0)) * (height - top - bottom);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escape(options.title)}</text>`,
-    `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="#333"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="#333"/>`,
-    `<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle">${escape(options.x)}</text>`,
-    `<text x="14" y="${(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(top + height - bottom) / 2})">${escape(options.y)}</text>`,
-  ];
-  for (const t of ticks(x0, x1)) parts.push(`<text x="${px(t)}" y="${height - bottom + 14}" text-anchor="middle">${t}</text>`);
-  for (const t of ticks(y0, y1)) {
-    const y = height - bottom - ((t - y0) / (y1 - y0)) * (height - top - bottom);
-    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${options.logY ? `1e${t}` : Number(t.toPrecision(4))}</text>`, `<line x1="${left}" y1="${y}" x2="${width - right}" y2="${y}" stroke="#eee"/>`);
-  }
-  options.series.forEach((series, i) => {
-    const color = COLORS[i % COLORS.length];
-    if (options.dots) for (const [x, y] of series.points) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="1.6" fill="${color}"/>`);
-    else parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${series.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
-    parts.push(`<rect x="${width - right - 150}" y="${top + i * 16}" width="10" height="10" fill="${color}"/><text x="${width - right - 135}" y="${top + 9 + i * 16}">${escape(series.name)}</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('\n');
-}
-
-export { barChartSvg as barChart } from '../bench/svg-chart.js';
+export { barChartSvg as barChart, lineChart, type LineSeries } from '../bench/svg-chart.js';
+export { runSweep, assertSweepPassed, type SweepReport, type SweepPointResult } from '../sweep/run-sweep.js';
+export { sweepOnNode, type SweepContext } from '../sweep/sweep-context.js';
+export { sweepChart, sweepCsv, sweepRows, sweepMarkdown, saveSweep } from '../sweep/sweep-output.js';
+export type { SweepSpec, SweepParams } from '../sweep/sweep-spec.js';
 
 /** A one-line text progress bar (`console.log` it from an onProgress callback: the cell shows it live). */
 export function progressLine(done: number, total: number, extra = ''): string {
