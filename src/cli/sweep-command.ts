@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PlexClient } from '../client/plex-client.js';
-import { UsageError, shown } from '../errors.js';
+import { InvalidArgumentError, UsageError, shown } from '../errors.js';
+import { loadSweepFile } from '../sweep/load-sweep-file.js';
 import { assertSweepPassed, describeParams, type SweepPointResult } from '../sweep/run-sweep.js';
 import { sweepOnNode, type SweepContext } from '../sweep/sweep-context.js';
 import { saveSweep } from '../sweep/sweep-output.js';
@@ -59,20 +58,14 @@ function nonNegativeInt(name: string, text: string | undefined): number | undefi
   return value;
 }
 
+/** The sweep file, its faults as wrong usage (exit 2). */
 async function loadSweep(file: string): Promise<SweepSpec<unknown, SweepContext>> {
-  const path = resolve(file);
-  // Checked before the import: a missing file and a file whose own import is missing both
-  // surface as ERR_MODULE_NOT_FOUND, and only the first is "no such sweep file".
-  if (!existsSync(path)) throw new UsageError(`no sweep file at ${path}`);
-  let module: { default?: unknown; sweep?: unknown };
   try {
-    module = (await import(pathToFileURL(path).href)) as typeof module;
+    return await loadSweepFile(file);
   } catch (error) {
-    throw new UsageError(`cannot load the sweep file ${file}: ${(error as Error).message}`);
+    if (error instanceof InvalidArgumentError) throw new UsageError(error.message);
+    throw error;
   }
-  const spec = module.default ?? module.sweep;
-  if (spec === null || typeof spec !== 'object') throw new UsageError(`${file} must export a sweep spec as its default export (an object: name, grid, run, …), got ${shown(spec)}`);
-  return spec as SweepSpec<unknown, SweepContext>;
 }
 
 function pointLine(point: SweepPointResult, unit: string | undefined): string {

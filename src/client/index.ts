@@ -16,6 +16,7 @@ export type { Template, Tuple } from '../tuple/types.js';
 // Sweeps of the user's kernels (docs/sweeps.md): run one against any node this client reaches.
 export { runSweep, assertSweepPassed, type SweepReport, type SweepPointResult, type SweepProgress } from '../sweep/run-sweep.js';
 export { sweepOnNode, type SweepContext, type NodeSweepOptions } from '../sweep/sweep-context.js';
+export { loadSweepFile } from '../sweep/load-sweep-file.js';
 export { saveSweep, sweepChart, sweepCsv, sweepMarkdown, sweepRows } from '../sweep/sweep-output.js';
 export { deployActor } from './deploy-actor.js';
 export type { SweepSpec, SweepParams, SweepMetric, SweepValue } from '../sweep/sweep-spec.js';

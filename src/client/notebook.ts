@@ -111,6 +111,7 @@ export function table(rows: readonly Record<string, unknown>[], caption?: string
 export { barChartSvg as barChart, lineChart, type LineSeries } from '../bench/svg-chart.js';
 export { runSweep, assertSweepPassed, type SweepReport, type SweepPointResult } from '../sweep/run-sweep.js';
 export { sweepOnNode, type SweepContext } from '../sweep/sweep-context.js';
+export { loadSweepFile } from '../sweep/load-sweep-file.js';
 export { sweepChart, sweepCsv, sweepRows, sweepMarkdown, saveSweep } from '../sweep/sweep-output.js';
 export type { SweepSpec, SweepParams } from '../sweep/sweep-spec.js';
 

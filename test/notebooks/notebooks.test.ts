@@ -34,6 +34,7 @@ const EXPECTED: Record<string, RegExp[]> = {
   '3-nbody.ipynb': [/60\/60 energy/, /G interactions\/s; energy .* drift \d/],
   '4-matmul-scaling.ipynb': [/n=1024 workers=2: [\d.]+ GFLOP\/s, max rel\. error \d\.\de-[6-9]/],
   '5-python-worker-pool.ipynb': [/10000 updates in 2 calls, \d+ ms; failed shards: 0/, /20 workers answered/, /total 49995000 over 10000 keys \(expected 49995000\): correct/, /µs per update: batched \d+, one call per key \d+/],
+  '6-kernel-sweeps.ipynb': [/bodies=4096 workers=2: [\d.]+ \(p25 [\d.]+, p75 [\d.]+\), check passed ×3/, /n=1024 actors=2: [\d.]+ \(p25 [\d.]+, p75 [\d.]+\), check passed ×3/, /wrote 4 files: matmul\.json, matmul\.csv, matmul\.svg, matmul\.md/],
 };
 
 describe('notebooks execute top to bottom against a real node', () => {
