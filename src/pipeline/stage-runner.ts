@@ -31,6 +31,9 @@ interface Slot {
 /** Deliveries an instance may hold at once (one handled, one queued behind it): keeps the instance busy between takes. */
 const PER_INSTANCE = 2;
 
+/** How long a drained stage's take waits before it counts the space again (see dispatch). */
+const DRAIN_RECHECK_MS = 100;
+
 /** A promise that resolves at the next `notify()`: how the dispatcher waits for room without polling. */
 class Changes {
   private waiting: (() => void)[] = [];
@@ -193,8 +196,14 @@ export class StageRunner {
       let delivery: Delivery | null;
       try {
         const options = { ack: true as const, leaseMs: this.stage.leaseMs, holder: this.context.holder };
+        // After the end of input, with nothing held, the wait is bounded: the same pipeline may run on
+        // other nodes over a shared space, and their stages can take the last tuples this one counted —
+        // no write would then wake this take, and it must look again whether the space has emptied.
+        const waitMs = this.upstreamEnded && this.inFlight === 0 ? DRAIN_RECHECK_MS : undefined;
         // A match now needs no waiter (no abort listener, no registration): the common case under load.
-        delivery = (await this.context.space.tryTake(this.stage.input, options)) ?? (await this.context.space.take(this.stage.input, { ack: true, leaseMs: options.leaseMs, holder: options.holder, signal }));
+        delivery =
+          (await this.context.space.tryTake(this.stage.input, options)) ??
+          (await this.context.space.take(this.stage.input, { ack: true, leaseMs: options.leaseMs, holder: options.holder, signal, ...(waitMs === undefined ? {} : { timeoutMs: waitMs }) }));
       } catch (error) {
         if ((error as Error).name === 'AbortError' || signal.aborted) continue;
         if (this.state !== 'running') return;

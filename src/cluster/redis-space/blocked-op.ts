@@ -12,9 +12,13 @@ import { setLongTimeout, type LongTimeout } from '../../util/long-timer.js';
  *        ▼                                      │
  *     leaving ── leave script: handoff? ────────┘ (timeout: deliver; abort: put back)
  *
- * Abort and close reject at once and clean up after; a timeout resolves
- * only once Redis has said whether a tuple was handed over meanwhile, so a
- * tuple is never lost between the two.
+ * A timeout resolves only once Redis has said whether a tuple was handed
+ * over meanwhile, so a tuple is never lost between the two. An abort
+ * settles only once the leave script has put back any tuple handed over
+ * meanwhile: when the caller sees the AbortError, that tuple is in the
+ * space again — a caller that aborts its take and then counts (a pipeline
+ * stage checking for its end of stream) must not miss it. Close rejects at
+ * once and cleans up after (the space is going away).
  */
 /** What a blocked op is handed: the tuple's bytes and, for a crash-safe take, its delivery header. */
 export interface Handed {
@@ -27,8 +31,8 @@ export type BlockedState = 'registering' | 'waiting' | 'leaving' | 'settled';
 export interface BlockedOpHooks {
   /** The timer fired: withdraw the waiter, resolving with a tuple that raced in or null. */
   onTimeout(op: BlockedOp): void;
-  /** Aborted: withdraw the waiter and put back anything handed to it. */
-  onAbort(op: BlockedOp): void;
+  /** Aborted: withdraw the waiter, put back anything handed to it, then fail the op with `error`. */
+  onAbort(op: BlockedOp, error: AbortError): void;
   /** Settled one way or another: forget it. */
   onSettled(op: BlockedOp): void;
 }
@@ -53,8 +57,8 @@ export class BlockedOp {
   ) {
     this.onAbortSignal = () => {
       if (this.state === 'settled' || this.state === 'leaving') return;
-      this.fail(new AbortError(signal!.reason));
-      this.hooks.onAbort(this);
+      this.state = 'leaving';
+      this.hooks.onAbort(this, new AbortError(signal!.reason));
     };
     signal?.addEventListener('abort', this.onAbortSignal, { once: true });
     if (timeoutMs !== undefined) {

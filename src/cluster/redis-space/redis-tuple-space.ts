@@ -397,7 +397,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
 
   private readonly hooks = {
     onTimeout: (op: BlockedOp) => void this.leaveOnTimeout(op),
-    onAbort: (op: BlockedOp) => void this.withdraw(op),
+    onAbort: (op: BlockedOp, error: AbortError) => void this.leaveOnAbort(op, error),
     onSettled: (op: BlockedOp) => {
       this.blocked.delete(op);
       this.wakeups.forget(op.waiterId);
@@ -455,7 +455,20 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     }
   }
 
-  /** Withdraws an op that was aborted or closed; a tuple handed to it goes back in its old place. */
+  /**
+   * Withdraws an aborted op, then rejects it. A tuple the block script found
+   * while the abort landed is delivered (a match at hand, as in-process);
+   * one handed over while it waited goes back in its old place before the
+   * caller hears of the abort. Redis unreachable: the abort still rejects.
+   */
+  private async leaveOnAbort(op: BlockedOp, error: AbortError): Promise<void> {
+    await op.registered;
+    if (op.state === 'settled') return;
+    await this.call('leave', () => this.scripts.leave(this.base, 'abort', [op.waiterId])).catch(() => undefined);
+    op.fail(error);
+  }
+
+  /** Withdraws an op that was closed; a tuple handed to it goes back in its old place. */
   private async withdraw(op: BlockedOp): Promise<void> {
     // Sent at once when it can be, so a write the caller makes next finds the waiter gone.
     if (!op.isRegistered) await op.registered;

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
+import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
+import { RedisTupleSpace } from '../../src/cluster/redis-space/index.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import type { PipelineSpec } from '../../src/pipeline/pipeline-spec.js';
+import type { Tuple } from '../../src/tuple/types.js';
+
+// The same pipeline run twice over one Redis space, each with its own connection — what two nodes
+// of a cluster do when each starts the pipeline on the shared space. Their stages compete for the
+// same tuples: each drain must still end (a stage whose last counted tuples the other took must
+// notice), and together they must hand every input through every stage exactly once.
+
+let redis: RedisProcess;
+const clients: RedisClient[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  redis = await startRedisServer({ appendfsync: 'no' });
+  clients.push(await connectRedis([redis.url]), await connectRedis([redis.url]));
+});
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await redis?.stop();
+});
+
+const spec: PipelineSpec = {
+  name: 'shared',
+  stages: [
+    { name: 'square', input: ['in', null], instances: 2, maxBacklog: 64, handler: async ([, n]) => (await sleep(1), [['mid', n, (n as number) ** 2]]) },
+    { name: 'tag', input: ['mid', null, null], instances: 2, maxBacklog: 64, handler: async ([, n, sq]) => (await sleep(1), [['out', n, `${sq}`]]) },
+  ],
+};
+
+describe('one pipeline on two nodes over a shared Redis space', () => {
+  it('both drains end and every input comes out exactly once, round after round', async () => {
+    const total = 400;
+    for (let round = 0; round < 5; round++) {
+      const name = `shared-pipeline-${round}`;
+      const spaces = [await RedisTupleSpace.open({ name, redis: clients[0] }), await RedisTupleSpace.open({ name, redis: clients[1] })];
+      const pipelines = [await Pipeline.start(spec, spaces[0]), await Pipeline.start(spec, spaces[1])];
+      // Evens through one node, odds through the other, at once.
+      await Promise.all(
+        pipelines.map(async (pipeline, side) => {
+          for (let n = side; n < total; n += 2) await pipeline.write(['in', n]);
+        }),
+      );
+      const figures = await Promise.all(pipelines.map((p) => p.drain()));
+      expect(figures.map((f) => f.state)).toEqual(['finished', 'finished']);
+      // Between them the two nodes' stages took every tuple once.
+      for (const stage of [0, 1]) expect(figures[0].stages[stage].done + figures[1].stages[stage].done).toBe(total);
+      const out = (await spaces[0].takeAll(['out', null, null])) as Tuple[];
+      expect(out.map(([, n]) => n as number).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, n) => n));
+      expect(out.every(([, n, sq]) => sq === `${(n as number) ** 2}`)).toBe(true);
+      expect(await spaces[1].count(['in', null])).toBe(0);
+      expect(await spaces[1].count(['mid', null, null])).toBe(0);
+      expect(await spaces[0].stats()).toMatchObject({ tuples: 0, inflight: 0, waiters: 0 });
+      await Promise.all(spaces.map((s) => s.close()));
+    }
+  }, 120_000);
+});
