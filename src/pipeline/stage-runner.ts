@@ -185,7 +185,7 @@ export class StageRunner {
       }
       if (this.upstreamEnded && this.inFlight === 0) {
         // The space has the last word on what is left (the counter is a hint: a dead-lettered tuple, or one written by someone else).
-        const left = await this.context.space.count(this.stage.input).catch(() => 1);
+        const left = await this.drainedCheck();
         if (left === 0 && this.inFlight === 0) {
           await this.complete();
           return;
@@ -220,6 +220,29 @@ export class StageRunner {
       this.inFlight++;
       this.metrics.onTaken();
       this.assign({ delivery, takenAt: performance.now() });
+    }
+  }
+
+  /**
+   * What is left for this stage once its input ended: tuples matching its
+   * input in the space plus those its holder holds — on a shared space, the
+   * same stage on other nodes holds under the same name, and a tuple held
+   * there (a node that dies holding it gives it back) is not done yet. Held
+   * is asked before and after the count, so a tuple moving from held to
+   * visible (a nack) or from visible to held (another node's take) between
+   * the calls is seen in one of them. Unreachable space: not drained.
+   */
+  private async drainedCheck(): Promise<number> {
+    const space = this.context.space;
+    const holder = this.context.holder;
+    try {
+      const heldBefore = await space.heldBy(holder);
+      const visible = await space.count(this.stage.input);
+      const heldAfter = await space.heldBy(holder);
+      // Our own deliveries are in the held counts; none is open here (inFlight is 0).
+      return visible + Math.max(heldBefore, heldAfter);
+    } catch {
+      return 1;
     }
   }
 

@@ -109,6 +109,13 @@ export class DeliveryTracker {
     };
   }
 
+  /** How many tuples `holder` holds. */
+  heldBy(holder: string): number {
+    let n = 0;
+    for (const held of this.held.values()) if (held.holder === holder) n++;
+    return n;
+  }
+
   /** Returns every tuple held by `holder` (a closed connection, a dead actor). */
   release(holder: string): number {
     let n = 0;

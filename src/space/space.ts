@@ -37,6 +37,13 @@ export interface Space {
   atomically<R>(fn: (tx: SpaceTransaction) => R): Promise<R>;
   releaseHolder(holder: string): Promise<number>;
   /**
+   * How many tuples crash-safe takes of `holder` hold now — on a shared
+   * space, in every process (the same pipeline stage on several nodes shares
+   * one holder). A pipeline stage has drained only when its input has no
+   * match and this is 0: a tuple another node holds may still come back.
+   */
+  heldBy(holder: string): Promise<number>;
+  /**
    * Settles a delivery that another node opened, by its `ref` (a shared
    * space's deliveries carry one): true when it was still open. Only shared
    * spaces have it.

@@ -270,6 +270,14 @@ export class TupleSpace implements Space, AsyncDisposable {
     });
   }
 
+  /** How many tuples crash-safe takes of `holder` hold. */
+  heldBy(holder: string): Promise<number> {
+    return this.run(() => {
+      if (typeof holder !== 'string') throw new InvalidArgumentError('holder must be a string');
+      return Promise.resolve(this.deliveries.heldBy(holder));
+    });
+  }
+
   stats(): SpaceStats {
     return {
       tuples: this.core.index.size,

@@ -112,6 +112,24 @@ describe('crash-safe take on Redis (ack: true)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('heldBy counts a holder\'s deliveries in every process, and not once they are settled or lapsed', async () => {
+    const [a, b] = await pair();
+    await a.writeAll([['t', 1], ['t', 2], ['t', 3]]);
+    const first = (await a.take(['t', any], { ack: true, holder: 'stage', leaseMs: 60_000 }))!;
+    const second = (await b.take(['t', any], { ack: true, holder: 'stage', leaseMs: 300 }))!;
+    await b.take(['t', any], { ack: true, holder: 'other', leaseMs: 60_000 });
+    expect([await a.heldBy('stage'), await b.heldBy('stage'), await a.heldBy('other'), await a.heldBy('nobody')]).toEqual([2, 2, 1, 0]);
+    await first.ack();
+    expect(await b.heldBy('stage')).toBe(1);
+    await new Promise((r) => setTimeout(r, 400));
+    // The lapsed lease is given back by the count itself: nothing has to tick first.
+    expect(await a.heldBy('stage')).toBe(0);
+    expect(await a.count(['t', any])).toBe(1);
+    await expect(second.ack()).rejects.toMatchObject({ code: ErrorCode.LeaseExpired });
+    await expect(a.heldBy(7 as never)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('releaseHolder returns every tuple of that holder, whichever process took them', async () => {
     const [a, b] = await pair();
     await a.writeAll([['t', 1], ['t', 2], ['t', 3]]);

@@ -151,7 +151,7 @@ describe('the README', () => {
       .filter((line) => line.startsWith('plexspaces '))
       .flatMap((line) => line.split(/\s+/)[1].split('|'))
       .filter((name) => !name.startsWith('<'));
-    expect(new Set(commands)).toEqual(new Set(['start', 'deploy', 'ask', 'tell', 'ts', 'shards', 'nodes', 'bench', 'build', 'run']));
+    expect(new Set(commands)).toEqual(new Set(['start', 'deploy', 'ask', 'tell', 'ts', 'shards', 'nodes', 'bench', 'build', 'run', 'sweep']));
     for (const command of new Set(commands)) {
       const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), command, '--help'], { encoding: 'utf8' });
       expect(result.status, `${command}: ${result.stderr}`).toBe(0);

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
 import { startRedisServer, type RedisProcess } from '../../src/cluster/redis-process.js';
@@ -14,6 +16,19 @@ import type { Tuple } from '../../src/tuple/types.js';
 let redis: RedisProcess;
 const clients: RedisClient[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const WORKER = join(import.meta.dirname, '../fixtures/pipeline-redis-worker.ts');
+
+function startWorker(space: string, mode: 'run' | 'drain') {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, redis.url, space, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
+    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before it started: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, started, exited, stderr: () => stderr };
+}
 
 beforeAll(async () => {
   redis = await startRedisServer({ appendfsync: 'no' });
@@ -56,6 +71,37 @@ describe('one pipeline on two nodes over a shared Redis space', () => {
       expect(await spaces[1].count(['mid', null, null])).toBe(0);
       expect(await spaces[0].stats()).toMatchObject({ tuples: 0, inflight: 0, waiters: 0 });
       await Promise.all(spaces.map((s) => s.close()));
+    }
+  }, 120_000);
+
+  it('a process SIGKILLed mid-flight: the other drains, waiting for what the dead one held, and every input arrives once', async () => {
+    const total = 1500;
+    for (let round = 0; round < 2; round++) {
+      const name = `shared-kill-${round}`;
+      const space = await RedisTupleSpace.open({ name, redis: clients[0] });
+      await space.writeAll(Array.from({ length: total }, (_, n) => ['a', n]));
+      const doomed = startWorker(name, 'run');
+      await doomed.started;
+      const survivor = startWorker(name, 'drain');
+      await survivor.started;
+      // Late in the run, at a random point: the survivor then has less left to do than the dead one's leases last.
+      const killAt = total * (0.6 + Math.random() * 0.3);
+      while ((await space.count(['d', null])) < killAt) await sleep(20);
+      doomed.child.kill('SIGKILL');
+      expect(await doomed.exited).toBeNull();
+      const doneAtKill = await space.count(['d', null]);
+      let heldAtKill = 0;
+      for (const tag of ['a', 'b', 'c']) heldAtKill += await space.heldBy(`pipeline:shared/${tag}`);
+      expect(await survivor.exited, survivor.stderr()).toBe(0);
+      const ids = (await space.readAll(['d', null])).map((t) => t[1] as number);
+      expect(new Set(ids).size, 'no duplicates').toBe(ids.length);
+      expect(ids.sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, n) => n));
+      for (const tag of ['a', 'b', 'c']) expect(await space.count([tag, null]), tag).toBe(0);
+      expect(await space.stats()).toMatchObject({ inflight: 0 });
+      // The kill landed mid-flight: part of the work done, tuples held (the dead one's among them).
+      expect(doneAtKill).toBeLessThan(total);
+      expect(heldAtKill).toBeGreaterThan(0);
+      await space.close();
     }
   }, 120_000);
 });

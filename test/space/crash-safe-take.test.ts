@@ -87,6 +87,22 @@ describe('crash-safe take (ack: true)', () => {
     await space.close();
   });
 
+  it('heldBy counts what a holder holds: up on each take, down on ack, nack and a lapsed lease', async () => {
+    const space = new TupleSpace();
+    await space.writeAll([['t', 1], ['t', 2], ['t', 3]]);
+    const first = (await space.take(['t', any], { ack: true, holder: 'stage', leaseMs: 1_000 }))!;
+    const second = (await space.take(['t', any], { ack: true, holder: 'stage', leaseMs: 5_000 }))!;
+    await space.take(['t', any], { ack: true, holder: 'other', leaseMs: 5_000 });
+    expect([await space.heldBy('stage'), await space.heldBy('other'), await space.heldBy('nobody')]).toEqual([2, 1, 0]);
+    await second.nack();
+    expect(await space.heldBy('stage')).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_001);
+    expect(await space.heldBy('stage')).toBe(0);
+    await expect(first.ack()).rejects.toMatchObject({ code: 'PLEX_ERR_LEASE_EXPIRED' });
+    await expect(space.heldBy(7 as never)).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_ARGUMENT' });
+    await space.close();
+  });
+
   it('rejects a bad leaseMs without taking anything', async () => {
     const space = new TupleSpace();
     await space.write(['a']);

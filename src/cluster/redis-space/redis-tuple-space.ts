@@ -211,6 +211,14 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     });
   }
 
+  /** How many tuples crash-safe takes of `holder` hold, in every process (lapsed leases given back first). */
+  heldBy(holder: string): Promise<number> {
+    return this.run(async () => {
+      if (typeof holder !== 'string') throw new InvalidArgumentError('holder must be a string');
+      return Number(await this.call('heldBy', () => this.scripts.held(this.base, holder)));
+    });
+  }
+
   readAll(template: Template, options: BulkOptions = {}): Promise<Tuple[]> {
     return this.run(() => this.find(this.program(template), 'read', bulkLimit(options)));
   }

@@ -86,6 +86,10 @@ export class SpaceScripts {
     return this.fn('plexSpaceRelease')(base, holder);
   }
 
+  held(base: string, holder: string): Promise<Reply> {
+    return this.fn('plexSpaceHeld')(base, holder);
+  }
+
   releaseNode(base: string, node: string): Promise<Reply> {
     return this.fn('plexSpaceReleaseNode')(base, node);
   }

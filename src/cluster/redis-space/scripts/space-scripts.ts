@@ -201,6 +201,12 @@ for i = 1, #ids do give_back(close_delivery(ids[i])) end
 return #ids
 `;
 
+/** held(holder): how many deliveries that holder has open, in every process, after giving back lapsed ones. */
+const HELD = `
+purge()
+return redis.call('SCARD', holder_set(ARGV[1]))
+`;
+
 /**
  * release_node(node): gives back every delivery opened by that process (its
  * node left the cluster: a goodbye or a lapsed heartbeat), in take order;
@@ -303,6 +309,7 @@ export const SPACE_SCRIPTS = {
   plexSpaceMark: { body: MARK, library: false },
   plexSpaceSettle: { body: SETTLE, library: true },
   plexSpaceRelease: { body: RELEASE, library: true },
+  plexSpaceHeld: { body: HELD, library: true },
   plexSpaceReleaseNode: { body: RELEASE_NODE, library: true },
   plexSpaceConfigure: { body: CONFIGURE, library: true },
   plexSpaceTick: { body: TICK, library: true },
