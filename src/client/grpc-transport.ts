@@ -199,7 +199,7 @@ export class GrpcTransport implements Transport {
       case 'pipeline.list':
         return { pipelines: ((await this.unary(id, 'Pipeline', 'List', { tenant: scope.tenant, namespace: scope.namespace })).pipelines ?? []).map(figuresOf) };
       case 'pipeline.figures':
-        return figuresOf(await this.unary(id, 'Pipeline', 'Get', pipeline));
+        return a.across === 'cluster' ? clusterFiguresOf(await this.unary(id, 'Pipeline', 'GetAcrossCluster', pipeline)) : figuresOf(await this.unary(id, 'Pipeline', 'Get', pipeline));
       case 'pipeline.write':
         return this.unary(id, 'Pipeline', 'Write', { pipeline, tuples: (a.tuples as unknown[]).map(tupleOf) });
       case 'pipeline.scale':
@@ -212,12 +212,13 @@ export class GrpcTransport implements Transport {
         return this.unary(id, 'Pipeline', 'Remove', pipeline);
       case 'pipeline.watch':
         return new Promise((resolve, reject) => {
-          const stream = this.services.Pipeline.Watch({ pipeline, intervalMs: ms(a.intervalMs) }, this.metadata());
+          const across = a.across === 'cluster';
+          const stream = (across ? this.services.Pipeline.WatchAcrossCluster : this.services.Pipeline.Watch).call(this.services.Pipeline, { pipeline, intervalMs: ms(a.intervalMs) }, this.metadata());
           this.running.set(id, stream);
           let events = 0;
           stream.on('data', (figures: Record<string, unknown>) => {
             events++;
-            onEvent?.('figures', figuresOf(figures));
+            onEvent?.('figures', across ? clusterFiguresOf(figures) : figuresOf(figures));
           });
           stream.on('end', () => resolve({ events }));
           stream.on('error', (error: grpc.ServiceError) => (error.code === grpc.status.CANCELLED ? resolve({ events }) : reject(new RemoteError('PLEX_ERR_GRPC', error.message))));
@@ -226,6 +227,12 @@ export class GrpcTransport implements Transport {
         throw new RemoteError('PLEX_ERR_USAGE', `${op} is not available over gRPC (use the websocket: ws://…/ws)`);
     }
   }
+}
+
+/** A pipeline's figures across the cluster from their proto form. */
+function clusterFiguresOf(raw: Record<string, unknown>): unknown {
+  const nodes = ((raw.nodes as Record<string, unknown>[] | undefined) ?? []).map((n) => ({ ...n, figures: figuresOf((n.figures as Record<string, unknown>) ?? {}) }));
+  return { ...(figuresOf(raw) as object), nodes };
 }
 
 /** Pipeline figures from their proto form: uint64 counters arrive as strings. */

@@ -1,3 +1,4 @@
+import type { ClusterPipelineFigures } from '../pipeline/cluster-figures.js';
 import type { PipelineFigures } from '../pipeline/pipeline.js';
 import type { StageSpec } from '../pipeline/pipeline-spec.js';
 import type { Tuple } from '../tuple/types.js';
@@ -58,6 +59,16 @@ export class RemotePipeline {
     return (await this.transport.call('pipeline.figures', this.scope, { name: this.name })) as PipelineFigures;
   }
 
+  /**
+   * Its figures across the cluster: every node that runs it on a shared
+   * space, merged per stage, with each node's own (docs/pipelines.md,
+   * "Across nodes"). Any node answers, one that runs it or not; a node
+   * alone answers with its own figures in the same shape.
+   */
+  async clusterFigures(): Promise<ClusterPipelineFigures> {
+    return (await this.transport.call('pipeline.figures', this.scope, { name: this.name, across: 'cluster' })) as ClusterPipelineFigures;
+  }
+
   async scale(stage: string, instances: number): Promise<PipelineFigures> {
     return (await this.transport.call('pipeline.scale', this.scope, { name: this.name, stage, instances })) as PipelineFigures;
   }
@@ -79,5 +90,10 @@ export class RemotePipeline {
   /** The live figures every `intervalMs` (default 1000) until the pipeline ends or the iterator is returned. */
   watch(options: { intervalMs?: number } = {}): AsyncIterableIterator<PipelineFigures> {
     return eventStream(this.transport, 'pipeline.watch', this.scope, { name: this.name, intervalMs: options.intervalMs }, (_event, data) => data as PipelineFigures);
+  }
+
+  /** clusterFigures() every `intervalMs` (default 1000) while any node runs it, or until the iterator is returned. */
+  watchCluster(options: { intervalMs?: number } = {}): AsyncIterableIterator<ClusterPipelineFigures> {
+    return eventStream(this.transport, 'pipeline.watch', this.scope, { name: this.name, intervalMs: options.intervalMs, across: 'cluster' }, (_event, data) => data as ClusterPipelineFigures);
   }
 }

@@ -10,7 +10,7 @@ export async function pipelinesPage(main) {
   const list = el('div');
   main.replaceChildren(
     el('h1', {}, 'Pipelines'),
-    el('p', { class: 'note' }, 'Dataflow pipelines on this node: each stage takes its tuples crash-safe and acks them with its outputs in one step. Backlog is what waits for a stage in its space plus what it holds; upstream waits at the bound.'),
+    el('p', { class: 'note' }, 'Dataflow pipelines on this node: each stage takes its tuples crash-safe and acks them with its outputs in one step. Backlog is what waits for a stage in its space plus what it holds; upstream waits at the bound. A pipeline on a space the cluster shares shows every node that runs it: totals summed, rates and backlog of the live nodes, latency of the slowest.'),
     list,
   );
   const tables = new Map();
@@ -38,15 +38,20 @@ export async function pipelinesPage(main) {
             { key: 'latencyP99Ms', label: 'p99 ms', num: true },
             { key: 'failures', label: 'failures', num: true },
             { key: 'restarts', label: 'restarts', num: true },
+            { key: 'nodes', label: 'nodes', num: true, cell: (s) => (s.nodes === undefined ? '—' : String(s.nodes)) },
           ],
           { testid: `pipeline-${key}`, rowKey: (s) => s.stage },
         );
         entry = { table, heading: el('h2', {}), note: el('p', { class: 'note' }) };
         tables.set(key, entry);
       }
-      entry.heading.textContent = `${key} — ${p.state}`;
-      entry.note.textContent = p.error ? `${p.error.code}: ${p.error.message}` : `space ${p.space}`;
-      entry.table.update(p.stages);
+      // A pipeline on a shared space shows the cluster's figures: every node that runs it, merged.
+      const cluster = p.cluster !== undefined && p.cluster.error === undefined ? p.cluster : undefined;
+      entry.heading.textContent = `${key} — ${cluster?.state ?? p.state}`;
+      const where = cluster === undefined ? '' : ` · across ${cluster.nodes.filter((n) => !n.stale).length} live node(s): ${cluster.nodes.map((n) => `${n.node} ${n.stale ? 'stale' : n.state}`).join(', ')}`;
+      const backend = p.cluster?.error === undefined ? '' : ` · cluster figures unavailable (${p.cluster.error}): this node's only`;
+      entry.note.textContent = p.error ? `${p.error.code}: ${p.error.message}` : `space ${p.space}${where}${backend}`;
+      entry.table.update(cluster?.stages ?? p.stages);
       sections.push(entry.heading, entry.note, entry.table.node);
     }
     list.replaceChildren(...sections);

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ActorSystem } from '../actors/actor-system.js';
 import { newIncarnation, nodeId, type NodeIdentity } from '../cluster/node-registry.js';
 import type { RedisClient } from '../cluster/redis-client.js';
+import { PipelineBoard } from '../cluster/pipeline-board.js';
 import { tenantScopeOf } from '../coord/scope.js';
 import { ActorRuntime } from '../runtime/actor-runtime.js';
 import { ShardGroupRegistry } from '../shard/shard-group-registry.js';
@@ -68,6 +69,8 @@ export class PlexNode {
   readonly identity: NodeIdentity;
   /** The cluster's Redis, when the node is one of a cluster's. */
   readonly cluster: RedisClient | undefined;
+  /** Where the figures of its pipelines on shared spaces meet the other nodes' (a cluster only). */
+  readonly pipelineBoard: PipelineBoard | undefined;
   /** The node's tracer when tracing is on; every span hook checks it first. */
   readonly tracing: NodeTracing | undefined;
   private stopping: Promise<void> | undefined;
@@ -96,6 +99,8 @@ export class PlexNode {
       admission: this.quotas.admission, tracing: this.tracing });
     this.actors = new ActorSystem({ runtime: this.runtime, dataDir: this.dataDir, cluster: options.cluster, node: this.identity });
     this.pipelines = new PipelineRegistry(this.actors, this.spaces);
+    this.pipelineBoard = options.cluster === undefined ? undefined : new PipelineBoard(options.cluster, this.identity.id, () => this.pipelines.sharedFigures());
+    this.pipelineBoard?.start();
     this.applications = new ApplicationRegistry(this.actors, this.dataDir, this.quotas, this.pipelines);
     this.shardGroupStore = new ShardGroupStore(this.dataDir);
     this.shardGroups = new ShardGroupRegistry(this.runtime, localShardHost(this.runtime, this.identity.id));
@@ -149,6 +154,8 @@ export class PlexNode {
       await this.shardGroups.deleteAll().catch(() => undefined);
       // Before the applications: a stage's instances are actors, and the tuples it holds go back to the space first.
       await this.pipelines.stopAll();
+      // Their last figures, stopped: what this node did still counts in the cluster's totals.
+      await this.pipelineBoard?.close().catch(() => undefined);
       await this.applications.stopAll();
       await this.actors.close();
       await this.runtime.close();

@@ -21,6 +21,8 @@ export type PipelinePlacement =
  */
 export class PipelineRegistry {
   private readonly pipelines = new Map<string, Pipeline>();
+  /** Pipelines of a tenant's scope on a space the cluster shares: their figures are the cluster's too (src/cluster/pipeline-board.ts). */
+  private readonly shared = new Map<string, Scope>();
 
   constructor(
     private readonly system: ActorSystem,
@@ -46,6 +48,8 @@ export class PipelineRegistry {
     const prefix = placement.scope === undefined ? '' : `${placement.scope.tenant}/${placement.scope.namespace}/`;
     const pipeline = await Pipeline.start({ ...spec, stages }, space, { modules: new ActorInstanceFactory(this.system, prefix, spec.name), holderScope: prefix });
     this.pipelines.set(key, pipeline);
+    if (placement.scope !== undefined && this.spaces.placementOf(`${prefix}${placement.space ?? 'default'}`) === 'shared') this.shared.set(key, placement.scope);
+    else this.shared.delete(key);
     return pipeline;
   }
 
@@ -70,7 +74,19 @@ export class PipelineRegistry {
   async remove(scope: Scope | undefined, name: string): Promise<void> {
     const pipeline = this.get(scope, name);
     await pipeline.stop();
-    this.pipelines.delete(scope === undefined ? name : `${scope.tenant}/${scope.namespace}/${name}`);
+    const key = scope === undefined ? name : `${scope.tenant}/${scope.namespace}/${name}`;
+    this.pipelines.delete(key);
+    this.shared.delete(key);
+  }
+
+  /** Whether this node runs `name` of `scope` on a space the cluster shares. */
+  isShared(scope: Scope, name: string): boolean {
+    return this.shared.has(`${scope.tenant}/${scope.namespace}/${name}`);
+  }
+
+  /** The pipelines on shared spaces with their scopes and figures, for the cluster's board. */
+  sharedFigures(): { scope: Scope; figures: PipelineFigures }[] {
+    return [...this.shared.entries()].map(([key, scope]) => ({ scope, figures: this.pipelines.get(key)!.figures() }));
   }
 
   async stopAll(): Promise<void> {

@@ -6,7 +6,7 @@ import type { Tuple } from '../tuple/types.js';
 import { resolvePipelineSpec, type PipelineSpec, MAX_INSTANCES } from './pipeline-spec.js';
 import { instanceFactory, type InstanceFactory } from './stage-instances.js';
 import type { StageFigures } from './stage-metrics.js';
-import { StageRunner } from './stage-runner.js';
+import { RECOUNT_MS, StageRunner } from './stage-runner.js';
 
 export type PipelineState = 'running' | 'draining' | 'finished' | 'stopped' | 'failed';
 
@@ -183,11 +183,19 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Resolves when `stage` has room (or the pipeline stopped). Every
+   * RECOUNT_MS meanwhile the stage counts its input in the space: on a
+   * shared space the same pipeline's instances on other nodes take some of
+   * what this node wrote, which this node's tally alone never sees.
+   */
   private room(stage: StageRunner): Promise<void> {
     if (stage.hasRoom()) return Promise.resolve();
     return new Promise((resolve) => {
+      const recount = setInterval(() => void stage.recount(), RECOUNT_MS);
       const off = stage.onRoom(() => {
         if (!stage.hasRoom() && this.state !== 'stopped' && this.state !== 'failed') return;
+        clearInterval(recount);
         off();
         resolve();
       });

@@ -34,6 +34,9 @@ const PER_INSTANCE = 2;
 /** How long a drained stage's take waits before it counts the space again (see dispatch). */
 const DRAIN_RECHECK_MS = 100;
 
+/** How long a stage held back by a full downstream waits before the downstream counts its input in the space again (see recount). */
+export const RECOUNT_MS = 250;
+
 /** A promise that resolves at the next `notify()`: how the dispatcher waits for room without polling. */
 class Changes {
   private waiting: (() => void)[] = [];
@@ -180,7 +183,7 @@ export class StageRunner {
   private async dispatch(): Promise<void> {
     while (this.state === 'running') {
       if (!this.canTake()) {
-        await this.changes.next();
+        await this.waitForRoom();
         continue;
       }
       if (this.upstreamEnded && this.inFlight === 0) {
@@ -247,6 +250,35 @@ export class StageRunner {
   }
 
   /** An instance can take one more, and the next stage has room for what it will write. */
+  /**
+   * Waits for a change. Held back by the next stage's bound, it also wakes
+   * after RECOUNT_MS and has that stage count its input in the space: the
+   * next stage's backlog is this node's tally of what it was written minus
+   * what it took, and when the same pipeline runs on other nodes over a
+   * shared space their instances take some of those tuples — without the
+   * count the tally only grows, and this stage would wait for room forever.
+   */
+  private async waitForRoom(): Promise<void> {
+    const downstream = this.context.downstream();
+    if (downstream === undefined || !this.fullDownstream(downstream)) return this.changes.next();
+    let timer: NodeJS.Timeout | undefined;
+    const changed = await Promise.race([this.changes.next().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), RECOUNT_MS)))]);
+    clearTimeout(timer);
+    if (!changed && this.state === 'running' && this.fullDownstream(downstream)) await downstream.recount();
+  }
+
+  private fullDownstream(downstream: StageRunner): boolean {
+    return downstream.state === 'running' && downstream.backlog + this.inFlight >= downstream.stage.maxBacklog;
+  }
+
+  /** Lowers the tally of tuples waiting for this stage to what the space holds (others took the rest), and says there is room. */
+  async recount(): Promise<void> {
+    const visible = await this.context.space.count(this.stage.input).catch(() => this.pending);
+    if (visible >= this.pending) return;
+    this.pending = visible;
+    for (const listener of this.roomListeners) listener();
+  }
+
   private canTake(): boolean {
     if (this.rescaleTo !== undefined) {
       if (this.slots.some((s) => s.busy || s.queue.length > 0)) return false;
@@ -256,7 +288,7 @@ export class StageRunner {
     // What this stage holds will be written downstream too: counted against the next stage's bound, so a
     // one-to-one stage never passes it (a stage that writes several tuples per input can, by its fan-out).
     const downstream = this.context.downstream();
-    if (downstream !== undefined && downstream.state === 'running' && downstream.backlog + this.inFlight >= downstream.stage.maxBacklog) return false;
+    if (downstream !== undefined && this.fullDownstream(downstream)) return false;
     // Plain loops, no arrays: this runs once per tuple.
     let active = 0;
     let load = 0;

@@ -6,6 +6,7 @@ import type { Principal } from './auth.js';
 import type { NodeService } from './node-service.js';
 import { coordinationFigures } from './dashboard-coordination.js';
 import { peerFigures } from './peer-figures.js';
+import { clusterFigures } from './pipeline-calls.js';
 import { checkLockName } from '../coord/lock-manager.js';
 
 /** Crashes kept per actor for its page, newest last. */
@@ -238,10 +239,16 @@ export class DashboardData {
     return rows.sort((a, b) => compare(`${a.tenant}/${a.namespace}/${a.space}`, `${b.tenant}/${b.namespace}/${b.space}`));
   }
 
-  /** The pipelines `principal` may see, with each stage's live figures (src/pipeline/). */
-  pipelines(principal: Principal) {
+  /**
+   * The pipelines `principal` may see, with each stage's live figures
+   * (src/pipeline/). One this node runs on a shared space carries the
+   * cluster's figures too (every node that runs it, merged), or the
+   * backend's error when Redis does not answer.
+   */
+  async pipelines(principal: Principal) {
     const visible = this.visibility(principal);
-    return this.service.node.pipelines
+    const node = this.service.node;
+    const rows = node.pipelines
       .entries()
       .map(([key, pipeline]) => {
         const [tenant, namespace] = key.split('/');
@@ -249,6 +256,17 @@ export class DashboardData {
       })
       .filter((p) => p.namespace !== undefined && visible(p.tenant, p.namespace))
       .sort((a, b) => compare(`${a.tenant}/${a.namespace}/${a.name}`, `${b.tenant}/${b.namespace}/${b.name}`));
+    return Promise.all(
+      rows.map(async (row) => {
+        const scope = { tenant: row.tenant, namespace: row.namespace };
+        if (node.pipelineBoard === undefined || !node.pipelines.isShared(scope, row.name)) return row;
+        const cluster = await clusterFigures(node, scope, row.name).then(
+          ({ state, stages, nodes }) => ({ state, stages, nodes: nodes.map((n) => ({ node: n.node, stale: n.stale, state: n.figures.state, at: n.at })) }),
+          (error: unknown) => ({ error: (error as Error).message }),
+        );
+        return { ...row, cluster };
+      }),
+    );
   }
 
   /** Running jobs `principal` may see, with their progress (job-registry.ts). */

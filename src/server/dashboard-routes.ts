@@ -91,7 +91,7 @@ export function defineDashboardRoutes(route: Route, data: DashboardData): void {
   get('/spaces', async (principal) => ({ spaces: await data.spaces(principal) }));
   get('/shard-groups', (principal) => ({ groups: data.shardGroups(principal) }));
   get('/jobs', (principal) => ({ jobs: data.jobs(principal) }));
-  get('/pipelines', (principal) => ({ pipelines: data.pipelines(principal) }));
+  get('/pipelines', async (principal) => ({ pipelines: await data.pipelines(principal) }));
   route('POST', `${api}/jobs/{}/cancel`, async (_, [id], __, principal) => ({ body: { cancelled: data.cancelJob(principal, id) } }));
   get('/coordination/{}/{}', (principal, [tenant, namespace], url) => data.coordination(principal, tenant, namespace, url.searchParams.get('lock') || undefined));
   // Committed results of the project's own runs: no tenant's data, but behind a token like the rest of the API.

@@ -27,7 +27,7 @@ export async function snapshot(data: DashboardData, principal: Principal, page: 
     case 'jobs':
       return { jobs: data.jobs(principal) };
     case 'pipelines':
-      return { pipelines: data.pipelines(principal) };
+      return { pipelines: await data.pipelines(principal) };
     case 'coordination':
       return data.coordination(principal, String(args.tenant ?? principal.tenant), String(args.namespace ?? 'default'));
   }

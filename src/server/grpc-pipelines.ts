@@ -4,7 +4,8 @@ import type { PipelineFigures } from '../pipeline/pipeline.js';
 import type { Principal } from './auth.js';
 import { optionalNumber, templateToJson, tupleToJson, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
 import type { NodeService, Scope } from './node-service.js';
-import { drainWithin, pipelineSpecFromJson, tuplesFromJson, watchFigures } from './pipeline-calls.js';
+import type { ClusterPipelineFigures } from '../pipeline/cluster-figures.js';
+import { clusterFigures, drainWithin, pipelineSpecFromJson, tuplesFromJson, watchFigures } from './pipeline-calls.js';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 type Ref = { tenant?: string; namespace?: string; name?: string };
@@ -40,8 +41,7 @@ export function pipelineService(ctx: GrpcPipelineContext) {
   const pipelines = ctx.service.node.pipelines;
   const named = (principal: Principal, ref: Ref | undefined) => {
     const scope = ctx.scopeOf(principal, ref);
-    if (!ref?.name) throw new InvalidArgumentError('pipeline.name is required');
-    return { scope, pipeline: pipelines.get(scope, ref.name) };
+    return { scope, pipeline: pipelines.get(scope, requiredName(ref)) };
   };
   return {
     Start: ctx.unary<{ pipeline?: Ref; space?: string; stages?: ProtoStage[] }, object>(async (r, principal) => {
@@ -93,13 +93,29 @@ export function pipelineService(ctx: GrpcPipelineContext) {
       await pipelines.remove(scope, r.name!);
       return { removed: r.name };
     }),
+    GetAcrossCluster: ctx.unary<Ref, object>(async (r, principal) => clusterFiguresToProto(await clusterFigures(ctx.service.node, ctx.scopeOf(principal, r), requiredName(r)))),
+    WatchAcrossCluster: (call: grpc.ServerWritableStream<{ pipeline?: Ref; intervalMs?: string }, object>) => {
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      void (async () => {
+        try {
+          const scope = ctx.scopeOf(await ctx.principalOf(call.metadata), call.request.pipeline);
+          const read = () => clusterFigures(ctx.service.node, scope, requiredName(call.request.pipeline));
+          await watchFigures(read, given(call.request.intervalMs), abort.signal, (figures) => call.write(clusterFiguresToProto(figures)));
+          if (!abort.signal.aborted) call.write(clusterFiguresToProto(await read()));
+          call.end();
+        } catch (error) {
+          ctx.failStream(call as grpc.ServerWritableStream<unknown, unknown>, error);
+        }
+      })();
+    },
     Watch: (call: grpc.ServerWritableStream<{ pipeline?: Ref; intervalMs?: string }, object>) => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       void (async () => {
         try {
           const { pipeline } = named(await ctx.principalOf(call.metadata), call.request.pipeline);
-          await watchFigures(pipeline, given(call.request.intervalMs), abort.signal, (figures) => call.write(figuresToProto(figures)));
+          await watchFigures(() => pipeline.figures(), given(call.request.intervalMs), abort.signal, (figures) => call.write(figuresToProto(figures)), pipeline.finished);
           if (!abort.signal.aborted) call.write(figuresToProto(pipeline.figures()));
           call.end();
         } catch (error) {
@@ -110,14 +126,24 @@ export function pipelineService(ctx: GrpcPipelineContext) {
   };
 }
 
+function requiredName(ref: Ref | undefined): string {
+  if (!ref?.name) throw new InvalidArgumentError('pipeline.name is required');
+  return ref.name;
+}
+
+/** The cluster's figures in proto form: the merged stages, and each node's own figures. */
+function clusterFiguresToProto(f: ClusterPipelineFigures): object {
+  return { ...figuresToProto(f), nodes: f.nodes.map((n) => ({ node: n.node, at: n.at, stale: n.stale, figures: figuresToProto(n.figures) })) };
+}
+
 /** Figures in proto form (uint64 as strings, as the loader is configured). */
-function figuresToProto(f: PipelineFigures): object {
+function figuresToProto(f: PipelineFigures | ClusterPipelineFigures): object {
   return {
     name: f.name,
     space: f.space,
     state: f.state,
     ...(f.error === undefined ? {} : { error: f.error }),
-    stages: f.stages.map((s) => ({
+    stages: (f.stages as readonly (PipelineFigures['stages'][number] | ClusterPipelineFigures['stages'][number])[]).map((s) => ({
       ...s,
       taken: String(s.taken),
       done: String(s.done),

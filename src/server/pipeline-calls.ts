@@ -1,4 +1,7 @@
-import { InvalidArgumentError, shown } from '../errors.js';
+import type { Scope } from '../coord/scope.js';
+import { InvalidArgumentError, PipelineNotFoundError, shown } from '../errors.js';
+import type { PlexNode } from '../node/plex-node.js';
+import { mergeNodeFigures, type ClusterPipelineFigures } from '../pipeline/cluster-figures.js';
 import type { Pipeline, PipelineFigures } from '../pipeline/pipeline.js';
 import { STAGE_KEYS, type PipelineSpec, type StageSpec } from '../pipeline/pipeline-spec.js';
 import { fromJsonValue } from '../tuple/json.js';
@@ -66,25 +69,32 @@ export async function drainWithin(pipeline: Pipeline, timeoutMs: number | undefi
   }
 }
 
+/** Figures of a pipeline, on this node or across the cluster: the watch stops once they say it no longer runs. */
+type Watched = { readonly state: string };
+
 /**
- * Sends the figures every `intervalMs` (default 1000, at least 100) while
- * the pipeline runs, until `signal` aborts; resolves with how many were sent
- * (the caller replies with the final figures).
+ * Sends `read()`'s figures every `intervalMs` (default 1000, at least 100)
+ * while they say the pipeline runs (or drains), until `signal` aborts;
+ * resolves with how many were sent (the caller replies with the final
+ * figures). `ended` wakes the wait early (a local pipeline's end).
  */
-export async function watchFigures(pipeline: Pipeline, intervalMs: unknown, signal: AbortSignal, send: (figures: PipelineFigures) => void): Promise<number> {
+export async function watchFigures<F extends Watched>(read: () => F | Promise<F>, intervalMs: unknown, signal: AbortSignal, send: (figures: F) => void, ended?: Promise<unknown>): Promise<number> {
   const every = Math.max(100, typeof intervalMs === 'number' && Number.isFinite(intervalMs) ? intervalMs : 1000);
   let sent = 0;
-  const ended = pipeline.finished.then(
+  const settled = ended?.then(
     () => undefined,
     () => undefined,
   );
-  while (!signal.aborted && (pipeline.status === 'running' || pipeline.status === 'draining')) {
-    send(pipeline.figures());
+  while (!signal.aborted) {
+    const figures = await read();
+    if (signal.aborted) break;
+    if (figures.state !== 'running' && figures.state !== 'draining') break;
+    send(figures);
     sent++;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     await Promise.race([
-      ended,
+      ...(settled === undefined ? [] : [settled]),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, every);
         onAbort = resolve;
@@ -95,4 +105,34 @@ export async function watchFigures(pipeline: Pipeline, intervalMs: unknown, sign
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
   }
   return sent;
+}
+
+/** Whether a caller asked for the cluster's figures: `across` is `cluster` or `node` (the default). */
+export function acrossCluster(across: unknown): boolean {
+  if (across === undefined || across === null || across === 'node') return false;
+  if (across === 'cluster') return true;
+  throw new InvalidArgumentError(`across must be "node" or "cluster", got ${shown(across)}`);
+}
+
+/**
+ * A pipeline's figures across the cluster (src/cluster/pipeline-board.ts):
+ * every node that runs it on a shared space, merged — from any node, one
+ * that runs it or not. A node alone, or a pipeline on this node's own
+ * space, answers with this node's figures in the same shape (one node).
+ */
+export async function clusterFigures(node: PlexNode, scope: Scope, name: string): Promise<ClusterPipelineFigures> {
+  let local: PipelineFigures | undefined;
+  try {
+    local = node.pipelines.get(scope, name).figures();
+  } catch (error) {
+    if (!(error instanceof PipelineNotFoundError)) throw error;
+  }
+  const board = node.pipelineBoard;
+  if (board === undefined || (local !== undefined && !node.pipelines.isShared(scope, name))) {
+    if (local === undefined) throw new PipelineNotFoundError(name);
+    return mergeNodeFigures(name, [{ node: node.identity.id, at: new Date().toISOString(), stale: false, figures: local }]);
+  }
+  const merged = await board.read(scope, name, local);
+  if (merged === undefined) throw new PipelineNotFoundError(name);
+  return merged;
 }

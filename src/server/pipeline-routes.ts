@@ -1,7 +1,7 @@
 import { optionalNumber, optionalString } from './body-fields.js';
 import type { FaasRouteContext as RouteContext } from './faas-routes.js';
 import type { NodeService } from './node-service.js';
-import { drainWithin, pipelineSpecFromJson, tuplesFromJson } from './pipeline-calls.js';
+import { acrossCluster, clusterFigures, drainWithin, pipelineSpecFromJson, tuplesFromJson } from './pipeline-calls.js';
 
 /**
  * Dataflow pipelines over HTTP (docs/pipelines.md): /api/v1/pipelines/{tenant}/{namespace}
@@ -20,7 +20,11 @@ export function definePipelineRoutes(context: RouteContext, s: NodeService): voi
     return { status: 201, body: pipeline.figures() };
   });
   route('GET', base, async (_, [tenant, namespace], __, principal) => ({ body: { pipelines: pipelines.list(s.scope(principal, tenant, namespace)) } }));
-  route('GET', `${base}/{}`, async (_, [tenant, namespace, name], __, principal) => ({ body: pipelines.get(s.scope(principal, tenant, namespace), name).figures() }));
+  // ?across=cluster: every node's figures of a pipeline on a shared space, merged (docs/pipelines.md, "Across nodes").
+  route('GET', `${base}/{}`, async (_, [tenant, namespace, name], url, principal) => {
+    const scope = s.scope(principal, tenant, namespace);
+    return { body: acrossCluster(url.searchParams.get('across') ?? undefined) ? await clusterFigures(s.node, scope, name) : pipelines.get(scope, name).figures() };
+  });
   route('DELETE', `${base}/{}`, async (_, [tenant, namespace, name], __, principal) => {
     await pipelines.remove(s.scope(principal, tenant, namespace), name);
     return { body: { removed: name } };

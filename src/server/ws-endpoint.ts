@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { drainWithin, pipelineSpecFromJson, tuplesFromJson, watchFigures } from './pipeline-calls.js';
+import { acrossCluster, clusterFigures, drainWithin, pipelineSpecFromJson, tuplesFromJson, watchFigures } from './pipeline-calls.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Packr } from 'msgpackr';
@@ -345,7 +345,8 @@ export class WsEndpoint {
       case 'pipeline.list':
         return { pipelines: s.node.pipelines.list(scope) };
       case 'pipeline.figures':
-        return s.node.pipelines.get(scope, a.name as string).figures();
+        // across: 'cluster' — every node's figures of a pipeline on a shared space, merged.
+        return acrossCluster(a.across) ? clusterFigures(s.node, scope, a.name as string) : s.node.pipelines.get(scope, a.name as string).figures();
       case 'pipeline.write': {
         const tuples = tuplesFromJson(a.tuples);
         await s.node.pipelines.get(scope, a.name as string).writeAll(tuples);
@@ -371,8 +372,14 @@ export class WsEndpoint {
         return { removed: a.name };
       case 'pipeline.watch': {
         // Live per-stage figures as 'figures' events until cancelled or the pipeline ends (the reply: its last figures).
+        const send = (figures: unknown) => this.send(ws, { id: request.id, event: 'figures', data: figures });
+        if (acrossCluster(a.across)) {
+          const read = () => clusterFigures(s.node, scope, a.name as string);
+          const events = await watchFigures(read, a.intervalMs, signal, send);
+          return { events, ...(await read()) };
+        }
         const pipeline = s.node.pipelines.get(scope, a.name as string);
-        const events = await watchFigures(pipeline, a.intervalMs, signal, (figures) => this.send(ws, { id: request.id, event: 'figures', data: figures }));
+        const events = await watchFigures(() => pipeline.figures(), a.intervalMs, signal, send, pipeline.finished);
         return { events, ...pipeline.figures() };
       }
       case 'dashboard.subscribe':

@@ -74,6 +74,30 @@ describe('one pipeline on two nodes over a shared Redis space', () => {
     }
   }, 120_000);
 
+  it('a node whose stages are slow is not held back forever by a backlog the other node’s stages emptied', async () => {
+    // Every input is written through the slow side, and the fast side takes most of it: the slow
+    // side's tally of what waits for its stages (written minus taken by it) alone would pass the
+    // bound of 16 and stop its writer; counting the space again lets it go on.
+    const name = 'shared-tally';
+    const spaces = [await RedisTupleSpace.open({ name, redis: clients[0] }), await RedisTupleSpace.open({ name, redis: clients[1] })];
+    const side = (delayMs: number): PipelineSpec => ({
+      name: 'tally',
+      stages: [
+        { name: 'square', input: ['in', null], maxBacklog: 16, handler: async ([, n]) => (await sleep(delayMs), [['mid', n, (n as number) ** 2]]) },
+        { name: 'tag', input: ['mid', null, null], maxBacklog: 16, handler: async ([, n, sq]) => (await sleep(delayMs), [['out', n, `${sq}`]]) },
+      ],
+    });
+    const [slow, fast] = [await Pipeline.start(side(25), spaces[0]), await Pipeline.start(side(0), spaces[1])];
+    const total = 300;
+    for (let n = 0; n < total; n++) await slow.write(['in', n]);
+    const figures = await Promise.all([slow.drain(), fast.drain()]);
+    expect(figures.map((f) => f.state)).toEqual(['finished', 'finished']);
+    expect(figures[1].stages[0].done).toBeGreaterThan(figures[0].stages[0].done); // the fast side did most of it
+    const out = (await spaces[0].takeAll(['out', null, null])) as Tuple[];
+    expect(out.map(([, n]) => n as number).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, n) => n));
+    await Promise.all(spaces.map((s) => s.close()));
+  }, 60_000);
+
   it('a process SIGKILLed mid-flight: the other drains, waiting for what the dead one held, and every input arrives once', async () => {
     const total = 1500;
     for (let round = 0; round < 2; round++) {

@@ -20,6 +20,29 @@ function operation(op: string, summary: string, body: Doc, status: 200 | 201 | 2
   };
 }
 
+/** A stage's figures on one node. */
+const STAGE_FIGURES = object(
+  {
+    stage: { type: 'string' },
+    state: { enum: ['running', 'finished', 'stopped', 'failed'] },
+    instances: { type: 'integer' },
+    taken: { type: 'integer', description: 'Deliveries taken (a retried tuple counts again)' },
+    done: { type: 'integer', description: 'Tuples consumed for good, atomically with the write of their outputs' },
+    written: { type: 'integer' },
+    failures: { type: 'integer', description: 'Failed attempts (a crash, a timeout, a throw, a bad reply)' },
+    returned: { type: 'integer', description: 'Deliveries given back to the space' },
+    restarts: { type: 'integer', description: 'Instance restarts by their supervisors' },
+    backlog: { type: 'integer', description: 'Waiting in the space plus held' },
+    maxBacklog: { type: 'integer' },
+    inFlight: { type: 'integer' },
+    inPerSecond: { type: 'number' },
+    outPerSecond: { type: 'number' },
+    latencyP50Ms: { type: 'number', description: 'Take to ack, over the last 1024 tuples' },
+    latencyP99Ms: { type: 'number' },
+  },
+  ['stage', 'state', 'instances', 'taken', 'done', 'written', 'failures', 'returned', 'restarts', 'backlog', 'maxBacklog', 'inFlight', 'inPerSecond', 'outPerSecond', 'latencyP50Ms', 'latencyP99Ms'],
+) as { properties: Record<string, Doc>; required: string[] };
+
 export const pipelineSchemas: Record<string, Doc> = {
   PipelineSpec: object(
     {
@@ -50,27 +73,7 @@ export const pipelineSchemas: Record<string, Doc> = {
     },
     ['name', 'stages'],
   ),
-  StageFigures: object(
-    {
-      stage: { type: 'string' },
-      state: { enum: ['running', 'finished', 'stopped', 'failed'] },
-      instances: { type: 'integer' },
-      taken: { type: 'integer', description: 'Deliveries taken (a retried tuple counts again)' },
-      done: { type: 'integer', description: 'Tuples consumed for good, atomically with the write of their outputs' },
-      written: { type: 'integer' },
-      failures: { type: 'integer', description: 'Failed attempts (a crash, a timeout, a throw, a bad reply)' },
-      returned: { type: 'integer', description: 'Deliveries given back to the space' },
-      restarts: { type: 'integer', description: 'Instance restarts by their supervisors' },
-      backlog: { type: 'integer', description: 'Waiting in the space plus held' },
-      maxBacklog: { type: 'integer' },
-      inFlight: { type: 'integer' },
-      inPerSecond: { type: 'number' },
-      outPerSecond: { type: 'number' },
-      latencyP50Ms: { type: 'number', description: 'Take to ack, over the last 1024 tuples' },
-      latencyP99Ms: { type: 'number' },
-    },
-    ['stage', 'state', 'instances', 'taken', 'done', 'written', 'failures', 'returned', 'restarts', 'backlog', 'maxBacklog', 'inFlight', 'inPerSecond', 'outPerSecond', 'latencyP50Ms', 'latencyP99Ms'],
-  ),
+  StageFigures: STAGE_FIGURES,
   PipelineFigures: object(
     {
       name: { type: 'string' },
@@ -80,6 +83,27 @@ export const pipelineSchemas: Record<string, Doc> = {
       stages: { type: 'array', items: ref('StageFigures') },
     },
     ['name', 'space', 'state', 'stages'],
+  ),
+  ClusterPipelineFigures: object(
+    {
+      name: { type: 'string' },
+      space: { type: 'string' },
+      state: { enum: ['running', 'draining', 'finished', 'stopped', 'failed', 'unknown'], description: '`unknown`: no node published for 5 s' },
+      error: object({ code: { type: 'string' }, message: { type: 'string' }, stage: { type: 'string' } }, ['code', 'message', 'stage']),
+      stages: {
+        type: 'array',
+        description: 'Per stage: totals summed over every node, instances, backlog, in flight and rates over live nodes, latency the slowest live node’s',
+        items: object(
+          { ...STAGE_FIGURES.properties, state: { enum: ['running', 'finished', 'stopped', 'failed', 'unknown'] }, nodes: { type: 'integer', description: 'Live nodes that run the stage' } },
+          [...STAGE_FIGURES.required, 'nodes'],
+        ),
+      },
+      nodes: {
+        type: 'array',
+        items: object({ node: { type: 'string' }, at: { type: 'string', format: 'date-time' }, stale: { type: 'boolean', description: 'Not refreshed for 5 s: the node is gone; only its totals count' }, figures: ref('PipelineFigures') }, ['node', 'at', 'stale', 'figures']),
+      },
+    },
+    ['name', 'space', 'state', 'stages', 'nodes'],
   ),
 };
 
@@ -106,8 +130,9 @@ export const pipelinePaths: Record<string, Doc> = {
       tags: ['pipelines'],
       operationId: 'pipeline_get',
       summary: 'A pipeline’s live figures, per stage',
-      parameters: inPipeline,
-      responses: { 200: jsonReply('The figures', ref('PipelineFigures')), ...errors(...SCOPED, 404) },
+      description: 'With `across=cluster`: every node’s figures of a pipeline on a shared space, merged (any node answers, one that runs it or not; a node alone answers with its own, in the same shape).',
+      parameters: [...inPipeline, { name: 'across', in: 'query', required: false, schema: { enum: ['node', 'cluster'] }, description: 'Default `node`: this node’s figures' }],
+      responses: { 200: jsonReply('The figures (ClusterPipelineFigures with across=cluster)', { anyOf: [ref('PipelineFigures'), ref('ClusterPipelineFigures')] }), ...errors(...SCOPED, 404, 503) },
     },
     delete: {
       tags: ['pipelines'],
