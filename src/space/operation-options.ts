@@ -1,5 +1,6 @@
 import { InvalidArgumentError, InvalidTupleError, TupleTooLargeError } from '../errors.js';
 import { optionalDuration } from './options.js';
+import type { WatchEventType, WatchOptions, WatchOverflowPolicy } from './watch.js';
 
 /**
  * The options of a tuple space's operations (docs/tuple-space.md), and the
@@ -63,4 +64,19 @@ export function bulkLimit(options: BulkOptions): number {
   if (limit === undefined) return Infinity;
   if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`limit must be an integer ≥ 0, got ${String(limit)}`);
   return limit;
+}
+
+/** A watch's options checked and defaulted (`bufferSize` from the space's default); throws `InvalidArgumentError` naming the option. */
+export function checkWatchOptions(options: WatchOptions, defaultBufferSize: number): { types: Set<WatchEventType>; bufferSize: number; overflow: WatchOverflowPolicy } {
+  const types = new Set<WatchEventType>(options.events ?? ['write', 'take', 'expire']);
+  for (const type of types) {
+    if (type !== 'write' && type !== 'take' && type !== 'expire') {
+      throw new InvalidArgumentError(`events: unknown event type ${String(type)} (write, take or expire)`);
+    }
+  }
+  const bufferSize = options.bufferSize ?? defaultBufferSize;
+  if (!Number.isSafeInteger(bufferSize) || bufferSize < 1) throw new InvalidArgumentError(`bufferSize must be a positive integer, got ${bufferSize}`);
+  const overflow = options.overflow ?? 'drop-oldest';
+  if (overflow !== 'drop-oldest' && overflow !== 'error') throw new InvalidArgumentError(`overflow must be drop-oldest or error, got ${String(overflow)}`);
+  return { types, bufferSize, overflow };
 }

@@ -9,9 +9,9 @@ import { checkRoom, checkWaiterRoom } from './space-quota.js';
 import { Transaction, type SpaceTransaction } from './transaction.js';
 import type { StoredEntry } from './tuple-index.js';
 import { setLongTimeout, type LongTimeout } from '../util/long-timer.js';
-import { Watcher, type WatchEvent, type WatchEventType, type WatchOptions } from './watch.js';
+import { Watcher, type WatchEvent, type WatchOptions } from './watch.js';
 import type { Space, SpaceStorageKind } from './space.js';
-import { bulkLimit, checkBlockingOptions, locateInBatch, type AckTakeOptions, type BlockingOptions, type BulkOptions, type SpaceStats, type WriteOptions } from './operation-options.js';
+import { bulkLimit, checkBlockingOptions, checkWatchOptions, locateInBatch, type AckTakeOptions, type BlockingOptions, type BulkOptions, type SpaceStats, type WriteOptions } from './operation-options.js';
 
 // The operations' options and the checks shared with the Redis space live in operation-options.ts;
 // re-exported here, where callers have always found them.
@@ -200,16 +200,7 @@ export class TupleSpace implements Space, AsyncDisposable {
   watch(template: Template, options: WatchOptions = {}): AsyncIterableIterator<WatchEvent> {
     this.assertOpen();
     const compiled = this.compile(template);
-    const types = new Set<WatchEventType>(options.events ?? ['write', 'take', 'expire']);
-    for (const type of types) {
-      if (type !== 'write' && type !== 'take' && type !== 'expire') {
-        throw new InvalidArgumentError(`events: unknown event type ${String(type)} (write, take or expire)`);
-      }
-    }
-    const bufferSize = options.bufferSize ?? this.options.watchBufferSize;
-    if (!Number.isSafeInteger(bufferSize) || bufferSize < 1) throw new InvalidArgumentError(`bufferSize must be a positive integer, got ${bufferSize}`);
-    const overflow = options.overflow ?? 'drop-oldest';
-    if (overflow !== 'drop-oldest' && overflow !== 'error') throw new InvalidArgumentError(`overflow must be drop-oldest or error, got ${String(overflow)}`);
+    const { types, bufferSize, overflow } = checkWatchOptions(options, this.options.watchBufferSize);
     const signal = options.signal;
     const onAbort = () => watcher.abort(signal!.reason);
     const watcher = new Watcher(this.core.subscriptionSeq(), compiled, types, bufferSize, overflow, (w) => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '../../src/cluster/redis-client.js';
@@ -7,6 +6,7 @@ import { RedisTupleSpace } from '../../src/cluster/redis-space/index.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { PipelineSpec } from '../../src/pipeline/pipeline-spec.js';
 import type { Tuple } from '../../src/tuple/types.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 
 // The same pipeline run twice over one Redis space, each with its own connection — what two nodes
 // of a cluster do when each starts the pipeline on the shared space. Their stages compete for the
@@ -19,15 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WORKER = join(import.meta.dirname, '../fixtures/pipeline-redis-worker.ts');
 
 function startWorker(space: string, mode: 'run' | 'drain') {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, redis.url, space, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
-    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before it started: ${stderr}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, started, exited, stderr: () => stderr };
+  return startWorkerProcess(WORKER, [redis.url, space, mode]);
 }
 
 beforeAll(async () => {

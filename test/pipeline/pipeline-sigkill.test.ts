@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqlite } from '../../src/space/storage/sqlite-store.js';
 import { TupleSpace } from '../../src/space/tuple-space.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 
 // Exactly once across process death: a pipeline on a SQLite space in a real node process, SIGKILLed at a
 // random moment again and again, then restarted to drain. Every input comes out at the end exactly once,
@@ -14,15 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'plex-pipeline-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function start(path: string, mode: 'run' | 'drain') {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, path, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
-    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before it started: ${stderr}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, started, exited, stderr: () => stderr };
+  return startWorkerProcess(WORKER, [path, mode]);
 }
 
 describe('a pipeline on SQLite, SIGKILLed mid-flight', () => {

@@ -22,6 +22,7 @@ import type { Space, SpaceStorageKind } from '../../space/space.js';
 import type { SpaceTransaction } from '../../space/transaction.js';
 import { redisAtomically } from './redis-atomically.js';
 import { ackArgs, batchArgs, refuseOnQuota, writeArgs } from './space-call-args.js';
+import { LivenessRenewal } from './liveness-renewal.js';
 import { LeaseTick } from './lease-tick.js';
 
 /**
@@ -52,8 +53,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
   private readonly blocked = new Set<BlockedOp>();
   private readonly watchers = new SpaceWatchers();
   private readonly livenessMs: number;
-  private renewTimer: NodeJS.Timeout | undefined;
-  /** Runs tick() when the earliest delivery lease ends, while this instance has blocked operations. */
+  private readonly renewal: LivenessRenewal;
   /** While this instance has blocked operations, a lease ending (its holder may be dead) gives the tuple back on time. */
   private readonly leaseTick = new LeaseTick(
     () => this.blocked.size > 0 && !this.closed,
@@ -92,6 +92,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     );
     this.limits = resolveTupleLimits(options.limits);
     this.livenessMs = options.waiterLivenessMs ?? DEFAULT_WAITER_LIVENESS_MS;
+    this.renewal = new LivenessRenewal(Math.floor(this.livenessMs / 3), () => this.call('renew', () => this.scripts.renew(this.base, this.wakeups.node, this.livenessMs, this.watchers.size > 0)));
     this.stopReconnectListener = wakeups.onReconnect(() => void this.collectMissedHandoffs());
     this.watchers.onLease = (ms) => this.leaseTick.arm(ms);
   }
@@ -236,7 +237,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
 
   async stats(): Promise<RedisSpaceStats> {
     const [tuples, leased] = await this.call('stats', () => Promise.all([this.redis.hlen(tupleHashKey(this.base)), this.redis.zcard(expiryKey(this.base))]));
-    let timers = (this.renewTimer === undefined ? 0 : 1) + (this.leaseTick.armed ? 1 : 0);
+    let timers = (this.renewal.running ? 1 : 0) + (this.leaseTick.armed ? 1 : 0);
     for (const op of this.blocked) if (op.hasTimer) timers++;
     return { tuples, leased, waiters: this.blocked.size, watchers: this.watchers.size, inflight: this.deliveries.size, timers: timers + this.deliveries.size };
   }
@@ -254,9 +255,9 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     const onAbort = () => watcher.abort(signal!.reason);
     const watcher = this.watchers.add(compiled, options, () => {
       signal?.removeEventListener('abort', onAbort);
-      if (this.blocked.size === 0 && this.watchers.size === 0) this.stopRenewing();
+      if (this.blocked.size === 0 && this.watchers.size === 0) this.renewal.stop();
     });
-    this.startRenewing();
+    this.renewal.start();
     const existing = options.includeExisting && (options.events ?? ['write']).includes('write') ? templateProgram(template as readonly unknown[]).bytes : undefined;
     // Sent now when the space is set up: the watch script must go before any call made after watch() returns.
     const start = () => this.call('watch', () => this.scripts.watch(this.base, this.livenessMs, existing));
@@ -316,7 +317,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     const error = new SpaceClosedError(`the tuple space ${this.name} was closed`);
     for (const op of ops) op.fail(error);
     await Promise.allSettled(ops.map((op) => this.withdraw(op)));
-    this.stopRenewing();
+    this.renewal.stop();
     this.leaseTick.stop();
     this.deliveries.close();
     if (this.deadLetters !== this) await this.deadLetters.close();
@@ -387,7 +388,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
     const handed = await new Promise<Handed | null>((resolve, reject) => {
       const op = new BlockedOp(this.wakeups.newWaiterId(), kind, resolve, reject, this.hooks, timeoutMs, signal);
       this.blocked.add(op);
-      this.startRenewing();
+      this.renewal.start();
       this.wakeups.expect(op.waiterId, (tuple, header) => this.onHandoff(op, { tuple, header }));
       op.registered = this.register(op, program, ack);
     });
@@ -410,7 +411,7 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
       this.blocked.delete(op);
       this.wakeups.forget(op.waiterId);
       if (this.blocked.size === 0) this.leaseTick.stop();
-      if (this.blocked.size === 0 && this.watchers.size === 0) this.stopRenewing();
+      if (this.blocked.size === 0 && this.watchers.size === 0) this.renewal.stop();
     },
   };
 
@@ -501,19 +502,5 @@ export class RedisTupleSpace implements Space, AsyncDisposable {
       const id = reply[i].toString('latin1');
       waiting.find((op) => op.waiterId === id)?.succeed({ tuple: reply[i + 1], header: reply[i + 2].toString('latin1') });
     }
-  }
-
-  private startRenewing(): void {
-    if (this.renewTimer !== undefined) return;
-    this.renewTimer = setInterval(() => {
-      this.call('renew', () => this.scripts.renew(this.base, this.wakeups.node, this.livenessMs, this.watchers.size > 0)).catch(() => undefined);
-    }, Math.floor(this.livenessMs / 3));
-    this.renewTimer.unref();
-  }
-
-  private stopRenewing(): void {
-    if (this.renewTimer === undefined) return;
-    clearInterval(this.renewTimer);
-    this.renewTimer = undefined;
   }
 }

@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '../../errors.js';
 import { Watcher, type WatchEventType, type WatchOptions } from '../../space/watch.js';
 import { decodeTuple } from '../../tuple/codec.js';
+import { checkWatchOptions } from '../../space/operation-options.js';
 import type { CompiledTemplate } from '../../tuple/template.js';
 
 /** What a watch event message's first byte means (scripts/store-lua.ts `emit`). */
@@ -37,24 +37,9 @@ export class SpaceWatchers {
     return this.watchers.size;
   }
 
-  /** Checks options as the in-process space does; throws `InvalidArgumentError` naming the option. */
-  static check(options: WatchOptions): { types: Set<WatchEventType>; bufferSize: number; overflow: 'drop-oldest' | 'error' } {
-    const types = new Set<WatchEventType>(options.events ?? ['write', 'take', 'expire']);
-    for (const type of types) {
-      if (type !== 'write' && type !== 'take' && type !== 'expire') {
-        throw new InvalidArgumentError(`events: unknown event type ${String(type)} (write, take or expire)`);
-      }
-    }
-    const bufferSize = options.bufferSize ?? DEFAULT_WATCH_BUFFER_SIZE;
-    if (!Number.isSafeInteger(bufferSize) || bufferSize < 1) throw new InvalidArgumentError(`bufferSize must be a positive integer, got ${bufferSize}`);
-    const overflow = options.overflow ?? 'drop-oldest';
-    if (overflow !== 'drop-oldest' && overflow !== 'error') throw new InvalidArgumentError(`overflow must be drop-oldest or error, got ${String(overflow)}`);
-    return { types, bufferSize, overflow };
-  }
-
   /** A new watcher, buffering events until `started` gives it the watch script's answer. */
   add(template: CompiledTemplate, options: WatchOptions, onDetach: (watcher: Watcher) => void): Watcher {
-    const { types, bufferSize, overflow } = SpaceWatchers.check(options);
+    const { types, bufferSize, overflow } = checkWatchOptions(options, DEFAULT_WATCH_BUFFER_SIZE);
     const watcher = new Watcher(0, template, types, bufferSize, overflow, (w) => {
       this.watchers.delete(w);
       onDetach(w);
