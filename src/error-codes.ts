@@ -94,3 +94,9 @@ export class PlexError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** An error as a remote surface sends it: its PLEX_ERR_* code (PLEX_ERR_INTERNAL for anything untyped) and message. */
+export function errorBody(error: unknown): { code: string; message: string } {
+  if (error instanceof PlexError) return { code: error.code, message: error.message };
+  return { code: 'PLEX_ERR_INTERNAL', message: (error as Error)?.message ?? String(error) };
+}

@@ -5,8 +5,8 @@
  */
 
 // The codes, `shown` and the base class: error-codes.ts (one place both this file and the typed errors import).
-import { ErrorCode, PlexError, shown } from './error-codes.js';
-export { ErrorCode, PlexError, shown };
+import { ErrorCode, errorBody, PlexError, shown } from './error-codes.js';
+export { ErrorCode, errorBody, PlexError, shown };
 
 /**
  * A tuple or template that breaks the contract of DESIGN.md §3. `path` names

@@ -13,8 +13,9 @@ import { RespClient } from './resp-client.js';
 import type { SuiteOptions } from './tuplespace-suite.js';
 
 /**
- * `plexspaces bench remote`: write+take pairs through a node's gRPC and
- * websocket surfaces — one at a time, many in flight, and batched — next to
+ * `plexspaces bench remote`: write+take pairs through a node's gRPC (unary
+ * calls, and the client's TupleSpace.Session stream) and websocket surfaces —
+ * one at a time, many in flight, and batched — next to
  * a real redis-server work queue (LPUSH + BRPOP, and pipelined) on loopback
  * in the same run. Every figure checks that each value written came back
  * exactly once.
@@ -44,7 +45,9 @@ export async function runRemoteSuite(options: SuiteOptions): Promise<BenchReport
     log('gRPC…');
     ours.push(...(await grpcPairs(endpoints.grpc, pairs)));
     log('websocket…');
-    ours.push(...(await wsPairs(endpoints.ws, pairs)));
+    ours.push(...(await clientPairs(endpoints.ws, 'ws', pairs)));
+    log('gRPC session…');
+    ours.push(...(await clientPairs(`grpc://${endpoints.grpc}`, 'grpc.session', pairs)));
     await measureRedis();
   } finally {
     if (!('skipped' in redis)) redis.process.kill('SIGKILL');
@@ -59,6 +62,7 @@ export async function runRemoteSuite(options: SuiteOptions): Promise<BenchReport
   }
   report.results.push(...ours);
   report.notes.push('gRPC unary figures are bound by @grpc/grpc-js itself here: a bare grpc-js server answering an empty Health call takes ≈ 0.5 ms per sequential call on this machine, client and server in one process.');
+  report.notes.push('grpc.session rows: the TS client over grpc:// (its tuple-space operations on one TupleSpace.Session stream), the same program as the ws rows, each against its ws row of this run.');
   linkBaselines(report);
   return report;
 }
@@ -194,33 +198,38 @@ async function grpcPairs(address: string, total: number): Promise<BenchResult[]>
   return results;
 }
 
-// ── websocket ─────────────────────────────────────────────────────────────
+// ── the client: websocket and gRPC session ─────────────────────────────────
 
-async function wsPairs(url: string, total: number): Promise<BenchResult[]> {
+/**
+ * Pairs through the TS client, over the websocket (`ws.*`) or gRPC (`grpc.session.*`: the
+ * client's tuple-space operations ride one TupleSpace.Session stream). The same program on
+ * both, so the session's rows are measured against the websocket's of the same run.
+ */
+async function clientPairs(url: string, prefix: 'ws' | 'grpc.session', total: number): Promise<BenchResult[]> {
   const client = await PlexClient.connect(url, { tenant: 'bench', namespace: 'remote' });
-  const space = client.space('ws');
+  const space = client.space(prefix === 'ws' ? 'ws' : 'session');
+  const against = (row: string) => (prefix === 'ws' ? { baseline: 'redis.lpush-brpop.sequential.pairs-per-second' } : { baseline: `ws.${row}.pairs-per-second`, target: '≥ 0.5× the websocket (within 2×)' });
   const results: BenchResult[] = [];
   let seen: number[] = [];
   const sequential = await drive(total, 1, async (i) => {
     await space.write(['job', i]);
     seen.push((await space.take(['job', any], { timeoutMs: 1000 }))![1] as number);
   });
-  results.push(...rows('ws.sequential', sequential, exactlyOnce(seen, total), { baseline: 'redis.lpush-brpop.sequential.pairs-per-second' }));
+  results.push(...rows(`${prefix}.sequential`, sequential, exactlyOnce(seen, total), against('sequential')));
   seen = [];
   const pipelined = await drive(total, 64, async (i) => {
     await space.write(['job', i]);
     seen.push((await space.take(['job', any], { timeoutMs: 1000 }))![1] as number);
   });
-  results.push(...rows('ws.64-in-flight', pipelined, exactlyOnce(seen, total), { baseline: 'redis.lpush-brpop.sequential.pairs-per-second' }, false));
+  results.push(...rows(`${prefix}.64-in-flight`, pipelined, exactlyOnce(seen, total), against('64-in-flight'), false));
   seen = [];
   const batch = 100;
   const batched = await drive(total / batch, 1, async (b) => {
     await space.writeAll(Array.from({ length: batch }, (_, k) => ['job', b * batch + k]));
     for (const t of await space.takeAll(['job', any], { limit: batch })) seen.push(t[1] as number);
   });
-  results.push(
-    ...rows('ws.batched-100', { rate: batched.rate * batch, latencies: [] }, exactlyOnce(seen, total), { baseline: 'redis.lpush-brpop.sequential.pairs-per-second', target: '≥ redis non-pipelined' }, false),
-  );
+  const batchedAgainst = prefix === 'ws' ? { ...against('batched-100'), target: '≥ redis non-pipelined' } : against('batched-100');
+  results.push(...rows(`${prefix}.batched-100`, { rate: batched.rate * batch, latencies: [] }, exactlyOnce(seen, total), batchedAgainst, false));
   client.close();
   return results;
 }

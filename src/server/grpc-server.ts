@@ -2,13 +2,15 @@ import type { ApplicationInfo } from '../node/application-registry.js';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { ErrorCode, InvalidArgumentError, PlexError } from '../errors.js';
-import { evalFieldsToJson, jsonToTuple, optionalNumber, templateToJson, tupleToJson, type ProtoEvalField, type ProtoField, type ProtoTemplateField } from './grpc-tuples.js';
+import { ErrorCode, InvalidArgumentError, PlexError, RuntimeClosedError } from '../errors.js';
+import { evalFieldsToJson, jsonToTuple, optionalNumber, templateToJson, type ProtoEvalField } from './grpc-tuples.js';
 import type { Principal } from './auth.js';
 import { tupleJson, type NodeService, type Scope } from './node-service.js';
 import type { Tuple } from '../tuple/types.js';
 import type { TraceCarrier } from '../tracing/node-tracing.js';
 import { pipelineService } from './grpc-pipelines.js';
+import { runSpaceOperation, type ProtoSpaceRef, type SpaceOperation, type SpaceRequest } from './grpc-space-ops.js';
+import { serveSession, type SessionHandle, type SessionRequests } from './grpc-session.js';
 
 /** The proto files' root (proto/), next to the package: what other languages generate clients from. */
 export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
@@ -128,12 +130,6 @@ function shardResult(r: { shard: number; status: string; latencyMs: number; valu
   };
 }
 
-interface SpaceRequest {
-  space?: { tenant?: string; namespace?: string; space?: string };
-  template?: { fields?: ProtoTemplateField[] };
-  timeoutMs?: string;
-  limit?: number;
-}
 
 /**
  * The gRPC surface (@grpc/grpc-js, proto/plexspaces/v1): TupleSpace, Actor,
@@ -142,6 +138,8 @@ interface SpaceRequest {
  */
 export class GrpcServer {
   readonly server: grpc.Server;
+  /** Open TupleSpace sessions: a client keeps one open for as long as it is connected, so closing the server ends them. */
+  private readonly sessions = new Set<SessionHandle>();
 
   constructor(
     private readonly service: NodeService,
@@ -195,6 +193,7 @@ export class GrpcServer {
 
   /** Stops accepting calls and waits for running ones, up to `graceMs`, then cancels the rest. */
   close(graceMs = 2000): Promise<void> {
+    for (const session of [...this.sessions]) session.stop(new RuntimeClosedError());
     return new Promise((resolve) => {
       const force = setTimeout(() => this.server.forceShutdown(), graceMs);
       this.server.tryShutdown(() => {
@@ -206,52 +205,30 @@ export class GrpcServer {
 
   private tupleSpace() {
     const s = this.service;
+    const scopeOf = (principal: Principal, ref: ProtoSpaceRef | undefined) => this.scopeOf(principal, ref);
+    const operation = (op: SpaceOperation) =>
+      this.unary<SpaceRequest, object>(async (r, principal, call) => {
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        const answer = await runSpaceOperation(op, r, { service: s, principal, scopeOf, signal: abort.signal, defaultHolder: `grpc:${principal.subject ?? principal.tenant}` });
+        if (answer.settle === undefined) return answer.reply;
+        // A take is held until its reply is on its way: a client that cancelled meanwhile gets
+        // nothing, so what it took goes back instead of vanishing with the reply grpc-js would drop.
+        if (call.cancelled) {
+          await answer.settle(false);
+          throw new PlexError(ErrorCode.Aborted, 'the client cancelled the call; what it took was put back');
+        }
+        void answer.settle(true);
+        return answer.reply;
+      });
     const ref = (r: SpaceRequest, principal: Principal) => {
       const scope = this.scopeOf(principal, r.space);
       if (!r.space?.space) throw new InvalidArgumentError('space.space (the space name) is required');
       return { scope, name: r.space.space };
     };
-    const read = (take: boolean, wait: boolean) =>
-      this.unary<SpaceRequest, object>(async (r, principal, call) => {
-        const { scope, name } = ref(r, principal);
-        const abort = new AbortController();
-        call.on('cancelled', () => abort.abort());
-        const timeoutMs = wait ? optionalNumber(r.timeoutMs) : 0;
-        if (!take) return { tuple: jsonToTuple(await s.read(scope, name, templateToJson(r.template), { take, timeoutMs, signal: abort.signal })) };
-        // A take is held as a delivery until its reply is on its way: a client that cancelled meanwhile gets
-        // nothing, so the tuple goes back instead of vanishing with the reply grpc-js would drop.
-        const taken = await s.takeForReply(scope, name, templateToJson(r.template), { timeoutMs, signal: abort.signal });
-        if (taken === null) return { tuple: null };
-        if (call.cancelled) {
-          await taken.settle(false);
-          throw new PlexError(ErrorCode.Aborted, 'the client cancelled the call; the tuple was put back');
-        }
-        void taken.settle(true);
-        return { tuple: jsonToTuple(taken.tuple) };
-      });
-    const readAll = (take: boolean) =>
-      this.unary<SpaceRequest, object>(async (r, principal, call) => {
-        const { scope, name } = ref(r, principal);
-        if (!take) return { tuples: (await s.readAll(scope, name, templateToJson(r.template), { limit: optionalNumber(r.limit) })).map((t) => jsonToTuple(t)) };
-        // As Take: a client that cancelled meanwhile gets nothing, so the tuples go back.
-        const taken = await s.takeAllForReply(scope, name, templateToJson(r.template), { limit: optionalNumber(r.limit) });
-        if (call.cancelled) {
-          await taken.settle(false);
-          throw new PlexError(ErrorCode.Aborted, 'the client cancelled the call; the tuples were put back');
-        }
-        return { tuples: taken.tuples.map((t) => jsonToTuple(t)) };
-      });
     return {
-      Write: this.unary<SpaceRequest & { tuple?: { fields?: ProtoField[] }; ttlMs?: string }, object>(async (r, principal) => {
-        const { scope, name } = ref(r, principal);
-        if (r.tuple === undefined || r.tuple === null) throw new InvalidArgumentError('tuple is required');
-        await s.write(scope, name, tupleToJson(r.tuple), optionalNumber(r.ttlMs));
-        return { written: 1 };
-      }),
-      WriteAll: this.unary<SpaceRequest & { tuples?: { fields?: ProtoField[] }[] }, object>(async (r, principal) => {
-        const { scope, name } = ref(r, principal);
-        return { written: await s.writeAll(scope, name, (r.tuples ?? []).map(tupleToJson)) };
-      }),
+      Write: operation('write'),
+      WriteAll: operation('writeAll'),
       Eval: this.unary<SpaceRequest & { fields?: ProtoEvalField[]; onError?: string; timeoutMs?: string; ttlMs?: string }, object>(async (r, principal, call) => {
         const { scope, name } = ref(r, principal);
         const abort = new AbortController();
@@ -260,36 +237,27 @@ export class GrpcServer {
         const written = await s.eval(scope, name, evalFieldsToJson(r.fields), { onError: r.onError || undefined, timeoutMs: optionalNumber(r.timeoutMs) || undefined, ttlMs: ttl === 0 ? undefined : ttl, signal: abort.signal });
         return { tuple: jsonToTuple(written) };
       }),
-      Read: read(false, true),
-      Take: read(true, true),
-      TryRead: read(false, false),
-      TryTake: read(true, false),
-      ReadAll: readAll(false),
-      TakeAll: readAll(true),
-      Count: this.unary<SpaceRequest, object>(async (r, principal) => {
-        const { scope, name } = ref(r, principal);
-        return { count: String(await s.count(scope, name, templateToJson(r.template))) };
-      }),
-      TakeWithAck: this.unary<SpaceRequest & { leaseMs?: string; holder?: string }, object>(async (r, principal, call) => {
-        const { scope, name } = ref(r, principal);
-        const abort = new AbortController();
-        call.on('cancelled', () => abort.abort());
-        const taken = await s.takeWithAck(scope, name, templateToJson(r.template), {
-          timeoutMs: optionalNumber(r.timeoutMs),
-          leaseMs: optionalNumber(r.leaseMs),
-          holder: r.holder || `grpc:${principal.subject ?? principal.tenant}`,
-          signal: abort.signal,
+      Read: operation('read'),
+      Take: operation('take'),
+      TryRead: operation('tryRead'),
+      TryTake: operation('tryTake'),
+      ReadAll: operation('readAll'),
+      TakeAll: operation('takeAll'),
+      Count: operation('count'),
+      TakeWithAck: operation('takeWithAck'),
+      Ack: operation('ack'),
+      Nack: operation('nack'),
+      Session: (call: grpc.ServerDuplexStream<SessionRequests, object>) => {
+        const handle: SessionHandle = serveSession(call, {
+          service: s,
+          scopeOf,
+          principalOf: (metadata) => s.gate.principal(authorization(metadata)),
+          traceCarrier: metadataCarrier,
+          failStream,
+          onFinished: () => this.sessions.delete(handle),
         });
-        return taken === null ? {} : { tuple: jsonToTuple(taken.tuple), deliveryId: taken.deliveryId, deliveries: taken.deliveries, leaseExpiresAt: String(taken.leaseExpiresAt) };
-      }),
-      Ack: this.unary<{ space?: SpaceRequest['space']; deliveryId?: string }, object>(async (r, principal) => {
-        await s.settle(this.scopeOf(principal, r.space), r.deliveryId, 'ack');
-        return {};
-      }),
-      Nack: this.unary<{ space?: SpaceRequest['space']; deliveryId?: string }, object>(async (r, principal) => {
-        await s.settle(this.scopeOf(principal, r.space), r.deliveryId, 'nack');
-        return {};
-      }),
+        this.sessions.add(handle);
+      },
       Watch: (call: grpc.ServerWritableStream<SpaceRequest, object>) => {
         let cancelled = false;
         let events: AsyncIterableIterator<{ type: string; tuple?: readonly unknown[]; dropped?: number }> | undefined;

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Packr } from 'msgpackr';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { InvalidArgumentError, PlexError, shown } from '../errors.js';
+import { errorBody, InvalidArgumentError, shown } from '../errors.js';
 import type { Principal } from './auth.js';
 import { tupleJson, type NodeService } from './node-service.js';
 import { decodeRequest, RequestRefused, type WsRequest } from './ws-decode.js';
@@ -389,11 +389,6 @@ export class WsEndpoint {
         throw new InvalidArgumentError(`unknown op ${shown(request.op)}`);
     }
   }
-}
-
-function errorBody(error: unknown): { code: string; message: string } {
-  if (error instanceof PlexError) return { code: error.code, message: error.message };
-  return { code: 'PLEX_ERR_INTERNAL', message: (error as Error)?.message ?? String(error) };
 }
 
 /** A reply whose tuple is held until the reply is sent: `settle(true)` once it went out, `settle(false)` gives the tuple back. */

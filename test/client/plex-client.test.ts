@@ -166,6 +166,16 @@ describe('the same client over gRPC', () => {
     await held.nack();
     expect(await space.count(['w', any])).toBe(1);
     await expect(space.write([])).rejects.toMatchObject({ code: 'PLEX_ERR_INVALID_TUPLE' });
+    // Operations made together share session messages; each still gets its own answer, a failed one among them too.
+    const together = await Promise.allSettled([...Array.from({ length: 70 }, (_, i) => space.write(['many', i])), space.write([]), space.count(['many', any])]);
+    expect(together.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect((await space.takeAll(['many', any])).map((t) => t[1]).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 70 }, (_, i) => i));
+    // An aborted take stops waiting on the node; the session goes on.
+    const controller = new AbortController();
+    const waiting = space.take(['never', any], { timeoutMs: 60_000, signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'PLEX_ERR_ABORTED' });
+    expect(await space.count(['w', any])).toBe(1);
     await expect(client.actors.ask('nobody', 'x')).rejects.toMatchObject({ code: 'PLEX_ERR_ACTOR_NOT_FOUND' });
     await expect(client.nbody({ bodies: 8, steps: 1 })).rejects.toMatchObject({ code: 'PLEX_ERR_USAGE' });
     client.close();
